@@ -1,0 +1,178 @@
+"""`kb`: the command line over the assistant library. Each command parses its options, calls the
+library and renders; nothing here knows how retrieval works.
+
+Exit codes: 0 a confident match (or success), 1 no confident match, 2 bad input or usage,
+3 the index or model cannot be used.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn, Optional
+
+import typer
+
+from assistant import render
+
+app = typer.Typer(
+    help="Troubleshooting assistant for PyTorch errors: paste an error, a traceback, a question or code.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+IndexOption = Annotated[Optional[Path], typer.Option("--index", help="Index directory (default: your data directory).")]
+ModelOption = Annotated[
+    Optional[Path], typer.Option("--model", help="A local sentence-transformers model directory.", envvar="KB_MODEL")
+]
+EXIT_NO_MATCH, EXIT_BAD_INPUT, EXIT_INDEX = 1, 2, 3
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
+    render.error(message)
+    raise typer.Exit(code)
+
+
+@app.command()
+def ask(
+    query: Annotated[Optional[list[str]], typer.Argument(help="The error, traceback, question or code; '-' reads stdin.")] = None,
+    file: Annotated[Optional[Path], typer.Option("--file", "-f", help="Read the query from a file.")] = None,
+    k: Annotated[int, typer.Option("-k", min=1, max=20, help="How many ranked matches to show.")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (see docs/json.md).")] = False,
+    batch: Annotated[bool, typer.Option("--batch", help='Read JSON lines {"q": ...} from stdin, answer each.')] = False,
+    index: IndexOption = None,
+    model: ModelOption = None,
+) -> None:
+    """Find the explanation and fix for an error."""
+    from assistant.query import QueryError
+
+    engine = _open_engine(index, model, quiet=as_json or batch)
+    if batch:
+        raise typer.Exit(_answer_batch(engine, k))
+    text = _read_query(query, file)
+    try:
+        answer = engine.ask(text, k=k)
+    except QueryError as error:
+        fail(str(error))
+    if as_json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False))
+    else:
+        render.answer(answer)
+    raise typer.Exit(0 if answer.match == "confident" else EXIT_NO_MATCH)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders of Markdown / plain-text documents.")],
+    index: IndexOption = None,
+    model: ModelOption = None,
+    sync: Annotated[bool, typer.Option("--sync", help="Also drop indexed documents under these folders that are gone.")] = False,
+) -> None:
+    """Add your own troubleshooting documents to an index."""
+    from kb.ingest import discover
+    from kb.ingest import ingest as run_ingest
+    from kb.store import Store
+
+    files, missing = discover(paths)
+    for path, reason in missing:
+        render.error(f"{path}: {reason}")
+    if missing and not files:
+        raise typer.Exit(EXIT_BAD_INPUT)
+    engine = _open_engine(index, model, quiet=False, create=True)
+    prefixes = [str(p.resolve()) + "/" for p in paths if p.is_dir()] if sync else []
+    with render.progress("Embedding") as advance:
+        report = run_ingest(engine.store, files, engine.embedder, remove_missing_under=prefixes, progress=advance)
+    render.ingest_report(report)
+    raise typer.Exit(EXIT_BAD_INPUT if report.failed or missing else 0)
+
+
+@app.command()
+def remove(
+    paths: Annotated[list[str], typer.Argument(help="Documents or folders to drop from the index.")],
+    index: IndexOption = None,
+    model: ModelOption = None,
+) -> None:
+    """Drop documents from an index."""
+    from kb.ingest import remove as run_remove
+
+    engine = _open_engine(index, model, quiet=True)
+    gone = run_remove(engine.store, paths)
+    if not gone:
+        fail("nothing in the index matches " + ", ".join(paths), EXIT_NO_MATCH)
+    render.removed(gone)
+
+
+@app.command()
+def info(index: IndexOption = None, model: ModelOption = None) -> None:
+    """Show where the index is and what it holds."""
+    engine = _open_engine(index, model, quiet=True)
+    documents, chunks = engine.store.counts()
+    meta = engine.store.meta()
+    render.info(engine.store.directory, meta, documents, chunks)
+
+
+def _open_engine(index: Path | None, model: Path | None, *, quiet: bool, create: bool = False):
+    from kb.embedding import ModelError, SentenceTransformerEmbedder
+    from kb.store import Store, StoreError
+
+    from assistant.engine import Engine
+
+    try:
+        embedder = SentenceTransformerEmbedder(model)
+        if create and index is not None and not (index / "kb.sqlite").exists():
+            Store.create(index, model=embedder.name, dim=embedder.dim)
+        with render.progress("Building the index from the shipped corpus", quiet=quiet) as advance:
+            return Engine.open(index, embedder=embedder, progress=advance)
+    except (StoreError, ModelError) as error:
+        fail(str(error), EXIT_INDEX)
+
+
+def _read_query(words: list[str] | None, file: Path | None) -> str:
+    if file is not None:
+        if words:
+            fail("give the query as arguments or with --file, not both")
+        return _decode(_read_bytes(file), str(file))
+    if not words or words == ["-"]:
+        if sys.stdin is None or (sys.stdin.isatty() and not words):
+            fail("no query: pass it as arguments, with --file, or on stdin")
+        return _decode(sys.stdin.buffer.read(), "stdin")
+    return " ".join(words)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        fail(f"{path}: cannot read ({error.strerror})")
+
+
+def _decode(raw: bytes, where: str) -> str:
+    if b"\x00" in raw:
+        fail(f"{where}: binary data, not text")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        fail(f"{where}: not UTF-8 text (byte {error.start})")
+
+
+def _answer_batch(engine, k: int) -> int:
+    from assistant.query import QueryError
+
+    status = 0
+    for number, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            request = json.loads(line)
+            text = request["q"] if isinstance(request, dict) else None
+            if not isinstance(text, str):
+                raise ValueError
+            output = engine.ask(text, k=request.get("k", k)).to_json()
+        except (ValueError, KeyError):
+            output, status = {"error": f'line {number}: expected a JSON object {{"q": "..."}}'}, EXIT_BAD_INPUT
+        except QueryError as error:
+            output, status = {"error": f"line {number}: {error}"}, EXIT_BAD_INPUT
+        print(json.dumps(output, ensure_ascii=False), flush=True)
+    return status

@@ -1,0 +1,40 @@
+"""Whether the best match deserves to be shown as the answer.
+
+A confident wrong answer costs a user more than an honest "not found", so the decision uses only
+evidence that is hard to fake: a declared error pattern that accounts for most of the message, or
+a dense similarity high enough that it was right on the dev set (`benchmarks/calibrate.py` measures
+these thresholds on `benchmarks/devset.jsonl` and prints the values to put here).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from assistant.retrieval import DocumentHit
+
+Match = Literal["confident", "weak", "none"]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    signature: float = 0.5  # share of the message a matching pattern must cover
+    dense_confident: float = 0.62  # cosine of the best chunk, when the signals agree
+    dense_weak: float = 0.45
+
+
+CALIBRATED = Thresholds()
+
+
+def decide(hits: list[DocumentHit], thresholds: Thresholds = CALIBRATED) -> Match:
+    if not hits:
+        return "none"
+    top = hits[0]
+    if top.signature and top.signature.coverage >= thresholds.signature:
+        return "confident"
+    agreeing = sum(rank == 1 for rank in top.ranks.values())
+    if top.dense >= thresholds.dense_confident and agreeing >= 2:
+        return "confident"
+    if top.signature or top.dense >= thresholds.dense_weak:
+        return "weak"
+    return "none"

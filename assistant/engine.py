@@ -1,0 +1,48 @@
+"""The assistant as a library: open an index, answer queries. The CLI and the server sit on this.
+
+The embedding model is loaded on the first query that needs dense search, not when the engine
+opens, so an exact error signature is answered from SQLite alone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kb.embedding import Embedder, SentenceTransformerEmbedder
+from kb.ingest import Progress, default_index_dir, sync_shipped_corpus
+from kb.store import Store, StoreError
+
+from assistant.answer import Answer, compose
+from assistant.confidence import decide
+from assistant.query import parse_query
+from assistant.retrieval import Retriever
+
+
+class Engine:
+    def __init__(self, store: Store, embedder: Embedder) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.retriever = Retriever(store, lambda text: embedder.embed([text])[0])
+
+    @classmethod
+    def open(
+        cls, index_dir: Path | None = None, *, embedder: Embedder | None = None, progress: Progress | None = None
+    ) -> "Engine":
+        """The index at index_dir, or the default one (built from the shipped corpus on first use)."""
+        embedder = embedder or SentenceTransformerEmbedder()
+        if index_dir is not None:
+            return cls(Store.open(index_dir, model=embedder.name), embedder)
+        directory = default_index_dir()
+        try:
+            store = Store.open(directory, model=embedder.name)
+        except StoreError:
+            if (directory / "kb.sqlite").exists():
+                raise
+            store = Store.create(directory, model=embedder.name, dim=embedder.dim)
+        sync_shipped_corpus(store, embedder, progress)
+        return cls(store, embedder)
+
+    def ask(self, text: str, k: int = 3) -> Answer:
+        query = parse_query(text)
+        hits = self.retriever.search(query, k=max(k, 1))
+        return compose(self.store, query, hits[:k], decide(hits))

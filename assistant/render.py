@@ -1,0 +1,87 @@
+"""How the CLI shows things to a person in a terminal (rich). JSON output does not pass through here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+_MATCH_STYLE = {"confident": "bold green", "weak": "bold yellow", "none": "bold red"}
+
+
+def error(message: str) -> None:
+    err.print(f"[bold red]kb: error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def progress(label: str, quiet: bool = False) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar that appears only once there is work to report (and never when quiet)."""
+    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("chunks"),
+                   TimeRemainingColumn(), console=err, transient=True)
+    task = None
+
+    def advance(done: int, total: int) -> None:
+        nonlocal task
+        if quiet:
+            return
+        if task is None:
+            bar.start()
+            task = bar.add_task(label, total=total)
+        bar.update(task, completed=done, total=total)
+
+    try:
+        yield advance
+    finally:
+        if task is not None:
+            bar.stop()
+
+
+def answer(result) -> None:  # result: assistant.answer.Answer
+    query = result.query
+    if query.error_type or query.message:
+        out.print(f"[dim]{query.kind}:[/] [bold]{query.error_type or ''}[/] {query.message or ''}".strip())
+    if result.match == "none" or not result.results:
+        out.print("[bold red]No good match in the knowledge base.[/] Nothing here explains this error confidently.")
+        if result.results:
+            out.print("[dim]Closest, probably unrelated:[/] " + ", ".join(r.title for r in result.results))
+        return
+    if result.match == "weak":
+        out.print("[bold yellow]Weak match:[/] this may not be your problem; check the explanation against your code.")
+    for position, item in enumerate(result.results, 1):
+        if position > 1:
+            out.print(f"\n[bold]{position}. {item.title}[/]  [dim]({item.id}, score {item.score:.3f})[/]")
+            continue
+        body = "\n\n".join(part for part in (
+            f"### Why it happens\n\n{item.explanation}" if item.explanation else "",
+            f"### Fix\n\n{item.fix}" if item.fix else "",
+        ) if part)
+        style = _MATCH_STYLE[result.match]
+        out.print(Panel(Markdown(body), title=f"[{style}]{item.title}[/]", title_align="left",
+                        subtitle=f"{item.id} · {item.source}", subtitle_align="right"))
+
+
+def ingest_report(report) -> None:  # report: kb.ingest.IngestReport
+    for path, reason in report.failed:
+        error(f"skipped {reason}" if reason.startswith(path) else f"skipped {path}: {reason}")
+    out.print(
+        f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
+        f"removed {len(report.removed)}, failed {len(report.failed)}; embedded {report.chunks_embedded} chunks"
+    )
+
+
+def removed(sources: list[str]) -> None:
+    for source in sources:
+        out.print(f"removed {source}")
+
+
+def info(directory: Path, meta: dict[str, str], documents: int, chunks: int) -> None:
+    out.print(f"index: {directory}\nmodel: {meta.get('model')} ({meta.get('dim')} dimensions)\n"
+              f"documents: {documents}\nchunks: {chunks}\ngeneration: {meta.get('generation')}")

@@ -1,0 +1,83 @@
+"""Error-message patterns: how a corpus entry declares the messages it explains.
+
+A pattern is the message as torch prints it, with the parts that vary between users replaced by
+placeholders, so that `running_mean should contain 50 elements not 256` and the same message with
+`10`/`64` are one signature:
+
+- `{name}` matches one value: a number, a shape (`[32, 50]`, `torch.Size([2, 3])`, `(4, 5)`), a quoted
+  string, or a dotted identifier such as `torch.float32` or `cuda:0`. The matched text is kept under
+  `name`, so an explanation can speak in the user's own numbers.
+- `{*}` matches any text, as little as possible.
+- Any run of white space matches any run of white space; matching ignores case.
+
+Writing patterns this way (instead of raw regular expressions) keeps them readable in front matter
+and makes it impossible to forget to escape the brackets and dots that torch messages are full of.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+_VALUE = (
+    r"torch\.Size\(\[[^\]]*\]\)"  # torch.Size([32, 50])
+    r"|\[[^\]]*\]"  # [32, 50]
+    r"|\([^()]*\)"  # (32, 50)
+    r"|'[^']*'|\"[^\"]*\""  # quoted names
+    r"|[\w.:+\-]+"  # 50, -1, 1e-05, torch.float32, cuda:0, fc.weight
+)
+_TOKEN = re.compile(r"\{(\*|[A-Za-z_]\w*)\}|\s+")
+
+
+class PatternError(ValueError):
+    """A pattern in an entry's front matter cannot be compiled."""
+
+
+@dataclass(frozen=True)
+class PatternMatch:
+    pattern: "ErrorPattern"
+    facts: dict[str, str]
+    coverage: float  # share of the message the pattern accounts for, 0..1
+
+
+@dataclass(frozen=True)
+class ErrorPattern:
+    text: str
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        return compile_pattern(self.text)
+
+    def match(self, message: str) -> PatternMatch | None:
+        found = self.regex.search(message)
+        if found is None:
+            return None
+        facts = {k: v.strip("'\"") for k, v in found.groupdict().items() if v is not None}
+        coverage = (found.end() - found.start()) / max(len(message.strip()), 1)
+        return PatternMatch(self, facts, min(coverage, 1.0))
+
+
+def compile_pattern(text: str) -> re.Pattern[str]:
+    """Translate the placeholder syntax above into a compiled regular expression."""
+    parts: list[str] = []
+    seen: set[str] = set()
+    position = 0
+    for token in _TOKEN.finditer(text):
+        parts.append(re.escape(text[position : token.start()]))
+        name = token.group(1)
+        if name is None:
+            parts.append(r"\s+")
+        elif name == "*":
+            parts.append(r".*?")
+        elif name in seen:
+            raise PatternError(f"placeholder {{{name}}} appears twice in pattern {text!r}")
+        else:
+            seen.add(name)
+            parts.append(f"(?P<{name}>{_VALUE})")
+        position = token.end()
+    parts.append(re.escape(text[position:]))
+    body = "".join(parts).strip()
+    if not body.replace(r"\s+", "").replace(".*?", ""):
+        raise PatternError(f"pattern {text!r} has no literal text to match")
+    return re.compile(body, re.IGNORECASE | re.DOTALL)
