@@ -6,16 +6,21 @@ documented in docs/json.md and only ever grows.
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass, field
 from typing import Any
 
-from kb.documents import Document, Section, code_of
+from kb.documents import Block, Document, Section, code_of
 from kb.store import Store
 
 from assistant.confidence import Match
 from assistant.query import ParsedQuery
 from assistant.retrieval import DocumentHit
+
+
+_FIX_WORDS = re.compile(r"\b(correct(ed|ly|ion)?|fix(ed)?|solution|remedy|instead|working|works)\b", re.I)
+_PROBLEM_WORDS = re.compile(r"\b(problem(atic)?|wrong|fails?|broken|incorrect|crash(es)?|like this|for example)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -81,18 +86,31 @@ def _entry_text(document: Document, facts: dict[str, str]) -> tuple[str, str]:
 
 
 def _page_text(store: Store, document: Document, hit: DocumentHit) -> tuple[str, str]:
-    """An ingested page has no Cause/Fix sections: explain with its best chunk, fix with the first
-    code block from that chunk on (pages usually show the broken code before the corrected one)."""
+    """An ingested page has no Cause/Fix sections: explain with its best chunk, and fix with the
+    code block that its prose introduces as the correction."""
     best_text = store.chunk(hit.best_chunk)[2] if hit.best_chunk is not None else ""
     blocks = [block for section in document.sections for block in section.blocks]
-    prose = [b.text for b in blocks if not b.is_code]
-    explanation = _prose(Section("", tuple(b for b in blocks if b.text in best_text and not b.is_code)))
-    start = next((i for i, b in enumerate(blocks) if b.text in best_text), 0)
-    following = [b for b in blocks[start:] if b.is_code]
-    earlier = [b for b in blocks[:start] if b.is_code]
-    code = following[0] if following else (earlier[-1] if earlier else None)
+    prose = [b for b in blocks if not b.is_code]
+    explanation = _prose(Section("", tuple(b for b in prose if b.text in best_text)))
+    code = _fix_block(blocks)
     fix = f"```python\n{code_of(code)}\n```" if code else ""
-    return explanation or (prose[0] if prose else ""), fix
+    return explanation or (prose[0].text if prose else ""), fix
+
+
+def _fix_block(blocks: list[Block]) -> Block | None:
+    """The code block most likely to be the fix: introduced as a correction rather than as the
+    problem, and later rather than earlier (pages show the broken code first)."""
+    best, best_score = None, float("-inf")
+    for i, block in enumerate(blocks):
+        if not block.is_code:
+            continue
+        intro = next((b.text for b in reversed(blocks[:i]) if not b.is_code), "")
+        score = len(_FIX_WORDS.findall(intro)) - len(_PROBLEM_WORDS.findall(intro))
+        if score >= best_score:
+            best, best_score = block, score
+            if score > 0:
+                best_score += 0.5  # a block announced as the fix is not displaced by a later neutral one
+    return best
 
 
 def _prose(section: Section | None, limit: int = 1200) -> str:

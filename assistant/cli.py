@@ -170,9 +170,9 @@ def _answer_batch(engine, k: int) -> int:
             if not isinstance(text, str):
                 raise ValueError
             output = engine.ask(text, k=request.get("k", k)).to_json()
-        except (ValueError, KeyError):
-            output, status = {"error": f'line {number}: expected a JSON object {{"q": "..."}}'}, EXIT_BAD_INPUT
         except QueryError as error:
             output, status = {"error": f"line {number}: {error}"}, EXIT_BAD_INPUT
+        except (ValueError, KeyError):
+            output, status = {"error": f'line {number}: expected a JSON object {{"q": "..."}}'}, EXIT_BAD_INPUT
         print(json.dumps(output, ensure_ascii=False), flush=True)
     return status

@@ -1,0 +1,111 @@
+import pytest
+
+from assistant.query import QueryError, parse_query
+
+NOISY_LOG = """\
+2026-11-02 10:14:07 INFO  Starting run 17 (seed=3)
+Epoch 1/20
+ 12%|█▏        | 12/100 [00:03<00:24,  3.61it/s]\r 13%|█▎        | 13/100 [00:03<00:23,  3.64it/s]
+Traceback (most recent call last):
+  File "/home/ana/proj/train.py", line 88, in <module>
+    logits = model(tokens)
+             ^^^^^^^^^^^^^
+  File "/home/ana/.venv/lib/python3.11/site-packages/torch/nn/modules/module.py", line 1775, in _wrapped_call_impl
+    return self._call_impl(*args, **kwargs)
+  File "/home/ana/proj/model.py", line 31, in forward
+    x = self.norm(x)
+  File "/home/ana/.venv/lib/python3.11/site-packages/torch/nn/modules/batchnorm.py", line 193, in forward
+    return F.batch_norm(
+  File "/home/ana/.venv/lib/python3.11/site-packages/torch/nn/functional.py", line 2817, in batch_norm
+    return torch.batch_norm(
+           ^^^^^^^^^^^^^^^^^
+RuntimeError: running_mean should contain 40 elements not 128
+wandb: Waiting for W&B process to finish... (failed 1).
+"""
+
+CHAINED = """\
+Traceback (most recent call last):
+  File "/srv/app/data.py", line 12, in load
+    return cache[key]
+KeyError: 'batch_7'
+
+During handling of the above exception, another exception occurred:
+
+Traceback (most recent call last):
+  File "/srv/app/train.py", line 40, in <module>
+    loss = criterion(out, target)
+  File "/usr/lib/python3/dist-packages/torch/nn/modules/loss.py", line 1310, in forward
+    return F.cross_entropy(input, target, weight=self.weight,
+RuntimeError: expected scalar type Long but found Float
+"""
+
+MULTILINE_MESSAGE = """\
+Traceback (most recent call last):
+  File "eval.py", line 9, in <module>
+    model.load_state_dict(state)
+RuntimeError: Error(s) in loading state_dict for Net:
+\tMissing key(s) in state_dict: "fc.weight", "fc.bias".
+\tUnexpected key(s) in state_dict: "module.fc.weight", "module.fc.bias".
+Done.
+"""
+
+
+def test_noisy_traceback_yields_final_exception_layer_and_user_line():
+    query = parse_query(NOISY_LOG)
+    assert query.kind == "traceback"
+    assert query.error_type == "RuntimeError"
+    assert query.message == "running_mean should contain 40 elements not 128"
+    assert query.layer == "batchnorm"
+    assert query.user_frame.file == "/home/ana/proj/model.py"
+    assert query.user_frame.code == "x = self.norm(x)"
+    assert "wandb" not in query.search_text and "Epoch" not in query.search_text
+
+
+def test_chained_exceptions_report_the_last_one():
+    query = parse_query(CHAINED)
+    assert (query.error_type, query.message) == ("RuntimeError", "expected scalar type Long but found Float")
+    assert query.layer == "loss"
+    assert query.user_frame.line == 40
+
+
+def test_indented_continuation_lines_belong_to_the_message():
+    query = parse_query(MULTILINE_MESSAGE)
+    assert query.message.startswith("Error(s) in loading state_dict for Net:")
+    assert 'Unexpected key(s) in state_dict: "module.fc.weight"' in query.message
+    assert "Done." not in query.message
+
+
+def test_bare_error_line_and_qualified_exception_names():
+    query = parse_query("torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB")
+    assert (query.kind, query.error_type) == ("error", "OutOfMemoryError")
+    assert query.message.startswith("CUDA out of memory")
+
+
+def test_warning_line_is_an_error_query():
+    text = "/home/u/train.py:12: UserWarning: Implicit dimension choice for softmax has been deprecated.\n  p = F.softmax(x)"
+    query = parse_query(text)
+    assert (query.kind, query.error_type) == ("error", "UserWarning")
+    assert query.message.startswith("Implicit dimension choice")
+
+
+def test_ansi_colours_are_stripped():
+    query = parse_query("\x1b[31mValueError\x1b[0m: Expected more than 1 value per channel when training")
+    assert query.error_type == "ValueError"
+
+
+def test_code_and_questions_are_told_apart():
+    code = "import torch\nmodel = torch.nn.Linear(4, 2)\nout = model(torch.randn(3, 5))\nprint(out)"
+    assert parse_query(code).kind == "code"
+    assert parse_query("where should I put batchnorm, before or after relu?").kind == "question"
+    assert parse_query("my loss is nan after a few epochs").message is None
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t  "])
+def test_empty_query_is_refused(text):
+    with pytest.raises(QueryError, match="empty"):
+        parse_query(text)
+
+
+def test_huge_paste_is_refused():
+    with pytest.raises(QueryError, match="too long"):
+        parse_query("x" * 10_000_000)
