@@ -1,0 +1,341 @@
+"""Runs untrusted Python (a user's script, code from a document) to prove an error is fixed.
+
+Each run gets a fresh interpreter in a throw-away directory. The child confines
+itself (bootstrap.py, isolation.py) and reports through a private pipe; this
+side only trusts the kernel: it enforces the wall clock, caps what it reads so
+no run can hang or flood the caller, and kills the whole process tree.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import tokenize
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+Status = Literal["ok", "error", "timeout", "limit"]
+
+from .isolation import unprivileged_ids
+
+__all__ = ["RaisedError", "SandboxLimits", "SandboxResult", "run_file", "run_source"]
+
+_BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
+_CHUNK = 1 << 16
+_FLOOD_FACTOR = 256  # output beyond this many times the kept size is a flood: stop the run
+_REPORT_LINE_CAP = 4 << 20
+_KILL_GRACE_S = 0.3  # time the guard gets to kill the namespace before the group is SIGKILLed
+_DRAIN_GRACE_S = 2.0  # time to wait for pipes held open by processes that escaped the group
+_TORCH_OOM = "DefaultCPUAllocator: can't allocate memory"
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    timeout_s: float = 60.0
+    cpu_s: int = 60
+    memory_mb: int = 4096  # RLIMIT_AS; `import torch` needs about 650 MB of address space
+    max_processes: int = 64
+    max_output_bytes: int = 64_000
+    max_file_mb: int = 64
+
+
+@dataclass(frozen=True)
+class RaisedError:
+    type: str
+    message: str
+    traceback: str
+    line: int | None
+
+
+@dataclass(frozen=True)
+class SandboxResult:
+    status: Status
+    error: RaisedError | None
+    warnings: tuple[tuple[str, str], ...]
+    stdout: str
+    stderr: str
+    duration_s: float
+    isolation: tuple[str, ...]
+    detail: str
+
+
+def run_file(path: Path, *, limits: SandboxLimits = SandboxLimits()) -> SandboxResult:
+    """Runs a user's script; its text is copied, so the code never sees the user's files."""
+    with tokenize.open(path) as handle:  # honours a coding cookie like the interpreter would
+        source = handle.read()
+    return run_source(source, filename=Path(path).name, limits=limits)
+
+
+def run_source(source: str, *, filename: str = "script.py", limits: SandboxLimits = SandboxLimits(),
+               stdin: str = "") -> SandboxResult:
+    """Runs source as `python <filename>` in a fresh, confined process and reports what happened."""
+    if not filename or filename in (".", "..") or "/" in filename or "\0" in filename:
+        raise ValueError(f"filename must be a plain file name, got {filename!r}")
+    workdir = Path(tempfile.mkdtemp(prefix="sandbox-"))
+    try:
+        (workdir / filename).write_text(source, encoding="utf-8")
+        if os.geteuid() == 0:  # the child drops to nobody and must still own its directory
+            os.chown(workdir, *unprivileged_ids())
+        return _execute(workdir, filename, limits, stdin)
+    finally:
+        _remove_tree(workdir)
+
+
+def _clean_env(workdir: Path) -> dict[str, str]:
+    """Nothing of the caller's environment (tokens, keys) reaches the code."""
+    threads = "2"  # enough for torch; several sandboxes side by side do not oversubscribe the cores
+    return {
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(workdir),
+        "TMPDIR": str(workdir),  # the only writable place
+        "LANG": "C.UTF-8",
+        "OMP_NUM_THREADS": threads,
+        "MKL_NUM_THREADS": threads,
+        "HF_HUB_OFFLINE": "1",
+    }
+
+
+def _execute(workdir: Path, filename: str, limits: SandboxLimits, stdin: str) -> SandboxResult:
+    (out_r, out_w), (err_r, err_w), (report_r, report_w), (lifeline_r, lifeline_w) = (os.pipe() for _ in range(4))
+    config = {"filename": filename, "report_fd": report_w, "lifeline_fd": lifeline_r,
+              "nobody": unprivileged_ids(), "limits": asdict(limits)}
+    command = [sys.executable, "-I", "-B", "-u", "-X", "faulthandler", str(_BOOTSTRAP), json.dumps(config)]
+    try:
+        with tempfile.TemporaryFile() as stdin_file:  # a file, so a large stdin cannot block us
+            stdin_file.write(stdin.encode())
+            stdin_file.seek(0)
+            if os.geteuid() == 0:  # the child drops to nobody: reopening /dev/stdout or /dev/stdin must still work
+                for fd in (out_w, err_w, stdin_file.fileno()):
+                    os.fchown(fd, *unprivileged_ids())
+            started = time.monotonic()
+            proc = subprocess.Popen(command, cwd=workdir, env=_clean_env(workdir), stdin=stdin_file,
+                                    stdout=out_w, stderr=err_w, pass_fds=(report_w, lifeline_r),
+                                    start_new_session=True)
+    except BaseException:
+        for fd in (out_r, err_r, report_r, lifeline_w):
+            os.close(fd)
+        raise
+    finally:
+        for fd in (out_w, err_w, report_w, lifeline_r):
+            os.close(fd)
+    return _Supervisor(proc, {out_r: "stdout", err_r: "stderr"}, report_r, lifeline_w, limits, started).run()
+
+
+@dataclass
+class _Capture:
+    """Keeps the first `cap` bytes of a stream and counts the rest."""
+
+    name: str
+    cap: int
+    kept: bytearray = field(default_factory=bytearray)
+    total: int = 0
+
+    def feed(self, chunk: bytes) -> None:
+        self.kept += chunk[: max(self.cap - len(self.kept), 0)]
+        self.total += len(chunk)
+
+    def text(self) -> str:
+        text = self.kept.decode("utf-8", "replace")
+        dropped = self.total - len(self.kept)
+        return text + (f"\n[sandbox: output truncated, {dropped} more bytes dropped]" if dropped else "")
+
+
+@dataclass
+class _ReportReader:
+    """Parses the child's JSON lines; oversized, malformed or misshapen lines (flood, forgery) are dropped."""
+
+    pending: bytearray = field(default_factory=bytearray)
+    isolation: tuple[str, ...] = ()
+    final: dict[str, Any] | None = None
+
+    def feed(self, chunk: bytes) -> None:
+        self.pending += chunk
+        if b"\n" in chunk:
+            *lines, rest = self.pending.split(b"\n")
+            self.pending = bytearray(rest)
+            for line in lines:
+                self._parse(line)
+        if len(self.pending) > _REPORT_LINE_CAP:
+            self.pending.clear()
+
+    def _parse(self, line: bytes) -> None:
+        try:
+            message = json.loads(line)
+        except ValueError:
+            return
+        if not isinstance(message, dict):
+            return
+        if "isolation" in message and not self.isolation and isinstance(message["isolation"], list):
+            self.isolation = tuple(map(str, message["isolation"]))
+        elif _valid_final(message):
+            self.final = message
+
+
+def _valid_final(message: dict[str, Any]) -> bool:
+    """The final report is trusted only in the shape bootstrap.py writes it."""
+    warnings = message.get("warnings")
+    warnings_ok = isinstance(warnings, list) and all(
+        isinstance(w, list) and len(w) == 2 and all(isinstance(part, str) for part in w) for w in warnings)
+    error = message.get("error")
+    error_ok = (error is None and message.get("status") == "ok") or (
+        isinstance(error, dict) and message.get("status") == "error"
+        and all(isinstance(error.get(key), str) for key in ("type", "message", "traceback"))
+        and all(isinstance(error.get(key), (int, type(None))) for key in ("line", "errno")))
+    return warnings_ok and error_ok
+
+
+class _Supervisor:
+    """Pumps the child's pipes and enforces the wall clock and the output ceiling.
+
+    One selector loop and no threads, so nothing here can block on the child.
+    The child's exit is seen through a pidfd before it is reaped, so signalling
+    its process group can never hit a recycled pid.
+    """
+
+    def __init__(self, proc: subprocess.Popen[bytes], outputs: dict[int, str], report_fd: int, lifeline_w: int,
+                 limits: SandboxLimits, started: float) -> None:
+        self.proc, self.limits, self.started = proc, limits, started
+        self.report_fd, self.report = report_fd, _ReportReader()
+        self.outputs = {fd: _Capture(name, limits.max_output_bytes) for fd, name in outputs.items()}
+        self.lifeline_w: int | None = lifeline_w
+        self.pidfd = os.pidfd_open(proc.pid)
+        self.reason = ""  # why we stopped the run: "timeout", "stdout" or "stderr"
+        self.kill_at: float | None = None
+        self.give_up_at: float | None = None
+
+    def run(self) -> SandboxResult:
+        try:
+            self._pump()
+        finally:
+            self._killpg()  # whatever is left; the leader is still unreaped
+            for fd in (self.pidfd, self.report_fd, self.lifeline_w, *self.outputs):
+                if fd is not None:
+                    os.close(fd)
+            self.lifeline_w = None
+            _, status, usage = os.wait4(self.proc.pid, 0)
+            self.proc.returncode = os.waitstatus_to_exitcode(status)
+        return self._result(time.monotonic() - self.started, usage.ru_utime + usage.ru_stime)
+
+    def _pump(self) -> None:
+        deadline = self.started + self.limits.timeout_s
+        with selectors.DefaultSelector() as selector:
+            for fd in (*self.outputs, self.report_fd, self.pidfd):
+                selector.register(fd, selectors.EVENT_READ)
+            while selector.get_map():
+                now = time.monotonic()
+                if not self.reason and now >= deadline:
+                    self._stop("timeout", now)
+                if self.kill_at is not None and now >= self.kill_at:
+                    self._killpg()
+                    self.kill_at, self.give_up_at = None, self._soonest(self.give_up_at, now + _DRAIN_GRACE_S)
+                if self.give_up_at is not None and now >= self.give_up_at:
+                    return  # only processes that escaped the group still hold a pipe
+                wake = self._soonest(None if self.reason else deadline, self.kill_at, self.give_up_at)
+                for key, _ in selector.select(max((wake or now) - now, 0)):
+                    self._on_ready(selector, key.fd, now)
+
+    def _on_ready(self, selector: selectors.BaseSelector, fd: int, now: float) -> None:
+        if fd == self.pidfd:
+            selector.unregister(fd)
+            self._killpg()  # children it left behind would keep the pipes open
+            self.give_up_at = self._soonest(self.give_up_at, now + _DRAIN_GRACE_S)
+            return
+        chunk = os.read(fd, _CHUNK)
+        if not chunk:
+            selector.unregister(fd)
+        elif fd == self.report_fd:
+            self.report.feed(chunk)
+        else:
+            capture = self.outputs[fd]
+            capture.feed(chunk)
+            if not self.reason and capture.total > self.limits.max_output_bytes * _FLOOD_FACTOR:
+                self._stop(capture.name, now)
+
+    def _stop(self, reason: str, now: float) -> None:
+        """Closing the lifeline makes the guard kill the pid namespace; the group kill follows as a backstop."""
+        self.reason, self.kill_at = reason, now + _KILL_GRACE_S
+        if self.lifeline_w is not None:
+            os.close(self.lifeline_w)
+            self.lifeline_w = None
+
+    def _killpg(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    @staticmethod
+    def _soonest(*moments: float | None) -> float | None:
+        return min((m for m in moments if m is not None), default=None)
+
+    def _result(self, duration: float, cpu_s: float) -> SandboxResult:
+        final = self.report.final
+        status, detail, error = self._verdict(cpu_s)
+        stdout, stderr = (capture.text() for capture in self.outputs.values())
+        return SandboxResult(
+            status=status, error=error, detail=detail, stdout=stdout, stderr=stderr, duration_s=round(duration, 3),
+            warnings=tuple((category, message) for category, message in final["warnings"]) if final else (),
+            isolation=("clean-env", *self.report.isolation))
+
+    def _verdict(self, cpu_s: float) -> tuple[Status, str, RaisedError | None]:
+        final, limits = self.report.final, self.limits
+        raised = final["error"] if final else None
+        error = RaisedError(raised["type"], raised["message"], raised["traceback"], raised["line"]) if raised else None
+        if self.reason == "timeout":
+            detail = f"wall-clock timeout: still running after {limits.timeout_s:g} s, process tree killed"
+            return "timeout", detail, error
+        if self.reason:
+            flood = limits.max_output_bytes * _FLOOD_FACTOR
+            return "limit", f"{self.reason} flood: over {flood} bytes written, process tree killed", error
+        if final is None:
+            return _verdict_from_exit(self.proc.returncode, cpu_s, limits)
+        detail = _limit_detail(raised, limits) if raised else ""
+        return ("limit" if detail else "error" if raised else "ok"), detail, error
+
+
+def _limit_detail(raised: dict[str, Any], limits: SandboxLimits) -> str:
+    """Names the sandbox limit behind an exception, so it is not mistaken for the code's own bug."""
+    if raised["type"] == "MemoryError" or _TORCH_OOM in raised["message"]:
+        return f"memory limit of {limits.memory_mb} MB reached ({raised['type']})"
+    if raised["errno"] == errno.EFBIG:
+        return f"file size limit of {limits.max_file_mb} MB reached"
+    if raised["errno"] == errno.EAGAIN and "fork" in raised["traceback"]:
+        return f"process limit reached (max_processes={limits.max_processes}): fork refused"
+    return ""
+
+
+def _verdict_from_exit(returncode: int, cpu_s: float, limits: SandboxLimits) -> tuple[Status, str, RaisedError | None]:
+    """Without a report the code ended the interpreter itself (os._exit) or a signal did."""
+    if returncode == 0:
+        return "ok", "", None
+    if returncode > 0:
+        return "error", "", RaisedError("SystemExit", str(returncode), "", None)
+    number = -returncode
+    name = next((sig.name for sig in signal.Signals if sig == number), f"signal {number}")
+    if number == signal.SIGXCPU or (number == signal.SIGKILL and cpu_s >= limits.cpu_s):
+        return "limit", f"CPU time limit of {limits.cpu_s} s exceeded ({name})", None
+    if number == signal.SIGKILL:
+        return "limit", "killed by SIGKILL, most likely by the kernel's out-of-memory killer", None
+    return "error", "", RaisedError(name, f"killed by {name} ({signal.strsignal(number)})", "", None)
+
+
+def _remove_tree(path: Path) -> None:
+    """Deletes the work directory even if the code made parts of it unreadable."""
+    for root, dirs, _ in os.walk(path):
+        for name in dirs:
+            target = os.path.join(root, name)
+            if not os.path.islink(target):  # chmod follows links: never touch anything outside
+                try:
+                    os.chmod(target, 0o700)
+                except OSError:
+                    pass
+    shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,190 @@
+"""Child side of the sandbox, run as a file by a fresh interpreter in isolated mode.
+
+It confines itself before the untrusted code runs, so every protection holds
+from the code's first line, then runs the code as `python script.py` would and
+reports the outcome as JSON lines on an inherited pipe the code is not told
+about: stdout and stderr stay exactly what the code printed, and a flood there
+cannot hide or fake the verdict.
+
+Usage (by assistant.sandbox only): python -I bootstrap.py '<json config>'
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib.util
+import json
+import os
+import resource
+import select
+import signal
+import sys
+import traceback
+import types
+import warnings
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+_MAX_WARNINGS = 500
+_MAX_WARNING_TEXT = 2_000
+_MAX_TEXT = 20_000
+
+
+def _load_isolation() -> types.ModuleType:
+    """Loads isolation.py by path without registering it, so the code cannot import it by name."""
+    spec = importlib.util.spec_from_file_location("_sandbox_isolation", Path(__file__).with_name("isolation.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _send(fd: int, message: dict[str, Any]) -> None:
+    view = memoryview((json.dumps(message) + "\n").encode())
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _guard_namespace_init(iso: types.ModuleType, lifeline_fd: int, report_fd: int) -> None:
+    """Forks so the code runs as pid 1 of the new pid namespace; returns only in that child.
+
+    When pid 1 ends the kernel kills everything it started, even processes
+    that left the process group. This process stays outside as the guard: it
+    kills pid 1 when the parent closes the lifeline (timeout) or dies, then
+    exits the way pid 1 did, so the parent sees the real exit status.
+    """
+    pid = os.fork()
+    if pid == 0:
+        iso.die_with_parent()
+        return
+    os.close(report_fd)
+    pidfd = os.pidfd_open(pid)
+    ready, _, _ = select.select([pidfd, lifeline_fd], [], [])
+    if pidfd not in ready:
+        signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        with suppress(OSError, ValueError):
+            signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+        os.kill(os.getpid(), os.WTERMSIG(status))
+    os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+
+
+def _confine(config: dict[str, Any], iso: types.ModuleType) -> list[str]:
+    """Applies every protection the kernel and our privileges allow, in the order they require."""
+    report_fd, lifeline_fd = config["report_fd"], config["lifeline_fd"]
+    applied = list(iso.enter_namespaces())
+    nobody = config["nobody"] if os.geteuid() == 0 else None
+    # Counted before /proc is replaced: RLIMIT_NPROC sees host-wide tasks unless in a fresh user namespace.
+    nproc_base = 0 if "userns" in applied else iso.count_tasks(nobody[0] if nobody else os.getuid())
+    if "pidns" in applied:
+        _guard_namespace_init(iso, lifeline_fd, report_fd)
+        if "mountns" in applied:
+            applied += iso.mount_private_fs(config["limits"]["memory_mb"])
+    os.close(lifeline_fd)
+    if nobody:
+        applied += iso.drop_root(*nobody)
+    applied += iso.apply_rlimits(config["limits"], nproc_base)
+    applied += iso.restrict_writes([os.getcwd(), *(["/dev/shm"] if "private-shm" in applied else [])])
+    return applied
+
+
+def _record_warnings() -> list[list[str]]:
+    """Records every warning while still printing it as usual.
+
+    "always" matters: the default filters show a warning once per location and
+    hide deprecations raised inside libraries such as torch, which are often
+    exactly what a fix is about.
+    """
+    records: list[list[str]] = []
+    show = warnings.showwarning
+
+    def record(message, category, filename, lineno, file=None, line=None):  # type: ignore[no-untyped-def]
+        if len(records) < _MAX_WARNINGS:
+            records.append([category.__name__, str(message)[:_MAX_WARNING_TEXT]])
+        show(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = record
+    warnings.simplefilter("always")
+    return records
+
+
+def _describe(exc: BaseException, filename: str) -> dict[str, Any]:
+    """The error as the user would see it: traceback starts at their script, not at this file."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename != filename:
+        tb = tb.tb_next
+    line = None
+    for frame, lineno in traceback.walk_tb(tb):
+        if frame.f_code.co_filename == filename:
+            line = lineno
+    if isinstance(exc, SyntaxError) and exc.filename == filename:
+        line = exc.lineno
+    code = getattr(exc, "errno", None)
+    try:
+        message = str(exc)
+    except Exception:  # noqa: BLE001 - a broken __str__ must not cost the whole report
+        message = f"<unprintable {type(exc).__name__} object>"
+    return {
+        "type": type(exc).__name__,
+        "message": message[:_MAX_TEXT],
+        "traceback": "".join(traceback.format_exception(type(exc), exc, tb))[-_MAX_TEXT:],
+        "line": line,
+        "errno": code if isinstance(code, int) else None,
+    }
+
+
+def _run(filename: str) -> dict[str, Any]:
+    """Runs the script as its own __main__ module, like `python script.py`.
+
+    A real module (not this file's globals) keeps pickling of classes the
+    script defines, multiprocessing and `if __name__ == "__main__"` working;
+    the script's directory leads sys.path as usual, so a script named torch.py
+    shadows torch exactly as it does on the user's machine.
+    """
+    path = os.path.abspath(filename)
+    module = types.ModuleType("__main__")
+    module.__file__ = path
+    module.__builtins__ = builtins  # type: ignore[attr-defined]
+    sys.modules["__main__"], sys.argv = module, [path]
+    sys.path.insert(0, os.path.dirname(path))
+    records = _record_warnings()
+    error = None
+    try:
+        with open(path, encoding="utf-8") as handle:  # written as UTF-8; compiling text ignores coding cookies
+            source = handle.read()
+        exec(compile(source, filename, "exec"), module.__dict__)
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            error = _describe(exc, filename)
+            if not isinstance(exc.code, int):
+                print(exc.code, file=sys.stderr)
+    except BaseException as exc:  # noqa: BLE001 - everything the code raises is the result
+        if isinstance(exc, MemoryError):  # free the code's memory first, or reporting fails too
+            traceback.clear_frames(exc.__traceback__)
+            module.__dict__.clear()
+        error = _describe(exc, filename)
+        sys.stderr.write(error["traceback"])
+    return {"status": "error" if error else "ok", "error": error, "warnings": records}
+
+
+def main() -> int:
+    config = json.loads(sys.argv[1])
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    report_fd = config["report_fd"]
+    os.set_inheritable(report_fd, False)  # programs the code execs must not get the channel
+    _send(report_fd, {"isolation": _confine(config, _load_isolation())})
+    me = os.getpid()
+    report = _run(config["filename"])
+    if os.getpid() != me:  # a fork of the code fell through to here: only the original reports
+        os._exit(0 if report["error"] is None else 1)
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(Exception):
+            stream.flush()
+    _send(report_fd, report)
+    return 0 if report["error"] is None else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
