@@ -113,6 +113,36 @@ def info(index: IndexOption = None, model: ModelOption = None) -> None:
     render.info(engine.store.directory, meta, documents, chunks)
 
 
+@app.command("check-corpus")
+def check_corpus(
+    ids: Annotated[Optional[list[str]], typer.Argument(help="Entry ids to check (default: all).")] = None,
+    corpus: Annotated[Optional[Path], typer.Option("--corpus", help="Corpus folder (default: the shipped one).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help='Print {"entries": [{"id", "status", "reason"}]}.')] = False,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=16, help="Examples run in parallel.")] = 2,
+) -> None:
+    """Run every entry's broken and fixed examples and check they behave as documented."""
+    from kb.documents import DocumentError, read_document
+    from kb.ingest import shipped_corpus_dir
+
+    from assistant.corpus_check import check_corpus as run_checks
+
+    try:
+        documents = [read_document(p) for p in sorted((corpus or shipped_corpus_dir()).glob("*.md"))]
+    except DocumentError as error:
+        fail(str(error))
+    if ids:
+        unknown = set(ids) - {d.doc_id for d in documents}
+        if unknown:
+            fail("no such entry: " + ", ".join(sorted(unknown)))
+        documents = [d for d in documents if d.doc_id in ids]
+    results = run_checks(documents, workers=workers)
+    if as_json:
+        print(json.dumps({"entries": [r.to_json() for r in results]}, ensure_ascii=False))
+    else:
+        render.corpus_checks(results)
+    raise typer.Exit(EXIT_NO_MATCH if any(r.status == "failed" for r in results) else 0)
+
+
 def _open_engine(index: Path | None, model: Path | None, *, quiet: bool, create: bool = False):
     from kb.embedding import ModelError, SentenceTransformerEmbedder
     from kb.store import Store, StoreError

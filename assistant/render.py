@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -85,3 +86,13 @@ def removed(sources: list[str]) -> None:
 def info(directory: Path, meta: dict[str, str], documents: int, chunks: int) -> None:
     out.print(f"index: {directory}\nmodel: {meta.get('model')} ({meta.get('dim')} dimensions)\n"
               f"documents: {documents}\nchunks: {chunks}\ngeneration: {meta.get('generation')}")
+
+
+def corpus_checks(results) -> None:  # results: list[assistant.corpus_check.EntryCheck]
+    table = Table("entry", "status", "detail", show_lines=False)
+    colours = {"ok": "green", "failed": "bold red", "skipped": "yellow"}
+    for result in results:
+        table.add_row(result.id, f"[{colours[result.status]}]{result.status}[/]", result.reason[:160])
+    out.print(table)
+    counts = {status: sum(r.status == status for r in results) for status in colours}
+    out.print(f"{counts['ok']} ok, {counts['failed']} failed, {counts['skipped']} skipped (cannot be checked here)")

@@ -1,0 +1,129 @@
+"""Retrieval quality on the dev query set, and the confidence thresholds that it supports.
+
+    python benchmarks/calibrate.py [--devset benchmarks/devset.jsonl]
+
+Prints recall@1 / recall@3 / MRR per query kind, then searches the thresholds of
+assistant.confidence for the setting that answers the most queries confidently and correctly
+while keeping confident answers at least --precision correct (a confident answer to a query the
+corpus cannot answer counts as wrong). Precision is also reported with 2-fold cross-validation,
+so the figure is not only measured on the queries it was tuned on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from kb.embedding import SentenceTransformerEmbedder  # noqa: E402
+from kb.ingest import ingest, shipped_corpus_files  # noqa: E402
+from kb.store import Store  # noqa: E402
+
+from assistant.confidence import CALIBRATED, Thresholds, decide  # noqa: E402
+from assistant.query import parse_query  # noqa: E402
+from assistant.retrieval import DocumentHit, Retriever  # noqa: E402
+
+
+@dataclass
+class Outcome:
+    expect: str | None
+    kind: str
+    ranked: list[str]
+    hits: list[DocumentHit]
+
+
+def evaluate(devset: Path) -> list[Outcome]:
+    embedder = SentenceTransformerEmbedder()
+    store = Store.create(Path(tempfile.mkdtemp()) / "index", model=embedder.name, dim=embedder.dim)
+    ingest(store, shipped_corpus_files(), embedder)
+    retriever = Retriever(store, lambda text: embedder.embed([text])[0])
+    ids = {source: store.document(source).doc_id for source in store.sources()}
+    outcomes = []
+    for line in devset.read_text().splitlines():
+        if not line.strip():
+            continue
+        item = json.loads(line)
+        hits = retriever.search(parse_query(item["q"]), k=5)
+        outcomes.append(Outcome(item["expect"], item.get("kind", "?"), [ids[h.source] for h in hits], hits))
+    return outcomes
+
+
+def report_recall(outcomes: list[Outcome]) -> None:
+    groups: dict[str, list[Outcome]] = defaultdict(list)
+    for outcome in outcomes:
+        if outcome.expect:
+            groups[outcome.kind].append(outcome)
+            groups["all"].append(outcome)
+    print(f"{'kind':10s} {'n':>4s} {'recall@1':>9s} {'recall@3':>9s} {'MRR':>6s}")
+    for kind, group in sorted(groups.items(), key=lambda item: item[0] == "all"):
+        r1 = sum(o.ranked[:1] == [o.expect] for o in group) / len(group)
+        r3 = sum(o.expect in o.ranked[:3] for o in group) / len(group)
+        mrr = sum(1 / (o.ranked.index(o.expect) + 1) for o in group if o.expect in o.ranked) / len(group)
+        print(f"{kind:10s} {len(group):4d} {r1:9.3f} {r3:9.3f} {mrr:6.3f}")
+
+
+def confusion(outcomes: list[Outcome], thresholds: Thresholds) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for outcome in outcomes:
+        match = decide(outcome.hits, thresholds)
+        right = bool(outcome.ranked) and outcome.ranked[0] == outcome.expect
+        if outcome.expect is None:
+            counts[f"negative/{match}"] += 1
+        else:
+            counts[f"positive/{match}/{'right' if right else 'wrong'}"] += 1
+    return dict(counts)
+
+
+def score(outcomes: list[Outcome], thresholds: Thresholds) -> tuple[int, int]:
+    """(confident and right, confident and wrong)."""
+    right = wrong = 0
+    for outcome in outcomes:
+        if decide(outcome.hits, thresholds) == "confident":
+            if outcome.expect is not None and outcome.ranked[0] == outcome.expect:
+                right += 1
+            else:
+                wrong += 1
+    return right, wrong
+
+
+def calibrate(outcomes: list[Outcome], precision: float) -> Thresholds:
+    best, best_right = CALIBRATED, -1
+    grid = itertools.product([0.3, 0.4, 0.5, 0.6, 0.7], [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8], [0.3, 0.35, 0.4, 0.45, 0.5])
+    for signature, dense_confident, dense_weak in grid:
+        if dense_weak >= dense_confident:
+            continue
+        thresholds = Thresholds(signature, dense_confident, dense_weak)
+        right, wrong = score(outcomes, thresholds)
+        if right + wrong and right / (right + wrong) >= precision and right > best_right:
+            best, best_right = thresholds, right
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--devset", type=Path, default=ROOT / "benchmarks" / "devset.jsonl")
+    parser.add_argument("--precision", type=float, default=0.95)
+    args = parser.parse_args()
+    outcomes = evaluate(args.devset)
+    print(f"{len(outcomes)} queries, {sum(o.expect is None for o in outcomes)} negatives\n")
+    report_recall(outcomes)
+    print(f"\ncurrent thresholds {CALIBRATED}:\n  {confusion(outcomes, CALIBRATED)}")
+    tuned = calibrate(outcomes, args.precision)
+    right, wrong = score(outcomes, tuned)
+    print(f"\ncalibrated {tuned}: confident right {right}, confident wrong {wrong}\n  {confusion(outcomes, tuned)}")
+    folds = [outcomes[0::2], outcomes[1::2]]
+    held = [score(folds[1 - i], calibrate(folds[i], args.precision)) for i in range(2)]
+    right, wrong = sum(r for r, _ in held), sum(w for _, w in held)
+    print(f"2-fold held-out: confident right {right}, wrong {wrong}, precision {right / max(right + wrong, 1):.3f}")
+
+
+if __name__ == "__main__":
+    main()
