@@ -32,6 +32,16 @@ class DocumentHit:
     best_chunk: int | None = None
 
 
+@dataclass(frozen=True)
+class Signals:
+    """What each retriever found for one query, before fusion (kept apart so that fusion
+    weights can be tuned without searching again)."""
+
+    signature: list[tuple[str, PatternMatch]]
+    lexical: list[ChunkHit]
+    dense: list[ChunkHit]
+
+
 class Retriever:
     def __init__(self, store: Store, embed_query: Callable[[str], object]) -> None:
         self.store = store
@@ -48,35 +58,39 @@ class Retriever:
                 best[source] = match
         return sorted(best.items(), key=lambda item: -item[1].coverage)
 
-    def search(self, query: ParsedQuery, k: int = 5) -> list[DocumentHit]:
-        hits: dict[str, DocumentHit] = {}
+    def gather(self, query: ParsedQuery, *, always_dense: bool = False) -> Signals:
         signatures = self.signature_matches(query)
-        for rank, (source, match) in enumerate(signatures, 1):
-            hits.setdefault(source, DocumentHit(source)).signature = match
-            _add_rank(hits, source, "signature", rank)
         text = query.search_text
-        self._add_chunk_ranks(hits, "lexical", self.store.lexical_search(text, CANDIDATES))
+        lexical = self.store.lexical_search(text, CANDIDATES)
         exact = bool(signatures) and signatures[0][1].coverage >= EXACT_COVERAGE
-        if not exact:
-            dense = self.store.dense_search(self.embed_query(text), CANDIDATES)
-            self._add_chunk_ranks(hits, "dense", dense)
-        return sorted(hits.values(), key=lambda hit: -hit.score)[:k]
+        dense = [] if exact and not always_dense else self.store.dense_search(self.embed_query(text), CANDIDATES)
+        return Signals(signatures, lexical, dense)
 
-    def _add_chunk_ranks(self, hits: dict[str, DocumentHit], signal: str, chunks: list[ChunkHit]) -> None:
+    def search(self, query: ParsedQuery, k: int = 5) -> list[DocumentHit]:
+        return fuse(self.gather(query), WEIGHTS)[:k]
+
+
+def fuse(signals: Signals, weights: dict[str, float], rrf_k: int = RRF_K) -> list[DocumentHit]:
+    """Weighted reciprocal-rank fusion over documents (each ranked by its best chunk)."""
+    hits: dict[str, DocumentHit] = {}
+
+    def add(source: str, signal: str, rank: int) -> DocumentHit:
+        hit = hits.setdefault(source, DocumentHit(source))
+        hit.ranks[signal] = rank
+        hit.score += weights[signal] / (rrf_k + rank)
+        return hit
+
+    for rank, (source, match) in enumerate(signals.signature, 1):
+        add(source, "signature", rank).signature = match
+    for signal, chunks in (("lexical", signals.lexical), ("dense", signals.dense)):
         seen: set[str] = set()
         for chunk in chunks:
             if chunk.source in seen:
                 continue
             seen.add(chunk.source)
-            hit = hits.setdefault(chunk.source, DocumentHit(chunk.source))
-            _add_rank(hits, chunk.source, signal, len(seen))
+            hit = add(chunk.source, signal, len(seen))
             if signal == "dense":
                 hit.dense = chunk.score
             if hit.best_chunk is None or signal == "dense":
                 hit.best_chunk = chunk.chunk_id
-
-
-def _add_rank(hits: dict[str, DocumentHit], source: str, signal: str, rank: int) -> None:
-    hit = hits[source]
-    hit.ranks[signal] = rank
-    hit.score += WEIGHTS[signal] / (RRF_K + rank)
+    return sorted(hits.values(), key=lambda hit: -hit.score)

@@ -29,15 +29,24 @@ from kb.store import Store  # noqa: E402
 
 from assistant.confidence import CALIBRATED, Thresholds, decide  # noqa: E402
 from assistant.query import parse_query  # noqa: E402
-from assistant.retrieval import DocumentHit, Retriever  # noqa: E402
+from assistant.retrieval import RRF_K, WEIGHTS, DocumentHit, Retriever, Signals, fuse  # noqa: E402
 
 
 @dataclass
 class Outcome:
     expect: str | None
     kind: str
+    signals: Signals
     ranked: list[str]
     hits: list[DocumentHit]
+
+
+IDS: dict[str, str] = {}
+
+
+def refuse(outcome: Outcome, weights: dict[str, float], rrf_k: int) -> Outcome:
+    hits = fuse(outcome.signals, weights, rrf_k)[:5]
+    return Outcome(outcome.expect, outcome.kind, outcome.signals, [IDS[h.source] for h in hits], hits)
 
 
 def evaluate(devset: Path) -> list[Outcome]:
@@ -45,15 +54,31 @@ def evaluate(devset: Path) -> list[Outcome]:
     store = Store.create(Path(tempfile.mkdtemp()) / "index", model=embedder.name, dim=embedder.dim)
     ingest(store, shipped_corpus_files(), embedder)
     retriever = Retriever(store, lambda text: embedder.embed([text])[0])
-    ids = {source: store.document(source).doc_id for source in store.sources()}
+    IDS.update({source: store.document(source).doc_id for source in store.sources()})
     outcomes = []
     for line in devset.read_text().splitlines():
         if not line.strip():
             continue
         item = json.loads(line)
-        hits = retriever.search(parse_query(item["q"]), k=5)
-        outcomes.append(Outcome(item["expect"], item.get("kind", "?"), [ids[h.source] for h in hits], hits))
+        signals = retriever.gather(parse_query(item["q"]))
+        outcomes.append(refuse(Outcome(item["expect"], item.get("kind", "?"), signals, [], []), WEIGHTS, RRF_K))
     return outcomes
+
+
+def recall_at_1(outcomes: list[Outcome]) -> float:
+    positives = [o for o in outcomes if o.expect]
+    return sum(o.ranked[:1] == [o.expect] for o in positives) / len(positives)
+
+
+def tune_fusion(outcomes: list[Outcome]) -> tuple[dict[str, float], int]:
+    best, best_recall = (WEIGHTS, RRF_K), recall_at_1(outcomes)
+    grid = itertools.product([1.0, 2.0, 3.0], [0.5, 1.0, 1.5], [0.5, 1.0, 1.5, 2.0], [5, 10, 30, 60])
+    for signature, lexical, dense, rrf_k in grid:
+        weights = {"signature": signature, "lexical": lexical, "dense": dense}
+        recall = recall_at_1([refuse(o, weights, rrf_k) for o in outcomes])
+        if recall > best_recall + 1e-9:
+            best, best_recall = (weights, rrf_k), recall
+    return best
 
 
 def report_recall(outcomes: list[Outcome]) -> None:
@@ -68,6 +93,15 @@ def report_recall(outcomes: list[Outcome]) -> None:
         r3 = sum(o.expect in o.ranked[:3] for o in group) / len(group)
         mrr = sum(1 / (o.ranked.index(o.expect) + 1) for o in group if o.expect in o.ranked) / len(group)
         print(f"{kind:10s} {len(group):4d} {r1:9.3f} {r3:9.3f} {mrr:6.3f}")
+
+
+def report_misses(outcomes: list[Outcome]) -> None:
+    for outcome in outcomes:
+        if outcome.expect and outcome.ranked[:1] != [outcome.expect]:
+            top = outcome.hits[0] if outcome.hits else None
+            signals = f"{top.ranks} sig={top.signature.coverage:.2f}" if top and top.signature else (top.ranks if top else "")
+            print(f"[{outcome.kind}] expected {outcome.expect}, got {outcome.ranked[:3]} {signals}")
+    print()
 
 
 def confusion(outcomes: list[Outcome], thresholds: Thresholds) -> dict[str, int]:
@@ -111,10 +145,23 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--devset", type=Path, default=ROOT / "benchmarks" / "devset.jsonl")
     parser.add_argument("--precision", type=float, default=0.95)
+    parser.add_argument("--misses", action="store_true", help="List the positives ranked wrong at 1.")
+    parser.add_argument("--tune-fusion", action="store_true", help="Grid-search the fusion weights too.")
     args = parser.parse_args()
     outcomes = evaluate(args.devset)
+    if args.misses:
+        report_misses(outcomes)
     print(f"{len(outcomes)} queries, {sum(o.expect is None for o in outcomes)} negatives\n")
     report_recall(outcomes)
+    if args.tune_fusion:
+        weights, rrf_k = tune_fusion(outcomes)
+        print(f"\nbest fusion: weights {weights}, rrf_k {rrf_k}: recall@1 {recall_at_1([refuse(o, weights, rrf_k) for o in outcomes]):.3f}")
+        folds = [outcomes[0::2], outcomes[1::2]]
+        held = []
+        for i in range(2):
+            fold_weights, fold_k = tune_fusion(folds[i])
+            held += [refuse(o, fold_weights, fold_k) for o in folds[1 - i]]
+        print(f"2-fold held-out recall@1 with tuned fusion: {recall_at_1(held):.3f} (current: {recall_at_1(outcomes):.3f})")
     print(f"\ncurrent thresholds {CALIBRATED}:\n  {confusion(outcomes, CALIBRATED)}")
     tuned = calibrate(outcomes, args.precision)
     right, wrong = score(outcomes, tuned)
