@@ -128,16 +128,28 @@ def score(outcomes: list[Outcome], thresholds: Thresholds) -> tuple[int, int]:
     return right, wrong
 
 
+def honest_none(outcomes: list[Outcome], thresholds: Thresholds) -> int:
+    """Negatives answered "none" minus positives whose right answer was hidden behind "none"."""
+    total = 0
+    for outcome in outcomes:
+        if decide(outcome.hits, thresholds) == "none":
+            total += 1 if outcome.expect is None else -(outcome.ranked[:1] == [outcome.expect])
+    return total
+
+
 def calibrate(outcomes: list[Outcome], precision: float) -> Thresholds:
-    best, best_right = CALIBRATED, -1
+    """Most confident-and-right answers at the required precision; ties go to the setting that
+    says "none" to more queries the corpus cannot answer."""
+    best, best_key = CALIBRATED, (-1, 0)
     grid = itertools.product([0.3, 0.4, 0.5, 0.6, 0.7], [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8], [0.3, 0.35, 0.4, 0.45, 0.5])
     for signature, dense_confident, dense_weak in grid:
         if dense_weak >= dense_confident:
             continue
         thresholds = Thresholds(signature, dense_confident, dense_weak)
         right, wrong = score(outcomes, thresholds)
-        if right + wrong and right / (right + wrong) >= precision and right > best_right:
-            best, best_right = thresholds, right
+        key = (right, honest_none(outcomes, thresholds))
+        if right + wrong and right / (right + wrong) >= precision and key > best_key:
+            best, best_key = thresholds, key
     return best
 
 
