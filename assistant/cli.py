@@ -143,6 +143,55 @@ def check_corpus(
     raise typer.Exit(EXIT_NO_MATCH if any(r.status == "failed" for r in results) else 0)
 
 
+@app.command()
+def fix(
+    script: Annotated[str, typer.Argument(help="The script to fix; '-' reads the code from stdin.")],
+    error: Annotated[Optional[str], typer.Option("--error", help="The error text (instead of running the script).")] = None,
+    traceback: Annotated[Optional[Path], typer.Option("--traceback", help="A file holding the error's traceback.")] = None,
+    verify: Annotated[bool, typer.Option("--verify", help="Run the patched code in the sandbox and report.")] = False,
+    iterate: Annotated[bool, typer.Option("--iterate", help="While the patched code raises a new error, fix that too.")] = False,
+    write: Annotated[bool, typer.Option("--write", help="Apply the patch to the file (keeping FILE.orig).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (error, entry, recipe, patch, ...).")] = False,
+    index: IndexOption = None,
+    model: ModelOption = None,
+) -> None:
+    """Patch a script for its error with the matching entry's fix, and prove it in the sandbox."""
+    from assistant.fix import fix_source
+    from assistant.query import QueryError
+
+    if error is not None and traceback is not None:
+        fail("give the error with --error or with --traceback, not both")
+    if write and script == "-":
+        fail("--write needs a file, not stdin")
+    source = _decode(sys.stdin.buffer.read(), "stdin") if script == "-" else _decode(_read_bytes(Path(script)), script)
+    error_text = _decode(_read_bytes(traceback), str(traceback)) if traceback is not None else error
+    engine = _open_engine(index, model, quiet=as_json)
+    filename = "script.py" if script == "-" else Path(script).name
+    try:
+        report = fix_source(source, engine=engine, error_text=error_text, verify=verify or iterate, iterate=iterate,
+                            filename=filename)
+    except QueryError as problem:
+        fail(str(problem))
+    written = _write_patched(Path(script), report.patched) if write and report.patched else None
+    if as_json:
+        print(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        render.fix_report(report, written)
+    proven = report.verified or not (verify or iterate)
+    raise typer.Exit(0 if report.patched is not None and proven else EXIT_NO_MATCH)
+
+
+def _write_patched(path: Path, patched: str) -> Path:
+    """The user's file gets the patch; the original is kept next to it as FILE.orig."""
+    backup = path.with_name(path.name + ".orig")
+    try:
+        backup.write_bytes(path.read_bytes())
+        path.write_text(patched, encoding="utf-8")
+    except OSError as error:
+        fail(f"{path}: cannot write ({error.strerror})")
+    return path
+
+
 def _open_engine(index: Path | None, model: Path | None, *, quiet: bool, create: bool = False):
     from kb.embedding import ModelError, SentenceTransformerEmbedder
     from kb.store import Store, StoreError

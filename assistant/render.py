@@ -8,6 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -96,3 +97,57 @@ def corpus_checks(results) -> None:  # results: list[assistant.corpus_check.Entr
     out.print(table)
     counts = {status: sum(r.status == status for r in results) for status in colours}
     out.print(f"{counts['ok']} ok, {counts['failed']} failed, {counts['skipped']} skipped (cannot be checked here)")
+
+
+def fix_report(report, written: Path | None = None) -> None:  # report: assistant.fix.FixReport
+    """The error, the entry, the diff, and what running the patch proved (or did not)."""
+    error = report.error
+    if error is None:
+        out.print(f"[bold yellow]Nothing to fix:[/] {escape(report.note)}", soft_wrap=True)
+        return
+    out.print(f"[dim]error:[/] [bold]{error.type}[/]: {escape(error.message)}", soft_wrap=True)
+    if report.entry:
+        out.print(f"[dim]entry:[/] {escape(report.entry.title)}  [dim]({report.entry.id})[/]", soft_wrap=True)
+    else:
+        out.print("[dim]entry:[/] no confident match in the knowledge base")
+    if report.patched is None:
+        out.print("[bold red]No fix recipe applies to this code.[/] See `kb ask` for the explanation.")
+        return
+    out.print(f"[dim]recipe:[/] {report.recipe}" + ("  [dim](model driven by a generated harness)[/]" if report.harness else ""))
+    for line in report.patch.splitlines():
+        style = "green" if line.startswith("+") else "red" if line.startswith("-") else "cyan" if line.startswith("@@") else None
+        out.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
+    _fix_outcome(report)
+    if written is not None:
+        out.print(f"[green]wrote[/] {written} [dim](original kept as {written}.orig)[/]")
+
+
+def _fix_outcome(report) -> None:
+    original, after = report.original, report.after
+    if after is None:
+        out.print("[dim]Not run: add --verify to prove the patch in the sandbox.[/]")
+        return
+    if report.original is not None and report.error is not None:
+        raised = f"raised {report.error.type}" if report.reproduced else "did not raise this error"
+        out.print(f"[dim]original run:[/] {raised} ({original.duration_s:.1f} s)")
+    if report.verified:
+        out.print(f"[bold green]Verified:[/] the patched code runs clean ({after.duration_s:.1f} s).")
+    elif after.status == "ok":
+        out.print(f"[bold yellow]Not verified:[/] the patched code runs clean ({after.duration_s:.1f} s), "
+                  f"but the original run did not raise the error, so this proves nothing about the fix.")
+    elif after.error is not None and after.error.same_as(report.error):
+        out.print(f"[bold red]Not fixed:[/] the patched code raises the same error ({after.duration_s:.1f} s).")
+    elif after.error is not None:
+        out.print(f"[bold red]New error:[/] the patched code now raises {after.error.type}: "
+                  f"{escape(after.error.message)} ({after.duration_s:.1f} s)", soft_wrap=True)
+        if report.next_entry:
+            out.print(f"[dim]next step:[/] {escape(report.next_entry.title)} [dim]({report.next_entry.id})[/]; "
+                      f"run with --iterate to fix it too", soft_wrap=True)
+    else:
+        out.print(f"[bold red]Not verified:[/] the patched run ended with {after.status}: {escape(after.detail)}")
+    verified = [attempt.recipe for attempt in report.attempts if attempt.verified]
+    if len(report.attempts) > 1:
+        out.print("[dim]tried:[/] " + ", ".join(
+            f"{a.recipe} {'✓' if a.verified else '✗'}" for a in report.attempts)
+            + (f"  [dim]({len(verified)} verified)[/]" if verified else ""))
+    out.print(f"[dim]time: {report.duration_s:.1f} s in all[/]")

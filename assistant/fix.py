@@ -1,0 +1,361 @@
+"""`kb fix`: from a user's broken script to a patch that is proven to work, or an honest "not proven".
+
+1. Run the script in the sandbox to capture its error (or take the error the user pasted). A file
+   that only defines a model is driven by a generated harness (assistant.harness).
+2. Find the corpus entry for the error with the engine, as `kb ask` would.
+3. Apply fix recipes (assistant.recipes) to the user's own code: the entry's recipes first, then
+   any other recipe whose match() accepts this code and error.
+4. Run each patched version in the sandbox and keep the first that runs clean.
+
+`verified` means exactly: the original code was run and raised the matched error, and the patched
+code was run and finished without any error within the sandbox limits. An error only pasted (not
+reproduced by running the original), a timeout or a patch not run is never verified.
+With `iterate`, a patched run that fails with a *new* error starts another round on the patched
+code, at most MAX_ROUNDS rounds.
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from assistant import harness, recipes
+from assistant.answer import Answer
+from assistant.query import Frame, QueryError, parse_query
+from assistant.recipes import Facts
+from assistant.sandbox import SandboxLimits, SandboxResult, run_source
+
+MAX_ROUNDS = 5
+MAX_WARNINGS_LOOKED_UP = 5
+
+
+class AskingEngine(Protocol):
+    def ask(self, text: str, k: int = 3) -> Answer: ...
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    """An error (or the warning that is the problem) as the user sees it."""
+
+    type: str
+    message: str
+    traceback: str = ""
+    warning: bool = False
+    line: int | None = None  # the innermost line of the run file, when the error comes from a run
+
+    @property
+    def query(self) -> str:
+        """What the engine is asked: the whole traceback when there is one (it names the layer)."""
+        return self.traceback or f"{self.type}: {self.message}"
+
+    def same_as(self, other: ErrorInfo | None) -> bool:
+        """Same type and message, and the same line when both are known: the same message raised
+        further down the script (a second `.view` fixed by the same recipe) is progress."""
+        if other is None or self.type != other.type or " ".join(self.message.split()) != " ".join(other.message.split()):
+            return False
+        return self.line is None or other.line is None or self.line == other.line
+
+    def to_json(self) -> dict[str, str]:
+        return {"type": self.type, "message": self.message}
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """One sandbox run of (possibly patched) code."""
+
+    status: str  # ok | error | timeout | limit
+    error: ErrorInfo | None
+    warnings: tuple[tuple[str, str], ...] = ()
+    duration_s: float = 0.0
+    detail: str = ""
+
+    def cures(self, problem: ErrorInfo) -> bool:
+        """Finished within the limits without any error, and without the warning if that was the problem."""
+        if self.status != "ok" or self.error is not None:
+            return False
+        return not problem.warning or (problem.type, problem.message) not in self.warnings
+
+    def to_json(self) -> dict[str, Any]:
+        return {"status": self.status, "error": self.error.to_json() if self.error else None,
+                "duration_s": round(self.duration_s, 3)}
+
+
+@dataclass(frozen=True)
+class EntryRef:
+    id: str
+    title: str
+    match: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"id": self.id, "title": self.title, "match": self.match}
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One recipe applied in one round; `patched` is the whole file, relative to the original."""
+
+    round: int
+    recipe: str
+    patched: str
+    verified: bool
+    after: RunOutcome | None  # None when the patched code was not run
+
+    def to_json(self) -> dict[str, Any]:
+        return {"round": self.round, "recipe": self.recipe, "verified": self.verified,
+                "after": self.after.to_json() if self.after else None}
+
+
+@dataclass(frozen=True)
+class FixReport:
+    filename: str
+    source: str
+    error: ErrorInfo | None  # the problem being fixed
+    entry: EntryRef | None
+    original: RunOutcome | None  # the run of the unpatched code, when it was run
+    reproduced: bool  # the original run raised the matched error
+    attempts: tuple[Attempt, ...] = ()
+    applied: tuple[Attempt, ...] = ()  # the attempt kept in each round; the last holds the result
+    next_entry: EntryRef | None = None  # the entry for the new error the patched code raises
+    harness: bool = False
+    note: str = ""
+    duration_s: float = 0.0
+
+    @property
+    def patched(self) -> str | None:
+        return self.applied[-1].patched if self.applied else None
+
+    @property
+    def recipe(self) -> str | None:
+        return " + ".join(attempt.recipe for attempt in self.applied) or None
+
+    @property
+    def verified(self) -> bool:
+        return self.reproduced and bool(self.applied) and self.applied[-1].verified
+
+    @property
+    def after(self) -> RunOutcome | None:
+        return self.applied[-1].after if self.applied else None
+
+    @property
+    def patch(self) -> str:
+        if self.patched is None:
+            return ""
+        return "".join(difflib.unified_diff(self.source.splitlines(keepends=True), self.patched.splitlines(keepends=True),
+                                            f"a/{self.filename}", f"b/{self.filename}"))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "error": self.error.to_json() if self.error else None,
+            "entry": self.entry.id if self.entry else None,
+            "entry_title": self.entry.title if self.entry else None,
+            "recipe": self.recipe,
+            "patch": self.patch,
+            "patched": self.patched,
+            "verified": self.verified,
+            "reproduced": self.reproduced,
+            "original": self.original.to_json() if self.original else None,
+            "after": self.after.to_json() if self.after else None,
+            "tried": [attempt.to_json() for attempt in self.attempts],
+            "next": self.next_entry.to_json() if self.next_entry else None,
+            "harness": self.harness,
+            "note": self.note,
+            "duration_s": round(self.duration_s, 3),
+        }
+
+
+@dataclass(frozen=True)
+class _Runner:
+    """Runs code the way the report needs it: with the harness when the file only defines a model."""
+
+    filename: str
+    limits: SandboxLimits
+    harnessed: bool
+
+    def run(self, source: str) -> RunOutcome:
+        try:
+            program = harness.drive(source) if self.harnessed else source
+        except harness.CannotDrive as reason:
+            return RunOutcome("error", ErrorInfo(harness.HARNESS_ERROR, str(reason)))
+        return _outcome(run_source(program, filename=self.filename, limits=self.limits))
+
+
+def fix_source(source: str, *, engine: AskingEngine, error_text: str | None = None, verify: bool = True,
+               iterate: bool = False, filename: str = "script.py",
+               limits: SandboxLimits = SandboxLimits()) -> FixReport:
+    """Find, apply and (with verify) prove a fix for the error of `source`; see the module docstring.
+
+    Raises QueryError when `error_text` holds no error message.
+    """
+    started = time.monotonic()
+    given = _given_error(error_text) if error_text is not None else None
+    runner = _Runner(filename, limits, harness.needs_harness(source))
+    base = FixReport(filename, source, given, None, None, False, harness=runner.harnessed)
+    original = runner.run(source) if given is None or verify else None
+    problem = given or (_problem_of(original, source, engine) if original else None)
+    if problem is None:
+        return _done(base, started, original=original, note=_nothing_to_fix(original))
+    answer = engine.ask(problem.query, k=1)
+    entry = _entry(answer)
+    reproduced = original is not None and _reproduces(original, problem, entry, engine)
+    located = original.error if given is not None and reproduced and original.error else problem
+    report = _rounds(source, problem, located, answer, runner, engine, verify=verify, iterate=iterate,
+                     reproduced=reproduced)
+    note = "" if reproduced or original is None else "the original run did not raise this error, so no fix can be verified"
+    return _done(base, started, error=problem, entry=entry, original=original, reproduced=reproduced, note=note,
+                 **report)
+
+
+def _rounds(source: str, problem: ErrorInfo, located: ErrorInfo, answer: Answer, runner: _Runner,
+            engine: AskingEngine, *, verify: bool, iterate: bool, reproduced: bool) -> dict[str, Any]:
+    """Fix, verify and, while a new error appears and `iterate` allows, fix again on the patched code."""
+    attempts: list[Attempt] = []
+    applied: list[Attempt] = []
+    next_answer: Answer | None = None
+    current, current_error = source, located
+    for number in range(1, (MAX_ROUNDS if iterate else 1) + 1):
+        values = answer.results[0].facts if answer.results else {}
+        facts = facts_from(current_error, current, runner.filename, values)
+        named = answer.results[0].recipes if answer.results else ()
+        tried = _try_recipes(number, current, facts, named, runner, problem, verify=verify, reproduced=reproduced)
+        attempts += tried
+        if not tried:
+            break
+        chosen = _choose(tried, current_error)
+        applied.append(chosen)
+        new_error = chosen.after.error if chosen.after else None
+        if chosen.verified or new_error is None or new_error.same_as(current_error):
+            next_answer = None
+            break
+        next_answer = engine.ask(new_error.query, k=1)
+        current, current_error, answer = chosen.patched, new_error, next_answer
+    return {"attempts": tuple(attempts), "applied": tuple(applied),
+            "next_entry": _entry(next_answer) if next_answer else None}
+
+
+def _try_recipes(number: int, source: str, facts: Facts, named: tuple[str, ...], runner: _Runner,
+                 problem: ErrorInfo, *, verify: bool, reproduced: bool) -> list[Attempt]:
+    """Every applicable recipe in order, each run when verifying; without runs the first one only,
+    since nothing else could tell them apart."""
+    tried: list[Attempt] = []
+    seen = {source}
+    for recipe in recipes.candidates(source, facts, named):
+        patched = _apply(recipe, source, facts)
+        if patched is None or patched in seen:
+            continue
+        seen.add(patched)
+        after = runner.run(patched) if verify else None
+        verified = reproduced and after is not None and after.cures(problem)
+        tried.append(Attempt(number, recipe.name, patched, verified, after))
+        if not verify:
+            break
+    return tried
+
+
+def _apply(recipe: Any, source: str, facts: Facts) -> str | None:
+    """A recipe that trips over unusual code yields no patch instead of stopping `kb fix`."""
+    try:
+        return recipe.apply(source, facts)
+    except Exception:  # noqa: BLE001 - one failing recipe must not hide the others' fixes
+        return None
+
+
+def _choose(tried: list[Attempt], error: ErrorInfo) -> Attempt:
+    """The first verified attempt; else the first that got past the error (progress); else the first."""
+    for attempt in tried:
+        if attempt.verified:
+            return attempt
+    for attempt in tried:
+        if attempt.after is not None and attempt.after.status == "error" and not error.same_as(attempt.after.error):
+            return attempt
+    return tried[0]
+
+
+def _given_error(text: str) -> ErrorInfo:
+    parsed = parse_query(text)
+    if parsed.message is None or parsed.error_type is None:
+        raise QueryError("no error message found in the given error text")
+    is_warning = parsed.error_type.endswith("Warning")
+    traceback = parsed.text if parsed.kind == "traceback" else ""
+    return ErrorInfo(parsed.error_type, parsed.message, traceback, warning=is_warning)
+
+
+def _outcome(result: SandboxResult) -> RunOutcome:
+    raised = result.error if result.status == "error" else None
+    error = ErrorInfo(raised.type, raised.message, raised.traceback, line=raised.line) if raised else None
+    return RunOutcome(result.status, error, tuple(result.warnings), result.duration_s, result.detail)
+
+
+def _problem_of(outcome: RunOutcome, source: str, engine: AskingEngine) -> ErrorInfo | None:
+    """The error the run raised or, for a clean run, the first warning that a recipe can fix or a
+    corpus entry explains (libraries emit many warnings that are nobody's problem here)."""
+    if outcome.error is not None:
+        return None if outcome.error.type == harness.HARNESS_ERROR else outcome.error
+    if outcome.status != "ok":
+        return None
+    for category, message in list(dict.fromkeys(outcome.warnings))[:MAX_WARNINGS_LOOKED_UP]:
+        warning = ErrorInfo(category, message, warning=True)
+        if recipes.candidates(source, facts_from(warning, source)) or engine.ask(warning.query, k=1).match == "confident":
+            return warning
+    return None
+
+
+def _nothing_to_fix(original: RunOutcome | None) -> str:
+    if original is None:
+        return "nothing was run and no error was given"
+    if original.error is not None and original.error.type == harness.HARNESS_ERROR:
+        return f"cannot drive this model: {original.error.message}"
+    if original.status in ("timeout", "limit"):
+        return f"the script did not finish within the sandbox limits ({original.detail})"
+    return "the script ran without an error (or a warning the knowledge base explains): nothing to fix"
+
+
+def _reproduces(original: RunOutcome, problem: ErrorInfo, entry: EntryRef | None, engine: AskingEngine) -> bool:
+    """The original run raised the matched error: the same one, or one the same entry explains
+    (a pasted error usually comes from the user's real data, with other sizes)."""
+    if problem.warning:
+        seen = [ErrorInfo(c, m, warning=True) for c, m in dict.fromkeys(original.warnings)] if original.status == "ok" else []
+    else:
+        seen = [original.error] if original.error is not None else []
+    return any(raised.type == problem.type and (raised.same_as(problem) or _same_entry(raised, entry, engine))
+               for raised in seen)
+
+
+def _same_entry(error: ErrorInfo, entry: EntryRef | None, engine: AskingEngine) -> bool:
+    found = _entry(engine.ask(error.query, k=1))
+    return entry is not None and found is not None and found.id == entry.id
+
+
+def _entry(answer: Answer) -> EntryRef | None:
+    if answer.match == "none" or not answer.results:
+        return None
+    best = answer.results[0]
+    return EntryRef(best.id, best.title, answer.match)
+
+
+def facts_from(error: ErrorInfo, source: str, filename: str = "script.py",
+               values: Mapping[str, str] | None = None) -> Facts:
+    """The recipes' view of an error: message, the entry's pattern values, the user's lines, the layer."""
+    try:
+        parsed = parse_query(error.query)
+    except QueryError:
+        parsed = None
+    frames = parsed.frames if parsed else ()
+    lines = _user_lines(frames, filename, source.count("\n") + 1)
+    return Facts(error.type, error.message, dict(values or {}), lines[-1] if lines else None, lines,
+                 parsed.layer if parsed else None)
+
+
+def _user_lines(frames: tuple[Frame, ...], filename: str, line_count: int) -> tuple[int, ...]:
+    """Lines of the user's file in the traceback, outermost first (harness lines past the end are
+    not theirs). A pasted traceback names the file by its full path, so the name is compared."""
+    own = [f for f in frames if Path(f.file).name == filename] or [f for f in frames if not f.in_torch
+                                                                     and not f.file.startswith("<")]
+    return tuple(frame.line for frame in own if frame.line <= line_count)
+
+
+def _done(base: FixReport, started: float, **changes: Any) -> FixReport:
+    return replace(base, duration_s=time.monotonic() - started, **changes)

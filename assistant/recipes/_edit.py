@@ -1,0 +1,358 @@
+"""What the recipes share: find the code a traceback points at, find how a layer was built, and
+splice new code in with libcst so that everything else in the user's file keeps its exact text.
+
+A recipe states *what* to change (this call's argument, a statement before that loop); this module
+knows *where* things are (positions, parents, bindings) and *how* to rewrite without reformatting.
+The module name starts with `_`, so the registry does not take it for a recipe.
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from functools import cached_property
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
+
+from kb.patterns import ErrorPattern
+
+TORCH_NAMESPACES = ("torch", "nn", "F", "np", "numpy", "math", "random", "plt", "os", "sys")
+NOT_MODELS = frozenset(dir(builtins)) | {"self"}
+_NON_MODEL_METHODS = frozenset({
+    "to", "cuda", "cpu", "eval", "train", "parameters", "named_parameters", "state_dict", "load_state_dict",
+    "apply", "double", "float", "half", "bfloat16", "zero_grad", "requires_grad_", "modules", "children",
+    "named_modules", "named_children", "buffers", "register_buffer", "register_forward_hook", "share_memory",
+})
+_ATOMS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float)
+
+
+def find_facts(message: str, patterns: Sequence[str]) -> dict[str, str] | None:
+    """The placeholders of the first pattern (kb.patterns syntax) that matches the message."""
+    for text in patterns:
+        if found := ErrorPattern(text).match(message):
+            return found.facts
+    return None
+
+
+def parse_shape(value: str | None) -> tuple[int, ...] | None:
+    """`torch.Size([1, 64])`, `[4, 8, 8, 3]` or `(2, 3)` as a tuple of ints."""
+    if not value:
+        return None
+    numbers = re.findall(r"-?\d+", value)
+    return tuple(int(n) for n in numbers) if numbers else None
+
+
+def dotted(node: cst.BaseExpression) -> str | None:
+    """`self.fc` for an attribute chain of names, `model` for a name, None for anything else."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute) and (base := dotted(node.value)):
+        return f"{base}.{node.attr.value}"
+    return None
+
+
+def callee(call: cst.Call) -> str | None:
+    return dotted(call.func)
+
+
+def kind_of(call: cst.Call) -> str:
+    """The class or function a call names, without its module: `Linear` for `nn.Linear(...)`."""
+    name = callee(call)
+    return name.rsplit(".", 1)[-1] if name else ""
+
+
+def positional(call: cst.Call) -> list[cst.Arg]:
+    return [arg for arg in call.args if arg.keyword is None and not arg.star]
+
+
+def keyword(call: cst.Call, name: str) -> cst.Arg | None:
+    return next((arg for arg in call.args if arg.keyword is not None and arg.keyword.value == name), None)
+
+
+def calls_in(tree: cst.CSTNode) -> list[cst.Call]:
+    return [node for node in m.findall(tree, m.Call()) if isinstance(node, cst.Call)]
+
+
+def has_call(tree: cst.CSTNode, kinds: Iterable[str]) -> bool:
+    """Whether the code calls any of these (constructors or functions), by their last name part."""
+    wanted = set(kinds)
+    return any(kind_of(call) in wanted for call in calls_in(tree))
+
+
+def with_keyword(call: cst.Call, name: str, value: str) -> cst.Call:
+    """The call with `name=value` appended to its arguments, spaced like `f(x, dim=-1)`."""
+    args = list(call.args)
+    if args:
+        args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+    no_space = cst.SimpleWhitespace("")
+    equal = cst.AssignEqual(whitespace_before=no_space, whitespace_after=no_space)
+    return call.with_changes(args=[*args, cst.Arg(value=expr(value), keyword=cst.Name(name), equal=equal)])
+
+
+def expr(code: str) -> cst.BaseExpression:
+    return cst.parse_expression(code)
+
+
+def statement(code: str) -> cst.BaseStatement:
+    return cst.parse_statement(code)
+
+
+class Script:
+    """A parsed user script with positions and parents, plus the edits a recipe wants to make.
+
+    Edits are collected (replace a node, insert statements around a statement) and applied in one
+    pass by `result()`, so one recipe can make several coordinated changes.
+    """
+
+    def __init__(self, source: str) -> None:
+        self.wrapper = MetadataWrapper(cst.parse_module(source))
+        self.module = self.wrapper.module
+        self.positions = self.wrapper.resolve(PositionProvider)
+        self.parents = self.wrapper.resolve(ParentNodeProvider)
+        self.replacements: dict[cst.CSTNode, cst.CSTNode] = {}
+        self.before: dict[cst.CSTNode, list[cst.BaseStatement]] = {}
+        self.after: dict[cst.CSTNode, list[cst.BaseStatement]] = {}
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def code(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node).strip()
+
+    def span(self, node: cst.CSTNode) -> tuple[int, int]:
+        position = self.positions[node]
+        return position.start.line, position.end.line
+
+    def nodes(self, kind: type | tuple[type, ...]) -> list:
+        """Every node of a type, in source order."""
+        found = [node for node in self.positions if isinstance(node, kind)]
+        return sorted(found, key=lambda node: (self.positions[node].start.line, self.positions[node].start.column))
+
+    def calls(self) -> list[cst.Call]:
+        return self.nodes(cst.Call)
+
+    def calls_on(self, line: int) -> list[cst.Call]:
+        """Calls whose text covers the line, narrowest (most specific) first."""
+        covering = [call for call in self.calls() if self.span(call)[0] <= line <= self.span(call)[1]]
+        return sorted(covering, key=lambda call: self.span(call)[1] - self.span(call)[0])
+
+    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        while node in self.parents:
+            node = self.parents[node]
+            yield node
+
+    def statement_of(self, node: cst.CSTNode) -> cst.BaseStatement | None:
+        """The statement (simple line or compound) that directly holds the node in a body."""
+        for parent in (node, *self.ancestors(node)):
+            if isinstance(parent, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and isinstance(
+                self.parents.get(parent), (cst.Module, cst.IndentedBlock)
+            ):
+                return parent
+        return None
+
+    def function_of(self, node: cst.CSTNode) -> cst.FunctionDef | None:
+        return next((a for a in self.ancestors(node) if isinstance(a, cst.FunctionDef)), None)
+
+    def in_loop(self, node: cst.CSTNode) -> bool:
+        return any(isinstance(a, (cst.For, cst.While)) for a in self.ancestors(node))
+
+    @cached_property
+    def nn(self) -> str:
+        """How this file spells torch.nn: `nn` when it imports it under that name."""
+        for node in self.nodes(cst.ImportFrom):
+            names = node.names if isinstance(node.names, Sequence) else ()
+            if node.module is not None and dotted(node.module) == "torch" and any(
+                alias.name.value == "nn" and alias.asname is None for alias in names
+            ):
+                return "nn"
+        for node in self.nodes(cst.Import):
+            for alias in node.names:
+                if dotted(alias.name) == "torch.nn" and alias.asname and alias.asname.name.value == "nn":
+                    return "nn"
+        return "torch.nn"
+
+    @cached_property
+    def bindings(self) -> dict[str, cst.Call]:
+        """What each name or `self.` attribute was built from: `self.fc` -> the `nn.Linear(...)` call.
+
+        Built from `target = Call(...)` assignments anywhere; later assignments win, as at run time.
+        """
+        bound: dict[str, cst.Call] = {}
+        for node in self.nodes(cst.Assign):
+            if not isinstance(node.value, cst.Call):
+                continue
+            for target in node.targets:
+                if name := dotted(target.target):
+                    bound[name] = node.value
+        for node in self.nodes(cst.AnnAssign):
+            if isinstance(node.value, cst.Call) and (name := dotted(node.target)):
+                bound[name] = node.value
+        return bound
+
+    def built_from(self, name: str, kinds: Iterable[str]) -> cst.Call | None:
+        """The constructor call of `name` if it is one of the given layer kinds."""
+        call = self.bindings.get(name)
+        return call if call is not None and kind_of(call) in set(kinds) else None
+
+    def constructors(self, kinds: Iterable[str]) -> list[cst.Call]:
+        wanted = set(kinds)
+        return [call for call in self.calls() if kind_of(call) in wanted]
+
+    def is_model_call(self, call: cst.Call) -> bool:
+        """A call that most likely runs a module: `model(x)`, `self.encoder(x)`, `net(x)`.
+
+        Names of functions, classes and builtins, torch/numpy functions and tensor methods are not.
+        """
+        name = callee(call)
+        if name is None or not positional(call):
+            return False
+        head, _, method = name.rpartition(".")
+        if name in self.bindings:
+            bound = self.bindings[name]
+            return not _is_torch_function(bound) and not kind_of(bound).endswith("Loss")
+        if not head:
+            return name not in self.defined_functions | self.imported | NOT_MODELS and name not in TORCH_NAMESPACES
+        return head == "self" and method not in self.methods and method not in _NON_MODEL_METHODS
+
+    @cached_property
+    def imported(self) -> frozenset[str]:
+        """Names bound by `from x import name` (functions such as `relu`, not models)."""
+        names: set[str] = set()
+        for node in self.nodes(cst.ImportFrom):
+            if isinstance(node.names, Sequence):
+                names |= {(alias.asname.name if alias.asname else alias.name).value for alias in node.names
+                          if isinstance(alias.asname.name if alias.asname else alias.name, cst.Name)}
+        return frozenset(names)
+
+    @cached_property
+    def defined_functions(self) -> frozenset[str]:
+        return frozenset(node.name.value for node in self.nodes(cst.FunctionDef) if not self._is_method(node))
+
+    @cached_property
+    def methods(self) -> frozenset[str]:
+        return frozenset(node.name.value for node in self.nodes(cst.FunctionDef) if self._is_method(node))
+
+    def _is_method(self, node: cst.FunctionDef) -> bool:
+        return any(isinstance(a, cst.ClassDef) for a in self.ancestors(node))
+
+    def model_calls(self, lines: Sequence[int]) -> list[cst.Call]:
+        """Model calls on the traceback's user lines, outermost frame first: where data enters."""
+        found: list[cst.Call] = []
+        for line in lines:
+            found += [call for call in reversed(self.calls_on(line)) if self.is_model_call(call) and call not in found]
+        return found
+
+    # -- editing ---------------------------------------------------------------------------------
+
+    def replace(self, node: cst.CSTNode, new: cst.CSTNode) -> None:
+        self.replacements[node] = new
+
+    def insert_before(self, anchor: cst.BaseStatement, *new: cst.BaseStatement) -> None:
+        self.before.setdefault(anchor, []).extend(new)
+
+    def insert_after(self, anchor: cst.BaseStatement, *new: cst.BaseStatement) -> None:
+        self.after.setdefault(anchor, []).extend(new)
+
+    def insert_after_imports(self, *new: cst.BaseStatement) -> None:
+        """At module level, after the last top-level import (or at the top)."""
+        body = self.module.body
+        imports = [s for s in body if isinstance(s, cst.SimpleStatementLine)
+                   and any(isinstance(part, (cst.Import, cst.ImportFrom)) for part in s.body)]
+        if imports:
+            self.insert_after(imports[-1], *new)
+        else:
+            self.insert_before(body[0], *new)
+
+    def with_method(self, node: cst.BaseExpression, call: str) -> cst.BaseExpression:
+        """`node.call`, parenthesised when the node is not an atom (`(a + b).float()`)."""
+        text = self.code(node)
+        return expr(f"{text}.{call}" if isinstance(node, _ATOMS) else f"({text}).{call}")
+
+    def wrap_argument(self, call: cst.Call, method: str, index: int = 0) -> bool:
+        """Append `.method` to the call's positional argument number `index`."""
+        args = positional(call)
+        if len(args) <= index:
+            return False
+        arg = args[index]
+        self.replace(arg.value, self.with_method(arg.value, method))
+        return True
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.replacements or self.before or self.after)
+
+    def result(self) -> str | None:
+        """The edited source, or None when no edit was made."""
+        if not self.changed:
+            return None
+        return self.module.visit(_Splice(self.replacements, self.before, self.after)).code
+
+
+class _Splice(cst.CSTTransformer):
+    def __init__(self, replacements, before, after) -> None:  # noqa: ANN001 - the Script's edit maps
+        super().__init__()
+        self.replacements, self.before, self.after = replacements, before, after
+
+    def on_leave(self, original_node, updated_node):  # noqa: ANN001 - libcst's generic hook
+        updated = super().on_leave(original_node, updated_node)
+        if isinstance(updated, (cst.Module, cst.IndentedBlock)) and (self.before or self.after):
+            body: list[cst.BaseStatement] = []
+            for old, new in zip(original_node.body, updated.body):
+                body += [*self.before.get(old, ()), new, *self.after.get(old, ())]
+            updated = updated.with_changes(body=body)
+        return self.replacements.get(original_node, updated)
+
+
+def _is_torch_function(call: cst.Call) -> bool:
+    """`torch.randn(...)`, `np.zeros(...)`: results that are data, not modules."""
+    name = callee(call) or ""
+    head = name.split(".", 1)[0]
+    return head in ("torch", "np", "numpy", "F") and not name.startswith(("torch.nn.", "nn."))
+
+
+_OPERATORS = {
+    cst.Add: lambda a, b: a + b, cst.Subtract: lambda a, b: a - b, cst.Multiply: lambda a, b: a * b,
+    cst.FloorDivide: lambda a, b: a // b, cst.Power: lambda a, b: a**b,
+    cst.Divide: lambda a, b: a // b if a % b == 0 else None,
+}
+
+
+def evaluate(node: cst.BaseExpression, env: dict[str, int]) -> int | None:
+    """The integer value of a constant expression such as `32 * 7 * 7` or `HIDDEN * 2`, if known."""
+    if isinstance(node, cst.Integer):
+        return int(node.evaluated_value)
+    if isinstance(node, (cst.Name, cst.Attribute)):
+        return env.get(dotted(node) or "")
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        value = evaluate(node.expression, env)
+        return -value if value is not None else None
+    if isinstance(node, cst.BinaryOperation) and type(node.operator) in _OPERATORS:
+        left, right = evaluate(node.left, env), evaluate(node.right, env)
+        if left is None or right is None or (right == 0 and isinstance(node.operator, (cst.Divide, cst.FloorDivide))):
+            return None
+        return _OPERATORS[type(node.operator)](left, right)
+    return None
+
+
+def constants(script: Script) -> dict[str, int]:
+    """Integer constants the layers are built from: module-level names (`HIDDEN = 64`,
+    `A, B = 1, 2`), parameter defaults (`def __init__(self, hidden=64)`) and `self.x = <int>`."""
+    env: dict[str, int] = {}
+    for node in script.nodes((cst.Param, cst.Assign)):  # in source order, so later names see earlier ones
+        if isinstance(node, cst.Param):
+            pairs = [(node.name.value, node.default)] if node.default is not None else []
+        else:
+            pairs = [pair for target in node.targets for pair in _unpacked(target.target, node.value)]
+        for name, value_node in pairs:
+            if (value := evaluate(value_node, env)) is not None:
+                env[name] = value
+    return env
+
+
+def _unpacked(target: cst.BaseExpression, value: cst.BaseExpression) -> list[tuple[str, cst.BaseExpression]]:
+    if isinstance(target, cst.Tuple) and isinstance(value, cst.Tuple) and len(target.elements) == len(value.elements):
+        return [pair for t, v in zip(target.elements, value.elements) for pair in _unpacked(t.value, v.value)]
+    name = dotted(target)
+    return [(name, value)] if name else []

@@ -1,0 +1,93 @@
+"""How often `kb fix` patches and proves a fix, and whether any "verified" claim is false.
+
+Runs fix_source(verify=True) on every script in tests/fixtures/broken/, prints one line per
+script and the totals, then re-checks every verified claim without our sandbox: the original and
+the patched code are run with plain /tmp/venv/bin/python (a subprocess with a timeout) and the
+claim is false unless the original fails with the same error type (or, for a warning, emits it)
+and the patched code exits 0 (without that warning). The false-claim count must be 0.
+
+Usage: python benchmarks/fix_eval.py [--iterate] [--only NAME ...]
+Needs the real embedding model; KB_HOME selects the index (built on first use).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from assistant import harness
+from assistant.engine import Engine
+from assistant.fix import FixReport, fix_source
+
+FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "broken"
+PYTHON = "/tmp/venv/bin/python"
+TIMEOUT_S = 120
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--iterate", action="store_true", help="let kb fix iterate on new errors")
+    parser.add_argument("--only", nargs="*", help="fixture file names to run")
+    options = parser.parse_args()
+    expected = json.loads((FIXTURES / "expected.json").read_text())
+    scripts = sorted(p for p in FIXTURES.glob("*.py") if not options.only or p.name in options.only)
+    engine = Engine.open()
+    reports = []
+    for path in scripts:
+        started = time.monotonic()
+        report = fix_source(path.read_text(), engine=engine, verify=True, iterate=options.iterate, filename=path.name)
+        reports.append((path, report))
+        print(_line(path.name, report, expected.get(path.name, {}), options.iterate, time.monotonic() - started),
+              flush=True)
+    false_claims = [path.name for path, report in reports if report.verified and not _claim_holds(path.name, report)]
+    patched = sum(report.patched is not None for _, report in reports)
+    verified = sum(report.verified for _, report in reports)
+    print(f"\n{len(reports)} scripts: {patched} patched, {verified} verified, "
+          f"{len(false_claims)} false verified claims{': ' + ', '.join(false_claims) if false_claims else ''}")
+    return 1 if false_claims else 0
+
+
+def _line(name: str, report: FixReport, expected: dict, iterate: bool, seconds: float) -> str:
+    """One fixture's outcome, and whether it is the one tests/fixtures/broken/expected.json describes."""
+    error = f"{report.error.type}" if report.error else "-"
+    tried = ",".join(f"{a.recipe}{'+' if a.verified else '-'}" for a in report.attempts) or "-"
+    fixable = expected.get("recipes") is not None and (iterate or not expected.get("iterate"))
+    agrees = "" if not expected else (" ok" if fixable == report.verified else " UNEXPECTED")
+    return (f"{name:38} {error:14} entry={report.entry.id if report.entry else '-':28} "
+            f"verified={str(report.verified):5} tried={tried} {seconds:5.1f}s{agrees}"
+            + (f"  [{report.note}]" if report.note else ""))
+
+
+def _claim_holds(name: str, report: FixReport) -> bool:
+    """Re-run original and patched with plain Python, outside the sandbox."""
+    original, patched = report.source, report.patched or ""
+    if report.harness:
+        original, patched = harness.drive(original), harness.drive(patched)
+    before, after = _run(name, original), _run(name, patched)
+    problem = report.error
+    if problem is None or before is None or after is None:
+        return False
+    if problem.warning:
+        return before.returncode == 0 and problem.message in before.stderr and after.returncode == 0 \
+            and problem.message not in after.stderr
+    return before.returncode != 0 and f"{problem.type}:" in before.stderr and after.returncode == 0
+
+
+def _run(name: str, source: str) -> subprocess.CompletedProcess[str] | None:
+    with tempfile.TemporaryDirectory() as directory:
+        script = Path(directory) / name
+        script.write_text(source)
+        try:
+            return subprocess.run([PYTHON, "-W", "always", script.name], cwd=directory, capture_output=True, text=True,
+                                  timeout=TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,237 @@
+"""`kb fix`: the pipeline's JSON contract, what `verified` may claim, --iterate, the model harness.
+
+Every test runs real code in the real sandbox. Most use the engine over the shipped corpus with
+the hashed bag-of-words embedder (error signatures decide these matches); the ones marked
+`model` use the real embedding model, as a user's `kb fix` does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant import harness, recipes
+from assistant.cli import app
+from assistant.engine import Engine
+from assistant.fix import MAX_ROUNDS, fix_source
+from assistant.sandbox import run_source
+
+from tests.fakes import FakeEmbedder
+
+BROKEN = Path(__file__).parent / "fixtures" / "broken"
+TWO_D_BATCHNORM = """\
+import torch
+from torch import nn
+
+net = nn.Sequential(nn.Linear(8, 10), nn.BatchNorm1d(12))
+print(net(torch.randn(4, 8)))
+"""
+
+
+def broken(name: str) -> str:
+    return (BROKEN / name).read_text()
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    """The shipped corpus indexed with the fake embedder, in a private KB_HOME."""
+    previous = os.environ.get("KB_HOME")
+    os.environ["KB_HOME"] = str(tmp_path_factory.mktemp("kb-home"))
+    try:
+        return Engine.open(embedder=FakeEmbedder())
+    finally:
+        if previous is None:
+            del os.environ["KB_HOME"]
+        else:
+            os.environ["KB_HOME"] = previous
+
+
+def test_every_recipe_is_discovered_and_has_its_own_tests():
+    found = recipes.registry()
+    assert {"transpose-around-batchnorm1d", "eval-for-inference", "batchnorm-to-layernorm", "add-batch-dimension",
+            "long-targets", "linear-in-features", "view-to-reshape", "float32-input", "detach-before-numpy",
+            "softmax-dim", "module-list", "strip-state-dict-prefix", "detach-hidden-state",
+            "channels-last-permute"} <= set(found)
+    for module in found.values():
+        test_file = Path(__file__).parent / "recipes" / f"test_{module.__name__.rsplit('.', 1)[-1]}.py"
+        assert test_file.is_file(), f"{module.name} has no {test_file.name}"
+
+
+def test_json_has_the_documented_shape(engine):
+    report = fix_source(broken("bn_sequential_embedding.py"), engine=engine, filename="bn.py")
+    data = json.loads(json.dumps(report.to_json()))
+    assert data["error"] == {"type": "RuntimeError", "message": "running_mean should contain 12 elements not 32"}
+    assert data["entry"] == "batchnorm1d-channels-last"
+    assert data["recipe"] == "transpose-around-batchnorm1d"
+    assert data["patch"].startswith("--- a/bn.py\n+++ b/bn.py\n@@")
+    assert "SeqBatchNorm1d(DIM)" in data["patched"] and "_kb_drive" not in data["patched"]
+    assert data["verified"] is True
+    assert data["after"]["status"] == "ok" and data["after"]["error"] is None
+    assert [t["recipe"] for t in data["tried"]] == ["transpose-around-batchnorm1d", "batchnorm-to-layernorm"]
+    assert all({"recipe", "verified", "after"} <= set(t) for t in data["tried"])
+    assert data["harness"] is False and data["next"] is None
+
+
+def test_a_pasted_error_without_verify_is_never_verified(engine):
+    report = fix_source(broken("bn_sequential_embedding.py"), engine=engine, verify=False,
+                        error_text="RuntimeError: running_mean should contain 12 elements not 32")
+    assert report.original is None and report.after is None
+    assert report.patched is not None and "SeqBatchNorm1d" in report.patched
+    assert report.verified is False and report.to_json()["verified"] is False
+    assert [t.after for t in report.attempts] == [None]
+
+
+def test_a_pasted_error_counts_once_the_original_run_reproduces_it(engine):
+    pasted = ('Traceback (most recent call last):\n  File "/home/me/train.py", line 15, in <module>\n'
+              "    scores = model(ids)\nRuntimeError: running_mean should contain 40 elements not 32\n")
+    report = fix_source(broken("bn_sequential_embedding.py"), engine=engine, error_text=pasted)
+    assert report.original is not None and report.original.error.message.endswith("12 elements not 32")
+    assert report.reproduced and report.verified
+
+
+def test_an_error_the_code_does_not_raise_cannot_be_verified(engine):
+    clean = "import torch\nx = torch.randn(3, 4)\nprint(x.view(-1).shape)\n"
+    message = ("RuntimeError: view size is not compatible with input tensor's size and stride (at least one "
+               "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
+    report = fix_source(clean, engine=engine, error_text=message)
+    assert report.patched is not None and report.after.status == "ok"
+    assert not report.reproduced and not report.verified
+    assert "did not raise" in report.note
+
+
+def test_trading_the_error_for_a_new_one_is_not_verified(engine):
+    report = fix_source(TWO_D_BATCHNORM, engine=engine)
+    assert report.error.message == "running_mean should contain 10 elements not 12"
+    assert len(report.attempts) == 2 and not any(attempt.verified for attempt in report.attempts)
+    assert not report.verified
+    assert report.after.status == "error" and not report.after.error.same_as(report.error)
+
+
+def test_iterate_fixes_the_next_error_until_the_run_is_clean(engine):
+    source = broken("unbatched_bn_train_mode.py")
+    once = fix_source(source, engine=engine)
+    assert once.recipe == "add-batch-dimension" and not once.verified
+    assert "Expected more than 1 value per channel" in once.after.error.message
+    assert once.next_entry is not None and once.next_entry.id == "batchnorm-batch-size-one"
+
+    looped = fix_source(source, engine=engine, iterate=True)
+    assert looped.verified and looped.next_entry is None
+    assert looped.recipe == "add-batch-dimension + eval-for-inference"
+    assert [attempt.round for attempt in looped.applied] == [1, 2]
+    assert "encoder.eval()" in looped.patched and "encoder(query.unsqueeze(0))" in looped.patched
+    assert looped.to_json()["error"]["message"] == "expected 2D or 3D input (got 1D input)"
+
+
+def test_iterate_stops_when_nothing_more_applies(engine):
+    report = fix_source(TWO_D_BATCHNORM, engine=engine, iterate=True)
+    assert not report.verified and 1 <= len(report.applied) <= MAX_ROUNDS
+    assert report.after is not None and report.after.status == "error"
+
+
+def test_a_warning_is_the_problem_when_the_run_is_clean(engine):
+    report = fix_source(broken("softmax_no_dim.py"), engine=engine)
+    assert report.error.type == "UserWarning" and report.error.warning
+    assert report.recipe == "softmax-dim" and report.verified
+    assert "F.softmax(classifier(batch), dim=-1)" in report.patched
+
+
+def test_model_only_snippet_is_driven_by_the_harness(engine):
+    report = fix_source(broken("model_only_textcnn_bn.py"), engine=engine)
+    assert report.harness and report.reproduced and report.verified
+    assert report.error.message.endswith("elements not 100")
+    assert "x = self.emb_norm(x.transpose(1, 2)).transpose(1, 2)" in report.patched
+    assert "_kb_drive" not in report.patched
+
+
+def test_model_that_cannot_be_built_says_why(engine):
+    report = fix_source(broken("model_only_needs_args.py"), engine=engine)
+    assert report.error is None and report.patched is None and not report.verified
+    assert "in_dim" in report.note
+    with pytest.raises(harness.CannotDrive, match="in_dim"):
+        harness.drive(broken("model_only_needs_args.py"))
+
+
+def test_a_correct_model_has_nothing_to_fix(engine):
+    report = fix_source(broken("model_only_mlp_batchnorm_ok.py"), engine=engine)
+    assert report.harness and report.error is None and report.original.status == "ok"
+    assert "nothing to fix" in report.note
+
+
+@pytest.mark.parametrize("model", [
+    "class M(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.rnn = nn.LSTM(5, 8)\n"
+    "        self.out = nn.Linear(8, 2)\n\n    def forward(self, x):\n        y, _ = self.rnn(x)\n"
+    "        assert y.shape[1] == 4, 'seq-first input: batch is dim 1'\n        return self.out(y[-1])\n",
+    "IMG_SIZE = 20\n\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+    "        self.conv = nn.Conv2d(3, 4, 3, padding=1)\n        self.fc = nn.Linear(4 * IMG_SIZE * IMG_SIZE, 2)\n\n"
+    "    def forward(self, x):\n        return self.fc(self.conv(x).flatten(1))\n",
+    "class M(nn.Module):\n    def __init__(self, vocab=30):\n        super().__init__()\n"
+    "        self.emb = nn.Embedding(vocab, 6)\n        self.gru = nn.GRU(6, 5, batch_first=True)\n\n"
+    "    def forward(self, ids):\n        assert ids.dtype == torch.long and int(ids.max()) < 30\n"
+    "        return self.gru(self.emb(ids))[0]\n",
+])
+def test_harness_input_follows_the_first_layer(model):
+    source = "import torch\nimport torch.nn as nn\n\n" + model
+    assert harness.needs_harness(source)
+    result = run_source(harness.drive(source))
+    assert result.status == "ok", result.error.traceback if result.error else result.detail
+
+
+def test_harness_only_when_nothing_runs_the_model():
+    model = "import torch.nn as nn\n\nclass Net(nn.Module):\n    def forward(self, x):\n        return x\n"
+    assert harness.needs_harness(model)
+    assert harness.needs_harness(model + "\nnet = Net()\nprint(net)\n")
+    assert not harness.needs_harness(model + "\nnet = Net()\nnet(1)\n")
+    assert not harness.needs_harness(model + "\ndef main():\n    Net()(1)\n\nif __name__ == '__main__':\n    main()\n")
+    assert not harness.needs_harness("import torch\nprint(torch.ones(2))\n")
+
+
+def test_harness_takes_constructor_arguments_from_constants():
+    driven = harness.drive(broken("model_only_stateful_gru.py"))
+    assert "_kb_drive(lambda: StreamingGRU(input_size=INPUT_SIZE)" in driven
+
+
+def test_cli_fix_verifies_writes_and_keeps_a_backup(tmp_path, monkeypatch):
+    monkeypatch.setenv("KB_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr("kb.embedding.SentenceTransformerEmbedder", lambda model=None: FakeEmbedder())
+    script = tmp_path / "train.py"
+    original = broken("view_after_permute.py")
+    script.write_text(original)
+    result = CliRunner().invoke(app, ["fix", str(script), "--verify", "--write", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["verified"] is True and data["recipe"] == "view-to-reshape"
+    assert script.read_text() == data["patched"] and ".reshape(-1, 8)" in data["patched"]
+    assert (tmp_path / "train.py.orig").read_text() == original
+
+
+def test_cli_fix_reads_stdin_and_shows_the_diff(tmp_path, monkeypatch):
+    monkeypatch.setenv("KB_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr("kb.embedding.SentenceTransformerEmbedder", lambda model=None: FakeEmbedder())
+    error = "RuntimeError: expected target dtype to be Long or Byte, but got Float"
+    result = CliRunner().invoke(app, ["fix", "-", "--error", error], input=broken("ce_float_labels_numpy.py"))
+    assert result.exit_code == 0, result.output
+    assert "+    loss = criterion(outputs, labels.long())" in result.stdout
+    assert "Not run" in result.stdout
+
+
+@pytest.mark.model
+def test_real_engine_matches_and_verifies(tmp_path, monkeypatch):
+    monkeypatch.setenv("KB_HOME", str(tmp_path / "home"))
+    report = fix_source(broken("numpy_double_input.py"), engine=Engine.open())
+    assert report.entry is not None and report.entry.id == "matmul-dtype-mismatch"
+    assert report.recipe == "float32-input" and report.verified
+
+
+@pytest.mark.model
+def test_real_cli_json_for_a_model_only_snippet(tmp_path, monkeypatch):
+    monkeypatch.setenv("KB_HOME", str(tmp_path / "home"))
+    script = tmp_path / "model.py"
+    script.write_text(broken("model_only_cnn_linear_mismatch.py"))
+    result = CliRunner().invoke(app, ["fix", str(script), "--json", "--verify"])
+    data = json.loads(result.stdout)
+    assert data["harness"] is True and data["recipe"] == "linear-in-features" and data["verified"] is True
+    assert "nn.Linear(4096, 256)" in data["patched"]
