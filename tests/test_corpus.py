@@ -79,3 +79,10 @@ def test_check_corpus_reports_a_wrong_entry(tmp_path):
     (entry,) = json.loads(result.stdout)["entries"]
     assert entry["id"] == "view-invalid-shape" and entry["status"] == "failed"
     assert "raised RuntimeError, entry says TypeError" in entry["reason"]
+
+
+def test_every_recipe_an_entry_names_exists():
+    from assistant.recipes import registry
+
+    named = {r for d in ENTRIES.values() for r in d.meta.get("recipes") or ()}
+    assert named and named <= set(registry())
