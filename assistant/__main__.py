@@ -1,3 +1,3 @@
-from assistant.cli import app
+from assistant.launcher import main
 
-app(prog_name="kb")
+main()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import Annotated, Literal, NoReturn, Optional
 
 import typer
 
@@ -45,22 +45,23 @@ def ask(
     index: IndexOption = None,
     model: ModelOption = None,
 ) -> None:
-    """Find the explanation and fix for an error."""
+    """Find the explanation and fix for an error (through `kb serve` when one is up)."""
+    from assistant.client import Answerer
     from assistant.query import QueryError
 
-    engine = _open_engine(index, model, quiet=as_json or batch)
+    answerer = Answerer(index, model, lambda: _open_engine(index, model, quiet=as_json or batch))
     if batch:
-        raise typer.Exit(_answer_batch(engine, k))
+        raise typer.Exit(_answer_batch(answerer, k))
     text = _read_query(query, file)
     try:
-        answer = engine.ask(text, k=k)
+        answer = answerer.ask(text, k)
     except QueryError as error:
         fail(str(error))
     if as_json:
-        print(json.dumps(answer.to_json(), ensure_ascii=False))
+        print(json.dumps(answer, ensure_ascii=False))
     else:
         render.answer(answer)
-    raise typer.Exit(0 if answer.match == "confident" else EXIT_NO_MATCH)
+    raise typer.Exit(0 if answer["match"] == "confident" else EXIT_NO_MATCH)
 
 
 @app.command()
@@ -69,6 +70,8 @@ def ingest(
     index: IndexOption = None,
     model: ModelOption = None,
     sync: Annotated[bool, typer.Option("--sync", help="Also drop indexed documents under these folders that are gone.")] = False,
+    faiss_index: Annotated[Optional[Literal["auto", "flat", "ivf", "hnsw"]], typer.Option(
+        "--faiss-index", help="FAISS index type of this index from now on (auto: by size; env KB_FAISS_INDEX wins).")] = None,
 ) -> None:
     """Add your own troubleshooting documents to an index."""
     from kb.ingest import discover
@@ -81,6 +84,8 @@ def ingest(
     if missing and not files:
         raise typer.Exit(EXIT_BAD_INPUT)
     engine = _open_engine(index, model, quiet=False, create=True)
+    if faiss_index is not None:
+        engine.store.set_vector_index_kind(faiss_index)
     prefixes = [str(p.resolve()) + "/" for p in paths if p.is_dir()] if sync else []
     with render.progress("Embedding") as advance:
         report = run_ingest(engine.store, files, engine.embedder, remove_missing_under=prefixes, progress=advance)
@@ -111,6 +116,30 @@ def info(index: IndexOption = None, model: ModelOption = None) -> None:
     documents, chunks = engine.store.counts()
     meta = engine.store.meta()
     render.info(engine.store.directory, meta, documents, chunks)
+
+
+@app.command()
+def serve(
+    index: IndexOption = None,
+    model: ModelOption = None,
+    socket: Annotated[Optional[Path], typer.Option("--socket", help="Unix socket (default: INDEX/kb.sock).")] = None,
+    tcp: Annotated[Optional[str], typer.Option("--tcp", help="Listen on a loopback HOST:PORT instead.")] = None,
+) -> None:
+    """Keep the index and model loaded and answer `kb ask` (and fix requests) over a local socket."""
+    from assistant import server
+    from assistant.client import loopback_address
+
+    if socket is not None and tcp is not None:
+        fail("give --socket or --tcp, not both")
+    try:
+        address = loopback_address(tcp) if tcp is not None else None
+    except ValueError as error:
+        fail(str(error))
+    engine = _open_engine(index, model, quiet=False)
+    try:
+        server.serve(engine, socket_path=socket, tcp=address, ready=lambda where: print(f"listening on {where}", flush=True))
+    except server.ServerError as error:
+        fail(str(error))
 
 
 @app.command("check-corpus")
@@ -236,7 +265,7 @@ def _decode(raw: bytes, where: str) -> str:
         fail(f"{where}: not UTF-8 text (byte {error.start})")
 
 
-def _answer_batch(engine, k: int) -> int:
+def _answer_batch(answerer, k: int) -> int:  # answerer: assistant.client.Answerer
     from assistant.query import QueryError
 
     status = 0
@@ -248,7 +277,7 @@ def _answer_batch(engine, k: int) -> int:
             text = request["q"] if isinstance(request, dict) else None
             if not isinstance(text, str):
                 raise ValueError
-            output = engine.ask(text, k=request.get("k", k)).to_json()
+            output = answerer.ask(text, request.get("k", k))
         except QueryError as error:
             output, status = {"error": f"line {number}: {error}"}, EXIT_BAD_INPUT
         except (ValueError, KeyError):

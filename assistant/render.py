@@ -46,28 +46,29 @@ def progress(label: str, quiet: bool = False) -> Iterator[Callable[[int, int], N
             bar.stop()
 
 
-def answer(result) -> None:  # result: assistant.answer.Answer
-    query = result.query
-    if query.error_type or query.message:
-        out.print(f"[dim]{query.kind}:[/] [bold]{query.error_type or ''}[/] {query.message or ''}".strip())
-    if result.match == "none" or not result.results:
+def answer(result: dict) -> None:
+    """An answer in its `kb ask --json` form, which is also what a server sends."""
+    query, match, results = result["query"], result["match"], result["results"]
+    if query["error_type"] or query["message"]:
+        out.print(f"[dim]{query['kind']}:[/] [bold]{query['error_type'] or ''}[/] {query['message'] or ''}".strip())
+    if match == "none" or not results:
         out.print("[bold red]No good match in the knowledge base.[/] Nothing here explains this error confidently.")
-        if result.results:
-            out.print("[dim]Closest, probably unrelated:[/] " + ", ".join(r.title for r in result.results))
+        if results:
+            out.print("[dim]Closest, probably unrelated:[/] " + ", ".join(r["title"] for r in results))
         return
-    if result.match == "weak":
+    if match == "weak":
         out.print("[bold yellow]Weak match:[/] this may not be your problem; check the explanation against your code.")
-    for position, item in enumerate(result.results, 1):
+    for position, item in enumerate(results, 1):
         if position > 1:
-            out.print(f"\n[bold]{position}. {item.title}[/]  [dim]({item.id}, score {item.score:.3f})[/]")
+            out.print(f"\n[bold]{position}. {item['title']}[/]  [dim]({item['id']}, score {item['score']:.3f})[/]")
             continue
         body = "\n\n".join(part for part in (
-            f"### Why it happens\n\n{item.explanation}" if item.explanation else "",
-            f"### Fix\n\n{item.fix}" if item.fix else "",
+            f"### Why it happens\n\n{item['explanation']}" if item["explanation"] else "",
+            f"### Fix\n\n{item['fix']}" if item["fix"] else "",
         ) if part)
-        style = _MATCH_STYLE[result.match]
-        out.print(Panel(Markdown(body), title=f"[{style}]{item.title}[/]", title_align="left",
-                        subtitle=f"{item.id} · {item.source}", subtitle_align="right"))
+        style = _MATCH_STYLE[match]
+        out.print(Panel(Markdown(body), title=f"[{style}]{item['title']}[/]", title_align="left",
+                        subtitle=f"{item['id']} · {item['source']}", subtitle_align="right"))
 
 
 def ingest_report(report) -> None:  # report: kb.ingest.IngestReport

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from kb.patterns import ErrorPattern, PatternError
 
 SUPPORTED_SUFFIXES = {".md", ".markdown", ".txt"}
@@ -175,6 +173,8 @@ def _flush(paragraph: list[str], blocks: list[Block]) -> None:
 def _split_front_matter(text: str, source: str) -> tuple[dict[str, Any], str]:
     if not text.startswith("---"):
         return {}, text
+    import yaml  # only parsing needs it; answering a query from the index does not
+
     parts = re.split(r"^---\s*$", text, maxsplit=2, flags=re.M)
     if len(parts) < 3:
         raise DocumentError(f"{source}: front matter is not closed by a '---' line")

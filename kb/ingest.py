@@ -12,8 +12,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
-
 from kb.chunking import chunk_document
 from kb.documents import SUPPORTED_SUFFIXES, DocumentError, read_document
 from kb.embedding import Embedder
@@ -132,6 +130,8 @@ def sync_shipped_corpus(store: Store, embedder: Embedder, progress: Progress | N
 
 
 def _embed(pending, embedder: Embedder, progress: Progress | None, batch: int = 64) -> list[IndexedDocument]:
+    import numpy as np  # deferred: opening an index to answer a query never embeds
+
     texts = [chunk.embedding_text(doc.title) for doc, chunks in pending for chunk in chunks]
     parts = []
     for start in range(0, len(texts), batch):

@@ -6,6 +6,9 @@ written beside the target, then renamed. A process killed at any point therefore
 old state or the new one in SQLite, and a FAISS file that is missing or stale for the current
 generation is rebuilt from the vectors in SQLite (no embedding needed). Writers take an exclusive
 lock on the directory, so two ingests run one after the other instead of interleaving.
+
+numpy and FAISS (kb.vectors) are imported by the methods that search or build vectors, not here:
+a query answered by its error signature reads SQLite only and never pays for loading them.
 """
 
 from __future__ import annotations
@@ -18,12 +21,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from kb import vectors
 from kb.chunking import Chunk
 from kb.documents import Document
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SCHEMA_VERSION = 1
 DATABASE = "kb.sqlite"
@@ -129,6 +133,16 @@ class Store:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
+    def set_vector_index_kind(self, kind: str) -> None:
+        """Build this index's FAISS side as `kind` (flat, ivf or hnsw; auto: by size) from now on,
+        starting now. Bumping the generation makes other readers, a running server included, follow."""
+        if self.meta().get("faiss_index", "auto") == kind:
+            return
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('faiss_index', ?)", (kind,))
+            self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
+        self.vector_index()
+
     def hashes(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT source, content_hash FROM documents").fetchall())
 
@@ -180,6 +194,8 @@ class Store:
         return [ChunkHit(chunk_id, source, -score) for chunk_id, source, score in rows]
 
     def dense_search(self, query: np.ndarray, limit: int = 50) -> list[ChunkHit]:
+        from kb import vectors
+
         hits = vectors.search(self.vector_index(), query, limit)
         if not hits:
             return []
@@ -189,12 +205,14 @@ class Store:
 
     def vector_index(self):
         """The FAISS index for the current generation: cached, loaded, or rebuilt from SQLite."""
+        from kb import vectors
+
         generation = self.generation
         if self._vector_index and self._vector_index[0] == generation:
             return self._vector_index[1]
         path = self.directory / f"vectors.{generation}.faiss"
         if path.is_file():
-            index = vectors.faiss.read_index(str(path))
+            index = vectors.read_index(path)
         else:
             index = self._rebuild_vector_index(path)
         self._vector_index = (generation, index)
@@ -204,6 +222,10 @@ class Store:
         self.db.close()
 
     def _rebuild_vector_index(self, path: Path):
+        import numpy as np
+
+        from kb import vectors
+
         self.db.execute("BEGIN")  # one read transaction: ids and vectors of the same generation
         try:
             rows = self.db.execute("SELECT id, vector FROM chunks ORDER BY id").fetchall()
@@ -213,7 +235,8 @@ class Store:
         dim = int(self.meta()["dim"])
         ids = np.array([row[0] for row in rows], dtype=np.int64)
         matrix = np.frombuffer(b"".join(row[1] for row in rows), dtype=np.float32).reshape(len(rows), dim)
-        index = vectors.build_vector_index(ids, matrix)
+        kind = vectors.choose_index_kind(len(ids), self.meta().get("faiss_index"))
+        index = vectors.build_vector_index(ids, matrix, kind)
         if generation == int(path.name.split(".")[1]):
             try:
                 vectors.write_index_atomically(index, path)
@@ -245,7 +268,7 @@ class Store:
         for chunk, vector in zip(item.chunks, item.vectors):
             cursor = self.db.execute(
                 "INSERT INTO chunks (source, ordinal, heading, text, vector) VALUES (?, ?, ?, ?, ?)",
-                (document.source, chunk.ordinal, chunk.heading, chunk.text, vector.astype(np.float32).tobytes()),
+                (document.source, chunk.ordinal, chunk.heading, chunk.text, vector.astype("float32").tobytes()),
             )
             self.db.execute(
                 "INSERT INTO chunks_fts(rowid, title, heading, text) VALUES (?, ?, ?, ?)",
