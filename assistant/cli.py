@@ -42,6 +42,7 @@ def ask(
     k: Annotated[int, typer.Option("-k", min=1, max=20, help="How many ranked matches to show.")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (see docs/json.md).")] = False,
     batch: Annotated[bool, typer.Option("--batch", help='Read JSON lines {"q": ...} from stdin, answer each.')] = False,
+    run: Annotated[bool, typer.Option("--run", help="For pasted code: run it in the sandbox and look up the error it raises.")] = False,
     index: IndexOption = None,
     model: ModelOption = None,
 ) -> None:
@@ -54,6 +55,10 @@ def ask(
         raise typer.Exit(_answer_batch(answerer, k))
     text = _read_query(query, file)
     try:
+        if run:
+            from assistant.probe import error_of_code
+
+            text = error_of_code(text) or text
         answer = answerer.ask(text, k)
     except QueryError as error:
         fail(str(error))

@@ -1,0 +1,28 @@
+"""kb ask --run: pasted code becomes the error it raises in the sandbox."""
+
+from assistant.probe import error_of_code
+from assistant.query import parse_query
+
+MODEL_ONLY = """\
+import torch.nn as nn
+
+class Tagger(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(300, 48)
+        self.norm = nn.BatchNorm1d(48)
+
+    def forward(self, tokens):
+        return self.norm(self.embed(tokens))
+"""
+
+
+def test_a_model_only_snippet_is_driven_and_its_error_captured():
+    error = parse_query(error_of_code(MODEL_ONLY))
+    assert error.error_type == "RuntimeError"
+    assert error.message.startswith("running_mean should contain") and error.message.endswith("not 48")
+
+
+def test_clean_code_and_prose_give_nothing():
+    assert error_of_code("import torch\nx = torch.ones(2, 3)\ny = x.sum(dim=1)\nprint(y)") is None
+    assert error_of_code("why does my model not learn anything?") is None
