@@ -1,9 +1,12 @@
 """Runs untrusted Python (a user's script, code from a document) to prove an error is fixed.
 
-Each run gets a fresh interpreter in a throw-away directory. The child confines
-itself (bootstrap.py, isolation.py) and reports through a private pipe; this
-side only trusts the kernel: it enforces the wall clock, caps what it reads so
-no run can hang or flood the caller, and kills the whole process tree.
+Each run gets a fresh process in a throw-away directory: a new interpreter
+(run_source, run_file), or a fork of a warm worker that has already imported
+torch (WarmSandbox, for callers that run many snippets). The child confines
+itself (bootstrap.py, isolation.py) the same way in both cases and reports
+through a private pipe; this side only trusts the kernel: it enforces the wall
+clock, caps what it reads so no run can hang or flood the caller, and kills
+the whole process tree.
 """
 
 from __future__ import annotations
@@ -17,25 +20,34 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tokenize
+import weakref
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from types import TracebackType
+from typing import Any, Literal, Protocol
+
+from .isolation import unprivileged_ids
+from .warm import Zygote, ZygoteGone
 
 Status = Literal["ok", "error", "timeout", "limit"]
 
-from .isolation import unprivileged_ids
+__all__ = ["RaisedError", "SandboxLimits", "SandboxResult", "WarmSandbox", "run_file", "run_source"]
 
-__all__ = ["RaisedError", "SandboxLimits", "SandboxResult", "run_file", "run_source"]
-
+_PYTHON = [sys.executable, "-I", "-B", "-u", "-X", "faulthandler"]
 _BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
+_ZYGOTE = Path(__file__).with_name("zygote.py")
+_MAX_ZYGOTE_STARTS = 3  # a worker that keeps dying is not worth restarting: runs go cold
 _CHUNK = 1 << 16
 _FLOOD_FACTOR = 256  # output beyond this many times the kept size is a flood: stop the run
 _REPORT_LINE_CAP = 4 << 20
 _KILL_GRACE_S = 0.3  # time the guard gets to kill the namespace before the group is SIGKILLed
 _DRAIN_GRACE_S = 2.0  # time to wait for pipes held open by processes that escaped the group
 _TORCH_OOM = "DefaultCPUAllocator: can't allocate memory"
+_CPU_ACCOUNTING_SLACK = 0.95  # rusage samples CPU time: a run killed at its limit may show a little under it
 
 
 @dataclass(frozen=True)
@@ -70,14 +82,118 @@ class SandboxResult:
 
 def run_file(path: Path, *, limits: SandboxLimits = SandboxLimits()) -> SandboxResult:
     """Runs a user's script; its text is copied, so the code never sees the user's files."""
-    with tokenize.open(path) as handle:  # honours a coding cookie like the interpreter would
-        source = handle.read()
-    return run_source(source, filename=Path(path).name, limits=limits)
+    return run_source(_read_script(path), filename=Path(path).name, limits=limits)
 
 
 def run_source(source: str, *, filename: str = "script.py", limits: SandboxLimits = SandboxLimits(),
                stdin: str = "") -> SandboxResult:
     """Runs source as `python <filename>` in a fresh, confined process and reports what happened."""
+    return _run_in_workdir(source, filename, limits, stdin, _spawn_cold)
+
+
+class WarmSandbox:
+    """Runs code like run_source, in children forked from a worker that has already imported torch.
+
+    For callers that run many snippets (checking the corpus, a server): a run
+    then costs a fork instead of an interpreter start and a torch import. The
+    worker starts in the background on creation. Thread-safe. If the worker
+    dies, the run is done cold and a new worker is started, a few times at
+    most. Close it (or use it as a context manager) when done; it is also
+    stopped when it is garbage-collected or the interpreter exits, and it
+    exits by itself when the caller's process dies.
+
+    Differences a run may notice: torch and what it imports are already in
+    sys.modules (warnings torch emits while importing are not seen again),
+    string hashes are seeded once per worker, and numpy's OpenBLAS runs
+    single-threaded (it would otherwise start threads in the worker).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._zygotes: list[Zygote] = []  # the current one last; shared with the finalizer
+        self._starts = 0
+        self._closed = False
+        self._finalizer = weakref.finalize(self, _stop_all, self._zygotes)
+        self._current()
+
+    def run_source(self, source: str, *, filename: str = "script.py", limits: SandboxLimits = SandboxLimits(),
+                   stdin: str = "") -> SandboxResult:
+        """Same contract as the module's run_source."""
+        zygote = self._current()
+        if zygote is not None:
+            try:
+                return _run_in_workdir(source, filename, limits, stdin, _zygote_spawner(zygote))
+            except ZygoteGone:
+                self._retire(zygote)
+        return run_source(source, filename=filename, limits=limits, stdin=stdin)
+
+    def run_file(self, path: Path, *, limits: SandboxLimits = SandboxLimits()) -> SandboxResult:
+        """Same contract as the module's run_file."""
+        return self.run_source(_read_script(path), filename=Path(path).name, limits=limits)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+        self._finalizer()
+
+    def __enter__(self) -> WarmSandbox:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
+
+    def _current(self) -> Zygote | None:
+        """The live worker, started anew if the last one died (a few times at most); None means run cold."""
+        with self._lock:
+            if self._zygotes and self._zygotes[-1].alive():
+                return self._zygotes[-1]
+            if self._zygotes:
+                self._zygotes.pop().close()  # already dead: this only reaps it
+            if self._closed or self._starts >= _MAX_ZYGOTE_STARTS:
+                return None
+            self._starts += 1
+            self._zygotes.append(Zygote([*_PYTHON, str(_ZYGOTE)], _zygote_env()))
+            return self._zygotes[-1]
+
+    def _retire(self, zygote: Zygote) -> None:
+        with self._lock:
+            if zygote not in self._zygotes:
+                return
+            self._zygotes.remove(zygote)
+        zygote.close()
+
+
+def _zygote_env() -> dict[str, str]:
+    """The runs' environment while torch is imported; OpenBLAS (loaded by numpy) would start threads otherwise."""
+    return {**_clean_env(Path("/nonexistent")), "OPENBLAS_NUM_THREADS": "1"}
+
+
+def _stop_all(zygotes: list[Zygote]) -> None:
+    while zygotes:
+        zygotes.pop().close()
+
+
+def _read_script(path: Path) -> str:
+    with tokenize.open(path) as handle:  # honours a coding cookie like the interpreter would
+        return handle.read()
+
+
+class _Child(Protocol):
+    """The run's first process, as the supervisor needs it: its exit is seen through pidfd before reap()."""
+
+    pid: int
+    pidfd: int
+
+    def reap(self) -> tuple[int, float]:
+        """Exit code (negative for a signal) and CPU seconds; the pid stays reserved until this is called."""
+        ...
+
+
+_Spawn = Callable[[Path, dict[str, Any], dict[str, int]], _Child]
+
+
+def _run_in_workdir(source: str, filename: str, limits: SandboxLimits, stdin: str, spawn: _Spawn) -> SandboxResult:
     if not filename or filename in (".", "..") or "/" in filename or "\0" in filename:
         raise ValueError(f"filename must be a plain file name, got {filename!r}")
     workdir = Path(tempfile.mkdtemp(prefix="sandbox-"))
@@ -85,7 +201,7 @@ def run_source(source: str, *, filename: str = "script.py", limits: SandboxLimit
         (workdir / filename).write_text(source, encoding="utf-8")
         if os.geteuid() == 0:  # the child drops to nobody and must still own its directory
             os.chown(workdir, *unprivileged_ids())
-        return _execute(workdir, filename, limits, stdin)
+        return _execute(workdir, filename, limits, stdin, spawn)
     finally:
         _remove_tree(workdir)
 
@@ -104,22 +220,21 @@ def _clean_env(workdir: Path) -> dict[str, str]:
     }
 
 
-def _execute(workdir: Path, filename: str, limits: SandboxLimits, stdin: str) -> SandboxResult:
+def _execute(workdir: Path, filename: str, limits: SandboxLimits, stdin: str, spawn: _Spawn) -> SandboxResult:
     (out_r, out_w), (err_r, err_w), (report_r, report_w), (lifeline_r, lifeline_w) = (os.pipe() for _ in range(4))
-    config = {"filename": filename, "report_fd": report_w, "lifeline_fd": lifeline_r,
-              "nobody": unprivileged_ids(), "limits": asdict(limits)}
-    command = [sys.executable, "-I", "-B", "-u", "-X", "faulthandler", str(_BOOTSTRAP), json.dumps(config)]
+    config = {"filename": filename, "nobody": unprivileged_ids(), "limits": asdict(limits)}
     try:
-        with tempfile.TemporaryFile() as stdin_file:  # a file, so a large stdin cannot block us
+        # A file, so a large stdin cannot block us; in the work directory, the only one the code may reopen it from.
+        with tempfile.TemporaryFile(dir=workdir) as stdin_file:
             stdin_file.write(stdin.encode())
             stdin_file.seek(0)
             if os.geteuid() == 0:  # the child drops to nobody: reopening /dev/stdout or /dev/stdin must still work
                 for fd in (out_w, err_w, stdin_file.fileno()):
                     os.fchown(fd, *unprivileged_ids())
+            fds = {"stdin": stdin_file.fileno(), "stdout": out_w, "stderr": err_w, "report": report_w,
+                   "lifeline": lifeline_r}
+            child = spawn(workdir, config, fds)
             started = time.monotonic()
-            proc = subprocess.Popen(command, cwd=workdir, env=_clean_env(workdir), stdin=stdin_file,
-                                    stdout=out_w, stderr=err_w, pass_fds=(report_w, lifeline_r),
-                                    start_new_session=True)
     except BaseException:
         for fd in (out_r, err_r, report_r, lifeline_w):
             os.close(fd)
@@ -127,7 +242,37 @@ def _execute(workdir: Path, filename: str, limits: SandboxLimits, stdin: str) ->
     finally:
         for fd in (out_w, err_w, report_w, lifeline_r):
             os.close(fd)
-    return _Supervisor(proc, {out_r: "stdout", err_r: "stderr"}, report_r, lifeline_w, limits, started).run()
+    return _Supervisor(child, {out_r: "stdout", err_r: "stderr"}, report_r, lifeline_w, limits, started).run()
+
+
+class _ColdChild:
+    """A new interpreter running bootstrap.py, our own child."""
+
+    def __init__(self, workdir: Path, config: dict[str, Any], fds: dict[str, int]) -> None:
+        config = {**config, "report_fd": fds["report"], "lifeline_fd": fds["lifeline"]}
+        self.proc = subprocess.Popen([*_PYTHON, str(_BOOTSTRAP), json.dumps(config)], cwd=workdir,
+                                     env=_clean_env(workdir), stdin=fds["stdin"], stdout=fds["stdout"],
+                                     stderr=fds["stderr"], pass_fds=(fds["report"], fds["lifeline"]),
+                                     start_new_session=True)
+        self.pid = self.proc.pid
+        self.pidfd = os.pidfd_open(self.pid)
+
+    def reap(self) -> tuple[int, float]:
+        _, status, usage = os.wait4(self.pid, 0)
+        self.proc.returncode = os.waitstatus_to_exitcode(status)
+        return self.proc.returncode, usage.ru_utime + usage.ru_stime
+
+
+_spawn_cold: _Spawn = _ColdChild
+
+
+def _zygote_spawner(zygote: Zygote) -> _Spawn:
+    """A spawn function that has the warm worker fork the run's child."""
+    def spawn(workdir: Path, config: dict[str, Any], fds: dict[str, int]) -> _Child:
+        request = {"config": config, "cwd": str(workdir), "env": _clean_env(workdir)}
+        order = ("stdin", "stdout", "stderr", "report", "lifeline")  # as zygote.py unpacks them
+        return zygote.spawn(request, [fds[name] for name in order])
+    return spawn
 
 
 @dataclass
@@ -151,10 +296,17 @@ class _Capture:
 
 @dataclass
 class _ReportReader:
-    """Parses the child's JSON lines; oversized, malformed or misshapen lines (flood, forgery) are dropped."""
+    """Parses the child's JSON lines; oversized, malformed or misshapen lines (flood, forgery) are dropped.
+
+    Only the first line can be the header (the protections, or why the code
+    cannot run): the child writes it before the code runs, so the code cannot
+    forge it.
+    """
 
     pending: bytearray = field(default_factory=bytearray)
+    header_seen: bool = False
     isolation: tuple[str, ...] = ()
+    refused: str = ""
     final: dict[str, Any] | None = None
 
     def feed(self, chunk: bytes) -> None:
@@ -174,8 +326,12 @@ class _ReportReader:
             return
         if not isinstance(message, dict):
             return
-        if "isolation" in message and not self.isolation and isinstance(message["isolation"], list):
-            self.isolation = tuple(map(str, message["isolation"]))
+        if not self.header_seen:
+            self.header_seen = True
+            if isinstance(message.get("isolation"), list):
+                self.isolation = tuple(map(str, message["isolation"]))
+            elif isinstance(message.get("refused"), str):
+                self.refused = message["refused"]
         elif _valid_final(message):
             self.final = message
 
@@ -201,13 +357,14 @@ class _Supervisor:
     its process group can never hit a recycled pid.
     """
 
-    def __init__(self, proc: subprocess.Popen[bytes], outputs: dict[int, str], report_fd: int, lifeline_w: int,
+    def __init__(self, child: _Child, outputs: dict[int, str], report_fd: int, lifeline_w: int,
                  limits: SandboxLimits, started: float) -> None:
-        self.proc, self.limits, self.started = proc, limits, started
+        self.child, self.limits, self.started = child, limits, started
         self.report_fd, self.report = report_fd, _ReportReader()
         self.outputs = {fd: _Capture(name, limits.max_output_bytes) for fd, name in outputs.items()}
         self.lifeline_w: int | None = lifeline_w
-        self.pidfd = os.pidfd_open(proc.pid)
+        self.pidfd = child.pidfd
+        self.returncode = 0
         self.reason = ""  # why we stopped the run: "timeout", "stdout" or "stderr"
         self.kill_at: float | None = None
         self.give_up_at: float | None = None
@@ -221,9 +378,8 @@ class _Supervisor:
                 if fd is not None:
                     os.close(fd)
             self.lifeline_w = None
-            _, status, usage = os.wait4(self.proc.pid, 0)
-            self.proc.returncode = os.waitstatus_to_exitcode(status)
-        return self._result(time.monotonic() - self.started, usage.ru_utime + usage.ru_stime)
+            self.returncode, cpu_s = self.child.reap()
+        return self._result(time.monotonic() - self.started, cpu_s)
 
     def _pump(self) -> None:
         deadline = self.started + self.limits.timeout_s
@@ -269,7 +425,7 @@ class _Supervisor:
 
     def _killpg(self) -> None:
         try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
+            os.killpg(self.child.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
 
@@ -288,6 +444,8 @@ class _Supervisor:
 
     def _verdict(self, cpu_s: float) -> tuple[Status, str, RaisedError | None]:
         final, limits = self.report.final, self.limits
+        if self.report.refused:
+            return "limit", self.report.refused, None
         raised = final["error"] if final else None
         error = RaisedError(raised["type"], raised["message"], raised["traceback"], raised["line"]) if raised else None
         if self.reason == "timeout":
@@ -297,7 +455,7 @@ class _Supervisor:
             flood = limits.max_output_bytes * _FLOOD_FACTOR
             return "limit", f"{self.reason} flood: over {flood} bytes written, process tree killed", error
         if final is None:
-            return _verdict_from_exit(self.proc.returncode, cpu_s, limits)
+            return _verdict_from_exit(self.returncode, cpu_s, limits)
         detail = _limit_detail(raised, limits) if raised else ""
         return ("limit" if detail else "error" if raised else "ok"), detail, error
 
@@ -321,7 +479,7 @@ def _verdict_from_exit(returncode: int, cpu_s: float, limits: SandboxLimits) -> 
         return "error", "", RaisedError("SystemExit", str(returncode), "", None)
     number = -returncode
     name = next((sig.name for sig in signal.Signals if sig == number), f"signal {number}")
-    if number == signal.SIGXCPU or (number == signal.SIGKILL and cpu_s >= limits.cpu_s):
+    if number == signal.SIGXCPU or (number == signal.SIGKILL and cpu_s >= limits.cpu_s * _CPU_ACCOUNTING_SLACK):
         return "limit", f"CPU time limit of {limits.cpu_s} s exceeded ({name})", None
     if number == signal.SIGKILL:
         return "limit", "killed by SIGKILL, most likely by the kernel's out-of-memory killer", None

@@ -4,14 +4,18 @@ It confines itself before the untrusted code runs, so every protection holds
 from the code's first line, then runs the code as `python script.py` would and
 reports the outcome as JSON lines on an inherited pipe the code is not told
 about: stdout and stderr stay exactly what the code printed, and a flood there
-cannot hide or fake the verdict.
+cannot hide or fake the verdict. The first line is a header: the protections
+that took hold, or why the code cannot run at all.
 
-Usage (by assistant.sandbox only): python -I bootstrap.py '<json config>'
+Usage (by assistant.sandbox only): python -I bootstrap.py '<json config>'.
+The warm worker (zygote.py) loads this file and calls run() in each child it forks.
 """
 
 from __future__ import annotations
 
+import atexit
 import builtins
+import ctypes
 import importlib.util
 import json
 import os
@@ -24,20 +28,11 @@ import types
 import warnings
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 _MAX_WARNINGS = 500
 _MAX_WARNING_TEXT = 2_000
 _MAX_TEXT = 20_000
-
-
-def _load_isolation() -> types.ModuleType:
-    """Loads isolation.py by path without registering it, so the code cannot import it by name."""
-    spec = importlib.util.spec_from_file_location("_sandbox_isolation", Path(__file__).with_name("isolation.py"))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _send(fd: int, message: dict[str, Any]) -> None:
@@ -71,6 +66,10 @@ def _guard_namespace_init(iso: types.ModuleType, lifeline_fd: int, report_fd: in
     os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
 
 
+class Refused(Exception):
+    """The code cannot run in this sandbox here; the message is the one-line reason."""
+
+
 def _confine(config: dict[str, Any], iso: types.ModuleType) -> list[str]:
     """Applies every protection the kernel and our privileges allow, in the order they require."""
     report_fd, lifeline_fd = config["report_fd"], config["lifeline_fd"]
@@ -83,11 +82,29 @@ def _confine(config: dict[str, Any], iso: types.ModuleType) -> list[str]:
         if "mountns" in applied:
             applied += iso.mount_private_fs(config["limits"]["memory_mb"])
     os.close(lifeline_fd)
+    program_dirs, workdir = iso.interpreter_dirs(), os.getcwd()
+    if nobody and "mountns" in applied:
+        applied += iso.expose_below_private_dirs([*program_dirs, workdir], *nobody)
+    # Before the privilege drop, so every rule's path can be opened; Landlock holds across the uid change.
+    landlock = iso.restrict_files(program_dirs, [workdir, *(["/dev/shm"] if "private-shm" in applied else [])])
+    applied += landlock or ["no-home-protection"]
     if nobody:
         applied += iso.drop_root(*nobody)
+        _refuse_unreadable(iso, program_dirs, nobody)
     applied += iso.apply_rlimits(config["limits"], nproc_base)
-    applied += iso.restrict_writes([os.getcwd(), *(["/dev/shm"] if "private-shm" in applied else [])])
     return applied
+
+
+def _refuse_unreadable(iso: types.ModuleType, program_dirs: list[str], nobody: list[int]) -> None:
+    """Says so in one line, where the code would otherwise die of a confusing ImportError.
+
+    That happens when the interpreter lies below a directory nobody may not
+    enter and no private mount namespace could expose it.
+    """
+    unreadable = iso.first_unreadable(program_dirs)
+    if unreadable is not None:
+        raise Refused(f"cannot run code: the sandbox's user (uid {nobody[0]}) cannot read {unreadable}; "
+                      f"install Python and its packages where every user can read them")
 
 
 def _record_warnings() -> list[list[str]]:
@@ -169,22 +186,56 @@ def _run(filename: str) -> dict[str, Any]:
     return {"status": "error" if error else "ok", "error": error, "warnings": records}
 
 
-def main() -> int:
-    config = json.loads(sys.argv[1])
+def run(config: dict[str, Any], iso: types.ModuleType) -> NoReturn:
+    """Confines this process, runs the code, reports and exits."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     report_fd = config["report_fd"]
     os.set_inheritable(report_fd, False)  # programs the code execs must not get the channel
-    _send(report_fd, {"isolation": _confine(config, _load_isolation())})
+    try:
+        _send(report_fd, {"isolation": _confine(config, iso)})
+    except Refused as refused:
+        _send(report_fd, {"refused": str(refused)})
+        os._exit(1)
     me = os.getpid()
     report = _run(config["filename"])
     if os.getpid() != me:  # a fork of the code fell through to here: only the original reports
         os._exit(0 if report["error"] is None else 1)
+    _flush()
+    _send(report_fd, report)
+    _exit(0 if report["error"] is None else 1)
+
+
+def _exit(status: int) -> NoReturn:
+    """Ends the process as the interpreter would, minus tearing down every module.
+
+    With torch loaded that teardown takes over a second and shows nothing:
+    the interpreter does not promise __del__ for objects alive at exit. What
+    a script can see still happens: non-daemon threads are waited for,
+    atexit handlers run and every buffered stream, C's included, is flushed.
+    """
+    threading = sys.modules.get("threading")
+    if threading is not None:
+        threading._shutdown()  # type: ignore[attr-defined]
+    atexit._run_exitfuncs()
+    _flush()
+    ctypes.CDLL(None).fflush(None)
+    os._exit(status)
+
+
+def _flush() -> None:
     for stream in (sys.stdout, sys.stderr):
         with suppress(Exception):
             stream.flush()
-    _send(report_fd, report)
-    return 0 if report["error"] is None else 1
+
+
+def load_isolation() -> types.ModuleType:
+    """Loads isolation.py by path without registering it, so the code cannot import it by name."""
+    spec = importlib.util.spec_from_file_location("_sandbox_isolation", Path(__file__).with_name("isolation.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(json.loads(sys.argv[1]), load_isolation())

@@ -8,6 +8,13 @@ A step the kernel may not offer degrades to "not applied" (an empty label
 tuple), so the caller can say what was missing rather than refuse to run; a
 step that cannot fail in a sane process (dropping root) raises instead, so code
 never runs half-confined without anyone noticing.
+
+No capability survives the switch to nobody. Keeping CAP_DAC_READ_SEARCH (so
+nobody could reach an interpreter under root's mode-700 home) would also let
+the code read /etc/shadow, raw block devices and every other root-only file
+below a directory Landlock must allow, such as /etc or /dev. Instead the
+child's private mount namespace hides such a home behind an empty tmpfs that
+holds only the interpreter's directories (expose_below_private_dirs).
 """
 
 from __future__ import annotations
@@ -17,7 +24,9 @@ import os
 import pwd
 import resource
 import signal
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 _CLONE_NEWNS = 0x00020000
 _CLONE_NEWUSER = 0x10000000
@@ -25,17 +34,27 @@ _CLONE_NEWPID = 0x20000000
 _CLONE_NEWNET = 0x40000000
 _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 0x2, 0x4, 0x8
 _MS_REC, _MS_PRIVATE = 0x4000, 0x40000
-_PR_SET_PDEATHSIG, _PR_SET_KEEPCAPS, _PR_SET_NO_NEW_PRIVS, _PR_CAP_AMBIENT = 1, 8, 38, 47
-_PR_CAP_AMBIENT_RAISE = 2
-_CAP_DAC_READ_SEARCH = 2
-_LINUX_CAPABILITY_VERSION_3 = 0x20080522
+_PR_SET_PDEATHSIG, _PR_SET_NO_NEW_PRIVS = 1, 38
+# open_tree and move_mount (Linux 5.2) have the same numbers on every architecture, like Landlock's below.
+_SYS_OPEN_TREE, _SYS_MOVE_MOUNT = 428, 429
+_OPEN_TREE_CLONE, _AT_RECURSIVE, _OPEN_TREE_CLOEXEC = 0x1, 0x8000, 0x80000
+_MOVE_MOUNT_F_EMPTY_PATH, _AT_FDCWD = 0x4, -100
 
 # Landlock syscall numbers are the same on every architecture (added after the table unification).
 _SYS_LANDLOCK_CREATE_RULESET, _SYS_LANDLOCK_ADD_RULE, _SYS_LANDLOCK_RESTRICT_SELF = 444, 445, 446
 _LANDLOCK_CREATE_RULESET_VERSION = 1
 _LANDLOCK_RULE_PATH_BENEATH = 1
-_FS_WRITE_FILE, _FS_REFER, _FS_TRUNCATE = 1 << 1, 1 << 13, 1 << 14
+_FS_EXECUTE, _FS_WRITE_FILE, _FS_READ_FILE, _FS_READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
+_FS_REFER, _FS_TRUNCATE = 1 << 13, 1 << 14
 _FS_REMOVE_AND_MAKE = sum(1 << bit for bit in range(4, 13))  # REMOVE_DIR .. MAKE_SYM
+_FS_FILE_RIGHTS = _FS_EXECUTE | _FS_WRITE_FILE | _FS_READ_FILE | _FS_TRUNCATE  # the only ones a file rule may hold
+_READ = _FS_READ_FILE | _FS_READ_DIR
+
+# Readable for the code besides the interpreter's own directories. Programs and libraries may also be
+# executed; the rest is data. Of /sys only the CPU topology: torch and glibc read cpu/possible, present and
+# online there; without them they fall back silently, but the counts could then differ from the host's.
+_SYSTEM_PROGRAM_DIRS = ("/usr", "/lib", "/lib64", "/bin", "/sbin")
+_SYSTEM_DATA_DIRS = ("/etc", "/dev", "/proc", "/sys/devices/system/cpu")
 _NET_BIND_AND_CONNECT_TCP = 0b11
 _SCOPE_ABSTRACT_UNIX_AND_SIGNAL = 0b11
 
@@ -51,14 +70,6 @@ class _RulesetAttr(ctypes.Structure):
     ]
 
 
-class _CapHeader(ctypes.Structure):
-    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
-
-
-class _CapData(ctypes.Structure):
-    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
-
-
 class _PathBeneathAttr(ctypes.Structure):
     _pack_ = 1
     _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
@@ -71,9 +82,9 @@ def _check(result: int, what: str) -> int:
     return result
 
 
-def _prctl(option: int, arg: int, arg3: int = 0) -> None:
+def _prctl(option: int, arg: int) -> None:
     zero = ctypes.c_ulong(0)
-    _check(_libc.prctl(ctypes.c_int(option), ctypes.c_ulong(arg), ctypes.c_ulong(arg3), zero, zero), f"prctl {option}")
+    _check(_libc.prctl(ctypes.c_int(option), ctypes.c_ulong(arg), zero, zero, zero), f"prctl {option}")
 
 
 def unprivileged_ids() -> tuple[int, int]:
@@ -162,24 +173,96 @@ def count_tasks(uid: int) -> int:
     return total
 
 
-def drop_root(uid: int, gid: int) -> tuple[str, ...]:
-    """Turns a root child into an ordinary user: root may write anywhere and ignores RLIMIT_NPROC.
+def interpreter_dirs() -> list[str]:
+    """Directories this interpreter reads: its prefixes, every directory on sys.path and this package.
 
-    One capability is kept, also across exec: reading and searching any
-    directory. The interpreter and its packages may live where only root can
-    reach (here /root/.pyenv); reads are allowed everywhere anyway, and this
-    grants nothing else (no writes, signals or ptrace across users).
+    Resolved, because Landlock and the masking below work on the real paths
+    (a venv's python is a link into the base installation).
     """
-    _prctl(_PR_SET_KEEPCAPS, 1)
+    found = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, *sys.path, os.path.dirname(__file__)]
+    resolved = (os.path.realpath(path) for path in found if path and os.path.isdir(path))
+    return list(dict.fromkeys(resolved))
+
+
+def expose_below_private_dirs(paths: Iterable[str], uid: int, gid: int) -> tuple[str, ...]:
+    """Makes paths reachable for uid/gid where a directory above them is closed to it.
+
+    Such a directory (root's home, mode 700, above a pyenv interpreter) gets
+    an empty tmpfs mounted over it, into which only the needed subtrees are
+    bound back at their own paths: the rest of the home does not even exist
+    for the code, and no permission check has to be bypassed. Call as root,
+    in a private mount namespace, so none of this reaches the host.
+    """
+    below: dict[str, list[str]] = {}
+    for path in paths:
+        closed = _first_closed_parent(path, uid, gid)
+        if closed is not None:
+            below.setdefault(closed, []).append(path)
+    try:
+        for closed, inside in below.items():
+            _mask(closed, _outermost(inside))
+    except OSError:
+        return ()  # the readability check after the privilege drop names what is missing
+    return ("masked-private-dirs",) if below else ()
+
+
+def _first_closed_parent(path: str, uid: int, gid: int) -> str | None:
+    for parent in reversed(Path(path).parents):
+        info = os.stat(parent)
+        owner_bit = 0o100 if info.st_uid == uid else 0o010 if info.st_gid == gid else 0o001
+        if not info.st_mode & owner_bit:
+            return str(parent)
+    return None
+
+
+def _outermost(paths: list[str]) -> list[str]:
+    """Drops paths inside another one: binding the outer one brings them along."""
+    return [p for p in paths if not any(p != q and Path(p).is_relative_to(q) for q in paths)]
+
+
+def _mask(closed: str, keep: list[str]) -> None:
+    # The subtrees are cloned before the tmpfs hides them.
+    clones = [_check(_libc.syscall(ctypes.c_long(_SYS_OPEN_TREE), ctypes.c_int(_AT_FDCWD), path.encode(),
+                                   ctypes.c_uint(_OPEN_TREE_CLONE | _AT_RECURSIVE | _OPEN_TREE_CLOEXEC)),
+                     f"open_tree {path}") for path in keep]
+    try:
+        if not _mount("tmpfs", closed, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=1m,mode=755"):
+            raise OSError(ctypes.get_errno(), f"cannot mount a tmpfs over {closed}")
+        for path, clone in zip(keep, clones):
+            _make_open_dirs(closed, path)
+            _check(_libc.syscall(ctypes.c_long(_SYS_MOVE_MOUNT), ctypes.c_int(clone), b"", ctypes.c_int(_AT_FDCWD),
+                                 path.encode(), ctypes.c_uint(_MOVE_MOUNT_F_EMPTY_PATH)), f"move_mount {path}")
+    finally:
+        for clone in clones:
+            os.close(clone)
+
+
+def _make_open_dirs(top: str, path: str) -> None:
+    """Creates path's missing parents below top, searchable by anyone whatever the umask."""
+    current = Path(top)
+    for part in Path(path).relative_to(top).parts:
+        current /= part
+        if not current.exists():
+            current.mkdir()
+            current.chmod(0o755)
+
+
+def drop_root(uid: int, gid: int) -> tuple[str, ...]:
+    """Turns a root child into an ordinary user: root may read and write anywhere and ignores RLIMIT_NPROC.
+
+    setuid from root clears every capability, and no_new_privs closes the
+    way back up through setuid programs, Landlock or not.
+    """
     os.setgroups([])
     os.setgid(gid)
     os.setuid(uid)
-    keep = 1 << _CAP_DAC_READ_SEARCH
-    data = (_CapData * 2)(_CapData(keep, keep, keep), _CapData(0, 0, 0))
-    _check(_libc.capset(ctypes.byref(_CapHeader(_LINUX_CAPABILITY_VERSION_3, 0)), data), "capset")
-    _prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_RAISE, _CAP_DAC_READ_SEARCH)
-    _prctl(_PR_SET_NO_NEW_PRIVS, 1)  # no way back up through setuid programs, Landlock or not
+    _prctl(_PR_SET_NO_NEW_PRIVS, 1)
     return ("unprivileged-user",)
+
+
+def first_unreadable(paths: Iterable[str]) -> str | None:
+    """The first directory the real user may not list and enter: the interpreter would fail on it."""
+    return next((path for path in paths if not os.access(path, os.R_OK | os.X_OK)), None)
 
 
 def apply_rlimits(limits: Mapping[str, int], nproc_base: int) -> tuple[str, ...]:
@@ -209,42 +292,55 @@ def landlock_abi() -> int:
     return max(int(version), 0)
 
 
-def restrict_writes(writable_dirs: list[str]) -> tuple[str, ...]:
-    """Forbids, for this process and all it starts, writing anywhere but below writable_dirs.
+def restrict_files(program_dirs: list[str], writable_dirs: list[str]) -> tuple[str, ...]:
+    """Limits, for this process and all it starts, which files it may read, execute and write.
 
-    Reads stay allowed everywhere (torch must import). Where the kernel
-    supports it, TCP connect/bind and signalling or abstract-socket access to
-    processes outside the sandbox are forbidden too, as a second line behind
-    the network namespace.
+    Reads: program_dirs (the interpreter's) and the system's programs,
+    libraries and data, so a user's home, SSH keys and the other runs' work
+    directories stay out of reach. Execution: programs and libraries only.
+    Writes: writable_dirs only. Where the kernel supports it, TCP
+    connect/bind and signalling or abstract-socket access to processes
+    outside the sandbox are forbidden too, as a second line behind the
+    network namespace. Landlock binds rules to the files, not their paths,
+    and holds whatever the process's uid or capabilities.
     """
     abi = landlock_abi()
     if abi < 1:
         return ()
-    dir_rights = _FS_WRITE_FILE | _FS_REMOVE_AND_MAKE
-    dir_rights |= (_FS_REFER if abi >= 2 else 0) | (_FS_TRUNCATE if abi >= 3 else 0)
-    attr = _RulesetAttr(dir_rights, _NET_BIND_AND_CONNECT_TCP if abi >= 4 else 0,
+    write = _FS_WRITE_FILE | _FS_REMOVE_AND_MAKE | (_FS_REFER if abi >= 2 else 0) | (_FS_TRUNCATE if abi >= 3 else 0)
+    program = _READ | _FS_EXECUTE
+    rules = [(path, program) for path in (*program_dirs, *_SYSTEM_PROGRAM_DIRS)]
+    rules += [(path, _READ) for path in _SYSTEM_DATA_DIRS]
+    rules += [(path, program | write) for path in writable_dirs] + [(os.devnull, write)]
+    attr = _RulesetAttr(program | write, _NET_BIND_AND_CONNECT_TCP if abi >= 4 else 0,
                         _SCOPE_ABSTRACT_UNIX_AND_SIGNAL if abi >= 6 else 0)
     try:
-        # Older kernels accept the larger struct as long as the fields they do not know are zero.
-        ruleset = _check(_libc.syscall(ctypes.c_long(_SYS_LANDLOCK_CREATE_RULESET), ctypes.byref(attr),
-                                       ctypes.c_size_t(ctypes.sizeof(attr)), ctypes.c_uint32(0)), "landlock ruleset")
-        try:
-            for directory in writable_dirs:
-                _allow(ruleset, directory, dir_rights)
-            _allow(ruleset, os.devnull, dir_rights & (_FS_WRITE_FILE | _FS_TRUNCATE))
-            _prctl(_PR_SET_NO_NEW_PRIVS, 1)  # Landlock's precondition for unprivileged callers
-            _check(_libc.syscall(ctypes.c_long(_SYS_LANDLOCK_RESTRICT_SELF), ctypes.c_int(ruleset),
-                                 ctypes.c_uint32(0)), "landlock restrict")
-        finally:
-            os.close(ruleset)
+        _restrict_self(attr, [(path, rights) for path, rights in rules if os.path.exists(path)])
     except OSError:
         return ()
-    return ("landlock",) + (("landlock-net",) if abi >= 4 else ()) + (("landlock-scope",) if abi >= 6 else ())
+    return ("landlock", "landlock-read") + (("landlock-net",) if abi >= 4 else ()) + (
+        ("landlock-scope",) if abi >= 6 else ())
+
+
+def _restrict_self(attr: _RulesetAttr, rules: list[tuple[str, int]]) -> None:
+    # Older kernels accept the larger struct as long as the fields they do not know are zero.
+    ruleset = _check(_libc.syscall(ctypes.c_long(_SYS_LANDLOCK_CREATE_RULESET), ctypes.byref(attr),
+                                   ctypes.c_size_t(ctypes.sizeof(attr)), ctypes.c_uint32(0)), "landlock ruleset")
+    try:
+        for path, rights in rules:
+            _allow(ruleset, path, rights)
+        _prctl(_PR_SET_NO_NEW_PRIVS, 1)  # Landlock's precondition for unprivileged callers
+        _check(_libc.syscall(ctypes.c_long(_SYS_LANDLOCK_RESTRICT_SELF), ctypes.c_int(ruleset), ctypes.c_uint32(0)),
+               "landlock restrict")
+    finally:
+        os.close(ruleset)
 
 
 def _allow(ruleset: int, path: str, rights: int) -> None:
     fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
     try:
+        if not os.path.isdir(path):
+            rights &= _FS_FILE_RIGHTS  # directory rights on a file make the kernel refuse the rule
         rule = _PathBeneathAttr(rights, fd)
         _check(_libc.syscall(ctypes.c_long(_SYS_LANDLOCK_ADD_RULE), ctypes.c_int(ruleset),
                              ctypes.c_int(_LANDLOCK_RULE_PATH_BENEATH), ctypes.byref(rule), ctypes.c_uint32(0)),
