@@ -14,7 +14,7 @@ from typing import Literal
 
 from kb.documents import Document, code_of
 
-from assistant.sandbox import SandboxLimits, SandboxResult, run_source
+from assistant.sandbox import SandboxLimits, SandboxResult, WarmSandbox
 
 REQUIRED_SECTIONS = ("Symptom", "Cause", "Fix", "Pitfalls", "Broken example", "Fixed example")
 EXAMPLE_LIMITS = SandboxLimits(timeout_s=120.0, cpu_s=120)
@@ -57,7 +57,14 @@ def check_entry(document: Document, run: Runner, cuda_available: bool = False) -
 
 
 def check_corpus(documents: Iterable[Document], run: Runner | None = None, workers: int = 2) -> list[EntryCheck]:
-    run = run or (lambda source: run_source(source, filename="example.py", limits=EXAMPLE_LIMITS))
+    """Check entries in parallel; by default in a warm sandbox, since every example imports torch."""
+    if run is not None:
+        return _check_all(documents, run, workers)
+    with WarmSandbox() as sandbox:
+        return _check_all(documents, lambda s: sandbox.run_source(s, filename="example.py", limits=EXAMPLE_LIMITS), workers)
+
+
+def _check_all(documents: Iterable[Document], run: Runner, workers: int) -> list[EntryCheck]:
     cuda = _cuda_available(run)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(lambda document: check_entry(document, run, cuda), documents))

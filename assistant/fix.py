@@ -27,7 +27,7 @@ from assistant import harness, recipes
 from assistant.answer import Answer
 from assistant.query import Frame, QueryError, parse_query
 from assistant.recipes import Facts
-from assistant.sandbox import SandboxLimits, SandboxResult, run_source
+from assistant.sandbox import SandboxLimits, SandboxResult, WarmSandbox
 
 MAX_ROUNDS = 5
 MAX_WARNINGS_LOOKED_UP = 5
@@ -169,18 +169,20 @@ class FixReport:
 
 @dataclass(frozen=True)
 class _Runner:
-    """Runs code the way the report needs it: with the harness when the file only defines a model."""
+    """Runs code the way the report needs it: with the harness when the file only defines a model,
+    in a warm sandbox because a report runs the code at least twice (original, then each patch)."""
 
     filename: str
     limits: SandboxLimits
     harnessed: bool
+    sandbox: WarmSandbox
 
     def run(self, source: str) -> RunOutcome:
         try:
             program = harness.drive(source) if self.harnessed else source
         except harness.CannotDrive as reason:
             return RunOutcome("error", ErrorInfo(harness.HARNESS_ERROR, str(reason)))
-        return _outcome(run_source(program, filename=self.filename, limits=self.limits))
+        return _outcome(self.sandbox.run_source(program, filename=self.filename, limits=self.limits))
 
 
 def fix_source(source: str, *, engine: AskingEngine, error_text: str | None = None, verify: bool = True,
@@ -192,7 +194,14 @@ def fix_source(source: str, *, engine: AskingEngine, error_text: str | None = No
     """
     started = time.monotonic()
     given = _given_error(error_text) if error_text is not None else None
-    runner = _Runner(filename, limits, harness.needs_harness(source))
+    with WarmSandbox() as sandbox:
+        runner = _Runner(filename, limits, harness.needs_harness(source), sandbox)
+        return _fix_with(source, given, runner, engine, verify=verify, iterate=iterate, started=started)
+
+
+def _fix_with(source: str, given: ErrorInfo | None, runner: _Runner, engine: AskingEngine, *, verify: bool,
+              iterate: bool, started: float) -> FixReport:
+    filename = runner.filename
     base = FixReport(filename, source, given, None, None, False, harness=runner.harnessed)
     original = runner.run(source) if given is None or verify else None
     problem = given or (_problem_of(original, source, engine) if original else None)
