@@ -12,19 +12,28 @@ from assistant.query import parse_query
 from assistant.sandbox import SandboxLimits, run_source
 
 PROBE_LIMITS = SandboxLimits(timeout_s=60.0, cpu_s=60)
+# Pasted code is usually a fragment without its imports; these are the names torch code assumes.
+PRELUDE = (
+    "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\nimport numpy as np\n"
+    "from torch.utils.data import DataLoader, Dataset, TensorDataset\n"
+)
+# Errors that say the fragment was cut out of its program, not what is wrong with it.
+PASTING_ERRORS = frozenset({"NameError", "ImportError", "ModuleNotFoundError", "SyntaxError", "IndentationError"})
 
 
 def error_of_code(text: str, limits: SandboxLimits = PROBE_LIMITS) -> str | None:
     """The traceback (or warning) that running the pasted code produces; None when the text is not
-    code, or when it runs clean and warns of nothing."""
+    code, runs clean and warns of nothing, or fails only because it is a fragment."""
     if parse_query(text).kind != "code":
         return None
     try:
         program = harness.drive(text) if harness.needs_harness(text) else text
     except harness.CannotDrive:
         return None
-    result = run_source(program, filename="snippet.py", limits=limits)
+    result = run_source(PRELUDE + program, filename="snippet.py", limits=limits)
     if result.status == "error" and result.error is not None:
+        if result.error.type in PASTING_ERRORS:
+            return None
         return result.error.traceback or f"{result.error.type}: {result.error.message}"
     if result.warnings:
         category, message = result.warnings[0]

@@ -26,3 +26,9 @@ def test_a_model_only_snippet_is_driven_and_its_error_captured():
 def test_clean_code_and_prose_give_nothing():
     assert error_of_code("import torch\nx = torch.ones(2, 3)\ny = x.sum(dim=1)\nprint(y)") is None
     assert error_of_code("why does my model not learn anything?") is None
+
+
+def test_a_fragment_gets_the_usual_imports_and_a_missing_name_tells_nothing():
+    fragment = "layer = nn.Linear(10, 4)\nout = layer(torch.randn(3, 12))"
+    assert parse_query(error_of_code(fragment)).message.startswith("mat1 and mat2 shapes cannot be multiplied")
+    assert error_of_code("out = model(batch)\nloss = criterion(out, target)") is None
