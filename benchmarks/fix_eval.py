@@ -2,7 +2,7 @@
 
 Runs fix_source(verify=True) on every script in tests/fixtures/broken/, prints one line per
 script and the totals, then re-checks every verified claim without our sandbox: the original and
-the patched code are run with plain /tmp/venv/bin/python (a subprocess with a timeout) and the
+the patched code are run with this plain interpreter (a subprocess with a timeout) and the
 claim is false unless the original fails with the same error type (or, for a warning, emits it)
 and the patched code exits 0 (without that warning). The false-claim count must be 0.
 
@@ -25,7 +25,7 @@ from assistant.engine import Engine
 from assistant.fix import FixReport, fix_source
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "broken"
-PYTHON = "/tmp/venv/bin/python"
+PYTHON = sys.executable  # the interpreter (and torch) kb itself runs with
 TIMEOUT_S = 120
 
 

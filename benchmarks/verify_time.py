@@ -25,7 +25,7 @@ from pathlib import Path
 
 from assistant.sandbox import run_source
 
-PYTHON = "/tmp/venv/bin/python"
+PYTHON = sys.executable  # the interpreter (and torch) kb itself runs with
 WARM_UP = "import torch\ntorch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)\n"
 VERIFY_SCRIPT = """\
 import torch
