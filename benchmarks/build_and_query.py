@@ -86,9 +86,11 @@ def main() -> None:
         walls = []
         for _ in range(args.cold_runs):
             started = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "assistant", "ask", "--json", query], env=environment,
-                           cwd=ROOT, capture_output=True, check=False)
+            run = subprocess.run([sys.executable, "-m", "assistant", "ask", "--json", query], env=environment,
+                                 cwd=ROOT, capture_output=True, text=True, check=False)
             walls.append(time.perf_counter() - started)
+            if run.returncode > 1 or not json.loads(run.stdout)["results"]:  # a timing of a failure is no timing
+                raise SystemExit(f"cold kb ask failed ({run.returncode}): {run.stderr.strip()}")
         print(f"cold kb ask, {label:11s}  p50 {percentile(walls, .5):6.2f} s   p95 {percentile(walls, .95):6.2f} s")
 
 
