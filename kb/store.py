@@ -102,15 +102,16 @@ class Store:
     @classmethod
     def create(cls, directory: Path, *, model: str, dim: int) -> "Store":
         directory.mkdir(parents=True, exist_ok=True)
-        path = directory / DATABASE
-        connection = _connect(path)
-        with connection:
-            if not connection.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchone():
-                connection.executescript(_SCHEMA)
-                connection.executemany(
-                    "INSERT INTO meta VALUES (?, ?)",
-                    [("schema", str(SCHEMA_VERSION)), ("model", model), ("dim", str(dim)), ("generation", "0")],
-                )
+        with _directory_lock(directory):  # two first runs at once: one creates, the other opens
+            connection = _connect(directory / DATABASE)
+            with connection:
+                if not connection.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchone():
+                    connection.executescript(_SCHEMA)
+                    connection.executemany(
+                        "INSERT INTO meta VALUES (?, ?)",
+                        [("schema", str(SCHEMA_VERSION)), ("model", model), ("dim", str(dim)), ("generation", "0")],
+                    )
+            connection.close()
         return cls.open(directory, model=model)
 
     def meta(self) -> dict[str, str]:
@@ -126,12 +127,8 @@ class Store:
 
     @contextmanager
     def write_lock(self) -> Iterator[None]:
-        with open(self.directory / ".lock", "w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with _directory_lock(self.directory):
+            yield
 
     def set_vector_index_kind(self, kind: str) -> None:
         """Build this index's FAISS side as `kind` (flat, ivf or hnsw; auto: by size) from now on,
@@ -274,6 +271,17 @@ class Store:
                 "INSERT INTO chunks_fts(rowid, title, heading, text) VALUES (?, ?, ?, ?)",
                 (cursor.lastrowid, document.title, chunk.heading, chunk.text),
             )
+
+
+@contextmanager
+def _directory_lock(directory: Path) -> Iterator[None]:
+    """Writers of one index directory take turns (creation, ingest, removal)."""
+    with open(directory / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _connect(path: Path) -> sqlite3.Connection:

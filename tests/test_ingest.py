@@ -153,3 +153,12 @@ def test_two_ingests_at_once_do_not_corrupt(tmp_path):
     store = Store.open(index)
     assert store.counts()[0] == 120
     assert_consistent(store)
+
+
+def test_two_first_runs_creating_the_same_index_do_not_collide(tmp_path):
+    script = ("import sys; from pathlib import Path; from kb.store import Store\n"
+              "Store.create(Path(sys.argv[1]), model='fake-bow', dim=64)")
+    workers = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "index")], cwd=ROOT,
+                                stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    assert [w.wait(60) for w in workers] == [0] * 4, [w.stderr.read() for w in workers]
+    assert Store.open(tmp_path / "index").meta()["generation"] == "0"
