@@ -28,6 +28,7 @@ from kb.ingest import ingest, shipped_corpus_files  # noqa: E402
 from kb.store import Store  # noqa: E402
 
 from assistant.confidence import CALIBRATED, Thresholds, decide  # noqa: E402
+from assistant.probe import error_of_code  # noqa: E402
 from assistant.query import parse_query  # noqa: E402
 from assistant.retrieval import RRF_K, WEIGHTS, DocumentHit, Retriever, Signals, fuse  # noqa: E402
 
@@ -49,7 +50,7 @@ def refuse(outcome: Outcome, weights: dict[str, float], rrf_k: int) -> Outcome:
     return Outcome(outcome.expect, outcome.kind, outcome.signals, [IDS[h.source] for h in hits], hits)
 
 
-def evaluate(devset: Path) -> list[Outcome]:
+def evaluate(devset: Path, run_code: bool = False) -> list[Outcome]:
     embedder = SentenceTransformerEmbedder()
     store = Store.create(Path(tempfile.mkdtemp()) / "index", model=embedder.name, dim=embedder.dim)
     ingest(store, shipped_corpus_files(), embedder)
@@ -60,7 +61,8 @@ def evaluate(devset: Path) -> list[Outcome]:
         if not line.strip():
             continue
         item = json.loads(line)
-        signals = retriever.gather(parse_query(item["q"]))
+        text = (error_of_code(item["q"]) or item["q"]) if run_code else item["q"]
+        signals = retriever.gather(parse_query(text))
         outcomes.append(refuse(Outcome(item["expect"], item.get("kind", "?"), signals, [], []), WEIGHTS, RRF_K))
     return outcomes
 
@@ -158,9 +160,10 @@ def main() -> None:
     parser.add_argument("--devset", type=Path, default=ROOT / "benchmarks" / "devset.jsonl")
     parser.add_argument("--precision", type=float, default=0.95)
     parser.add_argument("--misses", action="store_true", help="List the positives ranked wrong at 1.")
+    parser.add_argument("--run-code", action="store_true", help="Run code queries in the sandbox, as kb ask --run.")
     parser.add_argument("--tune-fusion", action="store_true", help="Grid-search the fusion weights too.")
     args = parser.parse_args()
-    outcomes = evaluate(args.devset)
+    outcomes = evaluate(args.devset, run_code=args.run_code)
     if args.misses:
         report_misses(outcomes)
     print(f"{len(outcomes)} queries, {sum(o.expect is None for o in outcomes)} negatives\n")
