@@ -19,6 +19,7 @@ from __future__ import annotations
 import difflib
 import time
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,7 +28,7 @@ from assistant import harness, recipes
 from assistant.answer import Answer
 from assistant.query import Frame, QueryError, parse_query
 from assistant.recipes import Facts
-from assistant.sandbox import SandboxLimits, SandboxResult, WarmSandbox
+from assistant.sandbox import SandboxLimits, SandboxResult, WarmSandbox, run_source
 
 MAX_ROUNDS = 5
 MAX_WARNINGS_LOOKED_UP = 5
@@ -175,14 +176,15 @@ class _Runner:
     filename: str
     limits: SandboxLimits
     harnessed: bool
-    sandbox: WarmSandbox
+    sandbox: WarmSandbox | None  # None when the report will run nothing: no worker to start
 
     def run(self, source: str) -> RunOutcome:
         try:
             program = harness.drive(source) if self.harnessed else source
         except harness.CannotDrive as reason:
             return RunOutcome("error", ErrorInfo(harness.HARNESS_ERROR, str(reason)))
-        return _outcome(self.sandbox.run_source(program, filename=self.filename, limits=self.limits))
+        run = self.sandbox.run_source if self.sandbox is not None else run_source
+        return _outcome(run(program, filename=self.filename, limits=self.limits))
 
 
 def fix_source(source: str, *, engine: AskingEngine, error_text: str | None = None, verify: bool = True,
@@ -194,7 +196,8 @@ def fix_source(source: str, *, engine: AskingEngine, error_text: str | None = No
     """
     started = time.monotonic()
     given = _given_error(error_text) if error_text is not None else None
-    with WarmSandbox() as sandbox:
+    runs_code = given is None or verify  # a given error without --verify is patched without running
+    with WarmSandbox() if runs_code else nullcontext() as sandbox:
         runner = _Runner(filename, limits, harness.needs_harness(source), sandbox)
         return _fix_with(source, given, runner, engine, verify=verify, iterate=iterate, started=started)
 
