@@ -1,3 +1,3 @@
-from assistant.launcher import main
+from assistant.interface.launcher import main
 
 main()

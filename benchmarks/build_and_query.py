@@ -27,7 +27,7 @@ from kb.embedding import SentenceTransformerEmbedder  # noqa: E402
 from kb.ingest import corpus_digest, ingest, shipped_corpus_files  # noqa: E402
 from kb.store import Store  # noqa: E402
 
-from assistant.engine import Engine  # noqa: E402
+from assistant.answering.engine import Engine  # noqa: E402
 
 FALLBACK_QUERIES = [
     "RuntimeError: running_mean should contain 50 elements not 256",

@@ -3,7 +3,7 @@
     python benchmarks/calibrate.py [--devset benchmarks/devset.jsonl]
 
 Prints recall@1 / recall@3 / MRR per query kind, then searches the thresholds of
-assistant.confidence for the setting that answers the most queries confidently and correctly
+assistant.answering.confidence for the setting that answers the most queries confidently and correctly
 while keeping confident answers at least --precision correct (a confident answer to a query the
 corpus cannot answer counts as wrong). Precision is also reported with 2-fold cross-validation,
 so the figure is not only measured on the queries it was tuned on.
@@ -27,10 +27,10 @@ from kb.embedding import SentenceTransformerEmbedder  # noqa: E402
 from kb.ingest import ingest, shipped_corpus_files  # noqa: E402
 from kb.store import Store  # noqa: E402
 
-from assistant.confidence import CALIBRATED, Thresholds, decide  # noqa: E402
-from assistant.probe import error_of_code  # noqa: E402
-from assistant.query import parse_query  # noqa: E402
-from assistant.retrieval import RRF_K, WEIGHTS, DocumentHit, Retriever, Signals, fuse  # noqa: E402
+from assistant.answering.confidence import CALIBRATED, Thresholds, decide  # noqa: E402
+from assistant.repair.probe import error_of_code  # noqa: E402
+from assistant.answering.query import parse_query  # noqa: E402
+from assistant.answering.retrieval import RRF_K, WEIGHTS, DocumentHit, Retriever, Signals, fuse  # noqa: E402
 
 
 @dataclass

@@ -20,9 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from assistant import harness
-from assistant.engine import Engine
-from assistant.fix import FixReport, fix_source
+from assistant.repair import harness
+from assistant.answering.engine import Engine
+from assistant.repair.fix import FixReport, fix_source
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "broken"
 PYTHON = sys.executable  # the interpreter (and torch) kb itself runs with

@@ -41,10 +41,10 @@ from kb.embedding import SentenceTransformerEmbedder  # noqa: E402
 from kb.ingest import corpus_digest, ingest, shipped_corpus_files  # noqa: E402
 from kb.store import Store  # noqa: E402
 
-from assistant import client  # noqa: E402
-from assistant.engine import Engine  # noqa: E402
-from assistant.query import ParsedQuery, parse_query  # noqa: E402
-from assistant.retrieval import CANDIDATES, EXACT_COVERAGE  # noqa: E402
+from assistant.interface import client  # noqa: E402
+from assistant.answering.engine import Engine  # noqa: E402
+from assistant.answering.query import ParsedQuery, parse_query  # noqa: E402
+from assistant.answering.retrieval import CANDIDATES, EXACT_COVERAGE  # noqa: E402
 
 QUERIES = {
     "exact error": "RuntimeError: running_mean should contain 50 elements not 256",

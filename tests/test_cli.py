@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant.cli import app
+from assistant.interface.cli import app
 
 from tests.fakes import FakeEmbedder
 
@@ -125,7 +125,7 @@ def test_ingest_reports_bad_files_and_keeps_the_rest(tmp_path):
 
 
 def test_help_does_not_import_torch():
-    code = ("import sys; from assistant.cli import app\n"
+    code = ("import sys; from assistant.interface.cli import app\n"
             "try: app(['--help'])\nexcept SystemExit: pass\n"
             "print(sorted(m for m in ('torch', 'sentence_transformers', 'faiss') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True).stdout

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 from kb.documents import read_document
 from kb.ingest import shipped_corpus_dir
 
-from assistant.cli import app
-from assistant.corpus_check import check_corpus
+from assistant.interface.cli import app
+from assistant.repair.corpus_check import check_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUIRED = (ROOT / "tests" / "fixtures" / "required-ids.txt").read_text().split()
@@ -82,7 +82,7 @@ def test_check_corpus_reports_a_wrong_entry(tmp_path):
 
 
 def test_every_recipe_an_entry_names_exists():
-    from assistant.recipes import registry
+    from assistant.repair.recipes import registry
 
     named = {r for d in ENTRIES.values() for r in d.meta.get("recipes") or ()}
     assert named and named <= set(registry())

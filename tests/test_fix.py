@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant import harness, recipes
-from assistant.cli import app
-from assistant.engine import Engine
-from assistant.fix import MAX_ROUNDS, fix_source
+from assistant.repair import harness, recipes
+from assistant.interface.cli import app
+from assistant.answering.engine import Engine
+from assistant.repair.fix import MAX_ROUNDS, fix_source
 from assistant.sandbox import run_source
 
 from tests.fakes import FakeEmbedder

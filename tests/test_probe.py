@@ -1,7 +1,7 @@
 """kb ask --run: pasted code becomes the error it raises in the sandbox."""
 
-from assistant.probe import error_of_code
-from assistant.query import parse_query
+from assistant.repair.probe import error_of_code
+from assistant.answering.query import parse_query
 
 MODEL_ONLY = """\
 import torch.nn as nn

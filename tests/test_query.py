@@ -1,6 +1,6 @@
 import pytest
 
-from assistant.query import QueryError, parse_query
+from assistant.answering.query import QueryError, parse_query
 
 NOISY_LOG = """\
 2026-11-02 10:14:07 INFO  Starting run 17 (seed=3)

@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant import client
-from assistant.cli import app
-from assistant.engine import Engine
-from assistant.fix import fix_source
-from assistant.launcher import PlainAsk, plain_json_ask
+from assistant.interface import client
+from assistant.interface.cli import app
+from assistant.answering.engine import Engine
+from assistant.repair.fix import fix_source
+from assistant.interface.launcher import PlainAsk, plain_json_ask
 from kb.ingest import ingest, shipped_corpus_files
 from kb.store import Store
 
@@ -35,10 +35,10 @@ CODE = "import torch\nx = torch.randn(8, 50, 256)\nbn = torch.nn.BatchNorm1d(256
 HEAVY = ("torch", "sentence_transformers", "faiss", "numpy")
 USE_FAKE_MODEL = ("import kb.embedding\nfrom tests.fakes import FakeEmbedder\n"
                   "kb.embedding.SentenceTransformerEmbedder = lambda model=None: FakeEmbedder()\n")
-SERVE = USE_FAKE_MODEL + "import sys\nfrom assistant.cli import app\napp(sys.argv[1:], prog_name='kb')\n"
+SERVE = USE_FAKE_MODEL + "import sys\nfrom assistant.interface.cli import app\napp(sys.argv[1:], prog_name='kb')\n"
 KB_ASK = ("import atexit, json, sys\n"
           f"atexit.register(lambda: print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]), file=sys.stderr))\n"
-          "from assistant.launcher import main\nmain()\n")
+          "from assistant.interface.launcher import main\nmain()\n")
 runner = CliRunner()
 
 

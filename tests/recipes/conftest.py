@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.fix import ErrorInfo, facts_from
-from assistant.recipes import Facts
+from assistant.repair.fix import ErrorInfo, facts_from
+from assistant.repair.recipes import Facts
 from assistant.sandbox import SandboxResult, run_source
 
 

@@ -1,7 +1,7 @@
 import libcst as cst
 
-from assistant.recipes import Facts
-from assistant.recipes import add_batch_dimension as recipe
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes import add_batch_dimension as recipe
 
 SCORER = '''\
 import torch

@@ -1,7 +1,7 @@
 import libcst as cst
 
-from assistant.recipes import Facts
-from assistant.recipes import batchnorm_to_layernorm as recipe
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes import batchnorm_to_layernorm as recipe
 
 ONLINE_LEARNING = '''\
 import torch

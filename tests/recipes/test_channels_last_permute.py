@@ -1,7 +1,7 @@
 import libcst as cst
 
-from assistant.recipes import Facts
-from assistant.recipes import channels_last_permute as recipe
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes import channels_last_permute as recipe
 
 SATELLITE = '''\
 import torch

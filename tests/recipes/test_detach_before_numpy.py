@@ -1,7 +1,7 @@
 import libcst as cst
 
-from assistant.recipes import Facts
-from assistant.recipes import detach_before_numpy as recipe
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes import detach_before_numpy as recipe
 
 CONFUSION = '''\
 import numpy as np

@@ -1,7 +1,7 @@
 import libcst as cst
 
-from assistant.recipes import Facts
-from assistant.recipes import detach_hidden_state as recipe
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes import detach_hidden_state as recipe
 
 WORD_LM = '''\
 import torch

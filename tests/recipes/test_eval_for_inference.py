@@ -1,7 +1,7 @@
 import libcst as cst
 
-from assistant.recipes import Facts
-from assistant.recipes import eval_for_inference as recipe
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes import eval_for_inference as recipe
 
 AGENT = '''\
 import torch

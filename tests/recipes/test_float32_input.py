@@ -1,7 +1,7 @@
 import libcst as cst
 
-from assistant.recipes import Facts
-from assistant.recipes import float32_input as recipe
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes import float32_input as recipe
 
 PANDAS_STYLE = '''\
 import numpy as np

@@ -1,7 +1,7 @@
 import libcst as cst
 
-from assistant.recipes import Facts
-from assistant.recipes import linear_in_features as recipe
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes import linear_in_features as recipe
 
 CIFAR_NET = '''\
 import torch

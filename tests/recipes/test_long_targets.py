@@ -1,7 +1,7 @@
 import libcst as cst
 
-from assistant.recipes import Facts
-from assistant.recipes import long_targets as recipe
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes import long_targets as recipe
 
 CSV_LABELS = '''\
 import torch

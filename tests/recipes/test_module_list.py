@@ -1,7 +1,7 @@
 import libcst as cst
 
-from assistant.recipes import Facts
-from assistant.recipes import module_list as recipe
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes import module_list as recipe
 
 RESNET_ISH = '''\
 import torch

@@ -1,7 +1,7 @@
 import libcst as cst
 
-from assistant.recipes import Facts
-from assistant.recipes import softmax_dim as recipe
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes import softmax_dim as recipe
 
 ATTENTION_POOL = '''\
 import torch

@@ -1,7 +1,7 @@
 import libcst as cst
 
-from assistant.recipes import Facts
-from assistant.recipes import strip_state_dict_prefix as recipe
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes import strip_state_dict_prefix as recipe
 
 DDP_CHECKPOINT = '''\
 import io

@@ -1,7 +1,7 @@
 import libcst as cst
 
-from assistant.recipes import Facts
-from assistant.recipes import transpose_around_batchnorm1d as recipe
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes import transpose_around_batchnorm1d as recipe
 
 GRU_TAGGER = '''\
 import torch

@@ -1,7 +1,7 @@
 import libcst as cst
 
-from assistant.recipes import Facts
-from assistant.recipes import view_to_reshape as recipe
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes import view_to_reshape as recipe
 
 PATCHES = '''\
 import torch

@@ -14,9 +14,9 @@ from typing import Any
 from kb.documents import Block, Document, Section, code_of
 from kb.store import Store
 
-from assistant.confidence import Match
-from assistant.query import ParsedQuery
-from assistant.retrieval import DocumentHit
+from assistant.answering.confidence import Match
+from assistant.answering.query import ParsedQuery
+from assistant.answering.retrieval import DocumentHit
 
 
 _FIX_WORDS = re.compile(r"\b(correct(ed|ly|ion)?|fix(ed)?|solution|remedy|instead|working|works)\b", re.I)

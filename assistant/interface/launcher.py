@@ -4,7 +4,7 @@
 it) takes about 0.4 s to import and start: more than answering an exact error signature does. So a
 plain `kb ask --json` (the query as words, `-` or `--file`, with `-k`, `--index`, `--model`) is
 parsed here with the standard library and answered through a running server or in this process.
-Every other command line goes to the typer app in assistant.cli, and so does a plain one that hits
+Every other command line goes to the typer app in assistant.interface.cli, and so does a plain one that hits
 any problem (unreadable input, an unusable query or index), so that each error message and exit
 code has one home.
 """
@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.client import Answerer
-from assistant.query import QueryError
+from assistant.interface.client import Answerer
+from assistant.answering.query import QueryError
 
 if TYPE_CHECKING:
-    from assistant.engine import Engine
+    from assistant.answering.engine import Engine
 
 EXIT_NO_MATCH = 1
 MAX_K = 20
@@ -50,7 +50,7 @@ def main() -> None:
         code = answer(request)
         if code is not None:
             sys.exit(code)
-    from assistant.cli import app
+    from assistant.interface.cli import app
 
     app(prog_name="kb")
 
@@ -131,7 +131,7 @@ def _open_engine(request: PlainAsk) -> Engine:
     from kb.embedding import ModelError, SentenceTransformerEmbedder
     from kb.store import StoreError
 
-    from assistant.engine import Engine
+    from assistant.answering.engine import Engine
 
     try:
         return Engine.open(request.index, embedder=SentenceTransformerEmbedder(request.model))

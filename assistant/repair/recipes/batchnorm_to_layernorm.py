@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from assistant.recipes import Facts
-from assistant.recipes._edit import Script, callee, expr, find_facts, has_call, keyword, parse_shape, positional
-from assistant.recipes.transpose_around_batchnorm1d import PATTERNS as CHANNELS_LAST
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes._edit import Script, callee, expr, find_facts, has_call, keyword, parse_shape, positional
+from assistant.repair.recipes.transpose_around_batchnorm1d import PATTERNS as CHANNELS_LAST
 
 name = "batchnorm-to-layernorm"
 rank = 40

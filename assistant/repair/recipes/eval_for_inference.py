@@ -12,9 +12,9 @@ import re
 
 import libcst as cst
 
-from assistant.recipes import Facts
-from assistant.recipes._edit import Script, find_facts, has_call, kind_of, positional, statement
-from assistant.recipes.batchnorm_to_layernorm import SINGLE
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes._edit import Script, find_facts, has_call, kind_of, positional, statement
+from assistant.repair.recipes.batchnorm_to_layernorm import SINGLE
 
 name = "eval-for-inference"
 rank = 20

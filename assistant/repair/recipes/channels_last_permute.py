@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from assistant.recipes import Facts
-from assistant.recipes._edit import Script, callee, find_facts, parse_shape, positional
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes._edit import Script, callee, find_facts, parse_shape, positional
 
 name = "channels-last-permute"
 PATTERNS = (

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from assistant.recipes import Facts
-from assistant.recipes._edit import Script, find_facts
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes._edit import Script, find_facts
 
 name = "view-to-reshape"
 PATTERNS = (

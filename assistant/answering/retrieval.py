@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from kb.patterns import ErrorPattern, PatternMatch
 from kb.store import ChunkHit, Store
 
-from assistant.query import ParsedQuery
+from assistant.answering.query import ParsedQuery
 
 RRF_K = 10
 WEIGHTS = {"signature": 2.0, "lexical": 1.0, "dense": 1.0}

@@ -1,9 +1,9 @@
 """`kb fix`: from a user's broken script to a patch that is proven to work, or an honest "not proven".
 
 1. Run the script in the sandbox to capture its error (or take the error the user pasted). A file
-   that only defines a model is driven by a generated harness (assistant.harness).
+   that only defines a model is driven by a generated harness (assistant.repair.harness).
 2. Find the corpus entry for the error with the engine, as `kb ask` would.
-3. Apply fix recipes (assistant.recipes) to the user's own code: the entry's recipes first, then
+3. Apply fix recipes (assistant.repair.recipes) to the user's own code: the entry's recipes first, then
    any other recipe whose match() accepts this code and error.
 4. Run each patched version in the sandbox and keep the first that runs clean.
 
@@ -24,10 +24,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from assistant import harness, recipes
-from assistant.answer import Answer
-from assistant.query import Frame, QueryError, parse_query
-from assistant.recipes import Facts
+from assistant.repair import harness, recipes
+from assistant.answering.answer import Answer
+from assistant.answering.query import Frame, QueryError, parse_query
+from assistant.repair.recipes import Facts
 from assistant.sandbox import SandboxLimits, SandboxResult, WarmSandbox, run_source
 
 MAX_ROUNDS = 5

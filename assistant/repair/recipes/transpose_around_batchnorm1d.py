@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from assistant.recipes import Facts
-from assistant.recipes._edit import Script, callee, find_facts, has_call, kind_of, positional, statement
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes._edit import Script, callee, find_facts, has_call, kind_of, positional, statement
 
 name = "transpose-around-batchnorm1d"
 rank = 10

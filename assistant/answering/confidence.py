@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from assistant.retrieval import DocumentHit
+from assistant.answering.retrieval import DocumentHit
 
 Match = Literal["confident", "weak", "none"]
 

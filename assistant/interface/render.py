@@ -90,7 +90,7 @@ def info(directory: Path, meta: dict[str, str], documents: int, chunks: int) -> 
               f"documents: {documents}\nchunks: {chunks}\ngeneration: {meta.get('generation')}")
 
 
-def corpus_checks(results) -> None:  # results: list[assistant.corpus_check.EntryCheck]
+def corpus_checks(results) -> None:  # results: list[assistant.repair.corpus_check.EntryCheck]
     table = Table("entry", "status", "detail", show_lines=False)
     colours = {"ok": "green", "failed": "bold red", "skipped": "yellow"}
     for result in results:
@@ -100,7 +100,7 @@ def corpus_checks(results) -> None:  # results: list[assistant.corpus_check.Entr
     out.print(f"{counts['ok']} ok, {counts['failed']} failed, {counts['skipped']} skipped (cannot be checked here)")
 
 
-def fix_report(report, written: Path | None = None) -> None:  # report: assistant.fix.FixReport
+def fix_report(report, written: Path | None = None) -> None:  # report: assistant.repair.fix.FixReport
     """The error, the entry, the diff, and what running the patch proved (or did not)."""
     error = report.error
     if error is None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from assistant.recipes import Facts
-from assistant.recipes._edit import Script, expr, find_facts, positional
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes._edit import Script, expr, find_facts, positional
 
 name = "strip-state-dict-prefix"
 PATTERNS = ("Unexpected key(s) in state_dict: {*}\"{prefix}.",)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from assistant.recipes import Facts
-from assistant.recipes._edit import Script, callee, find_facts, has_call, keyword, kind_of, positional
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes._edit import Script, callee, find_facts, has_call, keyword, kind_of, positional
 
 name = "long-targets"
 PATTERNS = (

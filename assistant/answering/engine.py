@@ -12,10 +12,10 @@ from kb.embedding import Embedder, SentenceTransformerEmbedder
 from kb.ingest import Progress, default_index_dir, sync_shipped_corpus
 from kb.store import Store, StoreError
 
-from assistant.answer import Answer, compose
-from assistant.confidence import decide
-from assistant.query import parse_query
-from assistant.retrieval import Retriever
+from assistant.answering.answer import Answer, compose
+from assistant.answering.confidence import decide
+from assistant.answering.query import parse_query
+from assistant.answering.retrieval import Retriever
 
 
 class Engine:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from assistant.recipes import Facts
-from assistant.recipes._edit import Script, callee, constants, evaluate, find_facts, has_call, keyword, positional
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes._edit import Script, callee, constants, evaluate, find_facts, has_call, keyword, positional
 
 name = "linear-in-features"
 PATTERNS = (

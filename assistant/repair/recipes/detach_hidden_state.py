@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from assistant.recipes import Facts
-from assistant.recipes._edit import Script, find_facts, has_call, statement
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes._edit import Script, find_facts, has_call, statement
 
 name = "detach-hidden-state"
 PATTERNS = ("Trying to backward through the graph a second time",)

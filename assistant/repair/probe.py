@@ -7,8 +7,8 @@ patterns. A file that only defines a model is driven by the same harness as `kb 
 
 from __future__ import annotations
 
-from assistant import harness
-from assistant.query import parse_query
+from assistant.repair import harness
+from assistant.answering.query import parse_query
 from assistant.sandbox import SandboxLimits, run_source
 
 PROBE_LIMITS = SandboxLimits(timeout_s=60.0, cpu_s=60)

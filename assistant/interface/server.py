@@ -37,10 +37,10 @@ from typing import Any
 
 from kb.embedding import model_name
 
-from assistant import client
-from assistant.answer import Answer
-from assistant.engine import Engine
-from assistant.query import QueryError
+from assistant.interface import client
+from assistant.answering.answer import Answer
+from assistant.answering.engine import Engine
+from assistant.answering.query import QueryError
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024  # a 1,000,000-character query, JSON-escaped, with room to spare
 
@@ -103,7 +103,7 @@ class Service:
         return self.engine.ask(_text(request, "q"), k=k).to_json()
 
     def fix(self, request: dict[str, Any]) -> dict[str, Any]:
-        from assistant.fix import fix_source  # libcst and the sandbox load with the first fix request
+        from assistant.repair.fix import fix_source  # libcst and the sandbox load with the first fix request
 
         if not self.allow_fix:
             raise RequestError("request", "fix requests run code and are taken over the Unix socket only")

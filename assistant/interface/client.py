@@ -7,7 +7,7 @@ Where the server is: `KB_SERVER` when set (a Unix socket path, or a loopback `HO
 the socket `kb.sock` in the index directory, where `kb serve` listens by default. When nothing
 answers there (no server, or a stale socket file left by one that was killed), or the server holds
 another index or model, `Answerer` opens the engine in this process instead, so a server only ever
-makes `kb ask` faster, never different. The wire protocol is described in assistant.server.
+makes `kb ask` faster, never different. The wire protocol is described in assistant.interface.server.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from assistant.query import QueryError
+from assistant.answering.query import QueryError
 
 SERVER_ENV = "KB_SERVER"
 SOCKET_NAME = "kb.sock"
@@ -31,7 +31,7 @@ Address = str | tuple[str, int]  # a Unix socket path, or a loopback (host, port
 
 
 class AskingEngine(Protocol):
-    def ask(self, text: str, k: int = 3) -> Any: ...  # an assistant.answer.Answer
+    def ask(self, text: str, k: int = 3) -> Any: ...  # an assistant.answering.answer.Answer
 
 
 def socket_path(index_dir: Path) -> Path:

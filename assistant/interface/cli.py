@@ -14,7 +14,7 @@ from typing import Annotated, Literal, NoReturn, Optional
 
 import typer
 
-from assistant import render
+from assistant.interface import render
 
 app = typer.Typer(
     help="Troubleshooting assistant for PyTorch errors: paste an error, a traceback, a question or code.",
@@ -47,8 +47,8 @@ def ask(
     model: ModelOption = None,
 ) -> None:
     """Find the explanation and fix for an error (through `kb serve` when one is up)."""
-    from assistant.client import Answerer
-    from assistant.query import QueryError
+    from assistant.interface.client import Answerer
+    from assistant.answering.query import QueryError
 
     answerer = Answerer(index, model, lambda: _open_engine(index, model, quiet=as_json or batch))
     if batch:
@@ -56,7 +56,7 @@ def ask(
     text = _read_query(query, file)
     try:
         if run:
-            from assistant.probe import error_of_code
+            from assistant.repair.probe import error_of_code
 
             text = error_of_code(text) or text
         answer = answerer.ask(text, k)
@@ -131,8 +131,8 @@ def serve(
     tcp: Annotated[Optional[str], typer.Option("--tcp", help="Listen on a loopback HOST:PORT instead.")] = None,
 ) -> None:
     """Keep the index and model loaded and answer `kb ask` (and fix requests) over a local socket."""
-    from assistant import server
-    from assistant.client import loopback_address
+    from assistant.interface import server
+    from assistant.interface.client import loopback_address
 
     if socket is not None and tcp is not None:
         fail("give --socket or --tcp, not both")
@@ -158,7 +158,7 @@ def check_corpus(
     from kb.documents import DocumentError, read_document
     from kb.ingest import shipped_corpus_dir
 
-    from assistant.corpus_check import check_corpus as run_checks
+    from assistant.repair.corpus_check import check_corpus as run_checks
 
     try:
         documents = [read_document(p) for p in sorted((corpus or shipped_corpus_dir()).glob("*.md"))]
@@ -190,8 +190,8 @@ def fix(
     model: ModelOption = None,
 ) -> None:
     """Patch a script for its error with the matching entry's fix, and prove it in the sandbox."""
-    from assistant.fix import fix_source
-    from assistant.query import QueryError
+    from assistant.repair.fix import fix_source
+    from assistant.answering.query import QueryError
 
     if error is not None and traceback is not None:
         fail("give the error with --error or with --traceback, not both")
@@ -230,7 +230,7 @@ def _open_engine(index: Path | None, model: Path | None, *, quiet: bool, create:
     from kb.embedding import ModelError, SentenceTransformerEmbedder
     from kb.store import Store, StoreError
 
-    from assistant.engine import Engine
+    from assistant.answering.engine import Engine
 
     try:
         embedder = SentenceTransformerEmbedder(model)
@@ -270,8 +270,8 @@ def _decode(raw: bytes, where: str) -> str:
         fail(f"{where}: not UTF-8 text (byte {error.start})")
 
 
-def _answer_batch(answerer, k: int) -> int:  # answerer: assistant.client.Answerer
-    from assistant.query import QueryError
+def _answer_batch(answerer, k: int) -> int:  # answerer: assistant.interface.client.Answerer
+    from assistant.answering.query import QueryError
 
     status = 0
     for number, line in enumerate(sys.stdin, 1):
