@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from assistant.repair import harness, recipes
 from assistant.answering.answer import Answer
@@ -31,6 +31,14 @@ from assistant.repair.recipes import Facts
 from assistant.sandbox import SandboxLimits, SandboxResult, WarmSandbox, run_source
 
 MAX_ROUNDS = 5
+
+# What a fix report comes to, for the JSON, the rendering and the exit code alike:
+# verified: the matched error was reproduced and the patched code ran clean;
+# patched-unverified: a patch was made but not proven (not run, or the run did not come out clean);
+# no-fix: the error is known (or was reproduced) but no recipe produced a patch;
+# not-reproduced: running the original did not raise the error being fixed;
+# cannot-run: there was no error to work from (the code ran clean, or its run gave no usable error).
+Verdict = Literal["verified", "patched-unverified", "no-fix", "not-reproduced", "cannot-run"]
 MAX_WARNINGS_LOOKED_UP = 5
 
 
@@ -138,6 +146,18 @@ class FixReport:
         return self.reproduced and bool(self.applied) and self.applied[-1].verified
 
     @property
+    def verdict(self) -> Verdict:
+        if self.verified:
+            return "verified"
+        if self.patched is not None:
+            return "patched-unverified"
+        if self.error is None:
+            return "cannot-run"
+        if self.original is not None and not self.reproduced:
+            return "not-reproduced"
+        return "no-fix"
+
+    @property
     def after(self) -> RunOutcome | None:
         return self.applied[-1].after if self.applied else None
 
@@ -157,6 +177,7 @@ class FixReport:
             "patch": self.patch,
             "patched": self.patched,
             "verified": self.verified,
+            "verdict": self.verdict,
             "reproduced": self.reproduced,
             "original": self.original.to_json() if self.original else None,
             "after": self.after.to_json() if self.after else None,
