@@ -8,26 +8,41 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from kb.documents import read_document
+from kb.documents import parse_markdown, read_document
 from kb.ingest import shipped_corpus_dir
 
 from assistant.interface.cli import app
-from assistant.repair.corpus_check import check_corpus
+from assistant.repair.corpus_check import DEVICES, KINDS, RUNS_ON, check_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
-REQUIRED = (ROOT / "tests" / "fixtures" / "required-ids.txt").read_text().split()
-SHARED = ROOT.parent / "shared" / "required-entries.yaml"
+FIXTURES = ROOT / "tests" / "fixtures"
+REQUIRED = (FIXTURES / "required-ids.txt").read_text().split()
+# issue #13: id -> the runs_on its entry must declare (a cuda entry is never proven on a CPU)
+MORE = dict(line.split() for line in (FIXTURES / "more-entries.txt").read_text().splitlines() if not line.startswith("#"))
+SHARED = ROOT.parent / "shared"
 ENTRIES = {d.doc_id: d for d in map(read_document, sorted(shipped_corpus_dir().glob("*.md")))}
 
 
 def test_required_id_list_matches_shared_when_present():
-    if not SHARED.is_file():
+    if not (SHARED / "required-entries.yaml").is_file():
         pytest.skip("shared/ is not beside this checkout")
-    assert REQUIRED == [item["id"] for item in yaml.safe_load(SHARED.read_text())]
+    assert REQUIRED == [item["id"] for item in yaml.safe_load((SHARED / "required-entries.yaml").read_text())]
+
+
+def test_more_entries_list_matches_shared_when_present():
+    if not (SHARED / "more-entries.yaml").is_file():
+        pytest.skip("shared/ is not beside this checkout")
+    items = yaml.safe_load((SHARED / "more-entries.yaml").read_text())
+    assert MORE == {item["id"]: item["runs_on"] for item in items}
 
 
 def test_every_required_entry_exists():
     assert sorted(set(REQUIRED) - set(ENTRIES)) == []
+
+
+def test_every_more_entry_exists_and_runs_where_the_list_says():
+    assert sorted(set(MORE) - set(ENTRIES)) == []
+    assert {i: ENTRIES[i].meta.get("runs_on") for i in MORE} == MORE
 
 
 @pytest.mark.parametrize("entry_id", sorted(ENTRIES))
@@ -36,8 +51,8 @@ def test_entry_front_matter_is_complete(entry_id):
     meta = document.meta
     assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", entry_id)
     assert Path(document.source).stem == entry_id
-    assert meta["kind"] in ("error", "warning", "demonstration")
-    assert meta["runs_on"] in ("cpu", "cuda")
+    assert meta["kind"] in KINDS
+    assert meta["runs_on"] in RUNS_ON
     assert document.title and meta.get("tags")
     if meta["kind"] != "demonstration":
         assert meta.get("exception") and document.patterns
@@ -55,18 +70,17 @@ def test_every_entry_is_proven_against_the_installed_torch(checks):
     failed = {i: c.reason for i, c in checks.items() if c.status == "failed"}
     assert failed == {}
     skipped = {i for i, c in checks.items() if c.status == "skipped"}
-    assert skipped <= {i for i, d in ENTRIES.items() if d.meta["runs_on"] == "cuda"}
+    assert skipped <= {i for i, d in ENTRIES.items() if d.meta["runs_on"] in DEVICES}
 
 
-def test_no_entry_pattern_matches_another_entrys_broken_example(checks):
+def test_no_entry_pattern_matches_another_entrys_message(checks):
+    """The messages are what broken examples raised here, and what `runs_on: none` entries list."""
     clashes = []
     for entry_id, check in checks.items():
-        message = check.observed.split(": ", 1)[-1]
-        if not message:
-            continue
-        for other_id, other in ENTRIES.items():
-            if other_id != entry_id and any(p.match(message) for p in other.patterns):
-                clashes.append(f"{other_id} matches the message of {entry_id}: {message[:80]}")
+        for message in check.messages:
+            for other_id, other in ENTRIES.items():
+                if other_id != entry_id and any(p.match(message) for p in other.patterns):
+                    clashes.append(f"{other_id} matches the message of {entry_id}: {message[:80]}")
     assert clashes == []
 
 
@@ -79,6 +93,56 @@ def test_check_corpus_reports_a_wrong_entry(tmp_path):
     (entry,) = json.loads(result.stdout)["entries"]
     assert entry["id"] == "view-invalid-shape" and entry["status"] == "failed"
     assert "raised RuntimeError, entry says TypeError" in entry["reason"]
+
+
+DIAGNOSIS = """---
+id: {id}
+title: import torch fails in the wrong interpreter
+kind: error
+exception: ModuleNotFoundError
+runs_on: none
+errors: {errors}
+tags: [install]
+---
+
+## Symptom
+## Cause
+## Fix
+## Pitfalls
+
+## Diagnose
+```python
+import sys
+{diagnose}
+```
+
+## Messages
+```text
+{message}
+```
+"""
+
+
+def test_check_corpus_proves_an_entry_that_cannot_run_by_its_messages_and_its_diagnosis():
+    torch_missing, pattern = "ModuleNotFoundError: No module named 'torch'", "No module named {module}"
+    variants = {  # id: (errors patterns, Diagnose code, listed message)
+        "as-written": ([pattern], "print(sys.executable)", torch_missing),
+        "diagnose-raises": ([pattern], "import torch_that_is_not_installed", torch_missing),
+        "diagnose-silent": ([pattern], "pass", torch_missing),
+        "message-unmatched": ([pattern], "print(sys.executable)", "ImportError: cannot import name 'x' from 'y'"),
+        "pattern-unproven": ([pattern, "DLL load failed"], "print(sys.executable)", torch_missing),
+    }
+    documents = [
+        parse_markdown(DIAGNOSIS.format(id=name, errors=json.dumps(errors), diagnose=code, message=message), source=f"{name}.md")
+        for name, (errors, code, message) in variants.items()
+    ]
+    checks = {check.id: check for check in check_corpus(documents)}
+    assert {i: c.status for i, c in checks.items()} == {"as-written": "ok", **{i: "failed" for i in list(variants)[1:]}}
+    assert checks["as-written"].messages == (torch_missing,)
+    assert "diagnose snippet failed: ModuleNotFoundError" in checks["diagnose-raises"].reason
+    assert "printed nothing" in checks["diagnose-silent"].reason
+    assert "no pattern matches the listed message: ImportError" in checks["message-unmatched"].reason
+    assert "matches none of the listed messages: DLL load failed" in checks["pattern-unproven"].reason
 
 
 def test_every_recipe_an_entry_names_exists():

@@ -3,10 +3,17 @@ the entry says, and the fixed example must run clean.
 
 Torch rewords its messages between releases; without this check an entry's patterns would
 silently stop matching what users paste. Examples run in the sandbox like any other code.
+
+Entries that no code can reproduce (`runs_on: none`: drivers, wheels, other versions, third-party
+packages) are proven differently: their patterns must match the real messages the entry lists, and
+their diagnostic snippet must run anywhere. Entries for hardware this machine lacks (`cuda`,
+`mps`) are reported skipped, with the reason, so that the same corpus is proven where the device
+exists.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -16,11 +23,20 @@ from kb.documents import Document, code_of
 
 from assistant.sandbox import SandboxLimits, SandboxResult, WarmSandbox
 
-REQUIRED_SECTIONS = ("Symptom", "Cause", "Fix", "Pitfalls", "Broken example", "Fixed example")
+DEVICES = {"cuda": "a CUDA GPU", "mps": "an Apple MPS device"}
+RUNS_ON = ("cpu", "multi-process-cpu", *DEVICES, "none")
+KINDS = ("error", "warning", "demonstration")
+PROSE_SECTIONS = ("Symptom", "Cause", "Fix", "Pitfalls")
+EXAMPLE_SECTIONS = (*PROSE_SECTIONS, "Broken example", "Fixed example")
+DIAGNOSIS_SECTIONS = (*PROSE_SECTIONS, "Diagnose")
+
 EXAMPLE_LIMITS = SandboxLimits(timeout_s=120.0, cpu_s=120)
+# DataLoader workers, spawned interpreters (each imports torch) and gloo process groups.
+MULTI_PROCESS_LIMITS = SandboxLimits(timeout_s=240.0, cpu_s=480, max_processes=256)
+DIAGNOSE_LIMITS = SandboxLimits(timeout_s=60.0, cpu_s=60)
 
 Status = Literal["ok", "failed", "skipped"]
-Runner = Callable[[str], SandboxResult]
+Runner = Callable[[str, SandboxLimits], SandboxResult]
 
 
 @dataclass(frozen=True)
@@ -29,31 +45,51 @@ class EntryCheck:
     status: Status
     reason: str
     observed: str = ""  # what the broken example raised or warned, as "Type: message"
+    messages: tuple[str, ...] = ()  # the messages the entry's patterns were proven on
 
     def to_json(self) -> dict[str, str]:
         return {"id": self.id, "status": self.status, "reason": self.reason}
 
 
 def example(document: Document, section: str) -> str | None:
+    """The first code block of a section, without its fences."""
     found = document.section(section)
     blocks = [block for block in found.blocks if block.is_code] if found else []
     return code_of(blocks[0]) if blocks else None
 
 
-def check_entry(document: Document, run: Runner, cuda_available: bool = False) -> EntryCheck:
+def listed_messages(document: Document) -> tuple[str, ...]:
+    """The real messages of a `runs_on: none` entry: one per line of its `## Messages` code block."""
+    block = example(document, "Messages")
+    return tuple(line.strip() for line in (block or "").splitlines() if line.strip())
+
+
+def required_sections(document: Document) -> tuple[str, ...]:
+    if document.meta.get("runs_on") != "none":
+        return EXAMPLE_SECTIONS
+    return DIAGNOSIS_SECTIONS if document.meta.get("kind") == "demonstration" else (*DIAGNOSIS_SECTIONS, "Messages")
+
+
+def check_entry(document: Document, run: Runner, devices: frozenset[str] = frozenset()) -> EntryCheck:
+    """Check one entry the way its `runs_on` allows; `devices` are the accelerators present."""
     meta = document.meta
-    missing = [name for name in REQUIRED_SECTIONS if document.section(name) is None]
-    broken, fixed = example(document, "Broken example"), example(document, "Fixed example")
-    if missing or broken is None or fixed is None:
-        return EntryCheck(document.doc_id, "failed", "missing " + ", ".join(missing or ["example code"]))
-    if meta.get("runs_on") == "cuda" and not cuda_available:
-        return EntryCheck(document.doc_id, "skipped", "needs a CUDA GPU; none here")
-    before, after = run(broken), run(fixed)
+    if meta.get("runs_on") not in RUNS_ON or meta.get("kind") not in KINDS:
+        return _failed(document, f"runs_on must be one of {', '.join(RUNS_ON)} and kind one of {', '.join(KINDS)}")
+    missing = [name for name in required_sections(document) if not _present(document, name)]
+    if missing:
+        return _failed(document, "missing " + ", ".join(missing))
+    if meta["runs_on"] == "none":
+        return _check_diagnosis(document, run)
+    if meta["runs_on"] in DEVICES and meta["runs_on"] not in devices:
+        return EntryCheck(document.doc_id, "skipped", f"needs {DEVICES[meta['runs_on']]}; none here")
+    limits = MULTI_PROCESS_LIMITS if meta["runs_on"] == "multi-process-cpu" else EXAMPLE_LIMITS
+    before, after = run(example(document, "Broken example"), limits), run(example(document, "Fixed example"), limits)
     observed = _observed(document, before)
     problem = _broken_problem(document, before) or _fixed_problem(document, after)
+    messages = (observed.split(": ", 1)[-1],) if observed else ()
     if problem:
-        return EntryCheck(document.doc_id, "failed", problem, observed)
-    return EntryCheck(document.doc_id, "ok", f"broken: {observed or 'ran, as a demonstration'}", observed)
+        return EntryCheck(document.doc_id, "failed", problem, observed, messages)
+    return EntryCheck(document.doc_id, "ok", f"broken: {observed or 'ran, as a demonstration'}", observed, messages)
 
 
 def check_corpus(documents: Iterable[Document], run: Runner | None = None, workers: int = 2) -> list[EntryCheck]:
@@ -61,13 +97,42 @@ def check_corpus(documents: Iterable[Document], run: Runner | None = None, worke
     if run is not None:
         return _check_all(documents, run, workers)
     with WarmSandbox() as sandbox:
-        return _check_all(documents, lambda s: sandbox.run_source(s, filename="example.py", limits=EXAMPLE_LIMITS), workers)
+        return _check_all(documents, lambda s, limits: sandbox.run_source(s, filename="example.py", limits=limits), workers)
 
 
 def _check_all(documents: Iterable[Document], run: Runner, workers: int) -> list[EntryCheck]:
-    cuda = _cuda_available(run)
+    devices = _devices_present(run)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda document: check_entry(document, run, cuda), documents))
+        return list(pool.map(lambda document: check_entry(document, run, devices), documents))
+
+
+def _check_diagnosis(document: Document, run: Runner) -> EntryCheck:
+    messages = listed_messages(document)
+    problem = _messages_problem(document, messages)
+    if problem:
+        return EntryCheck(document.doc_id, "failed", problem, messages=messages)
+    result = run(example(document, "Diagnose"), DIAGNOSE_LIMITS)
+    if result.status != "ok":
+        return EntryCheck(document.doc_id, "failed", f"diagnose snippet failed: {_describe(result)}", messages=messages)
+    if not result.stdout.strip():
+        return EntryCheck(document.doc_id, "failed", "diagnose snippet printed nothing", messages=messages)
+    proven = f"{len(messages)} listed messages match" if messages else "no message (a situation without an error)"
+    return EntryCheck(document.doc_id, "ok", f"diagnosed: {proven}; the snippet ran", messages=messages)
+
+
+def _messages_problem(document: Document, messages: tuple[str, ...]) -> str:
+    """Every listed message must be explained by a pattern, and every pattern proven by a message."""
+    if document.meta.get("kind") == "demonstration":
+        return "a situation without an error has no patterns" if document.patterns else ""
+    if not messages or not document.patterns:
+        return "an entry that cannot run needs both errors patterns and a ## Messages list"
+    unmatched = [message for message in messages if not _matches(document, message)]
+    if unmatched:
+        return f"no pattern matches the listed message: {unmatched[0][:200]}"
+    unproven = [p.text for p in document.patterns if not any(p.match(message) for message in messages)]
+    if unproven:
+        return f"pattern matches none of the listed messages: {unproven[0][:200]}"
+    return ""
 
 
 def _observed(document: Document, result: SandboxResult) -> str:
@@ -107,6 +172,15 @@ def _fixed_problem(document: Document, result: SandboxResult) -> str:
     return ""
 
 
+def _present(document: Document, name: str) -> bool:
+    """Prose sections need only exist; the others are read for their code block."""
+    return document.section(name) is not None if name in PROSE_SECTIONS else example(document, name) is not None
+
+
+def _failed(document: Document, reason: str) -> EntryCheck:
+    return EntryCheck(document.doc_id, "failed", reason)
+
+
 def _matches(document: Document, message: str) -> bool:
     return any(pattern.match(message) for pattern in document.patterns)
 
@@ -117,6 +191,17 @@ def _describe(result: SandboxResult) -> str:
     return result.detail or result.status
 
 
-def _cuda_available(run: Runner) -> bool:
-    probe = run("import torch, sys\nsys.exit(0 if torch.cuda.is_available() else 3)")
-    return probe.status == "ok"
+_DEVICE_PROBE = """
+import json, torch
+print(json.dumps({"cuda": torch.cuda.is_available(), "mps": torch.backends.mps.is_available()}))
+"""
+
+
+def _devices_present(run: Runner) -> frozenset[str]:
+    """The accelerators the examples would see; probed in the sandbox, where they run."""
+    probe = run(_DEVICE_PROBE, EXAMPLE_LIMITS)
+    try:
+        found = json.loads(probe.stdout.strip().splitlines()[-1]) if probe.status == "ok" else {}
+    except (IndexError, ValueError):
+        found = {}
+    return frozenset(name for name in DEVICES if found.get(name) is True)
