@@ -62,7 +62,7 @@ def evaluate(devset: Path, run_code: bool = False) -> list[Outcome]:
             continue
         item = json.loads(line)
         text = (error_of_code(item["q"]) or item["q"]) if run_code else item["q"]
-        signals = retriever.gather(parse_query(text))
+        _, signals = retriever.gather(parse_query(text))
         outcomes.append(refuse(Outcome(item["expect"], item.get("kind", "?"), signals, [], []), WEIGHTS, RRF_K))
     return outcomes
 

@@ -53,51 +53,51 @@ Done.
 def test_noisy_traceback_yields_final_exception_layer_and_user_line():
     query = parse_query(NOISY_LOG)
     assert query.kind == "traceback"
-    assert query.error_type == "RuntimeError"
-    assert query.message == "running_mean should contain 40 elements not 128"
-    assert query.layer == "batchnorm"
-    assert query.user_frame.file == "/home/ana/proj/model.py"
-    assert query.user_frame.code == "x = self.norm(x)"
+    assert query.error.type == "RuntimeError"
+    assert query.error.message == "running_mean should contain 40 elements not 128"
+    assert query.error.layer == "batchnorm"
+    assert query.error.user_frame.file == "/home/ana/proj/model.py"
+    assert query.error.user_frame.code == "x = self.norm(x)"
     assert "wandb" not in query.search_text and "Epoch" not in query.search_text
 
 
 def test_chained_exceptions_report_the_last_one():
     query = parse_query(CHAINED)
-    assert (query.error_type, query.message) == ("RuntimeError", "expected scalar type Long but found Float")
-    assert query.layer == "loss"
-    assert query.user_frame.line == 40
+    assert (query.error.type, query.error.message) == ("RuntimeError", "expected scalar type Long but found Float")
+    assert query.error.layer == "loss"
+    assert query.error.user_frame.line == 40
 
 
 def test_indented_continuation_lines_belong_to_the_message():
     query = parse_query(MULTILINE_MESSAGE)
-    assert query.message.startswith("Error(s) in loading state_dict for Net:")
-    assert 'Unexpected key(s) in state_dict: "module.fc.weight"' in query.message
-    assert "Done." not in query.message
+    assert query.error.message.startswith("Error(s) in loading state_dict for Net:")
+    assert 'Unexpected key(s) in state_dict: "module.fc.weight"' in query.error.message
+    assert "Done." not in query.error.message
 
 
 def test_bare_error_line_and_qualified_exception_names():
     query = parse_query("torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB")
-    assert (query.kind, query.error_type) == ("error", "OutOfMemoryError")
-    assert query.message.startswith("CUDA out of memory")
+    assert (query.kind, query.error.type) == ("error", "OutOfMemoryError")
+    assert query.error.message.startswith("CUDA out of memory")
 
 
 def test_warning_line_is_an_error_query():
     text = "/home/u/train.py:12: UserWarning: Implicit dimension choice for softmax has been deprecated.\n  p = F.softmax(x)"
     query = parse_query(text)
-    assert (query.kind, query.error_type) == ("error", "UserWarning")
-    assert query.message.startswith("Implicit dimension choice")
+    assert (query.kind, query.error.type) == ("error", "UserWarning")
+    assert query.error.message.startswith("Implicit dimension choice")
 
 
 def test_ansi_colours_are_stripped():
     query = parse_query("\x1b[31mValueError\x1b[0m: Expected more than 1 value per channel when training")
-    assert query.error_type == "ValueError"
+    assert query.error.type == "ValueError"
 
 
 def test_code_and_questions_are_told_apart():
     code = "import torch\nmodel = torch.nn.Linear(4, 2)\nout = model(torch.randn(3, 5))\nprint(out)"
     assert parse_query(code).kind == "code"
     assert parse_query("where should I put batchnorm, before or after relu?").kind == "question"
-    assert parse_query("my loss is nan after a few epochs").message is None
+    assert parse_query("my loss is nan after a few epochs").error is None
 
 
 @pytest.mark.parametrize("text", ["", "   \n\t  "])
@@ -109,3 +109,36 @@ def test_empty_query_is_refused(text):
 def test_huge_paste_is_refused():
     with pytest.raises(QueryError, match="too long"):
         parse_query("x" * 10_000_000)
+
+
+SCRIPT_WITH_HANDLERS = '''\
+import json
+import torch
+import torch.nn as nn
+
+def load_config(path):
+    try:
+        with open(path) as handle:
+            return json.load(handle)
+    except FileNotFoundError:
+        return {"hidden": 64}
+    except json.JSONDecodeError as error:
+        raise SystemExit(f"bad config: {error}")
+
+config = load_config("config.json")
+model = nn.Sequential(nn.Linear(10, config["hidden"]), nn.ReLU())
+try:
+    out = model(torch.randn(4, 12))
+except RuntimeError:
+    raise
+finally:
+    print("done")
+while True:
+    break
+else:
+    pass
+'''
+
+
+def test_a_script_full_of_try_except_blocks_is_code():
+    assert parse_query(SCRIPT_WITH_HANDLERS).kind == "code"

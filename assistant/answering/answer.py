@@ -49,13 +49,22 @@ class Answer:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "query": {
-                "kind": self.query.kind, "error_type": self.query.error_type,
-                "message": self.query.message, "layer": self.query.layer,
-            },
+            "query": self._query_json(),
             "match": self.match,
             "results": [result.to_json() for result in self.results],
         }
+
+
+    def _query_json(self) -> dict[str, Any]:
+        error, raised = self.query.error, self.query.raised
+        described: dict[str, Any] = {
+            "kind": self.query.kind, "error_type": error.type if error else None,
+            "message": error.message if error else None, "layer": error.layer if error else None,
+        }
+        if raised is not None and len(raised.chain) > 1:
+            described["chain"] = [{"type": link.type, "message": link.message, "link": link.link}
+                                  for link in raised.chain]
+        return described
 
 
 def compose(store: Store, query: ParsedQuery, hits: list[DocumentHit], match: Match) -> Answer:
@@ -65,8 +74,8 @@ def compose(store: Store, query: ParsedQuery, hits: list[DocumentHit], match: Ma
 def _result(store: Store, query: ParsedQuery, hit: DocumentHit) -> Result:
     document = store.document(hit.source)
     facts = dict(hit.signature.facts) if hit.signature else {}
-    if query.layer:
-        facts.setdefault("layer", query.layer)
+    if query.error is not None and (layer := query.error.layer):
+        facts.setdefault("layer", layer)
     if document.is_entry:
         explanation, fix = _entry_text(document, facts)
     else:

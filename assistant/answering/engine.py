@@ -14,7 +14,8 @@ from kb.store import Store, StoreError
 
 from assistant.answering.answer import Answer, compose
 from assistant.answering.confidence import decide
-from assistant.answering.query import parse_query
+from assistant.answering.error_model import ErrorReport
+from assistant.answering.query import ParsedQuery, parse_query, query_of_error
 from assistant.answering.retrieval import Retriever
 
 
@@ -43,6 +44,13 @@ class Engine:
         return cls(store, embedder)
 
     def ask(self, text: str, k: int = 3) -> Answer:
-        query = parse_query(text)
-        hits = self.retriever.search(query, k=max(k, 1))
+        return self._answer(parse_query(text), k)
+
+    def ask_error(self, error: ErrorReport, k: int = 3) -> Answer:
+        """Answer an error that is already modelled (a sandbox run's), without printing and
+        re-parsing it."""
+        return self._answer(query_of_error(error), k)
+
+    def _answer(self, query: ParsedQuery, k: int) -> Answer:
+        query, hits = self.retriever.search(query, k=max(k, 1))
         return compose(self.store, query, hits[:k], decide(hits))

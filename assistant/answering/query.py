@@ -1,30 +1,41 @@
 """Read what the user pasted: a bare error line, a whole noisy log with a traceback, a question in
-words, or code.
+words, or code, into one `ParsedQuery` whose error is an `ErrorReport` (the error model).
 
-What matters in a traceback is the last exception raised (chained exceptions and retries come
-before it) and the frames that lead to it: the innermost `torch/nn/modules/<layer>.py` frame names
-the layer involved, the innermost frame in the user's code names their line.
+A log's last traceback is what counts, with its whole chain: the exceptions it was raised from or
+while handling, the worker or rank failure a wrapper re-raised (DataLoader's "Original Traceback",
+the TorchScript interpreter's), and a failed rank's traceback above torchrun's summary. Which link
+of the chain the answer is about is retrieval's decision (a root error a pattern explains beats
+the teardown error after it); by default it is the last link that is not a mere wrapper.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
+
+from assistant.answering.error_model import ErrorReport, Frame, Link
 
 QueryKind = Literal["error", "traceback", "question", "code"]
 MAX_QUERY_CHARS = 1_000_000
 
 _TRACEBACK_HEADER = re.compile(r"^\s*Traceback \(most recent call last\):\s*$")
+_EMBEDDED_HEADER = re.compile(r"^\s*(?:Original Traceback|Traceback of TorchScript(?:, original code)?) \(most recent call last\):\s*$")
+_CHAIN_SENTENCES: dict[str, Link] = {
+    "The above exception was the direct cause of the following exception:": "cause",
+    "During handling of the above exception, another exception occurred:": "context",
+}
 _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (?P<function>\S+))?')
 _EXCEPTION_LINE = re.compile(
     r"^(?:[\w.]+\.)?(?P<type>[A-Z]\w*(?:Error|Exception|Warning|Interrupt|Exit|Failure)|StopIteration)"
     r"(?::[ \t]?(?P<message>.*))?$"
 )
 _WARNING_LINE = re.compile(r"^(?P<where>\S+:\d+): (?P<type>\w*Warning): (?P<message>.*)$")
-_MODULE_FILE = re.compile(r"torch/nn/(?:modules|utils)/(?P<layer>\w+)\.py$")
+_SUMMARY_RANK = re.compile(r"^\s*rank\s*:\s*(?P<rank>\d+)")
+_RANK_PREFIX = re.compile(r"^\[(?:default)?rank(?P<rank>\d+)\]:[ ]?")
 _CODE_HINT = re.compile(
-    r"^\s*(import |from \S+ import |def |class |@|return\b|for .+:$|if .+:$|\w[\w.]*\s*=\s*\S|\w[\w.]*\(.*\)\s*$)"
+    r"^\s*(import |from \S+ import |def |class |@|return\b|for .+:$|if .+:$|try:$|except\b.*:$|finally:$|with .+:$|"
+    r"elif .+:$|else:$|while .+:$|raise\b|\w[\w.]*\s*[-+*/]?=\s*\S|\w[\w.]*\(.*\)\s*$)"
 )
 
 
@@ -33,48 +44,27 @@ class QueryError(ValueError):
 
 
 @dataclass(frozen=True)
-class Frame:
-    file: str
-    line: int
-    function: str
-    code: str
-
-    @property
-    def in_torch(self) -> bool:
-        return "/torch/" in self.file or "site-packages" in self.file or "dist-packages" in self.file
-
-
-@dataclass(frozen=True)
 class ParsedQuery:
     kind: QueryKind
     text: str
-    error_type: str | None = None
-    message: str | None = None
-    frames: tuple[Frame, ...] = ()
-
-    @property
-    def layer(self) -> str | None:
-        """The torch.nn module file the error surfaced in, e.g. 'batchnorm', 'linear', 'conv'."""
-        for frame in reversed(self.frames):
-            if match := _MODULE_FILE.search(frame.file):
-                return match.group("layer")
-        return None
-
-    @property
-    def user_frame(self) -> Frame | None:
-        return next((f for f in reversed(self.frames) if not f.in_torch), None)
+    error: ErrorReport | None = None  # the link of the chain the answer is about
+    raised: ErrorReport | None = None  # the last exception of the paste, with the whole chain
 
     @property
     def search_text(self) -> str:
         """What lexical and dense search see: the error itself, not the log noise around it."""
-        if self.message is None:
+        if self.error is None:
             return self.text
-        parts = [f"{self.error_type}: {self.message}" if self.error_type else self.message]
-        if self.layer:
-            parts.append(self.layer)
-        if (frame := self.user_frame) and frame.code:
+        parts = [self.error.headline]
+        if layer := self.error.layer:
+            parts.append(layer)
+        if (frame := self.error.user_frame) and frame.code:
             parts.append(frame.code)
         return "\n".join(parts)
+
+    def about(self, link: ErrorReport) -> ParsedQuery:
+        """The same paste, answered about another link of its chain."""
+        return replace(self, error=link)
 
 
 def parse_query(text: str) -> ParsedQuery:
@@ -83,57 +73,115 @@ def parse_query(text: str) -> ParsedQuery:
         raise QueryError("the query is empty")
     if len(cleaned) > MAX_QUERY_CHARS:
         raise QueryError(f"the query is too long ({len(cleaned):,} characters, limit {MAX_QUERY_CHARS:,})")
-    lines = cleaned.splitlines()
+    lines = _one_rank(cleaned.splitlines())
     if any(_TRACEBACK_HEADER.match(line) for line in lines):
-        return parse_traceback(cleaned)
-    if error := _last_exception(lines, start=0):
-        return ParsedQuery("error", cleaned.strip(), *error)
-    if warning := _last_warning(lines):
-        return ParsedQuery("error", cleaned.strip(), *warning)
-    kind: QueryKind = "code" if _looks_like_code(lines) else "question"
-    return ParsedQuery(kind, cleaned.strip())
+        return _with_error("traceback", cleaned.strip(), _last_traceback(lines))
+    if raised := _bare_error(lines, start=0) or _last_warning(lines):
+        return _with_error("error", cleaned.strip(), raised)
+    return ParsedQuery("code" if _looks_like_code(lines) else "question", cleaned.strip())
 
 
-def parse_traceback(text: str) -> ParsedQuery:
-    """The final exception of the last traceback in `text`, with that traceback's frames."""
-    lines = text.splitlines()
-    start = max(i for i, line in enumerate(lines) if _TRACEBACK_HEADER.match(line))
-    frames = _frames(lines[start + 1 :])
-    error = _last_exception(lines, start=start + 1) or _last_warning(lines)
-    if error is None:
-        return ParsedQuery("traceback", text.strip(), frames=frames)
-    return ParsedQuery("traceback", text.strip(), error[0], error[1], frames)
+def query_of_error(raised: ErrorReport) -> ParsedQuery:
+    """The query for an error that is already modelled (a sandbox run's): nothing to parse."""
+    return _with_error("traceback" if raised.frames else "error", raised.text or raised.headline, raised)
 
 
-def _frames(lines: list[str]) -> tuple[Frame, ...]:
-    frames = []
+def _with_error(kind: QueryKind, text: str, raised: ErrorReport | None) -> ParsedQuery:
+    if raised is None:
+        return ParsedQuery(kind, text)
+    plain = [link for link in raised.chain if not link.is_wrapper]
+    return ParsedQuery(kind, text, plain[-1] if plain else raised, raised)
+
+
+def _last_traceback(lines: list[str]) -> ErrorReport | None:
+    """The last traceback's exception, linked to the ones before it in its chain. A torchrun-style
+    summary (a wrapper that carries no traceback of its own failure) links to the traceback above."""
+    starts = [i for i, line in enumerate(lines) if _TRACEBACK_HEADER.match(line)]
+    report: ErrorReport | None = None
+    for number, start in enumerate(starts):
+        end = starts[number + 1] if number + 1 < len(starts) else len(lines)
+        block = _block(lines[start + 1 : end])
+        if block is None:
+            continue
+        link = _link_between(lines[start - 3 : start]) if report is not None else None
+        if link is None and report is not None and block.is_wrapper and not block.chain[0].earlier:
+            link = "log"
+        report = replace(block, earlier=report, link=link) if link else block
+    return report or _last_warning(lines)
+
+
+def _block(lines: list[str]) -> ErrorReport | None:
+    """One traceback's frames and the exception they end in (the header line already consumed)."""
+    frames: list[Frame] = []
     for i, line in enumerate(lines):
-        if match := _FRAME.match(line):
+        if found := _FRAME.match(line):
             code = lines[i + 1].strip() if i + 1 < len(lines) and not _FRAME.match(lines[i + 1]) else ""
-            code = "" if set(code) <= set("^~ ") else code
-            frames.append(Frame(match["file"], int(match["line"]), match["function"] or "", code))
-    return tuple(frames)
+            frames.append(Frame(found["file"], int(found["line"]), found["function"] or "", "" if set(code) <= set("^~ ") else code))
+            continue
+        if line.startswith((" ", "\t")) or not line.strip():
+            continue
+        if error := _exception_at(lines, i):
+            return replace(error, frames=tuple(frames), text="\n".join(lines))
+    return _bare_error(lines, start=0)
 
 
-def _last_exception(lines: list[str], start: int) -> tuple[str, str] | None:
+def _exception_at(lines: list[str], i: int) -> ErrorReport | None:
+    """The exception line at `i` with its continuation: indented lines, or a wrapped traceback."""
+    found = _EXCEPTION_LINE.match(lines[i].rstrip())
+    if not found:
+        return None
+    message = [found["message"] or ""]
+    for j in range(i + 1, len(lines)):
+        follow = lines[j]
+        if _EMBEDDED_HEADER.match(follow):
+            inner = _block(lines[j + 1 :])
+            return ErrorReport(found["type"], _joined(message), earlier=inner, link="wrapped" if inner else None)
+        if _TRACEBACK_HEADER.match(follow) or not follow.startswith((" ", "\t")) or _FRAME.match(follow):
+            break
+        message.append(follow.strip())
+    return ErrorReport(found["type"], _joined(message))
+
+
+def _joined(message: list[str]) -> str:
+    return "\n".join(part for part in message if part).strip()
+
+
+def _link_between(lines: list[str]) -> Link | None:
+    return next((_CHAIN_SENTENCES[line.strip()] for line in lines if line.strip() in _CHAIN_SENTENCES), None)
+
+
+def _bare_error(lines: list[str], start: int) -> ErrorReport | None:
     """The last `Type: message` line at the left margin, with the indented lines that continue it."""
     for i in range(len(lines) - 1, start - 1, -1):
-        match = _EXCEPTION_LINE.match(lines[i].rstrip())
-        if match and not lines[i].startswith((" ", "\t")):
-            message = [match["message"] or ""]
-            for follow in lines[i + 1 :]:
-                if not follow.startswith((" ", "\t")) or _FRAME.match(follow):
-                    break
-                message.append(follow.strip())
-            return match["type"], "\n".join(m for m in message if m).strip()
+        if not lines[i].startswith((" ", "\t")) and (error := _exception_at(lines, i)):
+            return error
     return None
 
 
-def _last_warning(lines: list[str]) -> tuple[str, str] | None:
+def _last_warning(lines: list[str]) -> ErrorReport | None:
     for line in reversed(lines):
-        if match := _WARNING_LINE.match(line.strip()):
-            return match["type"], match["message"].strip()
+        if found := _WARNING_LINE.match(line.strip()):
+            return ErrorReport(found["type"], found["message"].strip(), warning=True)
     return None
+
+
+def _one_rank(lines: list[str]) -> list[str]:
+    """A distributed log interleaves every rank's output behind `[rankN]:`; keep the rank that
+    failed first: the one torchrun's summary names as the root cause, else the first rank that
+    printed a traceback (the others usually report only that a peer went away)."""
+    ranks = [_RANK_PREFIX.match(line) for line in lines]
+    failing = _root_cause_rank(lines) or next(
+        (m["rank"] for m, line in zip(ranks, lines) if m and _TRACEBACK_HEADER.match(line[m.end():])), None)
+    if failing is None:
+        return lines
+    return [line[m.end():] if m else line for m, line in zip(ranks, lines) if m is None or m["rank"] == failing]
+
+
+def _root_cause_rank(lines: list[str]) -> str | None:
+    after = next((i for i, line in enumerate(lines) if line.strip().startswith("Root Cause")), None)
+    if after is None:
+        return None
+    return next((found["rank"] for line in lines[after:] if (found := _SUMMARY_RANK.match(line))), None)
 
 
 def _looks_like_code(lines: list[str]) -> bool:

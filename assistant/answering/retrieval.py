@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from kb.patterns import ErrorPattern, PatternMatch
 from kb.store import ChunkHit, Store
 
+from assistant.answering.error_model import ErrorReport
 from assistant.answering.query import ParsedQuery
 
 RRF_K = 10
@@ -46,11 +47,19 @@ class Retriever:
     def __init__(self, store: Store, embed_query: Callable[[str], object]) -> None:
         self.store = store
         self.embed_query = embed_query
-        self.patterns = [(source, ErrorPattern(text)) for source, text in store.patterns()]
+        self._patterns: tuple[int, list[tuple[str, ErrorPattern]]] | None = None
 
-    def signature_matches(self, query: ParsedQuery) -> list[tuple[str, PatternMatch]]:
+    @property
+    def patterns(self) -> list[tuple[str, ErrorPattern]]:
+        """The declared error patterns of the index as it is now: an ingest bumps the store's
+        generation, and a long-lived server must answer exactly as a fresh process would."""
+        generation = self.store.generation
+        if self._patterns is None or self._patterns[0] != generation:
+            self._patterns = (generation, [(source, ErrorPattern(text)) for source, text in self.store.patterns()])
+        return self._patterns[1]
+
+    def signature_matches(self, message: str) -> list[tuple[str, PatternMatch]]:
         """Documents whose declared patterns match the message, best coverage first, one per doc."""
-        message = query.message if query.message is not None else query.text
         best: dict[str, PatternMatch] = {}
         for source, pattern in self.patterns:
             match = pattern.match(message)
@@ -58,16 +67,33 @@ class Retriever:
                 best[source] = match
         return sorted(best.items(), key=lambda item: -item[1].coverage)
 
-    def gather(self, query: ParsedQuery, *, always_dense: bool = False) -> Signals:
-        signatures = self.signature_matches(query)
+    def focus(self, query: ParsedQuery) -> tuple[ParsedQuery, list[tuple[str, PatternMatch]]]:
+        """The link of the error chain to answer about, with its signature matches: the first link
+        a declared pattern explains, the failures that wrappers carried before the wrappers
+        themselves; when no pattern explains any link, the parser's default link."""
+        if query.error is None:
+            return query, self.signature_matches(query.text)
+        for link in _links_to_try(query.raised or query.error):
+            if matches := self.signature_matches(link.message):
+                return query.about(link), matches
+        return query, []
+
+    def gather(self, query: ParsedQuery) -> tuple[ParsedQuery, Signals]:
+        query, signatures = self.focus(query)
         text = query.search_text
         lexical = self.store.lexical_search(text, CANDIDATES)
         exact = bool(signatures) and signatures[0][1].coverage >= EXACT_COVERAGE
-        dense = [] if exact and not always_dense else self.store.dense_search(self.embed_query(text), CANDIDATES)
-        return Signals(signatures, lexical, dense)
+        dense = [] if exact else self.store.dense_search(self.embed_query(text), CANDIDATES)
+        return query, Signals(signatures, lexical, dense)
 
-    def search(self, query: ParsedQuery, k: int = 5) -> list[DocumentHit]:
-        return fuse(self.gather(query), WEIGHTS)[:k]
+    def search(self, query: ParsedQuery, k: int = 5) -> tuple[ParsedQuery, list[DocumentHit]]:
+        query, signals = self.gather(query)
+        return query, fuse(signals, WEIGHTS)[:k]
+
+
+def _links_to_try(raised: ErrorReport) -> list[ErrorReport]:
+    chain = raised.chain
+    return [link for link in chain if not link.is_wrapper] + [link for link in chain if link.is_wrapper]
 
 
 def fuse(signals: Signals, weights: dict[str, float], rrf_k: int = RRF_K) -> list[DocumentHit]:

@@ -21,14 +21,14 @@ import time
 from collections.abc import Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from assistant.repair import harness, recipes
 from assistant.answering.answer import Answer
-from assistant.answering.query import Frame, QueryError, parse_query
+from assistant.answering.error_model import ErrorReport, from_raised
+from assistant.answering.query import QueryError, parse_query
+from assistant.repair import harness, recipes
 from assistant.repair.recipes import Facts
-from assistant.sandbox import SandboxLimits, SandboxResult, WarmSandbox, run_source
+from assistant.sandbox import SandboxLimits, SandboxResult, Status, WarmSandbox, run_source
 
 MAX_ROUNDS = 5
 
@@ -43,46 +43,20 @@ MAX_WARNINGS_LOOKED_UP = 5
 
 
 class AskingEngine(Protocol):
-    def ask(self, text: str, k: int = 3) -> Answer: ...
-
-
-@dataclass(frozen=True)
-class ErrorInfo:
-    """An error (or the warning that is the problem) as the user sees it."""
-
-    type: str
-    message: str
-    traceback: str = ""
-    warning: bool = False
-    line: int | None = None  # the innermost line of the run file, when the error comes from a run
-
-    @property
-    def query(self) -> str:
-        """What the engine is asked: the whole traceback when there is one (it names the layer)."""
-        return self.traceback or f"{self.type}: {self.message}"
-
-    def same_as(self, other: ErrorInfo | None) -> bool:
-        """Same type and message, and the same line when both are known: the same message raised
-        further down the script (a second `.view` fixed by the same recipe) is progress."""
-        if other is None or self.type != other.type or " ".join(self.message.split()) != " ".join(other.message.split()):
-            return False
-        return self.line is None or other.line is None or self.line == other.line
-
-    def to_json(self) -> dict[str, str]:
-        return {"type": self.type, "message": self.message}
+    def ask_error(self, error: ErrorReport, k: int = 3) -> Answer: ...
 
 
 @dataclass(frozen=True)
 class RunOutcome:
     """One sandbox run of (possibly patched) code."""
 
-    status: str  # ok | error | timeout | limit
-    error: ErrorInfo | None
+    status: Status
+    error: ErrorReport | None
     warnings: tuple[tuple[str, str], ...] = ()
     duration_s: float = 0.0
     detail: str = ""
 
-    def cures(self, problem: ErrorInfo) -> bool:
+    def cures(self, problem: ErrorReport) -> bool:
         """Finished within the limits without any error, and without the warning if that was the problem."""
         if self.status != "ok" or self.error is not None:
             return False
@@ -122,7 +96,7 @@ class Attempt:
 class FixReport:
     filename: str
     source: str
-    error: ErrorInfo | None  # the problem being fixed
+    error: ErrorReport | None  # the problem being fixed
     entry: EntryRef | None
     original: RunOutcome | None  # the run of the unpatched code, when it was run
     reproduced: bool  # the original run raised the matched error
@@ -203,7 +177,7 @@ class _Runner:
         try:
             program = harness.drive(source) if self.harnessed else source
         except harness.CannotDrive as reason:
-            return RunOutcome("error", ErrorInfo(harness.HARNESS_ERROR, str(reason)))
+            return RunOutcome("error", ErrorReport(harness.HARNESS_ERROR, str(reason)))
         run = self.sandbox.run_source if self.sandbox is not None else run_source
         return _outcome(run(program, filename=self.filename, limits=self.limits))
 
@@ -223,7 +197,7 @@ def fix_source(source: str, *, engine: AskingEngine, error_text: str | None = No
         return _fix_with(source, given, runner, engine, verify=verify, iterate=iterate, started=started)
 
 
-def _fix_with(source: str, given: ErrorInfo | None, runner: _Runner, engine: AskingEngine, *, verify: bool,
+def _fix_with(source: str, given: ErrorReport | None, runner: _Runner, engine: AskingEngine, *, verify: bool,
               iterate: bool, started: float) -> FixReport:
     filename = runner.filename
     base = FixReport(filename, source, given, None, None, False, harness=runner.harnessed)
@@ -231,7 +205,8 @@ def _fix_with(source: str, given: ErrorInfo | None, runner: _Runner, engine: Ask
     problem = given or (_problem_of(original, source, engine) if original else None)
     if problem is None:
         return _done(base, started, original=original, note=_nothing_to_fix(original))
-    answer = engine.ask(problem.query, k=1)
+    answer = engine.ask_error(problem, k=1)
+    problem = answer.query.error or problem  # the link of a chained error that the entry explains
     entry = _entry(answer)
     reproduced = original is not None and _reproduces(original, problem, entry, engine)
     located = original.error if given is not None and reproduced and original.error else problem
@@ -242,7 +217,7 @@ def _fix_with(source: str, given: ErrorInfo | None, runner: _Runner, engine: Ask
                  **report)
 
 
-def _rounds(source: str, problem: ErrorInfo, located: ErrorInfo, answer: Answer, runner: _Runner,
+def _rounds(source: str, problem: ErrorReport, located: ErrorReport, answer: Answer, runner: _Runner,
             engine: AskingEngine, *, verify: bool, iterate: bool, reproduced: bool) -> dict[str, Any]:
     """Fix, verify and, while a new error appears and `iterate` allows, fix again on the patched code."""
     attempts: list[Attempt] = []
@@ -263,14 +238,14 @@ def _rounds(source: str, problem: ErrorInfo, located: ErrorInfo, answer: Answer,
         if chosen.verified or new_error is None or new_error.same_as(current_error):
             next_answer = None
             break
-        next_answer = engine.ask(new_error.query, k=1)
+        next_answer = engine.ask_error(new_error, k=1)
         current, current_error, answer = chosen.patched, new_error, next_answer
     return {"attempts": tuple(attempts), "applied": tuple(applied),
             "next_entry": _entry(next_answer) if next_answer else None}
 
 
 def _try_recipes(number: int, source: str, facts: Facts, named: tuple[str, ...], runner: _Runner,
-                 problem: ErrorInfo, *, verify: bool, reproduced: bool) -> list[Attempt]:
+                 problem: ErrorReport, *, verify: bool, reproduced: bool) -> list[Attempt]:
     """Every applicable recipe in order, each run when verifying; without runs the first one only,
     since nothing else could tell them apart."""
     tried: list[Attempt] = []
@@ -296,7 +271,7 @@ def _apply(recipe: Any, source: str, facts: Facts) -> str | None:
         return None
 
 
-def _choose(tried: list[Attempt], error: ErrorInfo) -> Attempt:
+def _choose(tried: list[Attempt], error: ErrorReport) -> Attempt:
     """The first verified attempt; else the first that got past the error (progress); else the first."""
     for attempt in tried:
         if attempt.verified:
@@ -307,22 +282,20 @@ def _choose(tried: list[Attempt], error: ErrorInfo) -> Attempt:
     return tried[0]
 
 
-def _given_error(text: str) -> ErrorInfo:
+def _given_error(text: str) -> ErrorReport:
     parsed = parse_query(text)
-    if parsed.message is None or parsed.error_type is None:
+    if parsed.raised is None:
         raise QueryError("no error message found in the given error text")
-    is_warning = parsed.error_type.endswith("Warning")
-    traceback = parsed.text if parsed.kind == "traceback" else ""
-    return ErrorInfo(parsed.error_type, parsed.message, traceback, warning=is_warning)
+    return parsed.raised
 
 
 def _outcome(result: SandboxResult) -> RunOutcome:
     raised = result.error if result.status == "error" else None
-    error = ErrorInfo(raised.type, raised.message, raised.traceback, line=raised.line) if raised else None
+    error = from_raised(raised) if raised else None
     return RunOutcome(result.status, error, tuple(result.warnings), result.duration_s, result.detail)
 
 
-def _problem_of(outcome: RunOutcome, source: str, engine: AskingEngine) -> ErrorInfo | None:
+def _problem_of(outcome: RunOutcome, source: str, engine: AskingEngine) -> ErrorReport | None:
     """The error the run raised or, for a clean run, the first warning that a recipe can fix or a
     corpus entry explains (libraries emit many warnings that are nobody's problem here)."""
     if outcome.error is not None:
@@ -330,8 +303,8 @@ def _problem_of(outcome: RunOutcome, source: str, engine: AskingEngine) -> Error
     if outcome.status != "ok":
         return None
     for category, message in list(dict.fromkeys(outcome.warnings))[:MAX_WARNINGS_LOOKED_UP]:
-        warning = ErrorInfo(category, message, warning=True)
-        if recipes.candidates(source, facts_from(warning, source)) or engine.ask(warning.query, k=1).match == "confident":
+        warning = ErrorReport(category, message, warning=True)
+        if recipes.candidates(source, facts_from(warning, source)) or engine.ask_error(warning, k=1).match == "confident":
             return warning
     return None
 
@@ -346,19 +319,19 @@ def _nothing_to_fix(original: RunOutcome | None) -> str:
     return "the script ran without an error (or a warning the knowledge base explains): nothing to fix"
 
 
-def _reproduces(original: RunOutcome, problem: ErrorInfo, entry: EntryRef | None, engine: AskingEngine) -> bool:
+def _reproduces(original: RunOutcome, problem: ErrorReport, entry: EntryRef | None, engine: AskingEngine) -> bool:
     """The original run raised the matched error: the same one, or one the same entry explains
     (a pasted error usually comes from the user's real data, with other sizes)."""
     if problem.warning:
-        seen = [ErrorInfo(c, m, warning=True) for c, m in dict.fromkeys(original.warnings)] if original.status == "ok" else []
+        seen = [ErrorReport(c, m, warning=True) for c, m in dict.fromkeys(original.warnings)] if original.status == "ok" else []
     else:
         seen = [original.error] if original.error is not None else []
     return any(raised.type == problem.type and (raised.same_as(problem) or _same_entry(raised, entry, engine))
                for raised in seen)
 
 
-def _same_entry(error: ErrorInfo, entry: EntryRef | None, engine: AskingEngine) -> bool:
-    found = _entry(engine.ask(error.query, k=1))
+def _same_entry(error: ErrorReport, entry: EntryRef | None, engine: AskingEngine) -> bool:
+    found = _entry(engine.ask_error(error, k=1))
     return entry is not None and found is not None and found.id == entry.id
 
 
@@ -369,25 +342,11 @@ def _entry(answer: Answer) -> EntryRef | None:
     return EntryRef(best.id, best.title, answer.match)
 
 
-def facts_from(error: ErrorInfo, source: str, filename: str = "script.py",
+def facts_from(error: ErrorReport, source: str, filename: str = "script.py",
                values: Mapping[str, str] | None = None) -> Facts:
     """The recipes' view of an error: message, the entry's pattern values, the user's lines, the layer."""
-    try:
-        parsed = parse_query(error.query)
-    except QueryError:
-        parsed = None
-    frames = parsed.frames if parsed else ()
-    lines = _user_lines(frames, filename, source.count("\n") + 1)
-    return Facts(error.type, error.message, dict(values or {}), lines[-1] if lines else None, lines,
-                 parsed.layer if parsed else None)
-
-
-def _user_lines(frames: tuple[Frame, ...], filename: str, line_count: int) -> tuple[int, ...]:
-    """Lines of the user's file in the traceback, outermost first (harness lines past the end are
-    not theirs). A pasted traceback names the file by its full path, so the name is compared."""
-    own = [f for f in frames if Path(f.file).name == filename] or [f for f in frames if not f.in_torch
-                                                                     and not f.file.startswith("<")]
-    return tuple(frame.line for frame in own if frame.line <= line_count)
+    lines = error.user_lines(filename, source.count("\n") + 1)
+    return Facts(error.type, error.message, dict(values or {}), lines[-1] if lines else None, lines, error.layer)
 
 
 def _done(base: FixReport, started: float, **changes: Any) -> FixReport:

@@ -172,13 +172,17 @@ def _root_class(classes: dict[str, ast.ClassDef]) -> ast.ClassDef:
     return (roots or list(classes.values()))[-1]
 
 
-def _method(cls: ast.ClassDef, name: str, classes: dict[str, ast.ClassDef]) -> ast.FunctionDef | None:
-    """A method of the class or of a base class defined in the same file."""
+def _method(cls: ast.ClassDef, name: str, classes: dict[str, ast.ClassDef],
+            seen: frozenset[str] = frozenset()) -> ast.FunctionDef | None:
+    """A method of the class or of a base class defined in the same file. Python refuses cyclic
+    bases at run time, but the file is only read here, so a cycle must not recurse forever."""
     for node in cls.body:
         if isinstance(node, ast.FunctionDef) and node.name == name:
             return node
+    seen = seen | {cls.name}
     for base in cls.bases:
-        if (parent := classes.get(_last_name(base))) is not None and (found := _method(parent, name, classes)):
+        parent = classes.get(_last_name(base))
+        if parent is not None and parent.name not in seen and (found := _method(parent, name, classes, seen)):
             return found
     return None
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.repair.fix import ErrorInfo, facts_from
+from assistant.answering.error_model import ErrorReport, from_raised
+from assistant.repair.fix import facts_from
 from assistant.repair.recipes import Facts
 from assistant.sandbox import SandboxResult, run_source
 
@@ -19,14 +20,13 @@ class Sandbox:
         result = self.run(source)
         assert result.error is not None, f"expected {error_type}, the code ran: {result.status}"
         assert result.error.type == error_type, result.error.traceback
-        error = ErrorInfo(result.error.type, result.error.message, result.error.traceback)
-        return facts_from(error, source, "train.py")
+        return facts_from(from_raised(result.error), source, "train.py")
 
     def warning_facts(self, source: str, category: str) -> Facts:
         result = self.run(source)
         assert result.status == "ok", result.stderr
         message = next(m for c, m in result.warnings if c == category)
-        return facts_from(ErrorInfo(category, message, warning=True), source, "train.py")
+        return facts_from(ErrorReport(category, message, warning=True), source, "train.py")
 
     def assert_clean(self, source: str, without_warning: str | None = None) -> None:
         result = self.run(source)

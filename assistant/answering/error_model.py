@@ -1,0 +1,118 @@
+"""One error, built once: from the live exception (the sandbox's report of a run) or from the text
+a user pasted (assistant.answering.query). Retrieval, the answer's facts, the harness and the fix
+recipes all read this object; nothing downstream parses traceback text again.
+
+An `ErrorReport` is one exception with its frames (outermost first, as Python prints them) and
+the exceptions before it in the same chain (`earlier`): the one it was raised from (`cause`), the
+one being handled when it happened (`context`), or the worker/rank failure a wrapper re-raised
+(`wrapped`). A pasted log can hold several such chains; `chain` lists every link, root first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Literal
+
+Link = Literal["cause", "context", "wrapped", "log"]
+
+_LAYER_FILE = re.compile(r"torch/nn/(?:modules|utils)/(?P<layer>\w+)\.py$")
+_LIBRARY_PARTS = ("/torch/", "site-packages", "dist-packages", "/lib/python")
+# Exceptions that only report that something else failed: the failure they carry is the one to explain.
+_WRAPPER_MESSAGES = re.compile(
+    r"^Caught \w+ in (?:DataLoader worker process|replica) \d+|"
+    r"^The following operation failed in the TorchScript interpreter"
+)
+_WRAPPER_TYPES = frozenset({"ChildFailedError"})
+
+
+@dataclass(frozen=True)
+class Frame:
+    file: str
+    line: int
+    function: str
+    code: str
+
+    @property
+    def in_library(self) -> bool:
+        """torch's or another installed package's code, not the user's."""
+        return any(part in self.file for part in _LIBRARY_PARTS) or self.file.startswith("<frozen")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "function": self.function, "code": self.code}
+
+
+@dataclass(frozen=True)
+class ErrorReport:
+    type: str
+    message: str
+    frames: tuple[Frame, ...] = ()
+    warning: bool = False
+    text: str = ""  # the traceback as it was printed, for showing only
+    earlier: ErrorReport | None = None  # the previous exception of the chain
+    link: Link | None = None  # how `earlier` leads to this one
+    line: int | None = None  # the innermost line of the script that was run (runs only)
+
+    @property
+    def headline(self) -> str:
+        return f"{self.type}: {self.message}" if self.message else self.type
+
+    @property
+    def layer(self) -> str | None:
+        """The torch.nn module file the error surfaced in, e.g. 'batchnorm', 'linear', 'conv'."""
+        for frame in reversed(self.frames):
+            if found := _LAYER_FILE.search(frame.file):
+                return found["layer"]
+        return None
+
+    @property
+    def user_frame(self) -> Frame | None:
+        return next((frame for frame in reversed(self.frames) if not frame.in_library), None)
+
+    @property
+    def is_wrapper(self) -> bool:
+        return self.type in _WRAPPER_TYPES or bool(_WRAPPER_MESSAGES.match(self.message))
+
+    @property
+    def chain(self) -> tuple[ErrorReport, ...]:
+        """Every exception that led here, root first, this one last."""
+        links: list[ErrorReport] = []
+        node: ErrorReport | None = self
+        while node is not None and len(links) < 64:
+            links.append(node)
+            node = node.earlier
+        return tuple(reversed(links))
+
+    def user_lines(self, filename: str, line_count: int) -> tuple[int, ...]:
+        """Lines of the user's file `filename` in the frames, outermost first. A pasted traceback
+        names the file by its full path, so names are compared; lines past the end (a harness
+        appended to the file) are not the user's."""
+        own = [f for f in self.frames if Path(f.file).name == filename] or [
+            f for f in self.frames if not f.in_library and not f.file.startswith("<")]
+        return tuple(frame.line for frame in own if frame.line <= line_count)
+
+    def same_as(self, other: ErrorReport | None) -> bool:
+        """Same type and message, and the same line when both are known: the same message raised
+        further down the script (a second `.view` fixed by the same recipe) is progress."""
+        if other is None or self.type != other.type or " ".join(self.message.split()) != " ".join(other.message.split()):
+            return False
+        return self.line is None or other.line is None or self.line == other.line
+
+    def without_chain(self) -> ErrorReport:
+        return replace(self, earlier=None, link=None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": self.type, "message": self.message}
+
+
+def from_raised(raised: Any, *, warning: bool = False) -> ErrorReport:
+    """The report of an exception the sandbox observed live (assistant.sandbox.RaisedError):
+    its frames and chain come from the exception objects, not from printed text."""
+    earlier, link = None, None
+    if getattr(raised, "cause", None) is not None:
+        earlier, link = from_raised(raised.cause), "cause"
+    elif getattr(raised, "context", None) is not None:
+        earlier, link = from_raised(raised.context), "context"
+    frames = tuple(Frame(f.file, f.line, f.function, f.code) for f in getattr(raised, "frames", ()))
+    return ErrorReport(raised.type, raised.message, frames, warning, raised.traceback, earlier, link, raised.line)
