@@ -12,6 +12,7 @@ the whole process tree.
 from __future__ import annotations
 
 import errno
+import functools
 import json
 import os
 import selectors
@@ -37,7 +38,7 @@ Status = Literal["ok", "error", "timeout", "limit"]
 
 __all__ = ["RaisedError", "SandboxLimits", "SandboxResult", "WarmSandbox", "run_file", "run_source"]
 
-_PYTHON = [sys.executable, "-I", "-B", "-u", "-X", "faulthandler"]
+_PYTHON_FLAGS = ("-I", "-B", "-u", "-X", "faulthandler")
 _BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
 _ZYGOTE = Path(__file__).with_name("zygote.py")
 _MAX_ZYGOTE_STARTS = 3  # a worker that keeps dying is not worth restarting: runs go cold
@@ -78,17 +79,22 @@ class SandboxResult:
     duration_s: float
     isolation: tuple[str, ...]
     detail: str
+    interpreter: dict[str, str | None] = field(default_factory=dict)  # python, version, torch: what ran the code
 
 
-def run_file(path: Path, *, limits: SandboxLimits = SandboxLimits()) -> SandboxResult:
+def run_file(path: Path, *, limits: SandboxLimits = SandboxLimits(), python: str | None = None) -> SandboxResult:
     """Runs a user's script; its text is copied, so the code never sees the user's files."""
-    return run_source(_read_script(path), filename=Path(path).name, limits=limits)
+    return run_source(_read_script(path), filename=Path(path).name, limits=limits, python=python)
 
 
 def run_source(source: str, *, filename: str = "script.py", limits: SandboxLimits = SandboxLimits(),
-               stdin: str = "") -> SandboxResult:
-    """Runs source as `python <filename>` in a fresh, confined process and reports what happened."""
-    return _run_in_workdir(source, filename, limits, stdin, _spawn_cold)
+               stdin: str = "", python: str | None = None) -> SandboxResult:
+    """Runs source as `<python> <filename>` in a fresh, confined process and reports what happened.
+
+    python is the interpreter that runs the code (the user's own, with their
+    packages); None means the one running kb.
+    """
+    return _run_in_workdir(source, filename, limits, stdin, _cold_spawner(_interpreter(python)))
 
 
 class WarmSandbox:
@@ -108,7 +114,8 @@ class WarmSandbox:
     single-threaded (it would otherwise start threads in the worker).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, python: str | None = None) -> None:
+        self._python = _interpreter(python)  # a worker belongs to one interpreter
         self._lock = threading.Lock()
         self._zygotes: list[Zygote] = []  # the current one last; shared with the finalizer
         self._starts = 0
@@ -122,10 +129,10 @@ class WarmSandbox:
         zygote = self._current()
         if zygote is not None:
             try:
-                return _run_in_workdir(source, filename, limits, stdin, _zygote_spawner(zygote))
+                return _run_in_workdir(source, filename, limits, stdin, _zygote_spawner(zygote, self._python))
             except ZygoteGone:
                 self._retire(zygote)
-        return run_source(source, filename=filename, limits=limits, stdin=stdin)
+        return run_source(source, filename=filename, limits=limits, stdin=stdin, python=self._python)
 
     def run_file(self, path: Path, *, limits: SandboxLimits = SandboxLimits()) -> SandboxResult:
         """Same contract as the module's run_file."""
@@ -153,7 +160,7 @@ class WarmSandbox:
             if self._closed or self._starts >= _MAX_ZYGOTE_STARTS:
                 return None
             self._starts += 1
-            self._zygotes.append(Zygote([*_PYTHON, str(_ZYGOTE)], _zygote_env()))
+            self._zygotes.append(Zygote([self._python, *_PYTHON_FLAGS, str(_ZYGOTE)], _zygote_env(self._python)))
             return self._zygotes[-1]
 
     def _retire(self, zygote: Zygote) -> None:
@@ -164,9 +171,19 @@ class WarmSandbox:
         zygote.close()
 
 
-def _zygote_env() -> dict[str, str]:
+def _interpreter(python: str | None) -> str:
+    """The interpreter's absolute path, unresolved: a venv's python is a link whose location selects the venv."""
+    if python is None:
+        return sys.executable
+    path = os.path.abspath(python)
+    if not os.path.isfile(path) or not os.access(path, os.X_OK):
+        raise ValueError(f"python must be an executable interpreter, got {python!r}")
+    return path
+
+
+def _zygote_env(python: str) -> dict[str, str]:
     """The runs' environment while torch is imported; OpenBLAS (loaded by numpy) would start threads otherwise."""
-    return {**_clean_env(Path("/nonexistent")), "OPENBLAS_NUM_THREADS": "1"}
+    return {**_clean_env(Path("/nonexistent"), python), "OPENBLAS_NUM_THREADS": "1"}
 
 
 def _stop_all(zygotes: list[Zygote]) -> None:
@@ -206,11 +223,11 @@ def _run_in_workdir(source: str, filename: str, limits: SandboxLimits, stdin: st
         _remove_tree(workdir)
 
 
-def _clean_env(workdir: Path) -> dict[str, str]:
+def _clean_env(workdir: Path, python: str) -> dict[str, str]:
     """Nothing of the caller's environment (tokens, keys) reaches the code."""
     threads = "2"  # enough for torch; several sandboxes side by side do not oversubscribe the cores
     return {
-        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "PATH": f"{Path(python).parent}:/usr/local/bin:/usr/bin:/bin",
         "HOME": str(workdir),
         "TMPDIR": str(workdir),  # the only writable place
         "LANG": "C.UTF-8",
@@ -248,10 +265,10 @@ def _execute(workdir: Path, filename: str, limits: SandboxLimits, stdin: str, sp
 class _ColdChild:
     """A new interpreter running bootstrap.py, our own child."""
 
-    def __init__(self, workdir: Path, config: dict[str, Any], fds: dict[str, int]) -> None:
+    def __init__(self, python: str, workdir: Path, config: dict[str, Any], fds: dict[str, int]) -> None:
         config = {**config, "report_fd": fds["report"], "lifeline_fd": fds["lifeline"]}
-        self.proc = subprocess.Popen([*_PYTHON, str(_BOOTSTRAP), json.dumps(config)], cwd=workdir,
-                                     env=_clean_env(workdir), stdin=fds["stdin"], stdout=fds["stdout"],
+        self.proc = subprocess.Popen([python, *_PYTHON_FLAGS, str(_BOOTSTRAP), json.dumps(config)], cwd=workdir,
+                                     env=_clean_env(workdir, python), stdin=fds["stdin"], stdout=fds["stdout"],
                                      stderr=fds["stderr"], pass_fds=(fds["report"], fds["lifeline"]),
                                      start_new_session=True)
         self.pid = self.proc.pid
@@ -263,13 +280,15 @@ class _ColdChild:
         return self.proc.returncode, usage.ru_utime + usage.ru_stime
 
 
-_spawn_cold: _Spawn = _ColdChild
+def _cold_spawner(python: str) -> _Spawn:
+    """A spawn function that starts a new interpreter for the run."""
+    return functools.partial(_ColdChild, python)
 
 
-def _zygote_spawner(zygote: Zygote) -> _Spawn:
+def _zygote_spawner(zygote: Zygote, python: str) -> _Spawn:
     """A spawn function that has the warm worker fork the run's child."""
     def spawn(workdir: Path, config: dict[str, Any], fds: dict[str, int]) -> _Child:
-        request = {"config": config, "cwd": str(workdir), "env": _clean_env(workdir)}
+        request = {"config": config, "cwd": str(workdir), "env": _clean_env(workdir, python)}
         order = ("stdin", "stdout", "stderr", "report", "lifeline")  # as zygote.py unpacks them
         return zygote.spawn(request, [fds[name] for name in order])
     return spawn
@@ -306,6 +325,7 @@ class _ReportReader:
     pending: bytearray = field(default_factory=bytearray)
     header_seen: bool = False
     isolation: tuple[str, ...] = ()
+    interpreter: dict[str, str | None] = field(default_factory=dict)
     refused: str = ""
     final: dict[str, Any] | None = None
 
@@ -328,6 +348,8 @@ class _ReportReader:
             return
         if not self.header_seen:
             self.header_seen = True
+            if isinstance(message.get("interpreter"), dict):
+                self.interpreter = {key: str(message["interpreter"].get(key)) for key in ("python", "version")}
             if isinstance(message.get("isolation"), list):
                 self.isolation = tuple(map(str, message["isolation"]))
             elif isinstance(message.get("refused"), str):
@@ -440,7 +462,8 @@ class _Supervisor:
         return SandboxResult(
             status=status, error=error, detail=detail, stdout=stdout, stderr=stderr, duration_s=round(duration, 3),
             warnings=tuple((category, message) for category, message in final["warnings"]) if final else (),
-            isolation=("clean-env", *self.report.isolation))
+            isolation=("clean-env", *self.report.isolation),
+            interpreter={**self.report.interpreter, "torch": final.get("torch") if final else None})
 
     def _verdict(self, cpu_s: float) -> tuple[Status, str, RaisedError | None]:
         final, limits = self.report.final, self.limits

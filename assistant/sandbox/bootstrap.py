@@ -16,9 +16,11 @@ from __future__ import annotations
 import atexit
 import builtins
 import ctypes
+import importlib.metadata
 import importlib.util
 import json
 import os
+import platform
 import resource
 import select
 import signal
@@ -191,18 +193,31 @@ def run(config: dict[str, Any], iso: types.ModuleType) -> NoReturn:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     report_fd = config["report_fd"]
     os.set_inheritable(report_fd, False)  # programs the code execs must not get the channel
+    interpreter = {"python": sys.executable, "version": platform.python_version()}
     try:
-        _send(report_fd, {"isolation": _confine(config, iso)})
+        _send(report_fd, {"isolation": _confine(config, iso), "interpreter": interpreter})
     except Refused as refused:
-        _send(report_fd, {"refused": str(refused)})
+        _send(report_fd, {"refused": str(refused), "interpreter": interpreter})
         os._exit(1)
     me = os.getpid()
     report = _run(config["filename"])
     if os.getpid() != me:  # a fork of the code fell through to here: only the original reports
         os._exit(0 if report["error"] is None else 1)
     _flush()
-    _send(report_fd, report)
+    _send(report_fd, {**report, "torch": _torch_version()})
     _exit(0 if report["error"] is None else 1)
+
+
+def _torch_version() -> str | None:
+    """The version of the torch the code imported, else of the one installed; never imports it."""
+    torch = sys.modules.get("torch")
+    version = getattr(torch, "__version__", None)
+    if isinstance(version, str):
+        return version
+    try:
+        return importlib.metadata.version("torch")
+    except Exception:  # noqa: BLE001 - not installed, or metadata the code broke: unknown
+        return None
 
 
 def _exit(status: int) -> NoReturn:
