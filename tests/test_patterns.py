@@ -1,0 +1,74 @@
+"""Error patterns: what the placeholder syntax matches, and that no pasted message can make
+matching slow (kb serve matches whatever any local user sends it)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import re2
+
+from kb.documents import read_document
+from kb.ingest import shipped_corpus_dir
+from kb.patterns import ErrorPattern, PatternError
+
+ROOT = Path(__file__).resolve().parents[1]
+HOSTILE_CHARS = 1_000_000  # the longest query kb accepts
+
+
+def corpus_patterns() -> list[str]:
+    return [p.text for path in sorted(shipped_corpus_dir().glob("*.md")) for p in read_document(path).patterns]
+
+
+def test_values_are_kept_under_their_names():
+    message = "RuntimeError: running_mean should contain 50 elements not 256"
+    found = ErrorPattern("running_mean should contain {channels} elements not {num_features}").match(message)
+    assert found.facts == {"channels": "50", "num_features": "256"}
+    assert found.coverage == len(message.removeprefix("RuntimeError: ")) / len(message)
+
+
+@pytest.mark.parametrize("value", ["torch.Size([32, 50])", "[32, 50]", "(4, 5)", "torch.float32", "cuda:0",
+                                   "-1e-05", "fc.wéight", "'conv.bias'"])
+def test_a_value_placeholder_takes_every_kind_of_value(value):
+    assert ErrorPattern("got {value} here").match(f"GOT  {value}\nhere").facts == {"value": value.strip("'")}
+
+
+def test_any_text_is_as_short_as_possible_and_spans_lines():
+    found = ErrorPattern("expected {*} got {n}").match("Expected a\nb got 3 got 4")
+    assert found.facts == {"n": "3"}
+
+
+@pytest.mark.parametrize("text, words", [("size {a} vs {a}", "twice"), ("{*}  {*}", "no literal text")])
+def test_unusable_patterns_are_refused(text, words):
+    with pytest.raises(PatternError, match=words):
+        ErrorPattern(text).regex
+
+
+def test_every_corpus_pattern_runs_on_an_engine_with_linear_time_search():
+    """RE2 guarantees search time linear in the message, whatever the pattern: the property that
+    matters here, checked without timing anything."""
+    patterns = corpus_patterns()
+    assert patterns
+    assert all(isinstance(ErrorPattern(text).regex, re2._Regexp) for text in patterns)
+
+
+HOSTILE = {
+    # issue #8: a {*} whose following literal never comes, after each of many candidate starts
+    "lazy gap": "RuntimeError: array has to be sorted in decreasing order" + " lengths" * (HOSTILE_CHARS // 8),
+    "unclosed brackets": "RuntimeError: running_mean should contain " + "[" * HOSTILE_CHARS,
+    "unclosed parentheses": "RuntimeError: mat1 and mat2 shapes cannot be multiplied " + "(" * HOSTILE_CHARS,
+    "unclosed quotes": "KeyError: Error(s) in loading state_dict for Net: Missing key(s) " + "'" * HOSTILE_CHARS,
+    "white space runs": "RuntimeError: expected" + " \t" * (HOSTILE_CHARS // 2) + "x",
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_a_hostile_message_of_the_longest_size_is_matched_against_the_whole_corpus(name):
+    """Run in a child so that a regression fails here instead of hanging the suite: the backtracking
+    engine took 37 s for the lazy gap at a fifth of this size and never finished at this one."""
+    code = ("import sys\nfrom tests.test_patterns import HOSTILE, corpus_patterns\nfrom kb.patterns import ErrorPattern\n"
+            "message = HOSTILE[sys.argv[1]]\nfolded = message.casefold()\n"
+            "print(sum(ErrorPattern(t).match(message, folded) is not None for t in corpus_patterns()))\n")
+    result = subprocess.run([sys.executable, "-c", code, name], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().isdigit()
