@@ -164,6 +164,13 @@ class FixReport:
 
 
 @dataclass(frozen=True)
+class _Rounds:
+    attempts: tuple[Attempt, ...]  # every recipe tried, in every round
+    applied: tuple[Attempt, ...]  # the one kept in each round
+    next_entry: EntryRef | None  # the entry for the error the last patch left, if any
+
+
+@dataclass(frozen=True)
 class _Runner:
     """Runs code the way the report needs it: with the harness when the file only defines a model,
     in a warm sandbox because a report runs the code at least twice (original, then each patch)."""
@@ -202,7 +209,7 @@ def _fix_with(source: str, given: ErrorReport | None, runner: _Runner, engine: A
     filename = runner.filename
     base = FixReport(filename, source, given, None, None, False, harness=runner.harnessed)
     original = runner.run(source) if given is None or verify else None
-    problem = given or (_problem_of(original, source, engine) if original else None)
+    problem = given or (_problem_of(original, engine) if original else None)
     if problem is None:
         return _done(base, started, original=original, note=_nothing_to_fix(original))
     answer = engine.ask_error(problem, k=1)
@@ -210,20 +217,22 @@ def _fix_with(source: str, given: ErrorReport | None, runner: _Runner, engine: A
     entry = _entry(answer)
     reproduced = original is not None and _reproduces(original, problem, entry, engine)
     located = original.error if given is not None and reproduced and original.error else problem
-    report = _rounds(source, problem, located, answer, runner, engine, verify=verify, iterate=iterate,
+    rounds = _rounds(source, problem, located, answer, runner, engine, verify=verify, iterate=iterate,
                      reproduced=reproduced)
     note = "" if reproduced or original is None else "the original run did not raise this error, so no fix can be verified"
     return _done(base, started, error=problem, entry=entry, original=original, reproduced=reproduced, note=note,
-                 **report)
+                 attempts=rounds.attempts, applied=rounds.applied, next_entry=rounds.next_entry)
 
 
 def _rounds(source: str, problem: ErrorReport, located: ErrorReport, answer: Answer, runner: _Runner,
-            engine: AskingEngine, *, verify: bool, iterate: bool, reproduced: bool) -> dict[str, Any]:
+            engine: AskingEngine, *, verify: bool, iterate: bool, reproduced: bool) -> _Rounds:
     """Fix, verify and, while a new error appears and `iterate` allows, fix again on the patched code."""
     attempts: list[Attempt] = []
     applied: list[Attempt] = []
     next_answer: Answer | None = None
     current, current_error = source, located
+    if located is not problem:  # the run's own error: its values (sizes, names) are the ones to aim at
+        answer = engine.ask_error(located, k=1)
     for number in range(1, (MAX_ROUNDS if iterate else 1) + 1):
         values = answer.results[0].facts if answer.results else {}
         facts = facts_from(current_error, current, runner.filename, values)
@@ -240,35 +249,27 @@ def _rounds(source: str, problem: ErrorReport, located: ErrorReport, answer: Ans
             break
         next_answer = engine.ask_error(new_error, k=1)
         current, current_error, answer = chosen.patched, new_error, next_answer
-    return {"attempts": tuple(attempts), "applied": tuple(applied),
-            "next_entry": _entry(next_answer) if next_answer else None}
+    return _Rounds(tuple(attempts), tuple(applied), _entry(next_answer) if next_answer else None)
 
 
 def _try_recipes(number: int, source: str, facts: Facts, named: tuple[str, ...], runner: _Runner,
-                 problem: ErrorReport, *, verify: bool, reproduced: bool) -> list[Attempt]:
+                 error: ErrorReport, *, verify: bool, reproduced: bool) -> list[Attempt]:
     """Every applicable recipe in order, each run when verifying; without runs the first one only,
-    since nothing else could tell them apart."""
+    since nothing else could tell them apart. The code is parsed once for all of them."""
     tried: list[Attempt] = []
     seen = {source}
-    for recipe in recipes.candidates(source, facts, named):
-        patched = _apply(recipe, source, facts)
+    problem = recipes.Problem(source, facts)
+    for candidate in recipes.candidates(problem, named):
+        patched = recipes.guarded(candidate.recipe, "apply", candidate.recipe.patch, problem, candidate.found)
         if patched is None or patched in seen:
             continue
         seen.add(patched)
         after = runner.run(patched) if verify else None
-        verified = reproduced and after is not None and after.cures(problem)
-        tried.append(Attempt(number, recipe.name, patched, verified, after))
+        verified = reproduced and after is not None and after.cures(error)
+        tried.append(Attempt(number, candidate.recipe.name, patched, verified, after))
         if not verify:
             break
     return tried
-
-
-def _apply(recipe: Any, source: str, facts: Facts) -> str | None:
-    """A recipe that trips over unusual code yields no patch instead of stopping `kb fix`."""
-    try:
-        return recipe.apply(source, facts)
-    except Exception:  # noqa: BLE001 - one failing recipe must not hide the others' fixes
-        return None
 
 
 def _choose(tried: list[Attempt], error: ErrorReport) -> Attempt:
@@ -295,16 +296,16 @@ def _outcome(result: SandboxResult) -> RunOutcome:
     return RunOutcome(result.status, error, tuple(result.warnings), result.duration_s, result.detail)
 
 
-def _problem_of(outcome: RunOutcome, source: str, engine: AskingEngine) -> ErrorReport | None:
-    """The error the run raised or, for a clean run, the first warning that a recipe can fix or a
-    corpus entry explains (libraries emit many warnings that are nobody's problem here)."""
+def _problem_of(outcome: RunOutcome, engine: AskingEngine) -> ErrorReport | None:
+    """The error the run raised or, for a clean run, the first warning that a corpus entry
+    explains (libraries emit many warnings that are nobody's problem here)."""
     if outcome.error is not None:
         return None if outcome.error.type == harness.HARNESS_ERROR else outcome.error
     if outcome.status != "ok":
         return None
     for category, message in list(dict.fromkeys(outcome.warnings))[:MAX_WARNINGS_LOOKED_UP]:
         warning = ErrorReport(category, message, warning=True)
-        if recipes.candidates(source, facts_from(warning, source)) or engine.ask_error(warning, k=1).match == "confident":
+        if engine.ask_error(warning, k=1).match == "confident":
             return warning
     return None
 

@@ -1,5 +1,4 @@
-import libcst as cst
-
+from tests.recipes.kbfix import applies, patch
 from assistant.repair.recipes import Facts
 from assistant.repair.recipes import batchnorm_to_layernorm as recipe
 
@@ -30,26 +29,26 @@ print(block(signal).shape)
 
 def test_single_sample_training_gets_layernorm(sandbox):
     facts = sandbox.facts(ONLINE_LEARNING, "ValueError")
-    patched = recipe.apply(ONLINE_LEARNING, facts)
+    patched = patch(recipe, ONLINE_LEARNING, facts)
     assert "nn.Linear(6, 32), nn.LayerNorm(32, eps=1e-3), nn.ReLU()" in patched
     sandbox.assert_clean(patched)
 
 
 def test_conv_features_get_groupnorm(sandbox):
     facts = sandbox.facts(CONV_SINGLE, "ValueError")
-    patched = recipe.apply(CONV_SINGLE, facts)
+    patched = patch(recipe, CONV_SINGLE, facts)
     assert "nn.GroupNorm(1, 8)" in patched
     sandbox.assert_clean(patched)
 
 
 def test_channels_last_sequence_gets_layernorm_over_features(sandbox):
     broken = "import torch\nimport torch.nn as nn\nnorm = nn.BatchNorm1d(16)\nprint(norm(torch.randn(4, 9, 16)).shape)\n"
-    patched = recipe.apply(broken, sandbox.facts(broken, "RuntimeError"))
+    patched = patch(recipe, broken, sandbox.facts(broken, "RuntimeError"))
     assert "norm = nn.LayerNorm(16)" in patched
     sandbox.assert_clean(patched)
 
 
 def test_no_match_without_batchnorm():
-    tree = cst.parse_module("import torch\n")
-    assert not recipe.match(tree, Facts("ValueError", "Expected more than 1 value per channel when training, "
+    tree = ("import torch\n")
+    assert not applies(recipe, tree, Facts("ValueError", "Expected more than 1 value per channel when training, "
                                                       "got input size torch.Size([1, 4])"))

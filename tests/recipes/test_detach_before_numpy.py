@@ -1,5 +1,4 @@
-import libcst as cst
-
+from tests.recipes.kbfix import applies, patch
 from assistant.repair.recipes import Facts
 from assistant.repair.recipes import detach_before_numpy as recipe
 
@@ -25,7 +24,7 @@ print(matrix, probs.max())
 
 def test_detaches_on_the_failing_line_only(sandbox):
     facts = sandbox.facts(CONFUSION, "RuntimeError")
-    patched = recipe.apply(CONFUSION, facts)
+    patched = patch(recipe, CONFUSION, facts)
     assert "probs = logits.softmax(dim=1).detach().cpu().numpy()      # still attached to the graph" in patched
     assert "pred = logits.argmax(dim=1).numpy()" in patched
     sandbox.assert_clean(patched)
@@ -34,13 +33,13 @@ def test_detaches_on_the_failing_line_only(sandbox):
 def test_np_array_of_a_tensor(sandbox):
     broken = ("import numpy as np\nimport torch\nw = torch.randn(3, requires_grad=True)\n"
               "history = []\nhistory.append(np.array(w * 2))\nprint(history)\n")
-    patched = recipe.apply(broken, sandbox.facts(broken, "RuntimeError"))
+    patched = patch(recipe, broken, sandbox.facts(broken, "RuntimeError"))
     assert "history.append(np.array((w * 2).detach().cpu()))" in patched
     sandbox.assert_clean(patched)
 
 
 def test_matches_device_messages_too():
-    tree = cst.parse_module("a = t.numpy()\n")
+    tree = ("a = t.numpy()\n")
     message = "can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first."
-    assert recipe.match(tree, Facts("TypeError", message))
-    assert recipe.apply("a = t.numpy()\n", Facts("TypeError", message)) == "a = t.detach().cpu().numpy()\n"
+    assert applies(recipe, tree, Facts("TypeError", message))
+    assert patch(recipe, "a = t.numpy()\n", Facts("TypeError", message)) == "a = t.detach().cpu().numpy()\n"

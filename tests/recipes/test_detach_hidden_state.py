@@ -1,5 +1,4 @@
-import libcst as cst
-
+from tests.recipes.kbfix import applies, patch
 from assistant.repair.recipes import Facts
 from assistant.repair.recipes import detach_hidden_state as recipe
 
@@ -38,7 +37,7 @@ for i in range(0, 50, 10):
 
 
 def test_detaches_the_carried_lstm_state_in_the_loop(sandbox):
-    patched = recipe.apply(WORD_LM, sandbox.facts(WORD_LM, "RuntimeError"))
+    patched = patch(recipe, WORD_LM, sandbox.facts(WORD_LM, "RuntimeError"))
     assert ("    hidden = tuple(s.detach() for s in hidden)\n    output, hidden = model(inputs, hidden)\n") in patched
     sandbox.assert_clean(patched)
 
@@ -46,12 +45,12 @@ def test_detaches_the_carried_lstm_state_in_the_loop(sandbox):
 def test_gru_cell_state_starting_as_none(sandbox):
     broken = ("import torch\nfrom torch import nn\ncell = nn.GRU(2, 4)\nh = None\n"
               "for _ in range(3):\n    y, h = cell(torch.randn(5, 1, 2), h)\n    y.sum().backward()\n")
-    patched = recipe.apply(broken, sandbox.facts(broken, "RuntimeError"))
+    patched = patch(recipe, broken, sandbox.facts(broken, "RuntimeError"))
     assert "    if h is not None:\n        h = h.detach()\n    y, h = cell(torch.randn(5, 1, 2), h)\n" in patched
     sandbox.assert_clean(patched)
 
 
 def test_data_carried_through_layers_is_not_a_hidden_state():
     code = "for layer in layers:\n    x = layer(x)\n"
-    assert not recipe.match(cst.parse_module(code), Facts("RuntimeError", "Trying to backward through the graph a "
+    assert not applies(recipe, (code), Facts("RuntimeError", "Trying to backward through the graph a "
                                                                            "second time"))

@@ -1,5 +1,4 @@
-import libcst as cst
-
+from tests.recipes.kbfix import applies, patch
 from assistant.repair.recipes import Facts
 from assistant.repair.recipes import eval_for_inference as recipe
 
@@ -39,7 +38,7 @@ loss.backward()
 
 def test_switches_to_eval_around_no_grad_and_back(sandbox):
     facts = sandbox.facts(AGENT, "ValueError")
-    patched = recipe.apply(AGENT, facts)
+    patched = patch(recipe, AGENT, facts)
     assert ("        self.actor.eval()\n        with torch.no_grad():\n            action = self.actor(obs.unsqueeze(0))\n"
             "        self.actor.train()\n") in patched
     sandbox.assert_clean(patched)
@@ -48,17 +47,17 @@ def test_switches_to_eval_around_no_grad_and_back(sandbox):
 def test_predict_function_without_no_grad(sandbox):
     broken = ("import torch\nfrom torch import nn\nmodel = nn.Sequential(nn.Linear(5, 8), nn.BatchNorm1d(8))\n\n"
               "def predict(x):\n    scores = model(x[None])\n    return scores.argmax().item()\n\nprint(predict(torch.randn(5)))\n")
-    patched = recipe.apply(broken, sandbox.facts(broken, "ValueError"))
+    patched = patch(recipe, broken, sandbox.facts(broken, "ValueError"))
     assert "    model.eval()\n    scores = model(x[None])\n    model.train()\n" in patched
     sandbox.assert_clean(patched)
 
 
 def test_does_not_apply_to_a_training_step(sandbox):
     facts = sandbox.facts(TRAINING_STEP, "ValueError")
-    assert recipe.match(cst.parse_module(TRAINING_STEP), facts)
-    assert recipe.apply(TRAINING_STEP, facts) is None
+    assert applies(recipe, (TRAINING_STEP), facts)
+    assert patch(recipe, TRAINING_STEP, facts) is None
 
 
 def test_needs_the_failing_lines():
     message = "Expected more than 1 value per channel when training, got input size torch.Size([1, 4])"
-    assert not recipe.match(cst.parse_module(TRAINING_STEP), Facts("ValueError", message))
+    assert not applies(recipe, (TRAINING_STEP), Facts("ValueError", message))

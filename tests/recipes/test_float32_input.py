@@ -1,5 +1,4 @@
-import libcst as cst
-
+from tests.recipes.kbfix import applies, patch
 from assistant.repair.recipes import Facts
 from assistant.repair.recipes import float32_input as recipe
 
@@ -34,7 +33,7 @@ print(fit(Regressor(), X, y))
 
 def test_converts_the_input_where_it_enters_the_model(sandbox):
     facts = sandbox.facts(PANDAS_STYLE, "RuntimeError")
-    patched = recipe.apply(PANDAS_STYLE, facts)
+    patched = patch(recipe, PANDAS_STYLE, facts)
     assert "loss = nn.functional.mse_loss(model(inputs.float()), targets)" in patched
     sandbox.assert_clean(patched)
 
@@ -42,12 +41,12 @@ def test_converts_the_input_where_it_enters_the_model(sandbox):
 def test_double_conversion_becomes_float(sandbox):
     broken = ("import torch\nfrom torch import nn\nconv = nn.Conv2d(1, 2, 3)\nimg = torch.rand(1, 1, 8, 8)\n"
               "print(conv(img.double()).shape)\n")
-    patched = recipe.apply(broken, sandbox.facts(broken, "RuntimeError"))
+    patched = patch(recipe, broken, sandbox.facts(broken, "RuntimeError"))
     assert "print(conv(img.float()).shape)" in patched
     sandbox.assert_clean(patched)
 
 
 def test_float_input_into_double_model_is_not_this_fix():
-    tree = cst.parse_module("y = model(x)\n")
-    assert not recipe.match(tree, Facts("RuntimeError", "mat1 and mat2 must have the same dtype, but got Float and Double",
+    tree = ("y = model(x)\n")
+    assert not applies(recipe, tree, Facts("RuntimeError", "mat1 and mat2 must have the same dtype, but got Float and Double",
                                         line=1, lines=(1,)))

@@ -1,5 +1,4 @@
-import libcst as cst
-
+from tests.recipes.kbfix import applies, patch
 from assistant.repair.recipes import Facts
 from assistant.repair.recipes import linear_in_features as recipe
 
@@ -41,19 +40,19 @@ print(mlp(torch.randn(10, 34)).shape)
 
 def test_rewrites_the_called_layer_from_the_message(sandbox):
     facts = sandbox.facts(CIFAR_NET, "RuntimeError")
-    patched = recipe.apply(CIFAR_NET, facts)
+    patched = patch(recipe, CIFAR_NET, facts)
     assert "self.fc1 = nn.Linear(400, 120)   # copied from the MNIST version" in patched
     sandbox.assert_clean(patched)
 
 
 def test_finds_a_layer_inside_sequential_by_its_evaluated_shape(sandbox):
     facts = sandbox.facts(SEQUENTIAL, "RuntimeError")
-    patched = recipe.apply(SEQUENTIAL, facts)
+    patched = patch(recipe, SEQUENTIAL, facts)
     assert "nn.Sequential(nn.Linear(34, 16), nn.ReLU(), nn.Linear(16, 2))" in patched
     sandbox.assert_clean(patched)
 
 
 def test_old_wording_is_understood():
     facts = Facts("RuntimeError", "size mismatch, m1: [10 x 34], m2: [30 x 16] at /pytorch/aten/src/TH/THMath.c:41")
-    assert recipe.match(cst.parse_module(SEQUENTIAL), facts)
-    assert "nn.Linear(34, 16)" in recipe.apply(SEQUENTIAL, facts)
+    assert applies(recipe, (SEQUENTIAL), facts)
+    assert "nn.Linear(34, 16)" in patch(recipe, SEQUENTIAL, facts)

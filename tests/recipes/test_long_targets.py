@@ -1,5 +1,4 @@
-import libcst as cst
-
+from tests.recipes.kbfix import applies, patch
 from assistant.repair.recipes import Facts
 from assistant.repair.recipes import long_targets as recipe
 
@@ -19,7 +18,7 @@ loss.backward()
 
 
 def test_converts_the_target_at_the_loss_call(sandbox):
-    patched = recipe.apply(CSV_LABELS, sandbox.facts(CSV_LABELS, "RuntimeError"))
+    patched = patch(recipe, CSV_LABELS, sandbox.facts(CSV_LABELS, "RuntimeError"))
     assert "loss = loss_fn(model(features), labels.long())" in patched
     sandbox.assert_clean(patched)
 
@@ -27,11 +26,11 @@ def test_converts_the_target_at_the_loss_call(sandbox):
 def test_replaces_an_explicit_float_conversion(sandbox):
     broken = ("import torch\nimport torch.nn.functional as F\nlogp = torch.randn(5, 4).log_softmax(-1)\n"
               "y = torch.randint(0, 4, (5,))\nloss = F.nll_loss(logp, target=y.float())\nprint(loss)\n")
-    patched = recipe.apply(broken, sandbox.facts(broken, "RuntimeError"))
+    patched = patch(recipe, broken, sandbox.facts(broken, "RuntimeError"))
     assert "F.nll_loss(logp, target=y.long())" in patched
     sandbox.assert_clean(patched)
 
 
 def test_no_match_without_a_classification_loss():
     message = "expected target dtype to be Long or Byte, but got Float"
-    assert not recipe.match(cst.parse_module("import torch\nx = torch.ones(2)\n"), Facts("RuntimeError", message))
+    assert not applies(recipe, ("import torch\nx = torch.ones(2)\n"), Facts("RuntimeError", message))

@@ -1,5 +1,4 @@
-import libcst as cst
-
+from tests.recipes.kbfix import applies, patch
 from assistant.repair.recipes import Facts
 from assistant.repair.recipes import module_list as recipe
 
@@ -33,7 +32,7 @@ opt.step()
 
 
 def test_list_comprehension_of_blocks_becomes_modulelist(sandbox):
-    patched = recipe.apply(RESNET_ISH, sandbox.facts(RESNET_ISH, "ValueError"))
+    patched = patch(recipe, RESNET_ISH, sandbox.facts(RESNET_ISH, "ValueError"))
     assert "self.blocks = nn.ModuleList([Block(dim) for _ in range(depth)])" in patched
     sandbox.assert_clean(patched)
 
@@ -43,11 +42,11 @@ def test_dict_filled_later_becomes_moduledict(sandbox):
               "        super().__init__()\n        self.heads = {}\n        for name in ('a', 'b'):\n"
               "            self.heads[name] = nn.Linear(4, 1)\n\n"
               "opt = torch.optim.SGD(Heads().parameters(), lr=0.1)\n")
-    patched = recipe.apply(broken, sandbox.facts(broken, "ValueError"))
+    patched = patch(recipe, broken, sandbox.facts(broken, "ValueError"))
     assert "self.heads = nn.ModuleDict()" in patched
     sandbox.assert_clean(patched)
 
 
 def test_plain_lists_of_numbers_are_left_alone():
     code = "import torch.nn as nn\nclass M(nn.Module):\n    def __init__(self):\n        self.sizes = [1, 2]\n"
-    assert not recipe.match(cst.parse_module(code), Facts("ValueError", "optimizer got an empty parameter list"))
+    assert not applies(recipe, (code), Facts("ValueError", "optimizer got an empty parameter list"))

@@ -1,5 +1,4 @@
-import libcst as cst
-
+from tests.recipes.kbfix import applies, patch
 from assistant.repair.recipes import Facts
 from assistant.repair.recipes import softmax_dim as recipe
 
@@ -24,7 +23,7 @@ print(pool(torch.randn(3, 7, 16)).shape)
 
 def test_adds_dim_to_functional_softmax(sandbox):
     facts = sandbox.warning_facts(ATTENTION_POOL, "UserWarning")
-    patched = recipe.apply(ATTENTION_POOL, facts)
+    patched = patch(recipe, ATTENTION_POOL, facts)
     assert "weights = F.softmax(self.score(h).squeeze(-1), dim=-1)  # [batch, seq]" in patched
     sandbox.assert_clean(patched, without_warning="Implicit dimension choice")
 
@@ -33,7 +32,7 @@ def test_softmax_module_and_missing_dim_error(sandbox):
     broken = ("import torch\nhead = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.LogSoftmax())\n"
               "x = torch.randn(2, 4)\np = torch.softmax(x)\nprint(head(x), p)\n")
     facts = sandbox.facts(broken, "TypeError")
-    patched = recipe.apply(broken, facts)
+    patched = patch(recipe, broken, facts)
     assert "torch.nn.LogSoftmax(dim=-1)" in patched and "p = torch.softmax(x, dim=-1)" in patched
     sandbox.assert_clean(patched, without_warning="Implicit dimension choice")
 
@@ -42,5 +41,5 @@ def test_segmentation_maps_use_the_channel_axis():
     code = "import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 5, 1), nn.Softmax())\n"
     facts = Facts("UserWarning", "Implicit dimension choice for softmax has been deprecated. Change the call to "
                                  "include dim=X as an argument.")
-    assert recipe.match(cst.parse_module(code), facts)
-    assert "nn.Softmax(dim=1)" in recipe.apply(code, facts)
+    assert applies(recipe, (code), facts)
+    assert "nn.Softmax(dim=1)" in patch(recipe, code, facts)

@@ -1,5 +1,4 @@
-import libcst as cst
-
+from tests.recipes.kbfix import applies, patch
 from assistant.repair.recipes import Facts
 from assistant.repair.recipes import strip_state_dict_prefix as recipe
 
@@ -28,7 +27,7 @@ print("epoch", checkpoint["epoch"])
 
 
 def test_strips_module_prefix_while_loading(sandbox):
-    patched = recipe.apply(DDP_CHECKPOINT, sandbox.facts(DDP_CHECKPOINT, "RuntimeError"))
+    patched = patch(recipe, DDP_CHECKPOINT, sandbox.facts(DDP_CHECKPOINT, "RuntimeError"))
     assert ('net.load_state_dict({k.removeprefix("module."): v for k, v in checkpoint["state_dict"].items()}, '
             'strict=True)') in patched
     sandbox.assert_clean(patched)
@@ -39,11 +38,11 @@ def test_compiled_and_parallel_prefixes_are_both_stripped():
                'Unexpected key(s) in state_dict: "module._orig_mod.fc.weight". ')
     facts = Facts("RuntimeError", message)
     code = "net.load_state_dict(torch.load(path))\n"
-    assert recipe.match(cst.parse_module(code), facts)
-    assert recipe.apply(code, facts) == ('net.load_state_dict({k.removeprefix("module.").removeprefix("_orig_mod."): v '
+    assert applies(recipe, (code), facts)
+    assert patch(recipe, code, facts) == ('net.load_state_dict({k.removeprefix("module.").removeprefix("_orig_mod."): v '
                                          'for k, v in torch.load(path).items()})\n')
 
 
 def test_other_key_mismatches_do_not_match():
     message = ('Error(s) in loading state_dict for Net:\n\tUnexpected key(s) in state_dict: "fc2.weight". ')
-    assert not recipe.match(cst.parse_module("net.load_state_dict(sd)\n"), Facts("RuntimeError", message))
+    assert not applies(recipe, ("net.load_state_dict(sd)\n"), Facts("RuntimeError", message))

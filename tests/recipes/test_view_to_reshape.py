@@ -1,5 +1,4 @@
-import libcst as cst
-
+from tests.recipes.kbfix import applies, patch
 from assistant.repair.recipes import Facts
 from assistant.repair.recipes import view_to_reshape as recipe
 
@@ -20,7 +19,7 @@ print(to_patches(images).shape, flat.shape)
 
 def test_only_the_failing_view_becomes_reshape(sandbox):
     facts = sandbox.facts(PATCHES, "RuntimeError")
-    patched = recipe.apply(PATCHES, facts)
+    patched = patch(recipe, PATCHES, facts)
     assert "    return x.reshape(n, -1, c * p * p)                     # one row per patch" in patched
     assert "flat = images.view(2, -1)" in patched
     sandbox.assert_clean(patched)
@@ -30,7 +29,7 @@ def test_view_after_transpose_in_a_loss(sandbox):
     broken = ("import torch\nlogits = torch.randn(4, 7, 10, requires_grad=True)\nlabels = torch.randint(0, 7, (4, 10))\n"
               "loss = torch.nn.functional.cross_entropy(logits.transpose(1, 2).view(-1, 7), labels.view(-1))\n"
               "loss.backward()\n")
-    patched = recipe.apply(broken, sandbox.facts(broken, "RuntimeError"))
+    patched = patch(recipe, broken, sandbox.facts(broken, "RuntimeError"))
     assert "logits.transpose(1, 2).reshape(-1, 7), labels.reshape(-1)" in patched
     sandbox.assert_clean(patched)
 
@@ -38,5 +37,5 @@ def test_view_after_transpose_in_a_loss(sandbox):
 def test_no_match_without_view():
     facts = Facts("RuntimeError", "view size is not compatible with input tensor's size and stride (at least one "
                                   "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
-    assert not recipe.match(cst.parse_module("x = y.reshape(2, 3)\n"), facts)
-    assert recipe.match(cst.parse_module("x = y.view(2, 3)\n"), facts)
+    assert not applies(recipe, ("x = y.reshape(2, 3)\n"), facts)
+    assert applies(recipe, ("x = y.view(2, 3)\n"), facts)

@@ -17,8 +17,6 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import MetadataWrapper, ParentNodeProvider, PositionProvider
 
-from kb.patterns import ErrorPattern
-
 TORCH_NAMESPACES = ("torch", "nn", "F", "np", "numpy", "math", "random", "plt", "os", "sys")
 NOT_MODELS = frozenset(dir(builtins)) | {"self"}
 _NON_MODEL_METHODS = frozenset({
@@ -27,14 +25,6 @@ _NON_MODEL_METHODS = frozenset({
     "named_modules", "named_children", "buffers", "register_buffer", "register_forward_hook", "share_memory",
 })
 _ATOMS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float)
-
-
-def find_facts(message: str, patterns: Sequence[str]) -> dict[str, str] | None:
-    """The placeholders of the first pattern (kb.patterns syntax) that matches the message."""
-    for text in patterns:
-        if found := ErrorPattern(text).match(message):
-            return found.facts
-    return None
 
 
 def parse_shape(value: str | None) -> tuple[int, ...] | None:
@@ -101,20 +91,14 @@ def statement(code: str) -> cst.BaseStatement:
 
 
 class Script:
-    """A parsed user script with positions and parents, plus the edits a recipe wants to make.
-
-    Edits are collected (replace a node, insert statements around a statement) and applied in one
-    pass by `result()`, so one recipe can make several coordinated changes.
-    """
+    """A parsed user script with positions, parents and bindings: parsed once per round and read by
+    every recipe of that round. A recipe writes its changes into an `Edits` of its own."""
 
     def __init__(self, source: str) -> None:
         self.wrapper = MetadataWrapper(cst.parse_module(source))
         self.module = self.wrapper.module
         self.positions = self.wrapper.resolve(PositionProvider)
         self.parents = self.wrapper.resolve(ParentNodeProvider)
-        self.replacements: dict[cst.CSTNode, cst.CSTNode] = {}
-        self.before: dict[cst.CSTNode, list[cst.BaseStatement]] = {}
-        self.after: dict[cst.CSTNode, list[cst.BaseStatement]] = {}
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -133,10 +117,31 @@ class Script:
     def calls(self) -> list[cst.Call]:
         return self.nodes(cst.Call)
 
+    def covers(self, node: cst.CSTNode, line: int) -> bool:
+        start, end = self.span(node)
+        return start <= line <= end
+
     def calls_on(self, line: int) -> list[cst.Call]:
         """Calls whose text covers the line, narrowest (most specific) first."""
-        covering = [call for call in self.calls() if self.span(call)[0] <= line <= self.span(call)[1]]
+        covering = [call for call in self.calls() if self.covers(call, line)]
         return sorted(covering, key=lambda call: self.span(call)[1] - self.span(call)[0])
+
+    def at_failure(self, nodes: Sequence[cst.CSTNode], lines: Sequence[int]) -> list:
+        """The nodes on the innermost failing line that has any, else all of them: the traceback
+        says which call failed; without that, every candidate is edited."""
+        for line in reversed(lines):
+            if on_line := [node for node in nodes if self.covers(node, line)]:
+                return on_line
+        return list(nodes)
+
+    def layer_called_at_failure(self, lines: Sequence[int], kinds: Iterable[str]) -> cst.Call | None:
+        """The constructor of the layer (of these kinds) whose call is on the innermost failing
+        line that calls one: `x = self.fc(x)` failing gives the `nn.Linear(...)` of `self.fc`."""
+        for line in reversed(lines):
+            for call in self.calls_on(line):
+                if (target := callee(call)) and (built := self.built_from(target, kinds)):
+                    return built
+        return None
 
     def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         while node in self.parents:
@@ -244,7 +249,22 @@ class Script:
             found += [call for call in reversed(self.calls_on(line)) if self.is_model_call(call) and call not in found]
         return found
 
-    # -- editing ---------------------------------------------------------------------------------
+    def with_method(self, node: cst.BaseExpression, call: str) -> cst.BaseExpression:
+        """`node.call`, parenthesised when the node is not an atom (`(a + b).float()`)."""
+        text = self.code(node)
+        return expr(f"{text}.{call}" if isinstance(node, _ATOMS) else f"({text}).{call}")
+
+
+class Edits:
+    """The changes one recipe makes to a Script (replace a node, insert statements around a
+    statement), spliced in one pass by `result()` so that several coordinated changes apply
+    together and everything else keeps its exact text."""
+
+    def __init__(self, script: Script) -> None:
+        self.script = script
+        self.replacements: dict[cst.CSTNode, cst.CSTNode] = {}
+        self.before: dict[cst.CSTNode, list[cst.BaseStatement]] = {}
+        self.after: dict[cst.CSTNode, list[cst.BaseStatement]] = {}
 
     def replace(self, node: cst.CSTNode, new: cst.CSTNode) -> None:
         self.replacements[node] = new
@@ -257,7 +277,7 @@ class Script:
 
     def insert_after_imports(self, *new: cst.BaseStatement) -> None:
         """At module level, after the last top-level import (or at the top)."""
-        body = self.module.body
+        body = self.script.module.body
         imports = [s for s in body if isinstance(s, cst.SimpleStatementLine)
                    and any(isinstance(part, (cst.Import, cst.ImportFrom)) for part in s.body)]
         if imports:
@@ -265,18 +285,13 @@ class Script:
         else:
             self.insert_before(body[0], *new)
 
-    def with_method(self, node: cst.BaseExpression, call: str) -> cst.BaseExpression:
-        """`node.call`, parenthesised when the node is not an atom (`(a + b).float()`)."""
-        text = self.code(node)
-        return expr(f"{text}.{call}" if isinstance(node, _ATOMS) else f"({text}).{call}")
-
     def wrap_argument(self, call: cst.Call, method: str, index: int = 0) -> bool:
         """Append `.method` to the call's positional argument number `index`."""
         args = positional(call)
         if len(args) <= index:
             return False
         arg = args[index]
-        self.replace(arg.value, self.with_method(arg.value, method))
+        self.replace(arg.value, self.script.with_method(arg.value, method))
         return True
 
     @property
@@ -287,11 +302,11 @@ class Script:
         """The edited source, or None when no edit was made."""
         if not self.changed:
             return None
-        return self.module.visit(_Splice(self.replacements, self.before, self.after)).code
+        return self.script.module.visit(_Splice(self.replacements, self.before, self.after)).code
 
 
 class _Splice(cst.CSTTransformer):
-    def __init__(self, replacements, before, after) -> None:  # noqa: ANN001 - the Script's edit maps
+    def __init__(self, replacements, before, after) -> None:  # noqa: ANN001 - the maps of an Edits
         super().__init__()
         self.replacements, self.before, self.after = replacements, before, after
 

@@ -8,27 +8,21 @@ from __future__ import annotations
 
 import libcst as cst
 
-from assistant.repair.recipes import Facts
-from assistant.repair.recipes._edit import Script, find_facts
+from assistant.repair.recipes import Problem, needs_failing_line
+from assistant.repair.recipes._edit import Edits
 
 name = "add-batch-dimension"
 rank = 30
-PATTERNS = (
-    "expected 2D or 3D input (got 1D input)",
-    "expected at least 2D input (got 1D input)",
-    "expected 4D input (got 3D input)",
-    "expected 5D input (got 4D input)",
-    "Dimension out of range (expected to be in range of [-1, 0], but got {dim})",
-)
 
 
-def match(tree: cst.Module, facts: Facts) -> bool:
-    return find_facts(facts.message, PATTERNS) is not None and bool(facts.user_lines)
+@needs_failing_line
+def match(problem: Problem) -> cst.Call | None:
+    """The model call where the unbatched input enters (outermost failing frame first)."""
+    calls = problem.script.model_calls(problem.facts.user_lines)
+    return calls[0] if calls else None
 
 
-def apply(source: str, facts: Facts) -> str | None:
-    script = Script(source)
-    calls = script.model_calls(facts.user_lines)
-    if not calls or not script.wrap_argument(calls[0], "unsqueeze(0)"):
-        return None
-    return script.result()
+def apply(problem: Problem, call: cst.Call) -> Edits:
+    edits = problem.edits()
+    edits.wrap_argument(call, "unsqueeze(0)")
+    return edits

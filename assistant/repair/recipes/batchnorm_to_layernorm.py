@@ -9,44 +9,40 @@ from __future__ import annotations
 
 import libcst as cst
 
-from assistant.repair.recipes import Facts
-from assistant.repair.recipes._edit import Script, callee, expr, find_facts, has_call, keyword, parse_shape, positional
-from assistant.repair.recipes.transpose_around_batchnorm1d import PATTERNS as CHANNELS_LAST
+from assistant.repair.recipes import Problem, needs_calls
+from assistant.repair.recipes._edit import Edits, Script, callee, expr, has_call, keyword, parse_shape, positional
 
 name = "batchnorm-to-layernorm"
 rank = 40
-SINGLE = ("Expected more than 1 value per channel when training, got input size {input_size}",)
 BATCHNORMS = {2: "BatchNorm1d", 3: "BatchNorm1d", 4: "BatchNorm2d", 5: "BatchNorm3d"}
 _KEPT = {"eps": "eps", "device": "device", "dtype": "dtype"}
 
 
-def match(tree: cst.Module, facts: Facts) -> bool:
-    known = find_facts(facts.message, SINGLE) or find_facts(facts.message, CHANNELS_LAST)
-    return known is not None and has_call(tree, set(BATCHNORMS.values()))
+@needs_calls(*BATCHNORMS.values())
+def match(problem: Problem) -> tuple[list[cst.Call], bool] | None:
+    """The BatchNorm constructors to replace, and whether their features are the last dim.
 
-
-def apply(source: str, facts: Facts) -> str | None:
-    script = Script(source)
-    if single := find_facts(facts.message, SINGLE):
-        shape = parse_shape(single["input_size"]) or (1, 0)
-        kind = BATCHNORMS.get(len(shape), "BatchNorm1d")
+    Two entries name this recipe: batchnorm-batch-size-one's pattern captures `input_size` (every
+    BatchNorm of that rank goes), batchnorm1d-channels-last's does not (the failing one goes).
+    """
+    script, facts = problem.script, problem.facts
+    if "input_size" in facts.values:
+        shape = parse_shape(facts.values["input_size"]) or (1, 0)
         features_last = len(shape) == 2 and not has_call(script.module, ("Conv1d",))
-        targets = script.constructors((kind,))
+        targets = script.constructors((BATCHNORMS.get(len(shape), "BatchNorm1d"),))
     else:
-        features_last, targets = True, _failing_norms(script, facts)
+        failing = script.layer_called_at_failure(facts.user_lines, ("BatchNorm1d",))
+        features_last, targets = True, [failing] if failing else script.constructors(("BatchNorm1d",))
+    return (targets, features_last) if targets else None
+
+
+def apply(problem: Problem, found: tuple[list[cst.Call], bool]) -> Edits:
+    targets, features_last = found
+    edits = problem.edits()
     for call in targets:
-        if (replacement := _batch_independent(script, call, features_last)) is not None:
-            script.replace(call, replacement)
-    return script.result()
-
-
-def _failing_norms(script: Script, facts: Facts) -> list[cst.Call]:
-    """The BatchNorm1d called on a failing line, or every BatchNorm1d when that is not known."""
-    for line in facts.innermost_first:
-        for call in script.calls_on(line):
-            if (target := callee(call)) and (built := script.built_from(target, ("BatchNorm1d",))):
-                return [built]
-    return script.constructors(("BatchNorm1d",))
+        if (replacement := _batch_independent(problem.script, call, features_last)) is not None:
+            edits.replace(call, replacement)
+    return edits
 
 
 def _batch_independent(script: Script, call: cst.Call, features_last: bool) -> cst.BaseExpression | None:

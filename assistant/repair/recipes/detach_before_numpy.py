@@ -8,34 +8,26 @@ from __future__ import annotations
 
 import libcst as cst
 
-from assistant.repair.recipes import Facts
-from assistant.repair.recipes._edit import Script, find_facts, kind_of, positional
+from assistant.repair.recipes import Problem
+from assistant.repair.recipes._edit import Edits, Script, kind_of, positional
 
 name = "detach-before-numpy"
-PATTERNS = (
-    "Can't call numpy() on Tensor that requires grad",
-    "Can't call numpy() on Variable that requires grad",
-    "can't convert {device} device type tensor to numpy",
-    "can't convert CUDA tensor to numpy",
-)
 _TO_HOST = ("detach", "cpu", "data")
 _NUMPY_FUNCTIONS = ("array", "asarray")
 
 
-def match(tree: cst.Module, facts: Facts) -> bool:
-    return find_facts(facts.message, PATTERNS) is not None and ("numpy()" in tree.code or "np." in tree.code)
-
-
-def apply(source: str, facts: Facts) -> str | None:
-    script = Script(source)
+def match(problem: Problem) -> list[cst.Call] | None:
+    """The numpy conversions on the failing line, else all of them."""
+    script = problem.script
     sites = [call for call in script.calls() if _is_numpy_call(call)]
-    for line in facts.innermost_first:
-        if on_line := [call for call in sites if script.span(call)[0] <= line <= script.span(call)[1]]:
-            sites = on_line
-            break
+    return script.at_failure(sites, problem.facts.user_lines) or None
+
+
+def apply(problem: Problem, sites: list[cst.Call]) -> Edits:
+    edits = problem.edits()
     for call in sites:
-        _detach(script, call)
-    return script.result()
+        _detach(problem.script, edits, call)
+    return edits
 
 
 def _is_numpy_call(call: cst.Call) -> bool:
@@ -45,13 +37,13 @@ def _is_numpy_call(call: cst.Call) -> bool:
     return kind_of(call) in _NUMPY_FUNCTIONS and bool(positional(call))
 
 
-def _detach(script: Script, call: cst.Call) -> None:
+def _detach(script: Script, edits: Edits, call: cst.Call) -> None:
     if isinstance(call.func, cst.Attribute) and call.func.attr.value == "numpy":
         tensor = _strip_to_host(call.func.value)
-        script.replace(call, script.with_method(tensor, "detach().cpu().numpy()"))
+        edits.replace(call, script.with_method(tensor, "detach().cpu().numpy()"))
     else:
         data = positional(call)[0].value
-        script.replace(data, script.with_method(_strip_to_host(data), "detach().cpu()"))
+        edits.replace(data, script.with_method(_strip_to_host(data), "detach().cpu()"))
 
 
 def _strip_to_host(node: cst.BaseExpression) -> cst.BaseExpression:

@@ -9,28 +9,27 @@ from __future__ import annotations
 
 import libcst as cst
 
-from assistant.repair.recipes import Facts
-from assistant.repair.recipes._edit import Script, find_facts, has_call, statement
+from assistant.repair.recipes import Problem
+from assistant.repair.recipes._edit import Edits, Script, has_call, statement
 
 name = "detach-hidden-state"
-PATTERNS = ("Trying to backward through the graph a second time",)
+Carried = list[tuple[cst.Assign, list[str]]]
 
 
-def match(tree: cst.Module, facts: Facts) -> bool:
-    return find_facts(facts.message, PATTERNS) is not None and bool(_carried(Script(tree.code)))
+def match(problem: Problem) -> Carried | None:
+    return _carried(problem.script) or None
 
 
-def apply(source: str, facts: Facts) -> str | None:
-    script = Script(source)
+def apply(problem: Problem, carried: Carried) -> Edits:
+    script, edits = problem.script, problem.edits()
     lstm_only = has_call(script.module, ("LSTM", "LSTMCell")) and not has_call(script.module, ("GRU", "RNN", "GRUCell"))
-    for assignment, states in _carried(script):
-        anchor = script.statement_of(assignment)
-        if anchor is not None:
-            script.insert_before(anchor, *_detach(script, states, lstm_only))
-    return script.result()
+    for assignment, states in carried:
+        if (anchor := script.statement_of(assignment)) is not None:
+            edits.insert_before(anchor, *_detach(script, states, lstm_only))
+    return edits
 
 
-def _carried(script: Script) -> list[tuple[cst.Assign, list[str]]]:
+def _carried(script: Script) -> Carried:
     """State that is both an input and an output of a call and outlives one step: `out, h = rnn(x, h)`
     in a loop, or `out, self.h = self.rnn(x, self.h)` (kept on the module between calls)."""
     found = []

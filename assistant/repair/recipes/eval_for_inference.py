@@ -12,9 +12,8 @@ import re
 
 import libcst as cst
 
-from assistant.repair.recipes import Facts
-from assistant.repair.recipes._edit import Script, find_facts, has_call, kind_of, positional, statement
-from assistant.repair.recipes.batchnorm_to_layernorm import SINGLE
+from assistant.repair.recipes import Problem, needs_calls, needs_failing_line
+from assistant.repair.recipes._edit import Edits, Script, kind_of, positional, statement
 
 name = "eval-for-inference"
 rank = 20
@@ -23,17 +22,30 @@ INFERENCE = re.compile(r"^(act|infer|eval|test|valid|select_action|choose_action
                        re.IGNORECASE)
 
 
-def match(tree: cst.Module, facts: Facts) -> bool:
-    return find_facts(facts.message, SINGLE) is not None and bool(facts.user_lines) and has_call(
-        tree, ("BatchNorm1d", "BatchNorm2d", "BatchNorm3d"))
-
-
-def apply(source: str, facts: Facts) -> str | None:
-    script = Script(source)
-    for call in script.model_calls(facts.user_lines):
-        if (context := _inference_context(script, call)) and _switch_modes(script, call, context):
-            return script.result()
+@needs_failing_line
+@needs_calls("BatchNorm1d", "BatchNorm2d", "BatchNorm3d")
+def match(problem: Problem) -> tuple[cst.Call, cst.BaseStatement, bool] | None:
+    """The model call made for inference, the statement to put the mode switches around, and
+    whether that statement returns (then there is no place for the switch back)."""
+    script = problem.script
+    for call in script.model_calls(problem.facts.user_lines):
+        if context := _inference_context(script, call):
+            anchor = context if isinstance(context, cst.With) else script.statement_of(call)
+            if anchor is not None:
+                returns = isinstance(anchor, cst.SimpleStatementLine) and any(isinstance(s, cst.Return) for s in anchor.body)
+                return call, anchor, returns
     return None
+
+
+def apply(problem: Problem, found: tuple[cst.Call, cst.BaseStatement, bool]) -> Edits:
+    """`model.eval()` before the inference statement(s), `model.train()` after."""
+    call, anchor, returns = found
+    model = problem.script.code(call.func)
+    edits = problem.edits()
+    edits.insert_before(anchor, statement(f"{model}.eval()\n"))
+    if not returns:
+        edits.insert_after(anchor, statement(f"{model}.train()\n"))
+    return edits
 
 
 def _inference_context(script: Script, call: cst.Call) -> cst.With | cst.FunctionDef | None:
@@ -54,17 +66,3 @@ def _disables_grad(script: Script, node: cst.BaseExpression) -> bool:
     arguments = positional(node)
     disabled = kind_of(node) == "set_grad_enabled" and bool(arguments) and script.code(arguments[0].value) == "False"
     return kind_of(node) in NO_GRAD or disabled
-
-
-def _switch_modes(script: Script, call: cst.Call, context: cst.With | cst.FunctionDef) -> bool:
-    """`model.eval()` before the inference statement(s), `model.train()` after; False if there is
-    no statement to put them around (a call inside a one-line compound statement)."""
-    model = script.code(call.func)
-    anchor = context if isinstance(context, cst.With) else script.statement_of(call)
-    if anchor is None:
-        return False
-    script.insert_before(anchor, statement(f"{model}.eval()\n"))
-    returns = isinstance(anchor, cst.SimpleStatementLine) and any(isinstance(s, cst.Return) for s in anchor.body)
-    if not returns:
-        script.insert_after(anchor, statement(f"{model}.train()\n"))
-    return True

@@ -8,52 +8,39 @@ from __future__ import annotations
 
 import libcst as cst
 
-from assistant.repair.recipes import Facts
-from assistant.repair.recipes._edit import Script, callee, constants, evaluate, find_facts, has_call, keyword, positional
+from assistant.repair.recipes import Facts, Problem, needs_calls
+from assistant.repair.recipes._edit import Edits, Script, constants, evaluate, keyword, positional
 
 name = "linear-in-features"
-PATTERNS = (
-    "mat1 and mat2 shapes cannot be multiplied ({a}x{b} and {c}x{d})",
-    "size mismatch, m1: [{a} x {b}], m2: [{c} x {d}]",
-)
 
 
-def match(tree: cst.Module, facts: Facts) -> bool:
-    return _sizes(facts) is not None and has_call(tree, ("Linear",))
-
-
-def apply(source: str, facts: Facts) -> str | None:
-    sizes = _sizes(facts)
-    if sizes is None:
+@needs_calls("Linear")
+def match(problem: Problem) -> tuple[cst.Arg, int] | None:
+    """The in_features argument of the Linear that failed, and the feature count it must take."""
+    if (sizes := _sizes(problem.facts)) is None:
         return None
     features, in_features, out_features = sizes
-    script = Script(source)
-    layer = _failing_linear(script, facts) or _linear_of_shape(script, in_features, out_features)
-    if layer is None:
-        return None
-    argument = (positional(layer) or [keyword(layer, "in_features")])[0]
-    if argument is None:
-        return None
-    script.replace(argument.value, cst.Integer(str(features)))
-    return script.result()
+    script = problem.script
+    layer = (script.layer_called_at_failure(problem.facts.user_lines, ("Linear",))
+             or _linear_of_shape(script, in_features, out_features))
+    argument = (positional(layer) or [keyword(layer, "in_features")])[0] if layer is not None else None
+    return (argument, features) if argument is not None else None
+
+
+def apply(problem: Problem, found: tuple[cst.Arg, int]) -> Edits:
+    argument, features = found
+    edits = problem.edits()
+    edits.replace(argument.value, cst.Integer(str(features)))
+    return edits
 
 
 def _sizes(facts: Facts) -> tuple[int, int, int] | None:
-    """(features the input has, in_features the layer has, its out_features) from the message."""
-    found = find_facts(facts.message, PATTERNS)
+    """(features the input has, in_features the layer has, its out_features): the values of the
+    linear-shape-mismatch entry's pattern."""
     try:
-        return (int(found["b"]), int(found["c"]), int(found["d"])) if found else None
-    except ValueError:
+        return int(facts.values["got"]), int(facts.values["expected"]), int(facts.values["out"])
+    except (KeyError, ValueError):
         return None
-
-
-def _failing_linear(script: Script, facts: Facts) -> cst.Call | None:
-    """The Linear whose call is on a failing line (`x = self.fc(x)`)."""
-    for line in facts.innermost_first:
-        for call in script.calls_on(line):
-            if (target := callee(call)) and (built := script.built_from(target, ("Linear",))):
-                return built
-    return None
 
 
 def _linear_of_shape(script: Script, in_features: int, out_features: int) -> cst.Call | None:

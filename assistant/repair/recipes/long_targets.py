@@ -7,41 +7,28 @@ from __future__ import annotations
 
 import libcst as cst
 
-from assistant.repair.recipes import Facts
-from assistant.repair.recipes._edit import Script, callee, find_facts, has_call, keyword, kind_of, positional
+from assistant.repair.recipes import Problem
+from assistant.repair.recipes._edit import Edits, Script, callee, keyword, kind_of, positional
 
 name = "long-targets"
-PATTERNS = (
-    "expected target dtype to be Long or Byte, but got {dtype}",
-    "expected scalar type Long but found {dtype}",
-    "Expected object of scalar type Long but got scalar type {dtype} for argument {*} 'target'",
-    "\"nll_loss{*}\" not implemented for '{dtype}'",
-)
 FUNCTIONS = ("cross_entropy", "nll_loss")
 MODULES = ("CrossEntropyLoss", "NLLLoss")
 _FLOATS = ("float", "double", "half")
 
 
-def match(tree: cst.Module, facts: Facts) -> bool:
-    return find_facts(facts.message, PATTERNS) is not None and has_call(tree, FUNCTIONS + MODULES)
+def match(problem: Problem) -> list[cst.Arg] | None:
+    """The target arguments of the loss call on the failing line, else of every loss call."""
+    script = problem.script
+    losses = script.at_failure([call for call in script.calls() if _is_loss(script, call)], problem.facts.user_lines)
+    targets = [keyword(call, "target") or (positional(call)[1:2] or [None])[0] for call in losses]
+    return [target for target in targets if target is not None] or None
 
 
-def apply(source: str, facts: Facts) -> str | None:
-    script = Script(source)
-    for call in _loss_calls(script, facts):
-        target = keyword(call, "target") or (positional(call)[1:2] or [None])[0]
-        if target is not None:
-            script.replace(target.value, _as_long(script, target.value))
-    return script.result()
-
-
-def _loss_calls(script: Script, facts: Facts) -> list[cst.Call]:
-    """The loss call on the innermost failing line that has one, else every loss call."""
-    losses = [call for call in script.calls() if _is_loss(script, call)]
-    for line in facts.innermost_first:
-        if on_line := [call for call in losses if script.span(call)[0] <= line <= script.span(call)[1]]:
-            return on_line
-    return losses
+def apply(problem: Problem, targets: list[cst.Arg]) -> Edits:
+    edits = problem.edits()
+    for target in targets:
+        edits.replace(target.value, _as_long(problem.script, target.value))
+    return edits
 
 
 def _is_loss(script: Script, call: cst.Call) -> bool:

@@ -8,29 +8,25 @@ from __future__ import annotations
 
 import libcst as cst
 
-from assistant.repair.recipes import Facts
-from assistant.repair.recipes._edit import Script, dotted, expr, find_facts, kind_of
+from assistant.repair.recipes import Problem
+from assistant.repair.recipes._edit import Edits, Script, dotted, expr, kind_of
 
 name = "module-list"
-PATTERNS = (
-    "optimizer got an empty parameter list",
-    "Expected all tensors to be on the same device",
-)
 _CONTAINERS = {cst.List: "ModuleList", cst.ListComp: "ModuleList", cst.Dict: "ModuleDict", cst.DictComp: "ModuleDict"}
 
 
-def match(tree: cst.Module, facts: Facts) -> bool:
-    return find_facts(facts.message, PATTERNS) is not None and bool(_plain_containers(Script(tree.code)))
+def match(problem: Problem) -> list[tuple[cst.BaseExpression, str]] | None:
+    return _plain_containers(problem.script) or None
 
 
-def apply(source: str, facts: Facts) -> str | None:
-    script = Script(source)
-    for value, wrapper in _plain_containers(script):
+def apply(problem: Problem, containers: list[tuple[cst.BaseExpression, str]]) -> Edits:
+    script, edits = problem.script, problem.edits()
+    for value, wrapper in containers:
         if isinstance(value, (cst.List, cst.Dict)) and not value.elements:  # filled later
-            script.replace(value, expr(f"{script.nn}.{wrapper}()"))
+            edits.replace(value, expr(f"{script.nn}.{wrapper}()"))
         else:
-            script.replace(value, expr(f"{script.nn}.{wrapper}({script.code(value)})"))
-    return script.result()
+            edits.replace(value, expr(f"{script.nn}.{wrapper}({script.code(value)})"))
+    return edits
 
 
 def _plain_containers(script: Script) -> list[tuple[cst.BaseExpression, str]]:

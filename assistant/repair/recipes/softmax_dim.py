@@ -8,32 +8,27 @@ from __future__ import annotations
 
 import libcst as cst
 
-from assistant.repair.recipes import Facts
-from assistant.repair.recipes._edit import Script, callee, find_facts, has_call, keyword, kind_of, positional, with_keyword
+from assistant.repair.recipes import Problem
+from assistant.repair.recipes._edit import Edits, callee, has_call, keyword, kind_of, positional, with_keyword
 
 name = "softmax-dim"
-PATTERNS = (
-    "Implicit dimension choice for {function} has been deprecated",
-    "softmax() missing 1 required positional arguments: \"dim\"",
-    "softmax() received an invalid combination of arguments",
-)
 FUNCTIONS = ("softmax", "log_softmax", "softmin")
 MODULES = ("Softmax", "LogSoftmax", "Softmin")
 _NAMESPACES = ("F", "torch", "functional", "nn.functional", "torch.nn.functional", "torch.special")
 
 
-def match(tree: cst.Module, facts: Facts) -> bool:
-    return find_facts(facts.message, PATTERNS) is not None and has_call(tree, FUNCTIONS + MODULES)
+def match(problem: Problem) -> list[cst.Call] | None:
+    """Every softmax call or module that leaves the axis to torch's guess."""
+    return [call for call in problem.script.calls() if _lacks_dim(call)] or None
 
 
-def apply(source: str, facts: Facts) -> str | None:
-    script = Script(source)
-    spatial = has_call(script.module, ("Conv2d", "Conv3d")) and not has_call(script.module, ("Linear",))
-    dim = "1" if spatial else "-1"
-    for call in script.calls():
-        if _lacks_dim(call):
-            script.replace(call, with_keyword(call, "dim", dim))
-    return script.result()
+def apply(problem: Problem, calls: list[cst.Call]) -> Edits:
+    module = problem.script.module
+    spatial = has_call(module, ("Conv2d", "Conv3d")) and not has_call(module, ("Linear",))
+    edits = problem.edits()
+    for call in calls:
+        edits.replace(call, with_keyword(call, "dim", "1" if spatial else "-1"))
+    return edits
 
 
 def _lacks_dim(call: cst.Call) -> bool:

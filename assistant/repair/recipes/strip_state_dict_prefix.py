@@ -8,39 +8,38 @@ from __future__ import annotations
 
 import libcst as cst
 
-from assistant.repair.recipes import Facts
-from assistant.repair.recipes._edit import Script, expr, find_facts, positional
+from assistant.repair.recipes import Facts, Problem
+from assistant.repair.recipes._edit import Edits, expr, positional
 
 name = "strip-state-dict-prefix"
-PATTERNS = ("Unexpected key(s) in state_dict: {*}\"{prefix}.",)
 PREFIXES = ("module.", "_orig_mod.")
+_UNEXPECTED = "Unexpected key(s) in state_dict:"
 
 
-def match(tree: cst.Module, facts: Facts) -> bool:
-    return bool(_prefixes(facts)) and "load_state_dict(" in tree.code
+def match(problem: Problem) -> tuple[tuple[str, ...], list[cst.Call]] | None:
+    """The wrapper prefixes the unexpected keys carry, and the load_state_dict calls to strip them in."""
+    prefixes = _prefixes(problem.facts)
+    loads = [call for call in problem.script.calls() if _is_load(call)]
+    loads = problem.script.at_failure(loads, problem.facts.user_lines)
+    return (prefixes, loads) if prefixes and loads else None
 
 
-def apply(source: str, facts: Facts) -> str | None:
-    prefixes = _prefixes(facts)
-    script = Script(source)
-    loads = [call for call in script.calls() if _is_load(call)]
-    for line in facts.innermost_first:
-        if on_line := [call for call in loads if script.span(call)[0] <= line <= script.span(call)[1]]:
-            loads = on_line
-            break
+def apply(problem: Problem, found: tuple[tuple[str, ...], list[cst.Call]]) -> Edits:
+    prefixes, loads = found
+    script, edits = problem.script, problem.edits()
+    stripped = "k" + "".join(f'.removeprefix("{prefix}")' for prefix in prefixes)
     for call in loads:
         state = positional(call)[0].value
-        stripped = "k" + "".join(f'.removeprefix("{prefix}")' for prefix in prefixes)
         items = script.with_method(state, "items()")
-        script.replace(state, expr(f"{{{stripped}: v for k, v in {script.code(items)}}}"))
-    return script.result()
+        edits.replace(state, expr(f"{{{stripped}: v for k, v in {script.code(items)}}}"))
+    return edits
 
 
 def _prefixes(facts: Facts) -> tuple[str, ...]:
-    """The wrapper prefixes the unexpected keys carry, in the order they are nested."""
-    if find_facts(facts.message, PATTERNS) is None:
+    """The wrapper prefixes of the unexpected keys (the message lists them), in nesting order."""
+    if _UNEXPECTED not in facts.message:
         return ()
-    unexpected = facts.message.split("Unexpected key(s) in state_dict:", 1)[1]
+    unexpected = facts.message.split(_UNEXPECTED, 1)[1]
     return tuple(prefix for prefix in PREFIXES if f'"{prefix}' in unexpected or f'.{prefix}' in unexpected)
 
 

@@ -8,30 +8,24 @@ from __future__ import annotations
 
 import libcst as cst
 
-from assistant.repair.recipes import Facts
-from assistant.repair.recipes._edit import Script, find_facts
+from assistant.repair.recipes import Problem
+from assistant.repair.recipes._edit import Edits
 
 name = "view-to-reshape"
-PATTERNS = (
-    "view size is not compatible with input tensor's size and stride",
-    "input is not contiguous",
-)
 
 
-def match(tree: cst.Module, facts: Facts) -> bool:
-    return find_facts(facts.message, PATTERNS) is not None and ".view(" in tree.code
-
-
-def apply(source: str, facts: Facts) -> str | None:
-    script = Script(source)
+def match(problem: Problem) -> list[cst.Call] | None:
+    """The `.view(...)` calls on the failing line, else all of them."""
+    script = problem.script
     views = [call for call in script.calls() if _is_view(call)]
-    for line in facts.innermost_first:
-        if on_line := [call for call in views if script.span(call)[0] <= line <= script.span(call)[1]]:
-            views = on_line
-            break
+    return script.at_failure(views, problem.facts.user_lines) or None
+
+
+def apply(problem: Problem, views: list[cst.Call]) -> Edits:
+    edits = problem.edits()
     for call in views:
-        script.replace(call.func, call.func.with_changes(attr=cst.Name("reshape")))
-    return script.result()
+        edits.replace(call.func, call.func.with_changes(attr=cst.Name("reshape")))
+    return edits
 
 
 def _is_view(call: cst.Call) -> bool:
