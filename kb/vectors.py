@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Literal
 
@@ -76,12 +76,21 @@ def read_index(path: Path) -> faiss.Index:
 
 
 def write_index_atomically(index: faiss.Index, path: Path) -> None:
-    """Write beside the target, then rename: a reader sees the old file or the new one, never half."""
+    """Write beside the target, then rename: a reader sees the old file or the new one, never half.
+    A failed write (a full disk, a read-only directory) raises OSError and leaves no partial file."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    faiss.write_index(index, str(temporary))
-    with open(temporary, "rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    try:
+        try:
+            faiss.write_index(index, str(temporary))
+        except RuntimeError as error:  # FAISS reports its I/O failures as RuntimeError
+            raise OSError(f"cannot write {path}: {error}") from None
+        with open(temporary, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except OSError:
+        with suppress(OSError):  # in a read-only directory there is nothing to remove
+            temporary.unlink(missing_ok=True)
+        raise
 
 
 def search(index: faiss.Index, query: np.ndarray, k: int) -> list[tuple[int, float]]:
