@@ -214,8 +214,8 @@ def test_bad_input_on_the_fast_path_gets_the_cli_error_and_exit_code(index):
 
 def test_only_plain_json_asks_take_the_fast_path():
     assert plain_json_ask(["ask", "--json", "-k", "3", "--index=/i", "Runtime", "Error"]) == PlainAsk(
-        ("Runtime", "Error"), k=3, index=Path("/i"))
+        ("Runtime", "Error"), k="3", index=Path("/i"))
     assert plain_json_ask(["ask", "--json", "-f", "t.txt"]) == PlainAsk((), file=Path("t.txt"))
-    for args in (["ask", ERROR], ["ask", "--batch", "--json"], ["ask", "--json", "-k", "0", "x"],
-                 ["ask", "--json", "--help"], ["info", "--json"], ["ask", "--json", "-k"]):
+    for args in (["ask", ERROR], ["ask", "--batch", "--json"], ["ask", "--json", "--help"], ["info", "--json"],
+                 ["ask", "--json", "-k"]):
         assert plain_json_ask(args) is None, args

@@ -1,20 +1,23 @@
 """`kb`: the command line over the assistant library. Each command parses its options, calls the
 library and renders; nothing here knows how retrieval works.
 
-Exit codes: 0 a confident match (or success), 1 no confident match, 2 bad input or usage,
-3 the index or model cannot be used.
+Exit codes are assistant.interface.wire's; input is read and checked by
+assistant.interface.query_input, as on the launcher's fast path and in the server.
 """
 
 from __future__ import annotations
 
-import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Literal, NoReturn, Optional
 
 import typer
 
-from assistant.interface import render
+from assistant.interface import render, wire
+from assistant.interface.query_input import DEFAULT_K, MAX_K, InputError, batch_line, decode, k_option, read_file
+from assistant.interface.query_input import read_query, stdin_bytes
 
 app = typer.Typer(
     help="Troubleshooting assistant for PyTorch errors: paste an error, a traceback, a question or code.",
@@ -27,19 +30,27 @@ IndexOption = Annotated[Optional[Path], typer.Option("--index", help="Index dire
 ModelOption = Annotated[
     Optional[Path], typer.Option("--model", help="A local sentence-transformers model directory.", envvar="KB_MODEL")
 ]
-EXIT_NO_MATCH, EXIT_BAD_INPUT, EXIT_INDEX = 1, 2, 3
 
 
-def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
+def fail(message: str, code: int = wire.EXIT_BAD_INPUT) -> NoReturn:
     render.error(message)
     raise typer.Exit(code)
+
+
+@contextmanager
+def input_checked() -> Iterator[None]:
+    """An InputError (assistant.interface.query_input) inside is the command's one-line error."""
+    try:
+        yield
+    except InputError as error:
+        fail(str(error))
 
 
 @app.command()
 def ask(
     query: Annotated[Optional[list[str]], typer.Argument(help="The error, traceback, question or code; '-' reads stdin.")] = None,
     file: Annotated[Optional[Path], typer.Option("--file", "-f", help="Read the query from a file.")] = None,
-    k: Annotated[int, typer.Option("-k", min=1, max=20, help="How many ranked matches to show.")] = 1,
+    k: Annotated[str, typer.Option("-k", metavar="N", help=f"How many ranked matches to show (1 to {MAX_K}).")] = str(DEFAULT_K),
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (see docs/json.md).")] = False,
     batch: Annotated[bool, typer.Option("--batch", help='Read JSON lines {"q": ...} from stdin, answer each.')] = False,
     run: Annotated[bool, typer.Option("--run", help="For pasted code: run it in the sandbox and look up the error it raises.")] = False,
@@ -51,22 +62,24 @@ def ask(
     from assistant.answering.query import QueryError
 
     answerer = Answerer(index, model, lambda: _open_engine(index, model, quiet=as_json or batch))
+    with input_checked():
+        count = k_option(k)
+        text = "" if batch else read_query(query or [], file, stdin_bytes())
     if batch:
-        raise typer.Exit(_answer_batch(answerer, k))
-    text = _read_query(query, file)
+        raise typer.Exit(_answer_batch(answerer, count))
     try:
         if run:
             from assistant.repair.probe import error_of_code
 
             text = error_of_code(text) or text
-        answer = answerer.ask(text, k)
+        answer = answerer.ask(text, count)
     except QueryError as error:
         fail(str(error))
     if as_json:
-        print(json.dumps(answer, ensure_ascii=False))
+        print(wire.dumps(answer))
     else:
         render.answer(answer)
-    raise typer.Exit(0 if answer["match"] == "confident" else EXIT_NO_MATCH)
+    raise typer.Exit(wire.ask_exit_code(answer))
 
 
 @app.command()
@@ -87,7 +100,7 @@ def ingest(
     for path, reason in missing:
         render.error(f"{path}: {reason}")
     if missing and not files:
-        raise typer.Exit(EXIT_BAD_INPUT)
+        raise typer.Exit(wire.EXIT_BAD_INPUT)
     engine = _open_engine(index, model, quiet=False, create=True)
     if faiss_index is not None:
         engine.store.set_vector_index_kind(faiss_index)
@@ -95,7 +108,7 @@ def ingest(
     with render.progress("Embedding") as advance:
         report = run_ingest(engine.store, files, engine.embedder, remove_missing_under=prefixes, progress=advance)
     render.ingest_report(report)
-    raise typer.Exit(EXIT_BAD_INPUT if report.failed or missing else 0)
+    raise typer.Exit(wire.EXIT_BAD_INPUT if report.failed or missing else wire.EXIT_OK)
 
 
 @app.command()
@@ -110,7 +123,7 @@ def remove(
     engine = _open_engine(index, model, quiet=True)
     gone = run_remove(engine.store, paths)
     if not gone:
-        fail("nothing in the index matches " + ", ".join(paths), EXIT_NO_MATCH)
+        fail("nothing in the index matches " + ", ".join(paths), wire.EXIT_NOT_FOUND)
     render.removed(gone)
 
 
@@ -129,10 +142,12 @@ def serve(
     model: ModelOption = None,
     socket: Annotated[Optional[Path], typer.Option("--socket", help="Unix socket (default: INDEX/kb.sock).")] = None,
     tcp: Annotated[Optional[str], typer.Option("--tcp", help="Listen on a loopback HOST:PORT instead.")] = None,
+    idle_timeout: Annotated[float, typer.Option("--idle-timeout", min=0.1, help="Close a connection idle this many seconds.")] = 30.0,
 ) -> None:
     """Keep the index and model loaded and answer `kb ask` (and fix requests) over a local socket."""
     from assistant.interface import server
     from assistant.interface.client import loopback_address
+    from assistant.interface.listener import Limits
 
     if socket is not None and tcp is not None:
         fail("give --socket or --tcp, not both")
@@ -142,7 +157,8 @@ def serve(
         fail(str(error))
     engine = _open_engine(index, model, quiet=False)
     try:
-        server.serve(engine, socket_path=socket, tcp=address, ready=lambda where: print(f"listening on {where}", flush=True))
+        server.serve(engine, socket_path=socket, tcp=address, limits=Limits(idle_timeout_s=idle_timeout),
+                     ready=lambda where: print(f"listening on {where}", flush=True))
     except server.ServerError as error:
         fail(str(error))
 
@@ -171,10 +187,10 @@ def check_corpus(
         documents = [d for d in documents if d.doc_id in ids]
     results = run_checks(documents, workers=workers)
     if as_json:
-        print(json.dumps({"entries": [r.to_json() for r in results]}, ensure_ascii=False))
+        print(wire.dumps({"entries": [r.to_json() for r in results]}))
     else:
         render.corpus_checks(results)
-    raise typer.Exit(EXIT_NO_MATCH if any(r.status == "failed" for r in results) else 0)
+    raise typer.Exit(wire.EXIT_NOT_FOUND if any(r.status == "failed" for r in results) else wire.EXIT_OK)
 
 
 @app.command()
@@ -185,11 +201,12 @@ def fix(
     verify: Annotated[bool, typer.Option("--verify", help="Run the patched code in the sandbox and report.")] = False,
     iterate: Annotated[bool, typer.Option("--iterate", help="While the patched code raises a new error, fix that too.")] = False,
     write: Annotated[bool, typer.Option("--write", help="Apply the patch to the file (keeping FILE.orig).")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (error, entry, recipe, patch, ...).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (see docs/json.md).")] = False,
     index: IndexOption = None,
     model: ModelOption = None,
 ) -> None:
-    """Patch a script for its error with the matching entry's fix, and prove it in the sandbox."""
+    """Patch a script for its error with the matching entry's fix, and prove it in the sandbox.
+    The exit code and the verdict shown both come from the report's verdict."""
     from assistant.repair.fix import fix_source
     from assistant.answering.query import QueryError
 
@@ -197,8 +214,10 @@ def fix(
         fail("give the error with --error or with --traceback, not both")
     if write and script == "-":
         fail("--write needs a file, not stdin")
-    source = _decode(sys.stdin.buffer.read(), "stdin") if script == "-" else _decode(_read_bytes(Path(script)), script)
-    error_text = _decode(_read_bytes(traceback), str(traceback)) if traceback is not None else error
+    with input_checked():
+        raw = sys.stdin.buffer.read() if script == "-" else read_file(Path(script))
+        source = decode(raw, "stdin" if script == "-" else script)
+        error_text = decode(read_file(traceback), str(traceback)) if traceback is not None else error
     engine = _open_engine(index, model, quiet=as_json)
     filename = "script.py" if script == "-" else Path(script).name
     try:
@@ -206,24 +225,21 @@ def fix(
                             filename=filename)
     except QueryError as problem:
         fail(str(problem))
-    written = _write_patched(Path(script), report.patched) if write and report.patched else None
+    written = _write_patched(Path(script), raw, report.patched) if write and report.patched else None
     if as_json:
-        print(json.dumps(report.to_json(), ensure_ascii=False))
+        print(wire.dumps(report.to_json()))
     else:
         render.fix_report(report, written)
-    proven = report.verified or not (verify or iterate)
-    raise typer.Exit(0 if report.patched is not None and proven else EXIT_NO_MATCH)
+    raise typer.Exit(wire.fix_exit_code(report.verdict, verify_asked=verify or iterate))
 
 
-def _write_patched(path: Path, patched: str) -> Path:
-    """The user's file gets the patch; the original is kept next to it as FILE.orig."""
-    backup = path.with_name(path.name + ".orig")
+def _write_patched(path: Path, original: bytes, patched: str) -> Path:
+    from assistant.interface.patch_file import WriteRefused, write_patched
+
     try:
-        backup.write_bytes(path.read_bytes())
-        path.write_text(patched, encoding="utf-8")
-    except OSError as error:
-        fail(f"{path}: cannot write ({error.strerror})")
-    return path
+        return write_patched(path, original, patched)
+    except WriteRefused as refused:
+        fail(str(refused))
 
 
 def _open_engine(index: Path | None, model: Path | None, *, quiet: bool, create: bool = False):
@@ -239,53 +255,21 @@ def _open_engine(index: Path | None, model: Path | None, *, quiet: bool, create:
         with render.progress("Building the index from the shipped corpus", quiet=quiet) as advance:
             return Engine.open(index, embedder=embedder, progress=advance)
     except (StoreError, ModelError) as error:
-        fail(str(error), EXIT_INDEX)
-
-
-def _read_query(words: list[str] | None, file: Path | None) -> str:
-    if file is not None:
-        if words:
-            fail("give the query as arguments or with --file, not both")
-        return _decode(_read_bytes(file), str(file))
-    if not words or words == ["-"]:
-        if sys.stdin is None or (sys.stdin.isatty() and not words):
-            fail("no query: pass it as arguments, with --file, or on stdin")
-        return _decode(sys.stdin.buffer.read(), "stdin")
-    return " ".join(words)
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        fail(f"{path}: cannot read ({error.strerror})")
-
-
-def _decode(raw: bytes, where: str) -> str:
-    if b"\x00" in raw:
-        fail(f"{where}: binary data, not text")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        fail(f"{where}: not UTF-8 text (byte {error.start})")
+        fail(str(error), wire.EXIT_INDEX)
 
 
 def _answer_batch(answerer, k: int) -> int:  # answerer: assistant.interface.client.Answerer
+    """One JSON object per input line: its answer, or {"error": "line N: ..."}; 2 if any line failed."""
     from assistant.answering.query import QueryError
 
-    status = 0
-    for number, line in enumerate(sys.stdin, 1):
+    status = wire.EXIT_OK
+    for number, line in enumerate(stdin_bytes() or (), 1):
         if not line.strip():
             continue
         try:
-            request = json.loads(line)
-            text = request["q"] if isinstance(request, dict) else None
-            if not isinstance(text, str):
-                raise ValueError
-            output = answerer.ask(text, request.get("k", k))
-        except QueryError as error:
-            output, status = {"error": f"line {number}: {error}"}, EXIT_BAD_INPUT
-        except (ValueError, KeyError):
-            output, status = {"error": f'line {number}: expected a JSON object {{"q": "..."}}'}, EXIT_BAD_INPUT
-        print(json.dumps(output, ensure_ascii=False), flush=True)
+            request = batch_line(line, k)
+            output = answerer.ask(request.text, request.k)
+        except (InputError, QueryError) as error:
+            output, status = wire.batch_error(number, str(error)), wire.EXIT_BAD_INPUT
+        print(wire.dumps(output), flush=True)
     return status

@@ -1,32 +1,70 @@
-"""How the CLI shows things to a person in a terminal (rich). JSON output does not pass through here."""
+"""How the CLI shows things to a person in a terminal (rich). JSON output does not pass through here.
+
+Most of what is shown came from outside: error messages from the user's code, titles and fixes
+from documents anyone can ingest, the query itself. Two rules make that safe by construction
+rather than by remembering to escape:
+
+- No rich markup is ever parsed: the consoles have markup off, and lines are assembled from
+  (text, style) pieces, so `[/]` or `[batch, seq, features]` in a message is just text.
+- Every character printed passes through `terminal.inert` on its way out (`InertConsole.render`),
+  so a control sequence anywhere in the output is shown as `\\x1b...`, never acted on; rich's own
+  styling travels as styles and control segments and is untouched.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderableType
 from rich.markdown import Markdown
-from rich.markup import escape
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.segment import Segment
 from rich.table import Table
+from rich.text import Text
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+from assistant.interface.terminal import ERROR_PREFIX, inert, inert_line
+
+Piece = str | tuple[str, str]  # text, or (text, style)
+
+
+class InertConsole(Console):
+    """A console that prints every segment's text inert (see the module docstring)."""
+
+    def __init__(self, **options: object) -> None:
+        super().__init__(markup=False, emoji=False, highlight=False, **options)
+
+    def render(self, renderable: RenderableType, options: ConsoleOptions | None = None) -> Iterable[Segment]:
+        for segment in super().render(renderable, options):
+            yield segment if segment.control else Segment(inert(segment.text), segment.style)
+
+
+out = InertConsole()
+err = InertConsole(stderr=True)
 
 _MATCH_STYLE = {"confident": "bold green", "weak": "bold yellow", "none": "bold red"}
 
 
+def line(*pieces: Piece) -> Text:
+    """One line of output from pieces of text, each plain or (text, style); a newline inside a piece is
+    shown as `\\n`, so no outside text can start a line that looks like one of ours."""
+    text = Text()
+    for piece in pieces:
+        content, style = piece if isinstance(piece, tuple) else (piece, "")
+        text.append(inert_line(content), style)
+    return text
+
+
 def error(message: str) -> None:
-    err.print(f"[bold red]kb: error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
+    err.print(line((ERROR_PREFIX, "bold red"), message), soft_wrap=True)
 
 
 @contextmanager
 def progress(label: str, quiet: bool = False) -> Iterator[Callable[[int, int], None]]:
     """A progress bar that appears only once there is work to report (and never when quiet)."""
-    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("chunks"),
+    bar = Progress(TextColumn(label, markup=False), BarColumn(), MofNCompleteColumn(), TextColumn("chunks"),
                    TimeRemainingColumn(), console=err, transient=True)
     task = None
 
@@ -50,105 +88,128 @@ def answer(result: dict) -> None:
     """An answer in its `kb ask --json` form, which is also what a server sends."""
     query, match, results = result["query"], result["match"], result["results"]
     if query["error_type"] or query["message"]:
-        out.print(f"[dim]{query['kind']}:[/] [bold]{query['error_type'] or ''}[/] {query['message'] or ''}".strip())
+        out.print(line((f"{query['kind']}: ", "dim"), (query["error_type"] or "", "bold"), " ", query["message"] or ""),
+                  soft_wrap=True)
     if match == "none" or not results:
-        out.print("[bold red]No good match in the knowledge base.[/] Nothing here explains this error confidently.")
+        out.print(line(("No good match in the knowledge base.", "bold red"),
+                       " Nothing here explains this error confidently."))
         if results:
-            out.print("[dim]Closest, probably unrelated:[/] " + ", ".join(r["title"] for r in results))
+            out.print(line(("Closest, probably unrelated: ", "dim"), ", ".join(r["title"] for r in results)))
         return
     if match == "weak":
-        out.print("[bold yellow]Weak match:[/] this may not be your problem; check the explanation against your code.")
+        out.print(line(("Weak match:", "bold yellow"),
+                       " this may not be your problem; check the explanation against your code."))
     for position, item in enumerate(results, 1):
-        if position > 1:
-            out.print(f"\n[bold]{position}. {item['title']}[/]  [dim]({item['id']}, score {item['score']:.3f})[/]")
-            continue
-        body = "\n\n".join(part for part in (
-            f"### Why it happens\n\n{item['explanation']}" if item["explanation"] else "",
-            f"### Fix\n\n{item['fix']}" if item["fix"] else "",
-        ) if part)
-        style = _MATCH_STYLE[match]
-        out.print(Panel(Markdown(body), title=f"[{style}]{item['title']}[/]", title_align="left",
-                        subtitle=f"{item['id']} · {item['source']}", subtitle_align="right"))
+        if position == 1:
+            out.print(_best(item, _MATCH_STYLE[match]))
+        else:
+            out.print(Text("\n"), line((f"{position}. ", "bold"), (item["title"], "bold"),
+                                       (f"  ({item['id']}, score {item['score']:.3f})", "dim")))
+
+
+def _best(item: dict, style: str) -> Panel:
+    body = "\n\n".join(part for part in (
+        f"### Why it happens\n\n{item['explanation']}" if item["explanation"] else "",
+        f"### Fix\n\n{item['fix']}" if item["fix"] else "",
+    ) if part)
+    # hyperlinks off: a document's link would otherwise be an OSC 8 sequence to wherever it points
+    return Panel(Markdown(body, hyperlinks=False), title=line((item["title"], style)), title_align="left",
+                 subtitle=line(f"{item['id']} · {item['source']}"), subtitle_align="right")
 
 
 def ingest_report(report) -> None:  # report: kb.ingest.IngestReport
     for path, reason in report.failed:
         error(f"skipped {reason}" if reason.startswith(path) else f"skipped {path}: {reason}")
-    out.print(
+    out.print(line(
         f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
         f"removed {len(report.removed)}, failed {len(report.failed)}; embedded {report.chunks_embedded} chunks"
-    )
+    ))
 
 
 def removed(sources: list[str]) -> None:
     for source in sources:
-        out.print(f"removed {source}")
+        out.print(line("removed ", source))
 
 
 def info(directory: Path, meta: dict[str, str], documents: int, chunks: int) -> None:
-    out.print(f"index: {directory}\nmodel: {meta.get('model')} ({meta.get('dim')} dimensions)\n"
-              f"documents: {documents}\nchunks: {chunks}\ngeneration: {meta.get('generation')}")
+    for label, value in (("index", directory), ("model", f"{meta.get('model')} ({meta.get('dim')} dimensions)"),
+                         ("documents", documents), ("chunks", chunks), ("generation", meta.get("generation"))):
+        out.print(line(f"{label}: ", str(value)))
 
 
 def corpus_checks(results) -> None:  # results: list[assistant.repair.corpus_check.EntryCheck]
     table = Table("entry", "status", "detail", show_lines=False)
     colours = {"ok": "green", "failed": "bold red", "skipped": "yellow"}
     for result in results:
-        table.add_row(result.id, f"[{colours[result.status]}]{result.status}[/]", result.reason[:160])
+        table.add_row(line(result.id), line((result.status, colours[result.status])), line(result.reason[:160]))
     out.print(table)
     counts = {status: sum(r.status == status for r in results) for status in colours}
-    out.print(f"{counts['ok']} ok, {counts['failed']} failed, {counts['skipped']} skipped (cannot be checked here)")
+    out.print(line(f"{counts['ok']} ok, {counts['failed']} failed, {counts['skipped']} skipped (cannot be checked here)"))
 
 
 def fix_report(report, written: Path | None = None) -> None:  # report: assistant.repair.fix.FixReport
-    """The error, the entry, the diff, and what running the patch proved (or did not)."""
-    error = report.error
-    if error is None:
-        out.print(f"[bold yellow]Nothing to fix:[/] {escape(report.note)}", soft_wrap=True)
+    """The error, the entry, the diff, and what running the patch proved, all from `report.verdict`."""
+    if report.verdict == "cannot-run":
+        out.print(line(("Nothing to fix: ", "bold yellow"), report.note), soft_wrap=True)
         return
-    out.print(f"[dim]error:[/] [bold]{error.type}[/]: {escape(error.message)}", soft_wrap=True)
+    problem = report.error
+    out.print(line(("error: ", "dim"), (problem.type, "bold"), ": ", problem.message), soft_wrap=True)
     if report.entry:
-        out.print(f"[dim]entry:[/] {escape(report.entry.title)}  [dim]({report.entry.id})[/]", soft_wrap=True)
+        out.print(line(("entry: ", "dim"), report.entry.title, (f"  ({report.entry.id})", "dim")),
+                  soft_wrap=True)
     else:
-        out.print("[dim]entry:[/] no confident match in the knowledge base")
-    if report.patched is None:
-        out.print("[bold red]No fix recipe applies to this code.[/] See `kb ask` for the explanation.")
+        out.print(line(("entry: ", "dim"), "no confident match in the knowledge base"))
+    if report.verdict in ("no-fix", "not-reproduced"):
+        if report.verdict == "not-reproduced":
+            out.print(line(("original run: ", "dim"), "did not raise this error"))
+        out.print(line(("No fix recipe applies to this code.", "bold red"), " See `kb ask` for the explanation."))
         return
-    out.print(f"[dim]recipe:[/] {report.recipe}" + ("  [dim](model driven by a generated harness)[/]" if report.harness else ""))
-    for line in report.patch.splitlines():
-        style = "green" if line.startswith("+") else "red" if line.startswith("-") else "cyan" if line.startswith("@@") else None
-        out.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
+    out.print(line(("recipe: ", "dim"), report.recipe or "",
+                   ("  (model driven by a generated harness)", "dim") if report.harness else ""))
+    _diff(report.patch)
     _fix_outcome(report)
     if written is not None:
-        out.print(f"[green]wrote[/] {written} [dim](original kept as {written}.orig)[/]")
+        out.print(line(("wrote ", "green"), str(written), (f" (original kept as {str(written)}.orig)", "dim")))
+
+
+def _diff(patch: str) -> None:
+    styles = {"+": "green", "-": "red", "@": "cyan"}
+    for text in patch.splitlines():
+        out.print(line((text, styles.get(text[:1], ""))), soft_wrap=True)
 
 
 def _fix_outcome(report) -> None:
+    """Only verdicts with a patch get here: verified, or patched-unverified for one of four reasons."""
     original, after = report.original, report.after
     if after is None:
-        out.print("[dim]Not run: add --verify to prove the patch in the sandbox.[/]")
+        out.print(line(("Not run: add --verify to prove the patch in the sandbox.", "dim")))
         return
-    if report.original is not None and report.error is not None:
+    if original is not None:
         raised = f"raised {report.error.type}" if report.reproduced else "did not raise this error"
-        out.print(f"[dim]original run:[/] {raised} ({original.duration_s:.1f} s)")
-    if report.verified:
-        out.print(f"[bold green]Verified:[/] the patched code runs clean ({after.duration_s:.1f} s).")
+        out.print(line(("original run: ", "dim"), f"{raised} ({original.duration_s:.1f} s)"))
+    took = f"({after.duration_s:.1f} s)"
+    if report.verdict == "verified":
+        out.print(line(("Verified:", "bold green"), f" the patched code runs clean {took}."))
     elif after.status == "ok":
-        out.print(f"[bold yellow]Not verified:[/] the patched code runs clean ({after.duration_s:.1f} s), "
-                  f"but the original run did not raise the error, so this proves nothing about the fix.")
+        out.print(line(("Not verified:", "bold yellow"), f" the patched code runs clean {took}, but the original run "
+                       "did not raise the error, so this proves nothing about the fix."))
     elif after.error is not None and after.error.same_as(report.error):
-        out.print(f"[bold red]Not fixed:[/] the patched code raises the same error ({after.duration_s:.1f} s).")
+        out.print(line(("Not fixed:", "bold red"), f" the patched code raises the same error {took}."))
     elif after.error is not None:
-        out.print(f"[bold red]New error:[/] the patched code now raises {after.error.type}: "
-                  f"{escape(after.error.message)} ({after.duration_s:.1f} s)", soft_wrap=True)
+        out.print(line(("New error:", "bold red"), " the patched code now raises ", after.error.type, ": ",
+                       after.error.message, f" {took}"), soft_wrap=True)
         if report.next_entry:
-            out.print(f"[dim]next step:[/] {escape(report.next_entry.title)} [dim]({report.next_entry.id})[/]; "
-                      f"run with --iterate to fix it too", soft_wrap=True)
+            out.print(line(("next step: ", "dim"), report.next_entry.title, (f" ({report.next_entry.id})", "dim"),
+                           "; run with --iterate to fix it too"), soft_wrap=True)
     else:
-        out.print(f"[bold red]Not verified:[/] the patched run ended with {after.status}: {escape(after.detail)}")
-    verified = [attempt.recipe for attempt in report.attempts if attempt.verified]
-    if len(report.attempts) > 1:
-        out.print("[dim]tried:[/] " + ", ".join(
-            f"{a.recipe} {'✓' if a.verified else '✗'}" for a in report.attempts)
-            + (f"  [dim]({len(verified)} verified)[/]" if verified else ""))
-    out.print(f"[dim]time: {report.duration_s:.1f} s in all[/]")
+        out.print(line(("Not verified:", "bold red"), f" the patched run ended with {after.status}: ", after.detail))
+    _attempts(report.attempts)
+    out.print(line((f"time: {report.duration_s:.1f} s in all", "dim")))
+
+
+def _attempts(attempts) -> None:
+    if len(attempts) <= 1:
+        return
+    verified = sum(attempt.verified for attempt in attempts)
+    out.print(line(("tried: ", "dim"), ", ".join(f"{a.recipe} {'✓' if a.verified else '✗'}" for a in attempts),
+                   (f"  ({verified} verified)", "dim") if verified else ""))

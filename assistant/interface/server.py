@@ -14,39 +14,37 @@ Protocol: one JSON object per line each way; a connection may carry several requ
      "iterate": false, "filename": "script.py", "index": DIR}          -> the `kb fix --json` object
     {"type": "ping"}                                                   -> {"index", "model", "pid"}
 
-Only "type" and the text ("q" / "source") are required; "index" and "model", when given, must be
-the server's (else the client answers in process). A request that cannot be answered gets
+Only "type" and the text ("q" / "source") are required; "k" is a whole number from 1 to 20, checked
+as `kb ask` checks it (assistant.interface.query_input); "index" and "model", when given, must be
+the server's (else the client answers in process). A connection idle for 30 s (`--idle-timeout`)
+is closed; how connections, threads and the backlog are handled is in assistant.interface.listener. A request that cannot be answered gets
 {"error": MESSAGE, "kind": KIND}, KIND being "query" (an unusable query: what `kb ask` exits 2
 for), "mismatch" (another index or model), "request" (malformed) or "server" (failed here).
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
-import signal
-import socket
-import socketserver
-import stat
 import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kb.embedding import model_name
 
-from assistant.interface import client
+from assistant.interface import client, listener
+from assistant.interface.listener import ServerError
+from assistant.interface.query_input import InputError, json_request
 from assistant.answering.answer import Answer
 from assistant.answering.engine import Engine
 from assistant.answering.query import QueryError
 
-MAX_REQUEST_BYTES = 16 * 1024 * 1024  # a 1,000,000-character query, JSON-escaped, with room to spare
+if TYPE_CHECKING:
+    from assistant.answering.error_model import ErrorReport
 
-
-class ServerError(RuntimeError):
-    """The server cannot listen where it was asked to; the message is one line for the user."""
+__all__ = ["RequestError", "ServerError", "Service", "serve"]
 
 
 class RequestError(Exception):
@@ -58,9 +56,9 @@ class RequestError(Exception):
 
 
 class LockedEngine:
-    """The engine behind a lock. Requests are handled on threads, so that a fix running its code in
-    the sandbox does not hold up the questions behind it, but the SQLite connection, the FAISS
-    index and the model are used by one request at a time."""
+    """The engine behind a lock. Requests run on worker threads (assistant.interface.listener), so
+    that a fix running its code in the sandbox does not hold up the questions behind it, but the
+    SQLite connection, the FAISS index and the model are used by one request at a time."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -69,6 +67,11 @@ class LockedEngine:
     def ask(self, text: str, k: int = 3) -> Answer:
         with self.lock:
             return self.engine.ask(text, k=k)
+
+    def ask_error(self, error: ErrorReport, k: int = 3) -> Answer:
+        """What `kb fix` asks about the error a sandbox run raised."""
+        with self.lock:
+            return self.engine.ask_error(error, k=k)
 
 
 class Service:
@@ -97,10 +100,11 @@ class Service:
 
     def ask(self, request: dict[str, Any]) -> dict[str, Any]:
         self._check_same_index(request)
-        k = request.get("k", 1)
-        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-            raise RequestError("request", "k must be a positive integer")
-        return self.engine.ask(_text(request, "q"), k=k).to_json()
+        try:
+            ask = json_request(request)
+        except InputError as error:
+            raise RequestError("request", str(error)) from None
+        return self.engine.ask(ask.text, k=ask.k).to_json()
 
     def fix(self, request: dict[str, Any]) -> dict[str, Any]:
         from assistant.repair.fix import fix_source  # libcst and the sandbox load with the first fix request
@@ -128,50 +132,21 @@ class Service:
             raise RequestError("mismatch", f"this server uses the model {self.model}")
 
 
-class _Handler(socketserver.StreamRequestHandler):
-    def handle(self) -> None:
-        service: Service = self.server.service  # type: ignore[attr-defined]
-        while line := self.rfile.readline(MAX_REQUEST_BYTES):
-            if len(line) >= MAX_REQUEST_BYTES and not line.endswith(b"\n"):
-                self._reply({"error": "the request is too long", "kind": "request"})
-                return
-            self._reply(service.respond(line))
-
-    def _reply(self, reply: dict[str, Any]) -> None:
-        self.wfile.write(json.dumps(reply, ensure_ascii=False).encode() + b"\n")
-        self.wfile.flush()
-
-
-class _UnixServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
-    daemon_threads = True
-
-
-class _TCPServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-class _TCP6Server(_TCPServer):
-    address_family = socket.AF_INET6
-
-
 def serve(engine: Engine, *, socket_path: Path | None = None, tcp: tuple[str, int] | None = None,
-          ready: Callable[[str], None] = print) -> None:
+          ready: Callable[[str], None] = print, limits: listener.Limits = listener.Limits()) -> None:
     """Warm up, listen (on `tcp`, else on `socket_path` or the index's default socket), call
     `ready` with the address, and answer until SIGTERM or Ctrl-C; a socket file is removed on exit."""
     _warm_up(engine)
     path = None if tcp else (socket_path or client.socket_path(engine.store.directory))
-    server = _listen_tcp(tcp) if tcp else _listen_unix(path)
-    server.service = Service(engine, allow_fix=tcp is None)  # type: ignore[attr-defined]
+    listening = listener.listen_tcp(tcp, limits.backlog) if tcp else listener.listen_unix(path, limits.backlog)
     identity = os.stat(path).st_ino if path else None
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # unwinds serve_forever into the cleanup below
+    service = Service(engine, allow_fix=tcp is None)
     try:
-        ready(f"tcp:{server.server_address[0]}:{server.server_address[1]}" if tcp else f"unix:{path}")
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        host, port = listening.getsockname()[:2] if tcp else (None, None)
+        ready(f"tcp:{host}:{port}" if tcp else f"unix:{path}")
+        listener.run(listener.Listener(service.respond, limits), listening)
     finally:
-        server.server_close()
+        listening.close()
         if path and _inode(path) == identity:  # not a socket another server has since put there
             path.unlink()
 
@@ -182,36 +157,6 @@ def _warm_up(engine: Engine) -> None:
     engine.ask("warm up", k=1)
     for _, pattern in engine.retriever.patterns:
         pattern.regex  # noqa: B018 (compiled and cached on first access)
-
-
-def _listen_unix(path: Path) -> socketserver.BaseServer:
-    if path.exists() or path.is_symlink():
-        _clear_stale_socket(path)
-    previous = os.umask(0o177)  # the socket is created 0600: only its owner may ask
-    try:
-        return _UnixServer(str(path), _Handler)
-    except OSError as error:
-        raise ServerError(f"cannot listen on {path}: {error.strerror or error}") from None
-    finally:
-        os.umask(previous)
-
-
-def _clear_stale_socket(path: Path) -> None:
-    if not stat.S_ISSOCK(os.lstat(path).st_mode):
-        raise ServerError(f"{path} exists and is not a socket")
-    if client.request(str(path), {"type": "ping"}, timeout=client.CONNECT_TIMEOUT_S) is not None:
-        raise ServerError(f"a server is already listening on {path}")
-    path.unlink()  # left behind by a server that was killed
-
-
-def _listen_tcp(address: tuple[str, int]) -> socketserver.BaseServer:
-    if not ipaddress.ip_address(address[0]).is_loopback:  # never a public address, whoever calls
-        raise ServerError(f"refusing {address[0]}: not a loopback address")
-    server_class = _TCP6Server if ":" in address[0] else _TCPServer
-    try:
-        return server_class(address, _Handler)
-    except OSError as error:
-        raise ServerError(f"cannot listen on {address[0]}:{address[1]}: {error.strerror or error}") from None
 
 
 def _parse(line: bytes) -> dict[str, Any]:
