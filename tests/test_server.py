@@ -9,9 +9,11 @@ import json
 import os
 import select
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -219,3 +221,59 @@ def test_only_plain_json_asks_take_the_fast_path():
     for args in (["ask", ERROR], ["ask", "--batch", "--json"], ["ask", "--json", "--help"], ["info", "--json"],
                  ["ask", "--json", "-k"]):
         assert plain_json_ask(args) is None, args
+
+
+HOSTILE = "RuntimeError: array has to be sorted in decreasing order" + " lengths" * 124_990  # just under the 1M limit
+
+
+def unix_path(where: str) -> str:
+    return where.removeprefix("unix:")
+
+
+def threads_of(process: subprocess.Popen) -> int:
+    status = Path(f"/proc/{process.pid}/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("Threads:")).split()[1])
+
+
+def test_a_hostile_query_stalls_neither_pings_nor_other_asks(index):
+    with running_server("--index", str(index)) as (_, where), ThreadPoolExecutor(4) as pool:
+        hostile = [pool.submit(client.request, unix_path(where), {"type": "ask", "q": HOSTILE}) for _ in range(2)]
+        ping = client.request(unix_path(where), {"type": "ping"}, timeout=5)
+        ask = client.request(unix_path(where), {"type": "ask", "q": ERROR}, timeout=20)
+        assert ping is not None and ping["model"] == FakeEmbedder.name
+        assert ask == in_process(index, ERROR, k=1)
+        assert all("match" in future.result(timeout=60) for future in hostile)
+
+
+def test_sigterm_stops_the_server_while_requests_are_running(index):
+    with running_server("--index", str(index)) as (process, where), ThreadPoolExecutor(4) as pool:
+        for _ in range(4):
+            pool.submit(client.request, unix_path(where), {"type": "ask", "q": HOSTILE})
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    assert not (index / "kb.sock").exists()
+
+
+def test_idle_connections_are_closed_and_cost_no_thread_each(index):
+    with running_server("--index", str(index), "--idle-timeout", "2") as (process, where):
+        idle = [socket.socket(socket.AF_UNIX) for _ in range(300)]
+        try:
+            for connection in idle:
+                connection.connect(unix_path(where))
+            assert client.request(unix_path(where), {"type": "ping"}, timeout=5) is not None
+            assert threads_of(process) < 20
+            for connection in idle:
+                connection.settimeout(10)
+                assert connection.recv(1) == b""  # closed by the server after 2 s of silence
+        finally:
+            for connection in idle:
+                connection.close()
+
+
+def test_a_request_line_over_the_limit_gets_an_error_and_the_server_keeps_going(index):
+    with running_server("--index", str(index)) as (_, where):
+        with socket.socket(socket.AF_UNIX) as connection:
+            connection.connect(unix_path(where))
+            connection.sendall(b'{"type": "ask", "q": "' + b"x" * (17 * 1024 * 1024))
+            assert json.loads(connection.makefile("rb").readline())["error"] == "the request is too long"
+        assert client.request(unix_path(where), {"type": "ping"}) is not None

@@ -129,18 +129,20 @@ def _cheap_type(line: bytes) -> str | None:
     return request.get("type") if isinstance(request, dict) else None
 
 
-def run(listener: Listener, listening: socket.socket) -> None:
-    """Answer connections on `listening` until SIGTERM or Ctrl-C."""
-    asyncio.run(_run(listener, listening))
+def run(listener: Listener, listening: socket.socket, ready: Callable[[], None]) -> None:
+    """Answer connections on `listening` until SIGTERM or Ctrl-C; `ready` is called once both are
+    handled, so whoever waits for it can stop the server at once."""
+    asyncio.run(_run(listener, listening, ready))
 
 
-async def _run(listener: Listener, listening: socket.socket) -> None:
+async def _run(listener: Listener, listening: socket.socket, ready: Callable[[], None]) -> None:
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signal_number, stopping.set)
     start = asyncio.start_server if listening.family != socket.AF_UNIX else asyncio.start_unix_server
     server = await start(listener.connection, sock=listening, limit=MAX_REQUEST_BYTES)
+    ready()
     await stopping.wait()
     server.close()  # open connections are cancelled by asyncio.run; nothing waits for them
 

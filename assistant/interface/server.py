@@ -141,10 +141,9 @@ def serve(engine: Engine, *, socket_path: Path | None = None, tcp: tuple[str, in
     listening = listener.listen_tcp(tcp, limits.backlog) if tcp else listener.listen_unix(path, limits.backlog)
     identity = os.stat(path).st_ino if path else None
     service = Service(engine, allow_fix=tcp is None)
+    where = "tcp:{}:{}".format(*listening.getsockname()[:2]) if tcp else f"unix:{path}"
     try:
-        host, port = listening.getsockname()[:2] if tcp else (None, None)
-        ready(f"tcp:{host}:{port}" if tcp else f"unix:{path}")
-        listener.run(listener.Listener(service.respond, limits), listening)
+        listener.run(listener.Listener(service.respond, limits), listening, lambda: ready(where))
     finally:
         listening.close()
         if path and _inode(path) == identity:  # not a socket another server has since put there
