@@ -1,23 +1,23 @@
 """Runs untrusted Python (a user's script, code from a document) to prove an error is fixed.
 
-Each run gets a fresh process in a throw-away directory: a new interpreter
+Each run gets a fresh process with a file system of its own: a new interpreter
 (run_source, run_file), or a fork of a warm worker that has already imported
-torch (WarmSandbox, for callers that run many snippets). The child confines
-itself (bootstrap.py, isolation.py) the same way in both cases and reports
-through a private pipe; this side only trusts the kernel: it enforces the wall
-clock, caps what it reads so no run can hang or flood the caller, and kills
-the whole process tree.
+torch (WarmSandbox, for callers that run many snippets), under kb's Python or
+the user's. The child confines itself (bootstrap.py, isolation.py, rootfs.py)
+the same way in both cases and reports through a private pipe; this side
+(supervisor.py) trusts the kernel for the verdict: it enforces the wall clock,
+caps what it reads so no run can hang or flood the caller, kills the whole
+process tree and bounds the run's memory as a whole (cgroup.py).
+docs/security.md says what this stops and what it does not.
 """
 
 from __future__ import annotations
 
-import errno
 import functools
 import json
 import os
-import selectors
+import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -26,60 +26,25 @@ import time
 import tokenize
 import weakref
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Protocol
+from typing import Any
 
-from .isolation import unprivileged_ids
+from .cgroup import RunCgroup
+from .results import RaisedError, SandboxLimits, SandboxResult, Status, TracebackFrame
+from .supervisor import Child, Supervisor
 from .warm import Zygote, ZygoteGone
 
-Status = Literal["ok", "error", "timeout", "limit"]
-
-__all__ = ["RaisedError", "SandboxLimits", "SandboxResult", "WarmSandbox", "run_file", "run_source"]
+__all__ = ["RaisedError", "SandboxLimits", "SandboxResult", "Status", "TracebackFrame", "WarmSandbox", "run_file",
+           "run_source"]
 
 _PYTHON_FLAGS = ("-I", "-B", "-u", "-X", "faulthandler")
 _BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
 _ZYGOTE = Path(__file__).with_name("zygote.py")
 _MAX_ZYGOTE_STARTS = 3  # a worker that keeps dying is not worth restarting: runs go cold
-_CHUNK = 1 << 16
-_FLOOD_FACTOR = 256  # output beyond this many times the kept size is a flood: stop the run
-_REPORT_LINE_CAP = 4 << 20
-_KILL_GRACE_S = 0.3  # time the guard gets to kill the namespace before the group is SIGKILLed
-_DRAIN_GRACE_S = 2.0  # time to wait for pipes held open by processes that escaped the group
-_TORCH_OOM = "DefaultCPUAllocator: can't allocate memory"
-_CPU_ACCOUNTING_SLACK = 0.95  # rusage samples CPU time: a run killed at its limit may show a little under it
-
-
-@dataclass(frozen=True)
-class SandboxLimits:
-    timeout_s: float = 60.0
-    cpu_s: int = 60
-    memory_mb: int = 4096  # RLIMIT_AS; `import torch` needs about 650 MB of address space
-    max_processes: int = 64
-    max_output_bytes: int = 64_000
-    max_file_mb: int = 64
-
-
-@dataclass(frozen=True)
-class RaisedError:
-    type: str
-    message: str
-    traceback: str
-    line: int | None
-
-
-@dataclass(frozen=True)
-class SandboxResult:
-    status: Status
-    error: RaisedError | None
-    warnings: tuple[tuple[str, str], ...]
-    stdout: str
-    stderr: str
-    duration_s: float
-    isolation: tuple[str, ...]
-    detail: str
-    interpreter: dict[str, str | None] = field(default_factory=dict)  # python, version, torch: what ran the code
+# Each run's own uid and gid come from this range, which no account and no user namespace mapping uses.
+_RUN_IDS_START, _RUN_IDS_COUNT = 0x70000000, 0x08000000
 
 
 def run_file(path: Path, *, limits: SandboxLimits = SandboxLimits(), python: str | None = None) -> SandboxResult:
@@ -196,31 +161,37 @@ def _read_script(path: Path) -> str:
         return handle.read()
 
 
-class _Child(Protocol):
-    """The run's first process, as the supervisor needs it: its exit is seen through pidfd before reap()."""
-
-    pid: int
-    pidfd: int
-
-    def reap(self) -> tuple[int, float]:
-        """Exit code (negative for a signal) and CPU seconds; the pid stays reserved until this is called."""
-        ...
-
-
-_Spawn = Callable[[Path, dict[str, Any], dict[str, int]], _Child]
+_Spawn = Callable[[Path, dict[str, Any], dict[str, int]], Child]
 
 
 def _run_in_workdir(source: str, filename: str, limits: SandboxLimits, stdin: str, spawn: _Spawn) -> SandboxResult:
+    """Runs the code on a mount point of its own: an empty directory only the caller may enter.
+
+    The child mounts its private root over it and creates the work directory
+    there, so nothing of the run exists on the host's file system: no host
+    process can read the script or swap it, and nothing is left behind. Only
+    without a private mount namespace (an ordinary user where user namespaces
+    are forbidden) does the child, running as the caller, work in it directly.
+    """
     if not filename or filename in (".", "..") or "/" in filename or "\0" in filename:
         raise ValueError(f"filename must be a plain file name, got {filename!r}")
-    workdir = Path(tempfile.mkdtemp(prefix="sandbox-"))
+    mountpoint = Path(tempfile.mkdtemp(prefix="sandbox-"))  # mode 700, owned by the caller
+    cgroup = RunCgroup.create(limits.memory_mb) if os.geteuid() == 0 else None
     try:
-        (workdir / filename).write_text(source, encoding="utf-8")
-        if os.geteuid() == 0:  # the child drops to nobody and must still own its directory
-            os.chown(workdir, *unprivileged_ids())
-        return _execute(workdir, filename, limits, stdin, spawn)
+        return _execute(mountpoint, filename, limits, {"source": source, "stdin": stdin}, spawn, cgroup)
     finally:
-        _remove_tree(workdir)
+        if cgroup is not None:
+            cgroup.remove()
+        try:
+            mountpoint.rmdir()
+        except OSError:  # the fallback's files; they belong to the caller, who ran the code as itself
+            shutil.rmtree(mountpoint, ignore_errors=True)
+
+
+def _run_ids() -> tuple[int, int]:
+    """A uid and gid for one run alone (root only): no host process shares them, nor does any other run."""
+    uid = _RUN_IDS_START + secrets.randbelow(_RUN_IDS_COUNT)
+    return uid, uid
 
 
 def _clean_env(workdir: Path, python: str) -> dict[str, str]:
@@ -230,6 +201,7 @@ def _clean_env(workdir: Path, python: str) -> dict[str, str]:
         "PATH": f"{Path(python).parent}:/usr/local/bin:/usr/bin:/bin",
         "HOME": str(workdir),
         "TMPDIR": str(workdir),  # the only writable place
+        "USER": "sandbox",  # the run's uid has no account: getpass.getuser() must not fail
         "LANG": "C.UTF-8",
         "OMP_NUM_THREADS": threads,
         "MKL_NUM_THREADS": threads,
@@ -237,39 +209,50 @@ def _clean_env(workdir: Path, python: str) -> dict[str, str]:
     }
 
 
-def _execute(workdir: Path, filename: str, limits: SandboxLimits, stdin: str, spawn: _Spawn) -> SandboxResult:
+def _execute(workdir: Path, filename: str, limits: SandboxLimits, inputs: dict[str, str], spawn: _Spawn,
+             cgroup: RunCgroup | None) -> SandboxResult:
     (out_r, out_w), (err_r, err_w), (report_r, report_w), (lifeline_r, lifeline_w) = (os.pipe() for _ in range(4))
-    config = {"filename": filename, "nobody": unprivileged_ids(), "limits": asdict(limits)}
+    ids = _run_ids() if os.geteuid() == 0 else None
+    config = {"filename": filename, "ids": ids, "limits": asdict(limits), "workdir": str(workdir),
+              "cgroup": cgroup.procs if cgroup else None}
+    input_fd = _input_file(inputs)
     try:
-        # A file, so a large stdin cannot block us; in the work directory, the only one the code may reopen it from.
-        with tempfile.TemporaryFile(dir=workdir) as stdin_file:
-            stdin_file.write(stdin.encode())
-            stdin_file.seek(0)
-            if os.geteuid() == 0:  # the child drops to nobody: reopening /dev/stdout or /dev/stdin must still work
-                for fd in (out_w, err_w, stdin_file.fileno()):
-                    os.fchown(fd, *unprivileged_ids())
-            fds = {"stdin": stdin_file.fileno(), "stdout": out_w, "stderr": err_w, "report": report_w,
-                   "lifeline": lifeline_r}
-            child = spawn(workdir, config, fds)
-            started = time.monotonic()
+        if ids is not None:  # reopening /dev/stdout or /dev/stderr must still work for the run's user
+            for fd in (out_w, err_w):
+                os.fchown(fd, *ids)
+        fds = {"input": input_fd, "stdout": out_w, "stderr": err_w, "report": report_w, "lifeline": lifeline_r}
+        child = spawn(workdir, config, fds)
+        started = time.monotonic()
     except BaseException:
         for fd in (out_r, err_r, report_r, lifeline_w):
             os.close(fd)
         raise
     finally:
-        for fd in (out_w, err_w, report_w, lifeline_r):
+        for fd in (input_fd, out_w, err_w, report_w, lifeline_r):
             os.close(fd)
-    return _Supervisor(child, {out_r: "stdout", err_r: "stderr"}, report_r, lifeline_w, limits, started).run()
+    oom_kills = cgroup.oom_kills if cgroup else (lambda: 0)
+    return Supervisor(child, {out_r: "stdout", err_r: "stderr"}, report_r, lifeline_w, limits, started, oom_kills).run()
+
+
+def _input_file(inputs: dict[str, str]) -> int:
+    """The script and its stdin in an anonymous file the child reads before the code runs: no path, no race."""
+    fd = os.memfd_create("sandbox-input", os.MFD_CLOEXEC)
+    data = json.dumps(inputs).encode()
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
 
 
 class _ColdChild:
     """A new interpreter running bootstrap.py, our own child."""
 
     def __init__(self, python: str, workdir: Path, config: dict[str, Any], fds: dict[str, int]) -> None:
-        config = {**config, "report_fd": fds["report"], "lifeline_fd": fds["lifeline"]}
+        config = {**config, "input_fd": fds["input"], "report_fd": fds["report"], "lifeline_fd": fds["lifeline"]}
         self.proc = subprocess.Popen([python, *_PYTHON_FLAGS, str(_BOOTSTRAP), json.dumps(config)], cwd=workdir,
-                                     env=_clean_env(workdir, python), stdin=fds["stdin"], stdout=fds["stdout"],
-                                     stderr=fds["stderr"], pass_fds=(fds["report"], fds["lifeline"]),
+                                     env=_clean_env(workdir, python), stdin=subprocess.DEVNULL, stdout=fds["stdout"],
+                                     stderr=fds["stderr"], pass_fds=(fds["input"], fds["report"], fds["lifeline"]),
                                      start_new_session=True)
         self.pid = self.proc.pid
         self.pidfd = os.pidfd_open(self.pid)
@@ -287,236 +270,8 @@ def _cold_spawner(python: str) -> _Spawn:
 
 def _zygote_spawner(zygote: Zygote, python: str) -> _Spawn:
     """A spawn function that has the warm worker fork the run's child."""
-    def spawn(workdir: Path, config: dict[str, Any], fds: dict[str, int]) -> _Child:
+    def spawn(workdir: Path, config: dict[str, Any], fds: dict[str, int]) -> Child:
         request = {"config": config, "cwd": str(workdir), "env": _clean_env(workdir, python)}
-        order = ("stdin", "stdout", "stderr", "report", "lifeline")  # as zygote.py unpacks them
+        order = ("input", "stdout", "stderr", "report", "lifeline")  # as zygote.py unpacks them
         return zygote.spawn(request, [fds[name] for name in order])
     return spawn
-
-
-@dataclass
-class _Capture:
-    """Keeps the first `cap` bytes of a stream and counts the rest."""
-
-    name: str
-    cap: int
-    kept: bytearray = field(default_factory=bytearray)
-    total: int = 0
-
-    def feed(self, chunk: bytes) -> None:
-        self.kept += chunk[: max(self.cap - len(self.kept), 0)]
-        self.total += len(chunk)
-
-    def text(self) -> str:
-        text = self.kept.decode("utf-8", "replace")
-        dropped = self.total - len(self.kept)
-        return text + (f"\n[sandbox: output truncated, {dropped} more bytes dropped]" if dropped else "")
-
-
-@dataclass
-class _ReportReader:
-    """Parses the child's JSON lines; oversized, malformed or misshapen lines (flood, forgery) are dropped.
-
-    Only the first line can be the header (the protections, or why the code
-    cannot run): the child writes it before the code runs, so the code cannot
-    forge it.
-    """
-
-    pending: bytearray = field(default_factory=bytearray)
-    header_seen: bool = False
-    isolation: tuple[str, ...] = ()
-    interpreter: dict[str, str | None] = field(default_factory=dict)
-    refused: str = ""
-    final: dict[str, Any] | None = None
-
-    def feed(self, chunk: bytes) -> None:
-        self.pending += chunk
-        if b"\n" in chunk:
-            *lines, rest = self.pending.split(b"\n")
-            self.pending = bytearray(rest)
-            for line in lines:
-                self._parse(line)
-        if len(self.pending) > _REPORT_LINE_CAP:
-            self.pending.clear()
-
-    def _parse(self, line: bytes) -> None:
-        try:
-            message = json.loads(line)
-        except ValueError:
-            return
-        if not isinstance(message, dict):
-            return
-        if not self.header_seen:
-            self.header_seen = True
-            if isinstance(message.get("interpreter"), dict):
-                self.interpreter = {key: str(message["interpreter"].get(key)) for key in ("python", "version")}
-            if isinstance(message.get("isolation"), list):
-                self.isolation = tuple(map(str, message["isolation"]))
-            elif isinstance(message.get("refused"), str):
-                self.refused = message["refused"]
-        elif _valid_final(message):
-            self.final = message
-
-
-def _valid_final(message: dict[str, Any]) -> bool:
-    """The final report is trusted only in the shape bootstrap.py writes it."""
-    warnings = message.get("warnings")
-    warnings_ok = isinstance(warnings, list) and all(
-        isinstance(w, list) and len(w) == 2 and all(isinstance(part, str) for part in w) for w in warnings)
-    error = message.get("error")
-    error_ok = (error is None and message.get("status") == "ok") or (
-        isinstance(error, dict) and message.get("status") == "error"
-        and all(isinstance(error.get(key), str) for key in ("type", "message", "traceback"))
-        and all(isinstance(error.get(key), (int, type(None))) for key in ("line", "errno")))
-    return warnings_ok and error_ok
-
-
-class _Supervisor:
-    """Pumps the child's pipes and enforces the wall clock and the output ceiling.
-
-    One selector loop and no threads, so nothing here can block on the child.
-    The child's exit is seen through a pidfd before it is reaped, so signalling
-    its process group can never hit a recycled pid.
-    """
-
-    def __init__(self, child: _Child, outputs: dict[int, str], report_fd: int, lifeline_w: int,
-                 limits: SandboxLimits, started: float) -> None:
-        self.child, self.limits, self.started = child, limits, started
-        self.report_fd, self.report = report_fd, _ReportReader()
-        self.outputs = {fd: _Capture(name, limits.max_output_bytes) for fd, name in outputs.items()}
-        self.lifeline_w: int | None = lifeline_w
-        self.pidfd = child.pidfd
-        self.returncode = 0
-        self.reason = ""  # why we stopped the run: "timeout", "stdout" or "stderr"
-        self.kill_at: float | None = None
-        self.give_up_at: float | None = None
-
-    def run(self) -> SandboxResult:
-        try:
-            self._pump()
-        finally:
-            self._killpg()  # whatever is left; the leader is still unreaped
-            for fd in (self.pidfd, self.report_fd, self.lifeline_w, *self.outputs):
-                if fd is not None:
-                    os.close(fd)
-            self.lifeline_w = None
-            self.returncode, cpu_s = self.child.reap()
-        return self._result(time.monotonic() - self.started, cpu_s)
-
-    def _pump(self) -> None:
-        deadline = self.started + self.limits.timeout_s
-        with selectors.DefaultSelector() as selector:
-            for fd in (*self.outputs, self.report_fd, self.pidfd):
-                selector.register(fd, selectors.EVENT_READ)
-            while selector.get_map():
-                now = time.monotonic()
-                if not self.reason and now >= deadline:
-                    self._stop("timeout", now)
-                if self.kill_at is not None and now >= self.kill_at:
-                    self._killpg()
-                    self.kill_at, self.give_up_at = None, self._soonest(self.give_up_at, now + _DRAIN_GRACE_S)
-                if self.give_up_at is not None and now >= self.give_up_at:
-                    return  # only processes that escaped the group still hold a pipe
-                wake = self._soonest(None if self.reason else deadline, self.kill_at, self.give_up_at)
-                for key, _ in selector.select(max((wake or now) - now, 0)):
-                    self._on_ready(selector, key.fd, now)
-
-    def _on_ready(self, selector: selectors.BaseSelector, fd: int, now: float) -> None:
-        if fd == self.pidfd:
-            selector.unregister(fd)
-            self._killpg()  # children it left behind would keep the pipes open
-            self.give_up_at = self._soonest(self.give_up_at, now + _DRAIN_GRACE_S)
-            return
-        chunk = os.read(fd, _CHUNK)
-        if not chunk:
-            selector.unregister(fd)
-        elif fd == self.report_fd:
-            self.report.feed(chunk)
-        else:
-            capture = self.outputs[fd]
-            capture.feed(chunk)
-            if not self.reason and capture.total > self.limits.max_output_bytes * _FLOOD_FACTOR:
-                self._stop(capture.name, now)
-
-    def _stop(self, reason: str, now: float) -> None:
-        """Closing the lifeline makes the guard kill the pid namespace; the group kill follows as a backstop."""
-        self.reason, self.kill_at = reason, now + _KILL_GRACE_S
-        if self.lifeline_w is not None:
-            os.close(self.lifeline_w)
-            self.lifeline_w = None
-
-    def _killpg(self) -> None:
-        try:
-            os.killpg(self.child.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-    @staticmethod
-    def _soonest(*moments: float | None) -> float | None:
-        return min((m for m in moments if m is not None), default=None)
-
-    def _result(self, duration: float, cpu_s: float) -> SandboxResult:
-        final = self.report.final
-        status, detail, error = self._verdict(cpu_s)
-        stdout, stderr = (capture.text() for capture in self.outputs.values())
-        return SandboxResult(
-            status=status, error=error, detail=detail, stdout=stdout, stderr=stderr, duration_s=round(duration, 3),
-            warnings=tuple((category, message) for category, message in final["warnings"]) if final else (),
-            isolation=("clean-env", *self.report.isolation),
-            interpreter={**self.report.interpreter, "torch": final.get("torch") if final else None})
-
-    def _verdict(self, cpu_s: float) -> tuple[Status, str, RaisedError | None]:
-        final, limits = self.report.final, self.limits
-        if self.report.refused:
-            return "limit", self.report.refused, None
-        raised = final["error"] if final else None
-        error = RaisedError(raised["type"], raised["message"], raised["traceback"], raised["line"]) if raised else None
-        if self.reason == "timeout":
-            detail = f"wall-clock timeout: still running after {limits.timeout_s:g} s, process tree killed"
-            return "timeout", detail, error
-        if self.reason:
-            flood = limits.max_output_bytes * _FLOOD_FACTOR
-            return "limit", f"{self.reason} flood: over {flood} bytes written, process tree killed", error
-        if final is None:
-            return _verdict_from_exit(self.returncode, cpu_s, limits)
-        detail = _limit_detail(raised, limits) if raised else ""
-        return ("limit" if detail else "error" if raised else "ok"), detail, error
-
-
-def _limit_detail(raised: dict[str, Any], limits: SandboxLimits) -> str:
-    """Names the sandbox limit behind an exception, so it is not mistaken for the code's own bug."""
-    if raised["type"] == "MemoryError" or _TORCH_OOM in raised["message"]:
-        return f"memory limit of {limits.memory_mb} MB reached ({raised['type']})"
-    if raised["errno"] == errno.EFBIG:
-        return f"file size limit of {limits.max_file_mb} MB reached"
-    if raised["errno"] == errno.EAGAIN and "fork" in raised["traceback"]:
-        return f"process limit reached (max_processes={limits.max_processes}): fork refused"
-    return ""
-
-
-def _verdict_from_exit(returncode: int, cpu_s: float, limits: SandboxLimits) -> tuple[Status, str, RaisedError | None]:
-    """Without a report the code ended the interpreter itself (os._exit) or a signal did."""
-    if returncode == 0:
-        return "ok", "", None
-    if returncode > 0:
-        return "error", "", RaisedError("SystemExit", str(returncode), "", None)
-    number = -returncode
-    name = next((sig.name for sig in signal.Signals if sig == number), f"signal {number}")
-    if number == signal.SIGXCPU or (number == signal.SIGKILL and cpu_s >= limits.cpu_s * _CPU_ACCOUNTING_SLACK):
-        return "limit", f"CPU time limit of {limits.cpu_s} s exceeded ({name})", None
-    if number == signal.SIGKILL:
-        return "limit", "killed by SIGKILL, most likely by the kernel's out-of-memory killer", None
-    return "error", "", RaisedError(name, f"killed by {name} ({signal.strsignal(number)})", "", None)
-
-
-def _remove_tree(path: Path) -> None:
-    """Deletes the work directory even if the code made parts of it unreadable."""
-    for root, dirs, _ in os.walk(path):
-        for name in dirs:
-            target = os.path.join(root, name)
-            if not os.path.islink(target):  # chmod follows links: never touch anything outside
-                try:
-                    os.chmod(target, 0o700)
-                except OSError:
-                    pass
-    shutil.rmtree(path, ignore_errors=True)

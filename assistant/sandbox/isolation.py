@@ -9,12 +9,10 @@ tuple), so the caller can say what was missing rather than refuse to run; a
 step that cannot fail in a sane process (dropping root) raises instead, so code
 never runs half-confined without anyone noticing.
 
-No capability survives the switch to nobody. Keeping CAP_DAC_READ_SEARCH (so
-nobody could reach an interpreter under root's mode-700 home) would also let
-the code read /etc/shadow, raw block devices and every other root-only file
-below a directory Landlock must allow, such as /etc or /dev. Instead the
-child's private mount namespace hides such a home behind an empty tmpfs that
-holds only the interpreter's directories (expose_below_private_dirs).
+No capability survives: a root-started child becomes a uid of its own
+(drop_root), a child in a user namespace gives up the capabilities that
+namespace granted it (drop_capabilities). The file system the code sees is
+built by rootfs.py.
 """
 
 from __future__ import annotations
@@ -26,19 +24,17 @@ import resource
 import signal
 import sys
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 
 _CLONE_NEWNS = 0x00020000
+_CLONE_NEWIPC = 0x08000000
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWPID = 0x20000000
 _CLONE_NEWNET = 0x40000000
-_MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 0x2, 0x4, 0x8
 _MS_REC, _MS_PRIVATE = 0x4000, 0x40000
 _PR_SET_PDEATHSIG, _PR_SET_NO_NEW_PRIVS = 1, 38
-# open_tree and move_mount (Linux 5.2) have the same numbers on every architecture, like Landlock's below.
-_SYS_OPEN_TREE, _SYS_MOVE_MOUNT = 428, 429
-_OPEN_TREE_CLONE, _AT_RECURSIVE, _OPEN_TREE_CLOEXEC = 0x1, 0x8000, 0x80000
-_MOVE_MOUNT_F_EMPTY_PATH, _AT_FDCWD = 0x4, -100
+_LINUX_CAPABILITY_VERSION_3 = 0x20080522
+_KEYCTL_JOIN_SESSION_KEYRING = 1
+_SIOCGIFFLAGS, _SIOCSIFFLAGS, _IFF_UP = 0x8913, 0x8914, 0x1
 
 # Landlock syscall numbers are the same on every architecture (added after the table unification).
 _SYS_LANDLOCK_CREATE_RULESET, _SYS_LANDLOCK_ADD_RULE, _SYS_LANDLOCK_RESTRICT_SELF = 444, 445, 446
@@ -70,6 +66,14 @@ class _RulesetAttr(ctypes.Structure):
     ]
 
 
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
 class _PathBeneathAttr(ctypes.Structure):
     _pack_ = 1
     _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
@@ -87,33 +91,26 @@ def _prctl(option: int, arg: int) -> None:
     _check(_libc.prctl(ctypes.c_int(option), ctypes.c_ulong(arg), zero, zero, zero), f"prctl {option}")
 
 
-def unprivileged_ids() -> tuple[int, int]:
-    """The uid/gid a root-started child switches to, so kernel checks stop trusting it."""
-    try:
-        entry = pwd.getpwnam("nobody")
-    except KeyError:
-        return 65534, 65534
-    return entry.pw_uid, entry.pw_gid
-
-
 def enter_namespaces() -> tuple[str, ...]:
-    """Moves this process into new network, pid and mount namespaces.
+    """Moves this process into new network, pid, IPC and mount namespaces.
 
     Network: the new namespace only has a loopback that is down, so neither the
-    host's listeners nor the outside world are reachable. Pid: when the first
-    process of the namespace dies the kernel kills every other one, which a
-    process group cannot guarantee. Mount: lets the child mount its own /proc
+    host's listeners (abstract Unix sockets included) nor the outside world are
+    reachable. Pid: when the first process of the namespace dies the kernel
+    kills every other one, which a process group cannot guarantee. IPC: System
+    V shared memory, semaphores and message queues die with the run instead of
+    waiting for the next one. Mount: the run gets a root of its own (rootfs.py)
     without touching the host's. Root can do this directly; other users need a
     user namespace, which some kernels or distributions forbid.
     """
     uid, gid = os.getuid(), os.getgid()
-    wanted = _CLONE_NEWNET | _CLONE_NEWPID | _CLONE_NEWNS
-    attempts = [wanted, _CLONE_NEWNET] if os.geteuid() == 0 else [wanted | _CLONE_NEWUSER]
+    wanted = _CLONE_NEWNET | _CLONE_NEWPID | _CLONE_NEWIPC | _CLONE_NEWNS
+    attempts = [wanted, _CLONE_NEWNET | _CLONE_NEWIPC] if os.geteuid() == 0 else [wanted | _CLONE_NEWUSER]
     flags = next((f for f in attempts if _libc.unshare(ctypes.c_int(f)) == 0), 0)
     if flags & _CLONE_NEWUSER:
         _map_ids(uid, gid)
     labels = [name for bit, name in ((_CLONE_NEWUSER, "userns"), (_CLONE_NEWNET, "netns"),
-                                     (_CLONE_NEWPID, "pidns")) if flags & bit]
+                                     (_CLONE_NEWPID, "pidns"), (_CLONE_NEWIPC, "ipcns")) if flags & bit]
     # Until mounts are private, a mount made here would propagate to the host.
     if flags & _CLONE_NEWNS and _mount(None, "/", None, _MS_REC | _MS_PRIVATE):
         labels.append("mountns")
@@ -130,22 +127,6 @@ def _map_ids(uid: int, gid: int) -> None:
 def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> bool:
     args = [None if text is None else text.encode() for text in (source, target, fstype)]
     return _libc.mount(*args, ctypes.c_ulong(flags), None if data is None else data.encode()) == 0
-
-
-def mount_private_fs(shm_mb: int) -> tuple[str, ...]:
-    """Gives the new namespaces their own /proc and /dev/shm (call as pid 1, before dropping root).
-
-    /proc: the code cannot see, or read the environment of, any process
-    outside the sandbox, the caller included. /dev/shm: multiprocessing locks
-    and DataLoader workers need it; a private, size-capped tmpfs lets them work
-    while nothing written there reaches the host or outlives the run.
-    """
-    labels = []
-    if _mount("proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC):
-        labels.append("private-proc")
-    if _mount("tmpfs", "/dev/shm", "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={shm_mb}m,mode=1777"):
-        labels.append("private-shm")
-    return tuple(labels)
 
 
 def die_with_parent() -> None:
@@ -176,88 +157,72 @@ def count_tasks(uid: int) -> int:
 def interpreter_dirs() -> list[str]:
     """Directories this interpreter reads: its prefixes, every directory on sys.path and this package.
 
-    Resolved, because Landlock and the masking below work on the real paths
-    (a venv's python is a link into the base installation).
+    Resolved, because Landlock and the run's root (rootfs.py) work on the
+    real paths (a venv's python is a link into the base installation).
     """
     found = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, *sys.path, os.path.dirname(__file__)]
     resolved = (os.path.realpath(path) for path in found if path and os.path.isdir(path))
     return list(dict.fromkeys(resolved))
 
 
-def expose_below_private_dirs(paths: Iterable[str], uid: int, gid: int) -> tuple[str, ...]:
-    """Makes paths reachable for uid/gid where a directory above them is closed to it.
-
-    Such a directory (root's home, mode 700, above a pyenv interpreter) gets
-    an empty tmpfs mounted over it, into which only the needed subtrees are
-    bound back at their own paths: the rest of the home does not even exist
-    for the code, and no permission check has to be bypassed. Call as root,
-    in a private mount namespace, so none of this reaches the host.
-    """
-    below: dict[str, list[str]] = {}
-    for path in paths:
-        closed = _first_closed_parent(path, uid, gid)
-        if closed is not None:
-            below.setdefault(closed, []).append(path)
-    try:
-        for closed, inside in below.items():
-            _mask(closed, _outermost(inside))
-    except OSError:
-        return ()  # the readability check after the privilege drop names what is missing
-    return ("masked-private-dirs",) if below else ()
-
-
-def _first_closed_parent(path: str, uid: int, gid: int) -> str | None:
-    for parent in reversed(Path(path).parents):
-        info = os.stat(parent)
-        owner_bit = 0o100 if info.st_uid == uid else 0o010 if info.st_gid == gid else 0o001
-        if not info.st_mode & owner_bit:
-            return str(parent)
-    return None
-
-
-def _outermost(paths: list[str]) -> list[str]:
-    """Drops paths inside another one: binding the outer one brings them along."""
-    return [p for p in paths if not any(p != q and Path(p).is_relative_to(q) for q in paths)]
-
-
-def _mask(closed: str, keep: list[str]) -> None:
-    # The subtrees are cloned before the tmpfs hides them.
-    clones = [_check(_libc.syscall(ctypes.c_long(_SYS_OPEN_TREE), ctypes.c_int(_AT_FDCWD), path.encode(),
-                                   ctypes.c_uint(_OPEN_TREE_CLONE | _AT_RECURSIVE | _OPEN_TREE_CLOEXEC)),
-                     f"open_tree {path}") for path in keep]
-    try:
-        if not _mount("tmpfs", closed, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=1m,mode=755"):
-            raise OSError(ctypes.get_errno(), f"cannot mount a tmpfs over {closed}")
-        for path, clone in zip(keep, clones):
-            _make_open_dirs(closed, path)
-            _check(_libc.syscall(ctypes.c_long(_SYS_MOVE_MOUNT), ctypes.c_int(clone), b"", ctypes.c_int(_AT_FDCWD),
-                                 path.encode(), ctypes.c_uint(_MOVE_MOUNT_F_EMPTY_PATH)), f"move_mount {path}")
-    finally:
-        for clone in clones:
-            os.close(clone)
-
-
-def _make_open_dirs(top: str, path: str) -> None:
-    """Creates path's missing parents below top, searchable by anyone whatever the umask."""
-    current = Path(top)
-    for part in Path(path).relative_to(top).parts:
-        current /= part
-        if not current.exists():
-            current.mkdir()
-            current.chmod(0o755)
-
-
 def drop_root(uid: int, gid: int) -> tuple[str, ...]:
     """Turns a root child into an ordinary user: root may read and write anywhere and ignores RLIMIT_NPROC.
 
-    setuid from root clears every capability, and no_new_privs closes the
-    way back up through setuid programs, Landlock or not.
+    The uid is the run's own, one no account and no other run uses, so no
+    host process shares it: none may signal, trace or read the run's
+    processes, and its user keyring and process count start empty. setuid
+    from root clears every capability, and no_new_privs closes the way back
+    up through setuid programs, Landlock or not.
     """
     os.setgroups([])
     os.setgid(gid)
     os.setuid(uid)
     _prctl(_PR_SET_NO_NEW_PRIVS, 1)
-    return ("unprivileged-user",)
+    return ("unprivileged-user", "own-uid")
+
+
+def drop_capabilities() -> tuple[str, ...]:
+    """Gives up what a user namespace grants its first process, so the code cannot undo the mounts."""
+    header = _CapHeader(_LINUX_CAPABILITY_VERSION_3, 0)
+    empty = (_CapData * 2)()
+    _check(_libc.capset(ctypes.byref(header), empty), "capset")
+    _prctl(_PR_SET_NO_NEW_PRIVS, 1)
+    return ("no-capabilities",)
+
+
+def join_own_session_keyring() -> tuple[str, ...]:
+    """A fresh, empty session keyring: the caller's keys are not the code's, nor are the code's the next run's."""
+    if _libc.syscall(ctypes.c_long(_keyctl_number()), ctypes.c_int(_KEYCTL_JOIN_SESSION_KEYRING), None) < 0:
+        return ()
+    return ("own-keyring",)
+
+
+def _keyctl_number() -> int:
+    """keyctl is one of the few calls numbered differently per architecture."""
+    return {"x86_64": 250, "aarch64": 219, "riscv64": 219}.get(os.uname().machine, -1)
+
+
+def bring_up_loopback() -> tuple[str, ...]:
+    """Brings up lo in the run's own network namespace (call before giving up privileges).
+
+    The namespace holds nothing but lo, so processes of the run can talk to
+    each other over 127.0.0.1 (gloo, DataLoader-style servers) while the
+    host's listeners, on its own loopback, stay in another namespace.
+    """
+    import fcntl
+    import socket
+    import struct
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        request = struct.pack("16sH14x", b"lo", 0)
+        flags = struct.unpack("16sH", fcntl.ioctl(probe, _SIOCGIFFLAGS, request)[:18])[1]
+        fcntl.ioctl(probe, _SIOCSIFFLAGS, struct.pack("16sH14x", b"lo", flags | _IFF_UP))
+    return ("loopback",)
+
+
+def system_dirs() -> tuple[str, ...]:
+    """The system's directories the code may read (and, for programs and libraries, execute)."""
+    return (*_SYSTEM_PROGRAM_DIRS, *_SYSTEM_DATA_DIRS)
 
 
 def first_unreadable(paths: Iterable[str]) -> str | None:
@@ -292,16 +257,16 @@ def landlock_abi() -> int:
     return max(int(version), 0)
 
 
-def restrict_files(program_dirs: list[str], writable_dirs: list[str]) -> tuple[str, ...]:
+def restrict_files(program_dirs: list[str], writable_dirs: list[str], tcp: bool = False) -> tuple[str, ...]:
     """Limits, for this process and all it starts, which files it may read, execute and write.
 
     Reads: program_dirs (the interpreter's) and the system's programs,
     libraries and data, so a user's home, SSH keys and the other runs' work
     directories stay out of reach. Execution: programs and libraries only.
     Writes: writable_dirs only. Where the kernel supports it, TCP
-    connect/bind and signalling or abstract-socket access to processes
-    outside the sandbox are forbidden too, as a second line behind the
-    network namespace. Landlock binds rules to the files, not their paths,
+    connect/bind (unless tcp: the run's own loopback is up) and signalling or
+    abstract-socket access to processes outside the sandbox are forbidden
+    too, as a second line behind the network namespace. Landlock binds rules to the files, not their paths,
     and holds whatever the process's uid or capabilities.
     """
     abi = landlock_abi()
@@ -312,13 +277,14 @@ def restrict_files(program_dirs: list[str], writable_dirs: list[str]) -> tuple[s
     rules = [(path, program) for path in (*program_dirs, *_SYSTEM_PROGRAM_DIRS)]
     rules += [(path, _READ) for path in _SYSTEM_DATA_DIRS]
     rules += [(path, program | write) for path in writable_dirs] + [(os.devnull, write)]
-    attr = _RulesetAttr(program | write, _NET_BIND_AND_CONNECT_TCP if abi >= 4 else 0,
+    net = abi >= 4 and not tcp
+    attr = _RulesetAttr(program | write, _NET_BIND_AND_CONNECT_TCP if net else 0,
                         _SCOPE_ABSTRACT_UNIX_AND_SIGNAL if abi >= 6 else 0)
     try:
         _restrict_self(attr, [(path, rights) for path, rights in rules if os.path.exists(path)])
     except OSError:
         return ()
-    return ("landlock", "landlock-read") + (("landlock-net",) if abi >= 4 else ()) + (
+    return ("landlock", "landlock-read") + (("landlock-net",) if net else ()) + (
         ("landlock-scope",) if abi >= 6 else ())
 
 

@@ -1,7 +1,7 @@
 """The caller's side of the warm worker (zygote.py).
 
 Protocol, over AF_UNIX SOCK_SEQPACKET sockets (one message per send, descriptors alongside):
-  control, caller -> worker: a JSON request and the run's descriptors [channel, stdin, stdout, stderr,
+  control, caller -> worker: a JSON request and the run's descriptors [channel, input, stdout, stderr,
       report, lifeline], where channel is a fresh socket for this run alone;
   channel, worker -> caller: {"pid": n} and a pidfd of the forked child;
   channel, caller -> worker: b"reap" once the child has exited and its group is killed;

@@ -2,8 +2,8 @@
 
 Starting Python and importing torch costs over a second per run; a fork of a
 process that already did both costs milliseconds. Each forked child confines
-itself exactly like a cold one (bootstrap.run: namespaces, Landlock, privilege
-drop, rlimits), in the clean environment and work directory of its run, with
+itself exactly like a cold one (bootstrap.run: namespaces, its own root,
+Landlock, privilege drop, rlimits), in the clean environment and work directory of its run, with
 only that run's descriptors open.
 
 Forking is only safe while this process has a single thread, so it never runs
@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 _REQUEST_CAP = 1 << 16
-_RUN_FDS = 6  # channel, stdin, stdout, stderr, report, lifeline
+_RUN_FDS = 6  # channel, input, stdout, stderr, report, lifeline
 
 
 def _load(name: str) -> types.ModuleType:
@@ -133,17 +133,17 @@ class _Server:
             if owned is not None:
                 owned.close()  # through their objects, so none closes a reused descriptor number later
         os.setsid()  # its own process group, which the caller kills at the end
-        stdin, stdout, stderr, report_fd, lifeline_fd = fds
-        for source, target in ((stdin, 0), (stdout, 1), (stderr, 2)):
+        input_fd, stdout, stderr, report_fd, lifeline_fd = fds  # stdin stays /dev/null until bootstrap.run
+        for source, target in ((stdout, 1), (stderr, 2)):
             os.dup2(source, target)
             os.close(source)
-        _close_all_but({0, 1, 2, report_fd, lifeline_fd})
+        _close_all_but({0, 1, 2, input_fd, report_fd, lifeline_fd})
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
         if "tempfile" in sys.modules:  # a directory cached during the import would outlive TMPDIR
             sys.modules["tempfile"].tempdir = None
-        return {**request["config"], "report_fd": report_fd, "lifeline_fd": lifeline_fd}
+        return {**request["config"], "input_fd": input_fd, "report_fd": report_fd, "lifeline_fd": lifeline_fd}
 
 
 def _received_fds(ancillary: list[tuple[int, int, bytes]]) -> list[int]:
@@ -175,11 +175,11 @@ def _kill_and_reap(pid: int) -> None:
 def main() -> int:
     control = socket.socket(fileno=int(sys.argv[1]))
     bootstrap = _load("bootstrap")
-    isolation = bootstrap.load_isolation()
+    helpers = bootstrap.load_helpers()
     _warm_up()
     config = _Server(control).serve()
     if config is not None:  # in a forked child: never returns
-        bootstrap.run(config, isolation)
+        bootstrap.run(config, helpers)
     return 0
 
 
