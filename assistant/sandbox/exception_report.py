@@ -23,8 +23,14 @@ MAX_CODE = 500
 
 
 def describe(exc: BaseException, filename: str) -> dict[str, Any]:
-    """The error as the user would see it: frames and traceback start at their script, not at the sandbox."""
-    tb = _from_script(exc.__traceback__, filename)
+    """The error as the user would see it: frames and traceback start at their script, not at the sandbox.
+
+    Frames above the script's first one are the sandbox's own; an exception
+    with no frame in the script (a syntax error) has none to show.
+    """
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename != filename:
+        tb = tb.tb_next
     report = _one(exc, tb, filename, MAX_CHAIN, {id(exc)})
     report["traceback"] = _text(lambda: "".join(traceback.format_exception(type(exc), exc, tb)), keep_end=True)
     return report
@@ -58,19 +64,11 @@ def _chained(exc: object, filename: str, depth: int, seen: set[int]) -> dict[str
         return None
     seen.add(id(exc))
     try:
-        report = _one(exc, _from_script(exc.__traceback__, filename), filename, depth - 1, seen)
+        report = _one(exc, exc.__traceback__, filename, depth - 1, seen)  # raised inside the code: all of it is the code's
     except Exception:  # noqa: BLE001 - a chained exception that cannot be described is left out
         return None
     report["traceback"] = ""  # the outermost report's text already shows the whole chain
     return report
-
-
-def _from_script(tb: TracebackType | None, filename: str) -> TracebackType | None:
-    """Skips the sandbox's own frames above the script's first one; a traceback without it is kept whole."""
-    start = tb
-    while start is not None and start.tb_frame.f_code.co_filename != filename:
-        start = start.tb_next
-    return start if start is not None else tb
 
 
 def _frames(tb: TracebackType | None) -> list[dict[str, Any]]:
