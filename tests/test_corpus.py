@@ -17,8 +17,15 @@ from assistant.repair.corpus_check import DEVICES, KINDS, RUNS_ON, check_corpus
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 REQUIRED = (FIXTURES / "required-ids.txt").read_text().split()
-# issue #13: id -> the runs_on its entry must declare (a cuda entry is never proven on a CPU)
-MORE = dict(line.split() for line in (FIXTURES / "more-entries.txt").read_text().splitlines() if not line.startswith("#"))
+
+
+def _runs_on_by_id(path: Path) -> dict[str, str]:
+    """Lines `id runs_on`; the runs_on is checked too, since a cuda entry is never proven on a CPU."""
+    rows = [line.split() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
+    return {entry_id: runs_on for entry_id, runs_on in rows}
+
+
+MORE = _runs_on_by_id(FIXTURES / "more-entries.txt")  # issue #13
 SHARED = ROOT.parent / "shared"
 ENTRIES = {d.doc_id: d for d in map(read_document, sorted(shipped_corpus_dir().glob("*.md")))}
 
