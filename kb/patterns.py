@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import re2
 
@@ -62,19 +62,26 @@ class ErrorPattern:
         lacking one of them cannot match, and checking that first spares compiling the regex:
         compiling every pattern of the corpus costs more than all the rest of an exact-error answer."""
         pieces = _TOKEN.sub("\0", self.text).split("\0")
-        return tuple(piece.casefold() for piece in pieces if piece)
+        return tuple(sorted((piece.casefold() for piece in pieces if piece), key=len, reverse=True))  # rarest first
 
     def match(self, message: str, folded: str | None = None) -> PatternMatch | None:
         """`folded` is `message.casefold()`, for callers that try many patterns on one message."""
-        folded = message.casefold() if folded is None else folded
-        if not all(literal in folded for literal in self.literals):
-            return None
+        folded = _casefolded(message) if folded is None else folded
+        for literal in self.literals:
+            if literal not in folded:
+                return None
         found = self.regex.search(message)
         if found is None:
             return None
         facts = {k: v.strip("'\"") for k, v in found.groupdict().items() if v is not None}
         coverage = (found.end() - found.start()) / max(len(message.strip()), 1)
         return PatternMatch(self, facts, min(coverage, 1.0))
+
+
+@lru_cache(maxsize=4)
+def _casefolded(message: str) -> str:
+    """A retriever tries every pattern of the corpus on one message: fold it once, not once each."""
+    return message.casefold()
 
 
 def compile_pattern(text: str) -> re2._Regexp:
