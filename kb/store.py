@@ -75,6 +75,7 @@ class CorruptIndexError(StoreError):
 
 
 def corrupt_index(directory: Path, detail: str) -> CorruptIndexError:
+    detail = " ".join(detail.replace("*** in database main ***", "").split())[:160]  # one line, short
     return CorruptIndexError(
         f"the index at {directory} is corrupt ({detail}); rebuild it: delete that directory and ingest "
         "your documents again (the default index re-adds the shipped corpus by itself)"
@@ -325,9 +326,9 @@ class Store:
                 return
         except OSError:
             pass  # never checked (or unreadable): check now
-        problems = [row[0] for row in self.db.execute("PRAGMA quick_check(3)").fetchall()]
+        problems = [row[0] for row in self.db.execute("PRAGMA quick_check(2)").fetchall()]
         if problems != ["ok"]:
-            raise corrupt_index(self.directory, "damaged database pages: " + "; ".join(problems)[:200])
+            raise corrupt_index(self.directory, "damaged database pages: " + "; ".join(problems))
         try:
             stamp_path.write_text(stamp)
         except OSError:
