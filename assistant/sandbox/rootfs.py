@@ -24,11 +24,12 @@ import os
 from collections.abc import Iterable, Mapping
 
 _MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 0x1, 0x2, 0x4, 0x8
-_MS_REMOUNT, _MS_BIND, _MS_MOVE, _MS_REC = 0x20, 0x1000, 0x2000, 0x4000
+_MS_REMOUNT, _MS_BIND, _MS_REC = 0x20, 0x1000, 0x4000
 _MS_NOATIME, _MS_NODIRATIME, _MS_RELATIME = 0x400, 0x800, 0x200000
 # A read-only remount inside a user namespace must keep the flags the host locked on the original mount.
 _KEPT_FLAGS = ((os.ST_NOSUID, _MS_NOSUID), (os.ST_NODEV, _MS_NODEV), (os.ST_NOEXEC, _MS_NOEXEC),
                (os.ST_NOATIME, _MS_NOATIME), (os.ST_NODIRATIME, _MS_NODIRATIME), (os.ST_RELATIME, _MS_RELATIME))
+_MNT_DETACH = 2
 _DEVICES = ("null", "zero", "full", "random", "urandom")
 _DEV_LINKS = {"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0", "stdout": "/proc/self/fd/1",
               "stderr": "/proc/self/fd/2"}
@@ -107,8 +108,14 @@ def _make_dev(root: str, shm_mb: int) -> None:
 
 
 def _switch_root(root: str) -> None:
-    """Makes root this process's "/"; the host's tree stays below it, out of reach without capabilities."""
+    """Makes root the namespace's "/" and detaches the host's tree from it.
+
+    pivot_root, not chroot: code that gains CAP_SYS_CHROOT again (in a user
+    namespace of its own) could climb out of a chroot, but after pivot_root
+    and the detach there is nothing of the host's above "/" to climb to.
+    """
     os.chdir(root)
-    _mount(root, "/", None, _MS_MOVE)
-    os.chroot(".")
+    if _libc.pivot_root(b".", b".") != 0 or _libc.umount2(b".", _MNT_DETACH) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"pivot_root to {root}: {os.strerror(err)}")
     os.chdir("/")

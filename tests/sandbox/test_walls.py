@@ -133,6 +133,30 @@ def test_host_unix_sockets_are_unreachable(sandbox: Sandbox, host_unix_listener:
     assert result.stdout.count("refused") == 2
 
 
+def test_a_user_namespace_of_its_own_does_not_lead_out_of_the_root(sandbox: Sandbox) -> None:
+    """Regaining CAP_SYS_CHROOT in a nested user namespace: the classic chroot escape finds no host above "/"."""
+    host_only = Path(tempfile.mkdtemp(prefix="sandbox-test-host-only-"))
+    try:
+        source = textwrap.dedent(f"""
+            import ctypes, os
+            ctypes.CDLL(None).unshare(0x10000000)
+            os.makedirs("jail")
+            try:
+                os.chroot("jail")
+                for _ in range(64):
+                    os.chdir("..")
+                os.chroot(".")
+            except OSError as exc:
+                print("chroot", type(exc).__name__)
+            print("ESCAPED" if os.path.exists({str(host_only)!r}) else "CONTAINED")
+        """)
+        result = sandbox.run_source(source, limits=LIMITS)
+    finally:
+        host_only.rmdir()
+    assert result.status == "ok", result.stderr
+    assert result.stdout.splitlines()[-1] == "CONTAINED"
+
+
 def _sysv_keys(kind: str) -> set[str]:
     with open(f"/proc/sysvipc/{kind}") as table:
         return {line.split()[0] for line in table.readlines()[1:]}
