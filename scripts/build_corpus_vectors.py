@@ -22,9 +22,9 @@ from kb.ingest import shipped_corpus_files  # noqa: E402
 
 def main() -> None:
     files = shipped_corpus_files()
-    embedder = SentenceTransformerEmbedder()
     shipped = corpus_vectors.ShippedVectors.load()
     try:
+        embedder = SentenceTransformerEmbedder()
         problems = corpus_vectors.staleness(files, shipped, embedder.name, embedder.dim)
         if not problems and shipped is not None and shipped.agrees_with(embedder):
             print(f"{corpus_vectors.DATA_DIR} is current ({len(shipped.rows)} chunks)")
