@@ -1,0 +1,105 @@
+"""The JSON objects `kb` prints and `kb serve` sends, as JSON Schemas (draft 2020-12): the one
+definition of the wire format. docs/json.md shows each schema verbatim (tests/test_wire_format.py
+checks that it does, and validates real output against them).
+
+Objects only grow: a schema lists the fields a consumer may rely on and allows any others, and a
+field, once here, is never renamed, removed or given another type. A command that gains a JSON
+output (lint, doctor, checkpoint, ...) adds its schema to SCHEMAS and its section to docs/json.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_DRAFT = "https://json-schema.org/draft/2020-12/schema"
+_TEXT_OR_NULL = {"type": ["string", "null"]}
+_ERROR = {"type": "object", "required": ["type", "message"],
+          "properties": {"type": {"type": "string"}, "message": {"type": "string"}}}
+_RUN = {
+    "type": "object", "required": ["status", "error", "duration_s"],
+    "properties": {
+        "status": {"type": "string", "description": "ok | error | timeout | limit"},
+        "error": {"oneOf": [_ERROR, {"type": "null"}]},
+        "duration_s": {"type": "number", "minimum": 0},
+    },
+}
+
+
+def _object(title: str, required: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"$schema": _DRAFT, "title": title, "description": description, "type": "object",
+            "required": list(required), "properties": required}
+
+
+ASK = _object("kb ask --json", {
+    "query": {
+        "type": "object", "required": ["kind", "error_type", "message", "layer"],
+        "properties": {
+            "kind": {"enum": ["error", "traceback", "question", "code"]},
+            "error_type": _TEXT_OR_NULL, "message": _TEXT_OR_NULL,
+            "layer": {**_TEXT_OR_NULL, "description": "the torch.nn module file the error surfaced in"},
+        },
+    },
+    "match": {"enum": ["confident", "weak", "none"]},
+    "results": {"type": "array", "description": "whole documents, best first, never one twice", "items": {
+        "type": "object", "required": ["id", "title", "score", "source", "explanation", "fix", "facts"],
+        "properties": {
+            "id": {"type": "string"}, "title": {"type": "string"}, "score": {"type": "number"},
+            "source": {"type": "string"}, "explanation": {"type": "string"},
+            "fix": {"type": "string", "description": "Markdown, with code"},
+            "facts": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+    }},
+}, "One answer: what the query was read as, how good the match is, and the ranked results. Also "
+   "each answered line of `kb ask --batch` and the reply to a server `ask` request.")
+
+FIX = _object("kb fix --json", {
+    "verdict": {"enum": ["verified", "patched-unverified", "no-fix", "not-reproduced", "cannot-run"]},
+    "error": {"oneOf": [_ERROR, {"type": "null"}], "description": "the problem being fixed"},
+    "entry": _TEXT_OR_NULL, "entry_title": _TEXT_OR_NULL,
+    "recipe": {**_TEXT_OR_NULL, "description": "the recipes applied, joined by ' + '"},
+    "patch": {"type": "string", "description": "a unified diff; empty without a patch"},
+    "patched": {**_TEXT_OR_NULL, "description": "the whole patched file"},
+    "verified": {"type": "boolean", "description": "true exactly when verdict is verified"},
+    "reproduced": {"type": "boolean"},
+    "original": {"oneOf": [_RUN, {"type": "null"}]},
+    "after": {"oneOf": [_RUN, {"type": "null"}]},
+    "tried": {"type": "array", "items": {
+        "type": "object", "required": ["round", "recipe", "verified", "after"],
+        "properties": {"round": {"type": "integer", "minimum": 1}, "recipe": {"type": "string"},
+                       "verified": {"type": "boolean"}, "after": {"oneOf": [_RUN, {"type": "null"}]}},
+    }},
+    "next": {"oneOf": [{"type": "object", "required": ["id", "title", "match"],
+                        "properties": {"id": {"type": "string"}, "title": {"type": "string"},
+                                       "match": {"type": "string"}}},
+                       {"type": "null"}]},
+    "harness": {"type": "boolean"}, "note": {"type": "string"},
+    "duration_s": {"type": "number", "minimum": 0},
+}, "One fix report; `verdict` decides the exit code (see the README, Exit codes). Also the reply to "
+   "a server `fix` request.")
+
+BATCH_ERROR = _object("kb ask --batch error line", {
+    "error": {"type": "string", "pattern": "^line [0-9]+: "},
+}, "Written instead of an answer for an input line that cannot be used; the other lines are answered.")
+
+SERVER_ERROR = _object("kb serve error reply", {
+    "error": {"type": "string"},
+    "kind": {"enum": ["query", "mismatch", "request", "server"]},
+}, "A server request that cannot be answered. query: the query is unusable (kb ask exits 2 for it); "
+   "mismatch: another index or model; request: malformed; server: failed in the server.")
+
+PING = _object("kb serve ping reply", {
+    "index": {"type": "string"}, "model": {"type": "string"}, "pid": {"type": "integer"},
+}, "What a running server holds.")
+
+CHECK_CORPUS = _object("kb check-corpus --json", {
+    "entries": {"type": "array", "items": {
+        "type": "object", "required": ["id", "status", "reason"],
+        "properties": {"id": {"type": "string"}, "status": {"enum": ["ok", "failed", "skipped"]},
+                       "reason": {"type": "string"}},
+    }},
+}, "One check per corpus entry.")
+
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "ask": ASK, "fix": FIX, "batch-error": BATCH_ERROR, "server-error": SERVER_ERROR, "ping": PING,
+    "check-corpus": CHECK_CORPUS,
+}
