@@ -23,6 +23,8 @@ import pytest
 import assistant.sandbox
 from assistant.sandbox import SandboxLimits, WarmSandbox
 
+from sandbox_snippets import chroot_escape
+
 Sandbox = ModuleType | WarmSandbox
 LIMITS = SandboxLimits(timeout_s=30)
 
@@ -137,19 +139,7 @@ def test_a_user_namespace_of_its_own_does_not_lead_out_of_the_root(sandbox: Sand
     """Regaining CAP_SYS_CHROOT in a nested user namespace: the classic chroot escape finds no host above "/"."""
     host_only = Path(tempfile.mkdtemp(prefix="sandbox-test-host-only-"))
     try:
-        source = textwrap.dedent(f"""
-            import ctypes, os
-            ctypes.CDLL(None).unshare(0x10000000)
-            os.makedirs("jail")
-            try:
-                os.chroot("jail")
-                for _ in range(64):
-                    os.chdir("..")
-                os.chroot(".")
-            except OSError as exc:
-                print("chroot", type(exc).__name__)
-            print("ESCAPED" if os.path.exists({str(host_only)!r}) else "CONTAINED")
-        """)
+        source = chroot_escape(f"os.path.exists({str(host_only)!r})")
         result = sandbox.run_source(source, limits=LIMITS)
     finally:
         host_only.rmdir()
