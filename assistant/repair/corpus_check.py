@@ -30,9 +30,11 @@ PROSE_SECTIONS = ("Symptom", "Cause", "Fix", "Pitfalls")
 EXAMPLE_SECTIONS = (*PROSE_SECTIONS, "Broken example", "Fixed example")
 DIAGNOSIS_SECTIONS = (*PROSE_SECTIONS, "Diagnose")
 
-EXAMPLE_LIMITS = SandboxLimits(timeout_s=120.0, cpu_s=120)
+# Examples are ours, not users' code; they get the loopback (127.0.0.1 only, the host stays out)
+# because process groups use it even with one process: a TCPStore, and NCCL's bootstrap.
+EXAMPLE_LIMITS = SandboxLimits(timeout_s=120.0, cpu_s=120, loopback=True)
 # DataLoader workers, spawned interpreters (each imports torch) and gloo process groups.
-MULTI_PROCESS_LIMITS = SandboxLimits(timeout_s=240.0, cpu_s=480, max_processes=256)
+MULTI_PROCESS_LIMITS = SandboxLimits(timeout_s=240.0, cpu_s=480, memory_mb=8192, max_processes=256, loopback=True)
 DIAGNOSE_LIMITS = SandboxLimits(timeout_s=60.0, cpu_s=60)
 
 Status = Literal["ok", "failed", "skipped"]
