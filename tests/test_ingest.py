@@ -21,16 +21,16 @@ from pathlib import Path
 from kb.ingest import discover, ingest
 from kb.store import Store
 from tests.fakes import FakeEmbedder
-index, folder, delay = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3])
+index, folder, delay, batch = Path(sys.argv[1]), Path(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
 embedder = FakeEmbedder(delay_s=delay)
 store = Store.create(index, model=embedder.name, dim=embedder.dim)
 files, _ = discover([folder])
-print(ingest(store, files, embedder).chunks_embedded, flush=True)
+print(ingest(store, files, embedder, commit_chunks=batch).chunks_embedded, flush=True)
 """
 
 
-def run_worker(index: Path, folder: Path, delay: float = 0.0) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", WORKER, str(index), str(folder), str(delay)],
+def run_worker(index: Path, folder: Path, delay: float = 0.0, commit_chunks: int = 512) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", WORKER, str(index), str(folder), str(delay), str(commit_chunks)],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -49,6 +49,14 @@ def assert_consistent(store: Store) -> None:
     fts = store.db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH 'cause'").fetchone()[0]
     assert fts <= chunks
     assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def documents_in(index: Path) -> int:
+    store = Store.open(index)
+    try:
+        return store.counts()[0]
+    finally:
+        store.close()
 
 
 def test_ingest_indexes_both_formats_and_finds_them(store):
@@ -141,6 +149,40 @@ def test_killed_ingest_leaves_previous_index_usable(tmp_path):
     slow.send_signal(signal.SIGKILL)
     slow.wait(30)
     assert Store.open(index).lexical_search("alpha")
+
+
+def test_an_ingest_killed_late_keeps_what_it_committed(tmp_path):
+    index, first, second = tmp_path / "index", tmp_path / "first", tmp_path / "second"
+    make_docs(first, 5, "alpha")
+    assert run_worker(index, first).wait(60) == 0
+    make_docs(second, 300, "beta")  # one chunk each, committed 30 at a time
+    worker = run_worker(index, second, delay=0.02, commit_chunks=30)
+    deadline = time.monotonic() + 120
+    while documents_in(index) < 5 + 90 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(30)
+    store = Store.open(index)
+    kept = store.counts()[0] - 5
+    assert 90 <= kept < 300 and kept % 30 == 0
+    assert_consistent(store)
+    rerun = run_worker(index, second)
+    assert rerun.wait(60) == 0 and int(rerun.stdout.read()) == 300 - kept
+    assert Store.open(index).counts()[0] == 305
+
+
+def test_progress_reports_a_rate_and_an_eta(tmp_path):
+    make_docs(tmp_path / "docs", 40, "eta")
+    store = Store.create(tmp_path / "index", model="fake-bow", dim=64)
+    updates = []
+    ingest(store, discover([tmp_path / "docs"])[0], FakeEmbedder(delay_s=0.002), progress=updates.append)
+    assert [u.done for u in updates] == sorted(u.done for u in updates) and updates[-1].done == updates[-1].total == 40
+    assert all(u.rate > 0 and u.eta_s is not None for u in updates)
+    assert updates[-1].eta_s == 0
+    counts = []
+    ingest(Store.create(tmp_path / "other", model="fake-bow", dim=64), discover([tmp_path / "docs"])[0],
+           FakeEmbedder(), progress=lambda done, total: counts.append((done, total)))
+    assert counts[-1] == (40, 40)
 
 
 def test_two_ingests_at_once_do_not_corrupt(tmp_path):
