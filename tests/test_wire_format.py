@@ -4,8 +4,6 @@ verbatim, and `kb fix`'s exit code follows the verdict."""
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
@@ -20,6 +18,7 @@ from assistant.interface.server import Service
 from kb.store import Store
 
 from tests.fakes import FakeEmbedder
+from tests.test_input import fake_model, launcher  # noqa: F401 (fake_model: an autouse fixture)
 from tests.test_server import index  # noqa: F401 (the fixture: the shipped corpus, fake-embedded)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,17 +28,7 @@ CLEAN = "import torch\nprint(torch.ones(2).sum())\n"
 TRACEBACK = ('Traceback (most recent call last):\n  File "train.py", line 9, in <module>\n    y = bn(x)\n'
              '  File "/usr/lib/python3/site-packages/torch/nn/modules/batchnorm.py", line 193, in forward\n'
              f"{ERROR}\n")
-LAUNCHER = ("import kb.embedding\nfrom tests.fakes import FakeEmbedder\n"
-            "kb.embedding.SentenceTransformerEmbedder = lambda model=None: FakeEmbedder()\n"
-            "from assistant.interface.launcher import main\nmain()\n")
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def fake_model(monkeypatch, tmp_path):
-    monkeypatch.setenv("KB_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("KB_SERVER", raising=False)
-    monkeypatch.setattr("kb.embedding.SentenceTransformerEmbedder", lambda model=None: FakeEmbedder())
 
 
 def valid(name: str, value: dict) -> dict:
@@ -58,8 +47,7 @@ def test_each_schema_is_a_valid_schema_shown_verbatim_in_docs(name):
 @pytest.mark.parametrize("query", [ERROR, TRACEBACK, "where should batchnorm go relative to relu?", BROKEN,
                                    "how do I bake sourdough bread"])
 def test_kb_ask_json_from_the_real_entry_point_is_valid(index, query):
-    result = subprocess.run([sys.executable, "-c", LAUNCHER, "ask", "--json", "-k", "3", "--index", str(index), "-"],
-                            cwd=ROOT, input=query.encode(), capture_output=True, timeout=120)
+    result = launcher("ask", "--json", "-k", "3", "--index", str(index), "-", stdin=query.encode())
     answer = valid("ask", json.loads(result.stdout))
     assert result.returncode == wire.ask_exit_code(answer)
 
