@@ -260,10 +260,10 @@ def test_idle_connections_are_closed_and_cost_no_thread_each(index):
         try:
             for connection in idle:
                 connection.connect(unix_path(where))
-            assert client.request(unix_path(where), {"type": "ping"}, timeout=5) is not None
+            assert client.request(unix_path(where), {"type": "ping"}, timeout=30) is not None
             assert threads_of(process) < 20
             for connection in idle:
-                connection.settimeout(10)
+                connection.settimeout(30)
                 assert connection.recv(1) == b""  # closed by the server after 2 s of silence
         finally:
             for connection in idle:
@@ -277,3 +277,14 @@ def test_a_request_line_over_the_limit_gets_an_error_and_the_server_keeps_going(
             connection.sendall(b'{"type": "ask", "q": "' + b"x" * (17 * 1024 * 1024))
             assert json.loads(connection.makefile("rb").readline())["error"] == "the request is too long"
         assert client.request(unix_path(where), {"type": "ping"}) is not None
+
+
+@pytest.mark.parametrize("environment", [{"KB_HOME": "~/kb-home"}, {"XDG_DATA_HOME": "/data"}, {}])
+def test_the_client_finds_the_default_index_where_kb_ingest_puts_it(monkeypatch, environment):
+    from kb.ingest import default_index_dir
+
+    for name in ("KB_HOME", "XDG_DATA_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert client.default_index_dir() == default_index_dir()

@@ -30,6 +30,9 @@ IndexOption = Annotated[Optional[Path], typer.Option("--index", help="Index dire
 ModelOption = Annotated[
     Optional[Path], typer.Option("--model", help="A local sentence-transformers model directory.", envvar="KB_MODEL")
 ]
+PythonOption = Annotated[Optional[str], typer.Option(
+    "--python", metavar="PATH", help="The interpreter that runs your code (default: KB_PYTHON, the active "
+    "virtualenv or conda environment, python3 on PATH with torch, else kb's own).")]
 
 
 def fail(message: str, code: int = wire.EXIT_BAD_INPUT) -> NoReturn:
@@ -56,10 +59,10 @@ def ask(
     run: Annotated[bool, typer.Option("--run", help="For pasted code: run it in the sandbox and look up the error it raises.")] = False,
     index: IndexOption = None,
     model: ModelOption = None,
+    python: PythonOption = None,
 ) -> None:
     """Find the explanation and fix for an error (through `kb serve` when one is up)."""
-    from assistant.interface.client import Answerer
-    from assistant.answering.query import QueryError
+    from assistant.interface.client import Answerer, QueryRefused
 
     answerer = Answerer(index, model, lambda: _open_engine(index, model, quiet=as_json or batch))
     with input_checked():
@@ -69,17 +72,58 @@ def ask(
         raise typer.Exit(_answer_batch(answerer, count))
     try:
         if run:
-            from assistant.repair.probe import error_of_code
+            from assistant.repair.probe import MissingPackage, error_of_code
 
-            text = error_of_code(text) or text
+            try:
+                text = error_of_code(text, python=_interpreter(python).python) or text
+            except MissingPackage as missing:
+                fail(str(missing))
         answer = answerer.ask(text, count)
-    except QueryError as error:
+    except QueryRefused as error:
         fail(str(error))
     if as_json:
         print(wire.dumps(answer))
     else:
         render.answer(answer)
+        _environment_findings(answer, text, python)
     raise typer.Exit(wire.ask_exit_code(answer))
+
+
+def _environment_findings(answer: dict, text: str, python: str | None) -> None:
+    """After an answer about the environment, what `kb doctor` finds in the interpreter that matters to it."""
+    from assistant.environment.doctor import DOCTOR_ENTRIES, run_doctor
+
+    answered = {result["id"] for result in answer["results"]} if answer["match"] != "none" else set()
+    if answered & DOCTOR_ENTRIES:
+        render.doctor_findings(run_doctor(_interpreter(python), text), answered)
+
+
+@app.command()
+def doctor(
+    python: PythonOption = None,
+    error: Annotated[Optional[str], typer.Option("--error", help="An error message: which findings explain it.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (see docs/json.md).")] = False,
+) -> None:
+    """Inspect the interpreter that runs your code, in the sandbox: torch build, CUDA, NumPy, torchvision.
+    Exit code 0 when nothing is wrong, 1 when a problem was found."""
+    from assistant.environment.doctor import run_doctor
+
+    report = run_doctor(_interpreter(python), error)
+    if as_json:
+        print(wire.dumps(report.to_json()))
+    else:
+        render.doctor_report(report)
+    raise typer.Exit(wire.EXIT_NOT_FOUND if report.problems or report.probe_failure else wire.EXIT_OK)
+
+
+def _interpreter(python: str | None):  # -> assistant.environment.Interpreter
+    """The user's interpreter for running code; a bad --python or KB_PYTHON is one line and exit code 2."""
+    from assistant.environment.interpreter import InterpreterError, resolve
+
+    try:
+        return resolve(python)
+    except InterpreterError as error:
+        fail(str(error))
 
 
 @app.command()
@@ -169,6 +213,7 @@ def check_corpus(
     corpus: Annotated[Optional[Path], typer.Option("--corpus", help="Corpus folder (default: the shipped one).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help='Print {"entries": [{"id", "status", "reason"}]}.')] = False,
     workers: Annotated[int, typer.Option("--workers", min=1, max=16, help="Examples run in parallel.")] = 2,
+    python: PythonOption = None,
 ) -> None:
     """Run every entry's broken and fixed examples and check they behave as documented."""
     from kb.documents import DocumentError, read_document
@@ -185,11 +230,16 @@ def check_corpus(
         if unknown:
             fail("no such entry: " + ", ".join(sorted(unknown)))
         documents = [d for d in documents if d.doc_id in ids]
-    results = run_checks(documents, workers=workers)
+    from assistant.environment.doctor import ran_with
+
+    interpreter = _interpreter(python)
+    results = run_checks(documents, workers=workers, python=interpreter.python)
+    ran = ran_with(interpreter.python)
     if as_json:
-        print(wire.dumps({"entries": [r.to_json() for r in results]}))
+        print(wire.dumps({"entries": [r.to_json() for r in results], "interpreter": ran}))
     else:
         render.corpus_checks(results)
+        render.ran_with(ran)
     raise typer.Exit(wire.EXIT_NOT_FOUND if any(r.status == "failed" for r in results) else wire.EXIT_OK)
 
 
@@ -204,6 +254,7 @@ def fix(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (see docs/json.md).")] = False,
     index: IndexOption = None,
     model: ModelOption = None,
+    python: PythonOption = None,
 ) -> None:
     """Patch a script for its error with the matching entry's fix, and prove it in the sandbox.
     The exit code and the verdict shown both come from the report's verdict."""
@@ -218,11 +269,12 @@ def fix(
         raw = sys.stdin.buffer.read() if script == "-" else read_file(Path(script))
         source = decode(raw, "stdin" if script == "-" else script)
         error_text = decode(read_file(traceback), str(traceback)) if traceback is not None else error
+    interpreter = _interpreter(python)
     engine = _open_engine(index, model, quiet=as_json)
     filename = "script.py" if script == "-" else Path(script).name
     try:
         report = fix_source(source, engine=engine, error_text=error_text, verify=verify or iterate, iterate=iterate,
-                            filename=filename)
+                            filename=filename, python=interpreter.python)
     except QueryError as problem:
         fail(str(problem))
     written = _write_patched(Path(script), raw, report.patched) if write and report.patched else None
@@ -260,7 +312,7 @@ def _open_engine(index: Path | None, model: Path | None, *, quiet: bool, create:
 
 def _answer_batch(answerer, k: int) -> int:  # answerer: assistant.interface.client.Answerer
     """One JSON object per input line: its answer, or {"error": "line N: ..."}; 2 if any line failed."""
-    from assistant.answering.query import QueryError
+    from assistant.interface.client import QueryRefused
 
     status = wire.EXIT_OK
     for number, line in enumerate(stdin_bytes() or (), 1):
@@ -269,7 +321,7 @@ def _answer_batch(answerer, k: int) -> int:  # answerer: assistant.interface.cli
         try:
             request = batch_line(line, k)
             output = answerer.ask(request.text, request.k)
-        except (InputError, QueryError) as error:
+        except (InputError, QueryRefused) as error:
             output, status = wire.batch_error(number, str(error)), wire.EXIT_BAD_INPUT
         print(wire.dumps(output), flush=True)
     return status

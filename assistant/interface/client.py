@@ -20,14 +20,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from assistant.answering.query import QueryError
-
 SERVER_ENV = "KB_SERVER"
 SOCKET_NAME = "kb.sock"
 CONNECT_TIMEOUT_S = 1.0
 ASK_TIMEOUT_S = 30.0
 
 Address = str | tuple[str, int]  # a Unix socket path, or a loopback (host, port)
+
+
+class QueryRefused(ValueError):
+    """The query cannot be used (assistant.answering.query.QueryError, raised in this process or in
+    the server); the message is one line for the user. Defined here so that a client answered by a
+    server never imports the answering library."""
 
 
 class AskingEngine(Protocol):
@@ -98,13 +102,18 @@ class Answerer:
         self.engine: AskingEngine | None = None
 
     def ask(self, text: str, k: int) -> dict[str, Any]:
-        """Raises QueryError for a query that cannot be used, wherever it was answered."""
+        """Raises QueryRefused for a query that cannot be used, wherever it was answered."""
         if self.engine is None:
             answer = self._ask_server(text, k)
             if answer is not None:
                 return answer
             self.engine = self.open_engine()
-        return self.engine.ask(text, k=k).to_json()
+        from assistant.answering.query import QueryError  # loaded with the engine already
+
+        try:
+            return self.engine.ask(text, k=k).to_json()
+        except QueryError as error:
+            raise QueryRefused(str(error)) from None
 
     def _ask_server(self, text: str, k: int) -> dict[str, Any] | None:
         address = server_address(self.index_dir)
@@ -113,16 +122,21 @@ class Answerer:
         reply = request(address, {"type": "ask", "q": text, "k": k, "index": str(self.index_dir),
                                   "model": str(self.model) if self.model else None})
         if reply is not None and reply.get("kind") == "query":
-            raise QueryError(reply["error"])
+            raise QueryRefused(reply["error"])
         return None if reply is None or "error" in reply else reply
 
 
-def _index_dir(index: Path | None) -> Path:
-    if index is None:
-        from kb.ingest import default_index_dir  # (imports only the standard library)
+def default_index_dir() -> Path:
+    """kb.ingest.default_index_dir, without importing kb.ingest (and with it SQLite, YAML and the
+    document parsers: more than the rest of a served `kb ask` costs). tests/test_server.py checks
+    that the two agree."""
+    if home := os.environ.get("KB_HOME"):
+        return Path(home).expanduser() / "index"
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "kb" / "index"
 
-        index = default_index_dir()
-    return index.resolve()
+
+def _index_dir(index: Path | None) -> Path:
+    return (index if index is not None else default_index_dir()).resolve()
 
 
 def _inet_family(host: str) -> socket.AddressFamily:

@@ -14,30 +14,19 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from collections import namedtuple
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from assistant.interface import wire
-from assistant.interface.client import Answerer
+from assistant.interface.client import Answerer, QueryRefused
 from assistant.interface.query_input import InputError, k_option, read_query, stdin_bytes
 from assistant.interface.terminal import print_error
 
-if TYPE_CHECKING:
-    from assistant.answering.engine import Engine
-
 _VALUE_OPTIONS = {"-k": "k", "--file": "file", "-f": "file", "--index": "index", "--model": "model"}
 
-
-@dataclass(frozen=True)
-class PlainAsk:
-    """A `kb ask --json` command line as typed: values are checked when it is answered."""
-
-    words: tuple[str, ...]
-    file: Path | None = None
-    k: str = "1"
-    index: Path | None = None
-    model: Path | None = None
+# A `kb ask --json` command line as typed (k a string, paths or None); values are checked when it
+# is answered. A namedtuple, as dataclasses would cost this start-up more than the rest of it.
+PlainAsk = namedtuple("PlainAsk", "words file k index model", defaults=(None, "1", None, None))
 
 
 class _CannotAnswer(Exception):
@@ -86,13 +75,11 @@ def plain_json_ask(args: list[str]) -> PlainAsk | None:
 
 def answer(request: PlainAsk) -> int:
     """Print the JSON answer (or one error line) and return the exit code."""
-    from assistant.answering.query import QueryError  # (only the standard library)
-
     try:
         k = k_option(request.k)
         text = read_query(request.words, request.file, stdin_bytes())
         result = Answerer(request.index, request.model, lambda: _open_engine(request)).ask(text, k)
-    except (InputError, QueryError) as error:
+    except (InputError, QueryRefused) as error:
         print_error(str(error))
         return wire.EXIT_BAD_INPUT
     except _CannotAnswer as error:
@@ -102,7 +89,7 @@ def answer(request: PlainAsk) -> int:
     return wire.ask_exit_code(result)
 
 
-def _open_engine(request: PlainAsk) -> Engine:
+def _open_engine(request: PlainAsk):  # -> assistant.answering.engine.Engine (not imported to say so)
     from kb.embedding import ModelError, SentenceTransformerEmbedder
     from kb.store import StoreError
 

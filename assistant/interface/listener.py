@@ -141,7 +141,8 @@ async def _run(listener: Listener, listening: socket.socket, ready: Callable[[],
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signal_number, stopping.set)
     start = asyncio.start_server if listening.family != socket.AF_UNIX else asyncio.start_unix_server
-    server = await start(listener.connection, sock=listening, limit=MAX_REQUEST_BYTES)
+    # asyncio listens again on the socket it is given: without `backlog` it would shrink it to 100
+    server = await start(listener.connection, sock=listening, limit=MAX_REQUEST_BYTES, backlog=listener.limits.backlog)
     ready()
     await stopping.wait()
     server.close()  # open connections are cancelled by asyncio.run; nothing waits for them
