@@ -149,6 +149,8 @@ def corpus_checks(results) -> None:  # results: list[assistant.repair.corpus_che
 
 def fix_report(report, written: Path | None = None) -> None:  # report: assistant.repair.fix.FixReport
     """The error, the entry, the diff, and what running the patch proved, all from `report.verdict`."""
+    if report.interpreter:
+        ran_with(report.interpreter)
     if report.verdict == "cannot-run":
         out.print(line(("Nothing to fix: ", "bold yellow"), report.note), soft_wrap=True)
         return
@@ -213,3 +215,60 @@ def _attempts(attempts) -> None:
     verified = sum(attempt.verified for attempt in attempts)
     out.print(line(("tried: ", "dim"), ", ".join(f"{a.recipe} {'✓' if a.verified else '✗'}" for a in attempts),
                    (f"  ({verified} verified)", "dim") if verified else ""))
+
+
+def ran_with(interpreter: dict) -> None:
+    """Which interpreter (and torch) ran the code: {python, version, torch}, as the sandbox reports it."""
+    torch = interpreter.get("torch") or "no torch"
+    out.print(line(("ran with: ", "dim"), interpreter.get("python") or "?",
+                   (f" (Python {interpreter.get('version') or '?'}, torch {torch})", "dim")), soft_wrap=True)
+
+
+def doctor_report(report) -> None:  # report: assistant.environment.DoctorReport
+    """What the interpreter holds, then each finding with its entry and fix."""
+    out.print(line(("interpreter: ", "dim"), report.interpreter.python, (f"  (chosen by {report.interpreter.chosen_by})", "dim")),
+              soft_wrap=True)
+    if report.facts is None:
+        out.print(line(("Could not inspect it: ", "bold red"), report.probe_failure), soft_wrap=True)
+        return
+    for label, value in _doctor_facts(report.facts, report.host):
+        out.print(line((f"{label}: ", "dim"), value), soft_wrap=True)
+    doctor_findings(report)
+    summary = f"{len(report.problems)} problem(s) found" if report.problems else "No problems found"
+    out.print(line((summary, "bold red" if report.problems else "bold green"),
+                   (f"  ({report.duration_s:.1f} s)", "dim")))
+
+
+def doctor_findings(report, answered: set[str] | None = None) -> None:
+    """The findings; with `answered` (the entries an answer named), only problems and those about them."""
+    shown = [f for f in report.findings if answered is None or f.problem or f.entry in answered]
+    if answered is not None and shown:
+        out.print(line(("\nIn ", "bold"), (report.interpreter.python, "bold"), (" (kb doctor):", "bold")), soft_wrap=True)
+    for finding in shown:
+        mark = ("✗ ", "bold red") if finding.problem else ("· ", "dim")
+        explains = ("  ← explains your error", "bold") if report.explains_error(finding) else ""
+        out.print(line(mark, finding.message, explains), soft_wrap=True)
+        if finding.entry:
+            out.print(line(("    see: ", "dim"), finding.entry), soft_wrap=True)
+        if finding.fix:
+            out.print(line(("    fix: ", "dim"), finding.fix), soft_wrap=True)
+
+
+def _doctor_facts(facts: dict, host) -> list[tuple[str, str]]:
+    torch, cuda = facts["torch"], facts["torch"].get("cuda") or {}
+    build = f"CUDA {torch['cuda_build']}" if torch.get("cuda_build") else (
+        f"ROCm {torch['hip_build']}" if torch.get("hip_build") else "CPU only")
+    rows = [("python", f"{facts['python']['version']} ({facts['python']['executable']})"),
+            ("torch", f"{torch['version']} ({build})" if not torch["error"] else f"cannot import: {torch['error']['message']}")]
+    if not torch["error"]:
+        devices = ", ".join(f"{d['name']} (sm_{d['capability'][0]}{d['capability'][1]})" for d in cuda.get("devices", []))
+        rows += [("cuda", f"available: {devices}; built for {' '.join(cuda.get('arch_list', []))}" if cuda.get("available")
+                  else "not available"), ("mps", "available" if torch.get("mps_available") else "not available")]
+    for name in ("numpy", "torchvision", "torchaudio"):
+        package = facts[name]
+        state = "loads" if not package["error"] else f"fails: {package['error']['message']}"
+        version = package.get("version") or package.get("installed")
+        rows.append((name, f"{version} ({state})" if version else "not installed"))
+    rows += [("driver", host.driver or "no NVIDIA driver loaded"), ("start method", facts["start_method"]),
+             ("/dev/shm", f"{host.shm_bytes // (1 << 20)} MB" if host.shm_bytes is not None else "none")]
+    return rows

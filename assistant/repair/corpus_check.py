@@ -94,11 +94,15 @@ def check_entry(document: Document, run: Runner, devices: frozenset[str] = froze
     return EntryCheck(document.doc_id, "ok", f"broken: {observed or 'ran, as a demonstration'}", observed, messages)
 
 
-def check_corpus(documents: Iterable[Document], run: Runner | None = None, workers: int = 2) -> list[EntryCheck]:
-    """Check entries in parallel; by default in a warm sandbox, since every example imports torch."""
+def check_corpus(documents: Iterable[Document], run: Runner | None = None, workers: int = 2,
+                 python: str | None = None) -> list[EntryCheck]:
+    """Check entries in parallel; by default in a warm sandbox, since every example imports torch.
+
+    `python` is the interpreter whose torch the corpus is proven against (the user's); None means kb's own.
+    """
     if run is not None:
         return _check_all(documents, run, workers)
-    with WarmSandbox() as sandbox:
+    with WarmSandbox(python=python) as sandbox:
         return _check_all(documents, lambda s, limits: sandbox.run_source(s, filename="example.py", limits=limits), workers)
 
 

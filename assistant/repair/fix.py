@@ -17,15 +17,17 @@ code, at most MAX_ROUNDS rounds.
 from __future__ import annotations
 
 import difflib
+import sys
 import time
 from collections.abc import Mapping
 from contextlib import nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
 from assistant.answering.answer import Answer
 from assistant.answering.error_model import ErrorReport, from_raised
 from assistant.answering.query import QueryError, parse_query
+from assistant.environment.missing import missing_package, missing_package_note
 from assistant.repair import harness, recipes
 from assistant.repair.recipes import Facts
 from assistant.sandbox import SandboxLimits, SandboxResult, Status, WarmSandbox, run_source
@@ -55,6 +57,7 @@ class RunOutcome:
     warnings: tuple[tuple[str, str], ...] = ()
     duration_s: float = 0.0
     detail: str = ""
+    interpreter: Mapping[str, str | None] = field(default_factory=dict)  # python, version, torch: what ran it
 
     def cures(self, problem: ErrorReport) -> bool:
         """Finished within the limits without any error, and without the warning if that was the problem."""
@@ -136,6 +139,12 @@ class FixReport:
         return self.applied[-1].after if self.applied else None
 
     @property
+    def interpreter(self) -> Mapping[str, str | None]:
+        """The interpreter (and its torch) that ran the code; empty when nothing was run."""
+        ran = self.original or self.after
+        return ran.interpreter if ran else {}
+
+    @property
     def patch(self) -> str:
         if self.patched is None:
             return ""
@@ -160,6 +169,7 @@ class FixReport:
             "harness": self.harness,
             "note": self.note,
             "duration_s": round(self.duration_s, 3),
+            "interpreter": dict(self.interpreter),
         }
 
 
@@ -179,6 +189,7 @@ class _Runner:
     limits: SandboxLimits
     harnessed: bool
     sandbox: WarmSandbox | None  # None when the report will run nothing: no worker to start
+    python: str = sys.executable  # the user's interpreter, which the sandbox runs the code with
 
     def run(self, source: str) -> RunOutcome:
         try:
@@ -191,16 +202,17 @@ class _Runner:
 
 def fix_source(source: str, *, engine: AskingEngine, error_text: str | None = None, verify: bool = True,
                iterate: bool = False, filename: str = "script.py",
-               limits: SandboxLimits = SandboxLimits()) -> FixReport:
+               limits: SandboxLimits = SandboxLimits(), python: str | None = None) -> FixReport:
     """Find, apply and (with verify) prove a fix for the error of `source`; see the module docstring.
 
+    `python` runs the code (the user's interpreter, with their packages); None means kb's own.
     Raises QueryError when `error_text` holds no error message.
     """
     started = time.monotonic()
     given = _given_error(error_text) if error_text is not None else None
     runs_code = given is None or verify  # a given error without --verify is patched without running
-    with WarmSandbox() if runs_code else nullcontext() as sandbox:
-        runner = _Runner(filename, limits, harness.needs_harness(source), sandbox)
+    with WarmSandbox(python=python) if runs_code else nullcontext() as sandbox:
+        runner = _Runner(filename, limits, harness.needs_harness(source), sandbox, python or sys.executable)
         return _fix_with(source, given, runner, engine, verify=verify, iterate=iterate, started=started)
 
 
@@ -209,6 +221,9 @@ def _fix_with(source: str, given: ErrorReport | None, runner: _Runner, engine: A
     filename = runner.filename
     base = FixReport(filename, source, given, None, None, False, harness=runner.harnessed)
     original = runner.run(source) if given is None or verify else None
+    missing = _missing_package(original) if given is None else None
+    if missing is not None:  # the interpreter lacks a package: no entry about the code applies
+        return _done(base, started, original=original, note=missing_package_note(filename, missing, runner.python))
     problem = given or (_problem_of(original, engine) if original else None)
     if problem is None:
         return _done(base, started, original=original, note=_nothing_to_fix(original))
@@ -293,7 +308,13 @@ def _given_error(text: str) -> ErrorReport:
 def _outcome(result: SandboxResult) -> RunOutcome:
     raised = result.error if result.status == "error" else None
     error = from_raised(raised) if raised else None
-    return RunOutcome(result.status, error, tuple(result.warnings), result.duration_s, result.detail)
+    return RunOutcome(result.status, error, tuple(result.warnings), result.duration_s, result.detail,
+                      dict(result.interpreter))
+
+
+def _missing_package(original: RunOutcome | None) -> str | None:
+    error = original.error if original is not None else None
+    return missing_package(error.type, error.message) if error is not None else None
 
 
 def _problem_of(outcome: RunOutcome, engine: AskingEngine) -> ErrorReport | None:

@@ -7,6 +7,9 @@ patterns. A file that only defines a model is driven by the same harness as `kb 
 
 from __future__ import annotations
 
+import sys
+
+from assistant.environment.missing import missing_package, missing_package_note
 from assistant.repair import harness
 from assistant.answering.query import parse_query
 from assistant.sandbox import SandboxLimits, run_source
@@ -21,17 +24,28 @@ PRELUDE = (
 PASTING_ERRORS = frozenset({"NameError", "ImportError", "ModuleNotFoundError", "SyntaxError", "IndentationError"})
 
 
-def error_of_code(text: str, limits: SandboxLimits = PROBE_LIMITS) -> str | None:
+class MissingPackage(Exception):
+    """The code imports a package its interpreter cannot import; the message is the one-line note."""
+
+
+def error_of_code(text: str, limits: SandboxLimits = PROBE_LIMITS, python: str | None = None) -> str | None:
     """The traceback (or warning) that running the pasted code produces; None when the text is not
-    code, runs clean and warns of nothing, or fails only because it is a fragment."""
+    code, runs clean and warns of nothing, or fails only because it is a fragment.
+
+    `python` runs the code (the user's interpreter); None means kb's own. Raises MissingPackage
+    when the run fails only because that interpreter lacks a package the code imports.
+    """
     if parse_query(text).kind != "code":
         return None
     try:
         program = harness.drive(text) if harness.needs_harness(text) else text
     except harness.CannotDrive:
         return None
-    result = run_source(PRELUDE + program, filename="snippet.py", limits=limits)
+    result = run_source(PRELUDE + program, filename="snippet.py", limits=limits, python=python)
     if result.status == "error" and result.error is not None:
+        missing = missing_package(result.error.type, result.error.message)
+        if missing is not None:
+            raise MissingPackage(missing_package_note("the code", missing, python or sys.executable))
         if result.error.type in PASTING_ERRORS:
             return None
         return result.error.traceback or f"{result.error.type}: {result.error.message}"
