@@ -50,6 +50,12 @@ def start_server(home: Path, index: Path | None, idle_timeout: float) -> tuple[s
     return server, (host, int(port))
 
 
+def cpu_seconds_of(process: subprocess.Popen) -> float:
+    """User + system CPU time the process has used (load on the machine does not inflate it)."""
+    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def threads_of(process: subprocess.Popen) -> int:
     status = Path(f"/proc/{process.pid}/status").read_text()
     return int(next(line for line in status.splitlines() if line.startswith("Threads:")).split()[1])
@@ -121,8 +127,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kb-load-") as directory:
         server, address = start_server(Path(directory), args.index, args.idle_timeout)
         try:
-            idle_threads = threads_of(server)
+            idle_threads, cpu_before = threads_of(server), cpu_seconds_of(server)
             result = asyncio.run(burst(address, args.connections, args.limit_s, server))
+            cpu_per_ask = (cpu_seconds_of(server) - cpu_before) / max(result["answered"], 1)
             opened, closed = asyncio.run(idle(address, args.connections, args.idle_timeout, args.limit_s))
             after = threads_of(server)
         finally:
@@ -132,6 +139,8 @@ def main() -> None:
     print(f"{args.connections} concurrent asks over loopback TCP: {result['answered']} answered within "
           f"{args.limit_s:.0f} s; latency p50 {statistics.median(latencies) if latencies else float('nan'):.2f} s, "
           f"p95 {percentile(latencies, 0.95):.2f} s, max {latencies[-1] if latencies else float('nan'):.2f} s")
+    print(f"server CPU per answered ask: {cpu_per_ask * 1000:.1f} ms (so at best {1 / cpu_per_ask:.0f} asks/s "
+          f"on a free core)")
     print(f"server threads: {idle_threads} before, at most {result['threads']} during the burst, {after} after")
     print(f"idle connections: {opened} opened, {closed} closed by the server after its {args.idle_timeout:g} s "
           f"idle timeout")
