@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.environment import versions
+from assistant.environment.entries import entries_matching
 from assistant.environment.host import HostFacts
 
 SMALL_SHM_BYTES = 1 << 30  # below this, DataLoader workers run out of shared memory on ordinary batches
@@ -57,7 +58,7 @@ def _torch_findings(torch: dict[str, Any], pip: str) -> list[Finding]:
         return [Finding("torch", True, "torch is not installed in this interpreter", "torch-not-installed-in-env",
                         f"{pip} torch")]
     message = f"import torch fails: {error['type']}: {error['message']}"
-    if "NumPy" in error["message"] or "_ARRAY_API" in error["message"]:
+    if entries_matching(error["message"], ["numpy2-abi-compiled-numpy1"]):
         return [Finding("torch", True, message, "numpy2-abi-compiled-numpy1", f"{pip} 'numpy<2'")]
     return [Finding("torch", True, message, "import-torch-native-lib-failure",
                     f"{pip} --force-reinstall torch")]

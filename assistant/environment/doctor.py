@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from assistant.environment import checks
+from assistant.environment.entries import entries_matching
 from assistant.environment.host import read_host
 from assistant.environment.interpreter import Interpreter
 from assistant.environment.report import DoctorReport
@@ -35,19 +36,8 @@ def run_doctor(interpreter: Interpreter, error_text: str | None = None, run: Run
     facts, failure = _facts_of(result)
     found = checks.findings(facts, host, interpreter.python) if facts else []
     named = {finding.entry for finding in found if finding.entry}
-    matched = tuple(sorted(entries_matching(error_text, named))) if error_text else ()
+    matched = tuple(sorted(entries_matching(error_text, named))) if error_text else ()  # which explain it
     return DoctorReport(interpreter, facts, host, tuple(found), matched, failure, time.monotonic() - started)
-
-
-def entries_matching(error_text: str, entry_ids: Iterable[str]) -> set[str]:
-    """Which of these corpus entries have a pattern that matches the error text."""
-    from kb.documents import read_document
-    from kb.ingest import shipped_corpus_dir
-
-    corpus = shipped_corpus_dir()
-    documents = [read_document(corpus / f"{entry}.md") for entry in entry_ids if (corpus / f"{entry}.md").is_file()]
-    return {document.doc_id for document in documents
-            if any(pattern.match(error_text) for pattern in document.patterns)}
 
 
 def ran_with(python: str) -> dict[str, str | None]:
