@@ -11,8 +11,9 @@ wrong. tests/test_shipped_vectors.py checks the shipped file against the corpus 
 names the command that rebuilds it: `BUILD_COMMAND`.
 
 The matrix is float16 (half the size of float32; the rounding moves a cosine by about 1e-4) in
-row order of the manifest, which lists chunks by source and ordinal, so that rebuilding from the
-same corpus and model writes the same bytes.
+row order of the manifest, which lists chunks by source and ordinal; every vector is computed from
+its text alone, so rebuilding from the same corpus and model writes the same bytes, and a rebuild
+embeds only the chunks that changed.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ BUILD_COMMAND = ".venv/bin/python scripts/build_corpus_vectors.py"
 FORMAT = 1
 PROBE_TEXT = "RuntimeError: mat1 and mat2 shapes cannot be multiplied (32x512 and 128x10)"
 PROBE_AGREEMENT = 0.999  # cosine between the shipped and the live probe vector; float16 keeps ~0.99995
-BUILD_BATCH = 32
 
 
 def chunk_key(text: str) -> str:
@@ -101,18 +101,24 @@ class ShippedVectors:
         return float(live @ _unit(self.matrix[-1])) >= PROBE_AGREEMENT
 
 
-def build(files: Iterable[tuple[Path, str]], embedder: Embedder) -> tuple[dict, np.ndarray]:
+def build(files: Iterable[tuple[Path, str]], embedder: Embedder,
+          previous: ShippedVectors | None = None) -> tuple[dict, np.ndarray]:
     """The manifest and float16 matrix for these corpus files, embedded with `embedder`.
 
-    Texts are embedded in a fixed order (by length, then key) so the same corpus gives the same
-    batches and therefore the same bytes."""
+    Each text is embedded on its own, so its vector depends on nothing but the text: the rows of a `previous` build by the same model are
+    reused as they are, a rebuild after editing a few entries embeds only their changed chunks,
+    and the bytes are those a full build would write."""
     chunks = corpus_chunks(files)
-    texts = sorted({c.text for c in chunks}, key=lambda text: (len(text), chunk_key(text)))
-    vectors = {}
-    for start in range(0, len(texts), BUILD_BATCH):
-        batch = texts[start : start + BUILD_BATCH]
-        vectors.update(zip(batch, embedder.embed(batch, batch_size=BUILD_BATCH)))
-    matrix = np.stack([vectors[c.text] for c in chunks] + [embedder.embed([PROBE_TEXT])[0]]).astype(np.float16)
+    reusable = previous if previous is not None and previous.agrees_with(embedder) else None
+    rows: dict[str, np.ndarray] = {}
+    for chunk in chunks:
+        if chunk.key in rows:
+            continue
+        if reusable is not None and chunk.key in reusable.rows:
+            rows[chunk.key] = reusable.matrix[reusable.rows[chunk.key]]
+        else:
+            rows[chunk.key] = _embedded(embedder, chunk.text)
+    matrix = np.stack([rows[c.key] for c in chunks] + [_embedded(embedder, PROBE_TEXT)])
     manifest = {
         "format": FORMAT, "model": embedder.name, "dim": int(embedder.dim), "dtype": "float16",
         "probe": PROBE_TEXT, "chunks": [[c.source, c.ordinal, c.key] for c in chunks],
@@ -149,6 +155,10 @@ def staleness(files: Iterable[tuple[Path, str]], shipped: ShippedVectors | None,
 
 def _some(names: list[str], shown: int = 3) -> str:
     return ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
+
+
+def _embedded(embedder: Embedder, text: str) -> np.ndarray:
+    return embedder.embed([text])[0].astype(np.float16)
 
 
 def _unit(row: np.ndarray) -> np.ndarray:

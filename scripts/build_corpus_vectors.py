@@ -1,13 +1,15 @@
 """Rebuild the shipped corpus vectors (kb/data/corpus_vectors.*) from corpus/ with the default model.
 
-    .venv/bin/python scripts/build_corpus_vectors.py
+    .venv/bin/python scripts/build_corpus_vectors.py [--full]
 
 Run it after changing the corpus (tests/test_shipped_vectors.py says when it is due) and commit
-the two files it writes. Nothing is written when they are already current.
+the two files it writes. Only chunks that are new or changed are embedded (--full: all of them);
+nothing is written when the files are already current.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from pathlib import Path
@@ -21,16 +23,19 @@ from kb.ingest import shipped_corpus_files  # noqa: E402
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description="Rebuild the shipped corpus vectors.")
+    parser.add_argument("--full", action="store_true", help="embed every chunk, reusing none of the current file")
+    full = parser.parse_args().full
     files = shipped_corpus_files()
     shipped = corpus_vectors.ShippedVectors.load()
     try:
         embedder = SentenceTransformerEmbedder()
         problems = corpus_vectors.staleness(files, shipped, embedder.name, embedder.dim)
-        if not problems and shipped is not None and shipped.agrees_with(embedder):
+        if not full and not problems and shipped is not None and shipped.agrees_with(embedder):
             print(f"{corpus_vectors.DATA_DIR} is current ({len(shipped.rows)} chunks)")
             return
         started = time.perf_counter()
-        manifest, matrix = corpus_vectors.build(files, embedder)
+        manifest, matrix = corpus_vectors.build(files, embedder, previous=None if full else shipped)
     except (DocumentError, ModelError) as error:
         sys.exit(f"error: {error}")
     corpus_vectors.write(manifest, matrix)

@@ -70,6 +70,18 @@ def test_building_twice_writes_the_same_bytes(corpus, tmp_path):
         assert (first / name).read_bytes() == (second / name).read_bytes()
 
 
+def test_a_rebuild_embeds_only_changed_chunks_and_writes_what_a_full_build_would(corpus, tmp_path):
+    previous = shipped_for(corpus, FakeEmbedder(), tmp_path / "before")
+    edited = corpus[1][0]
+    edited.write_text(edited.read_text() + "\n## Also\n\nA new closing section.\n")
+    embedder = FakeEmbedder()
+    corpus_vectors.write(*corpus_vectors.build(corpus, embedder, previous=previous), tmp_path / "incremental")
+    assert embedder.embedded == 1 + 1 + 1  # the probe to trust `previous`, the new chunk, the probe row
+    shipped_for(corpus, FakeEmbedder(), tmp_path / "full")
+    for name in (corpus_vectors.MATRIX_FILE, corpus_vectors.MANIFEST_FILE):
+        assert (tmp_path / "incremental" / name).read_bytes() == (tmp_path / "full" / name).read_bytes()
+
+
 def test_a_first_build_embeds_only_the_chunks_that_changed(corpus, tmp_path):
     embedder = FakeEmbedder()
     shipped = shipped_for(corpus, embedder, tmp_path / "data")
