@@ -57,3 +57,26 @@ def index_url(torch: Release) -> str | None:
 
 def built_for_numpy1(torch: Release) -> bool:
     return torch.line < FIRST_TORCH_BUILT_FOR_NUMPY2
+
+
+_BOUND = re.compile(r"^\s*(>=|<=|==|!=|>|<)\s*(\d+(?:\.\d+){0,2})\s*$")
+_COMPARE = {">=": tuple.__ge__, "<=": tuple.__le__, "==": tuple.__eq__, "!=": tuple.__ne__, ">": tuple.__gt__,
+            "<": tuple.__lt__}
+
+
+def within(release: Release, bounds: str) -> bool:
+    """Whether the release satisfies every comma-separated bound (">=2.4", ">=2.0,<2.6"), compared to the
+    precision each bound gives (2.13.1 is "<=2.13"); the build variant is ignored. Raises ValueError for
+    a bound that is not an operator and a release number."""
+    number = (release.major, release.minor, release.patch)
+    return all(_COMPARE[operator](number[:len(wanted)], wanted) for operator, wanted in _bounds(bounds))
+
+
+def _bounds(text: str) -> list[tuple[str, tuple[int, ...]]]:
+    parsed = []
+    for bound in text.split(","):
+        found = _BOUND.match(bound)
+        if found is None:
+            raise ValueError(f"not a version bound: {bound.strip()!r} (write e.g. '>=2.4' or '>=2.0,<2.6')")
+        parsed.append((found.group(1), tuple(int(part) for part in found.group(2).split("."))))
+    return parsed

@@ -21,6 +21,8 @@ from typing import Literal
 
 from kb.documents import Document, code_of
 
+from assistant.environment import versions
+
 from assistant.sandbox import SandboxLimits, SandboxResult, WarmSandbox
 
 DEVICES = {"cuda": "a CUDA GPU", "mps": "an Apple MPS device"}
@@ -72,8 +74,10 @@ def required_sections(document: Document) -> tuple[str, ...]:
     return DIAGNOSIS_SECTIONS if document.meta.get("kind") == "demonstration" else (*DIAGNOSIS_SECTIONS, "Messages")
 
 
-def check_entry(document: Document, run: Runner, devices: frozenset[str] = frozenset()) -> EntryCheck:
-    """Check one entry the way its `runs_on` allows; `devices` are the accelerators present."""
+def check_entry(document: Document, run: Runner, devices: frozenset[str] = frozenset(),
+                torch_version: str | None = None) -> EntryCheck:
+    """Check one entry the way its `runs_on` allows; `devices` are the accelerators present and
+    `torch_version` the torch the examples run with (an entry whose `torch` range excludes it is skipped)."""
     meta = document.meta
     if meta.get("runs_on") not in RUNS_ON or meta.get("kind") not in KINDS:
         return _failed(document, f"runs_on must be one of {', '.join(RUNS_ON)} and kind one of {', '.join(KINDS)}")
@@ -84,6 +88,10 @@ def check_entry(document: Document, run: Runner, devices: frozenset[str] = froze
         return _check_diagnosis(document, run)
     if meta["runs_on"] in DEVICES and meta["runs_on"] not in devices:
         return EntryCheck(document.doc_id, "skipped", f"needs {DEVICES[meta['runs_on']]}; none here")
+    version_problem = torch_range_problem(meta.get("torch"), torch_version)
+    if version_problem:
+        status: Status = "failed" if version_problem.startswith("torch:") else "skipped"
+        return EntryCheck(document.doc_id, status, version_problem)
     limits = MULTI_PROCESS_LIMITS if meta["runs_on"] == "multi-process-cpu" else EXAMPLE_LIMITS
     before, after = run(example(document, "Broken example"), limits), run(example(document, "Fixed example"), limits)
     observed = _observed(document, before)
@@ -108,8 +116,22 @@ def check_corpus(documents: Iterable[Document], run: Runner | None = None, worke
 
 def _check_all(documents: Iterable[Document], run: Runner, workers: int) -> list[EntryCheck]:
     devices = _devices_present(run)
+    torch_version = run("pass\n", DIAGNOSE_LIMITS).interpreter.get("torch")  # from its metadata: no import
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda document: check_entry(document, run, devices), documents))
+        return list(pool.map(lambda document: check_entry(document, run, devices, torch_version), documents))
+
+
+def torch_range_problem(bounds: object, torch_version: str | None) -> str:
+    """Why an entry's examples are not run with this torch: its `torch` range (">=2.4") excludes it, or
+    the range is malformed ("torch: ..."); "" when they run (no range, or the version is unknown)."""
+    if bounds is None:
+        return ""
+    release = versions.parse(torch_version)
+    try:
+        applies = versions.within(release or versions.Release(0, 0), str(bounds)) or release is None
+    except ValueError as error:
+        return f"torch: {error}"
+    return "" if applies else f"applies to torch {bounds}; the examples would run with torch {torch_version}"
 
 
 def _check_diagnosis(document: Document, run: Runner) -> EntryCheck:
