@@ -52,7 +52,8 @@ _MAX_WARNING_TEXT = 2_000
 _write, _dumps, _exc_info, _os_exit = os.write, json.dumps, sys.exc_info, os._exit
 # write(2) called without releasing the GIL (os.write releases it): no thread of the code runs until RAISED is out.
 _write_holding_gil = ctypes.PyDLL(None).write
-_write_holding_gil.argtypes, _write_holding_gil.restype = (ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t), ctypes.c_ssize_t
+_write_holding_gil.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t)
+_write_holding_gil.restype = ctypes.c_ssize_t
 
 
 def _send(fd: int, message: dict[str, Any]) -> None:
@@ -169,7 +170,7 @@ def _refuse_unreadable(iso: types.ModuleType, program_dirs: list[str], ids: list
     """Says so in one line, where the code would otherwise die of a confusing ImportError.
 
     That happens when a directory of the interpreter itself is closed to
-    other users (the run's own uid is nobody's account).
+    other users (the run's own uid belongs to no account).
     """
     unreadable = iso.first_unreadable(program_dirs)
     if unreadable is not None:
@@ -240,7 +241,8 @@ def _execute(source: str, filename: str, module: types.ModuleType, report_fd: in
     the process ends at once with status 1, which can never read as success.
     SystemExit is the code's request to end, judged like the interpreter does.
     """
-    write, fstat, exit_now, exc_info, stop, marker = _write_holding_gil, os.fstat, _os_exit, _exc_info, SystemExit, RAISED
+    write, fstat, exit_now, exc_info = _write_holding_gil, os.fstat, _os_exit, _exc_info
+    stop, marker = SystemExit, RAISED
     size, pipe = len(RAISED), os.fstat(report_fd)
     expected = (pipe.st_dev, pipe.st_ino)
     try:

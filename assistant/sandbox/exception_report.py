@@ -64,7 +64,8 @@ def _chained(exc: object, filename: str, depth: int, seen: set[int]) -> dict[str
         return None
     seen.add(id(exc))
     try:
-        report = _one(exc, exc.__traceback__, filename, depth - 1, seen)  # raised inside the code: all of it is the code's
+        # Raised and caught inside the code: every frame of it is the code's or its libraries'.
+        report = _one(exc, exc.__traceback__, filename, depth - 1, seen)
     except Exception:  # noqa: BLE001 - a chained exception that cannot be described is left out
         return None
     report["traceback"] = ""  # the outermost report's text already shows the whole chain

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import ctypes
 import os
-import pwd
 import resource
 import signal
 import sys

@@ -37,7 +37,8 @@ _DEV_LINKS = {"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0", "stdout": "/pro
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
-def enter(mountpoint: str, readable: Iterable[str], limits: Mapping[str, int], owner: tuple[int, int]) -> tuple[str, ...]:
+def enter(mountpoint: str, readable: Iterable[str], limits: Mapping[str, int],
+          owner: tuple[int, int]) -> tuple[str, ...]:
     """Builds the root on mountpoint and moves this process into it, in the work directory.
 
     The work directory has mountpoint's own path, so the code sees the path

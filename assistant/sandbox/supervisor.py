@@ -226,8 +226,8 @@ class Supervisor:
     def _result(self, duration: float, cpu_s: float) -> SandboxResult:
         self.report.finish()
         report = self.report.reports[0] if len(self.report.reports) == 1 else None
-        status, detail, error = _Verdict(self.report, report, self.limits, "cgroup-memory" in self.report.isolation).decide(
-            self.reason, self.returncode, cpu_s, self.oom_kills())
+        verdict = _Verdict(self.report, report, self.limits, "cgroup-memory" in self.report.isolation)
+        status, detail, error = verdict.decide(self.reason, self.returncode, cpu_s, self.oom_kills())
         stdout, stderr = (capture.text() for capture in self.outputs.values())
         return SandboxResult(
             status=status, error=error, detail=detail, stdout=stdout, stderr=stderr, duration_s=round(duration, 3),
@@ -245,13 +245,15 @@ class _Verdict:
     limits: SandboxLimits
     memory_watched: bool  # a cgroup counted OOM kills: a SIGKILL it did not count was not for memory
 
-    def decide(self, reason: str, returncode: int, cpu_s: float, oom_kills: int) -> tuple[Status, str, RaisedError | None]:
+    def decide(self, reason: str, returncode: int, cpu_s: float,
+               oom_kills: int) -> tuple[Status, str, RaisedError | None]:
         limits = self.limits
         if self.reader.refused:
             return "limit", self.reader.refused, None
         error = raised_from_report(self.report["error"]) if self.report else None
         if reason == "timeout":
-            return "timeout", f"wall-clock timeout: still running after {limits.timeout_s:g} s, process tree killed", error
+            detail = f"wall-clock timeout: still running after {limits.timeout_s:g} s, process tree killed"
+            return "timeout", detail, error
         if reason:
             flood = limits.max_output_bytes * _FLOOD_FACTOR
             return "limit", f"{reason} flood: over {flood} bytes written, process tree killed", error
@@ -266,7 +268,8 @@ class _Verdict:
             return ("limit" if detail else "error"), detail, error
         if self.report is not None and returncode != 0:
             status, detail, error = _verdict_from_exit(returncode, cpu_s, limits, self.memory_watched)
-            return "error" if status == "ok" else status, detail or "the script finished, then its process failed", error
+            detail = detail or "the script finished, then its process failed"
+            return "error" if status == "ok" else status, detail, error
         return _verdict_from_exit(returncode, cpu_s, limits, self.memory_watched)
 
     def _limit_detail(self, error: RaisedError) -> str:

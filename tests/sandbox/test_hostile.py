@@ -123,7 +123,7 @@ def test_writes_outside_the_workdir_fail(sandbox: Sandbox, tmp_path: Path) -> No
     if "landlock" not in result.isolation:
         if "unprivileged-user" not in result.isolation:
             pytest.skip("neither Landlock nor a privilege drop is available: writes are not confined here")
-        targets = targets[1:]  # nobody may still write world-writable places such as /tmp
+        targets = targets[1:]  # the run's user may still write world-writable places such as /tmp
     assert result.status == "ok", result.stderr
     assert "inside ok" in result.stdout
     for target in targets:
@@ -247,7 +247,7 @@ def test_files_in_the_callers_home_are_unreadable(sandbox: Sandbox, tmp_path: Pa
 
 
 def test_root_only_files_stay_unreadable(sandbox: Sandbox) -> None:
-    """No capability survives the switch to nobody, so the usual permissions hold below /etc and /dev."""
+    """No capability survives the switch to the run's own uid, so the usual permissions hold below /etc and /dev."""
     targets = [Path(p) for p in ("/etc/shadow", "/dev/loop0") if os.path.exists(p) and not os.stat(p).st_mode & 0o004]
     if not targets:
         pytest.skip("no root-only file to try here")
@@ -262,7 +262,7 @@ def test_root_only_files_stay_unreadable(sandbox: Sandbox) -> None:
 
 
 def test_other_runs_work_directories_are_unreadable(sandbox: Sandbox) -> None:
-    """Concurrent runs all work as nobody below /tmp: only Landlock keeps their scripts apart."""
+    """Each run has a root of its own, whose /tmp holds only its work directory; Landlock denies even the listing."""
     probe = "import os, tempfile\nprint(os.listdir(os.path.dirname(os.getcwd())))\n"
     result = sandbox.run_source(probe)
     if "landlock-read" not in result.isolation:

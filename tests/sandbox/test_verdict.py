@@ -141,8 +141,11 @@ def test_exit_status_after_a_clean_finish_must_agree(sandbox: Sandbox) -> None:
     assert result.error is not None and result.error.message == "3"
 
 
-@pytest.mark.parametrize("ending", ["pass", "import sys\nsys.exit(0)", "import sys\nsys.exit()", "import os\nos._exit(0)",
-                                    "try:\n    raise ValueError\nexcept ValueError:\n    pass"])
+CLEAN_ENDINGS = ["pass", "import sys\nsys.exit(0)", "import sys\nsys.exit()", "import os\nos._exit(0)",
+                 "try:\n    raise ValueError\nexcept ValueError:\n    pass"]
+
+
+@pytest.mark.parametrize("ending", CLEAN_ENDINGS)
 def test_ordinary_clean_endings_stay_ok(sandbox: Sandbox, ending: str) -> None:
     result = sandbox.run_source(ending + "\n", limits=LIMITS)
     assert result.status == "ok", result

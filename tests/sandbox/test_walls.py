@@ -189,7 +189,8 @@ _KEY_CALLS = {"x86_64": (248, 250), "aarch64": (217, 219)}  # add_key, keyctl
 def test_kernel_keys_do_not_outlive_the_run(sandbox: Sandbox, keyring: int) -> None:
     add_key, keyctl = _KEY_CALLS[os.uname().machine]
     description = f"sandbox-test-{uuid.uuid4().hex}"
-    calls = f"import ctypes\nlibc = ctypes.CDLL(None)\nlibc.syscall.restype = ctypes.c_long\nDESC = {description!r}.encode()\n"
+    calls = (f"import ctypes\nlibc = ctypes.CDLL(None)\nlibc.syscall.restype = ctypes.c_long\n"
+             f"DESC = {description!r}.encode()\n")
     add = calls + f"print(libc.syscall({add_key}, b'user', DESC, b'secret', 6, {keyring}) > 0)\n"
     search = calls + f"print(libc.syscall({keyctl}, 10, {keyring}, b'user', DESC, 0))\n"  # KEYCTL_SEARCH
     added = sandbox.run_source(add, limits=LIMITS)
