@@ -152,7 +152,9 @@ def fix_report(report, written: Path | None = None) -> None:  # report: assistan
     if report.interpreter:
         ran_with(report.interpreter)
     if report.verdict == "cannot-run":
-        out.print(line(("Nothing to fix: ", "bold yellow"), report.note), soft_wrap=True)
+        failed_to_start = report.original is not None and report.original.error is not None  # a missing package
+        out.print(line(("Cannot run it: " if failed_to_start else "Nothing to fix: ", "bold yellow"), report.note),
+                  soft_wrap=True)
         return
     problem = report.error
     out.print(line(("error: ", "dim"), (problem.type, "bold"), ": ", problem.message), soft_wrap=True)

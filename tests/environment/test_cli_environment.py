@@ -71,7 +71,8 @@ def test_a_package_the_interpreter_lacks_is_one_line_not_an_entry(index: Path, s
     assert report["note"] == (f"train.py imports envfixture_pkg, which {sys.executable} cannot import: "
                               "install it there, or pass --python")
     code, out, _ = kb("fix", str(script), "--verify", "--index", str(index), "--python", sys.executable)
-    assert "train.py imports envfixture_pkg" in out and "entry:" not in out
+    assert f"ran with: {sys.executable} (Python {sys.version.split()[0]}, torch " in out
+    assert "Cannot run it: train.py imports envfixture_pkg" in out and "entry:" not in out
 
 
 def test_ask_run_says_which_package_is_missing(index: Path, torch_env: Path) -> None:
