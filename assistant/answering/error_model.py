@@ -13,7 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from assistant.sandbox import RaisedError
 
 Link = Literal["cause", "context", "wrapped", "log"]
 
@@ -106,13 +109,13 @@ class ErrorReport:
         return {"type": self.type, "message": self.message}
 
 
-def from_raised(raised: Any, *, warning: bool = False) -> ErrorReport:
-    """The report of an exception the sandbox observed live (assistant.sandbox.RaisedError):
-    its frames and chain come from the exception objects, not from printed text."""
+def from_raised(raised: RaisedError, *, warning: bool = False) -> ErrorReport:
+    """The report of an exception the sandbox observed live: its frames and chain come from the
+    exception objects, not from printed text."""
     earlier, link = None, None
-    if getattr(raised, "cause", None) is not None:
+    if raised.cause is not None:
         earlier, link = from_raised(raised.cause), "cause"
-    elif getattr(raised, "context", None) is not None:
+    elif raised.context is not None and not raised.suppress_context:
         earlier, link = from_raised(raised.context), "context"
-    frames = tuple(Frame(f.file, f.line, f.function, f.code) for f in getattr(raised, "frames", ()))
+    frames = tuple(Frame(f.file, f.line or 0, f.function, f.code) for f in raised.frames)
     return ErrorReport(raised.type, raised.message, frames, warning, raised.traceback, earlier, link, raised.line)

@@ -52,5 +52,5 @@ def test_gru_cell_state_starting_as_none(sandbox):
 
 def test_data_carried_through_layers_is_not_a_hidden_state():
     code = "for layer in layers:\n    x = layer(x)\n"
-    assert not applies(recipe, (code), Facts("RuntimeError", "Trying to backward through the graph a "
+    assert not applies(recipe, code, Facts("RuntimeError", "Trying to backward through the graph a "
                                                                            "second time"))

@@ -54,10 +54,10 @@ def test_predict_function_without_no_grad(sandbox):
 
 def test_does_not_apply_to_a_training_step(sandbox):
     facts = sandbox.facts(TRAINING_STEP, "ValueError")
-    assert applies(recipe, (TRAINING_STEP), facts)
+    assert not applies(recipe, TRAINING_STEP, facts)
     assert patch(recipe, TRAINING_STEP, facts) is None
 
 
 def test_needs_the_failing_lines():
     message = "Expected more than 1 value per channel when training, got input size torch.Size([1, 4])"
-    assert not applies(recipe, (TRAINING_STEP), Facts("ValueError", message))
+    assert not applies(recipe, TRAINING_STEP, Facts("ValueError", message))

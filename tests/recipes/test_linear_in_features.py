@@ -54,5 +54,5 @@ def test_finds_a_layer_inside_sequential_by_its_evaluated_shape(sandbox):
 
 def test_old_wording_is_understood():
     facts = Facts("RuntimeError", "size mismatch, m1: [10 x 34], m2: [30 x 16] at /pytorch/aten/src/TH/THMath.c:41")
-    assert applies(recipe, (SEQUENTIAL), facts)
+    assert applies(recipe, SEQUENTIAL, facts)
     assert "nn.Linear(34, 16)" in patch(recipe, SEQUENTIAL, facts)

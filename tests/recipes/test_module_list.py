@@ -49,4 +49,4 @@ def test_dict_filled_later_becomes_moduledict(sandbox):
 
 def test_plain_lists_of_numbers_are_left_alone():
     code = "import torch.nn as nn\nclass M(nn.Module):\n    def __init__(self):\n        self.sizes = [1, 2]\n"
-    assert not applies(recipe, (code), Facts("ValueError", "optimizer got an empty parameter list"))
+    assert not applies(recipe, code, Facts("ValueError", "optimizer got an empty parameter list"))

@@ -41,5 +41,5 @@ def test_segmentation_maps_use_the_channel_axis():
     code = "import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(3, 5, 1), nn.Softmax())\n"
     facts = Facts("UserWarning", "Implicit dimension choice for softmax has been deprecated. Change the call to "
                                  "include dim=X as an argument.")
-    assert applies(recipe, (code), facts)
+    assert applies(recipe, code, facts)
     assert "nn.Softmax(dim=1)" in patch(recipe, code, facts)

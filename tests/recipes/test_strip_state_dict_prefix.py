@@ -38,7 +38,7 @@ def test_compiled_and_parallel_prefixes_are_both_stripped():
                'Unexpected key(s) in state_dict: "module._orig_mod.fc.weight". ')
     facts = Facts("RuntimeError", message)
     code = "net.load_state_dict(torch.load(path))\n"
-    assert applies(recipe, (code), facts)
+    assert applies(recipe, code, facts)
     assert patch(recipe, code, facts) == ('net.load_state_dict({k.removeprefix("module.").removeprefix("_orig_mod."): v '
                                          'for k, v in torch.load(path).items()})\n')
 
