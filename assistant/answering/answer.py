@@ -14,6 +14,7 @@ from typing import Any
 from kb.documents import Block, Document, Section, code_of
 from kb.store import Store
 
+from assistant.answering.api_drift import ApiChange
 from assistant.answering.confidence import Match
 from assistant.answering.query import ParsedQuery
 from assistant.answering.retrieval import DocumentHit
@@ -33,6 +34,7 @@ class Result:
     fix: str
     facts: dict[str, str] = field(default_factory=dict)
     recipes: tuple[str, ...] = ()
+    explains_message: bool = False  # one of the entry's declared patterns matched the message
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -46,12 +48,14 @@ class Answer:
     query: ParsedQuery
     match: Match
     results: tuple[Result, ...]
+    api: tuple[ApiChange, ...] = ()  # the API drift table's rows for the symbol the error names
 
     def to_json(self) -> dict[str, Any]:
         return {
             "query": self._query_json(),
             "match": self.match,
             "results": [result.to_json() for result in self.results],
+            "api": [change.to_json() for change in self.api],
         }
 
 
@@ -67,8 +71,9 @@ class Answer:
         return described
 
 
-def compose(store: Store, query: ParsedQuery, hits: list[DocumentHit], match: Match) -> Answer:
-    return Answer(query, match, tuple(_result(store, query, hit) for hit in hits))
+def compose(store: Store, query: ParsedQuery, hits: list[DocumentHit], match: Match,
+            api: tuple[ApiChange, ...] = ()) -> Answer:
+    return Answer(query, match, tuple(_result(store, query, hit) for hit in hits), api)
 
 
 def _result(store: Store, query: ParsedQuery, hit: DocumentHit) -> Result:
@@ -82,7 +87,7 @@ def _result(store: Store, query: ParsedQuery, hit: DocumentHit) -> Result:
         explanation, fix = _page_text(store, document, hit)
     return Result(
         document.doc_id, document.title, hit.score, document.source, explanation, fix, facts,
-        tuple(document.meta.get("recipes") or ()),
+        tuple(document.meta.get("recipes") or ()), hit.signature is not None,
     )
 
 

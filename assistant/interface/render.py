@@ -90,6 +90,8 @@ def answer(result: dict) -> None:
     if query["error_type"] or query["message"]:
         out.print(line((f"{query['kind']}: ", "dim"), (query["error_type"] or "", "bold"), " ", query["message"] or ""),
                   soft_wrap=True)
+    for change in result.get("api", ()):
+        out.print(api_change(change), soft_wrap=True)
     if match == "none" or not results:
         out.print(line(("No good match in the knowledge base.", "bold red"),
                        " Nothing here explains this error confidently."))
@@ -105,6 +107,17 @@ def answer(result: dict) -> None:
         else:
             out.print(Text("\n"), line((f"{position}. ", "bold"), (item["title"], "bold"),
                                        (f"  ({item['id']}, score {item['score']:.3f})", "dim")))
+
+
+def api_change(change: dict) -> Text:
+    """One row of the API drift table: `torch.rfft` removed in 1.8: use torch.fft.rfft (...)."""
+    if change["kind"] == "added":
+        installed = f" (torch here: {change['installed_torch']})" if change["installed_torch"] else ""
+        return line((change["symbol"], "bold"), f" was added in {change['version']}{installed}: upgrade torch",
+                    f"; {change['note']}" if change["note"] else "")
+    instead = f": use {change['replacement']}" if change["replacement"] else ""
+    return line((change["symbol"], "bold"), f" {change['kind']} in {change['version']}{instead}",
+                (f" ({change['note']})" if change["note"] else "", "dim"))
 
 
 def _best(item: dict, style: str) -> Panel:
