@@ -74,17 +74,24 @@ def ask(
         if run:
             from assistant.repair.probe import MissingPackage, error_of_code
 
+            from assistant.environment.doctor import ran_with
+
+            interpreter = _interpreter(python)
             try:
-                text = error_of_code(text, python=_interpreter(python).python) or text
+                text = error_of_code(text, python=interpreter.python) or text
             except MissingPackage as missing:
                 fail(str(missing))
         answer = answerer.ask(text, count)
+        if run:  # which interpreter and torch ran the code (objects only grow: a new field)
+            answer = {**answer, "interpreter": ran_with(interpreter.python)}
     except QueryRefused as error:
         fail(str(error))
     if as_json:
         print(wire.dumps(answer))
     else:
         render.answer(answer)
+        if run:
+            render.ran_with(answer["interpreter"])
         _environment_findings(answer, text, python)
     raise typer.Exit(wire.ask_exit_code(answer))
 

@@ -81,7 +81,9 @@ def test_ask_run_says_which_package_is_missing(index: Path, torch_env: Path) -> 
     assert err.strip().endswith(f"the code imports envfixture_pkg, which {sys.executable} cannot import: "
                                 "install it there, or pass --python")
     code, out, _ = kb("ask", "--run", "--json", "--index", str(index), "--python", str(torch_env), USES_THE_PACKAGE)
-    assert json.loads(out)["results"][0]["id"] == "batchnorm1d-channels-last"
+    answer = json.loads(out)
+    assert answer["results"][0]["id"] == "batchnorm1d-channels-last"
+    assert answer["interpreter"]["python"] == str(torch_env) and answer["interpreter"]["torch"] is not None
 
 
 def test_ask_about_an_environment_error_shows_the_doctors_findings(index: Path, vision_env: Path) -> None:
