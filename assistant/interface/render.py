@@ -241,7 +241,8 @@ def ran_with(interpreter: dict) -> None:
 
 def doctor_report(report) -> None:  # report: assistant.environment.DoctorReport
     """What the interpreter holds, then each finding with its entry and fix."""
-    out.print(line(("interpreter: ", "dim"), report.interpreter.python, (f"  (chosen by {report.interpreter.chosen_by})", "dim")),
+    chosen = report.interpreter
+    out.print(line(("interpreter: ", "dim"), chosen.python, (f"  (chosen by {chosen.chosen_by})", "dim")),
               soft_wrap=True)
     if report.facts is None:
         out.print(line(("Could not inspect it: ", "bold red"), report.probe_failure), soft_wrap=True)
@@ -258,7 +259,8 @@ def doctor_findings(report, answered: set[str] | None = None) -> None:
     """The findings; with `answered` (the entries an answer named), only problems and those about them."""
     shown = [f for f in report.findings if answered is None or f.problem or f.entry in answered]
     if answered is not None and shown:
-        out.print(line(("\nIn ", "bold"), (report.interpreter.python, "bold"), (" (kb doctor):", "bold")), soft_wrap=True)
+        out.print(line(("\nIn ", "bold"), (report.interpreter.python, "bold"), (" (kb doctor):", "bold")),
+                  soft_wrap=True)
     for finding in shown:
         mark = ("✗ ", "bold red") if finding.problem else ("· ", "dim")
         explains = ("  ← explains your error", "bold") if report.explains_error(finding) else ""
@@ -269,21 +271,32 @@ def doctor_findings(report, answered: set[str] | None = None) -> None:
             out.print(line(("    fix: ", "dim"), finding.fix), soft_wrap=True)
 
 
-def _doctor_facts(facts: dict, host) -> list[tuple[str, str]]:
-    torch, cuda = facts["torch"], facts["torch"].get("cuda") or {}
-    build = f"CUDA {torch['cuda_build']}" if torch.get("cuda_build") else (
-        f"ROCm {torch['hip_build']}" if torch.get("hip_build") else "CPU only")
-    rows = [("python", f"{facts['python']['version']} ({facts['python']['executable']})"),
-            ("torch", f"{torch['version']} ({build})" if not torch["error"] else f"cannot import: {torch['error']['message']}")]
-    if not torch["error"]:
-        devices = ", ".join(f"{d['name']} (sm_{d['capability'][0]}{d['capability'][1]})" for d in cuda.get("devices", []))
-        rows += [("cuda", f"available: {devices}; built for {' '.join(cuda.get('arch_list', []))}" if cuda.get("available")
-                  else "not available"), ("mps", "available" if torch.get("mps_available") else "not available")]
+def _doctor_facts(facts: dict, host) -> list[tuple[str, str]]:  # host: assistant.environment.host.HostFacts
+    torch = facts["torch"]
+    rows = [("python", f"{facts['python']['version']} ({facts['python']['executable']})")]
+    if torch["error"]:
+        rows.append(("torch", f"cannot import: {torch['error']['message']}"))
+    else:
+        rows += [("torch", f"{torch['version']} ({_build(torch)})"), ("cuda", _cuda_state(torch["cuda"])),
+                 ("mps", "available" if torch["mps_available"] else "not available")]
     for name in ("numpy", "torchvision", "torchaudio"):
         package = facts[name]
-        state = "loads" if not package["error"] else f"fails: {package['error']['message']}"
-        version = package.get("version") or package.get("installed")
+        version = package["version"] or package["installed"]
+        state = f"fails: {package['error']['message']}" if package["error"] else "loads"
         rows.append((name, f"{version} ({state})" if version else "not installed"))
-    rows += [("driver", host.driver or "no NVIDIA driver loaded"), ("start method", facts["start_method"]),
-             ("/dev/shm", f"{host.shm_bytes // (1 << 20)} MB" if host.shm_bytes is not None else "none")]
-    return rows
+    shm = f"{host.shm_bytes // (1 << 20)} MB" if host.shm_bytes is not None else "none"
+    return rows + [("driver", host.driver or "no NVIDIA driver loaded"), ("start method", facts["start_method"]),
+                   ("/dev/shm", shm)]
+
+
+def _build(torch: dict) -> str:
+    if torch["cuda_build"]:
+        return f"CUDA {torch['cuda_build']}"
+    return f"ROCm {torch['hip_build']}" if torch["hip_build"] else "CPU only"
+
+
+def _cuda_state(cuda: dict) -> str:
+    if not cuda["available"]:
+        return "not available"
+    devices = ", ".join(f"{d['name']} (capability {'.'.join(map(str, d['capability']))})" for d in cuda["devices"])
+    return f"available: {devices}; built for {' '.join(cuda['arch_list'])}"

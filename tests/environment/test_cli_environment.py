@@ -98,8 +98,11 @@ def test_ask_about_an_environment_error_shows_the_doctors_findings(index: Path, 
 def test_doctor_exit_codes_follow_the_problems(vision_env: Path) -> None:
     code, out, _ = kb("doctor", "--json", "--python", str(vision_env))
     assert code == 1 and json.loads(out)["problems"] == 1
+    code, out, _ = kb("doctor", "--python", str(vision_env))
+    assert code == 1 and "torchvision: 0.29.1 (fails: operator torchvision::nms does not exist)" in out
+    assert "1 problem(s) found" in out
     code, out, _ = kb("doctor", "--python", sys.executable)
-    assert code == 0 and "No problems found" in out
+    assert code == 0 and "No problems found" in out and "cuda: not available" in out
 
 
 def test_a_bad_interpreter_is_one_line_and_exit_code_2(monkeypatch: pytest.MonkeyPatch, script: Path) -> None:
