@@ -18,6 +18,7 @@ import json
 import os
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -211,7 +212,8 @@ def _clean_env(workdir: Path, python: str) -> dict[str, str]:
 
 def _execute(workdir: Path, filename: str, limits: SandboxLimits, inputs: dict[str, str], spawn: _Spawn,
              cgroup: RunCgroup | None) -> SandboxResult:
-    (out_r, out_w), (err_r, err_w), (report_r, report_w), (lifeline_r, lifeline_w) = (os.pipe() for _ in range(4))
+    (out_r, out_w), (err_r, err_w), (lifeline_r, lifeline_w) = (os.pipe() for _ in range(3))
+    report_r, report_w = _report_channel()
     ids = _run_ids() if os.geteuid() == 0 else None
     config = {"filename": filename, "ids": ids, "limits": asdict(limits), "workdir": str(workdir),
               "cgroup": cgroup.procs if cgroup else None}
@@ -232,6 +234,15 @@ def _execute(workdir: Path, filename: str, limits: SandboxLimits, inputs: dict[s
             os.close(fd)
     oom_kills = cgroup.oom_kills if cgroup else (lambda: 0)
     return Supervisor(child, {out_r: "stdout", err_r: "stderr"}, report_r, lifeline_w, limits, started, oom_kills).run()
+
+
+def _report_channel() -> tuple[int, int]:
+    """A socket pair, not a pipe: the code could reopen a pipe's end through /proc/self/fd for reading and
+    swallow the report before the host reads it; a socket cannot be reopened, and what the child writes
+    reaches only this side."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    ours.shutdown(socket.SHUT_WR)  # nothing ever goes to the child this way
+    return ours.detach(), theirs.detach()
 
 
 def _input_file(inputs: dict[str, str]) -> int:

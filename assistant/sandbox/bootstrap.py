@@ -4,7 +4,7 @@ It confines itself before the untrusted code runs, so every protection holds
 from the code's first line, writes the script and its stdin into the run's
 private work directory, then runs the code as `python script.py` would.
 stdout and stderr stay exactly what the code printed. The outcome goes to the
-host as JSON lines on a pipe the code is not told about (the host's reader is
+host as JSON lines on a socket the code is not told about (the host's reader is
 supervisor.ReportReader):
 
   1. the header, before any of the code runs: the protections that took hold
@@ -13,7 +13,7 @@ supervisor.ReportReader):
      the code's own (atexit, threads, finalizers, hooks) can run again;
   3. one report: the exception's details, warnings, torch's version.
 
-The code can reach the pipe (it shares this process), so nothing it could
+The code can reach the socket (it shares this process), so nothing it could
 write there counts as success: the host takes "ok" from the kernel's exit
 status and the absence of RAISED, and treats any line it did not expect as
 tampering. How that holds up is argued in docs/security.md.
@@ -235,16 +235,17 @@ def _execute(source: str, filename: str, module: types.ModuleType, report_fd: in
     Everything the handlers use before RAISED is sent is a local bound here,
     before the code runs, and the first handler is bare: no name the code may
     have rebound (builtins included) is looked up, no call that could run its
-    code comes first, and the write keeps the GIL, so none of its threads
-    runs (and calls os._exit(0)) before RAISED is in the pipe. If the announcement cannot be
-    made on the host's own pipe (the code closed or replaced the descriptor),
-    the process ends at once with status 1, which can never read as success.
-    SystemExit is the code's request to end, judged like the interpreter does.
+    code comes first, and the write keeps the GIL, so none of its threads runs
+    (and calls os._exit(0)) before RAISED is out. If the announcement cannot
+    be made on the host's own channel (the code closed or replaced the
+    descriptor), the process ends at once with status 1, which can never read
+    as success. SystemExit is the code's request to end, judged like the
+    interpreter does.
     """
     write, fstat, exit_now, exc_info = _write_holding_gil, os.fstat, _os_exit, _exc_info
     stop, marker = SystemExit, RAISED
-    size, pipe = len(RAISED), os.fstat(report_fd)
-    expected = (pipe.st_dev, pipe.st_ino)
+    size, channel = len(RAISED), os.fstat(report_fd)
+    expected = (channel.st_dev, channel.st_ino)
     try:
         exec(compile(source, filename, "exec"), module.__dict__)
     except stop as request:
@@ -267,12 +268,8 @@ def _execute(source: str, filename: str, module: types.ModuleType, report_fd: in
 
 def _announce(report_fd: int) -> None:
     """RAISED for an exit request with a failing status, where no handler of the code has run in between."""
-    try:
-        if _write(report_fd, RAISED) == len(RAISED):
-            return
-    except OSError:
-        pass
-    _os_exit(1)
+    if _write_holding_gil(report_fd, RAISED, len(RAISED)) != len(RAISED):
+        _os_exit(1)
 
 
 def _disk_full(error: dict[str, Any] | None) -> str | None:

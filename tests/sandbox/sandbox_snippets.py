@@ -1,5 +1,5 @@
-"""Hostile code shared by the tests of the root path (test_walls.py) and the user-namespace path
-(test_unprivileged.py); imported by name, as pytest puts this directory on sys.path."""
+"""Hostile code shared by the tests of the root path (test_walls.py, test_verdict.py) and the
+user-namespace path (test_unprivileged.py); imported by name, as pytest puts this directory on sys.path."""
 
 from __future__ import annotations
 
@@ -22,3 +22,16 @@ def chroot_escape(reached: str) -> str:
             print("chroot", type(exc).__name__)
         print("ESCAPED" if {reached} else "CONTAINED")
     """)
+
+
+# Prints REOPENED for every descriptor past stdio (pipe or socket) it can open again for reading.
+REOPEN_FOR_READING = textwrap.dedent("""
+    import os, stat
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            if int(name) > 2 and not stat.S_ISREG(os.fstat(int(name)).st_mode):
+                os.open(f"/proc/self/fd/{name}", os.O_RDONLY | os.O_NONBLOCK)
+                print("REOPENED", name)
+        except OSError:
+            pass
+""")

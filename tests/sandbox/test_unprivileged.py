@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from sandbox_snippets import chroot_escape
+from sandbox_snippets import REOPEN_FOR_READING, chroot_escape
 
 PROJECT = Path(__file__).resolve().parents[2]
 SYSTEM_PYTHON = shutil.which("python3", path="/usr/bin:/bin")
@@ -114,3 +114,10 @@ def test_a_forged_report_does_not_win_here_either() -> None:
         raise RuntimeError("the real outcome")
     """)
     assert result["status"] == "error", result
+
+
+def test_the_report_channel_cannot_be_reopened_for_reading() -> None:
+    """Same uid as the caller here: a pipe's end could be reopened through /proc/self/fd and drained."""
+    result = _as_ordinary_user(REOPEN_FOR_READING)
+    assert result["status"] == "ok", result
+    assert "REOPENED" not in result["stdout"]

@@ -13,6 +13,7 @@ from types import ModuleType
 import pytest
 
 from assistant.sandbox import SandboxLimits, WarmSandbox
+from sandbox_snippets import REOPEN_FOR_READING
 
 Sandbox = ModuleType | WarmSandbox
 LIMITS = SandboxLimits(timeout_s=20)
@@ -119,6 +120,14 @@ def test_a_raise_is_never_ok(sandbox: Sandbox, attack: str) -> None:
     result = sandbox.run_source(source, limits=LIMITS)
     assert result.status != "ok", (attack, result)
     assert result.status == "error", result.detail
+
+
+def test_the_report_channel_cannot_be_reopened_for_reading(sandbox: Sandbox) -> None:
+    """Else the code could drain RAISED from it before the host reads it, then exit 0."""
+    source = REOPEN_FOR_READING
+    result = sandbox.run_source(source, limits=LIMITS)
+    assert result.status == "ok", result.stderr
+    assert "REOPENED" not in result.stdout
 
 
 def test_the_real_error_is_reported_when_the_code_forges_after_it(sandbox: Sandbox) -> None:
