@@ -14,6 +14,9 @@ The matrix is float16 (half the size of float32; the rounding moves a cosine by 
 row order of the manifest, which lists chunks by source and ordinal; every vector is computed from
 its text alone, so rebuilding from the same corpus and model writes the same bytes, and a rebuild
 embeds only the chunks that changed.
+
+numpy is imported where vectors are handled, not here: DATA_DIR is read by code that must stay
+light (an exact error signature is answered without loading numpy).
 """
 
 from __future__ import annotations
@@ -23,12 +26,14 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from kb.chunking import chunk_document
 from kb.documents import read_document
 from kb.embedding import Embedder
+
+if TYPE_CHECKING:
+    import numpy as np
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MATRIX_FILE = "corpus_vectors.npy"
@@ -74,6 +79,8 @@ class ShippedVectors:
     @classmethod
     def load(cls, directory: Path = DATA_DIR) -> "ShippedVectors | None":
         """The shipped vectors, or None when they are missing or unreadable (then all is embedded)."""
+        import numpy as np
+
         try:
             manifest = json.loads((directory / MANIFEST_FILE).read_text())
             matrix = np.load(directory / MATRIX_FILE, allow_pickle=False)
@@ -108,6 +115,8 @@ def build(files: Iterable[tuple[Path, str]], embedder: Embedder,
     Each text is embedded on its own, so its vector depends on nothing but the text: the rows of a `previous` build by the same model are
     reused as they are, a rebuild after editing a few entries embeds only their changed chunks,
     and the bytes are those a full build would write."""
+    import numpy as np
+
     chunks = corpus_chunks(files)
     reusable = previous if previous is not None and previous.agrees_with(embedder) else None
     rows: dict[str, np.ndarray] = {}
@@ -127,6 +136,8 @@ def build(files: Iterable[tuple[Path, str]], embedder: Embedder,
 
 
 def write(manifest: dict, matrix: np.ndarray, directory: Path = DATA_DIR) -> None:
+    import numpy as np
+
     directory.mkdir(parents=True, exist_ok=True)
     np.save(directory / MATRIX_FILE, matrix, allow_pickle=False)
     (directory / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
@@ -158,9 +169,9 @@ def _some(names: list[str], shown: int = 3) -> str:
 
 
 def _embedded(embedder: Embedder, text: str) -> np.ndarray:
-    return embedder.embed([text])[0].astype(np.float16)
+    return embedder.embed([text])[0].astype("float16")
 
 
 def _unit(row: np.ndarray) -> np.ndarray:
-    vector = row.astype(np.float32)
-    return vector / max(float(np.linalg.norm(vector)), 1e-12)
+    vector = row.astype("float32")
+    return vector / max(float((vector @ vector) ** 0.5), 1e-12)

@@ -77,7 +77,7 @@ class CorruptIndexError(StoreError):
 def corrupt_index(directory: Path, detail: str) -> CorruptIndexError:
     detail = " ".join(detail.replace("*** in database main ***", "").split())[:160]  # one line, short
     return CorruptIndexError(
-        f"the index at {directory} is corrupt ({detail}); rebuild it: delete that directory and ingest "
+        f"the kb index at {directory} is corrupt ({detail}); rebuild it: delete that directory and ingest "
         "your documents again (the default index re-adds the shipped corpus by itself)"
     )
 

@@ -44,7 +44,7 @@ def test_shipped_vectors_are_what_the_model_computes(model):
 def test_the_package_installs_the_shipped_vectors():
     package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["kb"]
     installed = {path.relative_to(ROOT / "kb").as_posix() for pattern in package_data for path in (ROOT / "kb").glob(pattern)}
-    assert installed == {f"data/{corpus_vectors.MATRIX_FILE}", f"data/{corpus_vectors.MANIFEST_FILE}"}
+    assert {f"data/{corpus_vectors.MATRIX_FILE}", f"data/{corpus_vectors.MANIFEST_FILE}"} <= installed
 
 
 @pytest.fixture
