@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-_FIND_TORCH = "import importlib.util, sys; sys.exit(importlib.util.find_spec('torch') is None)"
-_FIND_TIMEOUT_S = 20.0
+from assistant.sandbox import SandboxLimits, run_source
+
+_FIND_TORCH = "import importlib.util, sys\nsys.exit(importlib.util.find_spec('torch') is None)\n"
+_FIND_LIMITS = SandboxLimits(timeout_s=20.0, cpu_s=20)
 
 
 class InterpreterError(ValueError):
@@ -71,9 +72,9 @@ def _environment_python(prefix: str, variable: str) -> str:
 
 
 def _imports_torch(python: str) -> bool:
-    """Whether torch is importable there; finding the module is enough and skips torch's seconds-long import."""
+    """Whether torch is importable there. Asked in the sandbox, since starting an interpreter runs its
+    site-packages' .pth files; finding the module is enough and skips torch's seconds-long import."""
     try:
-        return subprocess.run([python, "-I", "-c", _FIND_TORCH], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, timeout=_FIND_TIMEOUT_S).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
+        return run_source(_FIND_TORCH, python=python, limits=_FIND_LIMITS).status == "ok"
+    except (OSError, ValueError):
         return False
