@@ -452,14 +452,16 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
 
 
 def _file_stamp(directory: Path) -> str:
-    """Size and modification time of the database and its WAL: any write changes one of them."""
+    """Size and modification time of the database and of a WAL with pages in it: any write changes
+    one of them. An empty WAL is left out: each process that opens the index creates it anew."""
     parts = []
     for name in (DATABASE, DATABASE + "-wal"):
         try:
             status = os.stat(directory / name)
         except FileNotFoundError:
             continue
-        parts.append(f"{name} {status.st_size} {status.st_mtime_ns}")
+        if status.st_size or name == DATABASE:
+            parts.append(f"{name} {status.st_size} {status.st_mtime_ns}")
     return "\n".join(parts)
 
 
