@@ -16,6 +16,8 @@ from assistant.environment.entries import entries_matching
 from assistant.environment.host import HostFacts
 
 SMALL_SHM_BYTES = 1 << 30  # below this, DataLoader workers run out of shared memory on ordinary batches
+# The oldest Linux driver (major, minor) each CUDA major release runs on (NVIDIA's minor-version compatibility).
+MIN_DRIVER = {11: (450, 80), 12: (525, 60), 13: (580, 65)}
 # Every corpus entry a finding may name (tests/environment checks that each exists).
 ENTRIES = ("torch-not-installed-in-env", "import-torch-native-lib-failure", "numpy2-abi-compiled-numpy1",
            "numpy-not-available", "torchvision-version-mismatch", "cuda-driver-too-old", "cuda-init-unknown-error",
@@ -102,18 +104,36 @@ def _companion_findings(name: str, package: dict[str, Any], release: versions.Re
 
 def _cuda_findings(torch: dict[str, Any], release: versions.Release, host: HostFacts) -> list[Finding]:
     cuda = torch["cuda"]
-    warned = " ".join(cuda.get("warnings", []))
+    old_driver = _driver_too_old(torch.get("cuda_build"), host.driver)
+    if old_driver is not None:
+        return [old_driver]
+    if cuda["available"]:
+        return [found for found in (_arch_finding(device, cuda["arch_list"], release) for device in cuda["devices"])
+                if found is not None]
+    if host.gpu_nodes:  # the sandbox hides them, so what CUDA said in there is not this machine's state
+        return [Finding("gpu", False, f"this machine has GPU device nodes ({', '.join(host.gpu_nodes)}), which the "
+                        "sandbox does not pass through: CUDA availability was not measured here",
+                        "torch-cuda-false-gpu-present")]
+    warned = " ".join(cuda["warnings"])
     if "too old" in warned and "driver" in warned:
         return [Finding("cuda", True, warned, "cuda-driver-too-old",
                         "update the NVIDIA driver, or install a torch wheel built for an older CUDA")]
     if "unknown error" in warned or "Error 804" in warned or "cudaGetDeviceCount" in warned:
         return [Finding("cuda", True, warned, "cuda-init-unknown-error",
                         "nvidia-smi; if it fails too, reload the driver (or reboot) before touching Python packages")]
-    if cuda.get("available"):
-        arch_list = cuda.get("arch_list", [])
-        return [found for found in (_arch_finding(device, arch_list, release) for device in cuda.get("devices", []))
-                if found is not None]
-    return _no_cuda_findings(torch, release, host)
+    return [_no_gpu(torch, release)]
+
+
+def _driver_too_old(cuda_build: str | None, driver: str | None) -> Finding | None:
+    """The loaded NVIDIA driver is older than the least one the wheel's CUDA major release runs on."""
+    major = versions.parse(cuda_build)
+    least = MIN_DRIVER.get(major.major) if major else None
+    found = [int(part) for part in driver.split(".")[:2]] if driver else None
+    if least is None or found is None or tuple(found) >= least:
+        return None
+    return Finding("cuda", True, f"the NVIDIA driver {driver} is older than CUDA {cuda_build} (this torch's build) "
+                   f"needs: {least[0]}.{least[1]:02d} or newer", "cuda-driver-too-old",
+                   "update the NVIDIA driver, or install a torch wheel built for an older CUDA")
 
 
 def _arch_finding(device: dict[str, Any], arch_list: list[str], release: versions.Release) -> Finding | None:
@@ -132,15 +152,11 @@ def _arch_finding(device: dict[str, Any], arch_list: list[str], release: version
                    "an older torch for an old one)")
 
 
-def _no_cuda_findings(torch: dict[str, Any], release: versions.Release, host: HostFacts) -> list[Finding]:
-    if host.gpu_nodes:
-        return [Finding("gpu", False, f"this machine has GPU device nodes ({', '.join(host.gpu_nodes)}), which the "
-                        "sandbox does not pass through: CUDA availability was not measured here",
-                        "torch-cuda-false-gpu-present")]
+def _no_gpu(torch: dict[str, Any], release: versions.Release) -> Finding:
     build = f"a CUDA {torch['cuda_build']} build" if torch.get("cuda_build") else (
         f"a ROCm {torch['hip_build']} build" if torch.get("hip_build") else "a CPU-only build")
-    return [Finding("gpu", False, f"no GPU here: torch {release} is {build}, and code that moves tensors to 'cuda' "
-                    "fails on this machine", "cuda-not-available")]
+    return Finding("gpu", False, f"no GPU here: torch {release} is {build}, and code that moves tensors to 'cuda' "
+                   "fails on this machine", "cuda-not-available")
 
 
 def _shm_findings(host: HostFacts) -> list[Finding]:

@@ -74,7 +74,14 @@ def test_a_driver_too_old_for_the_wheel() -> None:
     warned = {"available": False, "devices": [], "warnings": [
         "CUDA initialization: The NVIDIA driver on your system is too old (found version 11040). Please update your "
         "GPU driver by downloading and installing a new version"]}
-    assert entries(checks.findings(facts(cuda=warned), GPU_HOST, PYTHON)) == ["cuda-driver-too-old"]
+    assert entries(checks.findings(facts(cuda=warned), HOST, PYTHON)) == ["cuda-driver-too-old"]
+
+
+def test_a_loaded_driver_older_than_the_wheels_cuda_needs() -> None:
+    old_driver = HostFacts(shm_bytes=16 << 30, driver="470.82.01", gpu_nodes=("/dev/nvidia0",))
+    found = checks.findings(facts(cuda={"available": False, "devices": []}), old_driver, PYTHON)
+    assert entries(found) == ["cuda-driver-too-old"]
+    assert "470.82.01 is older than CUDA 12.4" in found[0].message and "525.60" in found[0].message
 
 
 def test_cuda_in_a_bad_state() -> None:
@@ -82,7 +89,9 @@ def test_cuda_in_a_bad_state() -> None:
         "CUDA initialization: Unexpected error from cudaGetDeviceCount(). Did you run some cuda functions before "
         "calling NumCudaDevices() that might have already set an error? Error 804: forward compatibility was "
         "attempted on non supported HW"]}
-    assert entries(checks.findings(facts(cuda=warned), GPU_HOST, PYTHON)) == ["cuda-init-unknown-error"]
+    assert entries(checks.findings(facts(cuda=warned), HOST, PYTHON)) == ["cuda-init-unknown-error"]
+    hidden = checks.findings(facts(cuda=warned), GPU_HOST, PYTHON)  # the sandbox's view, not the machine's
+    assert [(f.problem, f.entry) for f in hidden] == [(False, "torch-cuda-false-gpu-present")]
 
 
 def test_gpus_the_sandbox_hides_are_said_to_be_unmeasured() -> None:
