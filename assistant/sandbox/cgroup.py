@@ -5,9 +5,10 @@ times the limit. The cgroup bounds their sum, tmpfs pages included (the work
 directory and /dev/shm), without swap. The child joins it itself before it
 forks anything (bootstrap._join_cgroup), so nothing of the run starts outside.
 
-Needs write access to the caller's own memory cgroup: root on a cgroup v1
-host, or a cgroup v2 subtree delegated with the memory controller enabled.
-Elsewhere create() returns None and the run says so by lacking
+Used when kb runs as root, below its own memory cgroup: on cgroup v1, or on
+cgroup v2 where that cgroup delegates the memory controller. Elsewhere (and
+for ordinary users, whose runs could not join a cgroup they made)
+create() is not called or returns None, and the run says so by lacking
 "cgroup-memory" among its protections.
 """
 
