@@ -137,3 +137,35 @@ def test_new_code_on_old_torch_is_answered_with_the_release_that_added_the_api(t
 ])
 def test_other_errors_name_no_row(text):
     assert answered(text) == []
+
+
+@pytest.fixture(scope="module")
+def shipped_engine(tmp_path_factory):
+    from kb.ingest import ingest, shipped_corpus_files
+    from kb.store import Store
+
+    from assistant.answering.engine import Engine
+    from tests.fakes import FakeEmbedder
+
+    directory = tmp_path_factory.mktemp("kb") / "index"
+    store = Store.create(directory, model=FakeEmbedder.name, dim=FakeEmbedder.dim)
+    ingest(store, shipped_corpus_files(), FakeEmbedder())
+    return Engine(store, FakeEmbedder())
+
+
+def test_kb_ask_answer_keeps_the_entry_and_adds_the_specific_row(shipped_engine):
+    """The corpus entry still explains; the row adds what to call instead."""
+    answer = shipped_engine.ask(OLD_FFT_LOG).to_json()
+    assert answer["results"][0]["id"] in ("torch-removed-api-old-code", "torch-api-missing-too-old")
+    (row,) = answer["api"]
+    assert {key: row[key] for key in ("symbol", "kind", "version", "replacement", "mechanical")} == {
+        "symbol": "torch.rfft", "kind": "removed", "version": "1.8", "replacement": "torch.fft.rfft", "mechanical": False}
+    assert "view_as_real" in row["note"] and row["installed_torch"] == installed_torch()
+    assert shipped_engine.ask("how do I freeze the first layers of a resnet?").to_json()["api"] == []
+
+
+def test_kb_ask_on_a_load_state_dict_error_suggests_kb_checkpoint(shipped_engine):
+    message = ('RuntimeError: Error(s) in loading state_dict for Net:\n\tMissing key(s) in state_dict: "fc.weight". '
+               '\n\tUnexpected key(s) in state_dict: "module.fc.weight". ')
+    assert shipped_engine.ask(message).to_json()["commands"][0].startswith("kb checkpoint FILE")
+    assert shipped_engine.ask(OLD_FFT_LOG).to_json()["commands"] == []

@@ -49,6 +49,7 @@ class Answer:
     match: Match
     results: tuple[Result, ...]
     api: tuple[ApiChange, ...] = ()  # the API drift table's rows for the symbol the error names
+    commands: tuple[str, ...] = ()  # kb commands that look closer at this error (kb checkpoint)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -56,6 +57,7 @@ class Answer:
             "match": self.match,
             "results": [result.to_json() for result in self.results],
             "api": [change.to_json() for change in self.api],
+            "commands": list(self.commands),
         }
 
 
@@ -72,8 +74,8 @@ class Answer:
 
 
 def compose(store: Store, query: ParsedQuery, hits: list[DocumentHit], match: Match,
-            api: tuple[ApiChange, ...] = ()) -> Answer:
-    return Answer(query, match, tuple(_result(store, query, hit) for hit in hits), api)
+            api: tuple[ApiChange, ...] = (), commands: tuple[str, ...] = ()) -> Answer:
+    return Answer(query, match, tuple(_result(store, query, hit) for hit in hits), api, commands)
 
 
 def _result(store: Store, query: ParsedQuery, hit: DocumentHit) -> Result:

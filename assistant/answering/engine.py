@@ -18,6 +18,7 @@ from assistant.answering.confidence import decide
 from assistant.answering.error_model import ErrorReport
 from assistant.answering.query import ParsedQuery, parse_query, query_of_error
 from assistant.answering.retrieval import Retriever
+from assistant.repair.checkpoint import suggested_command
 
 
 class Engine:
@@ -54,4 +55,5 @@ class Engine:
 
     def _answer(self, query: ParsedQuery, k: int) -> Answer:
         query, hits = self.retriever.search(query, k=max(k, 1))
-        return compose(self.store, query, hits[:k], decide(hits), changes_for(query.error))
+        commands = tuple(filter(None, [suggested_command(query.error)]))
+        return compose(self.store, query, hits[:k], decide(hits), changes_for(query.error), commands)

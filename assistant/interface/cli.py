@@ -123,6 +123,29 @@ def doctor(
     raise typer.Exit(wire.EXIT_NOT_FOUND if report.problems or report.probe_failure else wire.EXIT_OK)
 
 
+@app.command()
+def checkpoint(
+    file: Annotated[Path, typer.Argument(help="The checkpoint file (.pt, .pth, .ckpt, .bin).")],
+    model: Annotated[Optional[str], typer.Option("--model", metavar="FILE.py:Class",
+                                                 help="Compare with this model (built with no arguments) and write loading code.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (see docs/json.md).")] = False,
+    python: PythonOption = None,
+) -> None:
+    """Say what a checkpoint file is, opened in the sandbox (weights_only first). Exit code 0 when it
+    holds loadable weights (and, with --model, proven loading code), 1 when it does not."""
+    from assistant.repair.checkpoint import CheckpointError, ModelSpec, inspect_checkpoint
+
+    try:
+        report = inspect_checkpoint(file, ModelSpec.parse(model) if model else None, python=_interpreter(python).python)
+    except CheckpointError as error:
+        fail(str(error))
+    if as_json:
+        print(wire.dumps(report.to_json()))
+    else:
+        render.checkpoint_report(report)
+    raise typer.Exit(wire.EXIT_OK if report.usable else wire.EXIT_NOT_FOUND)
+
+
 def _interpreter(python: str | None):  # -> assistant.environment.Interpreter
     """The user's interpreter for running code; a bad --python or KB_PYTHON is one line and exit code 2."""
     from assistant.environment.interpreter import InterpreterError, resolve

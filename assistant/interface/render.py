@@ -92,6 +92,8 @@ def answer(result: dict) -> None:
                   soft_wrap=True)
     for change in result.get("api", ()):
         out.print(api_change(change), soft_wrap=True)
+    for command in result.get("commands", ()):
+        out.print(line(("try: ", "dim"), (command, "bold")), soft_wrap=True)
     if match == "none" or not results:
         out.print(line(("No good match in the knowledge base.", "bold red"),
                        " Nothing here explains this error confidently."))
@@ -269,6 +271,43 @@ def doctor_findings(report, answered: set[str] | None = None) -> None:
             out.print(line(("    see: ", "dim"), finding.entry), soft_wrap=True)
         if finding.fix:
             out.print(line(("    fix: ", "dim"), finding.fix), soft_wrap=True)
+
+
+def checkpoint_report(report) -> None:  # report: assistant.repair.checkpoint.CheckpointReport
+    """What the file is, its tensors, how it fits the model, and the proven loading code."""
+    facts = report.to_json()
+    out.print(line((f"{facts['file']}: ", "dim"), (facts["kind"], "bold"), f"  {facts['detail']}" if facts["detail"] else ""),
+              soft_wrap=True)
+    shown = [("weights key", facts["weights_key"]), ("key prefix", facts["prefix"]),
+             ("class", ".".join(p for p in (facts["model_module"], facts["model_class"]) if p) or None),
+             ("tensors", f"{facts['tensors']} ({', '.join(f'{n} {d}' for d, n in facts['dtypes'].items())})"
+              if facts["tensors"] else None),
+             ("saved with", ", ".join(f"{k} {v}" for k, v in facts["saved_with"].items()) or None),
+             ("weights_only", {True: "loads with weights_only=True", False: "needs weights_only=False (trusted files only)",
+                               None: None}[facts["weights_only"]])]
+    for label, value in shown:
+        if value:
+            out.print(line((f"{label}: ", "dim"), value), soft_wrap=True)
+    if (comparison := facts["comparison"]) is not None:
+        _checkpoint_comparison(comparison)
+    if facts["loading_code"]:
+        out.print(Text(""), line(("Loading code (ran in the sandbox and loaded):", "bold green")))
+        out.print(Text(inert(facts["loading_code"])))
+
+
+def _checkpoint_comparison(comparison: dict) -> None:
+    if comparison["error"]:
+        out.print(line(("model: ", "dim"), (comparison["error"], "bold red")), soft_wrap=True)
+        return
+    verdict = ("keys and shapes match", "bold green") if comparison["matches"] else ("does not fit", "bold red")
+    out.print(line((f"against {comparison['model']}: ", "dim"), verdict,
+                   f" after stripping {comparison['prefix']!r}" if comparison["prefix"] else ""), soft_wrap=True)
+    for label in ("missing", "unexpected"):
+        if comparison[label]:
+            out.print(line((f"  {label}: ", "dim"), ", ".join(comparison[label])), soft_wrap=True)
+    for mismatch in comparison["shape_mismatches"]:
+        out.print(line(("  shape: ", "dim"), f"{mismatch['key']}: checkpoint {mismatch['checkpoint']}, "
+                       f"model {mismatch['model']}"), soft_wrap=True)
 
 
 def _doctor_facts(facts: dict, host) -> list[tuple[str, str]]:  # host: assistant.environment.host.HostFacts
