@@ -18,6 +18,9 @@ from assistant.environment.host import HostFacts
 SMALL_SHM_BYTES = 1 << 30  # below this, DataLoader workers run out of shared memory on ordinary batches
 # The oldest Linux driver (major, minor) each CUDA major release runs on (NVIDIA's minor-version compatibility).
 MIN_DRIVER = {11: (450, 80), 12: (525, 60), 13: (580, 65)}
+# Import names whose package on PyPI is called otherwise.
+PIP_NAMES = {"cv2": "opencv-python", "PIL": "Pillow", "sklearn": "scikit-learn", "skimage": "scikit-image",
+             "yaml": "pyyaml", "attr": "attrs"}
 # Every corpus entry a finding may name (tests/environment checks that each exists).
 ENTRIES = ("torch-not-installed-in-env", "import-torch-native-lib-failure", "numpy2-abi-compiled-numpy1",
            "numpy-not-available", "torchvision-version-mismatch", "cuda-driver-too-old", "cuda-init-unknown-error",
@@ -48,7 +51,7 @@ def findings(facts: dict[str, Any], host: HostFacts, python: str) -> list[Findin
         found += _companion_findings("torchvision", facts["torchvision"], release, pip)
         found += _companion_findings("torchaudio", facts["torchaudio"], release, pip)
         found += _cuda_findings(torch, release, host)
-    found += _shm_findings(host)
+    found += _shm_findings(host) + _package_findings(facts["findable"], python, pip)
     return sorted(found, key=lambda finding: not finding.problem)
 
 
@@ -157,6 +160,22 @@ def _no_gpu(torch: dict[str, Any], release: versions.Release) -> Finding:
         f"a ROCm {torch['hip_build']} build" if torch.get("hip_build") else "a CPU-only build")
     return Finding("gpu", False, f"no GPU here: torch {release} is {build}, and code that moves tensors to 'cuda' "
                    "fails on this machine", "cuda-not-available")
+
+
+def _package_findings(findable: dict[str, Any], python: str, pip: str) -> list[Finding]:
+    """The packages an error said were missing (torch has its own check): absent here, or present, in which
+    case the failing program ran under another interpreter."""
+    found = []
+    for name, present in findable.items():
+        if name == "torch":
+            continue
+        if present is True:
+            found.append(Finding("package", False, f"{name} is importable by {python}: the program that failed ran "
+                                 "under another interpreter", "torch-not-installed-in-env"))
+        else:
+            found.append(Finding("package", True, f"{name} is not installed in {python}", "torch-not-installed-in-env",
+                                 f"{pip} {PIP_NAMES.get(name, name)}"))
+    return found
 
 
 def _shm_findings(host: HostFacts) -> list[Finding]:

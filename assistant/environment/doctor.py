@@ -18,12 +18,13 @@ from assistant.environment import checks
 from assistant.environment.entries import entries_matching
 from assistant.environment.host import read_host
 from assistant.environment.interpreter import Interpreter
+from assistant.environment.missing import missing_package
 from assistant.environment.report import DoctorReport
 from assistant.sandbox import SandboxLimits, SandboxResult, run_source
 
 PROBE = Path(__file__).with_name("probe_script.py")
 PROBE_LIMITS = SandboxLimits(timeout_s=120.0, cpu_s=120)  # importing torch, torchvision and torchaudio cold
-Runner = Callable[[str, str], SandboxResult]  # (source, python) -> result
+Runner = Callable[[str, str, str], SandboxResult]  # (source, python, stdin) -> result
 DOCTOR_ENTRIES = frozenset(checks.ENTRIES)  # an answer naming one of these is about the environment
 
 
@@ -32,7 +33,8 @@ def run_doctor(interpreter: Interpreter, error_text: str | None = None, run: Run
     started = time.monotonic()
     run = run or _sandboxed
     host = read_host()
-    result = run(PROBE.read_text(encoding="utf-8"), interpreter.python)
+    missing = missing_package_in(error_text) if error_text else None
+    result = run(PROBE.read_text(encoding="utf-8"), interpreter.python, json.dumps([missing] if missing else []))
     facts, failure = _facts_of(result)
     found = checks.findings(facts, host, interpreter.python) if facts else []
     named = {finding.entry for finding in found if finding.entry}
@@ -45,8 +47,16 @@ def ran_with(python: str) -> dict[str, str | None]:
     return dict(_sandboxed("pass\n", python).interpreter)  # torch from its metadata: no import needed
 
 
-def _sandboxed(source: str, python: str) -> SandboxResult:
-    return run_source(source, filename="kb_doctor_probe.py", limits=PROBE_LIMITS, python=python)
+def missing_package_in(error_text: str) -> str | None:
+    """The package a pasted "No module named 'x'" error says is missing, if that is what it says."""
+    from assistant.answering.query import parse_query
+
+    raised = parse_query(error_text).raised
+    return missing_package(raised.type, raised.message) if raised is not None else None
+
+
+def _sandboxed(source: str, python: str, stdin: str = "") -> SandboxResult:
+    return run_source(source, filename="kb_doctor_probe.py", limits=PROBE_LIMITS, stdin=stdin, python=python)
 
 
 def _facts_of(result: SandboxResult) -> tuple[dict[str, Any] | None, str]:
@@ -71,7 +81,7 @@ _FACTS: dict[str, Any] = {
     "python": {"version": str, "executable": str},
     "torch": {"version": _TEXT, "error": _ERROR, "warnings": [str]},
     "numpy": _PACKAGE, "torchvision": _PACKAGE, "torchaudio": _PACKAGE,
-    "start_method": str,
+    "start_method": str, "findable": dict,
 }
 _TORCH_LOADED = {
     "cuda_build": _TEXT, "hip_build": _TEXT, "numpy_interop_error": _ERROR, "mps_available": bool,

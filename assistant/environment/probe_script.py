@@ -89,6 +89,20 @@ def _torch():
     return facts
 
 
+def _findable():
+    """For each top-level module named on stdin (a JSON list), whether this interpreter can find it."""
+    import importlib.util
+    try:
+        names = json.loads(sys.stdin.read() or "[]")
+    except ValueError:
+        names = []
+    found = {}
+    for name in names if isinstance(names, list) else []:
+        if isinstance(name, str) and name.isidentifier():
+            found[name] = importlib.util.find_spec(name) is not None
+    return found
+
+
 def main():
     facts = {
         "python": {"version": platform.python_version(), "executable": sys.executable,
@@ -99,6 +113,7 @@ def main():
         "torchvision": _package("torchvision"),
         "torchaudio": _package("torchaudio"),
         "start_method": multiprocessing.get_start_method(),  # the one DataLoader workers start with
+        "findable": _findable(),
     }
     sys.stdout.flush()
     print("\n" + json.dumps(facts))

@@ -82,7 +82,7 @@ DOCTOR_SCHEMA: dict[str, Any] = {
         "torch": {**_TEXT_OR_NULL, "description": "torch.__version__ there, with its build suffix (+cpu, +cu126)"},
         "facts": {"oneOf": [{"type": "null"}, {
             "type": "object", "description": "as read inside the interpreter, in the sandbox",
-            "required": ["python", "torch", "numpy", "torchvision", "torchaudio", "start_method"],
+            "required": ["python", "torch", "numpy", "torchvision", "torchaudio", "start_method", "findable"],
             "properties": {
                 "python": {"type": "object", "required": ["version", "executable"]},
                 "torch": {"type": "object", "required": ["version", "error"], "properties": {
@@ -92,6 +92,8 @@ DOCTOR_SCHEMA: dict[str, Any] = {
                     "mps_available": {"type": "boolean"}}},
                 "numpy": _PACKAGE, "torchvision": _PACKAGE, "torchaudio": _PACKAGE,
                 "start_method": {"type": "string", "description": "multiprocessing's, which DataLoader workers use"},
+                "findable": {"type": "object", "additionalProperties": {"type": "boolean"},
+                             "description": "the package a --error 'No module named' names: can this interpreter find it"},
             }}]},
         "host": {"type": "object", "required": ["shm_bytes", "nvidia_driver", "gpu_nodes"], "properties": {
             "shm_bytes": {"type": ["integer", "null"]}, "nvidia_driver": _TEXT_OR_NULL,

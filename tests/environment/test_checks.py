@@ -28,7 +28,7 @@ BASE: dict[str, Any] = {
               "cuda": {"available": True, "warnings": [], "arch_list": ["sm_50", "sm_60", "sm_70", "sm_80", "sm_90"],
                        "driver": 12040, "devices": [{"name": "NVIDIA A100", "capability": [8, 0]}]}},
     "numpy": {"version": "2.1.3", "installed": "2.1.3", "error": None, "warnings": []},
-    "torchvision": _ABSENT, "torchaudio": _ABSENT, "start_method": "fork",
+    "torchvision": _ABSENT, "torchaudio": _ABSENT, "start_method": "fork", "findable": {},
 }
 
 
@@ -123,3 +123,8 @@ def test_torchaudio_from_another_release_line() -> None:
 def test_an_import_of_torch_that_fails(error: dict[str, str], entry: str) -> None:
     found = checks.findings(facts({"version": None, "error": error}), HOST, PYTHON)
     assert entries(found) == [entry]
+
+
+def test_a_package_an_error_says_is_missing() -> None:
+    found = checks.findings(facts(findable={"cv2": False, "torch": False}), GPU_HOST, PYTHON)
+    assert [(f.check, f.problem, f.fix) for f in found] == [("package", True, f"{PYTHON} -m pip install opencv-python")]

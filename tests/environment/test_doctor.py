@@ -56,6 +56,17 @@ def test_an_interpreter_without_torch(bare_env: Path) -> None:
         ("torch", "torch-not-installed-in-env", f"{bare_env} -m pip install torch")]
 
 
+def test_a_missing_package_is_looked_for_in_the_interpreter(torch_env: Path) -> None:
+    error = "ModuleNotFoundError: No module named 'envfixture_pkg'"
+    lacking = run_doctor(resolve(sys.executable), error)
+    assert [(f.check, f.message, f.fix) for f in lacking.problems] == [
+        ("package", f"envfixture_pkg is not installed in {sys.executable}", f"{sys.executable} -m pip install envfixture_pkg")]
+    having = valid(run_doctor(resolve(str(torch_env)), error))
+    assert having["problems"] == 0 and having["facts"]["findable"] == {"envfixture_pkg": True}
+    assert [f["message"] for f in having["findings"] if f["check"] == "package"] == [
+        f"envfixture_pkg is importable by {torch_env}: the program that failed ran under another interpreter"]
+
+
 def test_kbs_own_environment_is_healthy_and_has_no_gpu() -> None:
     report = run_doctor(resolve(sys.executable))
     data = valid(report)
@@ -68,8 +79,8 @@ def test_kbs_own_environment_is_healthy_and_has_no_gpu() -> None:
 
 
 def test_output_that_is_not_the_probes_is_not_trusted() -> None:
-    report = run_doctor(resolve(sys.executable), run=lambda source, python: run_source("print('{\"torch\": 1}')",
-                                                                                        python=python))
+    report = run_doctor(resolve(sys.executable), run=lambda source, python, stdin: run_source(
+        "print('{\"torch\": 1}')", python=python))
     data = valid(report)
     assert data["facts"] is None and data["findings"] == []
     assert "could not be read" in data["probe_failure"]
