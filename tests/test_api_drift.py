@@ -108,6 +108,11 @@ Please use the `torch.linalg.matrix_rank` function instead.
      ("torch.autograd.Variable(volatile=)", "removed", "0.4", "torch.no_grad")),
     ("ModuleNotFoundError: No module named 'torchvision.transforms.functional_tensor'",
      ("torchvision.transforms.functional_tensor", "removed", "torchvision 0.17", "torchvision.transforms.functional")),
+    ("UserWarning: torch.meshgrid: in an upcoming release, it will be required to pass the indexing argument. "
+     "(Triggered internally at ../aten/src/ATen/native/TensorShape.cpp:3526.)",
+     ("torch.meshgrid(indexing=)", "deprecated", "1.10", "torch.meshgrid")),
+    ("DeprecationWarning: `torch.jit.trace` is deprecated. Please switch to `torch.compile` or `torch.export`.",
+     ("torch.jit.trace", "deprecated", "2.9", "torch.export.export")),
     ("TypeError: StepLR.__init__() got an unexpected keyword argument 'verbose'",
      ("torch.optim.lr_scheduler.LRScheduler(verbose=)", "deprecated", "2.2",
       "torch.optim.lr_scheduler.LRScheduler.get_last_lr")),

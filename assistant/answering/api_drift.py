@@ -33,7 +33,7 @@ _MISSING = (
 _UNEXPECTED_KEYWORD = re.compile(r"unexpected keyword argument '(?P<argument>\w+)'")
 _DOTTED = re.compile(r"\b(?:torch|nn|F|functorch|torchvision)(?:\.\w+)+")
 _SHORT_FORMS = (("F.", "torch.nn.functional."), ("nn.", "torch.nn."))
-_DEPRECATION_WORDS = re.compile(r"deprecated|removed|renamed|no longer|will be removed", re.I)
+_DEPRECATION_WORDS = re.compile(r"deprecated|removed|renamed|no longer|upcoming release|will be required", re.I)
 
 
 @dataclass(frozen=True)
@@ -130,6 +130,11 @@ def _keyword_rows(argument: str) -> tuple[ApiChange, ...]:
     return tuple(sorted(rows, key=lambda change: change.kind != "added"))
 
 
+def _keyword_rows_of(callable_name: str) -> tuple[ApiChange, ...]:
+    """Rows about one argument of this callable: `torch.meshgrid` gives `torch.meshgrid(indexing=)`."""
+    return tuple(change for change in table() if change.argument and change.symbol.startswith(callable_name + "("))
+
+
 def _mentioned(message: str) -> tuple[ApiChange, ...]:
     """Rows of the changed (not added) APIs a deprecation or removal message names, in the order it
     names them; a message that names the old API and its replacement gives the old API's row."""
@@ -137,9 +142,9 @@ def _mentioned(message: str) -> tuple[ApiChange, ...]:
     found: dict[str, ApiChange] = {}
     for token in _DOTTED.findall(message):
         symbol = _expanded(token)
-        change = rows.get(symbol)
-        if change is not None and change.kind != "added":
-            found.setdefault(symbol, change)
+        for change in (rows.get(symbol), *_keyword_rows_of(symbol)):
+            if change is not None and change.kind != "added":
+                found.setdefault(change.symbol, change)
     keyword = [change for change in table() if change.argument and re.search(
         rf"\b{change.argument}\b", message) and change.kind != "added"]
     return tuple(found.values()) or tuple(keyword)
