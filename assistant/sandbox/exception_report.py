@@ -90,6 +90,7 @@ def _text(produce: Any, *, limit: int = MAX_TEXT, keep_end: bool = False, fallba
         value = produce()
     except Exception:  # noqa: BLE001 - the code's objects may fail to describe themselves
         return fallback
-    if type(value) is not str:
+    if not isinstance(value, str):
         return fallback
+    value = str.__str__(value)  # a str subclass (torch's KeyErrorMessage) as plain text, none of its methods run
     return value[-limit:] if keep_end else value[:limit]

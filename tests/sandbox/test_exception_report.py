@@ -105,3 +105,19 @@ def test_a_syntax_error_has_its_line_and_no_frames_of_the_sandbox(sandbox: Sandb
     error = _error(sandbox, "print('fine')\ndef broken(:\n    pass\n")
     assert (error.type, error.line, error.module) == ("SyntaxError", 2, "builtins")
     assert all("bootstrap" not in frame.file for frame in error.frames)
+
+
+def test_a_message_of_a_str_subclass_is_kept_as_plain_text(sandbox: Sandbox) -> None:
+    """DataLoader re-raises a worker's KeyError with a str subclass as its message; its text is the
+    user's error and must not come back as '<unprintable KeyError object>'."""
+    error = _error(sandbox, """
+        class Message(str):  # as torch._utils.KeyErrorMessage: str(KeyError(m)) returns m itself
+            def __repr__(self):
+                return self
+
+            def __getitem__(self, index):
+                raise RuntimeError("hostile slicing")
+        raise KeyError(Message("Caught KeyError in DataLoader worker process 0."))
+    """)
+    assert error.type == "KeyError"
+    assert "Caught KeyError in DataLoader worker process 0." in error.message
