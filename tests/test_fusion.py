@@ -6,7 +6,7 @@ from kb.patterns import ErrorPattern, PatternMatch
 from kb.store import ChunkHit
 
 from assistant.answering.confidence import CALIBRATED, decide
-from assistant.answering.retrieval import RRF_K, WEIGHTS, DocumentHit, Signals, fuse
+from assistant.answering.retrieval import RRF_K, WEIGHTS, DocumentHit, Retriever, Signals, fuse
 
 
 def chunk(source: str, chunk_id: int, score: float = 0.0) -> ChunkHit:
@@ -74,3 +74,23 @@ def test_dense_thresholds_need_agreeing_signals(dense, agreeing, expected):
 
 def test_only_the_top_hit_decides():
     assert decide([hit(dense=0.1), hit(coverage=1.0)]) == "none"
+
+
+class PatternsOnly:
+    """Just what signature matching reads from a store."""
+
+    generation = 1
+
+    def __init__(self, patterns: list[tuple[str, str]]) -> None:
+        self._patterns = patterns
+
+    def patterns(self) -> list[tuple[str, str]]:
+        return self._patterns
+
+
+def test_of_two_patterns_covering_a_message_alike_the_one_spelling_it_out_ranks_first():
+    store = PatternsOnly([("generic", "must have the same dtype, but got {a} and {b}"),
+                          ("half", "must have the same dtype, but got Half and Float")])
+    matches = Retriever(store, lambda text: None).signature_matches("mat1 and mat2 must have the same dtype, but got Half and Float")
+    assert [source for source, _ in matches] == ["half", "generic"]
+    assert matches[0][1].coverage == matches[1][1].coverage

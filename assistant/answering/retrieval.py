@@ -65,7 +65,7 @@ class Retriever:
             match = pattern.match(message)
             if match and (source not in best or match.coverage > best[source].coverage):
                 best[source] = match
-        return sorted(best.items(), key=lambda item: -item[1].coverage)
+        return sorted(best.items(), key=lambda item: (-item[1].coverage, -_literal_length(item[1])))
 
     def focus(self, query: ParsedQuery) -> tuple[ParsedQuery, list[tuple[str, PatternMatch]]]:
         """The link of the error chain to answer about, with its signature matches: the first link
@@ -89,6 +89,12 @@ class Retriever:
     def search(self, query: ParsedQuery, k: int = 5) -> tuple[ParsedQuery, list[DocumentHit]]:
         query, signals = self.gather(query)
         return query, fuse(signals, WEIGHTS)[:k]
+
+
+def _literal_length(match: PatternMatch) -> int:
+    """How much of a pattern is fixed text: of two patterns that cover a message alike, the one that
+    spells it out ("got Half and Float") is more specific than one with placeholders."""
+    return sum(map(len, match.pattern.literals))
 
 
 def _links_to_try(raised: ErrorReport) -> list[ErrorReport]:

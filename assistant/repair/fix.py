@@ -19,7 +19,7 @@ from __future__ import annotations
 import difflib
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
@@ -42,6 +42,7 @@ MAX_ROUNDS = 5
 # cannot-run: there was no error to work from (the code ran clean, or its run gave no usable error).
 Verdict = Literal["verified", "patched-unverified", "no-fix", "not-reproduced", "cannot-run"]
 MAX_WARNINGS_LOOKED_UP = 5
+FIX_CANDIDATES = 3  # entries asked for: those whose patterns explain the error each offer their recipes
 
 
 class AskingEngine(Protocol):
@@ -227,7 +228,7 @@ def _fix_with(source: str, given: ErrorReport | None, runner: _Runner, engine: A
     problem = given or (_problem_of(original, engine) if original else None)
     if problem is None:
         return _done(base, started, original=original, note=_nothing_to_fix(original))
-    answer = engine.ask_error(problem, k=1)
+    answer = engine.ask_error(problem, k=FIX_CANDIDATES)
     problem = answer.query.error or problem  # the link of a chained error that the entry explains
     entry = _entry(answer)
     reproduced = original is not None and _reproduces(original, problem, entry, engine)
@@ -247,12 +248,10 @@ def _rounds(source: str, problem: ErrorReport, located: ErrorReport, answer: Ans
     next_answer: Answer | None = None
     current, current_error = source, located
     if located is not problem:  # the run's own error: its values (sizes, names) are the ones to aim at
-        answer = engine.ask_error(located, k=1)
+        answer = engine.ask_error(located, k=FIX_CANDIDATES)
     for number in range(1, (MAX_ROUNDS if iterate else 1) + 1):
-        values = answer.results[0].facts if answer.results else {}
-        facts = facts_from(current_error, current, runner.filename, values)
-        named = answer.results[0].recipes if answer.results else ()
-        tried = _try_recipes(number, current, facts, named, runner, problem, verify=verify, reproduced=reproduced)
+        facts = facts_from(current_error, current, runner.filename)
+        tried = _try_recipes(number, current, facts, _fixes(answer), runner, problem, verify=verify, reproduced=reproduced)
         attempts += tried
         if not tried:
             break
@@ -262,19 +261,33 @@ def _rounds(source: str, problem: ErrorReport, located: ErrorReport, answer: Ans
         if chosen.verified or new_error is None or new_error.same_as(current_error):
             next_answer = None
             break
-        next_answer = engine.ask_error(new_error, k=1)
+        next_answer = engine.ask_error(new_error, k=FIX_CANDIDATES)
         current, current_error, answer = chosen.patched, new_error, next_answer
     return _Rounds(tuple(attempts), tuple(applied), _entry(next_answer) if next_answer else None)
 
 
-def _try_recipes(number: int, source: str, facts: Facts, named: tuple[str, ...], runner: _Runner,
-                 error: ErrorReport, *, verify: bool, reproduced: bool) -> list[Attempt]:
+def _fixes(answer: Answer) -> list[tuple[tuple[str, ...], dict[str, str]]]:
+    """The recipes each entry names, with the values its pattern captured: the best entry first,
+    then the others whose patterns also explain the message (one message, two causes)."""
+    return [(result.recipes, result.facts) for i, result in enumerate(answer.results)
+            if result.recipes and (i == 0 or result.explains_message)]
+
+
+def _candidates(source: str, facts: Facts, fixes: list[tuple[tuple[str, ...], dict[str, str]]]
+                ) -> Iterator[tuple[recipes.Problem, recipes.Candidate]]:
+    for named, values in fixes:
+        problem = recipes.Problem(source, replace(facts, values=values))
+        for candidate in recipes.candidates(problem, named):
+            yield problem, candidate
+
+
+def _try_recipes(number: int, source: str, facts: Facts, fixes: list[tuple[tuple[str, ...], dict[str, str]]],
+                 runner: _Runner, error: ErrorReport, *, verify: bool, reproduced: bool) -> list[Attempt]:
     """Every applicable recipe in order, each run when verifying; without runs the first one only,
     since nothing else could tell them apart. The code is parsed once for all of them."""
     tried: list[Attempt] = []
     seen = {source}
-    problem = recipes.Problem(source, facts)
-    for candidate in recipes.candidates(problem, named):
+    for problem, candidate in _candidates(source, facts, fixes):
         patched = recipes.guarded(candidate.recipe, "apply", candidate.recipe.patch, problem, candidate.found)
         if patched is None or patched in seen:
             continue
@@ -364,11 +377,11 @@ def _entry(answer: Answer) -> EntryRef | None:
     return EntryRef(best.id, best.title, answer.match)
 
 
-def facts_from(error: ErrorReport, source: str, filename: str = "script.py",
-               values: Mapping[str, str] | None = None) -> Facts:
-    """The recipes' view of an error: message, the entry's pattern values, the user's lines, the layer."""
+def facts_from(error: ErrorReport, source: str, filename: str = "script.py") -> Facts:
+    """The recipes' view of an error: message, the user's lines, the layer (each entry adds the
+    values its pattern captured)."""
     lines = error.user_lines(filename, source.count("\n") + 1)
-    return Facts(error.type, error.message, dict(values or {}), lines[-1] if lines else None, lines, error.layer)
+    return Facts(error.type, error.message, {}, lines[-1] if lines else None, lines, error.layer)
 
 
 def _done(base: FixReport, started: float, **changes: Any) -> FixReport:

@@ -15,38 +15,44 @@ from kb.ingest import shipped_corpus_dir
 
 from assistant.answering.error_model import ErrorReport, from_raised
 from assistant.repair.fix import facts_from
-from assistant.repair.recipes import Facts, Problem, candidates
+from assistant.repair.recipes import Candidate, Facts, Problem, candidates
 from assistant.sandbox import SandboxResult, run_source
 
 ENTRIES = [read_document(path) for path in sorted(shipped_corpus_dir().glob("*.md"))]
 
 
-def explained(message: str) -> tuple[dict[str, str], tuple[str, ...]]:
-    """The values and recipes of the shipped entry whose pattern explains the message best."""
-    best, coverage = ({}, ()), 0.0
+def explained(message: str) -> list[tuple[tuple[str, ...], dict[str, str]]]:
+    """(recipes, values) of every shipped entry whose pattern explains the message, best first."""
+    found = []
     for entry in ENTRIES:
-        for pattern in entry.patterns:
-            if (found := pattern.match(message)) and found.coverage > coverage:
-                best, coverage = (found.facts, tuple(entry.meta.get("recipes") or ())), found.coverage
-    return best
+        matches = [match for pattern in entry.patterns if (match := pattern.match(message))]
+        if matches:
+            best = max(matches, key=lambda match: match.coverage)
+            found.append((best.coverage, tuple(entry.meta.get("recipes") or ()), best.facts))
+    return [(named, values) for _, named, values in sorted(found, key=lambda item: -item[0])]
 
 
-def _problem(source: str, facts: Facts) -> tuple[Problem, tuple[str, ...]]:
-    values, named = explained(facts.message)
-    return Problem(source, facts if facts.values else replace(facts, values=values)), named
+def _chosen(recipe: ModuleType, source: str, facts: Facts) -> tuple[Problem, Candidate] | None:
+    """What kb fix would try of this recipe for this code and error, with the values of the first
+    entry that names it (given values stand for the entry's)."""
+    for named, values in explained(facts.message):
+        problem = Problem(source, facts if facts.values else replace(facts, values=values))
+        for candidate in candidates(problem, named):
+            if candidate.recipe.name == recipe.name:
+                return problem, candidate
+    return None
 
 
 def applies(recipe: ModuleType, source: str, facts: Facts) -> bool:
-    """Whether kb fix would try this recipe on this code and error."""
-    problem, named = _problem(source, facts)
-    return any(candidate.recipe.name == recipe.name for candidate in candidates(problem, named))
+    return _chosen(recipe, source, facts) is not None
 
 
 def patch(recipe: ModuleType, source: str, facts: Facts) -> str | None:
     """The recipe's patch for this code and error, as kb fix would make it (None if it does not apply)."""
-    problem, named = _problem(source, facts)
-    chosen = [c for c in candidates(problem, named) if c.recipe.name == recipe.name]
-    return chosen[0].recipe.patch(problem, chosen[0].found) if chosen else None
+    if (chosen := _chosen(recipe, source, facts)) is None:
+        return None
+    problem, candidate = chosen
+    return candidate.recipe.patch(problem, candidate.found)
 
 
 class Sandbox:

@@ -24,7 +24,7 @@ import logging
 import pkgutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache, cached_property, wraps
+from functools import cache, lru_cache, wraps
 from typing import Any
 
 import libcst as cst
@@ -51,20 +51,26 @@ class Facts:
         return self.lines or ((self.line,) if self.line is not None else ())
 
 
+@dataclass(frozen=True)
 class Problem:
-    """One round's input to every recipe, built once: the user's code and the facts of its error.
-    Recipes only read it; each writes its changes into `problem.edits()`."""
+    """One round's input to every recipe: the user's code and the facts of its error. The code is
+    parsed once however many recipes (and entries' values) look at it; recipes only read the
+    parse and write their changes into `problem.edits()`."""
 
-    def __init__(self, source: str, facts: Facts) -> None:
-        self.source = source
-        self.facts = facts
+    source: str
+    facts: Facts
 
-    @cached_property
+    @property
     def script(self) -> Script:
-        return Script(self.source)
+        return _parsed(self.source)
 
     def edits(self) -> Edits:
         return Edits(self.script)
+
+
+@lru_cache(maxsize=4)
+def _parsed(source: str) -> Script:
+    return Script(source)
 
 
 @dataclass(frozen=True)
