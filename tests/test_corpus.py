@@ -9,10 +9,13 @@ import yaml
 from typer.testing import CliRunner
 
 from kb.documents import parse_markdown, read_document
-from kb.ingest import shipped_corpus_dir
+from kb.ingest import ingest, shipped_corpus_dir, shipped_corpus_files
+from kb.store import Store
 
+from assistant.answering.engine import Engine
 from assistant.interface.cli import app
 from assistant.repair.corpus_check import DEVICES, KINDS, RUNS_ON, check_corpus
+from tests.fakes import FakeEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -80,15 +83,43 @@ def test_every_entry_is_proven_against_the_installed_torch(checks):
     assert skipped <= {i for i, d in ENTRIES.items() if d.meta["runs_on"] in DEVICES}
 
 
+def shares_message(entry_id: str, other_id: str) -> bool:
+    """One message, two causes: both entries name each other under `shares_message_with`."""
+    return other_id in (ENTRIES[entry_id].meta.get("shares_message_with") or ())
+
+
 def test_no_entry_pattern_matches_another_entrys_message(checks):
     """The messages are what broken examples raised here, and what `runs_on: none` entries list."""
     clashes = []
     for entry_id, check in checks.items():
         for message in check.messages:
             for other_id, other in ENTRIES.items():
-                if other_id != entry_id and any(p.match(message) for p in other.patterns):
+                if other_id != entry_id and not shares_message(entry_id, other_id) \
+                        and any(p.match(message) for p in other.patterns):
                     clashes.append(f"{other_id} matches the message of {entry_id}: {message[:80]}")
     assert clashes == []
+
+
+def test_entries_that_share_a_message_are_shown_together(checks, tmp_path):
+    embedder = FakeEmbedder()
+    store = Store.create(tmp_path / "index", model=embedder.name, dim=embedder.dim)
+    ingest(store, shipped_corpus_files(), embedder)
+    engine = Engine(store, embedder)
+    for entry_id, check in checks.items():
+        for message in check.messages:
+            sharing = {other for other in ENTRIES[entry_id].meta.get("shares_message_with") or ()
+                       if any(p.match(message) for p in ENTRIES[other].patterns)}
+            if sharing:
+                shown = {result.id for result in engine.ask(message, k=3).results}
+                assert {entry_id, *sharing} <= shown, message[:80]
+
+
+def test_entries_that_share_a_message_name_each_other_and_say_how_to_tell_them_apart():
+    for entry_id, document in ENTRIES.items():
+        for other_id in document.meta.get("shares_message_with") or ():
+            assert other_id in ENTRIES, f"{entry_id} shares a message with unknown {other_id}"
+            assert shares_message(other_id, entry_id), f"{other_id} does not name {entry_id} back"
+            assert other_id in document.text, f"{entry_id} does not say how to tell it from {other_id}"
 
 
 def test_check_corpus_reports_a_wrong_entry(tmp_path):
