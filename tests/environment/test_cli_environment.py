@@ -38,7 +38,7 @@ def kb(*args: str) -> tuple[int, str, str]:
 
 
 def fix_json(index: Path, script: Path, *args: str) -> tuple[int, dict]:
-    code, out, err = kb("fix", str(script), "--verify", "--json", "--index", str(index), *args)
+    code, out, _ = kb("fix", str(script), "--verify", "--json", "--index", str(index), *args)
     return code, json.loads(out)
 
 
