@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from assistant.answering.api_drift import TABLE, changes_for, installed_torch, table
+from assistant.answering.api_drift import TABLE, changes_for, changes_for_query, installed_torch, table
 from assistant.answering.query import parse_query
 
 KINDS = {"removed", "renamed", "deprecated", "added"}
@@ -142,6 +142,23 @@ def test_new_code_on_old_torch_is_answered_with_the_release_that_added_the_api(t
 ])
 def test_other_errors_name_no_row(text):
     assert answered(text) == []
+
+
+@pytest.mark.parametrize("question, symbol", [
+    ("porting a 2019 audio repo, it calls torch.rfft(x, 2, onesided=False) and torch says no attribute rfft. "
+     "what's the replacement?", "torch.rfft"),
+    ("my training loop spams FutureWarning torch.cuda.amp.autocast(args...) is deprecated every iteration. "
+     "what's the new spelling?", "torch.cuda.amp.autocast"),
+    ("gfpgan / basicsr import fails with no module named torchvision.transforms.functional_tensor",
+     "torchvision.transforms.functional_tensor"),
+])
+def test_questions_that_name_a_changed_api_get_its_row(question, symbol):
+    query = parse_query(question)
+    assert query.error is None and changes_for_query(query)[0].symbol == symbol
+
+
+def test_questions_about_current_apis_get_no_row():
+    assert changes_for_query(parse_query("how do I use torch.compile with torch.nn.RMSNorm layers?")) == ()
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ import yaml
 from kb.corpus_vectors import DATA_DIR
 
 from assistant.answering.error_model import ErrorReport
+from assistant.answering.query import ParsedQuery
 
 Kind = Literal["removed", "renamed", "deprecated", "added"]
 TABLE = DATA_DIR / "api_drift.yaml"
@@ -31,6 +32,7 @@ _MISSING = (
     (re.compile(r"No module named '(?P<module>[\w.]+)'"), "{module}"),
 )
 _UNEXPECTED_KEYWORD = re.compile(r"unexpected keyword argument '(?P<argument>\w+)'")
+_FROM_IMPORT = re.compile(r"\bfrom ((?:torch|torchvision)[\w.]*) import (\w+)")
 _DOTTED = re.compile(r"\b(?:torch|nn|F|functorch|torchvision)(?:\.\w+)+")
 _SHORT_FORMS = (("F.", "torch.nn.functional."), ("nn.", "torch.nn."))
 _DEPRECATION_WORDS = re.compile(r"deprecated|removed|renamed|no longer|upcoming release|will be required", re.I)
@@ -96,6 +98,13 @@ def changes_for(error: ErrorReport | None) -> tuple[ApiChange, ...]:
     return ()
 
 
+def changes_for_query(query: ParsedQuery) -> tuple[ApiChange, ...]:
+    """The rows for a query's error; for a question or code without one, the rows of the changed
+    APIs it names by their dotted name ("is torch.cuda.amp.autocast still how mixed precision is
+    done?"). An API that was only added is no news in a question."""
+    return changes_for(query.error) if query.error is not None else _mentioned(query.text, by_argument=False)
+
+
 def _missing_symbol(message: str) -> str | None:
     for pattern, spelling in _MISSING:
         if found := pattern.search(message):
@@ -130,24 +139,28 @@ def _keyword_rows(argument: str) -> tuple[ApiChange, ...]:
     return tuple(sorted(rows, key=lambda change: change.kind != "added"))
 
 
-def _keyword_rows_of(callable_name: str) -> tuple[ApiChange, ...]:
-    """Rows about one argument of this callable: `torch.meshgrid` gives `torch.meshgrid(indexing=)`."""
-    return tuple(change for change in table() if change.argument and change.symbol.startswith(callable_name + "("))
+def _keyword_rows_of(callable_name: str, message: str) -> tuple[ApiChange, ...]:
+    """Rows about an argument of this callable that the message names too: `torch.meshgrid` and
+    "indexing" give `torch.meshgrid(indexing=)`."""
+    return tuple(change for change in table() if change.argument and change.symbol.startswith(callable_name + "(")
+                 and re.search(rf"\b{change.argument}\b", message))
 
 
-def _mentioned(message: str) -> tuple[ApiChange, ...]:
+def _mentioned(message: str, *, by_argument: bool = True) -> tuple[ApiChange, ...]:
     """Rows of the changed (not added) APIs a deprecation or removal message names, in the order it
     names them; a message that names the old API and its replacement gives the old API's row."""
     rows = by_symbol()
     found: dict[str, ApiChange] = {}
-    for token in _DOTTED.findall(message):
+    imported = [f"{module}.{name}" for module, name in _FROM_IMPORT.findall(message)]
+    for token in [*imported, *_DOTTED.findall(message)]:
         symbol = _expanded(token)
-        for change in (rows.get(symbol), *_keyword_rows_of(symbol)):
+        for change in (rows.get(symbol), *_keyword_rows_of(symbol, message)):
             if change is not None and change.kind != "added":
                 found.setdefault(change.symbol, change)
-    keyword = [change for change in table() if change.argument and re.search(
-        rf"\b{change.argument}\b", message) and change.kind != "added"]
-    return tuple(found.values()) or tuple(keyword)
+    if found or not by_argument:
+        return tuple(found.values())
+    return tuple(change for change in table() if change.argument and change.kind != "added"
+                 and re.search(rf"\b{change.argument}\b", message))
 
 
 def _expanded(token: str) -> str:

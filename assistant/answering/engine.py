@@ -13,7 +13,7 @@ from kb.ingest import Progress, default_index_dir, sync_shipped_corpus
 from kb.store import Store, StoreError
 
 from assistant.answering.answer import Answer, compose
-from assistant.answering.api_drift import changes_for
+from assistant.answering.api_drift import changes_for_query
 from assistant.answering.confidence import decide
 from assistant.answering.error_model import ErrorReport
 from assistant.answering.query import ParsedQuery, parse_query, query_of_error
@@ -56,4 +56,4 @@ class Engine:
     def _answer(self, query: ParsedQuery, k: int) -> Answer:
         query, hits = self.retriever.search(query, k=max(k, 1))
         commands = tuple(filter(None, [suggested_command(query.error)]))
-        return compose(self.store, query, hits[:k], decide(hits), changes_for(query.error), commands)
+        return compose(self.store, query, hits[:k], decide(hits), changes_for_query(query), commands)
