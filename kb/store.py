@@ -63,6 +63,8 @@ _STOPWORDS = frozenset(
     "of on or so that the this to was what when where which why will with you your me get got".split()
 )
 _Result = TypeVar("_Result")
+# SQLite result codes that mean the files are damaged or are not a kb index (a missing table is ERROR)
+_DAMAGE_CODES = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_FORMAT, sqlite3.SQLITE_ERROR)
 
 
 class StoreError(RuntimeError):
@@ -97,7 +99,9 @@ def index_error(error: BaseException, directory: Path) -> StoreError:
             f"cannot write the index at {directory} ({reason}): an index there can answer questions but not "
             "be created or changed; use a writable --index or KB_HOME"
         )
-    if isinstance(error, sqlite3.DatabaseError):
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return StoreError(f"the index at {directory} stayed locked by another kb process; try again when it is done")
+    if code in _DAMAGE_CODES:
         return corrupt_index(directory, str(error))
     return StoreError(f"cannot use the index at {directory}: {getattr(error, 'strerror', None) or error}")
 

@@ -5,6 +5,7 @@ The read-only and full-disk cases use real mounts (a read-only bind mount, a tin
 needs root, as the test machines run; each fixture removes its mount again."""
 
 import json
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ from typer.testing import CliRunner
 
 from assistant.interface.cli import app
 from kb.ingest import discover, ingest, open_default_index
-from kb.store import DATABASE, CorruptIndexError, Store, StoreError
+from kb.store import DATABASE, CorruptIndexError, Store, StoreError, index_error
 
 from tests.fakes import FakeEmbedder
 from tests.test_ingest import assert_consistent, make_docs
@@ -179,3 +180,10 @@ def test_an_ingest_that_does_not_fit_keeps_the_old_index(tiny_disk, tmp_path, do
     reopened = Store.open(tiny_disk / "index")
     assert set(before) <= set(reopened.sources())
     assert_consistent(reopened)
+
+
+def test_a_locked_index_is_not_called_corrupt(tmp_path):
+    busy = sqlite3.OperationalError("database is locked")
+    busy.sqlite_errorcode = sqlite3.SQLITE_BUSY
+    message = str(index_error(busy, tmp_path))
+    assert "locked" in message and "corrupt" not in message
