@@ -11,28 +11,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from assistant.interface.cli import app
 from kb.ingest import discover, ingest, open_default_index
 from kb.store import DATABASE, CorruptIndexError, Store, StoreError, index_error
 
 from tests.fakes import FakeEmbedder
+from tests.test_cli import fake_model, kb  # noqa: F401 (fake_model: the autouse fixture, KB_HOME in tmp_path)
 from tests.test_ingest import assert_consistent, make_docs
 
 ERROR = "RuntimeError: running_mean should contain 50 elements not 256"
 QUESTION = "where should BatchNorm go relative to ReLU?"
-runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def fake_model(monkeypatch, tmp_path):
-    monkeypatch.setenv("KB_HOME", str(tmp_path / "home"))
-    monkeypatch.setattr("kb.embedding.SentenceTransformerEmbedder", lambda model=None: FakeEmbedder())
-
-
-def kb(*args: str):
-    return runner.invoke(app, list(args))
 
 
 def assert_one_line_error(result, code: int, *words: str) -> None:
