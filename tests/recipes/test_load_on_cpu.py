@@ -6,6 +6,9 @@ from assistant.repair.recipes import load_on_cpu as recipe
 # "cuda:0" for CPU storages writes exactly the file a GPU run writes, on this CPU-only machine.
 GPU_CHECKPOINT = '''\
 import io
+import os
+
+os.environ["CUDA_VISIBLE_DEVICES"] = ""   # the machine it is loaded on has no GPU
 
 import torch
 from torch import nn
