@@ -85,7 +85,7 @@ def test_each_kind_of_file_is_recognised(files, name, kind, facts):
 
 
 def test_not_a_checkpoint_says_which_and_needs_no_sandbox(files, monkeypatch):
-    monkeypatch.setattr(ckpt, "run_source", lambda *a, **k: pytest.fail("ran the sandbox"))
+    monkeypatch.setattr(ckpt, "_sandbox_run", lambda *a, **k: pytest.fail("ran the sandbox"))
     assert "Git LFS pointer" in inspect_checkpoint(files / "lfs.pt").detail
     assert "HTML page" in inspect_checkpoint(files / "login.pth").detail
 

@@ -17,15 +17,15 @@ import json
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from assistant.answering.error_model import ErrorReport
-from assistant.sandbox import SandboxLimits, SandboxResult, run_source
+
+if TYPE_CHECKING:
+    from assistant.sandbox import SandboxResult
 
 Kind = Literal["state_dict", "wrapped", "whole_model", "torchscript", "truncated", "not_a_checkpoint", "other"]
 MAX_BYTES = 256 * 1024 * 1024
-_LIMITS = SandboxLimits(timeout_s=120.0, cpu_s=120, memory_mb=6144, max_output_bytes=256_000, max_file_mb=600,
-                        disk_mb=1200)
 _REPORT_MARK = "KB-CHECKPOINT-REPORT "
 _INSPECTOR = Path(__file__).with_name("checkpoint_inspector.py")
 
@@ -224,11 +224,19 @@ def _read(path: Path) -> bytes:
         raise CheckpointError(f"cannot read {path}: {error.strerror}") from None
 
 
+def _sandbox_run(source: str, filename: str, stdin: dict, python: str | None) -> SandboxResult:
+    """One confined run with room for a large checkpoint (the sandbox is imported here: `kb ask`,
+    which only needs `suggested_command`, does not load it)."""
+    from assistant.sandbox import SandboxLimits, run_source
+
+    limits = SandboxLimits(timeout_s=120.0, cpu_s=120, memory_mb=6144, max_output_bytes=256_000, max_file_mb=600,
+                           disk_mb=1200)
+    return run_source(source, filename=filename, limits=limits, stdin=json.dumps(stdin), python=python)
+
+
 def _run_inspector(data: bytes, model_source: str | None, class_name: str | None, python: str | None) -> dict:
     request = {"data": base64.b64encode(data).decode(), "model_source": model_source, "model_class": class_name}
-    result = run_source(_INSPECTOR.read_text(encoding="utf-8"), filename="inspect_checkpoint.py", limits=_LIMITS,
-                        stdin=json.dumps(request), python=python)
-    return _reported(result)
+    return _reported(_sandbox_run(_INSPECTOR.read_text(encoding="utf-8"), "inspect_checkpoint.py", request, python))
 
 
 def _reported(result: SandboxResult) -> dict:
@@ -258,9 +266,8 @@ def _proves(code: str, data: bytes, filename: str, model_source: str, python: st
              f"open({filename!r}, 'wb').write(base64.b64decode(files['checkpoint']))\n"
              f"open({module + '.py'!r}, 'w').write(files['model'])\n"
              "sys.path.insert(0, '.')\n")
-    stdin = json.dumps({"checkpoint": base64.b64encode(data).decode(), "model": model_source})
-    result = run_source(setup + code, filename="load_checkpoint.py", limits=_LIMITS, stdin=stdin, python=python)
-    return result.status == "ok"
+    files = {"checkpoint": base64.b64encode(data).decode(), "model": model_source}
+    return _sandbox_run(setup + code, "load_checkpoint.py", files, python).status == "ok"
 
 
 def _with_code(report: CheckpointReport, code: str | None, verified: bool) -> CheckpointReport:
