@@ -61,6 +61,8 @@ def files(tmp_path_factory) -> Path:
     (where / "login.pth").write_text("<!DOCTYPE html>\n<html><head><title>Sign in</title></head></html>\n")
     (where / "empty.bin").write_bytes(b"")
     torch.save([1, 2, 3], where / "list.pt")
+    header = json.dumps({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}).encode()
+    (where / "weights.safetensors").write_bytes(len(header).to_bytes(8, "little") + header + bytes(8))
     return where
 
 
@@ -76,6 +78,7 @@ def files(tmp_path_factory) -> Path:
     ("login.pth", "not_a_checkpoint", {}),
     ("empty.bin", "not_a_checkpoint", {}),
     ("list.pt", "other", {}),
+    ("weights.safetensors", "other", {}),
 ])
 def test_each_kind_of_file_is_recognised(files, name, kind, facts):
     report = inspect_checkpoint(files / name).to_json()
@@ -87,7 +90,8 @@ def test_each_kind_of_file_is_recognised(files, name, kind, facts):
 def test_not_a_checkpoint_says_which_and_needs_no_sandbox(files, monkeypatch):
     monkeypatch.setattr(ckpt, "_sandbox_run", lambda *a, **k: pytest.fail("ran the sandbox"))
     assert "Git LFS pointer" in inspect_checkpoint(files / "lfs.pt").detail
-    assert "HTML page" in inspect_checkpoint(files / "login.pth").detail
+    assert "HTML or XML page" in inspect_checkpoint(files / "login.pth").detail
+    assert "safetensors.torch.load_file" in inspect_checkpoint(files / "weights.safetensors").detail
 
 
 def test_kb_never_unpickles_the_file_itself(files, monkeypatch):
@@ -115,7 +119,9 @@ def test_cli_json_exit_codes_and_one_line_errors(files):
     assert ok.exit_code == 0, ok.output
     assert json.loads(ok.stdout)["loading_verified"] is True
     assert runner.invoke(app, ["checkpoint", str(files / "lfs.pt")]).exit_code == 1
-    for args in (["checkpoint", str(files / "missing.pt")], ["checkpoint", str(files / "plain.pt"), "--model", "model.py"]):
+    (files / "my-model.py").write_text(MODEL_SOURCE)
+    for args in (["checkpoint", str(files / "missing.pt")], ["checkpoint", str(files / "plain.pt"), "--model", "model.py"],
+                 ["checkpoint", str(files / "plain.pt"), "--model", f"{files / 'my-model.py'}:Net"]):
         bad = runner.invoke(app, args)
         assert bad.exit_code == 2 and "Traceback" not in bad.output and len(bad.output.strip().splitlines()) == 1
 

@@ -107,6 +107,8 @@ class ModelSpec:
             raise CheckpointError(f"--model wants FILE.py:Class, got {spec!r}")
         if not Path(path).is_file():
             raise CheckpointError(f"--model: no such file: {path}")
+        if not Path(path).stem.isidentifier():
+            raise CheckpointError(f"--model: {Path(path).name} cannot be imported by that name (use a name like my_model.py)")
         return cls(Path(path), class_name)
 
 
@@ -172,6 +174,9 @@ def inspect_checkpoint(path: Path, model: ModelSpec | None = None, *, python: st
     data = _read(path)
     if (reason := not_a_checkpoint(data)) is not None:
         return CheckpointReport(str(path), len(data), "not_a_checkpoint", reason)
+    if _is_safetensors(data):
+        return CheckpointReport(str(path), len(data), "other", "a safetensors file: load it with "
+                                "safetensors.torch.load_file(path), not torch.load")
     model_source = model.path.read_text(encoding="utf-8", errors="replace") if model else None
     facts = _run_inspector(data, model_source, model.class_name if model else None, python)
     report = _report(str(path), len(data), facts)
@@ -190,8 +195,14 @@ def not_a_checkpoint(data: bytes) -> str | None:
     if head.startswith(b"version https://git-lfs"):
         return "a Git LFS pointer, not the file: run `git lfs pull` (or download the file itself)"
     if head[:15].lower().startswith((b"<!doctype html", b"<html", b"<?xml")):
-        return "an HTML page (a download that saved a login or error page instead of the file)"
+        return "an HTML or XML page (a download that saved a login or error page instead of the file)"
     return None
+
+
+def _is_safetensors(data: bytes) -> bool:
+    """safetensors: an 8-byte little-endian header length, then that many bytes of JSON."""
+    header = int.from_bytes(data[:8], "little") if len(data) >= 8 else 0
+    return 0 < header < len(data) and data[8:10] == b'{"'
 
 
 def loading_code(filename: str, model: ModelSpec, report: CheckpointReport) -> str:
