@@ -49,6 +49,13 @@ ASK = _object("kb ask --json", {
             "facts": {"type": "object", "additionalProperties": {"type": "string"}},
         },
     }},
+    "api": {"type": "array", "description": "torch APIs the query uses that were removed, renamed or added", "items": {
+        "type": "object", "required": ["symbol", "kind", "version", "replacement"],
+        "properties": {"symbol": {"type": "string"}, "kind": {"type": "string"}, "version": {"type": "string"},
+                       "replacement": _TEXT_OR_NULL, "note": {"type": "string"}, "mechanical": {"type": "boolean"},
+                       "installed_torch": _TEXT_OR_NULL},
+    }},
+    "commands": {"type": "array", "items": {"type": "string"}, "description": "kb commands worth running next"},
 }, "One answer: what the query was read as, how good the match is, and the ranked results. Also "
    "each answered line of `kb ask --batch` and the reply to a server `ask` request.")
 
