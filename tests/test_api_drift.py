@@ -183,11 +183,11 @@ def test_kb_ask_answer_keeps_the_entry_and_adds_the_specific_row(shipped_engine)
     assert {key: row[key] for key in ("symbol", "kind", "version", "replacement", "mechanical")} == {
         "symbol": "torch.rfft", "kind": "removed", "version": "1.8", "replacement": "torch.fft.rfft", "mechanical": False}
     assert "view_as_real" in row["note"] and row["installed_torch"] == installed_torch()
-    assert "api" not in shipped_engine.ask("how do I freeze the first layers of a resnet?").to_json()
+    assert shipped_engine.ask("how do I freeze the first layers of a resnet?").to_json()["api"] == []
 
 
 def test_kb_ask_on_a_load_state_dict_error_suggests_kb_checkpoint(shipped_engine):
     message = ('RuntimeError: Error(s) in loading state_dict for Net:\n\tMissing key(s) in state_dict: "fc.weight". '
                '\n\tUnexpected key(s) in state_dict: "module.fc.weight". ')
     assert shipped_engine.ask(message).to_json()["commands"][0].startswith("kb checkpoint FILE")
-    assert "commands" not in shipped_engine.ask(OLD_FFT_LOG).to_json()
+    assert shipped_engine.ask(OLD_FFT_LOG).to_json()["commands"] == []

@@ -52,16 +52,13 @@ class Answer:
     commands: tuple[str, ...] = ()  # kb commands that look closer at this error (kb checkpoint)
 
     def to_json(self) -> dict[str, Any]:
-        answer = {
+        return {
             "query": self._query_json(),
             "match": self.match,
             "results": [result.to_json() for result in self.results],
+            "api": [change.to_json() for change in self.api],
+            "commands": list(self.commands),
         }
-        if self.api:  # only when there is something to say: most answers are not about API drift
-            answer["api"] = [change.to_json() for change in self.api]
-        if self.commands:
-            answer["commands"] = list(self.commands)
-        return answer
 
 
     def _query_json(self) -> dict[str, Any]:
