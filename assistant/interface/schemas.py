@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from assistant.environment.report import DOCTOR_SCHEMA
+from assistant.repair.checkpoint import SCHEMA as CHECKPOINT_SCHEMA
+
 _DRAFT = "https://json-schema.org/draft/2020-12/schema"
 _TEXT_OR_NULL = {"type": ["string", "null"]}
 _ERROR = {"type": "object", "required": ["type", "message"],
@@ -108,5 +111,5 @@ CHECK_CORPUS = _object("kb check-corpus --json", {
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "ask": ASK, "fix": FIX, "batch-error": BATCH_ERROR, "server-error": SERVER_ERROR, "ping": PING,
-    "check-corpus": CHECK_CORPUS,
+    "check-corpus": CHECK_CORPUS, "doctor": DOCTOR_SCHEMA, "checkpoint": CHECKPOINT_SCHEMA,
 }
