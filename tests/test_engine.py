@@ -38,3 +38,17 @@ def test_patterns_ingested_after_the_engine_opened_are_matched_with_their_facts(
     assert answer.results[0].id == "frobnicator-exploded"
     assert answer.results[0].facts == fresh.results[0].facts == {"code": "42"}
     assert answer.results[0].score == fresh.results[0].score
+
+
+def test_a_changed_document_is_answered_with_its_new_text(store: Store, embedder, tmp_path: Path):
+    page = tmp_path / "new" / "frobnicator.md"
+    page.parent.mkdir()
+    page.write_text(FROBNICATOR)
+    ingest(store, discover([page.parent])[0], embedder)
+    engine = Engine(store, embedder)
+    query = "RuntimeError: frobnicator exploded with code 42"
+    assert engine.ask(query).results[0].title == "The frobnicator explodes with a numbered code"
+
+    page.write_text(FROBNICATOR.replace("explodes with a numbered code", "runs out of frobs"))
+    ingest(store, discover([page.parent])[0], embedder)
+    assert engine.ask(query).results[0].title == "The frobnicator runs out of frobs"

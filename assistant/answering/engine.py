@@ -12,7 +12,7 @@ from kb.embedding import Embedder, SentenceTransformerEmbedder
 from kb.ingest import Progress, default_index_dir, sync_shipped_corpus
 from kb.store import Store, StoreError
 
-from assistant.answering.answer import Answer, compose
+from assistant.answering.answer import Answer, Documents, compose
 from assistant.answering.api_drift import changes_for_query
 from assistant.answering.confidence import decide
 from assistant.answering.error_model import ErrorReport
@@ -26,6 +26,7 @@ class Engine:
         self.store = store
         self.embedder = embedder
         self.retriever = Retriever(store, lambda text: embedder.embed([text])[0])
+        self.documents = Documents(store)
 
     @classmethod
     def open(
@@ -56,4 +57,4 @@ class Engine:
     def _answer(self, query: ParsedQuery, k: int) -> Answer:
         query, hits = self.retriever.search(query, k=max(k, 1))
         commands = tuple(filter(None, [suggested_command(query.error)]))
-        return compose(self.store, query, hits[:k], decide(hits), changes_for_query(query), commands)
+        return compose(self.documents, query, hits[:k], decide(hits), changes_for_query(query), commands)
