@@ -29,7 +29,7 @@ from kb.store import Store  # noqa: E402
 
 from assistant.answering.confidence import CALIBRATED, Thresholds, decide  # noqa: E402
 from assistant.repair.probe import error_of_code  # noqa: E402
-from assistant.answering.query import parse_query  # noqa: E402
+from assistant.answering.query import parse_query, query_of_error  # noqa: E402
 from assistant.answering.retrieval import RRF_K, WEIGHTS, DocumentHit, Retriever, Signals, fuse  # noqa: E402
 
 
@@ -61,8 +61,8 @@ def evaluate(devset: Path, run_code: bool = False) -> list[Outcome]:
         if not line.strip():
             continue
         item = json.loads(line)
-        text = (error_of_code(item["q"]) or item["q"]) if run_code else item["q"]
-        _, signals = retriever.gather(parse_query(text))
+        raised = error_of_code(item["q"]) if run_code else None
+        _, signals = retriever.gather(query_of_error(raised) if raised else parse_query(item["q"]))
         outcomes.append(refuse(Outcome(item["expect"], item.get("kind", "?"), signals, [], []), WEIGHTS, RRF_K))
     return outcomes
 

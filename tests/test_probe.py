@@ -1,7 +1,6 @@
 """kb ask --run: pasted code becomes the error it raises in the sandbox."""
 
 from assistant.repair.probe import error_of_code
-from assistant.answering.query import parse_query
 
 MODEL_ONLY = """\
 import torch.nn as nn
@@ -18,8 +17,8 @@ class Tagger(nn.Module):
 
 
 def test_a_model_only_snippet_is_driven_and_its_error_captured():
-    error = parse_query(error_of_code(MODEL_ONLY)).error
-    assert error.type == "RuntimeError"
+    error = error_of_code(MODEL_ONLY)
+    assert error.type == "RuntimeError" and error.frames
     assert error.message.startswith("running_mean should contain") and error.message.endswith("not 48")
 
 
@@ -30,5 +29,5 @@ def test_clean_code_and_prose_give_nothing():
 
 def test_a_fragment_gets_the_usual_imports_and_a_missing_name_tells_nothing():
     fragment = "layer = nn.Linear(10, 4)\nout = layer(torch.randn(3, 12))"
-    assert parse_query(error_of_code(fragment)).error.message.startswith("mat1 and mat2 shapes cannot be multiplied")
+    assert error_of_code(fragment).message.startswith("mat1 and mat2 shapes cannot be multiplied")
     assert error_of_code("out = model(batch)\nloss = criterion(out, target)") is None

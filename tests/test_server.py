@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from assistant.interface import client
 from assistant.interface.cli import app
+from assistant.answering.error_model import ErrorReport, Frame, from_wire
 from assistant.answering.engine import Engine
 from assistant.repair.fix import fix_source
 from assistant.interface.launcher import PlainAsk, plain_json_ask
@@ -288,3 +289,36 @@ def test_the_client_finds_the_default_index_where_kb_ingest_puts_it(monkeypatch,
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     assert client.default_index_dir() == default_index_dir()
+
+
+def test_a_modelled_error_is_answered_by_the_server_as_it_is(index):
+    """kb ask --run sends the sandbox run's ErrorReport itself: no traceback text is parsed again."""
+    root = ErrorReport("RuntimeError", "running_mean should contain 40 elements not 128",
+                       (Frame("/srv/model.py", 31, "forward", "x = self.norm(x)"),))
+    raised = ErrorReport("AttributeError", "'NoneType' object has no attribute 'save'", earlier=root, link="context")
+    expected = Engine(Store.open(index), FakeEmbedder()).ask_error(raised, k=2).to_json()
+    with running_server("--index", str(index)) as _:
+        answerer = client.Answerer(index, None, no_engine_here)
+        assert answerer.ask_error(raised, 2) == expected
+    assert expected["results"][0]["id"] == "batchnorm1d-channels-last"
+    assert expected["query"]["message"] == root.message
+
+
+@pytest.mark.parametrize("wire", [
+    [], {"message": "no type"}, {"type": "E", "message": 3}, {"type": "E", "message": "", "frames": [{"file": 1}]},
+    {"type": "E", "message": "", "line": "7"}, {"type": "E", "message": "", "link": "sideways", "earlier": {"type": "F"}},
+])
+def test_a_malformed_error_report_is_refused_in_one_line(wire):
+    with pytest.raises(ValueError):
+        from_wire(wire)
+
+
+def test_an_error_report_survives_the_wire_whole():
+    link = ErrorReport("IndexError", "index 4 is out of bounds", (Frame("/d/ds.py", 31, "__getitem__", "box[4]"),), line=31)
+    report = ErrorReport("IndexError", "Caught IndexError in DataLoader worker process 1.", (), False, "tb", link, "wrapped")
+    assert from_wire(json.loads(json.dumps(report.to_wire()))) == report
+    deep = {"type": "E", "message": "m"}
+    for _ in range(20):
+        deep = {"type": "E", "message": "m", "earlier": deep, "link": "cause"}
+    with pytest.raises(ValueError):
+        from_wire(deep)

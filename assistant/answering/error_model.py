@@ -108,6 +108,38 @@ class ErrorReport:
     def to_json(self) -> dict[str, Any]:
         return {"type": self.type, "message": self.message}
 
+    def to_wire(self) -> dict[str, Any]:
+        """The whole report as JSON, so a client can hand a run's error to `kb serve` as it is."""
+        return {"type": self.type, "message": self.message, "frames": [f.to_json() for f in self.frames],
+                "warning": self.warning, "text": self.text, "line": self.line, "link": self.link,
+                "earlier": self.earlier.to_wire() if self.earlier is not None else None}
+
+
+_WIRE_DEPTH = 16  # chain links a wire report may carry; a deeper one is refused
+
+
+def from_wire(data: Any, depth: int = _WIRE_DEPTH) -> ErrorReport:
+    """The report `to_wire` wrote, checked field by field (it comes from another process).
+    Raises ValueError for anything of another shape."""
+    if not isinstance(data, dict) or depth <= 0:
+        raise ValueError("an error report must be an object (and its chain at most 16 deep)")
+    kind, message, text = (data.get(key, "") for key in ("type", "message", "text"))
+    frames, line, link = data.get("frames", []), data.get("line"), data.get("link")
+    if not all(isinstance(value, str) for value in (kind, message, text)) or not kind or not isinstance(frames, list):
+        raise ValueError("an error report needs a type, a message and a list of frames")
+    if not (line is None or type(line) is int) or link not in (None, "cause", "context", "wrapped", "log"):
+        raise ValueError("an error report's line must be an integer and its link a known kind")
+    earlier = from_wire(data["earlier"], depth - 1) if data.get("earlier") is not None else None
+    return ErrorReport(kind, message, tuple(map(_frame_from_wire, frames)), bool(data.get("warning")), text,
+                       earlier, link if earlier is not None else None, line)
+
+
+def _frame_from_wire(data: Any) -> Frame:
+    if not isinstance(data, dict) or type(data.get("line")) is not int or not all(
+            isinstance(data.get(key), str) for key in ("file", "function", "code")):
+        raise ValueError("a frame needs a file, a line, a function and its code")
+    return Frame(data["file"], data["line"], data["function"], data["code"])
+
 
 def from_raised(raised: RaisedError, *, warning: bool = False) -> ErrorReport:
     """The report of an exception the sandbox observed live: its frames and chain come from the

@@ -78,10 +78,10 @@ def ask(
 
             interpreter = _interpreter(python)
             try:
-                text = error_of_code(text, python=interpreter.python) or text
+                raised = error_of_code(text, python=interpreter.python)
             except MissingPackage as missing:
                 fail(str(missing))
-        answer = answerer.ask(text, count)
+        answer = answerer.ask_error(raised, count) if run and raised is not None else answerer.ask(text, count)
         if run:  # which interpreter and torch ran the code (objects only grow: a new field)
             answer = {**answer, "interpreter": ran_with(interpreter.python)}
     except QueryRefused as error:

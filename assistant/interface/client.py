@@ -37,6 +37,8 @@ class QueryRefused(ValueError):
 class AskingEngine(Protocol):
     def ask(self, text: str, k: int = 3) -> Any: ...  # an assistant.answering.answer.Answer
 
+    def ask_error(self, error: Any, k: int = 3) -> Any: ...  # the same, for an ErrorReport
+
 
 def socket_path(index_dir: Path) -> Path:
     """The default socket of a server for this index: beside the index, so each index has its own."""
@@ -115,12 +117,23 @@ class Answerer:
         except QueryError as error:
             raise QueryRefused(str(error)) from None
 
-    def _ask_server(self, text: str, k: int) -> dict[str, Any] | None:
+    def ask_error(self, error: Any, k: int) -> dict[str, Any]:
+        """The answer for an error already modelled (an assistant.answering.error_model.ErrorReport,
+        from a sandbox run): sent to the server as it is, never printed and parsed again."""
+        if self.engine is None:
+            answer = self._ask_server(error.headline, k, error.to_wire())
+            if answer is not None:
+                return answer
+            self.engine = self.open_engine()
+        return self.engine.ask_error(error, k=k).to_json()
+
+    def _ask_server(self, text: str, k: int, error: dict[str, Any] | None = None) -> dict[str, Any] | None:
         address = server_address(self.index_dir)
         if address is None:
             return None
-        reply = request(address, {"type": "ask", "q": text, "k": k, "index": str(self.index_dir),
-                                  "model": str(self.model) if self.model else None})
+        payload = {"type": "ask", "q": text, "k": k, "index": str(self.index_dir),
+                   "model": str(self.model) if self.model else None}
+        reply = request(address, {**payload, "error": error} if error is not None else payload)
         if reply is not None and reply.get("kind") == "query":
             raise QueryRefused(reply["error"])
         return None if reply is None or "error" in reply else reply

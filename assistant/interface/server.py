@@ -10,6 +10,7 @@ runs the user's code (in the sandbox) and is therefore taken over the Unix socke
 Protocol: one JSON object per line each way; a connection may carry several requests.
 
     {"type": "ask", "q": TEXT, "k": 1, "index": DIR, "model": DIR}     -> the `kb ask --json` object
+        (with "error": an ErrorReport's to_wire(), a sandbox run's error is answered as it is)
     {"type": "fix", "source": CODE, "error": TEXT, "verify": false,
      "iterate": false, "filename": "script.py", "index": DIR}          -> the `kb fix --json` object
     {"type": "ping"}                                                   -> {"index", "model", "pid"}
@@ -30,7 +31,7 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kb.embedding import model_name
 
@@ -39,10 +40,8 @@ from assistant.interface.listener import ServerError
 from assistant.interface.query_input import InputError, json_request
 from assistant.answering.answer import Answer
 from assistant.answering.engine import Engine
+from assistant.answering.error_model import ErrorReport, from_wire
 from assistant.answering.query import QueryError
-
-if TYPE_CHECKING:
-    from assistant.answering.error_model import ErrorReport
 
 __all__ = ["RequestError", "ServerError", "Service", "serve"]
 
@@ -102,8 +101,11 @@ class Service:
         self._check_same_index(request)
         try:
             ask = json_request(request)
-        except InputError as error:
-            raise RequestError("request", str(error)) from None
+            error = from_wire(request["error"]) if request.get("error") is not None else None
+        except (InputError, ValueError) as problem:
+            raise RequestError("request", str(problem)) from None
+        if error is not None:  # a sandbox run's error, modelled by the client: answered as it is
+            return self.engine.ask_error(error, k=ask.k).to_json()
         return self.engine.ask(ask.text, k=ask.k).to_json()
 
     def fix(self, request: dict[str, Any]) -> dict[str, Any]:

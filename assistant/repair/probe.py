@@ -11,6 +11,7 @@ import sys
 
 from assistant.environment.missing import missing_package, missing_package_note
 from assistant.repair import harness
+from assistant.answering.error_model import ErrorReport, from_raised
 from assistant.answering.query import parse_query
 from assistant.sandbox import SandboxLimits, run_source
 
@@ -28,9 +29,10 @@ class MissingPackage(Exception):
     """The code imports a package its interpreter cannot import; the message is the one-line note."""
 
 
-def error_of_code(text: str, limits: SandboxLimits = PROBE_LIMITS, python: str | None = None) -> str | None:
-    """The traceback (or warning) that running the pasted code produces; None when the text is not
-    code, runs clean and warns of nothing, or fails only because it is a fragment.
+def error_of_code(text: str, limits: SandboxLimits = PROBE_LIMITS, python: str | None = None) -> ErrorReport | None:
+    """The error (or warning) that running the pasted code produces, modelled from the live
+    exception; None when the text is not code, runs clean and warns of nothing, or fails only
+    because it is a fragment.
 
     `python` runs the code (the user's interpreter); None means kb's own. Raises MissingPackage
     when the run fails only because that interpreter lacks a package the code imports.
@@ -46,10 +48,8 @@ def error_of_code(text: str, limits: SandboxLimits = PROBE_LIMITS, python: str |
         missing = missing_package(result.error.type, result.error.message)
         if missing is not None:
             raise MissingPackage(missing_package_note("the code", missing, python or sys.executable))
-        if result.error.type in PASTING_ERRORS:
-            return None
-        return result.error.traceback or f"{result.error.type}: {result.error.message}"
+        return None if result.error.type in PASTING_ERRORS else from_raised(result.error)
     if result.warnings:
         category, message = result.warnings[0]
-        return f"snippet.py: {category}: {message}"
+        return ErrorReport(category, message, warning=True)
     return None
