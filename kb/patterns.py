@@ -7,7 +7,8 @@ placeholders, so that `running_mean should contain 50 elements not 256` and the 
 - `{name}` matches one value: a number, a shape (`[32, 50]`, `torch.Size([2, 3])`, `(4, 5)`), a quoted
   string, or a dotted identifier such as `torch.float32` or `cuda:0`. The matched text is kept under
   `name`, so an explanation can speak in the user's own numbers.
-- `{*}` matches any text, as little as possible.
+- `{*}` matches any text, as little as possible. What it skips is not counted as explained: a
+  pattern's coverage of a message is the share its literal text and placeholder values account for.
 - Any run of white space matches any run of white space; matching ignores case.
 
 Writing patterns this way (instead of raw regular expressions) keeps them readable in front matter
@@ -34,6 +35,7 @@ _VALUE = (
     r"|'[^']*'|\"[^\"]*\""  # quoted names
     r"|[\pL\pN_.:+\-]+"  # 50, -1, 1e-05, torch.float32, cuda:0, fc.weight (letters of any script)
 )
+_GAP = "_gap"  # group names of `{*}`: text a pattern skips is neither a fact nor covered
 _TOKEN = re.compile(r"\{(\*|[A-Za-z_]\w*)\}|\s+")  # applied to patterns, which the corpus author writes
 
 
@@ -73,8 +75,10 @@ class ErrorPattern:
         found = self.regex.search(message)
         if found is None:
             return None
-        facts = {k: v.strip("'\"") for k, v in found.groupdict().items() if v is not None}
-        coverage = (found.end() - found.start()) / max(len(message.strip()), 1)
+        groups = found.groupdict()
+        facts = {k: v.strip("'\"") for k, v in groups.items() if v is not None and not k.startswith(_GAP)}
+        gaps = sum(len(v) for k, v in groups.items() if v is not None and k.startswith(_GAP))
+        coverage = (found.end() - found.start() - gaps) / max(len(message.strip()), 1)
         return PatternMatch(self, facts, min(coverage, 1.0))
 
 
@@ -95,7 +99,7 @@ def compile_pattern(text: str) -> re2._Regexp:
         if name is None:
             parts.append(r"\s+")
         elif name == "*":
-            parts.append(r".*?")
+            parts.append(f"(?P<{_GAP}{len(parts)}>.*?)")
         elif name in seen:
             raise PatternError(f"placeholder {{{name}}} appears twice in pattern {text!r}")
         else:
@@ -104,7 +108,7 @@ def compile_pattern(text: str) -> re2._Regexp:
         position = token.end()
     parts.append(re.escape(text[position:]))
     body = "".join(parts).strip()
-    if not body.replace(r"\s+", "").replace(".*?", ""):
+    if not re.sub(rf"\(\?P<{_GAP}\d+>\.\*\?\)", "", body).replace(r"\s+", ""):
         raise PatternError(f"pattern {text!r} has no literal text to match")
     try:
         return re2.compile(f"(?is){body}")

@@ -72,3 +72,13 @@ def test_a_hostile_message_of_the_longest_size_is_matched_against_the_whole_corp
     result = subprocess.run([sys.executable, "-c", code, name], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().isdigit()
+
+
+def test_text_a_wildcard_skips_is_not_coverage():
+    message = 'Missing key(s) in state_dict: "fc.weight". Unexpected key(s) in state_dict: "module.fc.weight"'
+    broad = ErrorPattern('Missing key(s) in state_dict: {*}. Unexpected key(s) in state_dict: "{prefix}.{*}"').match(message)
+    exact = ErrorPattern('Missing key(s) in state_dict: "{key}". Unexpected key(s) in state_dict: "module.{same}"').match(message)
+    assert broad.facts == {"prefix": "module.fc"}
+    assert broad.coverage < exact.coverage == 1.0
+    skipped = len('"fc.weight"') + len('weight')  # what the two {*} stood for
+    assert broad.coverage == pytest.approx((len(message) - skipped) / len(message))

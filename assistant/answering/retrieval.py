@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from kb.patterns import ErrorPattern, PatternMatch
 from kb.store import ChunkHit, Store
 
-from assistant.answering.error_model import ErrorReport
 from assistant.answering.query import ParsedQuery
 
 RRF_K = 10
@@ -69,11 +68,14 @@ class Retriever:
 
     def focus(self, query: ParsedQuery) -> tuple[ParsedQuery, list[tuple[str, PatternMatch]]]:
         """The link of the error chain to answer about, with its signature matches: the first link
-        a declared pattern explains, the failures that wrappers carried before the wrappers
-        themselves; when no pattern explains any link, the parser's default link."""
+        a declared pattern explains. A wrapper (a DataLoader worker's or a rank's re-raise) is
+        answered for itself only when it carries no failure of its own: the failure it carried,
+        even one no pattern explains, says more than the wrapper's generic advice."""
         if query.error is None:
             return query, self.signature_matches(query.text)
-        for link in _links_to_try(query.raised or query.error):
+        chain = (query.raised or query.error).chain
+        carried = [link for link in chain if not link.is_wrapper]
+        for link in carried or chain:
             if matches := self.signature_matches(link.message):
                 return query.about(link), matches
         return query, []
@@ -96,10 +98,6 @@ def _literal_length(match: PatternMatch) -> int:
     spells it out ("got Half and Float") is more specific than one with placeholders."""
     return sum(map(len, match.pattern.literals))
 
-
-def _links_to_try(raised: ErrorReport) -> list[ErrorReport]:
-    chain = raised.chain
-    return [link for link in chain if not link.is_wrapper] + [link for link in chain if link.is_wrapper]
 
 
 def fuse(signals: Signals, weights: dict[str, float], rrf_k: int = RRF_K) -> list[DocumentHit]:
