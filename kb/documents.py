@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +69,9 @@ class Document:
         """Curated entries carry a `kind`; ingested Q&A pages usually do not."""
         return "kind" in self.meta
 
-    @property
+    @cached_property
     def sections(self) -> tuple[Section, ...]:
+        """Split once: an answer reads several sections of the same entry."""
         return split_sections(self.body)
 
     def section(self, name: str) -> Section | None:
