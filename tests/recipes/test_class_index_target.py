@@ -74,8 +74,7 @@ import torch.nn as nn
 images = torch.randn(2, 3, 16, 16)
 masks = torch.randint(0, 4, (2, 1, 16, 16)).float()  # as read from single-channel PNGs
 net = nn.Conv2d(3, 4, 3, padding=1)
-criterion = nn.CrossEntropyLoss(ignore_index=255)
-loss = criterion(net(images), target=masks)
+loss = nn.CrossEntropyLoss(ignore_index=255)(net(images), target=masks)
 assert torch.allclose(loss, nn.functional.cross_entropy(net(images), masks[:, 0].long()))
 '''
 
@@ -100,7 +99,7 @@ def test_a_one_hot_sequence_target_takes_its_last_axis(sandbox):
 
 def test_a_mask_loses_its_channel_axis(sandbox):
     patched = patch(recipe, MASK_WITH_CHANNEL, sandbox.facts(MASK_WITH_CHANNEL, "RuntimeError"))
-    assert "loss = criterion(net(images), target=masks.squeeze(1).long())" in patched
+    assert "loss = nn.CrossEntropyLoss(ignore_index=255)(net(images), target=masks.squeeze(1).long())" in patched
     sandbox.assert_clean(patched)
 
 

@@ -36,6 +36,11 @@ FITS = '''
 assert loss.item() < 0.1 * y.var().item(), (loss.item(), y.var().item())
 '''
 
+# A second, already shaped loss call is not the one that warned.
+CHECKED_AFTER = '''
+true_mse = F.mse_loss(model(x).squeeze(1), y).item()
+'''
+
 BCE_CONFIG = '''\
 import argparse
 
@@ -65,9 +70,10 @@ assert accuracy > 0.8, accuracy
 
 
 def test_regression_prediction_is_squeezed_to_the_targets(sandbox):
-    facts = sandbox.warning_facts(REGRESSION, "UserWarning")
-    patched = patch(recipe, REGRESSION, facts)
+    broken = REGRESSION + CHECKED_AFTER
+    patched = patch(recipe, broken, sandbox.warning_facts(broken, "UserWarning"))
     assert "    loss = F.mse_loss(pred.squeeze(1), y)\n" in patched
+    assert "true_mse = F.mse_loss(model(x).squeeze(1), y).item()" in patched
     sandbox.assert_clean(patched + FITS, without_warning="Using a target size")
 
 

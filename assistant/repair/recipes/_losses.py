@@ -38,5 +38,8 @@ def target(call: cst.Call) -> cst.Arg | None:
 
 
 def _is_loss(script: Script, call: cst.Call, functions: Sequence[str], modules: Sequence[str]) -> bool:
+    """`F.mse_loss(...)`, `criterion(...)` with `criterion = nn.MSELoss()`, or `nn.MSELoss()(...)`."""
+    if isinstance(call.func, cst.Call):
+        return kind_of(call.func) in modules
     name = callee(call)
     return kind_of(call) in functions or (name is not None and script.built_from(name, modules) is not None)

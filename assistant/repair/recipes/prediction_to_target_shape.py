@@ -19,12 +19,16 @@ name = "prediction-to-target-shape"
 FUNCTIONS = ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
              "binary_cross_entropy", "binary_cross_entropy_with_logits")
 MODULES = ("MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss")
+_RESHAPES = ("squeeze", "unsqueeze", "view", "reshape", "view_as", "reshape_as", "flatten")
 
 
 def match(problem: Problem) -> tuple[cst.Arg, str] | None:
     """The prediction of the one loss call the sizes are about, and how to reshape it. A warning
-    has no traceback line, so with several loss calls it is unknown which one: no match."""
+    has no traceback line: of several loss calls, one whose prediction is already reshaped is not
+    it, and if more than one remains it is unknown which: no match."""
     losses = loss_calls(problem.script, problem.facts.user_lines, FUNCTIONS, MODULES)
+    if len(losses) > 1:
+        losses = [call for call in losses if not _reshaped(prediction(call))]
     if len(losses) != 1:
         return None
     predicted, wanted = prediction(losses[0]), target(losses[0])
@@ -39,6 +43,12 @@ def apply(problem: Problem, found: tuple[cst.Arg, str]) -> Edits:
     edits = problem.edits()
     edits.replace(predicted.value, problem.script.with_method(predicted.value, reshape))
     return edits
+
+
+def _reshaped(predicted: cst.Arg | None) -> bool:
+    """`model(x).squeeze(1)`, `pred.view(-1)`: a prediction the code already shaped."""
+    value = predicted.value if predicted is not None else None
+    return isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _RESHAPES
 
 
 def _reshape(facts: Facts, target_name: str | None) -> str | None:
