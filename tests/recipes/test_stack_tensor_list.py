@@ -38,6 +38,43 @@ def test_the_list_of_rows_is_stacked_in_the_dtype_asked_for(sandbox):
     sandbox.assert_clean(patched + ROWS)
 
 
+BATCH_OUTPUTS = '''\
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, TensorDataset
+
+torch.manual_seed(0)
+encoder = nn.Sequential(nn.Linear(12, 32), nn.ReLU(), nn.Linear(32, 16)).eval()
+dataset = TensorDataset(torch.randn(20, 12))
+loader = DataLoader(dataset, batch_size=8)
+
+embeddings = []
+with torch.no_grad():
+    for (xb,) in loader:                                  # batches of 8, 8, 4
+        embeddings.append(encoder(xb))
+all_emb = torch.tensor(embeddings)
+'''
+
+# One row per sample, in order, as encoding the whole dataset at once gives.
+ALL_SAMPLES = '''
+with torch.no_grad():
+    assert all_emb.shape == (20, 16) and torch.allclose(all_emb, encoder(dataset.tensors[0]), atol=1e-6)
+'''
+
+
+def test_batches_of_outputs_are_concatenated(sandbox):
+    patched = patch(recipe, BATCH_OUTPUTS, sandbox.facts(BATCH_OUTPUTS, "ValueError"))
+    assert "all_emb = torch.cat(embeddings)\n" in patched
+    sandbox.assert_clean(patched + ALL_SAMPLES)
+
+
+def test_outputs_for_slices_of_the_data_are_batches_too():
+    code = ("import torch\nouts = []\nfor i in range(0, 20, 8):\n    outs.append(model(data[i:i + 8]))\n"
+            "emb = torch.tensor(outs)\n")
+    facts = Facts("ValueError", "only one element tensors can be converted to Python scalars", line=5, lines=(5,))
+    assert patch(recipe, code, facts).endswith("emb = torch.cat(outs)\n")
+
+
 def test_a_typed_constructor_keeps_its_type():
     code = "import torch\nbatch = torch.LongTensor([a, b])\n"
     facts = Facts("ValueError", "only one element tensors can be converted to Python scalars", line=2, lines=(2,))
