@@ -30,11 +30,15 @@ class Engine:
 
     @classmethod
     def open(
-        cls, index_dir: Path | None = None, *, embedder: Embedder | None = None, progress: Progress | None = None
+        cls, index_dir: Path | None = None, *, embedder: Embedder | None = None, progress: Progress | None = None,
+        create: bool = False,
     ) -> "Engine":
-        """The index at index_dir, or the default one (built from the shipped corpus on first use)."""
+        """The index at index_dir (created empty when `create` and it does not exist yet), or the
+        default one (built from the shipped corpus on first use). Every index is created here."""
         embedder = embedder or SentenceTransformerEmbedder()
         if index_dir is not None:
+            if create and not (index_dir / "kb.sqlite").exists():
+                return cls(Store.create(index_dir, model=embedder.name, dim=embedder.dim), embedder)
             return cls(Store.open(index_dir, model=embedder.name), embedder)
         directory = default_index_dir()
         try:

@@ -168,7 +168,6 @@ def ingest(
     """Add your own troubleshooting documents to an index."""
     from kb.ingest import discover
     from kb.ingest import ingest as run_ingest
-    from kb.store import Store
 
     files, missing = discover(paths)
     for path, reason in missing:
@@ -194,8 +193,7 @@ def remove(
     """Drop documents from an index."""
     from kb.ingest import remove as run_remove
 
-    engine = _open_engine(index, model, quiet=True)
-    gone = run_remove(engine.store, paths)
+    gone = run_remove(_open_store(index, model), paths)
     if not gone:
         fail("nothing in the index matches " + ", ".join(paths), wire.EXIT_NOT_FOUND)
     render.removed(gone)
@@ -204,10 +202,9 @@ def remove(
 @app.command()
 def info(index: IndexOption = None, model: ModelOption = None) -> None:
     """Show where the index is and what it holds."""
-    engine = _open_engine(index, model, quiet=True)
-    documents, chunks = engine.store.counts()
-    meta = engine.store.meta()
-    render.info(engine.store.directory, meta, documents, chunks)
+    store = _open_store(index, model)
+    documents, chunks = store.counts()
+    render.info(store.directory, store.meta(), documents, chunks)
 
 
 @app.command()
@@ -324,18 +321,29 @@ def _write_patched(path: Path, original: bytes, patched: str) -> Path:
         fail(str(refused))
 
 
+def _open_store(index: Path | None, model: Path | None):
+    """The index alone, for commands that neither embed nor answer (remove, info): no engine, and
+    no first-use build of the default index."""
+    from kb.embedding import SentenceTransformerEmbedder
+    from kb.ingest import default_index_dir
+    from kb.store import Store, StoreError
+
+    try:
+        return Store.open(index or default_index_dir(), model=SentenceTransformerEmbedder(model).name)
+    except StoreError as error:
+        fail(str(error), wire.EXIT_INDEX)
+
+
 def _open_engine(index: Path | None, model: Path | None, *, quiet: bool, create: bool = False):
     from kb.embedding import ModelError, SentenceTransformerEmbedder
-    from kb.store import Store, StoreError
+    from kb.store import StoreError
 
     from assistant.answering.engine import Engine
 
     try:
         embedder = SentenceTransformerEmbedder(model)
-        if create and index is not None and not (index / "kb.sqlite").exists():
-            Store.create(index, model=embedder.name, dim=embedder.dim)
         with render.progress("Building the index from the shipped corpus", quiet=quiet) as advance:
-            return Engine.open(index, embedder=embedder, progress=advance)
+            return Engine.open(index, embedder=embedder, progress=advance, create=create)
     except (StoreError, ModelError) as error:
         fail(str(error), wire.EXIT_INDEX)
 
