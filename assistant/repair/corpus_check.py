@@ -23,7 +23,7 @@ from kb.documents import Document, code_of
 
 from assistant.environment import versions
 
-from assistant.sandbox import SandboxLimits, SandboxResult, WarmSandbox
+from assistant.sandbox import SandboxLimits, SandboxResult, WarmSandbox, run_source
 
 DEVICES = {"cuda": "a CUDA GPU", "mps": "an Apple MPS device"}
 RUNS_ON = ("cpu", "multi-process-cpu", *DEVICES, "none")
@@ -75,9 +75,11 @@ def required_sections(document: Document) -> tuple[str, ...]:
 
 
 def check_entry(document: Document, run: Runner, devices: frozenset[str] = frozenset(),
-                torch_version: str | None = None) -> EntryCheck:
+                torch_version: str | None = None, fresh: Runner | None = None) -> EntryCheck:
     """Check one entry the way its `runs_on` allows; `devices` are the accelerators present and
-    `torch_version` the torch the examples run with (an entry whose `torch` range excludes it is skipped)."""
+    `torch_version` the torch the examples run with (an entry whose `torch` range excludes it is skipped).
+    An entry with `fresh_interpreter: true` runs its examples with `fresh` (a new interpreter):
+    what it shows happens while torch is first imported, which a warm worker has done already."""
     meta = document.meta
     if meta.get("runs_on") not in RUNS_ON or meta.get("kind") not in KINDS:
         return _failed(document, f"runs_on must be one of {', '.join(RUNS_ON)} and kind one of {', '.join(KINDS)}")
@@ -93,6 +95,8 @@ def check_entry(document: Document, run: Runner, devices: frozenset[str] = froze
         status: Status = "failed" if version_problem.startswith("torch:") else "skipped"
         return EntryCheck(document.doc_id, status, version_problem)
     limits = MULTI_PROCESS_LIMITS if meta["runs_on"] == "multi-process-cpu" else EXAMPLE_LIMITS
+    if meta.get("fresh_interpreter"):
+        run = fresh or run
     before, after = run(example(document, "Broken example"), limits), run(example(document, "Fixed example"), limits)
     observed = _observed(document, before)
     problem = _broken_problem(document, before) or _fixed_problem(document, after)
@@ -109,16 +113,21 @@ def check_corpus(documents: Iterable[Document], run: Runner | None = None, worke
     `python` is the interpreter whose torch the corpus is proven against (the user's); None means kb's own.
     """
     if run is not None:
-        return _check_all(documents, run, workers)
+        return _check_all(documents, run, workers, run)
+
+    def cold(source: str, limits: SandboxLimits) -> SandboxResult:
+        return run_source(source, filename="example.py", limits=limits, python=python)
+
     with WarmSandbox(python=python) as sandbox:
-        return _check_all(documents, lambda s, limits: sandbox.run_source(s, filename="example.py", limits=limits), workers)
+        warm: Runner = lambda source, limits: sandbox.run_source(source, filename="example.py", limits=limits)  # noqa: E731
+        return _check_all(documents, warm, workers, cold)
 
 
-def _check_all(documents: Iterable[Document], run: Runner, workers: int) -> list[EntryCheck]:
+def _check_all(documents: Iterable[Document], run: Runner, workers: int, fresh: Runner) -> list[EntryCheck]:
     devices = _devices_present(run)
     torch_version = run("pass\n", DIAGNOSE_LIMITS).interpreter.get("torch")  # from its metadata: no import
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda document: check_entry(document, run, devices, torch_version), documents))
+        return list(pool.map(lambda document: check_entry(document, run, devices, torch_version, fresh), documents))
 
 
 def torch_range_problem(bounds: object, torch_version: str | None) -> str:

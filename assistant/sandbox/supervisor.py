@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import selectors
 import signal
 import time
@@ -31,6 +32,7 @@ _REPORT_LINE_CAP = 4 << 20
 _KILL_GRACE_S = 0.3  # time the guard gets to kill the namespace before the group is SIGKILLed
 _DRAIN_GRACE_S = 2.0  # time to wait for pipes held open by processes that escaped the group
 _TORCH_OOM = "DefaultCPUAllocator: can't allocate memory"
+_REQUESTED = re.compile(r"you tried to allocate (\d+) bytes")
 _CPU_ACCOUNTING_SLACK = 0.95  # rusage samples CPU time: a run killed at its limit may show a little under it
 _TAMPERED = "the code wrote to the sandbox's report channel, so its outcome cannot be trusted"
 
@@ -275,7 +277,7 @@ class _Verdict:
     def _limit_detail(self, error: RaisedError) -> str:
         """Names the sandbox limit behind an exception, so it is not mistaken for the code's own bug."""
         limits = self.limits
-        if error.type == "MemoryError" or _TORCH_OOM in error.message:
+        if error.type == "MemoryError" or (_TORCH_OOM in error.message and not _beyond_this_machine(error.message)):
             return f"memory limit of {limits.memory_mb} MB reached ({error.type})"
         if error.errno == errno.EFBIG:
             return f"file size limit of {limits.max_file_mb} MB reached"
@@ -311,3 +313,10 @@ def _verdict_from_exit(returncode: int, cpu_s: float, limits: SandboxLimits,
     if number == signal.SIGKILL:
         return "limit", "killed by SIGKILL, most likely by the kernel's out-of-memory killer", None
     return "error", "", RaisedError(name, f"killed by {name} ({signal.strsignal(number)})", "", None)
+
+
+def _beyond_this_machine(message: str) -> bool:
+    """A request larger than the machine's whole memory fails anywhere: the code's own error (an
+    accidental N x N tensor), not the sandbox's limit."""
+    requested = _REQUESTED.search(message)
+    return requested is not None and int(requested[1]) > os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")

@@ -71,6 +71,15 @@ def test_memory_bomb_hits_the_limit(sandbox: Sandbox) -> None:
     assert "memory limit of 1024 MB" in result.detail
 
 
+def test_torch_running_out_of_the_runs_memory_is_the_limit_but_an_impossible_request_is_the_codes_error(
+        sandbox: Sandbox) -> None:
+    limits = SandboxLimits(timeout_s=60, memory_mb=1536)
+    within = sandbox.run_source("import torch\nx = torch.empty(3 * 2**30, dtype=torch.uint8)\n", limits=limits)
+    assert within.status == "limit" and "memory limit of 1536 MB" in within.detail
+    impossible = sandbox.run_source("import torch\nx = torch.empty(2**52, dtype=torch.uint8)\n", limits=limits)
+    assert impossible.status == "error" and "can't allocate memory" in impossible.error.message
+
+
 def test_file_size_limit(sandbox: Sandbox) -> None:
     source = "with open('big.bin', 'wb') as f:\n    f.write(b'0' * 3_000_000)\n"
     result = sandbox.run_source(source, limits=SandboxLimits(max_file_mb=1))
