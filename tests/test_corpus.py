@@ -119,7 +119,7 @@ def test_entries_that_share_a_message_name_each_other_and_say_how_to_tell_them_a
         for other_id in document.meta.get("shares_message_with") or ():
             assert other_id in ENTRIES, f"{entry_id} shares a message with unknown {other_id}"
             assert shares_message(other_id, entry_id), f"{other_id} does not name {entry_id} back"
-            assert other_id in document.text, f"{entry_id} does not say how to tell it from {other_id}"
+            assert other_id in document.body, f"{entry_id} does not say how to tell it from {other_id}"
 
 
 def test_check_corpus_reports_a_wrong_entry(tmp_path):

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from kb.embedding import Embedder, SentenceTransformerEmbedder
-from kb.ingest import Progress, default_index_dir, sync_shipped_corpus
-from kb.store import Store, StoreError
+from kb.ingest import Progress, open_default_index
+from kb.store import Store
 
 from assistant.answering.answer import Answer, Documents, compose
 from assistant.answering.api_drift import changes_for_query
@@ -40,15 +40,7 @@ class Engine:
             if create and not (index_dir / "kb.sqlite").exists():
                 return cls(Store.create(index_dir, model=embedder.name, dim=embedder.dim), embedder)
             return cls(Store.open(index_dir, model=embedder.name), embedder)
-        directory = default_index_dir()
-        try:
-            store = Store.open(directory, model=embedder.name)
-        except StoreError:
-            if (directory / "kb.sqlite").exists():
-                raise
-            store = Store.create(directory, model=embedder.name, dim=embedder.dim)
-        sync_shipped_corpus(store, embedder, progress)
-        return cls(store, embedder)
+        return cls(open_default_index(embedder, progress), embedder)
 
     def ask(self, text: str, k: int = 3) -> Answer:
         return self._answer(parse_query(text), k)

@@ -62,7 +62,7 @@ def ask(
     python: PythonOption = None,
 ) -> None:
     """Find the explanation and fix for an error (through `kb serve` when one is up)."""
-    from assistant.interface.client import Answerer, QueryRefused
+    from assistant.interface.client import Answerer, IndexUnusable, QueryRefused
 
     answerer = Answerer(index, model, lambda: _open_engine(index, model, quiet=as_json or batch))
     with input_checked():
@@ -86,6 +86,8 @@ def ask(
             answer = {**answer, "interpreter": ran_with(interpreter.python)}
     except QueryRefused as error:
         fail(str(error))
+    except IndexUnusable as error:
+        fail(str(error), wire.EXIT_INDEX)
     if as_json:
         print(wire.dumps(answer))
     else:
@@ -350,7 +352,7 @@ def _open_engine(index: Path | None, model: Path | None, *, quiet: bool, create:
 
 def _answer_batch(answerer, k: int) -> int:  # answerer: assistant.interface.client.Answerer
     """One JSON object per input line: its answer, or {"error": "line N: ..."}; 2 if any line failed."""
-    from assistant.interface.client import QueryRefused
+    from assistant.interface.client import IndexUnusable, QueryRefused
 
     status = wire.EXIT_OK
     for number, line in enumerate(stdin_bytes() or (), 1):
@@ -361,5 +363,7 @@ def _answer_batch(answerer, k: int) -> int:  # answerer: assistant.interface.cli
             output = answerer.ask(request.text, request.k)
         except (InputError, QueryRefused) as error:
             output, status = wire.batch_error(number, str(error)), wire.EXIT_BAD_INPUT
+        except IndexUnusable as error:
+            fail(str(error), wire.EXIT_INDEX)
         print(wire.dumps(output), flush=True)
     return status

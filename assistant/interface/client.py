@@ -28,6 +28,11 @@ ASK_TIMEOUT_S = 30.0
 Address = str | tuple[str, int]  # a Unix socket path, or a loopback (host, port)
 
 
+class IndexUnusable(RuntimeError):
+    """The index failed while answering in this process (kb.store.StoreError: corrupt, full, locked);
+    the message is one line for the user, and the exit code 3."""
+
+
 class QueryRefused(ValueError):
     """The query cannot be used (assistant.answering.query.QueryError, raised in this process or in
     the server); the message is one line for the user. Defined here so that a client answered by a
@@ -110,12 +115,16 @@ class Answerer:
             if answer is not None:
                 return answer
             self.engine = self.open_engine()
-        from assistant.answering.query import QueryError  # loaded with the engine already
+        from kb.store import StoreError  # loaded with the engine already
+
+        from assistant.answering.query import QueryError
 
         try:
             return self.engine.ask(text, k=k).to_json()
         except QueryError as error:
             raise QueryRefused(str(error)) from None
+        except StoreError as error:
+            raise IndexUnusable(str(error)) from None
 
     def ask_error(self, error: Any, k: int) -> dict[str, Any]:
         """The answer for an error already modelled (an assistant.answering.error_model.ErrorReport,
@@ -125,7 +134,12 @@ class Answerer:
             if answer is not None:
                 return answer
             self.engine = self.open_engine()
-        return self.engine.ask_error(error, k=k).to_json()
+        from kb.store import StoreError  # loaded with the engine already
+
+        try:
+            return self.engine.ask_error(error, k=k).to_json()
+        except StoreError as problem:
+            raise IndexUnusable(str(problem)) from None
 
     def _ask_server(self, text: str, k: int, error: dict[str, Any] | None = None) -> dict[str, Any] | None:
         address = server_address(self.index_dir)

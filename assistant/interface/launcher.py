@@ -18,7 +18,7 @@ from collections import namedtuple
 from pathlib import Path
 
 from assistant.interface import wire
-from assistant.interface.client import Answerer, QueryRefused
+from assistant.interface.client import Answerer, IndexUnusable, QueryRefused
 from assistant.interface.query_input import InputError, k_option, read_query, stdin_bytes
 from assistant.interface.terminal import print_error
 
@@ -40,9 +40,15 @@ def main() -> None:
     request = plain_json_ask(sys.argv[1:])
     if request is not None:
         sys.exit(answer(request))
+    from kb.store import StoreError
+
     from assistant.interface.cli import app
 
-    app(prog_name="kb")
+    try:
+        app(prog_name="kb")
+    except StoreError as error:  # an index that fails in the middle of any command (a full disk): one line
+        print_error(str(error))
+        sys.exit(wire.EXIT_INDEX)
 
 
 def plain_json_ask(args: list[str]) -> PlainAsk | None:
@@ -85,6 +91,9 @@ def answer(request: PlainAsk) -> int:
     except _CannotAnswer as error:
         print_error(str(error))
         return error.code
+    except IndexUnusable as error:
+        print_error(str(error))
+        return wire.EXIT_INDEX
     print(wire.dumps(result))
     return wire.ask_exit_code(result)
 
