@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Union
 from kb.chunking import Chunk, chunk_document
 from kb.documents import SUPPORTED_SUFFIXES, Document, DocumentError, read_document
 from kb.embedding import Embedder
+from kb.locations import default_index_dir
 from kb.store import CorruptIndexError, IndexedDocument, Store, StoreError
 
 if TYPE_CHECKING:
@@ -154,29 +155,6 @@ def corpus_digest(files: list[tuple[Path, str]]) -> str:
     for path, source in files:
         digest.update(source.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
-
-
-def default_index_dir() -> Path:
-    """KB_HOME, else the XDG data directory: the shipped corpus plus what the user ingested."""
-    if home := os.environ.get("KB_HOME"):
-        return Path(home).expanduser() / "index"
-    data = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(data) / "kb" / "index"
-
-
-def sync_shipped_corpus(store: Store, embedder: Embedder, progress: Progress | None = None) -> IngestReport | None:
-    """Keep the shipped entries of an index current; a no-op (no model load) when nothing changed.
-    Their vectors come from the package where it has them, so only changed entries are embedded."""
-    from kb.corpus_vectors import ShippedVectors
-
-    files = shipped_corpus_files()
-    digest = corpus_digest(files)
-    if store.meta().get("corpus_digest") == digest:
-        return None
-    report = ingest(store, files, embedder, remove_missing_under=[CORPUS_PREFIX], progress=progress,
-                    shipped=ShippedVectors.load())
-    store.set_meta("corpus_digest", digest)
-    return report
 
 
 def open_default_index(embedder: Embedder, progress: Progress | None = None) -> Store:

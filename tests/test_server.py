@@ -5,6 +5,7 @@ Servers run in subprocesses on a tiny index built with the fake embedder; every 
 servers it started (see `running_server`).
 """
 
+import contextlib
 import json
 import os
 import select
@@ -275,20 +276,10 @@ def test_a_request_line_over_the_limit_gets_an_error_and_the_server_keeps_going(
     with running_server("--index", str(index)) as (_, where):
         with socket.socket(socket.AF_UNIX) as connection:
             connection.connect(unix_path(where))
-            connection.sendall(b'{"type": "ask", "q": "' + b"x" * (17 * 1024 * 1024))
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # it may stop reading once over
+                connection.sendall(b'{"type": "ask", "q": "' + b"x" * (17 * 1024 * 1024))
             assert json.loads(connection.makefile("rb").readline())["error"] == "the request is too long"
         assert client.request(unix_path(where), {"type": "ping"}) is not None
-
-
-@pytest.mark.parametrize("environment", [{"KB_HOME": "~/kb-home"}, {"XDG_DATA_HOME": "/data"}, {}])
-def test_the_client_finds_the_default_index_where_kb_ingest_puts_it(monkeypatch, environment):
-    from kb.ingest import default_index_dir
-
-    for name in ("KB_HOME", "XDG_DATA_HOME"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in environment.items():
-        monkeypatch.setenv(name, value)
-    assert client.default_index_dir() == default_index_dir()
 
 
 def test_a_modelled_error_is_answered_by_the_server_as_it_is(index):

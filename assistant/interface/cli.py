@@ -327,7 +327,7 @@ def _open_store(index: Path | None, model: Path | None):
     """The index alone, for commands that neither embed nor answer (remove, info): no engine, and
     no first-use build of the default index."""
     from kb.embedding import SentenceTransformerEmbedder
-    from kb.ingest import default_index_dir
+    from kb.locations import default_index_dir
     from kb.store import Store, StoreError
 
     try:

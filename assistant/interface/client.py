@@ -20,6 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from kb.locations import default_index_dir
+
 SERVER_ENV = "KB_SERVER"
 SOCKET_NAME = "kb.sock"
 CONNECT_TIMEOUT_S = 1.0
@@ -151,15 +153,6 @@ class Answerer:
         if reply is not None and reply.get("kind") == "query":
             raise QueryRefused(reply["error"])
         return None if reply is None or "error" in reply else reply
-
-
-def default_index_dir() -> Path:
-    """kb.ingest.default_index_dir, without importing kb.ingest (and with it SQLite, YAML and the
-    document parsers: more than the rest of a served `kb ask` costs). tests/test_server.py checks
-    that the two agree."""
-    if home := os.environ.get("KB_HOME"):
-        return Path(home).expanduser() / "index"
-    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "kb" / "index"
 
 
 def _index_dir(index: Path | None) -> Path:
