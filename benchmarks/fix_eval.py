@@ -1,12 +1,17 @@
 """How often `kb fix` patches and proves a fix, and whether any "verified" claim is false.
 
-Runs fix_source(verify=True) on every script in tests/fixtures/broken/, prints one line per
-script and the totals, then re-checks every verified claim without our sandbox: the original and
+Runs fix_source(verify=True) on every script of a set, prints one line per script and the
+totals, then re-checks every verified claim without our sandbox: the original and
 the patched code are run with this plain interpreter (a subprocess with a timeout) and the
 claim is false unless the original fails with the same error type (or, for a warning, emits it)
 and the patched code exits 0 (without that warning). The false-claim count must be 0.
 
-Usage: python benchmarks/fix_eval.py [--iterate] [--only NAME ...]
+Sets: `fixtures` (tests/fixtures/broken/, which the recipes were written against) and `blind`
+(benchmarks/blind-scripts/: broken scripts written from the situations alone by someone who had
+not read the recipes; their .fixed.py files are references, not inputs). For the blind set the
+right entry is known, so the totals also say how often kb fix found it.
+
+Usage: python benchmarks/fix_eval.py [--set fixtures|blind] [--iterate] [--only NAME ...]
 Needs the real embedding model; KB_HOME selects the index (built on first use).
 """
 
@@ -24,7 +29,8 @@ from assistant.repair import harness
 from assistant.answering.engine import Engine
 from assistant.repair.fix import FixReport, fix_source
 
-FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "broken"
+ROOT = Path(__file__).resolve().parent.parent
+SETS = {"fixtures": ROOT / "tests" / "fixtures" / "broken", "blind": ROOT / "benchmarks" / "blind-scripts"}
 PYTHON = sys.executable  # the interpreter (and torch) kb itself runs with
 TIMEOUT_S = 120
 
@@ -32,10 +38,13 @@ TIMEOUT_S = 120
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iterate", action="store_true", help="let kb fix iterate on new errors")
-    parser.add_argument("--only", nargs="*", help="fixture file names to run")
+    parser.add_argument("--only", nargs="*", help="script file names to run")
+    parser.add_argument("--set", choices=sorted(SETS), default="fixtures", help="which scripts")
     options = parser.parse_args()
-    expected = json.loads((FIXTURES / "expected.json").read_text())
-    scripts = sorted(p for p in FIXTURES.glob("*.py") if not options.only or p.name in options.only)
+    folder = SETS[options.set]
+    expected = json.loads((folder / "expected.json").read_text())
+    scripts = sorted(p for p in folder.glob("*.py")
+                     if not p.name.endswith(".fixed.py") and (not options.only or p.name in options.only))
     engine = Engine.open()
     reports = []
     for path in scripts:
@@ -47,17 +56,23 @@ def main() -> int:
     false_claims = [path.name for path, report in reports if report.verified and not _claim_holds(path.name, report)]
     patched = sum(report.patched is not None for _, report in reports)
     verified = sum(report.verified for _, report in reports)
-    print(f"\n{len(reports)} scripts: {patched} patched, {verified} verified, "
+    right_entry = sum(report.entry is not None and report.entry.id == expected.get(path.name, {}).get("entry")
+                      for path, report in reports)
+    found = f"{right_entry} with the expected entry, " if options.set == "blind" else ""
+    print(f"\n{len(reports)} scripts: {found}{patched} patched, {verified} verified, "
           f"{len(false_claims)} false verified claims{': ' + ', '.join(false_claims) if false_claims else ''}")
     return 1 if false_claims else 0
 
 
 def _line(name: str, report: FixReport, expected: dict, iterate: bool, seconds: float) -> str:
-    """One fixture's outcome, and whether it is the one tests/fixtures/broken/expected.json describes."""
+    """One script's outcome, and whether it is the one its set's expected.json describes."""
     error = f"{report.error.type}" if report.error else "-"
     tried = ",".join(f"{a.recipe}{'+' if a.verified else '-'}" for a in report.attempts) or "-"
-    fixable = expected.get("recipes") is not None and (iterate or not expected.get("iterate"))
-    agrees = "" if not expected else (" ok" if fixable == report.verified else " UNEXPECTED")
+    if "entry" in expected:  # the blind set says which entry explains the script, not what should verify
+        agrees = " right-entry" if report.entry is not None and report.entry.id == expected["entry"] else " wrong-entry"
+    else:
+        fixable = expected.get("recipes") is not None and (iterate or not expected.get("iterate"))
+        agrees = "" if not expected else (" ok" if fixable == report.verified else " UNEXPECTED")
     return (f"{name:38} {error:14} entry={report.entry.id if report.entry else '-':28} "
             f"verified={str(report.verified):5} tried={tried} {seconds:5.1f}s{agrees}"
             + (f"  [{report.note}]" if report.note else ""))

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import inspect
 import logging
-import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -155,6 +154,21 @@ def corpus_digest(files: list[tuple[Path, str]]) -> str:
     for path, source in files:
         digest.update(source.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def sync_shipped_corpus(store: Store, embedder: Embedder, progress: Progress | None = None) -> IngestReport | None:
+    """Keep the shipped entries of an index current; a no-op (no model load) when nothing changed.
+    Their vectors come from the package where it has them, so only changed entries are embedded."""
+    from kb.corpus_vectors import ShippedVectors
+
+    files = shipped_corpus_files()
+    digest = corpus_digest(files)
+    if store.meta().get("corpus_digest") == digest:
+        return None
+    report = ingest(store, files, embedder, remove_missing_under=[CORPUS_PREFIX], progress=progress,
+                    shipped=ShippedVectors.load())
+    store.set_meta("corpus_digest", digest)
+    return report
 
 
 def open_default_index(embedder: Embedder, progress: Progress | None = None) -> Store:
