@@ -16,16 +16,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console, ConsoleOptions, RenderableType
 from rich.markdown import Markdown
 from rich.panel import Panel
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
 from assistant.interface.terminal import ERROR_PREFIX, inert, inert_line
+
+if TYPE_CHECKING:
+    from kb.ingest import IngestProgress  # the ingest's own module, loaded only by commands that ingest
 
 Piece = str | tuple[str, str]  # text, or (text, style)
 
@@ -62,26 +66,38 @@ def error(message: str) -> None:
 
 
 @contextmanager
-def progress(label: str, quiet: bool = False) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar that appears only once there is work to report (and never when quiet)."""
+def progress(label: str, quiet: bool = False) -> Iterator[Callable[[IngestProgress], None]]:
+    """A progress bar that appears only once there is work to report (and never when quiet). Its
+    rate and ETA are the ingest's own (`IngestProgress`), measured over the whole run, so they do
+    not jump with one slow batch as a bar's moving estimate would."""
     bar = Progress(TextColumn(label, markup=False), BarColumn(), MofNCompleteColumn(), TextColumn("chunks"),
-                   TimeRemainingColumn(), console=err, transient=True)
+                   TextColumn("{task.fields[speed]}", markup=False), console=err, transient=True)
     task = None
 
-    def advance(done: int, total: int) -> None:
+    def advance(update: IngestProgress) -> None:
         nonlocal task
         if quiet:
             return
         if task is None:
             bar.start()
-            task = bar.add_task(label, total=total)
-        bar.update(task, completed=done, total=total)
+            task = bar.add_task(label, total=update.total, speed="")
+        bar.update(task, completed=update.done, total=update.total, speed=speed(update))
 
     try:
         yield advance
     finally:
         if task is not None:
             bar.stop()
+
+
+def speed(update: IngestProgress) -> str:
+    """`23.4 chunks/s, ETA 1:05`, or nothing before the first batch gives a rate."""
+    if update.eta_s is None:
+        return ""
+    minutes, seconds = divmod(round(update.eta_s), 60)
+    hours, minutes = divmod(minutes, 60)
+    eta = f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+    return f"{update.rate:.1f} chunks/s, ETA {eta}"
 
 
 def answer(result: dict) -> None:
