@@ -1,0 +1,180 @@
+"""The user's file parsed once, and what every detector asks of it.
+
+Detectors are small because they share this: the syntax tree (stdlib `ast`, no torch), each node's
+parent, the scopes (module, class, function) with the names assigned in them, and the dotted name
+a call or an expression spells. Everything is computed lazily and at most once per file.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from collections.abc import Iterator
+from functools import cached_property
+
+Scope = ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
+SCOPES = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def dotted(node: ast.AST) -> str | None:
+    """`self.fc` for an attribute chain of names, `model` for a name, None for anything else."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute) and (base := dotted(node.value)):
+        return f"{base}.{node.attr}"
+    return None
+
+
+def callee(call: ast.Call) -> str | None:
+    return dotted(call.func)
+
+
+def kind_of(call: ast.AST) -> str:
+    """The class, function or method a call names, without what precedes it: `Linear` for
+    `nn.Linear(...)`, `view` for `x.transpose(1, 2).view(...)`."""
+    if not isinstance(call, ast.Call):
+        return ""
+    if isinstance(call.func, ast.Attribute):
+        return call.func.attr
+    return call.func.id if isinstance(call.func, ast.Name) else ""
+
+
+def keyword(call: ast.Call, name: str) -> ast.expr | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def argument(call: ast.Call, index: int, name: str) -> ast.expr | None:
+    """The argument at this position or under this keyword."""
+    positional = [a for a in call.args if not isinstance(a, ast.Starred)]
+    if index < len(positional) and len(positional) == len(call.args):
+        return positional[index]
+    return keyword(call, name)
+
+
+def has_star_arguments(call: ast.Call) -> bool:
+    return any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords)
+
+
+def constant(node: ast.AST | None) -> object:
+    """The value of a literal (numbers, strings, None, True), else the `NotImplemented` marker."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
+        value = node.operand.value
+        return -value if isinstance(value, (int, float)) and not isinstance(value, bool) else NotImplemented
+    return NotImplemented
+
+
+def source_of(node: ast.AST) -> str:
+    return ast.unparse(node)
+
+
+class Code:
+    """One file for every detector: parsed once; raises SyntaxError for code that does not parse."""
+
+    def __init__(self, source: str, filename: str = "<code>") -> None:
+        self.source = source
+        self.tree = ast.parse(source, filename=filename)
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.source.splitlines()
+
+    @cached_property
+    def nodes(self) -> tuple[ast.AST, ...]:
+        return tuple(ast.walk(self.tree))
+
+    @cached_property
+    def calls(self) -> tuple[ast.Call, ...]:
+        return tuple(n for n in self.nodes if isinstance(n, ast.Call))
+
+    @cached_property
+    def call_kinds(self) -> frozenset[str]:
+        """The last name part of every call, for the cheap preconditions."""
+        return frozenset(kind_of(call) for call in self.calls)
+
+    @cached_property
+    def attributes(self) -> frozenset[str]:
+        return frozenset(n.attr for n in self.nodes if isinstance(n, ast.Attribute))
+
+    @cached_property
+    def parents(self) -> dict[ast.AST, ast.AST]:
+        return {child: node for node in self.nodes for child in ast.iter_child_nodes(node)}
+
+    def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:
+        while (node := self.parents.get(node)) is not None:
+            yield node
+
+    def scope_of(self, node: ast.AST) -> Scope:
+        return next(a for a in self.ancestors(node) if isinstance(a, SCOPES))  # type: ignore[return-value]
+
+    @cached_property
+    def classes(self) -> tuple[ast.ClassDef, ...]:
+        return tuple(n for n in self.nodes if isinstance(n, ast.ClassDef))
+
+    @cached_property
+    def functions(self) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef, ...]:
+        return tuple(n for n in self.nodes if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
+
+    @cached_property
+    def _assignments(self) -> dict[ast.AST, dict[str, list[ast.expr]]]:
+        found: dict[ast.AST, dict[str, list[ast.expr]]] = defaultdict(lambda: defaultdict(list))
+        for node in self.nodes:
+            for target, value in _assigned(node):
+                if (name := dotted(target)) is not None:
+                    found[self.scope_of(node)][name].append(value)
+        return found
+
+    def assigned(self, scope: ast.AST, name: str) -> list[ast.expr]:
+        """Every value bound to `name` (`x`, `self.fc`) directly in this scope, in order. A value
+        that is not an expression (a loop variable, an unpacked tuple) counts as an unknown."""
+        return self._assignments.get(scope, {}).get(name, [])
+
+    def value_of(self, scope: ast.AST, name: str) -> ast.expr | None:
+        """What `name` holds in this scope when it is bound there exactly once, else None: a
+        detector unsure what a name holds must not fire."""
+        values = self.assigned(scope, name)
+        return values[0] if len(values) == 1 else None
+
+    def attribute_value(self, cls: ast.ClassDef, attribute: str) -> ast.expr | None:
+        """What `self.<attribute>` is set to in the class, when it is set exactly once (in any method)."""
+        values = [v for method in cls.body if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef))
+                  for v in self.assigned(method, f"self.{attribute}")]
+        return values[0] if len(values) == 1 else None
+
+    def enclosing_class(self, node: ast.AST) -> ast.ClassDef | None:
+        return next((a for a in self.ancestors(node) if isinstance(a, ast.ClassDef)), None)
+
+
+_UNKNOWN = ast.Constant(value=NotImplemented)
+
+
+def _assigned(node: ast.AST) -> Iterator[tuple[ast.expr, ast.expr]]:
+    """(target, value) for each binding this statement makes; targets bound by anything other than
+    a plain `name = value` get the unknown value, so that they make a name ambiguous."""
+    if isinstance(node, ast.Assign):
+        for target in node.targets:
+            if isinstance(target, (ast.Tuple, ast.List)):
+                yield from ((element, _UNKNOWN) for element in target.elts)
+            else:
+                yield target, node.value
+    elif isinstance(node, ast.AnnAssign) and node.value is not None:
+        yield node.target, node.value
+    elif isinstance(node, ast.AugAssign):
+        yield node.target, _UNKNOWN
+    elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+        yield from ((t, _UNKNOWN) for t in _names_in(node.target))
+    elif isinstance(node, (ast.With, ast.AsyncWith)):
+        yield from ((t, _UNKNOWN) for item in node.items if item.optional_vars for t in _names_in(item.optional_vars))
+    elif isinstance(node, ast.NamedExpr):
+        yield node.target, node.value
+
+
+def _names_in(target: ast.expr) -> Iterator[ast.expr]:
+    if isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _names_in(element)
+    elif isinstance(target, ast.Starred):
+        yield from _names_in(target.value)
+    else:
+        yield target

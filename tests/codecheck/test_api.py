@@ -1,0 +1,82 @@
+"""The public API of assistant.codecheck, which `kb lint` and `kb ask` on code build on."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from assistant.codecheck import Finding, check_source
+from assistant.codecheck.declared import DeclarationError, declared_detectors, entry_detectors
+from assistant.codecheck.detectors import registry, run_detector
+from assistant.codecheck._code import Code
+
+BROKEN = textwrap.dedent("""\
+    import torch.nn.functional as F
+
+    def predict(logits):
+        return F.softmax(logits)
+""")
+
+
+def test_a_finding_names_the_line_column_entry_and_facts():
+    [finding] = check_source(BROKEN, entries={"softmax-implicit-dim": ["softmax-without-dim"]})
+    assert finding == Finding(4, 12, "softmax-implicit-dim", finding.message, {"function": "softmax"})
+    assert "F.softmax()" in finding.message and "dim" in finding.message
+
+
+def test_without_entries_the_shipped_corpus_declarations_are_used():
+    [finding] = check_source(BROKEN)
+    assert finding.entry_id == "softmax-implicit-dim"
+
+
+def test_a_detector_no_entry_declares_reports_nothing():
+    assert check_source(BROKEN, entries={"some-entry": ["module-init-not-called"]}) == []
+    assert check_source(BROKEN, entries={}) == []
+
+
+def test_a_detector_declared_by_two_entries_is_reported_for_each():
+    found = check_source(BROKEN, entries={"b": ["softmax-without-dim"], "a": ["softmax-without-dim"]})
+    assert [f.entry_id for f in found] == ["a", "b"]
+
+
+def test_code_that_does_not_parse_raises_syntax_error():
+    with pytest.raises(SyntaxError):
+        check_source("def broken(:\n")
+
+
+def test_columns_count_characters_not_bytes():
+    [finding] = check_source("é = 1; y = F.softmax(é)\n", entries={"e": ["softmax-without-dim"]})
+    assert finding.col == 12
+
+
+def test_every_declared_detector_exists_and_every_detector_is_declared():
+    declared = {name for names in declared_detectors().values() for name in names}
+    assert declared <= set(registry()), f"declared but not written: {sorted(declared - set(registry()))}"
+    assert set(registry()) <= declared, f"written but no entry declares: {sorted(set(registry()) - declared)}"
+
+
+def test_a_malformed_detectors_line_is_one_clear_error():
+    with pytest.raises(DeclarationError, match="x: 'detectors' must be a list"):
+        entry_detectors("---\nid: x\ndetectors: softmax\n---\nbody\n", "x")
+    assert entry_detectors("---\nid: y\ntags: [a]\n---\n", "y") == ("y", ())
+
+
+def test_a_detector_that_raises_is_logged_and_gives_nothing(caplog):
+    from assistant.codecheck.detectors import Detector
+
+    def broken(code):
+        raise ValueError("bug")
+
+    assert run_detector(Detector("broken", broken), Code("x = 1\n")) == []
+    assert "detector broken raised" in caplog.text
+    caplog.clear()  # the autouse fixture fails any other such record
+
+
+def test_checking_code_never_imports_torch():
+    program = ("import sys\nfrom assistant.codecheck import check_source\n"
+               f"check_source({BROKEN!r})\nprint('torch' in sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
