@@ -1,0 +1,122 @@
+"""MultiheadAttention (and the Transformer layers, whose d_model is the attention's embed_dim)
+projects the query with an [embed_dim, embed_dim] weight, so the query's last dimension must be
+embed_dim. When the features come from a layer of another width (an Embedding, a backbone, an
+earlier projection), the entry's fix is a learned `nn.Linear(features, embed_dim)` in front of the
+attention: the projection is created next to the attention layer (so it belongs to the same model
+and optimizer) and applied to the query where the attention is called.
+
+Channels-first features (a Conv1d output [batch, channels, length]) also trip this check, but there
+the length is what the message calls the width; projecting it would run and mean nothing, so
+those programs are left alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from assistant.repair.recipes import Facts, Problem, needs_calls, needs_failing_line
+from assistant.repair.recipes._edit import Edits, Script, callee, dotted, expr, keyword, kind_of, positional, statement
+
+name = "project-to-embed-dim"
+ATTENTION = ("MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer",
+             "TransformerEncoder", "TransformerDecoder", "Transformer")
+_WIDTH_FIRST = ("MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer", "Transformer")
+_WIDTH_KEYWORDS = ("embed_dim", "d_model")
+_CONVS = ("Conv1d", "Conv2d", "Conv3d")
+
+
+@dataclass(frozen=True)
+class Found:
+    call: cst.Call  # the failing attention call, `self.attn(x, x, x)`
+    layer: str  # what it calls, `self.attn`
+    built: cst.SimpleStatementLine  # the statement that builds the attention layer
+    width: str  # the constructor's embed_dim as the user wrote it (`d_model`), or the number
+    features: int  # the query's actual width, from the message
+
+
+@needs_calls(*ATTENTION)
+@needs_failing_line
+def match(problem: Problem) -> Found | None:
+    """The attention call on the innermost failing line, with how its layer was built."""
+    if (sizes := _sizes(problem.facts)) is None:
+        return None
+    embed_dim, features = sizes
+    script = problem.script
+    for line in reversed(problem.facts.user_lines):
+        for call in script.calls_on(line):
+            layer = callee(call)
+            built = script.built_from(layer, ATTENTION) if layer else None
+            if built is None or not positional(call):
+                continue
+            holder = script.statement_of(built)
+            if not isinstance(holder, cst.SimpleStatementLine) or _from_conv(script, call):
+                return None
+            return Found(call, layer, holder, _width(script, built, embed_dim), features)
+    return None
+
+
+def apply(problem: Problem, found: Found) -> Edits:
+    script, edits = problem.script, problem.edits()
+    projection = _free_name(script, f"{found.layer}_proj")
+    edits.insert_after(found.built, statement(f"{projection} = {script.nn}.Linear({found.features}, {found.width})\n"))
+    query = positional(found.call)[0].value
+    failing = script.statement_of(found.call)
+    if isinstance(query, cst.Name) and isinstance(failing, cst.SimpleStatementLine):
+        edits.insert_before(failing, statement(f"{query.value} = {projection}({query.value})\n"))
+        return edits
+    text = script.code(query)
+    for arg in positional(found.call)[:3]:  # query, and the key/value that are the same tensor
+        if script.code(arg.value) == text:
+            edits.replace(arg.value, expr(f"{projection}({text})"))
+    return edits
+
+
+def _sizes(facts: Facts) -> tuple[int, int] | None:
+    """(embed_dim the layer was built with, the query's width): the entry's placeholders."""
+    try:
+        embed_dim, features = int(facts.values["embed_dim"]), int(facts.values["got"])
+    except (KeyError, ValueError):
+        return None
+    return (embed_dim, features) if embed_dim != features else None
+
+
+def _width(script: Script, built: cst.Call, embed_dim: int) -> str:
+    """The constructor's own spelling of embed_dim, so the projection follows later changes of it."""
+    for word in _WIDTH_KEYWORDS:
+        if (arg := keyword(built, word)) is not None:
+            return script.code(arg.value)
+    args = positional(built)
+    if kind_of(built) in _WIDTH_FIRST and args:
+        return script.code(args[0].value)
+    return str(embed_dim)
+
+
+def _from_conv(script: Script, call: cst.Call) -> bool:
+    """Whether the query was last assigned from a convolution's output (channels-first)."""
+    query = positional(call)[0].value
+    function = script.function_of(call)
+    if not isinstance(query, cst.Name) or function is None:
+        return False
+    line = script.span(call)[0]
+    sources = [node.value for node in script.nodes(cst.Assign)
+               if script.function_of(node) is function and script.span(node)[1] < line
+               and any(dotted(target.target) == query.value for target in node.targets)]
+    if not sources:
+        return False
+    return any((target := callee(inner)) and script.built_from(target, _CONVS)
+               for inner in script.nodes(cst.Call) if _inside(script, inner, sources[-1]))
+
+
+def _inside(script: Script, node: cst.CSTNode, container: cst.CSTNode) -> bool:
+    return node is container or container in script.ancestors(node)
+
+
+def _free_name(script: Script, wanted: str) -> str:
+    """`wanted`, or `wanted2`, ... when the code already binds that name."""
+    taken = set(script.bindings)
+    candidate, number = wanted, 2
+    while candidate in taken:
+        candidate, number = f"{wanted}{number}", number + 1
+    return candidate

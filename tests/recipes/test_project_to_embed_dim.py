@@ -1,0 +1,112 @@
+from tests.recipes.kbfix import applies, patch
+from assistant.repair.recipes import project_to_embed_dim as recipe
+
+TEXT_CLASSIFIER = '''\
+import argparse
+import torch
+import torch.nn as nn
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--emb", type=int, default=48)
+parser.add_argument("--d-model", type=int, default=64)
+args = parser.parse_args([])
+
+
+class AttentionClassifier(nn.Module):
+    def __init__(self, vocab, emb_dim, d_model, heads=4, classes=3):
+        super().__init__()
+        self.emb = nn.Embedding(vocab, emb_dim)
+        self.attn = nn.MultiheadAttention(d_model, heads, batch_first=True)
+        self.norm = nn.LayerNorm(d_model)
+        self.head = nn.Linear(d_model, classes)
+
+    def forward(self, ids):
+        x = self.emb(ids)
+        out, _ = self.attn(x, x, x)
+        x = self.norm(x + out)
+        return self.head(x.mean(1))
+
+
+model = AttentionClassifier(100, args.emb, args.d_model)
+opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+ids = torch.randint(0, 100, (4, 12))
+labels = torch.tensor([0, 2, 1, 0])
+for step in range(2):
+    logits = model(ids)
+    loss = nn.functional.cross_entropy(logits, labels)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+'''
+
+MEANT = '''
+projections = [m for m in model.modules() if isinstance(m, nn.Linear) and m.in_features == 48]
+assert len(projections) == 1 and projections[0].out_features == 64
+assert logits.shape == (4, 3)
+assert projections[0].weight.grad is not None   # trained with the model
+'''
+
+BACKBONE_ENCODER = '''\
+import torch
+from torch import nn
+
+FEATURES, D_MODEL = 96, 128
+
+
+class FrameEncoder(nn.Module):
+    """Per-frame CNN features, then a Transformer over time."""
+
+    def __init__(self):
+        super().__init__()
+        self.backbone = nn.Sequential(nn.Linear(512, FEATURES), nn.ReLU())
+        layer = nn.TransformerEncoderLayer(D_MODEL, nhead=8, dim_feedforward=256, batch_first=True)
+        self.encoder = nn.TransformerEncoder(layer, num_layers=2)
+
+    def forward(self, frames):
+        return self.encoder(self.backbone(frames))
+
+
+clips = torch.randn(2, 16, 512)
+encoded = FrameEncoder()(clips)
+'''
+
+CHANNELS_FIRST = '''\
+import torch
+import torch.nn as nn
+
+
+class SignalAttention(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(1, 32, 5, padding=2)
+        self.attn = nn.MultiheadAttention(32, 4, batch_first=True)
+
+    def forward(self, signal):
+        h = self.conv(signal)          # [batch, 32, length]
+        out, _ = self.attn(h, h, h)
+        return out
+
+
+SignalAttention()(torch.randn(8, 1, 100))
+'''
+
+
+def test_projects_the_query_in_front_of_the_attention(sandbox):
+    patched = patch(recipe, TEXT_CLASSIFIER, sandbox.facts(TEXT_CLASSIFIER, "AssertionError"))
+    assert ("        self.attn = nn.MultiheadAttention(d_model, heads, batch_first=True)\n"
+            "        self.attn_proj = nn.Linear(48, d_model)\n") in patched
+    assert "        x = self.attn_proj(x)\n        out, _ = self.attn(x, x, x)\n" in patched
+    sandbox.assert_clean(patched + MEANT)
+
+
+def test_wraps_a_query_that_is_an_expression(sandbox):
+    patched = patch(recipe, BACKBONE_ENCODER, sandbox.facts(BACKBONE_ENCODER, "AssertionError"))
+    assert "self.encoder_proj = nn.Linear(96, 128)" in patched
+    assert "return self.encoder(self.encoder_proj(self.backbone(frames)))" in patched
+    sandbox.assert_clean(patched + "assert encoded.shape == (2, 16, D_MODEL)\n")
+
+
+def test_channels_first_conv_features_are_left_alone(sandbox):
+    facts = sandbox.facts(CHANNELS_FIRST, "AssertionError")
+    assert "was expecting embedding dimension of 32, but got 100" in facts.message
+    assert not applies(recipe, CHANNELS_FIRST, facts)
