@@ -1,0 +1,141 @@
+from tests.recipes.kbfix import applies, patch
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes import out_of_place_update as recipe
+
+RESIDUAL_BLOCK = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+
+
+class GatedBlock(nn.Module):
+    def __init__(self, dim=16):
+        super().__init__()
+        self.gate = nn.Linear(dim, dim)
+        self.out = nn.Linear(dim, 2)
+
+    def forward(self, x):
+        g = torch.sigmoid(self.gate(x))
+        g *= x + 1.0            # in place on the output sigmoid saved
+        return self.out(g)
+
+
+model = GatedBlock()
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+x, y = torch.randn(8, 16), torch.randint(0, 2, (8,))
+for step in range(3):
+    loss = nn.functional.cross_entropy(model(x), y)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+
+# what was meant: the gate times (x + 1), and every layer trained
+expected = model.out(torch.sigmoid(model.gate(x)) * (x + 1.0))
+assert torch.allclose(model(x), expected)
+assert model.gate.weight.grad is not None and model.gate.weight.grad.abs().sum() > 0
+'''
+
+INPLACE_RELU_LAYER = '''\
+import torch
+from torch import nn
+
+
+class Encoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(6, 6)
+        self.act = nn.ReLU(inplace=True)
+
+    def forward(self, x):
+        h = torch.tanh(self.fc(x))
+        h = self.act(h)
+        return h.sum(dim=1)
+
+
+enc = Encoder()
+out = enc(torch.randn(5, 6))
+out.mean().backward()
+assert enc.fc.weight.grad is not None
+'''
+
+MASKED_WRITE = '''\
+import torch
+
+torch.manual_seed(0)
+w = torch.randn(4, 3, requires_grad=True)
+scores = torch.exp(w)
+scores[:, 0] = 0.0                       # drop the first class
+loss = scores.sum()
+loss.backward()
+assert torch.allclose(w.grad[:, 1:], torch.exp(w[:, 1:]).detach())
+assert torch.all(w.grad[:, 0] == 0)
+'''
+
+CLASS_WEIGHTS = '''\
+import torch
+import torch.nn as nn
+
+labels = torch.tensor([0, 0, 0, 1, 2, 2])
+weights = torch.bincount(labels, minlength=3)
+weights = 1.0 / (weights + 1)
+counts = torch.bincount(labels, minlength=3)
+counts /= counts.sum()                    # class frequencies
+criterion = nn.CrossEntropyLoss(weight=1.0 / counts)
+loss = criterion(torch.randn(6, 3), labels)
+assert counts.dtype == torch.float32 and abs(counts.sum().item() - 1.0) < 1e-6
+print(loss.item())
+'''
+
+UINT8_IMAGES = '''\
+import torch
+
+
+def load_batch(n):
+    images = torch.randint(0, 256, (n, 3, 8, 8), dtype=torch.uint8)
+    images.div_(255)
+    return images
+
+
+batch = load_batch(4)
+assert batch.dtype == torch.float32 and batch.max() <= 1.0
+'''
+
+
+def test_rewrites_the_write_into_the_saved_sigmoid_output(sandbox):
+    patched = patch(recipe, RESIDUAL_BLOCK, sandbox.facts(RESIDUAL_BLOCK, "RuntimeError"))
+    assert "        g = g * (x + 1.0)            # in place on the output sigmoid saved" in patched
+    sandbox.assert_clean(patched)
+
+
+def test_drops_inplace_from_the_layer_that_overwrote_tanh(sandbox):
+    patched = patch(recipe, INPLACE_RELU_LAYER, sandbox.facts(INPLACE_RELU_LAYER, "RuntimeError"))
+    assert "self.act = nn.ReLU()" in patched and "h = self.act(h)" in patched
+    sandbox.assert_clean(patched)
+
+
+def test_clones_before_an_indexed_write(sandbox):
+    patched = patch(recipe, MASKED_WRITE, sandbox.facts(MASKED_WRITE, "RuntimeError"))
+    assert "scores = scores.clone()\nscores[:, 0] = 0.0" in patched
+    sandbox.assert_clean(patched)
+
+
+def test_divides_integer_counts_out_of_place(sandbox):
+    patched = patch(recipe, CLASS_WEIGHTS, sandbox.facts(CLASS_WEIGHTS, "RuntimeError"))
+    assert "counts = counts / counts.sum()                    # class frequencies" in patched
+    assert "weights = 1.0 / (weights + 1)" in patched     # only the failing line changes
+    sandbox.assert_clean(patched)
+
+
+def test_in_place_method_on_a_uint8_image_in_a_helper(sandbox):
+    patched = patch(recipe, UINT8_IMAGES, sandbox.facts(UINT8_IMAGES, "RuntimeError"))
+    assert "    images = images.div(255)" in patched
+    sandbox.assert_clean(patched)
+
+
+def test_no_match_for_a_parameter_stepped_by_an_optimizer():
+    message = ("one of the variables needed for gradient computation has been modified by an inplace "
+               "operation: [torch.FloatTensor [4, 2]], which is output 0 of AsStridedBackward0, is at "
+               "version 2; expected version 1 instead")
+    source = "import torch\nw = torch.ones(4, 2)\nh = torch.sigmoid(w)\nh += 1\nloss.backward()\n"
+    assert not applies(recipe, source, Facts("RuntimeError", message, line=5, lines=(5,)))
