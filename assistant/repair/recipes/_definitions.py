@@ -1,0 +1,66 @@
+"""Where a value the failing line uses was defined: the assignment that last bound a name before
+a statement (in the same function, else at module level) and what a called helper returns. The
+recipes that fix the definition of a bad value (a state built with the wrong shape, a loss that
+is a tuple) follow names back with these instead of editing the line that only used the value.
+The module name starts with `_`, so the registry does not take it for a recipe.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+import libcst.matchers as m
+
+from assistant.repair.recipes._edit import Script, _unpacked, callee, dotted
+
+MAX_DEPTH = 4  # how many names and helper calls a value is followed through
+
+
+def assignment(script: Script, name: str, user: cst.CSTNode) -> tuple[cst.CSTNode, cst.BaseExpression] | None:
+    """(the assignment, the value it gave `name`) that binds `name` for `user`: the last one
+    before it in the same function, else the last one at module level or in another method
+    (for `self.` attributes set in `__init__` or a reset method)."""
+    line = script.span(user)[0]
+    scope = script.function_of(user)
+    found = [(node, value) for node, value in _bindings(script, name)]
+    local = [(node, value) for node, value in found if script.function_of(node) is scope and script.span(node)[0] < line]
+    if local:
+        return local[-1]
+    elsewhere = [(node, value) for node, value in found if script.function_of(node) is not scope]
+    if name.startswith("self.") or scope is None:
+        return elsewhere[-1] if elsewhere else None
+    module_level = [(node, value) for node, value in elsewhere if script.function_of(node) is None]
+    return module_level[-1] if module_level else None
+
+
+def returned(script: Script, call: cst.Call) -> list[cst.BaseExpression]:
+    """What a helper defined in this file returns when called as `f(...)`, `self.f(...)` or
+    `model.f(...)`: the values of its `return` statements (empty when it is not defined here)."""
+    name = callee(call)
+    if name is None:
+        return []
+    method = name.rsplit(".", 1)[-1]
+    functions = [node for node in script.nodes(cst.FunctionDef) if node.name.value == method]
+    if len(functions) != 1:
+        return []
+    returns = m.findall(functions[0], m.Return())
+    return [node.value for node in returns if isinstance(node, cst.Return) and node.value is not None]
+
+
+def resolved(script: Script, value: cst.BaseExpression, depth: int = 0) -> cst.BaseExpression:
+    """The value behind a name, followed through plain reassignments (`h = state`)."""
+    name = dotted(value)
+    if name is None or depth >= MAX_DEPTH or (bound := assignment(script, name, value)) is None:
+        return value
+    return resolved(script, bound[1], depth + 1)
+
+
+def _bindings(script: Script, name: str) -> list[tuple[cst.CSTNode, cst.BaseExpression]]:
+    """Every `name = value` (also inside tuple unpacking) in source order."""
+    found = []
+    for node in script.nodes((cst.Assign, cst.AnnAssign)):
+        if isinstance(node, cst.AnnAssign):
+            pairs = [(dotted(node.target), node.value)] if node.value is not None else []
+        else:
+            pairs = [pair for target in node.targets for pair in _unpacked(target.target, node.value)]
+        found += [(node, value) for target, value in pairs if target == name]
+    return found

@@ -1,0 +1,170 @@
+"""An RNN's initial state is always (num_layers * num_directions, batch, hidden), whatever
+`batch_first` says. The message gives the shape the layer expected for this input and the shape
+it got, so the recipe follows the state passed on the failing line back to the `torch.zeros(...)`
+(or randn, ones, empty) that built it and corrects that constructor's sizes: a state built
+batch-first gets its first two sizes swapped; any other wrong axis is computed from the layer
+and the input, `rnn.num_layers`, `x.size(0)`, `rnn.hidden_size`, as the entry's fix does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from assistant.repair.recipes import Problem, needs_calls
+from assistant.repair.recipes._definitions import MAX_DEPTH, assignment, returned
+from assistant.repair.recipes._edit import Edits, Script, callee, dotted, expr, keyword, kind_of, parse_shape, positional
+
+name = "rnn-state-shape"
+RNNS = ("LSTM", "GRU", "RNN")
+CREATIONS = ("zeros", "ones", "randn", "rand", "empty", "new_zeros", "new_ones", "new_empty")
+
+
+@dataclass(frozen=True)
+class StateCall:
+    """One RNN call on the failing line: the layer's name, its constructor and the tensors passed."""
+
+    rnn: str
+    layer: cst.Call
+    call: cst.Call
+
+
+@needs_calls(*RNNS)
+def match(problem: Problem) -> dict[cst.BaseExpression, cst.BaseExpression] | None:
+    """The size arguments of the state's constructors to rewrite, with their new values."""
+    expected, got = parse_shape(problem.facts.values.get("expected")), parse_shape(problem.facts.values.get("got"))
+    if expected is None or got is None or len(expected) != 3 or len(got) != 3 or expected == got:
+        return None
+    script = problem.script
+    if (failing := _rnn_call(script, problem.facts.user_lines)) is None:
+        return None
+    state = keyword(failing.call, "hx") or (positional(failing.call)[1:2] or [None])[0]
+    if state is None:
+        return None
+    constructors = _constructors(script, state.value, "h", 0)
+    first = next((call for role, call in constructors if role == "h"), None)
+    if first is None or (sizes := _sizes(first)) is None:
+        return None
+    same = [(role, call) for role, call in constructors if _same_sizes(script, call, first)]
+    rewrites: dict[cst.BaseExpression, cst.BaseExpression] = {}
+    for role, call in same:
+        new = _corrected(script, failing, call, role, expected, got)
+        if new is None:
+            return None
+        rewrites |= new
+    return rewrites or None
+
+
+def apply(problem: Problem, rewrites: dict[cst.BaseExpression, cst.BaseExpression]) -> Edits:
+    edits = problem.edits()
+    for old, new in rewrites.items():
+        edits.replace(old, new)
+    return edits
+
+
+def _rnn_call(script: Script, lines: tuple[int, ...]) -> StateCall | None:
+    """The call of an LSTM/GRU/RNN with a state argument on the innermost failing line with one."""
+    for line in reversed(lines):
+        for call in script.calls_on(line):
+            rnn = callee(call)
+            layer = script.built_from(rnn, RNNS) if rnn else None
+            if layer is not None and (len(positional(call)) >= 2 or keyword(call, "hx")):
+                return StateCall(rnn, layer, call)
+    return None
+
+
+def _constructors(script: Script, value: cst.BaseExpression, role: str, depth: int) -> list[tuple[str, cst.Call]]:
+    """The tensor constructors a state is made of, each with its role: `h` (h0) or `c` (an LSTM's
+    c0). Followed through names, `(h0, c0)` tuples and helpers such as `self.init_hidden(batch)`."""
+    if depth > MAX_DEPTH:
+        return []
+    if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == 2:
+        return [found for element, part in zip(value.elements, "hc")
+                for found in _constructors(script, element.value, part, depth + 1)]
+    if isinstance(value, cst.Call) and kind_of(value) in CREATIONS:
+        return [(role, value)]
+    if isinstance(value, cst.Call):
+        return [found for result in returned(script, value) for found in _constructors(script, result, role, depth + 1)]
+    if (name := dotted(value)) is not None and (bound := assignment(script, name, value)) is not None:
+        return _constructors(script, bound[1], role, depth + 1)
+    return []
+
+
+def _sizes(call: cst.Call) -> list[cst.BaseExpression] | None:
+    """The three sizes of `torch.zeros(a, b, c)` or `torch.zeros((a, b, c), ...)`."""
+    args = positional(call)
+    if len(args) == 1 and isinstance(args[0].value, (cst.Tuple, cst.List)):
+        sizes = [element.value for element in args[0].value.elements]
+    else:
+        sizes = [arg.value for arg in args]
+    return sizes if len(sizes) == 3 else None
+
+
+def _same_sizes(script: Script, call: cst.Call, first: cst.Call) -> bool:
+    """Whether a constructor repeats the sizes of h0's (c0 built the same way has the same bug)."""
+    sizes, reference = _sizes(call), _sizes(first)
+    return sizes is not None and [script.code(s) for s in sizes] == [script.code(s) for s in reference]
+
+
+def _corrected(script: Script, failing: StateCall, call: cst.Call, role: str, expected: tuple[int, ...],
+               got: tuple[int, ...]) -> dict[cst.BaseExpression, cst.BaseExpression] | None:
+    """New values for the wrong sizes of one constructor, or None when one cannot be written."""
+    sizes = _sizes(call)
+    if got == (expected[1], expected[0], expected[2]):  # built batch-first: (batch, layers, hidden)
+        return {sizes[0]: sizes[1], sizes[1]: sizes[0]}
+    rewrites = {}
+    for axis in (axis for axis in range(3) if got[axis] != expected[axis]):
+        new = _axis_size(script, failing, call, role, axis)
+        if new is None:
+            return None
+        rewrites[sizes[axis]] = expr(new)
+    return rewrites
+
+
+def _axis_size(script: Script, failing: StateCall, call: cst.Call, role: str, axis: int) -> str | None:
+    """The size of one axis of the state, spelled with the layer's attributes and the input."""
+    rnn, layer = failing.rnn, failing.layer
+    if not _visible(script, rnn, call, failing.call):
+        return None
+    if axis == 0:
+        directions = _flag(layer, "bidirectional", 6)
+        return {False: f"{rnn}.num_layers", True: f"2 * {rnn}.num_layers"}.get(
+            directions, f"{rnn}.num_layers * (2 if {rnn}.bidirectional else 1)")
+    if axis == 2:
+        return f"{rnn}.proj_size" if role == "h" and keyword(layer, "proj_size") else f"{rnn}.hidden_size"
+    data = positional(failing.call)[0].value
+    if not isinstance(data, cst.Name) or script.function_of(call) is not script.function_of(failing.call):
+        return None
+    batch_first = _flag(layer, "batch_first", 4)
+    if batch_first is None or not _bound_before(script, data.value, call):
+        return None
+    return f"{data.value}.size({0 if batch_first else 1})"
+
+
+def _flag(layer: cst.Call, option: str, position: int) -> bool | None:
+    """A boolean constructor option as written (False when left out, None when not a literal)."""
+    arg = keyword(layer, option) or (positional(layer)[position:position + 1] or [None])[0]
+    if arg is None:
+        return False
+    return {"True": True, "False": False}.get(arg.value.value) if isinstance(arg.value, cst.Name) else None
+
+
+def _visible(script: Script, rnn: str, call: cst.Call, used: cst.Call) -> bool:
+    """Whether the layer's name can be read where the state is built: `self.lstm` in a method of the
+    same class, a plain name in the same function or at module level."""
+    if rnn.startswith("self."):
+        return _class_of(script, call) is not None and _class_of(script, call) is _class_of(script, used)
+    return script.function_of(call) in (None, script.function_of(used)) or "." not in rnn
+
+
+def _class_of(script: Script, node: cst.CSTNode) -> cst.ClassDef | None:
+    return next((a for a in script.ancestors(node) if isinstance(a, cst.ClassDef)), None)
+
+
+def _bound_before(script: Script, name: str, node: cst.CSTNode) -> bool:
+    """Whether `name` is a parameter of the node's function or assigned before it there."""
+    function = script.function_of(node)
+    if function is not None and name in {param.name.value for param in function.params.params}:
+        return True
+    return assignment(script, name, node) is not None

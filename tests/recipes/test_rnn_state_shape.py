@@ -1,0 +1,124 @@
+from tests.recipes.kbfix import applies, patch
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes import rnn_state_shape as recipe
+
+FORECASTER = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+
+
+class Forecaster(nn.Module):
+    def __init__(self, n_features=3, hidden=32, layers=2):
+        super().__init__()
+        self.lstm = nn.LSTM(n_features, hidden, num_layers=layers, batch_first=True)
+        self.head = nn.Linear(hidden, 1)
+
+    def forward(self, x):
+        batch = x.size(0)
+        layers, hidden = self.lstm.num_layers, self.lstm.hidden_size
+        h0 = torch.zeros(batch, layers, hidden)
+        c0 = torch.zeros(batch, layers, hidden)
+        out, _ = self.lstm(x, (h0, c0))
+        return self.head(out[:, -1])
+
+
+model = Forecaster()
+opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+x = torch.randn(4, 10, 3)
+y = torch.randn(4, 1)
+for step in range(3):
+    loss = nn.functional.mse_loss(model(x), y)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+'''
+
+# Zeros in the right layout are exactly the default state: the same prediction as passing none.
+SAME_AS_DEFAULT_STATE = '''
+with torch.no_grad():
+    default, _ = model.lstm(x)
+    assert torch.allclose(model(x), model.head(default[:, -1]))
+'''
+
+TAGGER_WITH_HELPER = '''\
+import torch
+from torch import nn
+
+VOCAB, EMBED, HIDDEN, TAGS = 100, 16, 24, 5
+
+
+class Tagger(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(VOCAB, EMBED)
+        self.gru = nn.GRU(EMBED, HIDDEN, num_layers=2, bidirectional=True, batch_first=True)
+        self.out = nn.Linear(2 * HIDDEN, TAGS)
+
+    def init_hidden(self, batch_size):
+        return torch.zeros(1, batch_size, HIDDEN)
+
+    def forward(self, tokens):
+        hidden = self.init_hidden(tokens.size(0))
+        states, _ = self.gru(self.emb(tokens), hidden)
+        return self.out(states)
+
+
+model = Tagger()
+tokens = torch.randint(0, VOCAB, (6, 9))
+tags = torch.randint(0, TAGS, (6, 9))
+logits = model(tokens)
+loss = nn.functional.cross_entropy(logits.reshape(-1, TAGS), tags.reshape(-1))
+loss.backward()
+assert logits.shape == (6, 9, TAGS)
+'''
+
+FIXED_BATCH_LOOP = '''\
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, TensorDataset
+
+BATCH_SIZE, NUM_LAYERS, HIDDEN = 4, 1, 20
+series = torch.randn(10, 7, 2)                     # 10 sequences; the last batch holds 2
+targets = torch.randn(10, 1)
+loader = DataLoader(TensorDataset(series, targets), batch_size=BATCH_SIZE)
+
+rnn = nn.LSTM(2, HIDDEN, NUM_LAYERS)               # time-major: [time, batch, features]
+head = nn.Linear(HIDDEN, 1)
+seen = 0
+for x, y in loader:
+    x = x.transpose(0, 1)
+    h0 = torch.zeros(NUM_LAYERS, BATCH_SIZE, HIDDEN)
+    c0 = torch.zeros(NUM_LAYERS, BATCH_SIZE, HIDDEN)
+    out, (h_n, c_n) = rnn(x, (h0, c0))
+    loss = nn.functional.mse_loss(head(h_n[-1]), y)
+    loss.backward()
+    seen += y.size(0)
+assert seen == 10
+'''
+
+
+def test_a_batch_first_state_gets_its_first_two_sizes_swapped(sandbox):
+    patched = patch(recipe, FORECASTER, sandbox.facts(FORECASTER, "RuntimeError"))
+    assert "        h0 = torch.zeros(layers, batch, hidden)\n        c0 = torch.zeros(layers, batch, hidden)\n" in patched
+    sandbox.assert_clean(patched + SAME_AS_DEFAULT_STATE)
+
+
+def test_a_helper_state_counts_layers_and_directions(sandbox):
+    patched = patch(recipe, TAGGER_WITH_HELPER, sandbox.facts(TAGGER_WITH_HELPER, "RuntimeError"))
+    assert "        return torch.zeros(2 * self.gru.num_layers, batch_size, HIDDEN)\n" in patched
+    sandbox.assert_clean(patched)
+
+
+def test_a_state_for_a_fixed_batch_size_follows_the_input(sandbox):
+    patched = patch(recipe, FIXED_BATCH_LOOP, sandbox.facts(FIXED_BATCH_LOOP, "RuntimeError"))
+    assert "    h0 = torch.zeros(NUM_LAYERS, x.size(1), HIDDEN)\n    c0 = torch.zeros(NUM_LAYERS, x.size(1), HIDDEN)\n" in patched
+    sandbox.assert_clean(patched)
+
+
+def test_no_match_when_the_state_comes_from_another_module():
+    code = ("import torch.nn as nn\nencoder = nn.GRU(8, 16)\ndecoder = nn.GRU(8, 16)\n"
+            "_, h = encoder(src)\nout, _ = decoder(tgt, h)\n")
+    facts = Facts("RuntimeError", "Expected hidden size (1, 4, 16), got [2, 4, 16]", line=5, lines=(5,))
+    assert not applies(recipe, code, facts)
