@@ -17,11 +17,10 @@ from dataclasses import dataclass
 import libcst as cst
 
 from assistant.repair.recipes import Facts, Problem, needs_calls, needs_failing_line
+from assistant.repair.recipes._attention import ATTENTION
 from assistant.repair.recipes._edit import Edits, Script, callee, dotted, expr, keyword, kind_of, positional, statement
 
 name = "project-to-embed-dim"
-ATTENTION = ("MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer",
-             "TransformerEncoder", "TransformerDecoder", "Transformer")
 _WIDTH_FIRST = ("MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer", "Transformer")
 _WIDTH_KEYWORDS = ("embed_dim", "d_model")
 _CONVS = ("Conv1d", "Conv2d", "Conv3d")
