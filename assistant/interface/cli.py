@@ -314,6 +314,23 @@ def fix(
     raise typer.Exit(wire.fix_exit_code(report.verdict, verify_asked=verify or iterate))
 
 
+@app.command()
+def lint(
+    paths: Annotated[list[Path], typer.Argument(help="Python files, or directories to walk for *.py files.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (see docs/json.md).")] = False,
+    fix: Annotated[bool, typer.Option("--fix", help="Apply the fix where a recipe exists, only once running it proves it (kb fix --write --verify).")] = False,
+    index: IndexOption = None,
+    model: ModelOption = None,
+    python: PythonOption = None,
+) -> None:
+    """Find the situations corpus entries recognise in code, as path:line:col: KB-<entry> message.
+    Exit 1 when there are findings, 0 when none, 2 for bad input."""
+    from assistant.interface.lint_command import lint as lint_files, verified_fixer
+
+    fixer = verified_fixer(lambda: _open_engine(index, model, quiet=True), _interpreter(python).python) if fix else None
+    raise typer.Exit(lint_files(paths, as_json=as_json, fixer=fixer))
+
+
 def _write_patched(path: Path, original: bytes, patched: str) -> Path:
     from assistant.interface.patch_file import WriteRefused, write_patched
 

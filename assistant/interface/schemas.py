@@ -109,7 +109,22 @@ CHECK_CORPUS = _object("kb check-corpus --json", {
     }},
 }, "One check per corpus entry.")
 
+LINT = _object("kb lint --json", {
+    "findings": {"type": "array", "items": {
+        "type": "object", "required": ["path", "line", "col", "id", "title", "message"],
+        "properties": {
+            "path": {"type": "string", "description": "the file, as given or as found under a directory given"},
+            "line": {"type": "integer", "minimum": 1},
+            "col": {"type": "integer", "minimum": 1, "description": "1-based, in characters"},
+            "id": {"type": "string", "description": "the corpus entry whose situation the code shows (KB-<id> in text output)"},
+            "title": {"type": "string", "description": "the entry's title"},
+            "message": {"type": "string", "description": "what the code does, in its own names and values"},
+        },
+    }},
+}, "The findings of every file linted, in the order of the files and of their lines; empty when none. "
+   "Exit 1 when there are findings, 0 when none; bad input is exit 2 with one line per path on stderr.")
+
 SCHEMAS: dict[str, dict[str, Any]] = {
     "ask": ASK, "fix": FIX, "batch-error": BATCH_ERROR, "server-error": SERVER_ERROR, "ping": PING,
-    "check-corpus": CHECK_CORPUS, "doctor": DOCTOR_SCHEMA, "checkpoint": CHECKPOINT_SCHEMA,
+    "check-corpus": CHECK_CORPUS, "doctor": DOCTOR_SCHEMA, "checkpoint": CHECKPOINT_SCHEMA, "lint": LINT,
 }

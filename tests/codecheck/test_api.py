@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 from assistant.codecheck import Finding, check_source
-from assistant.codecheck.declared import DeclarationError, declared_detectors, entry_detectors
+from assistant.codecheck.declared import Declaration, DeclarationError, declared_detectors, entry_declaration
 from assistant.codecheck.detectors import registry, run_detector
 from assistant.codecheck._code import Code
 
@@ -59,9 +59,10 @@ def test_every_declared_detector_exists_and_every_detector_is_declared():
 
 
 def test_a_malformed_detectors_line_is_one_clear_error():
-    with pytest.raises(DeclarationError, match="x: 'detectors' must be a list"):
-        entry_detectors("---\nid: x\ndetectors: softmax\n---\nbody\n", "x")
-    assert entry_detectors("---\nid: y\ntags: [a]\n---\n", "y") == ("y", ())
+    with pytest.raises(DeclarationError, match="x: 'detectors' must be a list of names"):
+        entry_declaration("---\nid: x\ndetectors: softmax\n---\nbody\n", "x")
+    assert entry_declaration("---\nid: y\ntitle: 'Why: this'\nrecipes: [r]\n---\n", "y") == Declaration(
+        "y", "Why: this", (), ("r",))
 
 
 def test_a_detector_that_raises_is_logged_and_gives_nothing(caplog):
