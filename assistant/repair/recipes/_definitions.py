@@ -7,10 +7,12 @@ The module name starts with `_`, so the registry does not take it for a recipe.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import libcst as cst
 import libcst.matchers as m
 
-from assistant.repair.recipes._edit import Script, _unpacked, callee, dotted
+from assistant.repair.recipes._edit import Script, _unpacked, callee, dotted, kind_of, positional
 
 MAX_DEPTH = 4  # how many names and helper calls a value is followed through
 
@@ -21,6 +23,8 @@ def assignment(script: Script, name: str, user: cst.CSTNode) -> tuple[cst.CSTNod
     (for `self.` attributes set in `__init__` or a reset method)."""
     line = script.span(user)[0]
     scope = script.function_of(user)
+    if scope is not None and name in parameters(scope):
+        return None  # bound by the caller: see passed()
     found = [(node, value) for node, value in _bindings(script, name)]
     local = [(node, value) for node, value in found if script.function_of(node) is scope and script.span(node)[0] < line]
     if local:
@@ -30,6 +34,30 @@ def assignment(script: Script, name: str, user: cst.CSTNode) -> tuple[cst.CSTNod
         return elsewhere[-1] if elsewhere else None
     module_level = [(node, value) for node, value in elsewhere if script.function_of(node) is None]
     return module_level[-1] if module_level else None
+
+
+def parameters(function: cst.FunctionDef) -> list[str]:
+    """The names of a function's positional parameters, without `self`."""
+    names = [param.name.value for param in (*function.params.posonly_params, *function.params.params)]
+    return names[1:] if names[:1] == ["self"] else names
+
+
+def passed(script: Script, name: str, user: cst.CSTNode, lines: Sequence[int]) -> cst.BaseExpression | None:
+    """What the caller passed for the parameter `name` of the function holding `user`: the
+    argument at its position in the model or function call on the traceback's frame above."""
+    function = script.function_of(user)
+    if function is None or name not in (names := parameters(function)):
+        return None
+    line = script.span(user)[0]
+    outer = [frame for frame in lines if not script.covers(function, frame)]
+    called = function.name.value
+    for frame in reversed(outer):
+        for call in script.calls_on(frame):
+            is_call = (called == "forward" and script.is_model_call(call)) or kind_of(call) == called
+            args = positional(call)
+            if is_call and len(args) > names.index(name) and not script.covers(call, line):
+                return args[names.index(name)].value
+    return None
 
 
 def returned(script: Script, call: cst.Call) -> list[cst.BaseExpression]:

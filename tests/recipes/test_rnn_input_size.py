@@ -1,0 +1,116 @@
+from tests.recipes.kbfix import applies, patch
+from assistant.repair.recipes import rnn_input_size as recipe
+
+SENTIMENT = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+
+
+class SentimentLSTM(nn.Module):
+    def __init__(self, vocab_size=1000, embed_dim=32, hidden=48, num_classes=2):
+        super().__init__()
+        self.emb = nn.Embedding(vocab_size, embed_dim)
+        self.drop = nn.Dropout(0.2)
+        self.lstm = nn.LSTM(input_size=64, hidden_size=hidden, batch_first=True)
+        self.head = nn.Linear(hidden, num_classes)
+
+    def forward(self, tokens):
+        x = self.drop(self.emb(tokens))
+        out, (h_n, c_n) = self.lstm(x)
+        return self.head(h_n[-1])
+
+
+model = SentimentLSTM()
+opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+tokens = torch.randint(0, 1000, (8, 20))
+labels = torch.randint(0, 2, (8,))
+for step in range(30):
+    loss = nn.functional.cross_entropy(model(tokens), labels)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+'''
+
+# The layer now reads every embedding feature, and the model still learns its labels.
+LEARNS = '''
+assert model.lstm.weight_ih_l0.shape == (4 * 48, model.emb.embedding_dim)
+assert loss.item() < 0.3, loss.item()
+'''
+
+SENSORS_WITH_CONFIG = '''\
+import argparse
+
+import torch
+from torch import nn
+
+BATCH, STEPS, N_SENSORS = 16, 25, 6
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--inputs", type=int, default=4)
+parser.add_argument("--hidden", type=int, default=32)
+cfg = parser.parse_args([])
+
+
+class Regressor(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.rnn = nn.GRU(cfg.inputs, cfg.hidden, batch_first=True)
+        self.out = nn.Linear(cfg.hidden, 1)
+
+    def forward(self, series):
+        states, last = self.rnn(series)
+        return self.out(last[-1])
+
+
+readings = torch.randn(BATCH, STEPS, N_SENSORS)
+target = readings[:, -1, :1]
+model = Regressor(cfg)
+prediction = model(readings)
+loss = nn.functional.mse_loss(prediction, target)
+loss.backward()
+assert prediction.shape == target.shape
+'''
+
+PROJECTED = '''\
+import torch
+import torch.nn as nn
+
+proj = nn.Linear(10, 24)
+rnn = nn.GRU(16, 32)                  # time-major
+frames = torch.randn(30, 4, 10)
+out, h = rnn(torch.relu(proj(frames)))
+assert out.shape == (30, 4, 32)
+'''
+
+CHANNELS_FIRST_SIGNAL = '''\
+import torch
+import torch.nn as nn
+
+signal = torch.randn(8, 4, 100)       # [batch, channels, time], as a Conv1d would take it
+lstm = nn.LSTM(4, 16, batch_first=True)
+out, _ = lstm(signal)
+'''
+
+
+def test_the_size_is_taken_from_the_embedding_that_feeds_the_layer(sandbox):
+    patched = patch(recipe, SENTIMENT, sandbox.facts(SENTIMENT, "RuntimeError"))
+    assert "self.lstm = nn.LSTM(input_size=self.emb.embedding_dim, hidden_size=hidden, batch_first=True)" in patched
+    sandbox.assert_clean(patched + LEARNS)
+
+
+def test_data_passed_into_the_model_gives_its_feature_count(sandbox):
+    patched = patch(recipe, SENSORS_WITH_CONFIG, sandbox.facts(SENSORS_WITH_CONFIG, "RuntimeError"))
+    assert "self.rnn = nn.GRU(6, cfg.hidden, batch_first=True)" in patched
+    sandbox.assert_clean(patched)
+
+
+def test_a_projection_in_front_gives_its_out_features(sandbox):
+    patched = patch(recipe, PROJECTED, sandbox.facts(PROJECTED, "RuntimeError"))
+    assert "rnn = nn.GRU(proj.out_features, 32)                  # time-major" in patched
+    sandbox.assert_clean(patched)
+
+
+def test_no_match_when_the_features_are_on_another_axis(sandbox):
+    assert not applies(recipe, CHANNELS_FIRST_SIGNAL, sandbox.facts(CHANNELS_FIRST_SIGNAL, "RuntimeError"))
