@@ -89,7 +89,7 @@ Please use the `torch.linalg.matrix_rank` function instead.
 
 @pytest.mark.parametrize("text, expected", [
     (OLD_FFT_LOG, ("torch.rfft", "removed", "1.8", "torch.fft.rfft")),
-    (SIX_LOG, ("torch._six.container_abcs", "removed", "2.0", "collections.abc")),
+    (SIX_LOG, ("torch._six.container_abcs", "removed", "1.9", "collections.abc")),
     ("ModuleNotFoundError: No module named 'torch._six'", ("torch._six", "removed", "2.0", "collections.abc")),
     ("ImportError: cannot import name 'inf' from 'torch._six'", ("torch._six.inf", "removed", "2.0", "math.inf")),
     ("/x/amp.py:12: FutureWarning: `torch.cuda.amp.autocast(args...)` is deprecated. Please use "
@@ -97,7 +97,7 @@ Please use the `torch.linalg.matrix_rank` function instead.
     ("UserWarning: `nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` instead.",
      ("torch.nn.functional.upsample", "deprecated", "0.4.1", "torch.nn.functional.interpolate")),
     ("RuntimeError: This function was deprecated since version 1.9 and is now removed. `torch.solve` is deprecated "
-     "in favor of `torch.linalg.solve`.", ("torch.solve", "removed", "2.0", "torch.linalg.solve")),
+     "in favor of `torch.linalg.solve`.", ("torch.solve", "removed", "1.13", "torch.linalg.solve")),
     (REMOVED_BY_CODE, ("torch.matrix_rank", "removed", "1.13", "torch.linalg.matrix_rank")),
     ("AttributeError: module 'torch' has no attribute 'set_deterministic'",
      ("torch.set_deterministic", "renamed", "1.8", "torch.use_deterministic_algorithms")),
@@ -114,7 +114,7 @@ Please use the `torch.linalg.matrix_rank` function instead.
     ("DeprecationWarning: `torch.jit.trace` is deprecated. Please switch to `torch.compile` or `torch.export`.",
      ("torch.jit.trace", "deprecated", "2.9", "torch.export.export")),
     ("TypeError: StepLR.__init__() got an unexpected keyword argument 'verbose'",
-     ("torch.optim.lr_scheduler.LRScheduler(verbose=)", "deprecated", "2.2",
+     ("torch.optim.lr_scheduler.LRScheduler(verbose=)", "removed", "2.7",
       "torch.optim.lr_scheduler.LRScheduler.get_last_lr")),
 ])
 def test_old_code_is_answered_with_the_specific_replacement(text, expected):
