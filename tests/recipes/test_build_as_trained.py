@@ -1,0 +1,117 @@
+from tests.recipes.kbfix import applies, patch
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes import build_as_trained as recipe
+
+CONFIGS = '''\
+import io
+
+import torch
+import torch.nn as nn
+
+TRAIN_CONFIG = {"hidden": 32, "mlp_head": True}
+
+
+class Classifier(nn.Module):
+    def __init__(self, in_dim=12, hidden=16, classes=4, mlp_head=False):
+        super().__init__()
+        self.backbone = nn.Sequential(nn.Linear(in_dim, hidden), nn.ReLU())
+        if mlp_head:
+            self.head = nn.Sequential(nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, classes))
+        else:
+            self.head = nn.Linear(hidden, classes)
+
+    def forward(self, x):
+        return self.head(self.backbone(x))
+
+
+def fit(model, batches):
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    for x, y in batches:
+        loss = nn.functional.cross_entropy(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+
+def evaluate(saved, x):
+    model = Classifier(hidden=32)
+    model.load_state_dict(torch.load(saved, weights_only=True))
+    return model.eval()(x)
+
+
+torch.manual_seed(0)
+trained = Classifier(**TRAIN_CONFIG)
+fit(trained, [(torch.randn(8, 12), torch.randint(0, 4, (8,))) for _ in range(4)])
+checkpoint = io.BytesIO()
+torch.save(trained.state_dict(), checkpoint)
+checkpoint.seek(0)
+x = torch.randn(3, 12)
+scores = evaluate(checkpoint, x)
+'''
+
+
+def test_the_loading_model_is_built_with_the_trained_config(sandbox):
+    patched = patch(recipe, CONFIGS, sandbox.facts(CONFIGS, "RuntimeError"))
+    assert "    model = Classifier(**TRAIN_CONFIG)\n" in patched
+    sandbox.assert_clean(patched + "assert torch.equal(scores, trained.eval()(x))\n")
+
+
+CHECKPOINTS = '''\
+import os
+import tempfile
+import torch
+from torch import nn
+
+VOCAB = 30
+
+
+class Tagger(nn.Module):
+    def __init__(self, vocab, dim, projected):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, dim)
+        if projected:
+            self.proj = nn.Linear(dim, dim)
+        else:
+            self.norm = nn.LayerNorm(dim)
+        self.out = nn.Linear(dim, 5)
+
+    def forward(self, ids):
+        x = self.embed(ids)
+        return self.out(torch.tanh(self.proj(x)) if hasattr(self, "proj") else self.norm(x))
+
+
+torch.manual_seed(0)
+folder = tempfile.mkdtemp()
+tagger = Tagger(VOCAB, 16, True)
+for epoch in range(2):
+    torch.save({"epoch": epoch, "model": tagger.state_dict()}, os.path.join(folder, f"epoch{epoch}.pt"))
+
+student = Tagger(VOCAB, 16, False)
+best = Tagger(VOCAB, 16, False)
+best.load_state_dict(torch.load(os.path.join(folder, "epoch1.pt"))["model"])
+'''
+
+
+def test_only_the_model_that_failed_to_load_is_rebuilt(sandbox):
+    patched = patch(recipe, CHECKPOINTS, sandbox.facts(CHECKPOINTS, "RuntimeError"))
+    assert "student = Tagger(VOCAB, 16, False)\nbest = Tagger(VOCAB, 16, True)\n" in patched
+    ids = "ids = torch.randint(0, VOCAB, (2, 7))\n"
+    sandbox.assert_clean(patched + ids + "assert torch.equal(best(ids), tagger(ids))\n")
+
+
+MISMATCH = Facts("RuntimeError", 'Error(s) in loading state_dict for Net:\n\tMissing key(s) in state_dict: '
+                                 '"head.weight", "head.bias". \n\tUnexpected key(s) in state_dict: "head.0.weight", '
+                                 '"head.0.bias". ', line=6, lines=(6,))
+
+
+def test_a_checkpoint_from_elsewhere_gives_no_evidence():
+    code = ("class Net(nn.Module):\n    pass\n\n\nmodel = Net()\nmodel.load_state_dict(torch.load('hub.pth'))\n")
+    assert not applies(recipe, code, MISMATCH)
+
+
+def test_two_trained_configs_are_not_guessed_between():
+    code = ("class Net(nn.Module):\n    pass\nmodel = Net(depth=2)\n"
+            "torch.save(Net(depth=3).state_dict(), 'a.pth'); torch.save(Net(depth=4).state_dict(), 'b.pth')\n"
+            "model = Net(depth=2)\nmodel.load_state_dict(torch.load('a.pth'))\n")
+    assert not applies(recipe, code, MISMATCH)
+    assert applies(recipe, code.replace(", 'a.pth'); torch.save(Net(depth=4).state_dict()", ""), MISMATCH)
