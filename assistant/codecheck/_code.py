@@ -142,6 +142,51 @@ class Code:
                   for v in self.assigned(method, f"self.{attribute}")]
         return values[0] if len(values) == 1 else None
 
+    def reaching_value(self, use: ast.Name) -> ast.expr | None:
+        """The value of the plain `name = value` that the use of a name certainly sees: the nearest
+        binding above it in straight-line code of its own scope. None when a branch, a loop or
+        anything but a plain assignment may have bound it in between: then the value is not known."""
+        statement = self._statement_of(use)
+        while statement is not None:
+            body = self._body_holding(statement)
+            for previous in reversed(body[: body.index(statement)]):
+                if (found := self._binding(previous, use.id)) is not None:
+                    return found if isinstance(found, ast.expr) and found is not _UNKNOWN else None
+            parent = self.parents.get(statement)
+            if parent is None or isinstance(parent, SCOPES):
+                return self.value_of(parent, use.id) if isinstance(parent, ast.Module) else None
+            if isinstance(parent, (ast.For, ast.While, ast.AsyncFor)) and self._binding(parent, use.id) is not None:
+                return None  # bound later in the loop: the next iteration sees that value
+            statement = parent  # type: ignore[assignment]
+        return None
+
+    def _statement_of(self, node: ast.AST) -> ast.stmt | None:
+        while node is not None and not (isinstance(node, ast.stmt) and self._body_holding(node)):
+            node = self.parents.get(node)  # type: ignore[assignment]
+        return node  # type: ignore[return-value]
+
+    def _body_holding(self, statement: ast.AST) -> list[ast.stmt]:
+        parent = self.parents.get(statement)
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            body = getattr(parent, field, None)
+            if isinstance(body, list) and statement in body:
+                return body
+        return []
+
+    def _binding(self, statement: ast.stmt, name: str) -> ast.expr | bool | None:
+        """What a statement binds to `name`: its value for a plain assignment, True for any other
+        binding inside it (a branch, a loop, an unpacking), None when it does not bind it."""
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and dotted(statement.targets[0]) == name:
+            return statement.value
+        if isinstance(statement, ast.AnnAssign) and dotted(statement.target) == name and statement.value is not None:
+            return statement.value
+        for node in ast.walk(statement):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
+                return True
+            if any(dotted(target) == name for target, _ in _assigned(node)):
+                return True
+        return None
+
     def enclosing_class(self, node: ast.AST) -> ast.ClassDef | None:
         return next((a for a in self.ancestors(node) if isinstance(a, ast.ClassDef)), None)
 

@@ -50,3 +50,50 @@ def _is_module_base(base: ast.expr, known: dict[str, ast.ClassDef]) -> bool:
     name = dotted(base) or ""
     prefix, _, last = name.rpartition(".")
     return name in known or name == "Module" or (prefix in LAYERS and last[:1].isupper())
+
+
+NO_GRAD = ("no_grad", "inference_mode", "enable_grad")
+
+
+def without_grad(code: Code, node: ast.AST) -> bool:
+    """Inside `with torch.no_grad():` / `inference_mode()`, or a function decorated with either."""
+    for ancestor in code.ancestors(node):
+        if isinstance(ancestor, (ast.With, ast.AsyncWith)) and any(
+                _names_no_grad(item.context_expr) for item in ancestor.items):
+            return True
+        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+                _names_no_grad(d) for d in ancestor.decorator_list):
+            return True
+    return False
+
+
+def _names_no_grad(expression: ast.expr) -> bool:
+    target = expression.func if isinstance(expression, ast.Call) else expression
+    return (dotted(target) or "").rpartition(".")[2] in NO_GRAD[:2]
+
+
+def layer_kind(code: Code, node: ast.AST, value: ast.expr | None = None) -> str | None:
+    """The nn layer (or module class of this file) that the callable `node` holds: `Embedding` for
+    `self.emb` set to `nn.Embedding(...)` in its class, or for a local `emb = nn.Embedding(...)`."""
+    built = value if value is not None else layer_call(code, node)
+    if not isinstance(built, ast.Call):
+        return None
+    name = callee(built) or ""
+    base, _, kind = name.rpartition(".")
+    if base in ("", *LAYERS) and kind[:1].isupper():
+        return kind
+    return None
+
+
+def layer_call(code: Code, node: ast.AST) -> ast.expr | None:
+    """The expression that built what `node` (`self.fc`, `fc`) holds, when it is bound exactly once."""
+    name = dotted(node)
+    if name is None:
+        return None
+    if name.startswith("self.") and name.count(".") == 1:
+        cls = code.enclosing_class(node)
+        return code.attribute_value(cls, name[5:]) if cls is not None else None
+    if "." in name:
+        return None
+    scope = code.scope_of(node)
+    return code.value_of(scope, name) or (code.value_of(code.tree, name) if not code.assigned(scope, name) else None)
