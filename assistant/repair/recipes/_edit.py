@@ -371,3 +371,13 @@ def _unpacked(target: cst.BaseExpression, value: cst.BaseExpression) -> list[tup
         return [pair for t, v in zip(target.elements, value.elements) for pair in _unpacked(t.value, v.value)]
     name = dotted(target)
     return [(name, value)] if name else []
+
+
+def free_name(script: Script, wanted: str) -> str:
+    """`wanted`, or `wanted2`, ... : a name (or `self.` attribute) for new code that the file does
+    not already bind to a function, an import or an assigned value."""
+    taken = script.defined_functions | script.imported | set(script.bindings)
+    candidate, number = wanted, 2
+    while candidate in taken:
+        candidate, number = f"{wanted}{number}", number + 1
+    return candidate

@@ -18,7 +18,9 @@ import libcst as cst
 
 from assistant.repair.recipes import Facts, Problem, needs_calls, needs_failing_line
 from assistant.repair.recipes._attention import ATTENTION
-from assistant.repair.recipes._edit import Edits, Script, callee, dotted, expr, keyword, kind_of, positional, statement
+from assistant.repair.recipes._edit import (
+    Edits, Script, callee, dotted, expr, free_name, keyword, kind_of, positional, statement,
+)
 
 name = "project-to-embed-dim"
 _WIDTH_FIRST = ("MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer", "Transformer")
@@ -58,7 +60,7 @@ def match(problem: Problem) -> Found | None:
 
 def apply(problem: Problem, found: Found) -> Edits:
     script, edits = problem.script, problem.edits()
-    projection = _free_name(script, f"{found.layer}_proj")
+    projection = free_name(script, f"{found.layer}_proj")
     edits.insert_after(found.built, statement(f"{projection} = {script.nn}.Linear({found.features}, {found.width})\n"))
     query = positional(found.call)[0].value
     failing = script.statement_of(found.call)
@@ -110,12 +112,3 @@ def _from_conv(script: Script, call: cst.Call) -> bool:
 
 def _inside(script: Script, node: cst.CSTNode, container: cst.CSTNode) -> bool:
     return node is container or container in script.ancestors(node)
-
-
-def _free_name(script: Script, wanted: str) -> str:
-    """`wanted`, or `wanted2`, ... when the code already binds that name."""
-    taken = set(script.bindings)
-    candidate, number = wanted, 2
-    while candidate in taken:
-        candidate, number = f"{wanted}{number}", number + 1
-    return candidate
