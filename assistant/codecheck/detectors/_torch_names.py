@@ -73,7 +73,7 @@ def _names_no_grad(expression: ast.expr) -> bool:
 
 
 def layer_kind(code: Code, node: ast.AST, value: ast.expr | None = None) -> str | None:
-    """The nn layer (or module class of this file) that the callable `node` holds: `Embedding` for
+    """The nn layer that the callable `node` holds: `Embedding` for
     `self.emb` set to `nn.Embedding(...)` in its class, or for a local `emb = nn.Embedding(...)`."""
     built = value if value is not None else layer_call(code, node)
     if not isinstance(built, ast.Call):
@@ -86,14 +86,21 @@ def layer_kind(code: Code, node: ast.AST, value: ast.expr | None = None) -> str 
 
 
 def layer_call(code: Code, node: ast.AST) -> ast.expr | None:
-    """The expression that built what `node` (`self.fc`, `fc`) holds, when it is bound exactly once."""
+    """The expression that built what `node` (`self.fc`, `fc`, `model.fc`) holds, when it is bound exactly
+    once: in the class for `self.x`, in the function (else the module) for a name."""
     name = dotted(node)
     if name is None:
         return None
     if name.startswith("self.") and name.count(".") == 1:
         cls = code.enclosing_class(node)
         return code.attribute_value(cls, name[5:]) if cls is not None else None
-    if "." in name:
+    owner, _, attribute = name.rpartition(".")
+    if "." in owner:
         return None
     scope = code.scope_of(node)
-    return code.value_of(scope, name) or (code.value_of(code.tree, name) if not code.assigned(scope, name) else None)
+    bound = code.value_of(scope, owner or name) or (
+        code.value_of(code.tree, owner or name) if not code.assigned(scope, owner or name) else None)
+    if not owner:
+        return bound
+    cls = module_classes(code).get(bound.func.id) if isinstance(bound, ast.Call) and isinstance(bound.func, ast.Name) else None
+    return code.attribute_value(cls, attribute) if cls is not None else None  # model.fc of `model = Net()`

@@ -1,0 +1,31 @@
+"""Which calls compute which loss: `nn.CrossEntropyLoss()` instances (a name or `self.criterion` bound
+once) and the functional forms, shared by the loss detectors."""
+
+from __future__ import annotations
+
+import ast
+
+from assistant.codecheck._code import Code
+from assistant.codecheck.detectors._torch_names import is_functional, layer_call, layer_kind
+
+FUNCTIONAL = {"CrossEntropyLoss": "cross_entropy", "NLLLoss": "nll_loss", "BCELoss": "binary_cross_entropy",
+              "BCEWithLogitsLoss": "binary_cross_entropy_with_logits", "MSELoss": "mse_loss"}
+
+
+def loss_kind(code: Code, call: ast.Call) -> str | None:
+    """`CrossEntropyLoss` for `criterion(out, y)` with `criterion = nn.CrossEntropyLoss()`, for
+    `nn.CrossEntropyLoss()(out, y)` and for `F.cross_entropy(out, y)`; None for anything else."""
+    for kind, function in FUNCTIONAL.items():
+        if is_functional(call, function):
+            return kind
+    if isinstance(call.func, ast.Call):
+        kind = layer_kind(code, call.func, call.func)
+    else:
+        kind = layer_kind(code, call.func)
+    return kind if kind in FUNCTIONAL else None
+
+
+def loss_options(code: Code, call: ast.Call) -> ast.Call | None:
+    """The construction `nn.XLoss(...)` of the loss that `call` computes, for reading its options."""
+    built = call.func if isinstance(call.func, ast.Call) else layer_call(code, call.func)
+    return built if isinstance(built, ast.Call) else None

@@ -1,0 +1,79 @@
+"""An Embedding called with a float tensor: "Expected tensor for argument #1 'indices' to have ...
+scalar type Long ... but got torch.FloatTensor". Token ids must be an integer tensor."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from assistant.codecheck._code import Code, dotted, keyword, source_of
+from assistant.codecheck.detectors import Hit, needs_calls
+from assistant.codecheck.detectors._torch_names import layer_kind
+
+name = "float-embedding-indices"
+FLOAT_FACTORIES = {"rand": "torch.float32", "randn": "torch.float32", "rand_like": "torch.float32",
+                   "randn_like": "torch.float32", "linspace": "torch.float32", "FloatTensor": "torch.float32",
+                   "DoubleTensor": "torch.float64", "HalfTensor": "torch.float16"}
+FLOAT_METHODS = {"float": "torch.float32", "double": "torch.float64", "half": "torch.float16",
+                 "bfloat16": "torch.bfloat16"}
+FLOAT_DTYPES = {"float": "torch.float32", "float32": "torch.float32", "float64": "torch.float64",
+                "double": "torch.float64", "float16": "torch.float16", "half": "torch.float16",
+                "bfloat16": "torch.bfloat16"}
+SHAPE_ONLY = ("view", "reshape", "unsqueeze", "squeeze", "to", "cpu", "cuda", "contiguous", "t", "transpose",
+              "permute", "flatten")
+
+
+@needs_calls("Embedding", "EmbeddingBag")
+def check(code: Code) -> Iterator[Hit]:
+    for call in code.calls:
+        if call.args and layer_kind(code, call.func) in ("Embedding", "EmbeddingBag"):
+            dtype = _float_dtype(code, call.args[0])
+            if dtype is not None:
+                yield Hit.at(code, call, f"{source_of(call.func)}() is given {source_of(call.args[0])}, a {dtype} "
+                             "tensor; embedding indices must be integers: build them as torch.long (or call "
+                             ".long() on them)", {"dtype": dtype})
+
+
+def _float_dtype(code: Code, value: ast.expr) -> str | None:
+    """The floating dtype of the tensor `value`, when the code shows it (through shape-only methods)."""
+    while True:
+        if isinstance(value, ast.Name) and (bound := code.reaching_value(value)) is not None:
+            value = bound
+        elif isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in FLOAT_METHODS \
+                and not value.args:
+            return FLOAT_METHODS[value.func.attr]
+        elif isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "to" \
+                and value.args and (dtype := _dtype_name(value.args[0])) is not None:
+            return FLOAT_DTYPES.get(dtype)
+        elif isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in SHAPE_ONLY \
+                and dotted(value.func.value) != "torch":
+            value = value.func.value
+        else:
+            return _created_float(value)
+
+
+def _created_float(value: ast.expr) -> str | None:
+    if not isinstance(value, ast.Call):
+        return None
+    name = dotted(value.func) or ""
+    base, _, function = name.rpartition(".")
+    if base != "torch":
+        return None
+    if (dtype := keyword(value, "dtype")) is not None:
+        return FLOAT_DTYPES.get(_dtype_name(dtype) or "")
+    if function in FLOAT_FACTORIES:
+        return FLOAT_FACTORIES[function]
+    if function == "tensor" and value.args and _float_literal(value.args[0]):
+        return "torch.float32"
+    return None
+
+
+def _dtype_name(node: ast.expr) -> str | None:
+    name = dotted(node) or ""
+    return name[6:] if name.startswith("torch.") else None
+
+
+def _float_literal(node: ast.expr) -> bool:
+    """A list literal holding a float (`[1.0, 2]`, nested too): torch.tensor makes it float32."""
+    return any(isinstance(n, ast.Constant) and isinstance(n.value, float) for n in ast.walk(node)) and isinstance(
+        node, (ast.List, ast.Tuple))

@@ -1,0 +1,64 @@
+"""Sub-layers kept in a plain Python list or dict on a module: nn.Module does not see them, so their
+parameters are missing from `parameters()` (an empty list for the optimizer, or layers never
+trained), from `.to(device)` and from the state dict."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from assistant.codecheck._code import Code, dotted, kind_of
+from assistant.codecheck.detectors import Hit
+from assistant.codecheck.detectors._torch_names import LAYERS, module_classes
+
+name = "layers-in-python-list"
+
+
+def check(code: Code) -> Iterator[Hit]:
+    modules = module_classes(code)
+    for cls in modules.values():
+        for method in (s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"):
+            yield from _plain_containers(code, method, modules)
+
+
+def _plain_containers(code: Code, init: ast.FunctionDef, modules: dict[str, ast.ClassDef]) -> Iterator[Hit]:
+    for node in ast.walk(init):
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+            continue
+        target = dotted(node.targets[0]) or ""
+        if not (target.startswith("self.") and target.count(".") == 1):
+            continue
+        if _holds_layers(node.value, init, target, modules):
+            kind = "dict" if isinstance(node.value, (ast.Dict, ast.DictComp)) else "list"
+            wrapper = "nn.ModuleDict" if kind == "dict" else "nn.ModuleList"
+            yield Hit.at(code, node, f"{target} keeps layers in a plain Python {kind}: nn.Module does not "
+                         f"register them, so parameters() misses their weights; wrap it in {wrapper}(...)")
+
+
+def _holds_layers(value: ast.expr, init: ast.FunctionDef, target: str, modules: dict[str, ast.ClassDef]) -> bool:
+    """A list/dict display or comprehension of layer constructions, or an empty one that the
+    method then fills with layers (`self.layers.append(nn.Linear(...))`)."""
+    if isinstance(value, ast.List) and not value.elts:
+        return _appends_layer(init, target, modules)
+    if isinstance(value, (ast.List, ast.Tuple)):
+        return all(_is_layer(e, modules) for e in value.elts) and bool(value.elts)
+    if isinstance(value, ast.Dict):
+        return bool(value.values) and all(_is_layer(v, modules) for v in value.values)
+    if isinstance(value, ast.ListComp):
+        return _is_layer(value.elt, modules)
+    if isinstance(value, ast.DictComp):
+        return _is_layer(value.value, modules)
+    return False
+
+
+def _appends_layer(init: ast.FunctionDef, target: str, modules: dict[str, ast.ClassDef]) -> bool:
+    return any(isinstance(n, ast.Call) and dotted(n.func) == f"{target}.append" and len(n.args) == 1
+               and _is_layer(n.args[0], modules) for n in ast.walk(init))
+
+
+def _is_layer(node: ast.AST, modules: dict[str, ast.ClassDef]) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    name = dotted(node.func) or ""
+    prefix = name.rpartition(".")[0]
+    return (prefix in LAYERS and kind_of(node)[:1].isupper() and kind_of(node) != "Parameter") or name in modules
