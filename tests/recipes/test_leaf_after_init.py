@@ -1,0 +1,92 @@
+from tests.recipes.kbfix import applies, patch
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes import leaf_after_init as recipe
+
+SCRATCH_SOFTMAX_REGRESSION = '''\
+import argparse
+
+import torch
+import torch.nn.functional as F
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--lr", type=float, default=0.5)
+parser.add_argument("--device", default="cpu")
+args = parser.parse_args([])
+
+torch.manual_seed(0)
+X = torch.randn(200, 5, device=args.device)
+true_w = torch.randn(5, 3)
+y = (X @ true_w).argmax(dim=1)
+
+W = torch.randn(5, 3, requires_grad=True) * 0.01
+bias = torch.zeros(3, requires_grad=True).to(args.device)
+opt = torch.optim.SGD([W, bias], lr=args.lr)
+for epoch in range(100):
+    loss = F.cross_entropy(X @ W + bias, y)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+
+accuracy = ((X @ W + bias).argmax(dim=1) == y).float().mean().item()
+assert W.is_leaf and bias.is_leaf and accuracy > 0.9, accuracy
+'''
+
+GRAD_OF_SCALED_WEIGHT = '''\
+import torch
+
+torch.manual_seed(0)
+x = torch.randn(16, 4)
+target = x.sum(dim=1)
+
+
+def init_weights():
+    scale = torch.randn(4, requires_grad=True) * 0.1
+    return scale
+
+
+w = init_weights()
+pred = x @ w
+loss = ((pred - target) ** 2).mean()
+loss.backward()
+print("gradient:", w.grad)
+'''
+
+SALIENCY = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+net = nn.Sequential(nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 2))
+inputs = torch.randn(3, 8, requires_grad=True)
+hidden = net[0](inputs)
+scores = net[2](torch.tanh(hidden))
+scores[:, 1].sum().backward()
+print("saliency of the hidden units:", hidden.grad)
+'''
+
+
+def test_optimizer_parameters_are_made_leaves_after_scaling_and_moving(sandbox):
+    patched = patch(recipe, SCRATCH_SOFTMAX_REGRESSION, sandbox.facts(SCRATCH_SOFTMAX_REGRESSION, "ValueError"))
+    assert "W = (torch.randn(5, 3) * 0.01).requires_grad_()\n" in patched
+    assert "bias = torch.zeros(3).to(args.device).requires_grad_()\n" in patched
+    sandbox.assert_clean(patched)
+
+
+def test_grad_read_of_a_scaled_tensor_in_a_helper(sandbox):
+    patched = patch(recipe, GRAD_OF_SCALED_WEIGHT, sandbox.warning_facts(GRAD_OF_SCALED_WEIGHT, "UserWarning"))
+    assert "    scale = (torch.randn(4) * 0.1).requires_grad_()\n" in patched
+    meant = "assert w.is_leaf and torch.allclose(w.grad, 2 * x.T @ (x @ w - target).detach() / 16)\n"
+    sandbox.assert_clean(patched + meant, without_warning="not a leaf Tensor")
+
+
+def test_intermediate_activation_keeps_its_gradient(sandbox):
+    patched = patch(recipe, SALIENCY, sandbox.warning_facts(SALIENCY, "UserWarning"))
+    assert "hidden = net[0](inputs)\nhidden.retain_grad()\n" in patched
+    assert "inputs.retain_grad()" not in patched
+    meant = "assert hidden.grad.shape == (3, 8) and inputs.grad is not None\n"
+    sandbox.assert_clean(patched + meant, without_warning="not a leaf Tensor")
+
+
+def test_no_match_for_leaves():
+    source = "import torch\nw = torch.zeros(3, requires_grad=True)\nopt = torch.optim.SGD([w], lr=0.1)\n"
+    assert not applies(recipe, source, Facts("ValueError", "can't optimize a non-leaf Tensor", line=3, lines=(3,)))
