@@ -14,6 +14,7 @@ from kb.store import Store
 
 from assistant.answering.answer import Answer, Documents, compose
 from assistant.answering.api_drift import changes_for_query
+from assistant.answering.code_query import CodeAnswerer, CodeEvidence, gather_evidence
 from assistant.answering.confidence import decide
 from assistant.answering.error_model import ErrorReport
 from assistant.answering.query import ParsedQuery, parse_query, query_of_error
@@ -27,6 +28,7 @@ class Engine:
         self.embedder = embedder
         self.retriever = Retriever(store, lambda text: embedder.embed([text])[0])
         self.documents = Documents(store)
+        self.code = CodeAnswerer(self.retriever, self.documents)
 
     @classmethod
     def open(
@@ -42,8 +44,13 @@ class Engine:
             return cls(Store.open(index_dir, model=embedder.name), embedder)
         return cls(open_default_index(embedder, progress), embedder)
 
-    def ask(self, text: str, k: int = 3) -> Answer:
-        return self._answer(parse_query(text), k)
+    def ask(self, text: str, k: int = 3, *, evidence: CodeEvidence | None = None) -> Answer:
+        """Pasted code is answered from what the code itself shows (assistant.answering.code_query):
+        `evidence` when the caller gathered it already (a server, outside its engine lock)."""
+        query = parse_query(text)
+        if query.kind == "code":
+            return self.code.answer(query, evidence or gather_evidence(text), k)
+        return self._answer(query, k)
 
     def ask_error(self, error: ErrorReport, k: int = 3) -> Answer:
         """Answer an error that is already modelled (a sandbox run's), without printing and

@@ -62,6 +62,26 @@ ASK = _object("kb ask --json", {
 }, "One answer: what the query was read as, how good the match is, and the ranked results. Also "
    "each answered line of `kb ask --batch` and the reply to a server `ask` request.")
 
+# Only answers to pasted code have it (query.kind "code"), so it is not required of every answer.
+ASK["properties"]["code"] = {
+    "type": "object", "required": ["evidence", "line", "note", "findings", "error"],
+    "description": "what the pasted code itself showed, strongest first: an entry's detector (no run), the "
+                   "error of the abstract run on shape-only tensors, of a real run (kb ask --run), or only its text",
+    "properties": {
+        "evidence": {"enum": ["detector", "abstract-run", "run", "text"]},
+        "line": {"type": ["integer", "null"], "description": "the line of the paste the answer is about"},
+        "note": {"type": "string", "description": "that line and what is wrong there, for people; empty for text"},
+        "findings": {"type": "array", "items": {
+            "type": "object", "required": ["line", "col", "id", "message"],
+            "properties": {"line": {"type": "integer"}, "col": {"type": "integer"}, "id": {"type": "string"},
+                           "message": {"type": "string"}},
+        }},
+        "error": {"oneOf": [{"type": "object", "required": ["type", "message", "line"], "properties": {
+            "type": {"type": "string"}, "message": {"type": "string"}, "line": {"type": ["integer", "null"]}}},
+            {"type": "null"}], "description": "the error the run raised"},
+    },
+}
+
 FIX = _object("kb fix --json", {
     "verdict": {"enum": ["verified", "patched-unverified", "no-fix", "not-reproduced", "cannot-run"]},
     "error": {"oneOf": [_ERROR, {"type": "null"}], "description": "the problem being fixed"},

@@ -1,0 +1,27 @@
+"""Whether an answer to pasted code deserves to be called confident.
+
+Code carries no error message, so the evidence that makes error answers confident is missing,
+and the code's text resembling an entry's example is weak evidence: correct code resembles the
+entries about its layers just as much (issue #12: 4 of 89 correct files got a confident answer
+from text similarity). An answer about code is confident only when the code itself was caught in
+the situation: an entry's detector recognised it, or the error that running it (abstractly, or
+for real with `--run`) raised is explained by the top entry's declared pattern.
+"""
+
+from __future__ import annotations
+
+from assistant.answering.confidence import CALIBRATED, Match, decide
+from assistant.answering.retrieval import DocumentHit
+
+
+def decide_on_code(hits: list[DocumentHit], *, detected: bool, raised: bool) -> Match:
+    """`detected`: the top entry's detector found the situation in the code; `raised`: `hits`
+    answer the error the code raised rather than the code's text."""
+    if not hits:
+        return "none"
+    if detected:
+        return "confident"
+    if raised:
+        top = hits[0].signature
+        return "confident" if top is not None and top.coverage >= CALIBRATED.signature else "weak"
+    return "none" if decide(hits) == "none" else "weak"

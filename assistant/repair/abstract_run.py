@@ -1,0 +1,196 @@
+"""Run pasted code on abstract tensors, so that its shape and dtype errors show without real compute.
+
+Code with no error text is best explained by the error it would raise, but running it for real
+costs the user's whole compute (and a model may be far bigger than the machine). Here it runs in
+the sandbox (it is untrusted like any pasted code) with torch's `meta` device as the default:
+every tensor has a shape, a dtype and strides but no data, so a forward and backward pass of any
+size costs only the bookkeeping. A file that only defines a model is driven by the repair harness
+(assistant.repair.harness), which builds the input from the layer definitions and the module's
+size constants.
+
+Meta kernels check shapes but word some errors differently from the CPU kernels that users see
+(and the corpus's patterns quote). When an operation fails on meta, it is replayed once on zero
+tensors of the same shapes, dtypes and strides on the CPU: the CPU's error is reported, and an
+error that only meta raises (asking a data-less tensor for a value) means the run cannot decide.
+
+The user's code is compiled under its own file name, so the line an error names is theirs even
+though a preamble runs first.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+import textwrap
+from collections.abc import Callable
+from dataclasses import replace
+
+from assistant.answering.error_model import ErrorReport, Frame, from_raised
+from assistant.repair import harness
+from assistant.sandbox import SandboxLimits, SandboxResult, run_source
+
+SNIPPET = "snippet.py"  # the pasted code, compiled under this name
+PROGRAM = "kb_abstract_run.py"  # the preamble that runs it
+ABSTRACT_LIMITS = SandboxLimits(timeout_s=30.0, cpu_s=30, memory_mb=2048)
+# The sandbox's verdicts that say nothing about the code: it was cut out of its program, it needs
+# data the abstract run does not have, or the harness could not find it an input.
+INCONCLUSIVE_TYPES = frozenset({"NameError", "ImportError", "ModuleNotFoundError", "SyntaxError", "IndentationError",
+                                "UnboundLocalError", "FileNotFoundError", "KeyboardInterrupt", harness.HARNESS_ERROR})
+GUESSED_SIZE = 24  # unlike the usual powers of two, so that it does not hide a mismatch by chance
+_SIZE_PARAMETER = re.compile(r"dim|size|num|^n_|classes|features|channels|vocab|hidden|len|heads|width|depth|units"
+                             r"|tokens|labels|actions|^in_|^out_|^d_", re.IGNORECASE)
+_CODE_OWN_CHECK = re.compile(r"(assert|raise)\b")
+_META_WORDING = re.compile(r"\bmeta\b|data-dependent|cannot be called on meta", re.IGNORECASE)
+
+
+def program_for(source: str) -> str | None:
+    """The sandbox program that runs the code abstractly; None when nothing in it would run
+    (not Python, or a model the harness cannot build or feed)."""
+    code = textwrap.dedent(source)
+    try:
+        ast.parse(code)
+    except SyntaxError:
+        return None
+    if harness.needs_harness(code):
+        try:
+            code = harness.drive(code + _sizes_for_unset_parameters(code))
+        except harness.CannotDrive:
+            return None
+    return f"{inspect.getsource(_kb_abstract_run)}\n_kb_abstract_run({code!r}, {SNIPPET!r})\n"
+
+
+def _sizes_for_unset_parameters(code: str) -> str:
+    """Module-level values for the model's size parameters that have no default and no constant
+    (`vocab_size`, `n_classes`), appended after the code so that its line numbers stay. Any
+    consistent size will do: the layers are built from it, and the harness feeds what they read."""
+    tree = ast.parse(code)
+    bound = {target.id for node in tree.body if isinstance(node, ast.Assign)
+             for target in node.targets if isinstance(target, ast.Name)}
+    unset: list[str] = []
+    for node in tree.body:
+        init = next((item for item in node.body if isinstance(item, ast.FunctionDef) and item.name == "__init__"),
+                    None) if isinstance(node, ast.ClassDef) else None
+        if init is None:
+            continue
+        positional = init.args.posonlyargs + init.args.args
+        required = positional[1 : len(positional) - len(init.args.defaults)]
+        unset += [a.arg for a in required if _SIZE_PARAMETER.search(a.arg) and a.arg not in bound]
+    return "".join(f"\n{name} = {GUESSED_SIZE}" for name in dict.fromkeys(unset))
+
+
+def abstract_error(source: str, run: Callable[..., SandboxResult] | None = None,
+                   limits: SandboxLimits = ABSTRACT_LIMITS) -> ErrorReport | None:
+    """The error (or warning) the code raises when run on abstract tensors, with `line` set to the
+    line of the pasted code where it happened; None when it runs clean or the run cannot decide.
+
+    `run` is a `run_source`-like callable (a WarmSandbox's, in a server); None runs cold."""
+    program = program_for(source)
+    if program is None:
+        return None
+    result = (run or run_source)(program, filename=PROGRAM, limits=limits)
+    if result.status != "error" or result.error is None or _inconclusive(result.error.type, result.error.message):
+        return None
+    lines = textwrap.dedent(source).splitlines()
+    report = from_raised(result.error, warning=result.error.type.endswith("Warning"))
+    frames = _from_snippet(report.frames, lines)
+    if frames and frames[-1].file == SNIPPET and _CODE_OWN_CHECK.match(frames[-1].code):
+        return None  # the code's own assert or raise, about values the abstract run made up
+    own = report.user_lines(SNIPPET, len(lines))
+    return replace(report, frames=frames, text=_from_snippet_text(report.text), line=own[-1] if own else None)
+
+
+def _inconclusive(kind: str, message: str) -> bool:
+    return kind in INCONCLUSIVE_TYPES or bool(_META_WORDING.search(message))
+
+
+def _from_snippet(frames: tuple[Frame, ...], lines: list[str]) -> tuple[Frame, ...]:
+    """The frames of the pasted code and what it called, without the preamble's (they are kb's, not
+    the user's), with the code of each of the user's lines, which the sandbox could not read."""
+    return tuple(replace(frame, code=lines[frame.line - 1].strip()) if frame.file == SNIPPET and
+                 0 < frame.line <= len(lines) else frame for frame in frames if frame.file != PROGRAM)
+
+
+def _from_snippet_text(text: str) -> str:
+    start = text.find(f'  File "{SNIPPET}"')
+    return "Traceback (most recent call last):\n" + text[start:] if start >= 0 else text
+
+
+def _kb_abstract_run(code, filename):  # noqa: ANN001, ANN202, C901 - copied verbatim into the sandbox program
+    """Run the pasted code with meta tensors (generated by kb). A failing operation is replayed on
+    CPU zeros for the error users see. A value read from a meta tensor is made up so that loops and
+    optimizers go on: `.item()` is 1 (a step count, a divisor), a truth value False, an array or
+    a list zeros."""
+    import warnings
+
+    import numpy as np
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+    from torch.overrides import TorchFunctionMode
+    from torch.utils._python_dispatch import TorchDispatchMode, _disable_current_modes
+    from torch.utils._pytree import tree_map
+    from torch.utils.data import DataLoader, Dataset, TensorDataset
+
+    copy_limit = 1 << 22  # elements: a bigger tensor is replayed as one zero broadcast to its shape
+    read_limit = 1 << 24  # elements: a bigger array or list is not made up
+    value_reads = {torch.Tensor.numpy, torch.Tensor.tolist}
+
+    def on_meta(value):
+        if isinstance(value, torch.Tensor) and value.device.type == "cpu":
+            return value.to("meta")
+        return value
+
+    def on_cpu(value):
+        if not isinstance(value, torch.Tensor) or value.device.type != "meta":
+            return value
+        if value.numel() <= copy_limit:  # with the same strides, for the errors that depend on them
+            zeros = torch.zeros_like(value, device="cpu")
+        else:
+            zeros = torch.zeros((), dtype=value.dtype, device="cpu").expand(value.shape)
+        return zeros.requires_grad_(value.requires_grad) if zeros.is_leaf else zeros
+
+    def elements(values):
+        return sum(v.numel() for v in values if isinstance(v, torch.Tensor))
+
+    def float_dtypes(values):
+        return {v.dtype for v in values if isinstance(v, torch.Tensor) and v.dim() and v.is_floating_point()}
+
+    def replay(func, args, kwargs):
+        """The same call on CPU zeros: its result, or the CPU's error in place of meta's."""
+        real_args, real_kwargs = tree_map(on_cpu, (args, kwargs))
+        try:
+            return func(*real_args, **real_kwargs)
+        except (MemoryError, torch.OutOfMemoryError):
+            return None  # the shapes were fine, only too big to replay: keep meta's verdict
+        except Exception as real:
+            raise real.with_traceback(None) from None
+
+    class Values(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            if func in value_reads and elements(args) <= read_limit:
+                with _disable_current_modes():
+                    return replay(func, args, kwargs)
+            return func(*args, **kwargs)
+
+    class Abstract(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            args, kwargs = tree_map(on_meta, (args, kwargs or {}))
+            flat = [*args, *kwargs.values()]
+            if func is torch.ops.aten._local_scalar_dense.default:
+                return False if args[0].dtype == torch.bool else 1  # 1: a step count, a divisor
+            try:
+                if len(float_dtypes(flat)) > 1 and elements(flat) <= copy_limit:
+                    replay(func, args, kwargs)  # meta kernels do not check that dtypes agree
+                return func(*args, **kwargs)
+            except Exception as error:
+                replay(func, args, kwargs)
+                raise error
+
+    warnings.simplefilter("error")  # the first warning is the finding, with the line that caused it
+    torch.set_default_device("meta")
+    namespace = {"__name__": "__main__", "torch": torch, "nn": nn, "F": F, "np": np, "DataLoader": DataLoader,
+                 "Dataset": Dataset, "TensorDataset": TensorDataset}
+    with Abstract(), Values():
+        exec(compile(code, filename, "exec"), namespace)  # noqa: S102 - the sandbox's purpose

@@ -1,0 +1,101 @@
+"""The abstract run: pasted code runs in the sandbox on meta tensors, and the error it raises is the
+one the CPU would raise, at the user's line, without the compute (or memory) of a real run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from assistant.repair.abstract_run import abstract_error, program_for
+from assistant.sandbox import WarmSandbox
+
+
+@pytest.fixture(scope="module")
+def run() -> Iterator:
+    with WarmSandbox() as box:
+        yield box.run_source
+
+
+TAGGER = """\
+import torch.nn as nn
+
+class PosTagger(nn.Module):
+    def __init__(self, vocab, width=96, tags=17):
+        super().__init__()
+        self.lookup = nn.Embedding(vocab, width)
+        self.norm = nn.BatchNorm1d(width)
+        self.out = nn.Linear(width, tags)
+
+    def forward(self, ids):
+        vectors = self.lookup(ids)   # [B, T, 96]
+        return self.out(self.norm(vectors))
+"""
+
+
+def test_a_model_only_module_is_driven_with_shapes_from_its_layers(run):
+    error = abstract_error(TAGGER, run)
+    assert error is not None and error.type == "RuntimeError"
+    assert error.message.startswith("running_mean should contain") and error.message.endswith("not 96")
+    assert error.line == 12 and error.user_frame.code == "return self.out(self.norm(vectors))"
+
+
+def test_a_fragment_without_imports_gets_the_cpu_wording_of_a_shape_error(run):
+    fragment = "head = nn.Linear(256, 10)\nfeatures = torch.randn(8, 64)\nscores = head(features)\n"
+    error = abstract_error(fragment, run)
+    assert error.message.startswith("mat1 and mat2 shapes cannot be multiplied (8x64 and 256x10)")
+    assert error.line == 3
+
+
+def test_a_dtype_mismatch_that_meta_kernels_accept_is_still_found(run):
+    fragment = "net = nn.Linear(3, 1)\nx = torch.from_numpy(np.ones((5, 3)))\ny = net(x)\n"
+    error = abstract_error(fragment, run)
+    assert error is not None and "same dtype" in error.message and error.line == 3
+
+
+def test_a_model_too_big_to_build_for_real_runs_abstractly(run):
+    # 4 x 40000 x 40000 float32 weights are 25 GB: a real run would be killed at the 2 GB limit.
+    huge = ("stack = nn.Sequential(*[nn.Linear(40000, 40000) for _ in range(4)])\n"
+            "out = stack(torch.randn(16, 40000))\nout.sum().backward()\n")
+    assert abstract_error(huge, run) is None
+    assert abstract_error(huge.replace("randn(16, 40000)", "randn(16, 4000)"), run).message.startswith("mat1 and mat2")
+
+
+def test_a_correct_training_loop_reads_made_up_values_and_finds_nothing(run):
+    loop = """\
+model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 3))
+opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+loader = DataLoader(TensorDataset(torch.randn(64, 20), torch.randint(0, 3, (64,))), batch_size=16, shuffle=True)
+best = float("inf")
+for epoch in range(2):
+    for xb, yb in loader:
+        loss = F.cross_entropy(model(xb), yb)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if loss.item() < best:
+            best = loss.item()
+    print(epoch, best, model(xb).argmax(1).numpy()[:3])
+"""
+    assert abstract_error(loop, run) is None
+
+
+def test_the_codes_own_check_of_values_tells_nothing(run):
+    fragment = "probs = torch.sigmoid(torch.randn(4))\nassert (probs > 0.9).all(), 'model not trained'\n"
+    assert abstract_error(fragment, run) is None
+
+
+def test_a_warning_is_the_finding_with_its_line(run):
+    notebook_cell = "logits = torch.randn(2, 5, 7)\n\nprobs = F.softmax(logits)\nprobs.shape\n"
+    error = abstract_error(notebook_cell, run)
+    assert error.warning and error.type == "UserWarning" and error.line == 3
+    assert error.message.startswith("Implicit dimension choice for softmax")
+
+
+def test_a_fragment_cut_from_its_program_tells_nothing(run):
+    assert abstract_error("    out = model(batch)\n    loss = criterion(out, target)\n", run) is None
+
+
+def test_what_is_not_python_is_not_run():
+    assert program_for("my loss is nan after a few steps, why?") is None
+    assert program_for("def forward(self, x):\n    return self.fc(x") is None

@@ -1,0 +1,112 @@
+"""`kb ask` on pasted code: detectors first, then the abstract run, and never a confident answer
+from the code's text alone. The index holds a few real corpus entries; the snippets are our own."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from kb.ingest import discover, ingest
+from kb.store import Store
+
+from assistant.answering.code_confidence import decide_on_code
+from assistant.answering.code_query import CodeEvidence, detect
+from assistant.answering.engine import Engine
+from assistant.answering.error_model import ErrorReport, Frame
+from assistant.answering.retrieval import DocumentHit
+from assistant.interface.schemas import SCHEMAS
+from tests.fakes import FakeEmbedder
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+ENTRIES = ("softmax-implicit-dim", "batchnorm1d-channels-last", "linear-shape-mismatch", "module-init-not-called",
+           "flatten-before-linear")
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    for entry in ENTRIES:
+        (tmp_path / "corpus").mkdir(exist_ok=True)
+        shutil.copy(CORPUS / f"{entry}.md", tmp_path / "corpus" / f"{entry}.md")
+    embedder = FakeEmbedder()
+    store = Store.create(tmp_path / "index", model=embedder.name, dim=embedder.dim)
+    ingest(store, discover([tmp_path / "corpus"])[0], embedder)
+    return Engine(store, embedder)
+
+
+CLASSIFIER_HEAD = """\
+    def forward(self, images):
+        features = self.backbone(images).flatten(1)
+        logits = self.classifier(features)
+        return F.softmax(logits)
+"""
+
+SPEAKER_NET = """\
+import torch.nn as nn
+
+
+class SpeakerNet(nn.Module):
+    def __init__(self, n_mels=40, n_speakers=10):
+        nn.Module.__init__(self)
+        self.encoder = nn.Linear(n_mels, 128)
+        self.classify = nn.Linear(256, n_speakers)
+
+    def forward(self, frames):
+        return self.classify(self.encoder(frames).relu())
+"""
+
+CORRECT_LOOP = """\
+for images, labels in train_loader:
+    optimizer.zero_grad()
+    logits = model(images.to(device))
+    loss = F.cross_entropy(logits, labels.to(device))
+    loss.backward()
+    optimizer.step()
+    running += loss.item()
+"""
+
+
+def test_a_method_body_pasted_alone_is_checked_with_lines_counted_in_the_paste():
+    findings = detect(CLASSIFIER_HEAD)
+    assert [(f.line, f.entry_id) for f in findings] == [(4, "softmax-implicit-dim")]
+    assert detect("this is not python (") == ()
+
+
+def test_a_detector_finding_is_the_confident_answer_and_names_the_line(engine: Engine):
+    answer = engine.ask(CLASSIFIER_HEAD, k=3).to_json()
+    assert answer["match"] == "confident" and answer["results"][0]["id"] == "softmax-implicit-dim"
+    assert answer["code"]["evidence"] == "detector" and answer["code"]["line"] == 4
+    assert answer["code"]["note"].startswith("line 4: ")
+    jsonschema.validate(answer, SCHEMAS["ask"], cls=jsonschema.Draft202012Validator)
+
+
+def test_an_abstract_run_error_matched_by_a_pattern_is_confident_at_its_line(engine: Engine):
+    answer = engine.ask(SPEAKER_NET, k=3).to_json()
+    assert answer["code"]["evidence"] == "abstract-run"
+    assert answer["results"][0]["id"] == "linear-shape-mismatch" and answer["match"] == "confident"
+    assert answer["code"]["line"] == 11 and answer["code"]["error"]["message"].startswith("mat1 and mat2 shapes")
+    assert "`return self.classify(self.encoder(frames).relu())` raises" in answer["code"]["note"]
+
+
+def test_correct_code_gets_no_confident_answer(engine: Engine):
+    answer = engine.ask(CORRECT_LOOP, k=3).to_json()
+    assert answer["code"]["evidence"] == "text" and answer["match"] != "confident"
+
+
+def test_the_code_answer_uses_evidence_gathered_by_the_caller(engine: Engine):
+    raised = ErrorReport("RuntimeError", "mat1 and mat2 shapes cannot be multiplied (4x128 and 256x10)",
+                         (Frame("snippet.py", 7, "forward", "return self.head(h)"),), line=7)
+    answer = engine.ask(CORRECT_LOOP, k=2, evidence=CodeEvidence("abstract-run", raised=raised)).to_json()
+    assert answer["results"][0]["id"] == "linear-shape-mismatch" and answer["code"]["line"] == 7
+    assert answer["query"]["kind"] == "code" and answer["query"]["error_type"] == "RuntimeError"
+
+
+def test_text_similarity_alone_is_never_confident():
+    strong_text = [DocumentHit("corpus/a.md", 0.5, {"lexical": 1, "dense": 1}, dense=0.95)]
+    assert decide_on_code(strong_text, detected=False, raised=False) == "weak"
+    assert decide_on_code([DocumentHit("corpus/a.md", 0.01, {"lexical": 9})], detected=False, raised=False) == "none"
+    assert decide_on_code(strong_text, detected=False, raised=True) == "weak"  # the error no pattern explains
+    assert decide_on_code(strong_text, detected=True, raised=False) == "confident"
+    assert decide_on_code([], detected=True, raised=False) == "none"
