@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from collections import defaultdict
 from collections.abc import Iterator
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 Scope = ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
 SCOPES = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
@@ -32,11 +32,7 @@ def callee(call: ast.Call) -> str | None:
 def kind_of(call: ast.AST) -> str:
     """The class, function or method a call names, without what precedes it: `Linear` for
     `nn.Linear(...)`, `view` for `x.transpose(1, 2).view(...)`."""
-    if not isinstance(call, ast.Call):
-        return ""
-    if isinstance(call.func, ast.Attribute):
-        return call.func.attr
-    return call.func.id if isinstance(call.func, ast.Name) else ""
+    return _last_name(call.func) if isinstance(call, ast.Call) else ""
 
 
 def keyword(call: ast.Call, name: str) -> ast.expr | None:
@@ -65,6 +61,10 @@ def constant(node: ast.AST | None) -> object:
     return NotImplemented
 
 
+def _last_name(node: ast.AST) -> str:
+    return node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else ""
+
+
 def source_of(node: ast.AST) -> str:
     return ast.unparse(node)
 
@@ -81,8 +81,25 @@ class Code:
         return self.source.splitlines()
 
     @cached_property
+    def _index(self) -> tuple[tuple[ast.AST, ...], dict[ast.AST, ast.AST], dict[ast.AST, Scope]]:
+        """Every node, each node's parent and each node's scope, from one walk of the tree."""
+        nodes: list[ast.AST] = []
+        parents: dict[ast.AST, ast.AST] = {}
+        scopes: dict[ast.AST, Scope] = {}
+        stack: list[tuple[ast.AST, Scope]] = [(self.tree, self.tree)]
+        while stack:
+            node, scope = stack.pop()
+            nodes.append(node)
+            inner = node if isinstance(node, SCOPES) else scope
+            for child in ast.iter_child_nodes(node):
+                parents[child] = node
+                scopes[child] = inner
+                stack.append((child, inner))
+        return tuple(nodes), parents, scopes
+
+    @cached_property
     def nodes(self) -> tuple[ast.AST, ...]:
-        return tuple(ast.walk(self.tree))
+        return self._index[0]
 
     @cached_property
     def calls(self) -> tuple[ast.Call, ...]:
@@ -97,16 +114,25 @@ class Code:
     def attributes(self) -> frozenset[str]:
         return frozenset(n.attr for n in self.nodes if isinstance(n, ast.Attribute))
 
-    @cached_property
+    @property
     def parents(self) -> dict[ast.AST, ast.AST]:
-        return {child: node for node in self.nodes for child in ast.iter_child_nodes(node)}
+        return self._index[1]
 
     def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:
         while (node := self.parents.get(node)) is not None:
             yield node
 
     def scope_of(self, node: ast.AST) -> Scope:
-        return next(a for a in self.ancestors(node) if isinstance(a, SCOPES))  # type: ignore[return-value]
+        """The module, class or function whose body holds the node (a def's own name and
+        decorators count as inside it; its body is what matters here)."""
+        return self._index[2].get(node, self.tree)
+
+    @lru_cache(maxsize=None)  # noqa: B019 - one Code per file, dropped with it
+    def bound_to(self, *kinds: str) -> frozenset[str]:
+        """The names (`bn`, `self.bn`) that some assignment binds to a call of one of these kinds
+        (`BatchNorm1d`): a cheap filter before a detector follows a name for certain."""
+        return frozenset(name for scope in self._assignments.values() for name, values in scope.items()
+                         if any(isinstance(v, ast.Call) and _last_name(v.func) in kinds for v in values))
 
     @cached_property
     def classes(self) -> tuple[ast.ClassDef, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 
-from assistant.codecheck._code import Code
+from assistant.codecheck._code import Code, dotted
 from assistant.codecheck.detectors._torch_names import is_functional, layer_call, layer_kind
 
 FUNCTIONAL = {"CrossEntropyLoss": "cross_entropy", "NLLLoss": "nll_loss", "BCELoss": "binary_cross_entropy",
@@ -20,8 +20,10 @@ def loss_kind(code: Code, call: ast.Call) -> str | None:
             return kind
     if isinstance(call.func, ast.Call):
         kind = layer_kind(code, call.func, call.func)
-    else:
+    elif dotted(call.func) in code.bound_to(*FUNCTIONAL):
         kind = layer_kind(code, call.func)
+    else:
+        return None
     return kind if kind in FUNCTIONAL else None
 
 

@@ -25,8 +25,9 @@ SHAPE_ONLY = ("view", "reshape", "unsqueeze", "squeeze", "to", "cpu", "cuda", "c
 
 @needs_calls("Embedding", "EmbeddingBag")
 def check(code: Code) -> Iterator[Hit]:
+    embeddings = code.bound_to("Embedding", "EmbeddingBag")
     for call in code.calls:
-        if call.args and layer_kind(code, call.func) in ("Embedding", "EmbeddingBag"):
+        if call.args and dotted(call.func) in embeddings and layer_kind(code, call.func) in ("Embedding", "EmbeddingBag"):
             dtype = _float_dtype(code, call.args[0])
             if dtype is not None:
                 yield Hit.at(code, call, f"{source_of(call.func)}() is given {source_of(call.args[0])}, a {dtype} "
