@@ -20,16 +20,17 @@ MAX_DEPTH = 4  # how many names and helper calls a value is followed through
 def assignment(script: Script, name: str, user: cst.CSTNode) -> tuple[cst.CSTNode, cst.BaseExpression] | None:
     """(the assignment, the value it gave `name`) that binds `name` for `user`: the last one
     before it in the same function, else the last one at module level or in another method
-    (for `self.` attributes set in `__init__` or a reset method)."""
+    (for `self.` attributes set in `__init__` or a reset method). None when a `for` loop or the
+    caller binds it there."""
     line = script.span(user)[0]
     scope = script.function_of(user)
     if scope is not None and name in parameters(scope):
         return None  # bound by the caller: see passed()
-    found = [(node, value) for node, value in _bindings(script, name)]
+    found = _bindings(script, name)
     local = [(node, value) for node, value in found if script.function_of(node) is scope and script.span(node)[0] < line]
     if local:
-        return local[-1]
-    elsewhere = [(node, value) for node, value in found if script.function_of(node) is not scope]
+        return local[-1] if local[-1][1] is not None else None
+    elsewhere = [(node, value) for node, value in found if script.function_of(node) is not scope and value is not None]
     if name.startswith("self.") or scope is None:
         return elsewhere[-1] if elsewhere else None
     module_level = [(node, value) for node, value in elsewhere if script.function_of(node) is None]
@@ -82,11 +83,23 @@ def resolved(script: Script, value: cst.BaseExpression, depth: int = 0) -> cst.B
     return resolved(script, bound[1], depth + 1)
 
 
-def _bindings(script: Script, name: str) -> list[tuple[cst.CSTNode, cst.BaseExpression]]:
-    """Every `name = value` (also inside tuple unpacking) in source order."""
-    found = []
-    for node in script.nodes((cst.Assign, cst.AnnAssign)):
-        if isinstance(node, cst.AnnAssign):
+def loop_binding(script: Script, name: str, user: cst.CSTNode) -> cst.For | None:
+    """The `for` loop around `user` whose target binds `name` (`for x, y in loader:`)."""
+    for node in script.ancestors(user):
+        if isinstance(node, cst.For) and name in {dotted(t) for t in m.findall(node.target, m.Name() | m.Attribute())}:
+            return node
+    return None
+
+
+def _bindings(script: Script, name: str) -> list[tuple[cst.CSTNode, cst.BaseExpression | None]]:
+    """Every `name = value` (also inside tuple unpacking) in source order; a `for` loop that binds
+    the name has no value (None): what it holds is only known at run time."""
+    found: list[tuple[cst.CSTNode, cst.BaseExpression | None]] = []
+    for node in script.nodes((cst.Assign, cst.AnnAssign, cst.For)):
+        if isinstance(node, cst.For):
+            targets = {dotted(t) for t in m.findall(node.target, m.Name() | m.Attribute())}
+            found += [(node, None)] if name in targets else []
+        elif isinstance(node, cst.AnnAssign):
             pairs = [(dotted(node.target), node.value)] if node.value is not None else []
         else:
             pairs = [pair for target in node.targets for pair in _unpacked(target.target, node.value)]

@@ -1,0 +1,82 @@
+from tests.recipes.kbfix import applies, patch
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes import zero_based_labels as recipe
+
+RATINGS_LOADER = '''\
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, TensorDataset
+
+torch.manual_seed(0)
+CLASSES = 3
+features = torch.randn(90, 4)
+ratings = torch.bucketize(features[:, 0], torch.tensor([-0.5, 0.5])) + 1   # ratings 1..3, as in the CSV
+loader = DataLoader(TensorDataset(features, ratings), batch_size=30)
+
+model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, CLASSES))
+criterion = nn.CrossEntropyLoss()
+opt = torch.optim.Adam(model.parameters(), lr=0.05)
+for epoch in range(40):
+    correct = 0
+    for xb, yb in loader:
+        logits = model(xb)
+        loss = criterion(logits, yb)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        correct += (logits.argmax(1) == yb).sum().item()
+'''
+
+# Loss and accuracy both see rating r as class r - 1, and the model learns the ratings.
+SAME_LABELS_EVERYWHERE = '''
+assert torch.allclose(loss, criterion(logits, ratings[-30:] - 1))
+assert correct / len(features) > 0.9, correct
+'''
+
+ONE_HOT_STARS = '''\
+import torch
+import torch.nn.functional as F
+
+torch.manual_seed(0)
+stars = torch.randint(1, 6, (64,))              # 1..5 stars
+encoded = F.one_hot(stars, num_classes=5).float()
+assert encoded.shape == (64, 5)
+'''
+
+STARS_KEEP_THEIR_CLASS = '''
+assert torch.equal(encoded.argmax(1) + 1, stars + 1)
+assert stars.min() >= 0 and stars.max() <= 4
+'''
+
+SEQUENCE_LABELS = '''\
+import torch
+import torch.nn.functional as F
+
+def batch_loss(logits, tags):
+    return F.cross_entropy(logits.flatten(0, 1), tags.flatten())
+
+print(batch_loss(torch.randn(2, 5, 4), torch.randint(1, 5, (2, 5))))
+'''
+
+
+def test_labels_from_a_loader_are_shifted_where_the_loop_unpacks_them(sandbox):
+    patched = patch(recipe, RATINGS_LOADER, sandbox.facts(RATINGS_LOADER, "IndexError"))
+    assert "    for xb, yb in loader:\n        yb = yb - 1\n        logits = model(xb)\n" in patched
+    sandbox.assert_clean(patched + SAME_LABELS_EVERYWHERE)
+
+
+def test_one_based_classes_are_shifted_where_they_are_made(sandbox):
+    patched = patch(recipe, ONE_HOT_STARS, sandbox.facts(ONE_HOT_STARS, "RuntimeError"))
+    assert "stars = torch.randint(1, 6, (64,)) - 1              # 1..5 stars\n" in patched
+    sandbox.assert_clean(patched + STARS_KEEP_THEIR_CLASS)
+
+
+def test_labels_passed_into_a_helper_are_shifted_at_the_call(sandbox):
+    patched = patch(recipe, SEQUENCE_LABELS, sandbox.facts(SEQUENCE_LABELS, "IndexError"))
+    assert "    return F.cross_entropy(logits.flatten(0, 1), tags.flatten() - 1)\n" in patched
+    sandbox.assert_clean(patched)
+
+
+def test_no_match_for_a_padding_label():
+    code = "import torch.nn.functional as F\nloss = F.cross_entropy(logits, tags)\n"
+    assert not applies(recipe, code, Facts("IndexError", "Target -1 is out of bounds.", line=2, lines=(2,)))
