@@ -1,0 +1,73 @@
+from tests.recipes.kbfix import applies, patch
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes import flatten_before_head as recipe
+
+LAZY_SEQUENTIAL = '''\
+import torch
+import torch.nn as nn
+
+
+def make_model(classes=10):
+    return nn.Sequential(
+        nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Dropout(0.1),
+        nn.LazyLinear(classes),
+    )
+
+
+model = make_model()
+images, labels = torch.randn(32, 1, 28, 28), torch.randint(0, 10, (32,))
+model(images[:1])                      # initialises the lazy head
+opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+loss_fn = nn.CrossEntropyLoss()
+for epoch in range(2):
+    logits = model(images)
+    loss = loss_fn(logits, labels)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+'''
+
+SPECTROGRAM = '''\
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+
+class KeywordSpotter(nn.Module):
+    def __init__(self, classes=12):
+        super().__init__()
+        self.conv = nn.Conv1d(40, 64, 5, padding=2)
+        self.pool = nn.AdaptiveAvgPool1d(1)
+        self.head = nn.LazyLinear(classes)
+
+    def forward(self, mel):
+        h = self.pool(F.relu(self.conv(mel)))       # [N, 64, 1]
+        return self.head(h)
+
+
+spotter = KeywordSpotter()
+mel, words = torch.randn(6, 40, 101), torch.randint(0, 12, (6,))
+logits = spotter(mel)
+F.cross_entropy(logits, words).backward()
+'''
+
+
+def test_sequential_gets_a_flatten_before_its_head(sandbox):
+    patched = patch(recipe, LAZY_SEQUENTIAL, sandbox.facts(LAZY_SEQUENTIAL, "RuntimeError"))
+    assert "        nn.Dropout(0.1),\n        nn.Flatten(), nn.LazyLinear(classes),\n" in patched
+    sandbox.assert_clean(patched + "assert logits.shape == (32, 10) and model[-1].in_features == 16 * 7 * 7\n")
+
+
+def test_forward_flattens_before_the_head(sandbox):
+    patched = patch(recipe, SPECTROGRAM, sandbox.facts(SPECTROGRAM, "RuntimeError"))
+    assert "        h = h.flatten(1)\n        return self.head(h)\n" in patched
+    sandbox.assert_clean(patched + "assert logits.shape == (6, 12) and spotter.head.in_features == 64\n")
+
+
+def test_a_head_after_flatten_is_left_alone():
+    facts = Facts("RuntimeError", "only batches of spatial targets supported (3D tensors) but got targets of dimension: 1")
+    flat = "import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(1, 4, 3), nn.Flatten(), nn.LazyLinear(2))\n"
+    assert not applies(recipe, flat, facts)
+    assert applies(recipe, flat.replace("nn.Flatten(), ", ""), facts)
