@@ -285,11 +285,9 @@ def fix(
     model: ModelOption = None,
     python: PythonOption = None,
 ) -> None:
-    """Patch a script for its error with the matching entry's fix, and prove it in the sandbox.
-    The exit code and the verdict shown both come from the report's verdict."""
-    from assistant.repair.fix import fix_source
-    from assistant.answering.query import QueryError
-
+    """Patch a script for its error with the matching entry's fix, and prove it in the sandbox
+    (through `kb serve` when one is up, with its warm sandbox). The exit code and the verdict shown
+    both come from the report's verdict."""
     if error is not None and traceback is not None:
         fail("give the error with --error or with --traceback, not both")
     if write and script == "-":
@@ -298,20 +296,46 @@ def fix(
         raw = sys.stdin.buffer.read() if script == "-" else read_file(Path(script))
         source = decode(raw, "stdin" if script == "-" else script)
         error_text = decode(read_file(traceback), str(traceback)) if traceback is not None else error
-    interpreter = _interpreter(python)
-    engine = _open_engine(index, model, quiet=as_json)
-    filename = "script.py" if script == "-" else Path(script).name
-    try:
-        report = fix_source(source, engine=engine, error_text=error_text, verify=verify or iterate, iterate=iterate,
-                            filename=filename, python=interpreter.python)
-    except QueryError as problem:
-        fail(str(problem))
-    written = _write_patched(Path(script), raw, report.patched) if write and report.patched else None
+    request = {"source": source, "error": error_text, "verify": verify or iterate, "iterate": iterate,
+               "filename": "script.py" if script == "-" else Path(script).name,
+               "python": _interpreter(python).python}
+    report = _fix_through_server(index, model, request, human=not as_json) or _fix_in_process(
+        index, model, request, quiet=as_json)
+    written = _write_patched(Path(script), raw, report.patched) if write and report.patched else None  # here, never by a server
     if as_json:
         print(wire.dumps(report.to_json()))
     else:
         render.fix_report(report, written)
     raise typer.Exit(wire.fix_exit_code(report.verdict, verify_asked=verify or iterate))
+
+
+def _fix_through_server(index: Path | None, model: Path | None, request: dict, *, human: bool):
+    """The report of the server for this index (an assistant.interface.fix_reply.FixReply), or None
+    when none is up: the same report as in process, made with the server's warm sandbox."""
+    from assistant.interface.client import QueryRefused, fix_through_server
+    from assistant.interface.fix_reply import FixReply
+
+    try:
+        reply = fix_through_server(index, model, {**request, "render": human})
+    except QueryRefused as refused:
+        fail(str(refused))
+    try:
+        return FixReply.from_reply(reply) if reply is not None else None
+    except (KeyError, TypeError, ValueError):  # not a report this client can read: fix in process instead
+        return None
+
+
+def _fix_in_process(index: Path | None, model: Path | None, request: dict, *, quiet: bool):
+    """The fix made here (an assistant.repair.fix.FixReport): the engine opened, a sandbox started."""
+    from assistant.answering.query import QueryError
+    from assistant.repair.fix import fix_source
+
+    engine = _open_engine(index, model, quiet=quiet)
+    try:
+        return fix_source(request["source"], engine=engine, error_text=request["error"], verify=request["verify"],
+                          iterate=request["iterate"], filename=request["filename"], python=request["python"])
+    except QueryError as problem:
+        fail(str(problem))
 
 
 @app.command()

@@ -26,6 +26,7 @@ SERVER_ENV = "KB_SERVER"
 SOCKET_NAME = "kb.sock"
 CONNECT_TIMEOUT_S = 1.0
 ASK_TIMEOUT_S = 30.0
+FIX_TIMEOUT_S = 1800.0  # a fix may run the code a few dozen times (each run is bounded by the sandbox)
 
 Address = str | tuple[str, int]  # a Unix socket path, or a loopback (host, port)
 
@@ -144,15 +145,32 @@ class Answerer:
             raise IndexUnusable(str(problem)) from None
 
     def _ask_server(self, text: str, k: int, error: dict[str, Any] | None = None) -> dict[str, Any] | None:
-        address = server_address(self.index_dir)
-        if address is None:
-            return None
-        payload = {"type": "ask", "q": text, "k": k, "index": str(self.index_dir),
-                   "model": str(self.model) if self.model else None}
-        reply = request(address, {**payload, "error": error} if error is not None else payload)
-        if reply is not None and reply.get("kind") == "query":
-            raise QueryRefused(reply["error"])
-        return None if reply is None or "error" in reply else reply
+        payload = {"type": "ask", "q": text, "k": k}
+        return _server_reply(self.index_dir, self.model, {**payload, "error": error} if error is not None else payload,
+                             ASK_TIMEOUT_S)
+
+
+def fix_through_server(index: Path | None, model: Path | None, fix: dict[str, Any]) -> dict[str, Any] | None:
+    """The reply of the server for this index and model to a fix request (`fix` holds its fields
+    but "type", see assistant.interface.server), or None when no such server answers it: the
+    caller then fixes in process. Raises QueryRefused for an error text with no error in it."""
+    return _server_reply(_index_dir(index), model, {"type": "fix", **fix}, FIX_TIMEOUT_S)
+
+
+def _server_reply(index_dir: Path, model: Path | None, payload: dict[str, Any], timeout: float) -> dict[str, Any] | None:
+    """The server's answer to `payload` for this index and model; None when there is none to have."""
+    address = server_address(index_dir)
+    if address is None:
+        return None
+    reply = request(address, {**payload, "index": str(index_dir), "model": str(model) if model else None}, timeout)
+    if reply is not None and reply.get("kind") == "query":
+        raise QueryRefused(reply["error"])
+    return None if reply is None or _is_error(reply) else reply
+
+
+def _is_error(reply: dict[str, Any]) -> bool:
+    """A server's error object: a message and its kind (a fix report's "error" is the problem fixed)."""
+    return isinstance(reply.get("error"), str) and "kind" in reply
 
 
 def _index_dir(index: Path | None) -> Path:

@@ -39,6 +39,7 @@ class Limits:
 
     ask_workers: int = 2  # asks share one engine lock: a second thread only keeps the next one ready
     fix_workers: int = 2
+    warm_interpreters: int = 2  # warm sandboxes kept for fixes, one per interpreter (assistant.interface.server)
     max_connections: int = 4096
     idle_timeout_s: float = 30.0
     backlog: int = 1024

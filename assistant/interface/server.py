@@ -12,13 +12,20 @@ Protocol: one JSON object per line each way; a connection may carry several requ
     {"type": "ask", "q": TEXT, "k": 1, "index": DIR, "model": DIR}     -> the `kb ask --json` object
         (with "error": an ErrorReport's to_wire(), a sandbox run's error is answered as it is)
     {"type": "fix", "source": CODE, "error": TEXT, "verify": false,
-     "iterate": false, "filename": "script.py", "index": DIR}          -> the `kb fix --json` object
+     "iterate": false, "filename": "script.py", "index": DIR,
+     "python": PATH, "render": false}                                  -> the `kb fix --json` object
     {"type": "ping"}                                                   -> {"index", "model", "pid"}
 
 Only "type" and the text ("q" / "source") are required; "k" is a whole number from 1 to 20, checked
 as `kb ask` checks it (assistant.interface.query_input); "index" and "model", when given, must be
-the server's (else the client answers in process). A connection idle for 30 s (`--idle-timeout`)
-is closed; how connections, threads and the backlog are handled is in assistant.interface.listener. A request that cannot be answered gets
+the server's (else the client answers in process). A fix's "python" is the interpreter that runs
+the user's code, as the client resolved it (assistant.environment.interpreter): the absolute path
+of an executable file, else the request is refused; without it, the server's own interpreter. The
+server keeps a warm sandbox per interpreter between fixes (`WarmSandboxes`). With "render": true
+the reply also holds "render", what the CLI's human output reads beyond the JSON object
+(assistant.interface.fix_reply). The server never writes the user's files: `kb fix --write` does.
+A connection idle for 30 s (`--idle-timeout`) is closed; how connections, threads and the backlog
+are handled is in assistant.interface.listener. A request that cannot be answered gets
 {"error": MESSAGE, "kind": KIND}, KIND being "query" (an unusable query: what `kb ask` exits 2
 for), "mismatch" (another index or model), "request" (malformed) or "server" (failed here).
 """
@@ -29,7 +36,9 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +51,7 @@ from assistant.answering.answer import Answer
 from assistant.answering.engine import Engine
 from assistant.answering.error_model import ErrorReport, from_wire
 from assistant.answering.query import QueryError
+from assistant.sandbox import WarmSandbox
 
 __all__ = ["RequestError", "ServerError", "Service", "serve"]
 
@@ -73,14 +83,62 @@ class LockedEngine:
             return self.engine.ask_error(error, k=k)
 
 
+class WarmSandboxes:
+    """Warm sandboxes kept between fix requests, one per interpreter, so that the next `kb fix` with
+    that interpreter costs forks instead of starting a worker and importing torch. Each holds a
+    process with torch imported, so at most `size` are kept: a new interpreter takes the place of the
+    least recently used idle one, and while every one is busy it gets none (the fix then starts a
+    sandbox of its own, as in process)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.lock = threading.Lock()
+        self.warm: OrderedDict[str, WarmSandbox] = OrderedDict()  # least recently used first
+        self.busy: Counter[str] = Counter()
+
+    @contextmanager
+    def lent(self, python: str) -> Iterator[WarmSandbox | None]:
+        sandbox, retired = self._take(python)
+        if retired is not None:
+            retired.close()
+        try:
+            yield sandbox
+        finally:
+            if sandbox is not None:
+                with self.lock:
+                    self.busy[python] -= 1
+
+    def close(self) -> None:
+        with self.lock:
+            sandboxes, self.warm = list(self.warm.values()), OrderedDict()
+        for sandbox in sandboxes:
+            sandbox.close()
+
+    def _take(self, python: str) -> tuple[WarmSandbox | None, WarmSandbox | None]:
+        """The sandbox for `python` (None when there is no room) and the one it replaced, to close."""
+        retired = None
+        with self.lock:
+            if python not in self.warm:
+                if len(self.warm) >= self.size:
+                    idle = next((key for key in self.warm if not self.busy[key]), None)
+                    if idle is None:
+                        return None, None
+                    retired = self.warm.pop(idle)
+                self.warm[python] = WarmSandbox(python=python)
+            self.warm.move_to_end(python)
+            self.busy[python] += 1
+            return self.warm[python], retired
+
+
 class Service:
     """Turns request lines into reply objects; knows nothing about sockets."""
 
-    def __init__(self, engine: Engine, *, allow_fix: bool) -> None:
+    def __init__(self, engine: Engine, *, allow_fix: bool, warm_interpreters: int = 2) -> None:
         self.engine = LockedEngine(engine)
         self.index_dir = engine.store.directory.resolve()
         self.model = engine.embedder.name
         self.allow_fix = allow_fix
+        self.sandboxes = WarmSandboxes(warm_interpreters)
 
     def respond(self, line: bytes) -> dict[str, Any]:
         try:
@@ -109,7 +167,8 @@ class Service:
         return self.engine.ask(ask.text, k=ask.k).to_json()
 
     def fix(self, request: dict[str, Any]) -> dict[str, Any]:
-        from assistant.repair.fix import fix_source  # libcst and the sandbox load with the first fix request
+        from assistant.interface.fix_reply import render_fields
+        from assistant.repair.fix import fix_source  # libcst and the recipes load with the first fix request
 
         if not self.allow_fix:
             raise RequestError("request", "fix requests run code and are taken over the Unix socket only")
@@ -117,11 +176,14 @@ class Service:
         error = request.get("error")
         if error is not None and not isinstance(error, str):
             raise RequestError("request", '"error" must be a string')
+        source, python = _text(request, "source"), _python(request)
         iterate = bool(request.get("iterate"))
-        report = fix_source(_text(request, "source"), engine=self.engine, error_text=error,
-                            verify=bool(request.get("verify")) or iterate, iterate=iterate,
-                            filename=str(request.get("filename") or "script.py"))
-        return report.to_json()
+        with self.sandboxes.lent(python) as sandbox:
+            report = fix_source(source, engine=self.engine, error_text=error,
+                                verify=bool(request.get("verify")) or iterate, iterate=iterate,
+                                filename=str(request.get("filename") or "script.py"), python=python, sandbox=sandbox)
+        reply = report.to_json()
+        return {**reply, "render": render_fields(report)} if request.get("render") else reply
 
     def ping(self, request: dict[str, Any]) -> dict[str, Any]:
         return {"index": str(self.index_dir), "model": self.model, "pid": os.getpid()}
@@ -142,12 +204,13 @@ def serve(engine: Engine, *, socket_path: Path | None = None, tcp: tuple[str, in
     path = None if tcp else (socket_path or client.socket_path(engine.store.directory))
     listening = listener.listen_tcp(tcp, limits.backlog) if tcp else listener.listen_unix(path, limits.backlog)
     identity = os.stat(path).st_ino if path else None
-    service = Service(engine, allow_fix=tcp is None)
+    service = Service(engine, allow_fix=tcp is None, warm_interpreters=limits.warm_interpreters)
     where = "tcp:{}:{}".format(*listening.getsockname()[:2]) if tcp else f"unix:{path}"
     try:
         listener.run(listener.Listener(service.respond, limits), listening, lambda: ready(where))
     finally:
         listening.close()
+        service.sandboxes.close()
         if path and _inode(path) == identity:  # not a socket another server has since put there
             path.unlink()
 
@@ -175,6 +238,16 @@ def _text(request: dict[str, Any], key: str) -> str:
     if not isinstance(value, str):
         raise RequestError("request", f'"{key}" must be a string')
     return value
+
+
+def _python(request: dict[str, Any]) -> str:
+    """The interpreter a fix request names for the user's code; the server's own when it names none."""
+    python = request.get("python")
+    if python is None:
+        return sys.executable
+    if not isinstance(python, str) or not os.path.isabs(python) or not os.path.isfile(python) or not os.access(python, os.X_OK):
+        raise RequestError("request", f'"python" must be the absolute path of an executable file, got {python!r}')
+    return python
 
 
 def _inode(path: Path) -> int | None:

@@ -203,18 +203,26 @@ class _Runner:
 
 def fix_source(source: str, *, engine: AskingEngine, error_text: str | None = None, verify: bool = True,
                iterate: bool = False, filename: str = "script.py",
-               limits: SandboxLimits = SandboxLimits(), python: str | None = None) -> FixReport:
+               limits: SandboxLimits = SandboxLimits(), python: str | None = None,
+               sandbox: WarmSandbox | None = None) -> FixReport:
     """Find, apply and (with verify) prove a fix for the error of `source`; see the module docstring.
 
     `python` runs the code (the user's interpreter, with their packages); None means kb's own.
+    `sandbox`, a warm sandbox of that same interpreter kept by the caller (`kb serve` keeps one
+    between requests), saves starting a worker; without it one is started for this report.
     Raises QueryError when `error_text` holds no error message.
     """
     started = time.monotonic()
     given = _given_error(error_text) if error_text is not None else None
     runs_code = given is None or verify  # a given error without --verify is patched without running
-    with WarmSandbox(python=python) if runs_code else nullcontext() as sandbox:
+    with _sandbox_for(python, sandbox) if runs_code else nullcontext() as sandbox:
         runner = _Runner(filename, limits, harness.needs_harness(source), sandbox, python or sys.executable)
         return _fix_with(source, given, runner, engine, verify=verify, iterate=iterate, started=started)
+
+
+def _sandbox_for(python: str | None, shared: WarmSandbox | None) -> WarmSandbox | nullcontext[WarmSandbox]:
+    """The caller's warm sandbox, left open for its next report, else a new one closed after this one."""
+    return nullcontext(shared) if shared is not None else WarmSandbox(python=python)
 
 
 def _fix_with(source: str, given: ErrorReport | None, runner: _Runner, engine: AskingEngine, *, verify: bool,
