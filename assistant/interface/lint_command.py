@@ -69,6 +69,18 @@ def lint(paths: Sequence[Path], *, as_json: bool = False, fixer: Callable[[FileF
     return wire.EXIT_NOT_FOUND if any(r.findings for r in results) else wire.EXIT_OK
 
 
+def plain_lint(args: Sequence[str]) -> int | None:
+    """The exit code of a plain `kb lint [--json] PATH...` command line, linted here without typer
+    (which costs more start-up than linting a file does); None for any other command line (`--fix`,
+    `--help`, `--`, an option it does not know), which is the typer app's to handle."""
+    if list(args[:1]) != ["lint"]:
+        return None
+    paths = [arg for arg in args[1:] if arg != "--json"]
+    if not paths or any(arg.startswith("-") for arg in paths):
+        return None
+    return lint([Path(path) for path in paths], as_json="--json" in args[1:])
+
+
 def python_files(paths: Sequence[Path]) -> Iterator[Path]:
     """The files to lint: each file named, and the *.py files under each directory named (hidden
     and cache directories skipped). A path that is neither comes back as itself, so that reading it

@@ -81,3 +81,15 @@ def test_checking_code_never_imports_torch():
                f"check_source({BROKEN!r})\nprint('torch' in sys.modules)\n")
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_the_declarations_read_without_yaml_are_what_yaml_reads():
+    import yaml
+
+    from kb.ingest import shipped_corpus_dir
+
+    for path in sorted(shipped_corpus_dir().glob("*.md")):
+        meta = yaml.safe_load(path.read_text().split("\n---", 1)[0].removeprefix("---"))
+        read = entry_declaration(path.read_text(), path.stem)
+        assert (read.id, read.title, read.detectors, read.recipes) == (
+            meta["id"], meta["title"], tuple(meta.get("detectors") or ()), tuple(meta.get("recipes") or ())), path.name

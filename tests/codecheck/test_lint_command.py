@@ -90,3 +90,23 @@ def test_linting_never_imports_torch(tmp_path):
     """)
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
     assert result.stdout.splitlines()[-1] == "1 []", result.stderr
+
+
+def test_the_plain_command_line_is_linted_without_typer_or_torch(tmp_path):
+    (tmp_path / "model.py").write_text(BROKEN)
+    program = textwrap.dedent(f"""\
+        import sys
+        from assistant.interface.lint_command import plain_lint
+        code = plain_lint(["lint", "--json", {str(tmp_path / 'model.py')!r}])
+        print(code, sorted(m for m in sys.modules if m.split(".")[0] in ("torch", "typer", "rich", "yaml")))
+    """)
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+    assert result.stdout.splitlines()[-1] == "1 []", result.stderr
+    assert json.loads(result.stdout.splitlines()[0])["findings"][0]["id"] == "softmax-implicit-dim"
+
+
+def test_other_command_lines_are_left_to_the_typer_app():
+    from assistant.interface.lint_command import plain_lint
+
+    for args in (["lint"], ["lint", "--fix", "a.py"], ["lint", "--help"], ["lint", "--", "a.py"], ["ask", "a.py"]):
+        assert plain_lint(args) is None, args
