@@ -16,6 +16,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from assistant.repair.recipes import Problem
+from assistant.repair.recipes._definitions import assignment, returned
 from assistant.repair.recipes._edit import Edits, Script, dotted, keyword, positional
 
 name = "leaf-after-init"
@@ -25,39 +26,39 @@ _LEAF_WRAPPERS = ("nn.Parameter", "torch.nn.Parameter", "Parameter")
 _MAX_DEPTH = 3
 
 
-def match(problem: Problem) -> list[tuple[cst.Assign, str]] | None:
+def match(problem: Problem) -> list[tuple[cst.BaseExpression, str]] | None:
     """(definition, what to do: 'leaf' or 'retain') for each tensor the failing line hands to an
     optimizer, or for each tensor whose `.grad` is read."""
     script = problem.script
     optimizers = [call for line in problem.facts.user_lines for call in script.calls_on(line) if _is_optimizer(call)]
     if optimizers:
         names = [name for call in optimizers for name in _parameters(call)]
-        found = [(bound, "leaf") for name in names
-                 if (bound := _origin(script, name, optimizers[0])) is not None and _scaled_leaf(bound.value)]
+        found = [(value, "leaf") for name in names
+                 if (value := _origin(script, name, optimizers[0])) is not None and _scaled_leaf(value)]
         return found or None
     found = []
     for read in _grad_reads(script):
-        bound = _assignment(script, dotted(read.value), read)
-        origin = _origin(script, dotted(read.value), read)
-        if bound is None or origin is None or any(seen in (bound, origin) for seen, _ in found):
+        bound = assignment(script, read.value.value, read)
+        origin = _origin(script, read.value.value, read)
+        if bound is None or origin is None or any(seen in (bound[1], origin) for seen, _ in found):
             continue
-        if _scaled_leaf(origin.value):
+        if _scaled_leaf(origin):
             found.append((origin, "leaf"))
-        elif not _creates_leaf(bound.value) and _tracked(script, bound.value) and script.statement_of(bound) is not None:
-            found.append((bound, "retain"))
+        elif not _creates_leaf(bound[1]) and _tracked(script, bound[1]) and script.statement_of(bound[1]) is not None:
+            found.append((bound[1], "retain"))
     return found or None
 
 
-def apply(problem: Problem, found: list[tuple[cst.Assign, str]]) -> Edits:
+def apply(problem: Problem, found: list[tuple[cst.BaseExpression, str]]) -> Edits:
     script = problem.script
     edits = problem.edits()
-    for bound, action in found:
+    for value, action in found:
         if action == "leaf":
-            value = bound.value.visit(_DropRequiresGrad())
-            edits.replace(bound.value, script.with_method(value, _MAKE_LEAF))
+            edits.replace(value, script.with_method(value.visit(_DropRequiresGrad()), _MAKE_LEAF))
         else:
-            tensor = script.code(bound.targets[0].target)
-            edits.insert_after(script.statement_of(bound), cst.parse_statement(f"{tensor}.retain_grad()\n"))
+            tensor = next(read.value.value for read in _grad_reads(script)
+                          if (bound := assignment(script, read.value.value, read)) and bound[1] is value)
+            edits.insert_after(script.statement_of(value), cst.parse_statement(f"{tensor}.retain_grad()\n"))
     return edits
 
 
@@ -106,48 +107,29 @@ def _tracked(script: Script, value: cst.BaseExpression, depth: int = 0) -> bool:
     if any(_creates_leaf(call) for call in m.findall(value, m.Call())):
         return True
     names = {dotted(node) for node in m.findall(value, m.Name())} - {None}
-    return any((bound := _assignment(script, name, value)) is not None and _tracked(script, bound.value, depth + 1)
+    return any((bound := assignment(script, name, value)) is not None and _tracked(script, bound[1], depth + 1)
                for name in names)
 
 
-def _assignment(script: Script, name: str | None, user: cst.CSTNode) -> cst.Assign | None:
-    """The last single-target `name = ...` before the user, in its function, else at module level."""
-    if name is None:
-        return None
-    line, scope = script.span(user)[0], script.function_of(user)
-    found = [node for node in script.nodes(cst.Assign) if script.span(node)[0] < line
-             and len(node.targets) == 1 and dotted(node.targets[0].target) == name]
-    local = [node for node in found if script.function_of(node) is scope]
-    module = [node for node in found if script.function_of(node) is None]
-    return (local or module or [None])[-1]
-
-
-def _origin(script: Script, name: str | None, user: cst.CSTNode) -> cst.Assign | None:
-    """The assignment that made the value: followed through aliases (`w = weights`) and helpers
+def _origin(script: Script, name: str | None, user: cst.CSTNode) -> cst.BaseExpression | None:
+    """The value that made the tensor: followed through aliases (`w = weights`) and helpers
     defined in this file that return a name (`w = init_weights()`)."""
-    bound = _assignment(script, name, user)
+    bound = assignment(script, name, user) if name else None
     for _ in range(_MAX_DEPTH):
         if bound is None:
             return None
-        if (alias := dotted(bound.value)) is not None:
-            follow = _assignment(script, alias, bound)
-        elif isinstance(bound.value, cst.Call) and (returned := _returned_name(script, bound.value)) is not None:
-            follow = _assignment(script, dotted(returned.value), returned)
+        value = bound[1]
+        results = returned(script, value) if isinstance(value, cst.Call) else []
+        if (alias := dotted(value)) is not None:
+            follow = assignment(script, alias, value)
+        elif len(results) == 1 and isinstance(results[0], cst.Name):
+            follow = assignment(script, results[0].value, results[0])
         else:
-            return bound
+            return value
         if follow is None:
-            return bound
+            return value
         bound = follow
-    return bound
-
-
-def _returned_name(script: Script, call: cst.Call) -> cst.Return | None:
-    """The one `return name` of a function defined in this file and called here."""
-    functions = [node for node in script.nodes(cst.FunctionDef) if node.name.value == dotted(call.func)]
-    returns = [node for node in m.findall(functions[0], m.Return())] if len(functions) == 1 else []
-    if len(returns) == 1 and isinstance(returns[0], cst.Return) and isinstance(returns[0].value, cst.Name):
-        return returns[0]
-    return None
+    return bound[1] if bound else None
 
 
 class _DropRequiresGrad(cst.CSTTransformer):

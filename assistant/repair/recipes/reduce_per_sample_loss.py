@@ -13,9 +13,9 @@ whether their mean, sum or one element was meant cannot be read from the code.
 from __future__ import annotations
 
 import libcst as cst
-import libcst.matchers as m
 
 from assistant.repair.recipes import Problem, needs_failing_line
+from assistant.repair.recipes._definitions import assignment, returned
 from assistant.repair.recipes._edit import Edits, Script, callee, dotted, keyword, kind_of, positional
 
 name = "reduce-per-sample-loss"
@@ -35,9 +35,9 @@ def match(problem: Problem) -> tuple[cst.BaseExpression, bool] | None:
                 continue
             tensor = call.func.value
             if (name := dotted(tensor)) is not None:
-                bound = _assignment(script, name, call)
-                if bound is not None and _per_sample(script, bound.value, 0) and not _indexed_later(script, name, bound):
-                    return bound.value, True
+                bound = assignment(script, name, call)
+                if bound is not None and _per_sample(script, bound[1], 0) and not _indexed_later(script, name, bound[0]):
+                    return bound[1], True
             elif _per_sample(script, tensor, 0):
                 return tensor, False
     return None
@@ -72,35 +72,25 @@ def _per_sample(script: Script, value: cst.BaseExpression, depth: int) -> bool:
         return False
     if isinstance(value, cst.Call):
         return (_unreduced_loss(script, value) or (_elementwise_error(value) and not _reduced_call(value))
-                or any(_per_sample(script, returned, depth + 1) for returned in _returns(script, value)))
+                or any(_per_sample(script, result, depth + 1) for result in returned(script, value)))
     if isinstance(value, cst.BinaryOperation):
         if isinstance(value.operator, cst.Power) and _is_difference(value.left):
             return True
         return _per_sample(script, value.left, depth + 1) or _per_sample(script, value.right, depth + 1)
     if isinstance(value, cst.UnaryOperation):
         return _per_sample(script, value.expression, depth + 1)
-    if (name := dotted(value)) is not None and (bound := _assignment(script, name, value)) is not None:
-        return _per_sample(script, bound.value, depth + 1)
+    if (name := dotted(value)) is not None and (bound := assignment(script, name, value)) is not None:
+        return _per_sample(script, bound[1], depth + 1)
     return False
 
 
 def _is_number(script: Script, node: cst.BaseExpression) -> bool:
     """A name bound to a number (`alpha = 0.25`, `def loss(..., alpha=0.25)`): a scale, not weights."""
     name = dotted(node)
-    bound = _assignment(script, name, node) if name else None
+    bound = assignment(script, name, node) if name else None
     params = [p for p in script.nodes(cst.Param) if p.name.value == name and p.default is not None]
-    values = [bound.value] if bound is not None else [p.default for p in params]
+    values = [bound[1]] if bound is not None else [p.default for p in params]
     return any(isinstance(value, (cst.Integer, cst.Float)) for value in values)
-
-
-def _returns(script: Script, call: cst.Call) -> list[cst.BaseExpression]:
-    """What a loss helper defined in this file returns (`def mse(p, y): return (p - y) ** 2`)."""
-    method = (callee(call) or "").rsplit(".", 1)[-1]
-    functions = [node for node in script.nodes(cst.FunctionDef) if node.name.value == method]
-    if len(functions) != 1:
-        return []
-    returns = [node for node in m.findall(functions[0], m.Return()) if isinstance(node, cst.Return)]
-    return [node.value for node in returns if node.value is not None]
 
 
 def _unreduced_loss(script: Script, call: cst.Call) -> bool:
@@ -134,17 +124,7 @@ def _is_difference(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Subtract)
 
 
-def _assignment(script: Script, name: str, user: cst.CSTNode) -> cst.Assign | None:
-    """The last `name = ...` before the user, in its function, else at module level."""
-    line, scope = script.span(user)[0], script.function_of(user)
-    found = [node for node in script.nodes(cst.Assign)
-             if script.span(node)[0] < line and any(dotted(t.target) == name for t in node.targets)]
-    local = [node for node in found if script.function_of(node) is scope]
-    module = [node for node in found if script.function_of(node) is None]
-    return (local or module or [None])[-1]
-
-
-def _indexed_later(script: Script, name: str, bound: cst.Assign) -> bool:
+def _indexed_later(script: Script, name: str, bound: cst.CSTNode) -> bool:
     """Whether per-sample values of the name are read after it is defined (`loss[mask]`)."""
     after = script.span(bound)[1]
     return any(script.span(node)[0] > after and dotted(node.value) == name
