@@ -1,0 +1,58 @@
+"""What training loops share: the loops of a file, the calls in a loop's own body, and whether a
+name holds an optimizer or a scheduler."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from assistant.codecheck._code import Code, dotted, kind_of
+from assistant.codecheck.detectors._torch_names import layer_call
+
+LOOPS = (ast.For, ast.AsyncFor, ast.While)
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def loops(code: Code) -> Iterator[ast.For | ast.AsyncFor | ast.While]:
+    return (node for node in code.nodes if isinstance(node, LOOPS))  # type: ignore[misc]
+
+
+def own_nodes(statements: list[ast.stmt]) -> Iterator[ast.AST]:
+    """Every node of these statements, not entering nested functions, classes or lambdas."""
+    stack: list[ast.AST] = list(reversed(statements))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, _NESTED):
+            stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+def calls_named(statements: list[ast.stmt], method: str) -> list[ast.Call]:
+    return [n for n in own_nodes(statements) if isinstance(n, ast.Call) and kind_of(n) == method]
+
+
+def built_from(code: Code, node: ast.expr, *modules: str) -> bool:
+    """Whether `node` (a name or `self.x`) was built by a call into one of these modules
+    (`torch.optim`, `optim`, `lr_scheduler`), e.g. `opt = torch.optim.SGD(...)`."""
+    built = layer_call(code, node)
+    if not isinstance(built, ast.Call):
+        return False
+    name = dotted(built.func) or ""
+    return any(name.startswith(module + ".") or f".{module}." in name for module in modules)
+
+
+def is_optimizer(code: Code, node: ast.expr) -> bool:
+    return built_from(code, node, "optim", "torch.optim") and not is_scheduler(code, node)
+
+
+def is_scheduler(code: Code, node: ast.expr) -> bool:
+    return built_from(code, node, "lr_scheduler")
+
+
+def top_statement(body: list[ast.stmt], node: ast.AST, code: Code) -> ast.stmt | None:
+    """The statement of `body` that holds `node`."""
+    members = set(map(id, body))
+    for candidate in (node, *code.ancestors(node)):
+        if id(candidate) in members:
+            return candidate  # type: ignore[return-value]
+    return None

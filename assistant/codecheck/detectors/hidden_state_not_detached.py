@@ -1,0 +1,66 @@
+"""An RNN's hidden state fed back into the next batch without `.detach()`: the next backward()
+walks into the previous batch's freed graph ("Trying to backward through the graph a second time")."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from assistant.codecheck._code import Code, keyword, source_of
+from assistant.codecheck.detectors import Hit, needs_calls
+from assistant.codecheck.detectors._torch_names import without_grad
+from assistant.codecheck.detectors._training import calls_named, loops, own_nodes
+
+name = "hidden-state-not-detached"
+
+
+@needs_calls("backward")
+def check(code: Code) -> Iterator[Hit]:
+    for loop in loops(code):
+        backwards = calls_named(loop.body, "backward")
+        if not backwards or any(_keeps_graph(b) for b in backwards):
+            continue
+        for statement in own_nodes(loop.body):
+            carried = _carried_state(statement)
+            if carried and not without_grad(code, statement) and not _reset_in(loop, statement, carried):
+                state = ", ".join(sorted(carried))
+                verb = "is" if len(carried) == 1 else "are"
+                yield Hit.at(code, statement, f"{state} {verb} fed back into {source_of(statement.value.func)}() "  # type: ignore[attr-defined]
+                             "on every batch without .detach(): the next backward() reaches into the previous "
+                             f"batch's graph; detach it first ({state} = {next(iter(sorted(carried)))}.detach())")
+
+
+def _keeps_graph(backward: ast.Call) -> bool:
+    flag = keyword(backward, "retain_graph")
+    return flag is not None and not (isinstance(flag, ast.Constant) and flag.value in (False, None))
+
+
+def _carried_state(statement: ast.AST) -> set[str]:
+    """The names that `out, h = f(x, h)` (or `out, (h, c) = f(x, (h, c))`) both passes and gets back."""
+    if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Tuple) and isinstance(statement.value, ast.Call)):
+        return set()
+    returned = {n.id for n in ast.walk(statement.targets[0]) if isinstance(n, ast.Name)}
+    passed = set()
+    for argument in [*statement.value.args, *(k.value for k in statement.value.keywords)]:
+        elements = argument.elts if isinstance(argument, ast.Tuple) else [argument]
+        passed |= {e.id for e in elements if isinstance(e, ast.Name)}
+    return returned & passed
+
+
+def _reset_in(loop: ast.AST, feedback: ast.Assign, names: set[str]) -> bool:
+    """Whether the loop body detaches, rebinds or repackages the state anywhere but in the feedback."""
+    for node in own_nodes(loop.body):  # type: ignore[attr-defined]
+        if node is feedback:
+            continue
+        if isinstance(node, ast.Call) and any(isinstance(a, ast.Name) and a.id in names for a in node.args) \
+                and node is not feedback.value:
+            return True  # repackage_hidden(h), torch.stack(h), ...
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in names \
+                and node.attr in ("detach", "detach_", "data"):
+            return True
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and node is not feedback:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(n, ast.Name) and n.id in names for t in targets for n in ast.walk(t)):
+                return True
+    return False
