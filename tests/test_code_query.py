@@ -3,11 +3,13 @@ from the code's text alone. The index holds a few real corpus entries; the snipp
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import jsonschema
 import pytest
+from typer.testing import CliRunner
 
 from kb.ingest import discover, ingest
 from kb.store import Store
@@ -17,12 +19,14 @@ from assistant.answering.code_query import CodeEvidence, detect
 from assistant.answering.engine import Engine
 from assistant.answering.error_model import ErrorReport, Frame
 from assistant.answering.retrieval import DocumentHit
+from assistant.interface.cli import app
 from assistant.interface.schemas import SCHEMAS
+from assistant.interface.server import Service
 from tests.fakes import FakeEmbedder
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 ENTRIES = ("softmax-implicit-dim", "batchnorm1d-channels-last", "linear-shape-mismatch", "module-init-not-called",
-           "flatten-before-linear")
+           "flatten-before-linear", "bce-input-out-of-range")
 
 
 @pytest.fixture
@@ -110,3 +114,43 @@ def test_text_similarity_alone_is_never_confident():
     assert decide_on_code(strong_text, detected=False, raised=True) == "weak"  # the error no pattern explains
     assert decide_on_code(strong_text, detected=True, raised=False) == "confident"
     assert decide_on_code([], detected=True, raised=False) == "none"
+
+
+PROBABILITIES_CELL = """\
+scores = torch.tensor([[0.2], [1.7], [0.9]])
+targets = torch.tensor([[0.0], [1.0], [1.0]])
+
+loss = F.binary_cross_entropy(scores, targets)
+loss
+"""
+
+
+def kb(engine: Engine, monkeypatch, *args: str):
+    monkeypatch.setattr("kb.embedding.SentenceTransformerEmbedder", lambda model=None: FakeEmbedder())
+    monkeypatch.delenv("KB_SERVER", raising=False)
+    return CliRunner().invoke(app, [*args, "--index", str(engine.store.directory)])
+
+
+def test_kb_ask_shows_the_line_first_and_exits_0_on_a_finding(engine: Engine, monkeypatch):
+    result = kb(engine, monkeypatch, "ask", CLASSIFIER_HEAD)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].startswith("code: line 4: ")
+
+
+def test_kb_ask_run_runs_for_real_only_what_the_abstract_run_cannot_decide(engine: Engine, monkeypatch):
+    result = kb(engine, monkeypatch, "ask", "--run", "--json", PROBABILITIES_CELL)  # a value, not a shape, is wrong
+    answer = json.loads(result.stdout)
+    assert answer["code"]["evidence"] == "run" and answer["code"]["line"] == 4
+    assert answer["results"][0]["id"] == "bce-input-out-of-range" and answer["interpreter"]["torch"]
+    unrun = json.loads(kb(engine, monkeypatch, "ask", "--json", PROBABILITIES_CELL).stdout)
+    assert unrun["code"]["evidence"] == "text" and unrun["match"] != "confident"
+
+
+def test_a_server_answers_code_as_a_fresh_process_does_but_runs_it_only_over_its_unix_socket(engine: Engine):
+    request = json.dumps({"type": "ask", "q": SPEAKER_NET, "k": 3}).encode()
+    over_unix = Service(engine, allow_fix=True)
+    try:
+        assert over_unix.respond(request) == engine.ask(SPEAKER_NET, k=3).to_json()
+    finally:
+        over_unix.sandboxes.close()
+    assert Service(engine, allow_fix=False).respond(request)["kind"] == "request"  # the client answers it itself

@@ -93,6 +93,16 @@ def gather_evidence(text: str, run: Callable[..., SandboxResult] | None = None) 
     return CodeEvidence("abstract-run", raised=raised) if raised is not None else CodeEvidence("text")
 
 
+def ran_evidence(raised: ErrorReport, text: str) -> CodeEvidence:
+    """The evidence of a real run (assistant.repair.probe, `kb ask --run`), with the line counted
+    in the paste: the probe runs the code after its import prelude, and a harness after the code."""
+    from assistant.repair.probe import PRELUDE
+
+    offset, count = PRELUDE.count("\n"), len(text.splitlines())
+    lines = [line - offset for line in raised.user_lines("snippet.py", count + offset) if line > offset]
+    return CodeEvidence("run", raised=replace(raised, line=lines[-1] if lines else None))
+
+
 def detect(text: str) -> tuple[Finding, ...]:
     """The detectors' findings, with lines counted in the paste. A fragment of a method body (with
     `return` or `self`) is checked inside a method, and a paste that is not Python finds nothing."""

@@ -56,7 +56,7 @@ def ask(
     k: Annotated[str, typer.Option("-k", metavar="N", help=f"How many ranked matches to show (1 to {MAX_K}).")] = str(DEFAULT_K),
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (see docs/json.md).")] = False,
     batch: Annotated[bool, typer.Option("--batch", help='Read JSON lines {"q": ...} from stdin, answer each.')] = False,
-    run: Annotated[bool, typer.Option("--run", help="For pasted code: run it in the sandbox and look up the error it raises.")] = False,
+    run: Annotated[bool, typer.Option("--run", help="For pasted code: when its checks and its abstract run decide nothing, run it for real in the sandbox and look up the error it raises.")] = False,
     index: IndexOption = None,
     model: ModelOption = None,
     python: PythonOption = None,
@@ -71,19 +71,9 @@ def ask(
     if batch:
         raise typer.Exit(_answer_batch(answerer, count))
     try:
-        if run:
-            from assistant.repair.probe import MissingPackage, error_of_code
-
-            from assistant.environment.doctor import ran_with
-
-            interpreter = _interpreter(python)
-            try:
-                raised = error_of_code(text, python=interpreter.python)
-            except MissingPackage as missing:
-                fail(str(missing))
-        answer = answerer.ask_error(raised, count) if run and raised is not None else answerer.ask(text, count)
-        if run:  # which interpreter and torch ran the code (objects only grow: a new field)
-            answer = {**answer, "interpreter": ran_with(interpreter.python)}
+        answer = answerer.ask(text, count)  # pasted code: its detectors, then its abstract run
+        if run and answer["match"] != "confident":
+            answer = _answer_by_running(answerer, answer, text, count, python)
     except QueryRefused as error:
         fail(str(error))
     except IndexUnusable as error:
@@ -91,8 +81,10 @@ def ask(
     if as_json:
         print(wire.dumps(answer))
     else:
+        if note := (answer.get("code") or {}).get("note"):
+            render.out.print(render.line(("code: ", "dim"), (note, "bold")), soft_wrap=True)
         render.answer(answer)
-        if run:
+        if "interpreter" in answer:
             render.ran_with(answer["interpreter"])
         _environment_findings(answer, text, python)
     raise typer.Exit(wire.ask_exit_code(answer))
@@ -105,6 +97,23 @@ def _environment_findings(answer: dict, text: str, python: str | None) -> None:
     answered = {result["id"] for result in answer["results"]} if answer["match"] != "none" else set()
     if answered & DOCTOR_ENTRIES:
         render.doctor_findings(run_doctor(_interpreter(python), text), answered)
+
+
+def _answer_by_running(answerer, answer: dict, text: str, k: int, python: str | None) -> dict:
+    """`kb ask --run` when what the code shows unrun decided nothing: run it for real in the sandbox
+    and answer the error it raises, saying which interpreter and torch ran it."""
+    from assistant.answering.code_query import ran_evidence
+    from assistant.environment.doctor import ran_with
+    from assistant.repair.probe import MissingPackage, error_of_code
+
+    interpreter = _interpreter(python)
+    try:
+        raised = error_of_code(text, python=interpreter.python)
+    except MissingPackage as missing:
+        fail(str(missing))
+    if raised is not None:
+        answer = {**answerer.ask_error(raised, k), "code": ran_evidence(raised, text).to_json()}
+    return {**answer, "interpreter": ran_with(interpreter.python)}  # objects only grow: new fields
 
 
 @app.command()

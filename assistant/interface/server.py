@@ -48,10 +48,11 @@ from assistant.interface import client, listener
 from assistant.interface.listener import ServerError
 from assistant.interface.query_input import InputError, json_request
 from assistant.answering.answer import Answer
+from assistant.answering.code_query import CodeEvidence, gather_evidence
 from assistant.answering.engine import Engine
 from assistant.answering.error_model import ErrorReport, from_wire
-from assistant.answering.query import QueryError
-from assistant.sandbox import WarmSandbox
+from assistant.answering.query import QueryError, parse_query
+from assistant.sandbox import SandboxResult, WarmSandbox, run_source
 
 __all__ = ["RequestError", "ServerError", "Service", "serve"]
 
@@ -73,9 +74,9 @@ class LockedEngine:
         self.engine = engine
         self.lock = threading.Lock()
 
-    def ask(self, text: str, k: int = 3) -> Answer:
+    def ask(self, text: str, k: int = 3, *, evidence: CodeEvidence | None = None) -> Answer:
         with self.lock:
-            return self.engine.ask(text, k=k)
+            return self.engine.ask(text, k=k, evidence=evidence)
 
     def ask_error(self, error: ErrorReport, k: int = 3) -> Answer:
         """What `kb fix` asks about the error a sandbox run raised."""
@@ -164,7 +165,22 @@ class Service:
             raise RequestError("request", str(problem)) from None
         if error is not None:  # a sandbox run's error, modelled by the client: answered as it is
             return self.engine.ask_error(error, k=ask.k).to_json()
+        if parse_query(ask.text).kind == "code":
+            return self.engine.ask(ask.text, k=ask.k, evidence=self._code_evidence(ask.text)).to_json()
         return self.engine.ask(ask.text, k=ask.k).to_json()
+
+    def _code_evidence(self, code: str) -> CodeEvidence:
+        """What pasted code shows, gathered outside the engine's lock: its abstract run takes a sandbox
+        run (kb's own interpreter's warm one, as in a fresh process). Code runs, even abstractly, only
+        over the Unix socket, like a fix; over TCP the client answers it in its own process."""
+        if not self.allow_fix:
+            raise RequestError("request", "code queries run the code and are taken over the Unix socket only")
+
+        def run(source: str, **options: Any) -> SandboxResult:  # a sandbox only if the detectors find nothing
+            with self.sandboxes.lent(sys.executable) as sandbox:
+                return (sandbox.run_source if sandbox is not None else run_source)(source, **options)
+
+        return gather_evidence(code, run)
 
     def fix(self, request: dict[str, Any]) -> dict[str, Any]:
         from assistant.interface.fix_reply import render_fields
