@@ -1,0 +1,55 @@
+"""`.backward()` without a gradient argument on a tensor that is not a scalar: a loss built with
+reduction="none" (times weights, say) or a model's batched output. "grad can be implicitly created
+only for scalar outputs"."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from assistant.codecheck._code import Code, constant, keyword, source_of
+from assistant.codecheck.detectors import Hit, needs_calls
+from assistant.codecheck.detectors._losses import loss_kind, loss_options
+from assistant.codecheck.detectors._torch_names import layer_call, layer_kind, module_classes
+from assistant.codecheck.detectors._values import WEIGHTED_LAYERS
+
+name = "backward-on-unreduced"
+ELEMENTWISE = (ast.Mult, ast.Add, ast.Sub, ast.Div, ast.Pow)
+
+
+@needs_calls("backward")
+def check(code: Code) -> Iterator[Hit]:
+    for call in code.calls:
+        if not (isinstance(call.func, ast.Attribute) and call.func.attr == "backward") or call.args or call.keywords:
+            continue
+        why = _not_scalar(code, call.func.value, depth=0)
+        if why:
+            yield Hit.at(code, call, f"{source_of(call.func.value)}.backward() on a tensor that is not a scalar "
+                         f"({why}): reduce it first, e.g. {source_of(call.func.value)}.mean().backward()")
+
+
+def _not_scalar(code: Code, value: ast.expr, depth: int) -> str | None:
+    if depth > 5:
+        return None
+    if isinstance(value, ast.Name):
+        bound = code.reaching_value(value)
+        return _not_scalar(code, bound, depth + 1) if bound is not None else None
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ELEMENTWISE):
+        return _not_scalar(code, value.left, depth + 1) or _not_scalar(code, value.right, depth + 1)
+    if not isinstance(value, ast.Call):
+        return None
+    if loss_kind(code, value) is not None and _reduces_nothing(code, value):
+        return f'{source_of(value.func)}(..., reduction="none") gives one loss per element'
+    if layer_kind(code, value.func) in WEIGHTED_LAYERS:
+        return f"the batched output of {source_of(value.func)}"
+    built = layer_call(code, value.func)
+    if isinstance(built, ast.Call) and isinstance(built.func, ast.Name) and built.func.id in module_classes(code):
+        return f"the batched output of {source_of(value.func)}"
+    return None
+
+
+def _reduces_nothing(code: Code, call: ast.Call) -> bool:
+    reduction = keyword(call, "reduction")
+    if reduction is None and (options := loss_options(code, call)) is not None:
+        reduction = keyword(options, "reduction")
+    return reduction is not None and constant(reduction) == "none"

@@ -1,0 +1,56 @@
+"""NLLLoss given raw logits or softmax probabilities: it expects log-probabilities, so the loss
+goes negative without bound and the model does not learn (no error is raised)."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from assistant.codecheck._code import Code, kind_of, source_of
+from assistant.codecheck.detectors import Hit, needs_calls
+from assistant.codecheck.detectors._losses import loss_kind
+from assistant.codecheck.detectors._torch_names import is_functional, is_layer, layer_call, module_classes
+
+name = "nll-loss-without-log-softmax"
+
+
+@needs_calls("nll_loss", "NLLLoss")
+def check(code: Code) -> Iterator[Hit]:
+    for call in code.calls:
+        if call.args and loss_kind(code, call) == "NLLLoss":
+            why = _not_log_probabilities(code, call.args[0])
+            if why:
+                yield Hit.at(code, call, f"{source_of(call.func)}() receives {why}, but NLLLoss expects "
+                             "log-probabilities: apply log_softmax(dim=1) first, or use CrossEntropyLoss on the logits")
+
+
+def _not_log_probabilities(code: Code, value: ast.expr) -> str | None:
+    if isinstance(value, ast.Name):
+        value = code.reaching_value(value)  # type: ignore[assignment]
+    if not isinstance(value, ast.Call):
+        return None
+    if is_functional(value, "softmax") or kind_of(value) == "softmax":
+        return f"softmax probabilities ({source_of(value)})"
+    built = layer_call(code, value.func)
+    if _ends_in_linear(code, built):
+        return f"the raw logits of {source_of(value.func)} (its last layer is a Linear)"
+    return None
+
+
+def _ends_in_linear(code: Code, built: ast.expr | None) -> bool:
+    """An nn.Sequential display whose last layer is Linear, or a module class of this file whose
+    forward returns only `self.<a Linear>(...)`."""
+    if not isinstance(built, ast.Call):
+        return False
+    if is_layer(built, "Sequential"):
+        return bool(built.args) and is_layer(built.args[-1], "Linear")
+    cls = module_classes(code).get(kind_of(built)) if isinstance(built.func, ast.Name) else None
+    forward = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "forward"), None) if cls else None
+    returns = [r.value for r in ast.walk(forward) if isinstance(r, ast.Return)] if forward else []
+    return bool(returns) and all(isinstance(r, ast.Call) and is_layer(code.attribute_value(cls, _self_attribute(r)), "Linear")
+                                 for r in returns)  # type: ignore[arg-type]
+
+
+def _self_attribute(call: ast.Call) -> str:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self" else ""
