@@ -1,0 +1,143 @@
+"""DataLoader workers started with spawn or forkserver (the default on Windows and macOS, and
+whenever `multiprocessing_context` asks for it) receive the dataset and collate_fn by pickle, and
+pickle stores a function by its importable name. A lambda or a function defined inside another
+function has none (`main.<locals>.<lambda>`), so starting the workers fails. The recipe gives the
+callable the message names a module-level `def`; what a lambda read from the enclosing function
+is passed with functools.partial, so the function computes exactly what the lambda did.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import FunctionScope, ScopeProvider
+
+from assistant.repair.recipes import Problem
+from assistant.repair.recipes._edit import Edits, Script, dotted, expr, kind_of, statement
+
+name = "module-level-callable"
+_LOCALS = ".<locals>."
+_TWO_BLANK_LINES = (cst.EmptyLine(), cst.EmptyLine())
+_NAMES_BY_KEYWORD = {"collate_fn": "collate_batch", "worker_init_fn": "init_worker"}
+
+
+@dataclass(frozen=True)
+class Lift:
+    """One local callable to move to module level: `node` (a Lambda or a nested FunctionDef), the
+    top-level statement to define it before, and the enclosing function's names it reads."""
+
+    node: cst.Lambda | cst.FunctionDef
+    before: cst.BaseStatement
+    captured: tuple[str, ...]
+
+
+def match(problem: Problem) -> list[Lift] | None:
+    """The callables defined in the function the message names that pickling refused: its lambdas
+    handed to a call or stored on an object, or its nested def of that name."""
+    qualname = problem.facts.values.get("name", "").strip("'\"")
+    if _LOCALS not in qualname:
+        return None
+    outer, _, local = qualname.rpartition(_LOCALS)
+    script = problem.script
+    function = next((node for node in script.nodes(cst.FunctionDef) if _qualname(script, node) == outer), None)
+    if function is None:
+        return None
+    found = [node for node in script.nodes((cst.Lambda, cst.FunctionDef)) if _function_of(script, node) is function
+             and (_handed_over(script, node) if local == "<lambda>" else _is_def(node, local))]
+    lifts = [_lift(script, node) for node in found]
+    return lifts if lifts and all(lift is not None for lift in lifts) else None
+
+
+def apply(problem: Problem, lifts: list[Lift]) -> Edits:
+    script, edits = problem.script, problem.edits()
+    taken = _names_in_use(script)
+    for lift in lifts:
+        if isinstance(lift.node, cst.FunctionDef):
+            edits.insert_before(lift.before, lift.node.with_changes(leading_lines=_TWO_BLANK_LINES))
+            edits.replace(script.statement_of(lift.node), cst.RemovalSentinel.REMOVE)
+            continue
+        function_name = _fresh(_suggested_name(script, lift.node), taken)
+        params = ", ".join([*lift.captured, script.code(lift.node.params)]).rstrip(", ")
+        definition = statement(f"def {function_name}({params}):\n    return {script.code(lift.node.body)}\n")
+        edits.insert_before(lift.before, definition.with_changes(leading_lines=_TWO_BLANK_LINES))
+        replacement = f"functools.partial({function_name}, {', '.join(lift.captured)})" if lift.captured else function_name
+        edits.replace(lift.node, expr(replacement))
+    if any(lift.captured for lift in lifts) and "functools" not in taken:
+        edits.insert_after_imports(statement("import functools"))
+    return edits
+
+
+def _lift(script: Script, node: cst.Lambda | cst.FunctionDef) -> Lift | None:
+    """How to lift the callable: a nested def only when it reads nothing of the enclosing function."""
+    top = next(a for a in (node, *script.ancestors(node)) if script.parents.get(a) is script.module)
+    captured = _captured(script, node)
+    return None if captured and isinstance(node, cst.FunctionDef) else Lift(node, top, captured)
+
+
+def _captured(script: Script, node: cst.Lambda | cst.FunctionDef) -> tuple[str, ...]:
+    """Names the callable reads from the functions around it, in order of first use."""
+    scopes = script.wrapper.resolve(ScopeProvider)
+    own = scopes[node.body]
+    captured: dict[str, None] = {}
+    for access in sorted(own.accesses, key=lambda a: _start(script, a.node)):
+        outer = [r for r in access.referents if isinstance(r.scope, FunctionScope) and r.scope is not own]
+        if outer:
+            captured[access.node.value] = None
+    return tuple(captured)
+
+
+def _handed_over(script: Script, node: cst.CSTNode) -> bool:
+    """A lambda handed to an object that keeps it (`DataLoader(collate_fn=lambda b: ...)`,
+    `Shards(transform=lambda x: ...)`, `self.transform = lambda x: ...`): what can end up pickled
+    with a worker's state. A lambda given to a function (`sorted(key=...)`) is only called."""
+    parent = script.parents.get(node)
+    if isinstance(parent, cst.Arg):
+        return kind_of(script.parents[parent])[:1].isupper()
+    return isinstance(parent, cst.Assign) and any(isinstance(t.target, cst.Attribute) for t in parent.targets)
+
+
+def _is_def(node: cst.CSTNode, local: str) -> bool:
+    return isinstance(node, cst.FunctionDef) and node.name.value == local
+
+
+def _function_of(script: Script, node: cst.CSTNode) -> cst.FunctionDef | None:
+    return next((a for a in script.ancestors(node) if isinstance(a, cst.FunctionDef)), None)
+
+
+def _qualname(script: Script, node: cst.FunctionDef) -> str:
+    """`Trainer.build` for a method, `main` for a function: how Python names it in the message."""
+    names = [node.name.value]
+    for ancestor in script.ancestors(node):
+        if isinstance(ancestor, cst.FunctionDef):
+            names.append(f"{ancestor.name.value}.<locals>")
+        elif isinstance(ancestor, cst.ClassDef):
+            names.append(ancestor.name.value)
+    return ".".join(reversed(names))
+
+
+def _suggested_name(script: Script, node: cst.Lambda) -> str:
+    """After what the lambda is: the keyword it is passed as, or the attribute it is stored in."""
+    parent = script.parents.get(node)
+    if isinstance(parent, cst.Arg) and parent.keyword is not None:
+        return _NAMES_BY_KEYWORD.get(parent.keyword.value, f"{parent.keyword.value}_fn")
+    if isinstance(parent, cst.Assign) and (target := dotted(parent.targets[0].target)):
+        return f"{target.rsplit('.', 1)[-1]}_fn"
+    return "worker_fn"
+
+
+def _names_in_use(script: Script) -> set[str]:
+    return {node.value for node in script.nodes(cst.Name)}
+
+
+def _fresh(wanted: str, taken: set[str]) -> str:
+    candidate, number = wanted, 2
+    while candidate in taken:
+        candidate, number = f"{wanted}_{number}", number + 1
+    taken.add(candidate)
+    return candidate
+
+
+def _start(script: Script, node: cst.CSTNode) -> tuple[int, int]:
+    start = script.positions[node].start
+    return start.line, start.column

@@ -1,0 +1,129 @@
+from tests.recipes.kbfix import applies, patch
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes import module_level_callable as recipe
+
+PAD_COLLATE = '''\
+import torch
+from torch.nn.utils.rnn import pad_sequence
+from torch.utils.data import DataLoader
+
+
+def main():
+    torch.manual_seed(0)
+    samples = [torch.randn(int(n), 4) for n in torch.randint(3, 9, (32,))]
+    by_length = sorted(samples, key=lambda s: len(s))
+    loader = DataLoader(
+        samples,
+        batch_size=8,
+        num_workers=1,
+        multiprocessing_context="forkserver",
+        collate_fn=lambda batch: pad_sequence(batch, batch_first=True),
+    )
+    rnn = torch.nn.GRU(input_size=4, hidden_size=16, batch_first=True)
+    shapes = []
+    for padded in loader:
+        out, h = rnn(padded)
+        shapes.append(tuple(padded.shape))
+    longest = [max(len(s) for s in samples[i:i + 8]) for i in range(0, 32, 8)]
+    assert shapes == [(8, n, 4) for n in longest], shapes   # padded to each batch's longest sequence
+
+
+if __name__ == "__main__":
+    main()
+'''
+
+
+def test_a_collate_lambda_becomes_a_module_level_function(sandbox):
+    patched = patch(recipe, PAD_COLLATE, sandbox.facts(PAD_COLLATE, "AttributeError"))
+    assert ("from torch.utils.data import DataLoader\n\n\ndef collate_batch(batch):\n"
+            "    return pad_sequence(batch, batch_first=True)\n\n\ndef main():\n") in patched
+    assert "        collate_fn=collate_batch,\n" in patched
+    assert "by_length = sorted(samples, key=lambda s: len(s))" in patched   # only called, never pickled
+    sandbox.assert_clean(patched)
+
+
+CAPTURED_CONFIG = '''\
+import argparse
+
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+
+class Tokens(Dataset):
+    def __init__(self, n, transform):
+        self.ids = [torch.arange(i % 5 + 1) for i in range(n)]
+        self.transform = transform
+
+    def __len__(self):
+        return len(self.ids)
+
+    def __getitem__(self, i):
+        return self.transform(self.ids[i])
+
+
+def build_loader(args):
+    pad_to, pad_value = args.max_len, args.pad
+    dataset = Tokens(12, transform=lambda ids: torch.nn.functional.pad(ids, (0, pad_to - len(ids)), value=pad_value))
+    return DataLoader(dataset, batch_size=4, num_workers=2, multiprocessing_context="spawn")
+
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--max-len", type=int, default=6)
+parser.add_argument("--pad", type=int, default=-1)
+
+if __name__ == "__main__":
+    batches = list(build_loader(parser.parse_args([])))
+    assert [tuple(b.shape) for b in batches] == [(4, 6)] * 3
+    assert batches[0][0].tolist() == [0, -1, -1, -1, -1, -1]   # padded with the configured value
+'''
+
+
+def test_what_a_lambda_reads_from_its_function_is_passed_with_partial(sandbox):
+    patched = patch(recipe, CAPTURED_CONFIG, sandbox.facts(CAPTURED_CONFIG, "AttributeError"))
+    assert "import functools\n" in patched
+    assert ("def transform_fn(pad_to, pad_value, ids):\n"
+            "    return torch.nn.functional.pad(ids, (0, pad_to - len(ids)), value=pad_value)\n\n\n"
+            "def build_loader(args):\n") in patched
+    assert "Tokens(12, transform=functools.partial(transform_fn, pad_to, pad_value))" in patched
+    sandbox.assert_clean(patched)
+
+
+NESTED_DEF = '''\
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+
+class Trainer:
+    def __init__(self, data):
+        self.data = data
+
+    def loader(self):
+        def to_batch(samples):
+            features = torch.stack([x for x, _ in samples])
+            return features / features.norm(dim=1, keepdim=True), torch.stack([y for _, y in samples])
+
+        return DataLoader(self.data, batch_size=5, collate_fn=to_batch, num_workers=1,
+                          multiprocessing_context="forkserver")
+
+
+if __name__ == "__main__":
+    torch.manual_seed(0)
+    trainer = Trainer(TensorDataset(torch.randn(10, 3), torch.arange(10)))
+    batches = list(trainer.loader())
+    assert torch.allclose(batches[0][0].norm(dim=1), torch.ones(5)) and batches[1][1].tolist() == [5, 6, 7, 8, 9]
+'''
+
+
+def test_a_nested_collate_function_moves_to_module_level(sandbox):
+    patched = patch(recipe, NESTED_DEF, sandbox.facts(NESTED_DEF, "AttributeError"))
+    assert "\n\ndef to_batch(samples):\n    features = torch.stack([x for x, _ in samples])\n" in patched
+    assert "    def to_batch" not in patched
+    sandbox.assert_clean(patched)
+
+
+def test_a_nested_function_reading_its_enclosing_locals_is_not_moved():
+    code = ("def main(scale):\n    def collate(b):\n        return b * scale\n"
+            "    return DataLoader(d, collate_fn=collate)\n")
+    facts = Facts("AttributeError", "Can't pickle local object 'main.<locals>.collate'")
+    assert not applies(recipe, code, facts)
+    assert applies(recipe, code.replace("b * scale", "b * 2"), facts)
