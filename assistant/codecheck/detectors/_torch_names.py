@@ -8,6 +8,10 @@ from assistant.codecheck._code import Code, callee, dotted
 
 FUNCTIONAL = ("F", "nn.functional", "torch.nn.functional", "functional")
 LAYERS = ("nn", "torch.nn")
+WEIGHTED_LAYERS = ("Linear", "Bilinear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
+                   "Embedding", "EmbeddingBag", "LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "BatchNorm1d",
+                   "BatchNorm2d", "LayerNorm", "MultiheadAttention", "Transformer", "TransformerEncoder",
+                   "TransformerEncoderLayer", "Sequential")
 
 
 def is_layer(call: ast.AST, *kinds: str) -> bool:
@@ -104,3 +108,21 @@ def layer_call(code: Code, node: ast.AST) -> ast.expr | None:
         return bound
     cls = module_classes(code).get(bound.func.id) if isinstance(bound, ast.Call) and isinstance(bound.func, ast.Name) else None
     return code.attribute_value(cls, attribute) if cls is not None else None  # model.fc of `model = Net()`
+
+
+def model_of(code: Code, call: ast.Call) -> str | None:
+    """What `call` runs when it runs a model with weights: the layer kind (`Linear`, `Sequential`)
+    or the module class of this file (`Net`) that the called name was built as; else None."""
+    kind = layer_kind(code, call.func)
+    if kind in WEIGHTED_LAYERS:
+        return kind
+    built = layer_call(code, call.func)
+    if isinstance(built, ast.Call) and isinstance(built.func, ast.Name) and built.func.id in module_classes(code):
+        return built.func.id
+    return None
+
+
+def forward_returns(cls: ast.ClassDef | None) -> list[ast.expr | None]:
+    """The values `cls.forward` returns (None for a bare return); empty without a forward."""
+    forward = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "forward"), None) if cls else None
+    return [r.value for r in ast.walk(forward) if isinstance(r, ast.Return)] if forward else []

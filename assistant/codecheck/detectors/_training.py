@@ -49,10 +49,10 @@ def is_scheduler(code: Code, node: ast.expr) -> bool:
     return built_from(code, node, "lr_scheduler")
 
 
-def top_statement(body: list[ast.stmt], node: ast.AST, code: Code) -> ast.stmt | None:
-    """The statement of `body` that holds `node`."""
-    members = set(map(id, body))
+def statement_index(code: Code, body: list[ast.stmt], node: ast.AST) -> int | None:
+    """The position in `body` of the statement that holds `node`, None when none does."""
+    members = {id(statement): i for i, statement in enumerate(body)}
     for candidate in (node, *code.ancestors(node)):
         if id(candidate) in members:
-            return candidate  # type: ignore[return-value]
+            return members[id(candidate)]
     return None

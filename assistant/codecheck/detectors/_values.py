@@ -10,10 +10,6 @@ from assistant.codecheck._code import Code, dotted
 KEEPING = ("cpu", "cuda", "to", "squeeze", "unsqueeze", "view", "reshape", "flatten", "contiguous", "clone",
            "t", "transpose", "permute", "float", "double", "half", "sum", "mean", "max", "min", "exp", "sigmoid",
            "softmax", "log_softmax", "argmax")
-WEIGHTED_LAYERS = ("Linear", "Bilinear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
-                   "Embedding", "EmbeddingBag", "LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "BatchNorm1d",
-                   "BatchNorm2d", "LayerNorm", "MultiheadAttention", "Transformer", "TransformerEncoder",
-                   "TransformerEncoderLayer", "Sequential")
 
 
 def origin(code: Code, value: ast.expr, keeping: tuple[str, ...] = KEEPING) -> ast.expr:

@@ -10,8 +10,7 @@ from collections.abc import Iterator
 from assistant.codecheck._code import Code, constant, keyword, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
 from assistant.codecheck.detectors._losses import loss_kind, loss_options
-from assistant.codecheck.detectors._torch_names import layer_call, layer_kind, module_classes
-from assistant.codecheck.detectors._values import WEIGHTED_LAYERS
+from assistant.codecheck.detectors._torch_names import model_of
 
 name = "backward-on-unreduced"
 ELEMENTWISE = (ast.Mult, ast.Add, ast.Sub, ast.Div, ast.Pow)
@@ -40,12 +39,8 @@ def _not_scalar(code: Code, value: ast.expr, depth: int) -> str | None:
         return None
     if loss_kind(code, value) is not None and _reduces_nothing(code, value):
         return f'{source_of(value.func)}(..., reduction="none") gives one loss per element'
-    if layer_kind(code, value.func) in WEIGHTED_LAYERS:
-        return f"the batched output of {source_of(value.func)}"
-    built = layer_call(code, value.func)
-    if isinstance(built, ast.Call) and isinstance(built.func, ast.Name) and built.func.id in module_classes(code):
-        return f"the batched output of {source_of(value.func)}"
-    return None
+    model = model_of(code, value)
+    return f"the batched output of {source_of(value.func)} ({model})" if model else None
 
 
 def _reduces_nothing(code: Code, call: ast.Call) -> bool:

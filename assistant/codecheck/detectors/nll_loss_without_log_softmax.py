@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from assistant.codecheck._code import Code, kind_of, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
 from assistant.codecheck.detectors._losses import loss_kind
-from assistant.codecheck.detectors._torch_names import is_functional, is_layer, layer_call, module_classes
+from assistant.codecheck.detectors._torch_names import (forward_returns, is_functional, is_layer, layer_call,
+                                                       module_classes)
 
 name = "nll-loss-without-log-softmax"
 
@@ -45,8 +46,7 @@ def _ends_in_linear(code: Code, built: ast.expr | None) -> bool:
     if is_layer(built, "Sequential"):
         return bool(built.args) and is_layer(built.args[-1], "Linear")
     cls = module_classes(code).get(kind_of(built)) if isinstance(built.func, ast.Name) else None
-    forward = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "forward"), None) if cls else None
-    returns = [r.value for r in ast.walk(forward) if isinstance(r, ast.Return)] if forward else []
+    returns = forward_returns(cls)
     return bool(returns) and all(isinstance(r, ast.Call) and is_layer(code.attribute_value(cls, _self_attribute(r)), "Linear")
                                  for r in returns)  # type: ignore[arg-type]
 

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from assistant.codecheck._code import Code, keyword, source_of
 from assistant.codecheck.detectors import Hit, needs_attributes
 from assistant.codecheck.detectors._losses import loss_kind
-from assistant.codecheck.detectors._torch_names import layer_call, layer_kind, module_classes, without_grad
-from assistant.codecheck.detectors._values import WEIGHTED_LAYERS, origin
+from assistant.codecheck.detectors._torch_names import model_of, without_grad
+from assistant.codecheck.detectors._values import origin
 
 name = "numpy-on-grad-tensor"
 FACTORIES = ("randn", "rand", "zeros", "ones", "empty", "full", "tensor", "arange", "linspace", "randn_like",
@@ -38,9 +38,5 @@ def _requires_grad(code: Code, value: ast.expr) -> str | None:
         return f"created with requires_grad=True ({source_of(value.func)})"
     if loss_kind(code, value):
         return f"a loss ({source_of(value.func)}(...))"
-    if layer_kind(code, value.func) in WEIGHTED_LAYERS:
-        return f"the output of {source_of(value.func)}, a {layer_kind(code, value.func)} with weights"
-    built = layer_call(code, value.func)
-    if isinstance(built, ast.Call) and isinstance(built.func, ast.Name) and built.func.id in module_classes(code):
-        return f"the output of {source_of(value.func)} ({built.func.id})"
-    return None
+    model = model_of(code, value)
+    return f"the output of {source_of(value.func)} ({model})" if model else None

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
-from assistant.codecheck.detectors._training import calls_named, is_optimizer, is_scheduler, loops, top_statement
+from assistant.codecheck.detectors._training import calls_named, is_optimizer, is_scheduler, loops, statement_index
 
 name = "scheduler-before-optimizer"
 
@@ -21,8 +21,8 @@ def check(code: Code) -> Iterator[Hit]:
         schedulers = [c for c in steps if _owner_is(code, c, scheduler=True)]
         optimizers = [c for c in steps if _owner_is(code, c, scheduler=False)]
         for scheduled in schedulers:
-            at = _index(code, loop.body, scheduled)
-            positions = [_index(code, loop.body, o) for o in optimizers]
+            at = statement_index(code, loop.body, scheduled)
+            positions = [statement_index(code, loop.body, o) for o in optimizers]
             if at is not None and any(p is not None and p > at for p in positions) \
                     and not any(p is not None and p < at for p in positions):
                 yield Hit.at(code, scheduled, f"{source_of(scheduled.func)}() runs before the optimizer's step() "
@@ -35,8 +35,3 @@ def _owner_is(code: Code, call: ast.Call, *, scheduler: bool) -> bool:
         return False
     owner = call.func.value
     return is_scheduler(code, owner) if scheduler else is_optimizer(code, owner)
-
-
-def _index(code: Code, body: list[ast.stmt], node: ast.AST) -> int | None:
-    statement = top_statement(body, node, code)
-    return body.index(statement) if statement is not None else None

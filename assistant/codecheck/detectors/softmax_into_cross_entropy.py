@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from assistant.codecheck._code import Code, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
 from assistant.codecheck.detectors._losses import loss_kind
-from assistant.codecheck.detectors._torch_names import (is_functional, is_layer, is_torch_function, layer_call,
-                                                       layer_kind, module_classes)
+from assistant.codecheck.detectors._torch_names import (is_functional, is_layer, is_torch_function, forward_returns,
+                                                       layer_call, layer_kind, module_classes)
 
 name = "softmax-into-cross-entropy"
 
@@ -45,8 +45,6 @@ def _model_returning_softmax(code: Code, call: ast.Call) -> ast.Call | None:
     built = layer_call(code, call.func)
     if not (isinstance(built, ast.Call) and isinstance(built.func, ast.Name)):
         return None
-    cls = module_classes(code).get(built.func.id)
-    forward = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "forward"), None) if cls else None
-    returns = [r.value for r in ast.walk(forward) if isinstance(r, ast.Return)] if forward else []
+    returns = forward_returns(module_classes(code).get(built.func.id))
     found = [_softmax_of(code, r) if isinstance(r, ast.Call) else None for r in returns]
     return found[0] if found and all(found) else None

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
-from assistant.codecheck.detectors._training import calls_named, is_optimizer, loops, own_nodes, top_statement
+from assistant.codecheck.detectors._training import calls_named, is_optimizer, loops, own_nodes, statement_index
 
 name = "zero-grad-order"
 
@@ -56,8 +56,7 @@ def _wiped_before_step(code: Code, body: list[ast.stmt], backwards: list[ast.Cal
                        steps: list[ast.Call]) -> Iterator[Hit]:
     """zero_grad() in the same statement list after backward() and before step()."""
     def index(node: ast.AST) -> int | None:
-        statement = top_statement(body, node, code)
-        return body.index(statement) if statement is not None else None
+        return statement_index(code, body, node)
 
     backward_at = [i for i in map(index, backwards) if i is not None]
     step_at = [i for i in map(index, steps) if i is not None]
