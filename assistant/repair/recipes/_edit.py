@@ -381,3 +381,10 @@ def free_name(script: Script, wanted: str) -> str:
     while candidate in taken:
         candidate, number = f"{wanted}{number}", number + 1
     return candidate
+
+
+def imported_modules(script: Script) -> set[str]:
+    """The names `import` statements bind (`torch`, `np` for `import numpy as np`): new code may
+    use them."""
+    return {(alias.asname.name.value if alias.asname else script.code(alias.name))
+            for node in script.nodes(cst.Import) for alias in node.names}

@@ -13,7 +13,7 @@ import re
 import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_calls, needs_failing_line
-from assistant.repair.recipes._edit import Edits, Script, dotted, free_name, keyword, statement, with_keyword
+from assistant.repair.recipes._edit import Edits, Script, dotted, free_name, imported_modules, keyword, statement, with_keyword
 
 name = "pad-collate"
 _PAD_CONSTANT = re.compile(r"pad(_?(id|idx|index|token|token_id|value))?", re.IGNORECASE)
@@ -25,7 +25,7 @@ def match(problem: Problem) -> cst.Call | None:
     """The constructor of the DataLoader iterated on the failing line (else the only one), when it
     uses the default collate and the file imports torch under its own name."""
     script = problem.script
-    if "torch" not in _imported_modules(script):
+    if "torch" not in imported_modules(script):
         return None
     loader = _loader_on(script, problem.facts.user_lines)
     if loader is None:
@@ -76,7 +76,3 @@ def _collate_function(function: str, padding: str) -> cst.BaseStatement:
             f"    return torch.utils.data.default_collate(batch)\n")
     return statement(code).with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
 
-
-def _imported_modules(script: Script) -> set[str]:
-    return {(alias.asname.name.value if alias.asname else script.code(alias.name))
-            for node in script.nodes(cst.Import) for alias in node.names}
