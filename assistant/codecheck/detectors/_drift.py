@@ -1,0 +1,127 @@
+"""Removed torch and torchvision APIs in the user's code, from the table of kb/data/api_drift.yaml.
+
+The table's removed rows are read with one regular expression over its one-line rows instead of a
+YAML parser (kb lint must start as fast as pyflakes; a test checks that this reading equals
+assistant.answering.api_drift's). Code is matched by the dotted names it spells once imports are
+resolved (`F.x` under `import torch.nn.functional as F` is `torch.nn.functional.x`), by what it
+imports, and for `callable(arg=)` rows by a call into the callable's module with that keyword.
+Rows about a method of any tensor (`torch.Tensor.symeig`) are not matched: which object a method is
+called on is not known without running the code.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import kb
+from assistant.codecheck._code import Code, dotted
+
+TABLE = Path(kb.__file__).resolve().parent / "data" / "api_drift.yaml"  # kb.corpus_vectors.DATA_DIR, without numpy
+_ROW = re.compile(r'^- \{symbol: "?(?P<symbol>[^",]+)"?, kind: removed, version: "?(?P<version>[^",]+)"?, '
+                  r'replacement: (?P<replacement>"[^"]*"|[^,}]+)', re.M)
+
+
+@dataclass(frozen=True)
+class Removed:
+    symbol: str  # torch.rfft, or torch.optim.lr_scheduler.LRScheduler(verbose=)
+    version: str
+    replacement: str | None
+
+    @property
+    def keyword(self) -> str | None:
+        found = re.search(r"\((\w+)=\)$", self.symbol)
+        return found[1] if found else None
+
+    @property
+    def module(self) -> str:
+        """For a keyword row, the module whose callables take the removed keyword."""
+        return self.symbol.split("(", 1)[0].rpartition(".")[0].rpartition(".")[0]
+
+
+@cache
+def removed_rows(table: Path = TABLE) -> tuple[Removed, ...]:
+    rows = []
+    for row in _ROW.finditer(table.read_text(encoding="utf-8")):
+        replacement = row["replacement"].strip().strip('"')
+        rows.append(Removed(row["symbol"], row["version"], None if replacement == "null" else replacement))
+    return tuple(rows)
+
+
+@dataclass(frozen=True)
+class Use:
+    node: ast.AST
+    row: Removed
+
+
+def removed_uses(code: Code, wanted: Callable[[Removed], bool]) -> Iterator[Use]:
+    """Where the code uses a removed API of the rows that `wanted` keeps."""
+    if not _imports_torch(code):
+        return
+    rows = [row for row in removed_rows() if wanted(row) and not row.symbol.startswith("torch.Tensor.")
+            and "[" not in row.symbol]
+    plain = {row.symbol: row for row in rows if row.keyword is None}
+    keyword_rows = [row for row in rows if row.keyword is not None]
+    aliases = _aliases(code)
+    for node in code.nodes:
+        if isinstance(code.parents.get(node), ast.Attribute):
+            continue  # `torch.nn` inside `torch.nn.functional.x`: the whole chain is what is spelled
+        if (row := next((plain[s] for s in _spelled(node, aliases) if s in plain), None)) is not None:
+            yield Use(node, row)
+        if isinstance(node, ast.Call) and keyword_rows:
+            callee = _resolved(dotted(node.func), aliases) or ""
+            for row in keyword_rows:
+                if callee.startswith(row.module + ".") and any(k.arg == row.keyword for k in node.keywords):
+                    yield Use(node, row)
+
+
+def _imports_torch(code: Code) -> bool:
+    return any(name.split(".")[0] in ("torch", "torchvision") for name in _aliases(code).values())
+
+
+def _aliases(code: Code) -> dict[str, str]:
+    """Local names of imported torch modules and objects: {"F": "torch.nn.functional", "nn": "torch.nn"}."""
+    found = {}
+    for node in code.nodes:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                found[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                found[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return found
+
+
+def _spelled(node: ast.AST, aliases: dict[str, str]) -> Iterator[str]:
+    """The full dotted names a node spells, most specific first: an import's names, then its
+    module; or an attribute chain resolved through the imports."""
+    if isinstance(node, ast.Import):
+        yield from (alias.name for alias in node.names)
+    elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        yield from (f"{node.module}.{alias.name}" for alias in node.names)
+        yield node.module
+    elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+        if (resolved := _resolved(dotted(node), aliases)) is not None:
+            yield resolved
+
+
+def _resolved(name: str | None, aliases: dict[str, str]) -> str | None:
+    if not name:
+        return None
+    root, _, rest = name.partition(".")
+    if root not in aliases:
+        return None
+    return f"{aliases[root]}.{rest}" if rest else aliases[root]
+
+
+
+def use_message(row: Removed) -> str:
+    instead = f"; use {row.replacement} instead" if row.replacement else ""
+    where = "torchvision" if row.symbol.startswith("torchvision") else "torch"
+    version = row.version.removeprefix("torchvision ")
+    subject = f"the {row.keyword}= argument of {row.symbol.split('(')[0]}" if row.keyword else row.symbol
+    return f"{subject} was removed in {where} {version}{instead}"
