@@ -1,0 +1,54 @@
+from tests.recipes.kbfix import applies, patch
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes import single_process_rank as recipe
+
+EVALUATE = '''\
+import torch
+import torch.distributed as dist
+import torch.nn as nn
+from torch.utils.data import DataLoader, TensorDataset
+
+
+def is_main_process() -> bool:
+    return dist.get_rank() == 0
+
+
+def shard(data):
+    """This process's share of the evaluation set."""
+    return torch.utils.data.Subset(data, range(dist.get_rank(), len(data), dist.get_world_size()))
+
+
+def log(*parts):
+    if dist.is_initialized() and dist.get_rank() != 0:
+        return
+    print(*parts)
+
+
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(10, 32), nn.ReLU(), nn.Linear(32, 2)).eval()
+data = TensorDataset(torch.randn(40, 10), torch.randint(0, 2, (40,)))
+correct, seen = 0, 0
+with torch.no_grad():
+    for x, y in DataLoader(shard(data), batch_size=8):
+        correct += (model(x).argmax(1) == y).sum().item()
+        seen += len(y)
+if is_main_process():
+    log("accuracy", correct / seen)
+'''
+
+
+def test_one_process_is_rank_0_of_a_world_of_1(sandbox):
+    patched = patch(recipe, EVALUATE, sandbox.facts(EVALUATE, "ValueError"))
+    assert "    return (dist.get_rank() if dist.is_initialized() else 0) == 0\n" in patched
+    assert ("range((dist.get_rank() if dist.is_initialized() else 0), len(data), "
+            "(dist.get_world_size() if dist.is_initialized() else 1))") in patched
+    assert "    if dist.is_initialized() and dist.get_rank() != 0:\n" in patched   # already guarded
+    sandbox.assert_clean(patched + "assert seen == 40   # the whole set, not a shard\n")
+
+
+def test_a_rank_asked_of_a_given_group_is_left_alone():
+    facts = Facts("ValueError", "Default process group has not been initialized, please make sure to call "
+                                "init_process_group.", line=2, lines=(2,))
+    code = "import torch.distributed as dist\nrank = dist.get_rank(group)\n"
+    assert not applies(recipe, code, facts)
+    assert applies(recipe, code.replace("(group)", "()"), facts)
