@@ -45,6 +45,10 @@ def kb_fix(*args: str) -> tuple[int, str]:
     return result.exit_code, result.stdout
 
 
+def children_of(pid: int) -> list[str]:
+    return [child for task in Path(f"/proc/{pid}/task").iterdir() for child in (task / "children").read_text().split()]
+
+
 @pytest.fixture
 def script(tmp_path: Path) -> Path:
     path = tmp_path / "train.py"
@@ -56,10 +60,11 @@ def test_kb_fix_through_a_server_is_the_in_process_fix(index, script, monkeypatc
     monkeypatch.setattr("kb.embedding.SentenceTransformerEmbedder", lambda model=None: FakeEmbedder())
     code_here, json_here = kb_fix(str(script), "--verify", "--json", "--index", str(index))
     monkeypatch.setattr("kb.embedding.SentenceTransformerEmbedder", no_engine_here)  # only the server may answer
-    with running_server("--index", str(index)):
+    with running_server("--index", str(index)) as (process, _):
         code_there, json_there = kb_fix(str(script), "--verify", "--json", "--index", str(index))
         human_code, human = kb_fix(str(script), "--verify", "--index", str(index))
         written_code, _ = kb_fix(str(script), "--verify", "--write", "--json", "--index", str(index))
+        assert len(children_of(process.pid)) == 1  # one warm worker served all three fixes
     here, there = json.loads(json_here), json.loads(json_there)
     assert here["verdict"] == "verified" and code_here == 0
     assert without_durations(there) == without_durations(here) and code_there == code_here
