@@ -63,12 +63,19 @@ def passed(script: Script, name: str, user: cst.CSTNode, lines: Sequence[int]) -
 
 def returned(script: Script, call: cst.Call) -> list[cst.BaseExpression]:
     """What a helper defined in this file returns when called as `f(...)`, `self.f(...)` or
-    `model.f(...)`: the values of its `return` statements (empty when it is not defined here)."""
+    `model.f(...)`, or what the `forward` of a module class defined here returns when an instance
+    is called (`criterion(pred, y)` with `criterion = MyLoss()`): the values of its `return`
+    statements (empty when it is not defined here)."""
     name = callee(call)
     if name is None:
         return []
-    method = name.rsplit(".", 1)[-1]
-    functions = [node for node in script.nodes(cst.FunctionDef) if node.name.value == method]
+    built = script.bindings.get(name)
+    classes = [node for node in script.nodes(cst.ClassDef) if built is not None and node.name.value == kind_of(built)]
+    if classes:
+        functions = [item for item in classes[0].body.body if isinstance(item, cst.FunctionDef) and item.name.value == "forward"]
+    else:
+        method = name.rsplit(".", 1)[-1]
+        functions = [node for node in script.nodes(cst.FunctionDef) if node.name.value == method]
     if len(functions) != 1:
         return []
     returns = m.findall(functions[0], m.Return())
