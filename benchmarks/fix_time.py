@@ -1,11 +1,11 @@
 """How long `kb fix --verify` takes, as a user runs it (a new `kb` process per script), without and
 with a running `kb serve`, in the same run; and where the time goes.
 
-    python benchmarks/fix_time.py [--only N] [--python PATH] [--index DIR] [--timeout-s 300]
+    python benchmarks/fix_time.py [--every K] [--only N] [--python PATH] [--index DIR] [--timeout-s 300]
 
 Runs `kb fix SCRIPT --verify --json` on every broken script of benchmarks/blind-scripts/ (not the
-.fixed.py references; --only N takes the first N), first with no server up, then with `kb serve`
-listening on the index's own socket. The index is --index, else the default index of a temporary
+.fixed.py references; --every K takes every K-th, --only N the first N of those), first with no
+server up, then with `kb serve` listening on the index's own socket. The index is --index, else the default index of a temporary
 KB_HOME (built from the shipped corpus on first use), so no other `kb` on the machine finds this
 server. --python is the interpreter that runs the scripts (default: this one), passed as `kb fix
 --python`, as resolving it otherwise depends on the shell's environment.
@@ -45,8 +45,8 @@ class Timed:
     verdict: str
 
 
-def broken_scripts(only: int | None) -> list[Path]:
-    scripts = sorted(path for path in SCRIPTS.glob("*.py") if not path.name.endswith(".fixed.py"))
+def broken_scripts(every: int, only: int | None) -> list[Path]:
+    scripts = sorted(path for path in SCRIPTS.glob("*.py") if not path.name.endswith(".fixed.py"))[::every]
     return scripts[:only] if only else scripts
 
 
@@ -101,12 +101,13 @@ def summary(label: str, timed: list[Timed]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--every", type=int, default=1, help="time every K-th script only (a sample of the situations)")
     parser.add_argument("--only", type=int, help="time the first N scripts only")
     parser.add_argument("--python", default=sys.executable, help="the interpreter that runs the scripts")
     parser.add_argument("--index", type=Path, help="the index (default: a new one in a temporary KB_HOME)")
     parser.add_argument("--timeout-s", type=float, default=300.0, help="for one kb fix")
     args = parser.parse_args()
-    scripts = broken_scripts(args.only)
+    scripts = broken_scripts(args.every, args.only)
     with tempfile.TemporaryDirectory(prefix="kb-fix-time-") as home:
         environment = {**os.environ, "KB_HOME": home, "HF_HUB_OFFLINE": "1"}
         environment.pop("KB_SERVER", None)
