@@ -24,7 +24,6 @@ import fcntl
 import functools
 import json
 import os
-import re
 import sqlite3
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
@@ -33,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from kb import tokens
 from kb.chunking import Chunk
 from kb.documents import Document
 
@@ -54,14 +54,9 @@ CREATE TABLE chunks (
     ordinal INTEGER NOT NULL, heading TEXT NOT NULL, text TEXT NOT NULL, vector BLOB NOT NULL
 );
 CREATE INDEX chunks_by_source ON chunks(source);
-CREATE VIRTUAL TABLE chunks_fts USING fts5(
-    title, heading, text, content='', tokenize='porter unicode61'
-);
 """
-_STOPWORDS = frozenset(
-    "a an and are as at be but by can do does for from has have how i if in into is it its my no not "
-    "of on or so that the this to was what when where which why will with you your me get got".split()
-)
+# The lexical index holds kb.tokens terms, which unicode61 keeps as they are (see kb.tokens)
+_LEXICAL_TABLE = "CREATE VIRTUAL TABLE chunks_fts USING fts5(title, heading, text, content='', tokenize='unicode61')"
 _Result = TypeVar("_Result")
 # SQLite result codes that mean the files are damaged or are not a kb index (a missing table is ERROR)
 _DAMAGE_CODES = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_FORMAT, sqlite3.SQLITE_ERROR)
@@ -168,10 +163,11 @@ class Store:
                     with connection:
                         if not connection.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchone():
                             connection.executescript(_SCHEMA)
+                            connection.execute(_LEXICAL_TABLE)
                             connection.executemany(
                                 "INSERT INTO meta VALUES (?, ?)",
                                 [("schema", str(SCHEMA_VERSION)), ("model", model), ("dim", str(dim)),
-                                 ("generation", "0")],
+                                 ("generation", "0"), ("lexical", tokens.VERSION)],
                             )
                 finally:
                     connection.close()
@@ -264,7 +260,8 @@ class Store:
 
     @_translating
     def lexical_search(self, text: str, limit: int = 50) -> list[ChunkHit]:
-        terms = _query_terms(text)
+        """Chunks by BM25 over kb.tokens terms (k1 1.2, b 0.75; a title term weighs twice)."""
+        terms = tokens.query_terms(text)
         if not terms:
             return []
         expression = " OR ".join(f'"{term}"' for term in terms)
@@ -317,6 +314,8 @@ class Store:
                 "use that model or rebuild the index"
             )
         self._check_pages()
+        if meta.get("lexical") != tokens.VERSION:
+            self._rebuild_lexical_index()
 
     @_translating
     def _check_pages(self) -> None:
@@ -337,6 +336,36 @@ class Store:
             stamp_path.write_text(stamp)
         except OSError:
             pass  # a read-only index is checked on every open instead
+
+    def _rebuild_lexical_index(self) -> None:
+        """Re-index every chunk's terms from the text kept in SQLite: an index built by an older kb
+        (FTS5's porter stemmer, or an older kb.tokens) opens as if built now, with no embedding."""
+        if not _writable(self.directory / DATABASE):
+            raise StoreError(
+                f"the index at {self.directory} was built by an older kb, whose search terms this kb does not "
+                "read; open it once where it can be written (it updates itself, no embedding needed), or "
+                "rebuild it (delete the directory and ingest again)"
+            )
+        with _directory_lock(self.directory):
+            self._reindex_terms()
+
+    @_translating
+    def _reindex_terms(self) -> None:
+        """One transaction (DDL included): readers see the old terms until it commits, the new after."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            if self.meta().get("lexical") == tokens.VERSION:
+                return  # another process has just done it
+            self.db.execute("DROP TABLE IF EXISTS chunks_fts")
+            self.db.execute(_LEXICAL_TABLE)
+            rows = self.db.execute(
+                "SELECT c.id, d.title, c.heading, c.text FROM chunks c JOIN documents d USING (source)"
+            ).fetchall()
+            self.db.executemany(
+                "INSERT INTO chunks_fts(rowid, title, heading, text) VALUES (?, ?, ?, ?)",
+                [(chunk_id, *map(tokens.indexed_text, texts)) for chunk_id, *texts in rows],
+            )
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('lexical', ?)", (tokens.VERSION,))
 
     def _load_vector_index(self, path: Path):
         """The FAISS file for this generation if it exists and matches SQLite, else None; a damaged
@@ -386,9 +415,10 @@ class Store:
         if not rows and not self.db.execute("SELECT 1 FROM documents WHERE source=?", (source,)).fetchone():
             return
         title = self.db.execute("SELECT title FROM documents WHERE source=?", (source,)).fetchone()
+        title = tokens.indexed_text(title[0] if title else "")
         self.db.executemany(
             "INSERT INTO chunks_fts(chunks_fts, rowid, title, heading, text) VALUES('delete', ?, ?, ?, ?)",
-            [(chunk_id, title[0] if title else "", heading, text) for chunk_id, heading, text in rows],
+            [(chunk_id, title, *map(tokens.indexed_text, texts)) for chunk_id, *texts in rows],
         )
         self.db.execute("DELETE FROM chunks WHERE source=?", (source,))
         self.db.execute("DELETE FROM documents WHERE source=?", (source,))
@@ -400,6 +430,7 @@ class Store:
             (document.source, document.doc_id, document.title, document.content_hash,
              json.dumps(document.meta, default=str), document.body),
         )
+        title = tokens.indexed_text(document.title)
         for chunk, vector in zip(item.chunks, item.vectors):
             cursor = self.db.execute(
                 "INSERT INTO chunks (source, ordinal, heading, text, vector) VALUES (?, ?, ?, ?, ?)",
@@ -407,7 +438,7 @@ class Store:
             )
             self.db.execute(
                 "INSERT INTO chunks_fts(rowid, title, heading, text) VALUES (?, ?, ?, ?)",
-                (cursor.lastrowid, document.title, chunk.heading, chunk.text),
+                (cursor.lastrowid, title, tokens.indexed_text(chunk.heading), tokens.indexed_text(chunk.text)),
             )
 
 
@@ -429,7 +460,7 @@ def _directory_lock(directory: Path) -> Iterator[None]:
 def _connect(path: Path) -> sqlite3.Connection:
     """A connection in WAL mode; read-only (and still answering) where the index cannot be written."""
     try:
-        if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        if not _writable(path):
             return _connect_read_only(path)
         connection = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         connection.isolation_level = ""  # `with connection:` wraps a transaction
@@ -439,6 +470,11 @@ def _connect(path: Path) -> sqlite3.Connection:
     except sqlite3.DatabaseError as error:
         raise index_error(error, path.parent) from None
     return connection
+
+
+def _writable(path: Path) -> bool:
+    """Whether the database at `path` (and its directory, for the WAL and the lock) can be written."""
+    return os.access(path.parent, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
 
 
 def _connect_read_only(path: Path) -> sqlite3.Connection:
@@ -468,11 +504,3 @@ def _file_stamp(directory: Path) -> str:
             parts.append(f"{name} {status.st_size} {status.st_mtime_ns}")
     return "\n".join(parts)
 
-
-def _query_terms(text: str, limit: int = 64) -> list[str]:
-    terms: list[str] = []
-    for word in re.findall(r"[A-Za-z][A-Za-z0-9]+", text):
-        word = word.lower()
-        if word not in _STOPWORDS and word not in terms:
-            terms.append(word)
-    return terms[:limit]
