@@ -99,6 +99,41 @@ assert seen == 10
 '''
 
 
+STATEFUL_CALLER = '''\
+import torch
+import torch.nn as nn
+
+device = torch.device("cpu")
+
+
+class CharRNN(nn.Module):
+    def __init__(self, chars=20, hidden=16, layers=2):
+        super().__init__()
+        self.layers, self.hidden = layers, hidden
+        self.emb = nn.Embedding(chars, 8)
+        self.rnn = nn.LSTM(8, hidden, num_layers=layers, batch_first=True)
+        self.out = nn.Linear(hidden, chars)
+
+    def init_hidden(self, batch):
+        return (torch.zeros(batch, self.layers, self.hidden).to(device),
+                torch.zeros(batch, self.layers, self.hidden).to(device))
+
+    def forward(self, x, state):
+        out, state = self.rnn(self.emb(x), state)
+        return self.out(out), state
+
+
+model = CharRNN().to(device)
+text = torch.randint(0, 20, (3, 11))
+state = model.init_hidden(3)
+for start in range(0, 10, 5):
+    logits, state = model(text[:, start:start + 5], state)
+    state = tuple(s.detach() for s in state)
+    loss = nn.functional.cross_entropy(logits.transpose(1, 2), text[:, start + 1:start + 6])
+    loss.backward()
+'''
+
+
 def test_a_batch_first_state_gets_its_first_two_sizes_swapped(sandbox):
     patched = patch(recipe, FORECASTER, sandbox.facts(FORECASTER, "RuntimeError"))
     assert "        h0 = torch.zeros(layers, batch, hidden)\n        c0 = torch.zeros(layers, batch, hidden)\n" in patched
@@ -122,3 +157,10 @@ def test_no_match_when_the_state_comes_from_another_module():
             "_, h = encoder(src)\nout, _ = decoder(tgt, h)\n")
     facts = Facts("RuntimeError", "Expected hidden size (1, 4, 16), got [2, 4, 16]", line=5, lines=(5,))
     assert not applies(recipe, code, facts)
+
+
+def test_a_state_passed_in_by_the_caller_is_fixed_in_its_helper(sandbox):
+    patched = patch(recipe, STATEFUL_CALLER, sandbox.facts(STATEFUL_CALLER, "RuntimeError"))
+    assert ("        return (torch.zeros(self.layers, batch, self.hidden).to(device),\n"
+            "                torch.zeros(self.layers, batch, self.hidden).to(device))\n") in patched
+    sandbox.assert_clean(patched)

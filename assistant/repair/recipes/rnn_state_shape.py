@@ -13,12 +13,13 @@ from dataclasses import dataclass
 import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_calls
-from assistant.repair.recipes._definitions import MAX_DEPTH, assignment, returned
+from assistant.repair.recipes._definitions import MAX_DEPTH, assignment, passed, returned
 from assistant.repair.recipes._edit import Edits, Script, callee, dotted, expr, keyword, kind_of, parse_shape, positional
 
 name = "rnn-state-shape"
 RNNS = ("LSTM", "GRU", "RNN")
 CREATIONS = ("zeros", "ones", "randn", "rand", "empty", "new_zeros", "new_ones", "new_empty")
+SAME_TENSOR = ("to", "cuda", "cpu", "float", "double", "detach", "requires_grad_", "contiguous")  # same shape
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def match(problem: Problem) -> dict[cst.BaseExpression, cst.BaseExpression] | No
     state = keyword(failing.call, "hx") or (positional(failing.call)[1:2] or [None])[0]
     if state is None:
         return None
-    constructors = _constructors(script, state.value, "h", 0)
+    constructors = _constructors(script, state.value, "h", problem.facts.user_lines)
     first = next((call for role, call in constructors if role == "h"), None)
     if first is None or (sizes := _sizes(first)) is None:
         return None
@@ -74,21 +75,27 @@ def _rnn_call(script: Script, lines: tuple[int, ...]) -> StateCall | None:
     return None
 
 
-def _constructors(script: Script, value: cst.BaseExpression, role: str, depth: int) -> list[tuple[str, cst.Call]]:
+def _constructors(script: Script, value: cst.BaseExpression, role: str, lines: tuple[int, ...],
+                  depth: int = 0) -> list[tuple[str, cst.Call]]:
     """The tensor constructors a state is made of, each with its role: `h` (h0) or `c` (an LSTM's
-    c0). Followed through names, `(h0, c0)` tuples and helpers such as `self.init_hidden(batch)`."""
+    c0). Followed through names, the caller's arguments, `(h0, c0)` tuples, `.to(device)` and
+    helpers such as `self.init_hidden(batch)`."""
     if depth > MAX_DEPTH:
         return []
     if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == 2:
         return [found for element, part in zip(value.elements, "hc")
-                for found in _constructors(script, element.value, part, depth + 1)]
+                for found in _constructors(script, element.value, part, lines, depth)]
     if isinstance(value, cst.Call) and kind_of(value) in CREATIONS:
         return [(role, value)]
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in SAME_TENSOR:
+        return _constructors(script, value.func.value, role, lines, depth)
     if isinstance(value, cst.Call):
-        return [found for result in returned(script, value) for found in _constructors(script, result, role, depth + 1)]
-    if (name := dotted(value)) is not None and (bound := assignment(script, name, value)) is not None:
-        return _constructors(script, bound[1], role, depth + 1)
-    return []
+        return [found for result in returned(script, value) for found in _constructors(script, result, role, lines, depth + 1)]
+    if (name := dotted(value)) is None:
+        return []
+    bound = assignment(script, name, value)
+    source = bound[1] if bound is not None else passed(script, name, value, lines)
+    return _constructors(script, source, role, lines, depth + 1) if source is not None else []
 
 
 def _sizes(call: cst.Call) -> list[cst.BaseExpression] | None:
