@@ -206,12 +206,41 @@ class Code:
             return statement.value
         if isinstance(statement, ast.AnnAssign) and dotted(statement.target) == name and statement.value is not None:
             return statement.value
+        if isinstance(statement, (ast.With, ast.AsyncWith)) and not any(
+                item.optional_vars is not None and name in {dotted(t) for t in _names_in(item.optional_vars)}
+                for item in statement.items):
+            # a with block always runs its body: its last binding of the name is the one that reaches past it
+            return next((found for inner in reversed(statement.body)
+                         if (found := self._binding(inner, name)) is not None), None)
         for node in ast.walk(statement):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
                 return True
             if any(dotted(target) == name for target, _ in _assigned(node)):
                 return True
         return None
+
+    @cached_property
+    def imported(self) -> dict[str, str]:
+        """What each imported name stands for: {"F": "torch.nn.functional", "nn": "torch.nn",
+        "checkpoint": "torch.utils.checkpoint.checkpoint"} (absolute imports anywhere in the file)."""
+        found = {}
+        for node in self.nodes:
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    found[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                for alias in node.names:
+                    found[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+        return found
+
+    def resolved(self, node: ast.AST) -> str | None:
+        """The full dotted name an expression spells through the imports (`F.softmax` is
+        `torch.nn.functional.softmax`); None when its first name was not imported."""
+        name = dotted(node)
+        root, _, rest = (name or "").partition(".")
+        if root not in self.imported:
+            return None
+        return f"{self.imported[root]}.{rest}" if rest else self.imported[root]
 
     def enclosing_class(self, node: ast.AST) -> ast.ClassDef | None:
         return next((a for a in self.ancestors(node) if isinstance(a, ast.ClassDef)), None)

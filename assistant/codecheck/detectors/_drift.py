@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 
 import kb
-from assistant.codecheck._code import Code, dotted
+from assistant.codecheck._code import Code
 
 TABLE = Path(kb.__file__).resolve().parent / "data" / "api_drift.yaml"  # kb.corpus_vectors.DATA_DIR, without numpy
 _ROW = re.compile(r'^- \{symbol: "?(?P<symbol>[^",]+)"?, kind: removed, version: "?(?P<version>[^",]+)"?, '
@@ -66,37 +66,23 @@ def removed_uses(code: Code, wanted: Callable[[Removed], bool]) -> Iterator[Use]
             and "[" not in row.symbol]
     plain = {row.symbol: row for row in rows if row.keyword is None}
     keyword_rows = [row for row in rows if row.keyword is not None]
-    aliases = _aliases(code)
     for node in code.nodes:
         if isinstance(code.parents.get(node), ast.Attribute):
             continue  # `torch.nn` inside `torch.nn.functional.x`: the whole chain is what is spelled
-        if (row := next((plain[s] for s in _spelled(node, aliases) if s in plain), None)) is not None:
+        if (row := next((plain[s] for s in _spelled(code, node) if s in plain), None)) is not None:
             yield Use(node, row)
         if isinstance(node, ast.Call) and keyword_rows:
-            callee = _resolved(dotted(node.func), aliases) or ""
+            callee = code.resolved(node.func) or ""
             for row in keyword_rows:
                 if callee.startswith(row.module + ".") and any(k.arg == row.keyword for k in node.keywords):
                     yield Use(node, row)
 
 
 def _imports_torch(code: Code) -> bool:
-    return any(name.split(".")[0] in ("torch", "torchvision") for name in _aliases(code).values())
+    return any(name.split(".")[0] in ("torch", "torchvision") for name in code.imported.values())
 
 
-def _aliases(code: Code) -> dict[str, str]:
-    """Local names of imported torch modules and objects: {"F": "torch.nn.functional", "nn": "torch.nn"}."""
-    found = {}
-    for node in code.nodes:
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                found[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            for alias in node.names:
-                found[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    return found
-
-
-def _spelled(node: ast.AST, aliases: dict[str, str]) -> Iterator[str]:
+def _spelled(code: Code, node: ast.AST) -> Iterator[str]:
     """The full dotted names a node spells, most specific first: an import's names, then its
     module; or an attribute chain resolved through the imports."""
     if isinstance(node, ast.Import):
@@ -105,18 +91,8 @@ def _spelled(node: ast.AST, aliases: dict[str, str]) -> Iterator[str]:
         yield from (f"{node.module}.{alias.name}" for alias in node.names)
         yield node.module
     elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
-        if (resolved := _resolved(dotted(node), aliases)) is not None:
+        if (resolved := code.resolved(node)) is not None:
             yield resolved
-
-
-def _resolved(name: str | None, aliases: dict[str, str]) -> str | None:
-    if not name:
-        return None
-    root, _, rest = name.partition(".")
-    if root not in aliases:
-        return None
-    return f"{aliases[root]}.{rest}" if rest else aliases[root]
-
 
 
 def use_message(row: Removed) -> str:

@@ -1,0 +1,27 @@
+"""A layer built with a size computed by true division (`nn.Linear(hidden / 2, 10)`): `/` gives a
+float, and layers take ints ("argument 'size' must be tuple of ints, but found element of type float")."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from assistant.codecheck._code import Code, source_of
+from assistant.codecheck.detectors import Hit
+from assistant.codecheck.detectors._torch_names import is_layer
+
+name = "float-layer-size"
+SIZED = {"Linear": 2, "Bilinear": 3, "Conv1d": 2, "Conv2d": 2, "Conv3d": 2, "ConvTranspose1d": 2, "ConvTranspose2d": 2,
+         "Embedding": 2, "EmbeddingBag": 2, "LSTM": 2, "GRU": 2, "RNN": 2, "LSTMCell": 2, "GRUCell": 2,
+         "BatchNorm1d": 1, "BatchNorm2d": 1, "BatchNorm3d": 1, "GroupNorm": 2, "MultiheadAttention": 2}
+
+
+def check(code: Code) -> Iterator[Hit]:
+    for call in code.calls:
+        kind = next((k for k in SIZED if is_layer(call, k)), None)
+        if kind is None:
+            continue
+        for size in call.args[: SIZED[kind]]:
+            if isinstance(size, ast.BinOp) and isinstance(size.op, ast.Div):
+                yield Hit.at(code, size, f"{kind}(...) gets {source_of(size)}, a float (true division): sizes must "
+                             f"be ints; use {source_of(size.left)} // {source_of(size.right)}")
