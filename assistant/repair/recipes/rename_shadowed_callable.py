@@ -1,0 +1,69 @@
+"""`loss = loss(output, target)` replaces the criterion called `loss` by its result, so the next
+call (usually the next batch) calls a tensor: `'Tensor' object is not callable`. The entry's fix
+is to keep the function and its result under different names. The recipe renames the callable
+(its definition and every call of it) and keeps the result's name, which the rest of the code
+reads (`loss.backward()`); it gives up when the callable is also used some other way (passed to
+a function). `x.shape(0)`, the other cause the entry names, becomes `x.shape[0]`.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from assistant.repair.recipes import Problem
+from assistant.repair.recipes._edit import Edits, Script, callee, dotted, positional
+
+name = "rename-shadowed-callable"
+_SIZES = ("shape",)
+
+
+def match(problem: Problem) -> tuple[list[cst.CSTNode], str] | None:
+    """(the nodes to rename or re-index, the new name) for `x.shape(0)` calls or a callable that
+    is assigned its own result."""
+    script = problem.script
+    shapes = [call for call in script.calls() if isinstance(call.func, cst.Attribute)
+              and call.func.attr.value in _SIZES and len(call.args) == 1 and positional(call)]
+    if shapes:
+        return shapes, ""
+    for assign in script.nodes(cst.Assign):
+        target = dotted(assign.targets[0].target) if len(assign.targets) == 1 else None
+        if target and "." not in target and isinstance(assign.value, cst.Call) and callee(assign.value) == target:
+            uses = _uses_as_callable(script, target, assign)
+            if uses is not None:
+                return uses, _new_name(script, target)
+    return None
+
+
+def apply(problem: Problem, found: tuple[list[cst.CSTNode], str]) -> Edits:
+    nodes, new_name = found
+    edits = problem.edits()
+    for node in nodes:
+        if isinstance(node, cst.Call):
+            index = cst.SubscriptElement(cst.Index(positional(node)[0].value))
+            edits.replace(node, cst.Subscript(value=node.func, slice=[index]))
+        else:
+            edits.replace(node, cst.Name(new_name))
+    return edits
+
+
+def _uses_as_callable(script: Script, name: str, shadowing: cst.Assign) -> list[cst.Name] | None:
+    """The Name nodes of the callable: the targets of its definitions and the callee of every call,
+    or None when the name is read another way before the result shadows it, or defined by `def`."""
+    if any(node.name.value == name for node in script.nodes((cst.FunctionDef, cst.ClassDef))):
+        return None
+    called = [call.func for call in script.calls() if isinstance(call.func, cst.Name) and call.func.value == name]
+    defined = [target.target for node in script.nodes(cst.Assign) for target in node.targets
+               if isinstance(target.target, cst.Name) and target.target.value == name
+               and node is not shadowing and script.span(node)[0] < script.span(shadowing)[0]]
+    if not defined:
+        return None
+    start = script.span(defined[-1])[0]
+    other_reads = [node for node in script.nodes(cst.Name) if node.value == name and node not in called
+                   and node not in defined and start < script.span(node)[0] < script.span(shadowing)[0]]
+    return None if other_reads else [*defined[-1:], *called]
+
+
+def _new_name(script: Script, name: str) -> str:
+    taken = {node.value for node in script.nodes(cst.Name)}
+    preferred = ["criterion", "loss_fn"] if "loss" in name.lower() else []
+    return next(n for n in [*preferred, f"{name}_fn", f"{name}_function"] if n not in taken)
