@@ -14,7 +14,7 @@ import libcst as cst
 from libcst.metadata import FunctionScope, ScopeProvider
 
 from assistant.repair.recipes import Problem
-from assistant.repair.recipes._edit import Edits, Script, dotted, expr, kind_of, statement
+from assistant.repair.recipes._edit import Edits, Script, dotted, expr, free_name, imported_modules, kind_of, statement
 
 name = "module-level-callable"
 _LOCALS = ".<locals>."
@@ -51,19 +51,19 @@ def match(problem: Problem) -> list[Lift] | None:
 
 def apply(problem: Problem, lifts: list[Lift]) -> Edits:
     script, edits = problem.script, problem.edits()
-    taken = _names_in_use(script)
+    added: set[str] = set()
     for lift in lifts:
         if isinstance(lift.node, cst.FunctionDef):
             edits.insert_before(lift.before, lift.node.with_changes(leading_lines=_TWO_BLANK_LINES))
             edits.replace(script.statement_of(lift.node), cst.RemovalSentinel.REMOVE)
             continue
-        function_name = _fresh(_suggested_name(script, lift.node), taken)
+        function_name = _new_name(script, _suggested_name(script, lift.node), added)
         params = ", ".join([*lift.captured, script.code(lift.node.params)]).rstrip(", ")
         definition = statement(f"def {function_name}({params}):\n    return {script.code(lift.node.body)}\n")
         edits.insert_before(lift.before, definition.with_changes(leading_lines=_TWO_BLANK_LINES))
         replacement = f"functools.partial({function_name}, {', '.join(lift.captured)})" if lift.captured else function_name
         edits.replace(lift.node, expr(replacement))
-    if any(lift.captured for lift in lifts) and "functools" not in taken:
+    if any(lift.captured for lift in lifts) and "functools" not in imported_modules(script):
         edits.insert_after_imports(statement("import functools"))
     return edits
 
@@ -126,15 +126,13 @@ def _suggested_name(script: Script, node: cst.Lambda) -> str:
     return "worker_fn"
 
 
-def _names_in_use(script: Script) -> set[str]:
-    return {node.value for node in script.nodes(cst.Name)}
-
-
-def _fresh(wanted: str, taken: set[str]) -> str:
-    candidate, number = wanted, 2
-    while candidate in taken:
-        candidate, number = f"{wanted}_{number}", number + 1
-    taken.add(candidate)
+def _new_name(script: Script, wanted: str, added: set[str]) -> str:
+    """A name the file does not use yet, nor one this edit has already given to another function."""
+    candidate, number = free_name(script, wanted), 1
+    while candidate in added:
+        number += 1
+        candidate = free_name(script, f"{wanted}_{number}")
+    added.add(candidate)
     return candidate
 
 
