@@ -93,6 +93,40 @@ lstm = nn.LSTM(4, 16, batch_first=True)
 out, _ = lstm(signal)
 '''
 
+LOADER_PIPELINE = '''\
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, TensorDataset
+
+torch.manual_seed(0)
+N_FEATURES = 9                                      # two sensors were added to the 7 we had
+readings = torch.randn(40, 12, N_FEATURES)
+labels = torch.randint(0, 2, (40,))
+loader = DataLoader(TensorDataset(readings, labels), batch_size=8, shuffle=True)
+
+
+class Detector(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(7, 24, batch_first=True)
+        self.head = nn.Linear(24, 2)
+
+    def forward(self, x):
+        _, (h_n, _) = self.lstm(x)
+        return self.head(h_n[-1])
+
+
+model = Detector()
+opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+for epoch in range(2):
+    for step, (batch, target) in enumerate(loader):
+        loss = nn.functional.cross_entropy(model(batch), target)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+assert model.lstm.input_size == N_FEATURES
+'''
+
 
 def test_the_size_is_taken_from_the_embedding_that_feeds_the_layer(sandbox):
     patched = patch(recipe, SENTIMENT, sandbox.facts(SENTIMENT, "RuntimeError"))
@@ -103,6 +137,12 @@ def test_the_size_is_taken_from_the_embedding_that_feeds_the_layer(sandbox):
 def test_data_passed_into_the_model_gives_its_feature_count(sandbox):
     patched = patch(recipe, SENSORS_WITH_CONFIG, sandbox.facts(SENSORS_WITH_CONFIG, "RuntimeError"))
     assert "self.rnn = nn.GRU(6, cfg.hidden, batch_first=True)" in patched
+    sandbox.assert_clean(patched)
+
+
+def test_batches_from_a_loader_give_their_dataset_feature_count(sandbox):
+    patched = patch(recipe, LOADER_PIPELINE, sandbox.facts(LOADER_PIPELINE, "RuntimeError"))
+    assert "        self.lstm = nn.LSTM(9, 24, batch_first=True)\n" in patched
     sandbox.assert_clean(patched)
 
 

@@ -98,6 +98,40 @@ def loop_binding(script: Script, name: str, user: cst.CSTNode) -> cst.For | None
     return None
 
 
+def loop_source(script: Script, name: str, loop: cst.For) -> cst.BaseExpression | None:
+    """The tensor a loop variable takes its batches from: `X` for `xb` in
+    `for xb, yb in DataLoader(TensorDataset(X, y))` (also through `enumerate` and `zip`)."""
+    path = _position(loop.target, name)
+    source = loop.iter
+    for _ in range(MAX_DEPTH + 2):
+        if path is None:
+            return None
+        source = resolved(script, source)
+        kind = kind_of(source) if isinstance(source, cst.Call) else ""
+        args = positional(source) if kind else []
+        if kind == "DataLoader" and args:
+            source = args[0].value
+        elif kind in ("enumerate", "TensorDataset", "zip") and path:
+            index = path[0] - 1 if kind == "enumerate" else path[0]
+            if not 0 <= index < len(args):
+                return None
+            source, path = args[index].value, path[1:]
+        else:
+            return source if not path and kind not in ("enumerate", "TensorDataset", "zip") else None
+    return None
+
+
+def _position(target: cst.BaseExpression, name: str) -> tuple[int, ...] | None:
+    """Where a name sits in a (nested) loop target: (1, 0) for `x` in `i, (x, y)`."""
+    if dotted(target) == name:
+        return ()
+    if isinstance(target, (cst.Tuple, cst.List)):
+        for index, element in enumerate(target.elements):
+            if (inner := _position(element.value, name)) is not None:
+                return (index, *inner)
+    return None
+
+
 def _bindings(script: Script, name: str) -> list[tuple[cst.CSTNode, cst.BaseExpression | None]]:
     """Every `name = value` (also inside tuple unpacking) in source order; a `for` loop that binds
     the name has no value (None): what it holds is only known at run time."""

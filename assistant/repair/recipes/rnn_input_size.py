@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_calls
-from assistant.repair.recipes._definitions import MAX_DEPTH, assignment, passed
+from assistant.repair.recipes._definitions import MAX_DEPTH, assignment, loop_binding, loop_source, passed
 from assistant.repair.recipes._edit import (
     Edits, Script, callee, constants, dotted, evaluate, expr, keyword, kind_of, positional,
 )
@@ -42,11 +42,20 @@ class _Trace:
             return None
         if isinstance(data, cst.Call):
             return self._size_of_call(data, depth)
+        if isinstance(data, cst.Subscript) and len(data.slice) == 1:  # `X[i]`, `X[:32]`: rows of X
+            return self.size(data.value, depth + 1)
         if (name := dotted(data)) is None:
             return None
-        bound = assignment(self.script, name, data)
-        source = bound[1] if bound is not None else passed(self.script, name, data, self.lines)
-        return self.size(source, depth + 1) if source is not None else None
+        return self.size(source, depth + 1) if (source := self._source(name, data)) is not None else None
+
+    def _source(self, name: str, data: cst.BaseExpression) -> cst.BaseExpression | None:
+        """What a name holds: its assignment, the caller's argument, or the tensor a loop batches."""
+        if (bound := assignment(self.script, name, data)) is not None:
+            return bound[1]
+        if (argument := passed(self.script, name, data, self.lines)) is not None:
+            return argument
+        loop = loop_binding(self.script, name, data)
+        return loop_source(self.script, name, loop) if loop is not None else None
 
     def _size_of_call(self, data: cst.Call, depth: int) -> cst.BaseExpression | None:
         script, produced_by = self.script, callee(data) or ""
