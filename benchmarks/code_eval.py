@@ -135,7 +135,11 @@ def main() -> None:
         for name in args.only.split(","):
             title, cases = sets[name]
             chosen = cases()[: args.limit] if args.limit else cases()
-            outcomes = [answer(engine, box, case) for case in chosen]
+            outcomes = []
+            for number, case in enumerate(chosen, 1):
+                outcomes.append(answer(engine, box, case))
+                print(f"\r{name}: {number}/{len(chosen)}", end="", file=sys.stderr, flush=True)
+            print(file=sys.stderr)
             report(f"{title}{' [baseline]' if args.baseline else ''}", outcomes)
             if args.misses:
                 report_misses(outcomes)

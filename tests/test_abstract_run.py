@@ -99,3 +99,32 @@ def test_a_fragment_cut_from_its_program_tells_nothing(run):
 def test_what_is_not_python_is_not_run():
     assert program_for("my loss is nan after a few steps, why?") is None
     assert program_for("def forward(self, x):\n    return self.fc(x") is None
+
+
+def test_a_method_body_runs_on_the_shapes_its_comments_declare(run):
+    body = """\
+# frames: (64, 40, 100)
+enc = self.encoder(frames)        # -> (64, 256, 25)
+pooled = enc.view(-1, 256 * 24)
+return self.head(pooled)
+"""
+    error = abstract_error(body, run)
+    assert error.message == "shape '[-1, 6144]' is invalid for input of size 409600" and error.line == 3
+
+
+def test_a_forward_pasted_alone_is_called_with_its_declared_input(run):
+    forward = """\
+self.norm = nn.LayerNorm(64)
+
+def forward(self, x):     # x: [B, 10, 48]
+    return self.norm(x)
+"""
+    error = abstract_error(forward, run)
+    assert error.message.startswith("Given normalized_shape=[64], expected input with shape [*, 64]")
+    assert error.line == 4
+    assert abstract_error(forward.replace("48]", "64]"), run) is None
+
+
+def test_shapes_with_sizes_the_comment_does_not_give_are_not_made_up(run):
+    body = "# h: [B, T, H]\nout = self.proj(h)  # (B, T, 10)\nprobs = out.softmax(-1)\n"
+    assert abstract_error(body, run) is None
