@@ -133,6 +133,25 @@ for start in range(0, 10, 5):
     loss.backward()
 '''
 
+STATE_WITHOUT_LAYERS = '''\
+import torch
+import torch.nn as nn
+
+HIDDEN = 12
+gru = nn.GRU(5, HIDDEN, num_layers=2)           # time-major
+decoder = nn.Linear(HIDDEN, 5)
+
+
+def run(x):
+    h0 = torch.zeros(x.size(1), HIDDEN)
+    out, h_n = gru(x, h0)
+    return decoder(out)
+
+
+y = run(torch.randn(7, 3, 5))
+assert y.shape == (7, 3, 5)
+'''
+
 
 def test_a_batch_first_state_gets_its_first_two_sizes_swapped(sandbox):
     patched = patch(recipe, FORECASTER, sandbox.facts(FORECASTER, "RuntimeError"))
@@ -163,4 +182,10 @@ def test_a_state_passed_in_by_the_caller_is_fixed_in_its_helper(sandbox):
     patched = patch(recipe, STATEFUL_CALLER, sandbox.facts(STATEFUL_CALLER, "RuntimeError"))
     assert ("        return (torch.zeros(self.layers, batch, self.hidden).to(device),\n"
             "                torch.zeros(self.layers, batch, self.hidden).to(device))\n") in patched
+    sandbox.assert_clean(patched)
+
+
+def test_a_state_without_the_layer_axis_gets_it(sandbox):
+    patched = patch(recipe, STATE_WITHOUT_LAYERS, sandbox.facts(STATE_WITHOUT_LAYERS, "RuntimeError"))
+    assert "    h0 = torch.zeros(gru.num_layers, x.size(1), HIDDEN)\n" in patched
     sandbox.assert_clean(patched)

@@ -32,10 +32,12 @@ class StateCall:
 
 
 @needs_calls(*RNNS)
-def match(problem: Problem) -> dict[cst.BaseExpression, cst.BaseExpression] | None:
-    """The size arguments of the state's constructors to rewrite, with their new values."""
+def match(problem: Problem) -> dict[cst.CSTNode, cst.CSTNode] | None:
+    """The state constructors' nodes to rewrite (sizes, or whole calls that lack the layer axis),
+    with their new values."""
     expected, got = parse_shape(problem.facts.values.get("expected")), parse_shape(problem.facts.values.get("got"))
-    if expected is None or got is None or len(expected) != 3 or len(got) != 3 or expected == got:
+    lacks_layers = expected is None and "2-D" in problem.facts.values.get("got", "")
+    if not lacks_layers and (expected is None or got is None or len(expected) != 3 or len(got) != 3 or expected == got):
         return None
     script = problem.script
     if (failing := _rnn_call(script, problem.facts.user_lines)) is None:
@@ -45,19 +47,19 @@ def match(problem: Problem) -> dict[cst.BaseExpression, cst.BaseExpression] | No
         return None
     constructors = _constructors(script, state.value, "h", problem.facts.user_lines)
     first = next((call for role, call in constructors if role == "h"), None)
-    if first is None or (sizes := _sizes(first)) is None:
+    if first is None or _sizes(first, 2 if lacks_layers else 3) is None:
         return None
     same = [(role, call) for role, call in constructors if _same_sizes(script, call, first)]
-    rewrites: dict[cst.BaseExpression, cst.BaseExpression] = {}
+    rewrites: dict[cst.CSTNode, cst.CSTNode] = {}
     for role, call in same:
-        new = _corrected(script, failing, call, role, expected, got)
+        new = _with_layers(script, failing, call) if lacks_layers else _corrected(script, failing, call, role, expected, got)
         if new is None:
             return None
         rewrites |= new
     return rewrites or None
 
 
-def apply(problem: Problem, rewrites: dict[cst.BaseExpression, cst.BaseExpression]) -> Edits:
+def apply(problem: Problem, rewrites: dict[cst.CSTNode, cst.CSTNode]) -> Edits:
     edits = problem.edits()
     for old, new in rewrites.items():
         edits.replace(old, new)
@@ -98,20 +100,30 @@ def _constructors(script: Script, value: cst.BaseExpression, role: str, lines: t
     return _constructors(script, source, role, lines, depth + 1) if source is not None else []
 
 
-def _sizes(call: cst.Call) -> list[cst.BaseExpression] | None:
-    """The three sizes of `torch.zeros(a, b, c)` or `torch.zeros((a, b, c), ...)`."""
+def _sizes(call: cst.Call, count: int = 3) -> list[cst.BaseExpression] | None:
+    """The sizes of `torch.zeros(a, b, c)` or `torch.zeros((a, b, c), ...)`, if there are `count`."""
     args = positional(call)
     if len(args) == 1 and isinstance(args[0].value, (cst.Tuple, cst.List)):
         sizes = [element.value for element in args[0].value.elements]
     else:
         sizes = [arg.value for arg in args]
-    return sizes if len(sizes) == 3 else None
+    return sizes if len(sizes) == count else None
 
 
 def _same_sizes(script: Script, call: cst.Call, first: cst.Call) -> bool:
     """Whether a constructor repeats the sizes of h0's (c0 built the same way has the same bug)."""
-    sizes, reference = _sizes(call), _sizes(first)
-    return sizes is not None and [script.code(s) for s in sizes] == [script.code(s) for s in reference]
+    code = [script.code(arg) for arg in positional(call)]
+    return bool(code) and code == [script.code(arg) for arg in positional(first)]
+
+
+def _with_layers(script: Script, failing: StateCall, call: cst.Call) -> dict[cst.CSTNode, cst.CSTNode] | None:
+    """`torch.zeros(batch, hidden)` for a batched input becomes `torch.zeros(layers, batch, hidden)`."""
+    layers = _axis_size(script, failing, call, "h", 0)
+    args = positional(call)
+    if layers is None or len(args) != 2:
+        return None
+    first = cst.Arg(value=expr(layers), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+    return {call: call.with_changes(args=[first, *call.args])}
 
 
 def _corrected(script: Script, failing: StateCall, call: cst.Call, role: str, expected: tuple[int, ...],
