@@ -12,7 +12,8 @@ import re
 import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_failing_line
-from assistant.repair.recipes._edit import Edits, Script, callee, dotted, expr, keyword, kind_of, positional
+from assistant.repair.recipes._datasets import getitem_of_loader, returned
+from assistant.repair.recipes._edit import Edits, Script, callee, expr, positional
 
 name = "tensor-from-getitem"
 _MISSING = re.compile(r"'list' object has no attribute '(\w+)'")
@@ -48,8 +49,8 @@ def _returned_field(script: Script, use: cst.Attribute) -> list[cst.BaseExpressi
         field = _position(target, use.value.value)
         if field is False:
             continue
-        getitem = _getitem(script, loader)
-        returns = [node.value for node in _returns(script, getitem)] if getitem is not None else []
+        getitem = getitem_of_loader(script, loader)
+        returns = returned(script, getitem) if getitem is not None else []
         values = [_field_value(value, field) for value in returns if value is not None]
         return values if values and all(v is not None and not _is_tensor(v) for v in values) else None
     return None
@@ -73,24 +74,6 @@ def _position(target: cst.BaseExpression, name: str) -> int | None | bool:
             if isinstance(element.value, cst.Name) and element.value.value == name:
                 return index
     return False
-
-
-def _getitem(script: Script, loader: cst.BaseExpression) -> cst.FunctionDef | None:
-    """The `__getitem__` of the dataset the loader was built over; else the file's only one."""
-    classes = {node.name.value: method for node in script.nodes(cst.ClassDef)
-               for method in node.body.body if isinstance(method, cst.FunctionDef) and method.name.value == "__getitem__"}
-    built = loader if isinstance(loader, cst.Call) else script.bindings.get(dotted(loader) or "")
-    if built is not None and kind_of(built) == "DataLoader":
-        dataset = keyword(built, "dataset") or (positional(built) or [None])[0]
-        value = dataset.value if dataset is not None else None
-        made = value if isinstance(value, cst.Call) else script.bindings.get(dotted(value) or "") if value else None
-        if made is not None and kind_of(made) in classes:
-            return classes[kind_of(made)]
-    return next(iter(classes.values())) if len(classes) == 1 else None
-
-
-def _returns(script: Script, function: cst.FunctionDef) -> list[cst.Return]:
-    return [node for node in script.nodes(cst.Return) if script.function_of(node) is function]
 
 
 def _field_value(value: cst.BaseExpression, field: int | None) -> cst.BaseExpression | None:
