@@ -132,6 +132,37 @@ def test_iterate_stops_when_nothing_more_applies(engine):
     assert report.after is not None and report.after.status == "error"
 
 
+OLD_NAMES = """\
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+layer = nn.Conv2d(4, 2, kernel_size=1)
+nn.init.kaiming_normal(layer.weight)
+maps = F.upsample(torch.randn(1, 4, 3, 3), scale_factor=2)
+print(tuple(layer(maps).shape))
+"""
+
+
+def test_iterate_goes_on_to_the_warnings_a_proven_patch_still_prints(engine):
+    once = fix_source(OLD_NAMES, engine=engine)
+    assert once.verified and once.recipe == "api-rename"
+    assert "F.upsample(" in once.patched  # one warning fixed, the other still printed
+
+    looped = fix_source(OLD_NAMES, engine=engine, iterate=True)
+    assert looped.verified and looped.recipe == "api-rename + api-rename"
+    assert "nn.init.kaiming_normal_(layer.weight)" in looped.patched
+    assert "F.interpolate(torch.randn(1, 4, 3, 3), scale_factor=2)" in looped.patched
+    assert looped.after.status == "ok" and not any("deprecated" in message for _, message in looped.after.warnings)
+
+
+def test_a_later_round_that_proves_nothing_keeps_the_proven_patch(engine):
+    source = OLD_NAMES.replace("F.upsample(", "F.upsample_bilinear(")  # not a plain rename: no recipe
+    report = fix_source(source, engine=engine, iterate=True)
+    assert report.verified and report.recipe == "api-rename" and len(report.applied) == 1
+    assert "F.upsample_bilinear(" in report.patched
+
+
 def test_a_warning_is_the_problem_when_the_run_is_clean(engine):
     report = fix_source(broken("softmax_no_dim.py"), engine=engine)
     assert report.error.type == "UserWarning" and report.error.warning

@@ -10,8 +10,8 @@
 `verified` means exactly: the original code was run and raised the matched error, and the patched
 code was run and finished without any error within the sandbox limits. An error only pasted (not
 reproduced by running the original), a timeout or a patch not run is never verified.
-With `iterate`, a patched run that fails with a *new* error starts another round on the patched
-code, at most MAX_ROUNDS rounds.
+With `iterate`, a patched run that fails with a *new* error, or a proven patch whose run still emits
+a warning an entry explains, starts another round on the patched code, at most MAX_ROUNDS rounds.
 """
 
 from __future__ import annotations
@@ -250,7 +250,9 @@ def _fix_with(source: str, given: ErrorReport | None, runner: _Runner, engine: A
 
 def _rounds(source: str, problem: ErrorReport, located: ErrorReport, answer: Answer, runner: _Runner,
             engine: AskingEngine, *, verify: bool, iterate: bool, reproduced: bool) -> _Rounds:
-    """Fix, verify and, while a new error appears and `iterate` allows, fix again on the patched code."""
+    """Fix, verify and, while `iterate` allows, fix again on the patched code: a new error it
+    raises, or a warning it still emits that an entry explains (old code often prints several).
+    A later round that proves nothing never undoes a proven one."""
     attempts: list[Attempt] = []
     applied: list[Attempt] = []
     next_answer: Answer | None = None
@@ -259,19 +261,35 @@ def _rounds(source: str, problem: ErrorReport, located: ErrorReport, answer: Ans
         answer = engine.ask_error(located, k=FIX_CANDIDATES)
     for number in range(1, (MAX_ROUNDS if iterate else 1) + 1):
         facts = facts_from(current_error, current, runner.filename)
-        tried = _try_recipes(number, current, facts, _fixes(answer), runner, problem, verify=verify, reproduced=reproduced)
+        tried = _try_recipes(number, current, facts, _fixes(answer), runner, (problem, current_error),
+                             verify=verify, reproduced=reproduced)
         attempts += tried
-        if not tried:
+        chosen = _choose(tried, current_error) if tried else None
+        if chosen is None or (applied and applied[-1].verified and not chosen.verified):
             break
-        chosen = _choose(tried, current_error)
         applied.append(chosen)
-        new_error = chosen.after.error if chosen.after else None
-        if chosen.verified or new_error is None or new_error.same_as(current_error):
-            next_answer = None
+        new_error = _next_problem(chosen, current_error, engine, warnings=iterate)
+        next_answer = engine.ask_error(new_error, k=FIX_CANDIDATES) if new_error is not None else None
+        if new_error is None:
             break
-        next_answer = engine.ask_error(new_error, k=FIX_CANDIDATES)
         current, current_error, answer = chosen.patched, new_error, next_answer
     return _Rounds(tuple(attempts), tuple(applied), _entry(next_answer) if next_answer else None)
+
+
+def _next_problem(chosen: Attempt, current: ErrorReport, engine: AskingEngine, *, warnings: bool) -> ErrorReport | None:
+    """What the next round works on (or, without rounds left, what the report names next): the new
+    error a patch uncovered or, after a proven patch and when `warnings`, the first warning its run
+    still emits that an entry explains."""
+    after = chosen.after
+    if after is None:
+        return None
+    if chosen.verified:
+        if not warnings:
+            return None
+        warning = _problem_of(after, engine)
+        return warning if warning is not None and not warning.same_as(current) else None
+    new_error = after.error
+    return None if new_error is None or new_error.same_as(current) else new_error
 
 
 def _fixes(answer: Answer) -> list[tuple[tuple[str, ...], dict[str, str]]]:
@@ -290,7 +308,7 @@ def _candidates(source: str, facts: Facts, fixes: list[tuple[tuple[str, ...], di
 
 
 def _try_recipes(number: int, source: str, facts: Facts, fixes: list[tuple[tuple[str, ...], dict[str, str]]],
-                 runner: _Runner, error: ErrorReport, *, verify: bool, reproduced: bool) -> list[Attempt]:
+                 runner: _Runner, errors: tuple[ErrorReport, ...], *, verify: bool, reproduced: bool) -> list[Attempt]:
     """Every applicable recipe in order, each run when verifying; without runs the first one only,
     since nothing else could tell them apart. The code is parsed once for all of them."""
     tried: list[Attempt] = []
@@ -301,7 +319,7 @@ def _try_recipes(number: int, source: str, facts: Facts, fixes: list[tuple[tuple
             continue
         seen.add(patched)
         after = runner.run(patched) if verify else None
-        verified = reproduced and after is not None and after.cures(error)
+        verified = reproduced and after is not None and all(after.cures(error) for error in errors)
         tried.append(Attempt(number, candidate.recipe.name, patched, verified, after))
         if not verify:
             break
