@@ -180,11 +180,23 @@ class Code:
                     return found if isinstance(found, ast.expr) and found is not _UNKNOWN else None
             parent = self.parents.get(statement)
             if parent is None or isinstance(parent, SCOPES):
-                return self.value_of(parent, use.id) if isinstance(parent, ast.Module) else None
+                return self.value_of(parent, use.id) if isinstance(parent, ast.Module) else self._global_value(
+                    parent, use.id)
             if isinstance(parent, (ast.For, ast.While, ast.AsyncFor)) and self._binding(parent, use.id) is not None:
                 return None  # bound later in the loop: the next iteration sees that value
             statement = parent  # type: ignore[assignment]
         return None
+
+    def _global_value(self, scope: ast.AST, name: str) -> ast.expr | None:
+        """A function's read of a module-level name (bound once there) that the function itself
+        never binds, as a parameter or otherwise."""
+        if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) or self.assigned(scope, name):
+            return None
+        arguments = scope.args
+        if name in {a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
+                                    *filter(None, [arguments.vararg, arguments.kwarg])]}:
+            return None
+        return self.value_of(self.tree, name)
 
     def _statement_of(self, node: ast.AST) -> ast.stmt | None:
         while node is not None and not (isinstance(node, ast.stmt) and self._body_holding(node)):

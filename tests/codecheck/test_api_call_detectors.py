@@ -74,6 +74,15 @@ CASES = {
         "import torch\nwith torch.no_grad():\n    loss = crit(model(x), y)\nloss.backward()\n"
         "l2 = crit(model(x), y).detach()\nl2.backward()\n", [4, 6],
         "import torch\nloss = crit(model(x), y)\nloss.backward()\nwith torch.no_grad():\n    val = crit(model(x), y)\n"),
+    "backward-without-graph:decorated": (
+        "import torch\n@torch.no_grad()\ndef compute_loss(x, y):\n    return crit(model(x), y)\n"
+        "loss = compute_loss(x, y)\nloss.backward()\n", [6],
+        "import torch\ndef compute_loss(x, y):\n    return crit(model(x), y)\nloss = compute_loss(x, y)\nloss.backward()\n"),
+    "grad-of-non-leaf:global": (
+        "import torch\nraw = torch.rand(1, 3, requires_grad=True)\nimage = (raw - MEAN) / STD\n"
+        "def saliency():\n    model(image).sum().backward()\n    return image.grad\n", [6],
+        "import torch\nraw = torch.rand(1, 3, requires_grad=True)\nimage = (raw - MEAN) / STD\n"
+        "def saliency(image):\n    return image.grad\ndef other():\n    return raw.grad\n"),
     "backward-on-number": (
         "loss = crit(model(x), y).item()\nloss.backward()\ntotal = float(loss)\ntotal.backward()\n", [2, 4],
         "loss = crit(model(x), y)\nloss.backward()\nrunning = loss.item()\n"),
@@ -94,5 +103,6 @@ CASES = {
 @pytest.mark.parametrize("detector", CASES)
 def test_the_broken_code_fires_on_its_lines_and_the_correct_code_does_not(detector):
     broken, expected, correct = CASES[detector]
-    assert lines(detector, broken) == expected
-    assert lines(detector, correct) == []
+    name = detector.partition(":")[0]  # `name:variant` keys try one detector on another shape of code
+    assert lines(name, broken) == expected
+    assert lines(name, correct) == []

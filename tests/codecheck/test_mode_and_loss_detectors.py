@@ -23,6 +23,15 @@ with torch.no_grad():
     assert "BatchNorm1d and Dropout still act as in training" in findings("eval-never-called", source)[0].message
 
 
+def test_one_sample_through_batchnorm_in_training_mode_fires_without_no_grad_too():
+    source = MODEL + """\
+def act(state):
+    return model(state.unsqueeze(0)).argmax(dim=1)
+"""
+    assert lines("batchnorm-single-sample", source) == [6]
+    assert lines("eval-never-called", source) == []
+
+
 def test_a_model_switched_to_eval_or_without_training_only_layers_is_quiet():
     plain = """\
 import torch

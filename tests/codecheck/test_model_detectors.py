@@ -146,8 +146,11 @@ def test_float_tensors_as_embedding_indices_fire():
         c = emb(torch.tensor([1.0, 2.0]))
         d = emb(torch.zeros(4, 10, dtype=torch.float64).view(-1))
         e = emb(torch.FloatTensor([[1, 2]]).to("cpu"))
+        model = nn.Sequential(nn.Embedding(100, 16), nn.Flatten())
+        for _ in range(3):
+            f = model(ids.float())
     """
-    assert lines("float-embedding-indices", source) == [5, 6, 7, 8, 9]
+    assert lines("float-embedding-indices", source) == [5, 6, 7, 8, 9, 12]
     assert [f.facts["dtype"] for f in findings("float-embedding-indices", source)][3] == "torch.float64"
 
 

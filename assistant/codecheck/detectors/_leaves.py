@@ -26,9 +26,9 @@ def grad_tensor(code: Code, value: ast.expr | None) -> GradTensor | None:
         value = code.reaching_value(value)
     if _requires_grad_factory(code, value):
         return GradTensor(True, value)  # type: ignore[arg-type]
-    inner = _computed_from(value)
-    if inner is not None and (found := grad_tensor(code, inner)) is not None:
-        return GradTensor(False, found.factory)
+    for inner in _computed_from(value):
+        if (found := grad_tensor(code, inner)) is not None:
+            return GradTensor(False, found.factory)
     return None
 
 
@@ -37,10 +37,10 @@ def _requires_grad_factory(code: Code, value: ast.expr | None) -> bool:
         ("torch", f) for f in FACTORIES} and constant(keyword(value, "requires_grad")) is True
 
 
-def _computed_from(value: ast.expr | None) -> ast.expr | None:
-    """The tensor operand of arithmetic or of a computing method (`w * 0.01`, `w.to(device)`)."""
+def _computed_from(value: ast.expr | None) -> list[ast.expr]:
+    """The tensor operands of arithmetic or of a computing method (`(w - mean) / std`, `w.to(device)`)."""
     if isinstance(value, ast.BinOp):
-        return next((side for side in (value.left, value.right) if isinstance(side, (ast.Call, ast.Name))), None)
+        return [side for side in (value.left, value.right) if isinstance(side, (ast.Call, ast.Name, ast.BinOp))]
     if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in COMPUTING:
-        return value.func.value
-    return None
+        return [value.func.value]
+    return []

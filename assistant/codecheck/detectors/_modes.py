@@ -15,24 +15,25 @@ TRAINING_ONLY = ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout
 
 
 @dataclass(frozen=True)
-class InferenceCall:
+class TrainingModeCall:
     call: ast.Call
     model: str
     layers: frozenset[str]  # its Dropout / BatchNorm kinds
 
 
-def inference_in_training_mode(code: Code) -> Iterator[InferenceCall]:
-    """Calls of a model with training-only layers under no_grad, in a file where nothing calls
-    eval() or train(False): had anything been switched, which model it was would be a guess."""
+def calls_in_training_mode(code: Code, *, under_no_grad: bool) -> Iterator[TrainingModeCall]:
+    """Calls of a model with training-only layers (under no_grad, if asked: inference), in a file
+    where nothing calls eval() or train(False): had anything been switched, which model it was
+    would be a guess."""
     if "eval" in code.call_kinds or any(_switches_off(c) for c in code.calls if kind_of(c) == "train"):
         return
     for call in code.calls:
         name = dotted(call.func)
-        if name is None or not call.args or not without_grad(code, call):
+        if name is None or not call.args or (under_no_grad and not without_grad(code, call)):
             continue
         layers = _training_only_layers(code, layer_call(code, call.func))
         if layers:
-            yield InferenceCall(call, name, layers)
+            yield TrainingModeCall(call, name, layers)
 
 
 def is_single_sample(code: Code, value: ast.expr) -> bool:

@@ -23,6 +23,18 @@ def check(code: Code) -> Iterator[Hit]:
         elif made is not None and without_grad(code, made) and isinstance(tensor, ast.Name):
             yield Hit.at(code, call, f"{source_of(tensor)} was computed under torch.no_grad() (line {made.lineno}), "
                          "so it has no graph to backward through; compute it outside the no_grad block")
+        elif (function := _no_grad_function(code, made)) is not None:
+            yield Hit.at(code, call, f"{source_of(tensor)} comes from {function.name}(), which runs under "
+                         f"@torch.no_grad() (line {function.lineno}): no graph was recorded; drop the decorator "
+                         "for the training path")
         elif isinstance(made, ast.Call) and isinstance(made.func, ast.Attribute) and made.func.attr == "detach":
             yield Hit.at(code, call, f"{source_of(tensor)} is detached ({source_of(made)}), so it has no graph to "
                          "backward through; drop the .detach()")
+
+
+def _no_grad_function(code: Code, made: ast.expr | None) -> ast.FunctionDef | None:
+    """The function of this file decorated with @torch.no_grad() that `made` calls."""
+    if not (isinstance(made, ast.Call) and isinstance(made.func, ast.Name)):
+        return None
+    function = next((f for f in code.functions if f.name == made.func.id and isinstance(f, ast.FunctionDef)), None)
+    return function if function is not None and without_grad(code, function.body[0]) else None

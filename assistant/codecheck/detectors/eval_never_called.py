@@ -7,14 +7,14 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code
 from assistant.codecheck.detectors import Hit, needs_calls
-from assistant.codecheck.detectors._modes import inference_in_training_mode, is_single_sample
+from assistant.codecheck.detectors._modes import calls_in_training_mode, is_single_sample
 
 name = "eval-never-called"
 
 
 @needs_calls("no_grad", "inference_mode")
 def check(code: Code) -> Iterator[Hit]:
-    for found in inference_in_training_mode(code):
+    for found in calls_in_training_mode(code, under_no_grad=True):
         if "BatchNorm" in " ".join(found.layers) and is_single_sample(code, found.call.args[0]):
             continue  # one sample through BatchNorm in training mode: batchnorm-single-sample's
         layers = " and ".join(sorted(found.layers))

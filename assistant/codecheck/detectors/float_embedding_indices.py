@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, dotted, keyword, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
-from assistant.codecheck.detectors._torch_names import layer_kind
+from assistant.codecheck.detectors._torch_names import is_layer, layer_call, layer_kind
 
 name = "float-embedding-indices"
 FLOAT_FACTORIES = {"rand": "torch.float32", "randn": "torch.float32", "rand_like": "torch.float32",
@@ -25,14 +25,22 @@ SHAPE_ONLY = ("view", "reshape", "unsqueeze", "squeeze", "to", "cpu", "cuda", "c
 
 @needs_calls("Embedding", "EmbeddingBag")
 def check(code: Code) -> Iterator[Hit]:
-    embeddings = code.bound_to("Embedding", "EmbeddingBag")
+    embeddings = code.bound_to("Embedding", "EmbeddingBag", "Sequential")
     for call in code.calls:
-        if call.args and dotted(call.func) in embeddings and layer_kind(code, call.func) in ("Embedding", "EmbeddingBag"):
+        if call.args and dotted(call.func) in embeddings and _embeds(code, call):
             dtype = _float_dtype(code, call.args[0])
             if dtype is not None:
                 yield Hit.at(code, call, f"{source_of(call.func)}() is given {source_of(call.args[0])}, a {dtype} "
                              "tensor; embedding indices must be integers: build them as torch.long (or call "
                              ".long() on them)", {"dtype": dtype})
+
+
+def _embeds(code: Code, call: ast.Call) -> bool:
+    """An Embedding, or an nn.Sequential whose first layer is one."""
+    if layer_kind(code, call.func) in ("Embedding", "EmbeddingBag"):
+        return True
+    built = layer_call(code, call.func)
+    return is_layer(built, "Sequential") and bool(built.args) and is_layer(built.args[0], "Embedding", "EmbeddingBag")  # type: ignore[union-attr]
 
 
 def _float_dtype(code: Code, value: ast.expr) -> str | None:
