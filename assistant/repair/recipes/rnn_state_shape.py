@@ -1,9 +1,11 @@
 """An RNN's initial state is always (num_layers * num_directions, batch, hidden), whatever
 `batch_first` says. The message gives the shape the layer expected for this input and the shape
-it got, so the recipe follows the state passed on the failing line back to the `torch.zeros(...)`
-(or randn, ones, empty) that built it and corrects that constructor's sizes: a state built
-batch-first gets its first two sizes swapped; any other wrong axis is computed from the layer
-and the input, `rnn.num_layers`, `x.size(0)`, `rnn.hidden_size`, as the entry's fix does.
+it got, so the recipe follows the state passed on the failing line (through names, the caller's
+arguments and helpers such as `init_hidden`) back to the `torch.zeros(...)` (or randn, ones,
+empty) that built it and corrects that constructor's sizes: a state built batch-first gets its
+first two sizes swapped; any other wrong axis is computed from the layer and the input,
+`rnn.num_layers`, `x.size(0)`, `rnn.hidden_size`, as the entry's fix does; a 2-D state for a
+batched input gets the layer axis in front.
 """
 
 from __future__ import annotations
