@@ -1,0 +1,60 @@
+"""`model(x, y)` hands the labels to a module whose forward takes one input, and Python refuses
+before any torch code runs: `forward() takes 2 positional arguments but 3 were given`. When the
+extra argument is the target the loss is computed against (the code passes it to a loss as its
+target), the entry's fix is to call the model with its input only and use the target in the loss.
+The recipe drops exactly as many such arguments as the message says were too many; inputs that
+are really meant for the model (a mask, a second modality) need a module that takes them, which
+the code must write.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from assistant.repair.recipes import Problem, needs_failing_line
+from assistant.repair.recipes._edit import Edits, Script, dotted, positional
+from assistant.repair.recipes._losses import loss_calls, target
+
+name = "drop-target-argument"
+_LOSS_FUNCTIONS = ("cross_entropy", "nll_loss", "mse_loss", "l1_loss", "binary_cross_entropy",
+                   "binary_cross_entropy_with_logits", "smooth_l1_loss", "huber_loss", "kl_div")
+_LOSS_MODULES = ("CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss",
+                 "SmoothL1Loss", "HuberLoss", "KLDivLoss")
+
+
+@needs_failing_line
+def match(problem: Problem) -> tuple[cst.Call, list[cst.Arg]] | None:
+    """(the model call on the failing line, its arguments that are loss targets), when their
+    number is the number of arguments too many."""
+    extra = _too_many(problem.facts.values)
+    if not extra:
+        return None
+    script = problem.script
+    targets = _loss_targets(script)
+    for call in script.model_calls(problem.facts.user_lines):
+        dropped = [arg for arg in positional(call)[1:] if dotted(arg.value) in targets]
+        if len(dropped) == extra:
+            return call, dropped
+    return None
+
+
+def apply(problem: Problem, found: tuple[cst.Call, list[cst.Arg]]) -> Edits:
+    call, dropped = found
+    args = [arg for arg in call.args if arg not in dropped]
+    args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    edits = problem.edits()
+    edits.replace(call, call.with_changes(args=args))
+    return edits
+
+
+def _too_many(values: dict[str, str]) -> int:
+    try:
+        return int(values["given"]) - int(values["expected"])
+    except (KeyError, ValueError):
+        return 0
+
+
+def _loss_targets(script: Script) -> set[str]:
+    """The names the code passes to a loss as its target."""
+    losses = loss_calls(script, (), _LOSS_FUNCTIONS, _LOSS_MODULES)
+    return {name for call in losses if (arg := target(call)) is not None and (name := dotted(arg.value))}
