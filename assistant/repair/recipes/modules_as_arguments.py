@@ -1,0 +1,93 @@
+"""nn.Sequential takes modules, one per argument. Three near misses are refused with `X is not a
+Module subclass`: a Python list of layers passed as one argument (`Sequential(layers)`: unpack it),
+a layer class not instantiated (`nn.ReLU`: call it), and a plain function (`F.relu`: use its module
+version, `nn.ReLU()`, which computes the same). The message names which one it is.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from assistant.repair.recipes import Problem
+from assistant.repair.recipes._edit import Edits, Script, dotted, expr, positional
+
+name = "modules-as-arguments"
+CONTAINERS = ("Sequential",)
+SEQUENCES = ("list", "tuple")
+# functions that have a module computing exactly the same with default arguments
+MODULE_OF = {"relu": "ReLU", "gelu": "GELU", "silu": "SiLU", "sigmoid": "Sigmoid", "tanh": "Tanh", "elu": "ELU",
+             "leaky_relu": "LeakyReLU", "softplus": "Softplus", "mish": "Mish", "selu": "SELU", "relu6": "ReLU6",
+             "hardswish": "Hardswish", "logsigmoid": "LogSigmoid"}
+_FUNCTION_HOMES = ("F", "torch", "nn.functional", "torch.nn.functional")
+
+
+def match(problem: Problem) -> tuple[str, list[cst.CSTNode]] | None:
+    """What was passed instead of modules (`sequence`, `class` or `function`) and where."""
+    refused = problem.facts.values.get("type", "")
+    script = problem.script
+    if refused in SEQUENCES:
+        containers = script.at_failure([call for call in script.constructors(CONTAINERS) if _one_sequence(call)],
+                                       problem.facts.user_lines)
+        return ("sequence", containers) if containers else None
+    last = refused.rsplit(".", 1)[-1]
+    if last in MODULE_OF and "." in refused:
+        uses = [node for node in _uncalled(script) if _function_name(node) == last]
+        return ("function", uses) if uses else None
+    if last[:1].isupper() and refused.startswith("torch.nn.modules."):
+        uses = [node for node in _uncalled(script) if dotted(node) in (f"nn.{last}", f"torch.nn.{last}")]
+        return ("class", uses) if uses else None
+    return None
+
+
+def apply(problem: Problem, found: tuple[str, list[cst.CSTNode]]) -> Edits:
+    kind, nodes = found
+    script, edits = problem.script, problem.edits()
+    for node in nodes:
+        if kind == "sequence":
+            edits.replace(node, _unpacked(node))
+        elif kind == "class":
+            edits.replace(node, expr(f"{script.code(node)}()"))
+        else:
+            edits.replace(node, expr(f"{script.nn}.{MODULE_OF[_function_name(node) or '']}()"))
+    return edits
+
+
+def _one_sequence(call: cst.Call) -> bool:
+    """A single argument that is a sequence of layers (a list, a name), not a layer being built."""
+    return (len(call.args) == 1 and not call.args[0].star and call.args[0].keyword is None
+            and isinstance(call.args[0].value, (cst.Name, cst.Attribute, cst.List, cst.Tuple, cst.ListComp)))
+
+
+def _unpacked(call: cst.Call) -> cst.Call:
+    """`Sequential([a, b])` -> `Sequential(a, b)`; `Sequential(layers)` -> `Sequential(*layers)`."""
+    value = positional(call)[0].value
+    if isinstance(value, (cst.List, cst.Tuple)) and not any(isinstance(e, cst.StarredElement) for e in value.elements):
+        elements = list(value.elements)
+        args = [cst.Arg(e.value, comma=e.comma) for e in elements]
+        if args:
+            args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return call.with_changes(args=args)
+    return call.with_changes(args=[call.args[0].with_changes(star="*")])
+
+
+def _uncalled(script: Script) -> list[cst.BaseExpression]:
+    """Names and attribute chains handed on as values (arguments, list items, parameter defaults),
+    not called and not part of a longer chain."""
+    found = []
+    for node in script.nodes((cst.Attribute, cst.Name)):
+        parent = script.parents.get(node)
+        if isinstance(parent, cst.Call) and parent.func is node:
+            continue
+        if isinstance(parent, cst.Attribute) and parent.value is node:
+            continue
+        if (isinstance(parent, cst.Arg) and parent.value is node or isinstance(parent, cst.Element)
+                or isinstance(parent, cst.Param) and parent.default is node):
+            found.append(node)
+    return found
+
+
+def _function_name(node: cst.CSTNode) -> str | None:
+    """`relu` for `F.relu`, `torch.relu`, `torch.nn.functional.relu`; None for other references."""
+    name = dotted(node) if isinstance(node, (cst.Attribute, cst.Name)) else None
+    home, _, function = (name or "").rpartition(".")
+    return function if home in _FUNCTION_HOMES and function in MODULE_OF else None

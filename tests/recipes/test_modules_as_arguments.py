@@ -1,0 +1,79 @@
+from tests.recipes.kbfix import applies, patch
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes import modules_as_arguments as recipe
+
+MLP = '''\
+import torch
+import torch.nn as nn
+
+
+class Regressor(nn.Module):
+    def __init__(self, sizes):
+        super().__init__()
+        layers = []
+        for i, (d_in, d_out) in enumerate(zip(sizes, sizes[1:])):
+            layers.append(nn.Linear(d_in, d_out))
+            if i < len(sizes) - 2:
+                layers.append(nn.ReLU())
+        self.net = nn.Sequential(layers)
+
+    def forward(self, x):
+        return self.net(x)
+
+
+torch.manual_seed(0)
+model = Regressor([16, 32, 32, 4])
+out = model(torch.randn(8, 16))
+'''
+
+
+def test_a_list_of_layers_is_unpacked(sandbox):
+    patched = patch(recipe, MLP, sandbox.facts(MLP, "TypeError"))
+    assert "        self.net = nn.Sequential(*layers)\n" in patched
+    sandbox.assert_clean(patched + "assert out.shape == (8, 4) and len(model.net) == 5\n"
+                                   "assert sum(p.numel() for p in model.parameters()) == 16*32+32 + 32*32+32 + 32*4+4\n")
+
+
+FUNCTIONS = '''\
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+
+def head(dim, classes, activation=F.gelu):
+    return nn.Sequential(nn.Linear(dim, dim), activation, nn.Dropout(0.0), nn.Linear(dim, classes))
+
+
+torch.manual_seed(0)
+block = nn.Sequential(nn.Linear(6, 6), torch.tanh)
+classifier = head(6, 3)
+x = torch.randn(4, 6)
+scores = classifier(block(x))
+'''
+
+# The module versions compute what the functions did.
+SAME_RESULT = '''
+hidden = torch.tanh(block[0](x))
+expected = classifier[3](F.gelu(classifier[0](hidden)))
+assert torch.allclose(scores, expected)
+'''
+
+
+def test_functions_become_their_modules(sandbox):
+    facts = sandbox.facts(FUNCTIONS, "TypeError")
+    patched = patch(recipe, FUNCTIONS, facts)
+    assert "block = nn.Sequential(nn.Linear(6, 6), nn.Tanh())\n" in patched
+    second = patch(recipe, patched, sandbox.facts(patched, "TypeError"))
+    assert "def head(dim, classes, activation=nn.GELU()):\n" in second
+    sandbox.assert_clean(second + SAME_RESULT)
+
+
+def test_an_uninstantiated_layer_class_is_called():
+    facts = Facts("TypeError", "torch.nn.modules.activation.ReLU is not a Module subclass", line=1, lines=(1,))
+    assert patch(recipe, "net = nn.Sequential(nn.Linear(2, 2), nn.ReLU)\n", facts) == (
+        "net = nn.Sequential(nn.Linear(2, 2), nn.ReLU())\n")
+
+
+def test_a_lambda_has_no_module_version():
+    facts = Facts("TypeError", "__main__.<lambda> is not a Module subclass", line=1, lines=(1,))
+    assert not applies(recipe, "net = nn.Sequential(nn.Linear(2, 2), lambda x: x * 2)\n", facts)
