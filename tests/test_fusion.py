@@ -6,6 +6,7 @@ from kb.patterns import ErrorPattern, PatternMatch
 from kb.store import ChunkHit
 
 from assistant.answering.confidence import CALIBRATED, decide
+from assistant.answering.query import parse_query
 from assistant.answering.retrieval import RRF_K, WEIGHTS, DocumentHit, Retriever, Signals, fuse
 
 
@@ -72,6 +73,24 @@ def test_dense_thresholds_need_agreeing_signals(dense, agreeing, expected):
     assert decide([hit(dense=dense, first_in=agreeing)]) == expected
 
 
+def test_an_error_no_pattern_explains_is_never_confident():
+    unexplained = hit(dense=CALIBRATED.dense_confident + 0.2, first_in=3)
+    unexplained.about_error = True
+    assert decide([unexplained]) == "weak"
+
+
+def test_an_error_a_pattern_explains_is_confident():
+    explained = hit(coverage=CALIBRATED.signature)
+    explained.about_error = True
+    assert decide([explained]) == "confident"
+
+
+def test_fused_hits_say_whether_the_query_was_an_error():
+    for about_error in (True, False):
+        signals = Signals([], lexical=[chunk("a", 1)], dense=[chunk("a", 2, 0.9)], about_error=about_error)
+        assert fuse(signals, WEIGHTS)[0].about_error is about_error
+
+
 def test_only_the_top_hit_decides():
     assert decide([hit(dense=0.1), hit(coverage=1.0)]) == "none"
 
@@ -94,3 +113,37 @@ def test_of_two_patterns_covering_a_message_alike_the_one_spelling_it_out_ranks_
     matches = Retriever(store, lambda text: None).signature_matches("mat1 and mat2 must have the same dtype, but got Half and Float")
     assert [source for source, _ in matches] == ["half", "generic"]
     assert matches[0][1].coverage == matches[1][1].coverage
+
+
+def test_entries_explaining_a_message_equally_share_a_signature_rank():
+    same = PatternMatch(ErrorPattern("x {a}"), {"a": "1"}, 0.9)
+    signals = Signals([("first", same), ("second", same), ("third", signature(0.5))],
+                      lexical=[chunk("second", 1)], dense=[])
+    hits = {hit.source: hit for hit in fuse(signals, WEIGHTS)}
+    assert [hits[name].ranks["signature"] for name in ("first", "second", "third")] == [1, 1, 3]
+    assert fuse(signals, WEIGHTS)[0].source == "second"  # the rest of the query decides
+
+
+class SearchableStore(PatternsOnly):
+    """Signature patterns, and a record of whether dense search ran."""
+
+    def __init__(self, patterns: list[tuple[str, str]]) -> None:
+        super().__init__(patterns)
+        self.dense_searched = False
+
+    def lexical_search(self, text: str, limit: int) -> list[ChunkHit]:
+        return []
+
+    def dense_search(self, query: object, limit: int) -> list[ChunkHit]:
+        self.dense_searched = True
+        return []
+
+
+@pytest.mark.parametrize("patterns, dense_searched", [
+    ([("one", "frobnicator exploded with code {code}")], False),
+    ([("one", "frobnicator exploded with code {code}"), ("two", "frobnicator exploded with code {n}")], True),
+])
+def test_a_message_two_entries_explain_alike_is_also_searched_densely(patterns, dense_searched):
+    store = SearchableStore(patterns)
+    Retriever(store, lambda text: None).gather(parse_query("RuntimeError: frobnicator exploded with code 42"))
+    assert store.dense_searched is dense_searched

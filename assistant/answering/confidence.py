@@ -4,6 +4,12 @@ A confident wrong answer costs a user more than an honest "not found", so the de
 evidence that is hard to fake: a declared error pattern that accounts for most of the message, or
 a dense similarity high enough that it was right on the dev set (`benchmarks/calibrate.py` measures
 these thresholds on `benchmarks/devset.jsonl` and prints the values to put here).
+
+An exception's message is explained by the entries that declare it. When no declared pattern
+matches one, no entry claims that message, so text similarity alone can only make a match weak:
+an unrelated error worded like a known one (a linear-algebra failure beside a removed-API entry)
+must not be answered as if it were that one. Questions, logs and code have no message to declare,
+so for them agreeing signals above the calibrated similarity do make a match confident.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ def decide(hits: list[DocumentHit], thresholds: Thresholds = CALIBRATED) -> Matc
     if top.signature and top.signature.coverage >= thresholds.signature:
         return "confident"
     agreeing = sum(rank == 1 for rank in top.ranks.values())
-    if top.dense >= thresholds.dense_confident and agreeing >= 2:
+    if top.dense >= thresholds.dense_confident and agreeing >= 2 and not top.about_error:
         return "confident"
     if top.signature or top.dense >= thresholds.dense_weak:
         return "weak"

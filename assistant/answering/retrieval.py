@@ -30,6 +30,7 @@ class DocumentHit:
     signature: PatternMatch | None = None
     dense: float = 0.0
     best_chunk: int | None = None
+    about_error: bool = False  # the query was an exception's message (see confidence.decide)
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Signals:
     signature: list[tuple[str, PatternMatch]]
     lexical: list[ChunkHit]
     dense: list[ChunkHit]
+    about_error: bool = False  # the query is an exception's message, not a question or code
 
 
 class Retriever:
@@ -64,7 +66,7 @@ class Retriever:
             match = pattern.match(message)
             if match and (source not in best or match.coverage > best[source].coverage):
                 best[source] = match
-        return sorted(best.items(), key=lambda item: (-item[1].coverage, -_literal_length(item[1])))
+        return sorted(best.items(), key=lambda item: _specificity(item[1]), reverse=True)
 
     def focus(self, query: ParsedQuery) -> tuple[ParsedQuery, list[tuple[str, PatternMatch]]]:
         """The link of the error chain to answer about, with its signature matches: the first link
@@ -84,13 +86,34 @@ class Retriever:
         query, signatures = self.focus(query)
         text = query.search_text
         lexical = self.store.lexical_search(text, CANDIDATES)
-        exact = bool(signatures) and signatures[0][1].coverage >= EXACT_COVERAGE
+        exact = bool(signatures) and signatures[0][1].coverage >= EXACT_COVERAGE and not _shared_top(signatures)
         dense = [] if exact else self.store.dense_search(self.embed_query(text), CANDIDATES)
-        return query, Signals(signatures, lexical, dense)
+        return query, Signals(signatures, lexical, dense, about_error=query.error is not None)
 
     def search(self, query: ParsedQuery, k: int = 5) -> tuple[ParsedQuery, list[DocumentHit]]:
         query, signals = self.gather(query)
         return query, fuse(signals, WEIGHTS)[:k]
+
+
+def _specificity(match: PatternMatch) -> tuple[float, int]:
+    """How well a pattern explains a message: its coverage, then how much of it is fixed text."""
+    return round(match.coverage, 6), _literal_length(match)
+
+
+def _shared_top(signatures: list[tuple[str, PatternMatch]]) -> bool:
+    """Whether the best-explained message is explained as well by another entry (one message, two
+    causes): then the message cannot choose, and the rest of the query must."""
+    return len(signatures) > 1 and _specificity(signatures[0][1]) == _specificity(signatures[1][1])
+
+
+def _signature_ranks(signatures: list[tuple[str, PatternMatch]]) -> list[int]:
+    """Competition ranks (1, 1, 3) of the sorted signature matches: entries whose patterns explain
+    the message equally well share a rank, so lexical and dense search decide between them."""
+    ranks: list[int] = []
+    for position, (_, match) in enumerate(signatures):
+        tied = position and _specificity(match) == _specificity(signatures[position - 1][1])
+        ranks.append(ranks[-1] if tied else position + 1)
+    return ranks
 
 
 def _literal_length(match: PatternMatch) -> int:
@@ -99,18 +122,17 @@ def _literal_length(match: PatternMatch) -> int:
     return sum(map(len, match.pattern.literals))
 
 
-
 def fuse(signals: Signals, weights: dict[str, float], rrf_k: int = RRF_K) -> list[DocumentHit]:
     """Weighted reciprocal-rank fusion over documents (each ranked by its best chunk)."""
     hits: dict[str, DocumentHit] = {}
 
     def add(source: str, signal: str, rank: int) -> DocumentHit:
-        hit = hits.setdefault(source, DocumentHit(source))
+        hit = hits.setdefault(source, DocumentHit(source, about_error=signals.about_error))
         hit.ranks[signal] = rank
         hit.score += weights[signal] / (rrf_k + rank)
         return hit
 
-    for rank, (source, match) in enumerate(signals.signature, 1):
+    for rank, (source, match) in zip(_signature_ranks(signals.signature), signals.signature):
         add(source, "signature", rank).signature = match
     for signal, chunks in (("lexical", signals.lexical), ("dense", signals.dense)):
         seen: set[str] = set()
