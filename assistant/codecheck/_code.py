@@ -263,7 +263,8 @@ _UNKNOWN = ast.Constant(value=NotImplemented)
 
 def _assigned(node: ast.AST) -> Iterator[tuple[ast.expr, ast.expr]]:
     """(target, value) for each binding this statement makes; targets bound by anything other than
-    a plain `name = value` get the unknown value, so that they make a name ambiguous."""
+    a plain `name = value` get the unknown value, so that they make a name ambiguous. `x += y` is
+    not a new binding here: on a tensor it updates the same object in place."""
     if isinstance(node, ast.Assign):
         for target in node.targets:
             if isinstance(target, (ast.Tuple, ast.List)):
@@ -272,8 +273,6 @@ def _assigned(node: ast.AST) -> Iterator[tuple[ast.expr, ast.expr]]:
                 yield target, node.value
     elif isinstance(node, ast.AnnAssign) and node.value is not None:
         yield node.target, node.value
-    elif isinstance(node, ast.AugAssign):
-        yield node.target, _UNKNOWN
     elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
         yield from ((t, _UNKNOWN) for t in _names_in(node.target))
     elif isinstance(node, (ast.With, ast.AsyncWith)):

@@ -106,3 +106,37 @@ def test_the_broken_code_fires_on_its_lines_and_the_correct_code_does_not(detect
     name = detector.partition(":")[0]  # `name:variant` keys try one detector on another shape of code
     assert lines(name, broken) == expected
     assert lines(name, correct) == []
+
+
+def test_a_float_batch_into_a_model_whose_forward_embeds_it_fires():
+    source = """\
+import torch
+import torch.nn as nn
+batch = torch.zeros(3, 4)
+for i, s in enumerate(seqs):
+    batch[i, :len(s)] = torch.tensor(s)
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(20, 8)
+    def forward(self, ids):
+        return self.emb(ids).mean(1)
+model = Classifier()
+out = model(batch)
+ok = model(batch.long())
+"""
+    assert lines("float-embedding-indices", source) == [13]
+
+
+def test_a_size_divided_on_an_earlier_line_and_a_tuple_returned_as_the_loss_fire():
+    layer = "import torch.nn as nn\nmid = channels / 2\nconv = nn.Conv2d(channels, mid, 1)\nok = nn.Conv2d(channels, channels // 2, 1)\n"
+    assert lines("float-layer-size", layer) == [3]
+    tuple_loss = ("def vae_loss(a, b):\n    rec = (a - b).pow(2).mean()\n    return rec, {'rec': rec.item()}\n"
+                  "loss = vae_loss(x, y)\nloss.backward()\nrec, logs = vae_loss(x, y)\nrec.backward()\n")
+    assert lines("backward-on-number", tuple_loss) == [5]
+
+
+def test_an_in_place_update_inside_the_training_loop_fires():
+    source = ("import torch\nw = torch.zeros(3, 1, requires_grad=True)\nfor step in range(20):\n"
+              "    loss = ((X @ w - y) ** 2).mean()\n    loss.backward()\n    w -= 0.1 * w.grad\n    w.grad.zero_()\n")
+    assert lines("inplace-on-leaf", source) == [6]

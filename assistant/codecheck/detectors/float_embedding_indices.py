@@ -8,12 +8,13 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, dotted, keyword, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
-from assistant.codecheck.detectors._torch_names import is_layer, layer_call, layer_kind
+from assistant.codecheck.detectors._torch_names import is_layer, layer_call, layer_kind, module_classes
 
 name = "float-embedding-indices"
 FLOAT_FACTORIES = {"rand": "torch.float32", "randn": "torch.float32", "rand_like": "torch.float32",
                    "randn_like": "torch.float32", "linspace": "torch.float32", "FloatTensor": "torch.float32",
                    "DoubleTensor": "torch.float64", "HalfTensor": "torch.float16"}
+DEFAULT_DTYPE_FACTORIES = ("zeros", "ones", "empty")
 FLOAT_METHODS = {"float": "torch.float32", "double": "torch.float64", "half": "torch.float16",
                  "bfloat16": "torch.bfloat16"}
 FLOAT_DTYPES = {"float": "torch.float32", "float32": "torch.float32", "float64": "torch.float64",
@@ -25,7 +26,8 @@ SHAPE_ONLY = ("view", "reshape", "unsqueeze", "squeeze", "to", "cpu", "cuda", "c
 
 @needs_calls("Embedding", "EmbeddingBag")
 def check(code: Code) -> Iterator[Hit]:
-    embeddings = code.bound_to("Embedding", "EmbeddingBag", "Sequential")
+    embedding_models = [n for n, cls in module_classes(code).items() if _forward_embeds_input(code, cls)]
+    embeddings = code.bound_to("Embedding", "EmbeddingBag", "Sequential", *embedding_models)
     for call in code.calls:
         if call.args and dotted(call.func) in embeddings and _embeds(code, call):
             dtype = _float_dtype(code, call.args[0])
@@ -40,7 +42,20 @@ def _embeds(code: Code, call: ast.Call) -> bool:
     if layer_kind(code, call.func) in ("Embedding", "EmbeddingBag"):
         return True
     built = layer_call(code, call.func)
-    return is_layer(built, "Sequential") and bool(built.args) and is_layer(built.args[0], "Embedding", "EmbeddingBag")  # type: ignore[union-attr]
+    if is_layer(built, "Sequential"):
+        return bool(built.args) and is_layer(built.args[0], "Embedding", "EmbeddingBag")  # type: ignore[union-attr]
+    cls = module_classes(code).get(built.func.id) if isinstance(built, ast.Call) and isinstance(built.func, ast.Name) else None
+    return cls is not None and _forward_embeds_input(code, cls)
+
+
+def _forward_embeds_input(code: Code, cls: ast.ClassDef) -> bool:
+    """forward(self, ids) hands `ids` straight to one of the class's Embedding layers."""
+    forward = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "forward"), None)
+    if forward is None or len(forward.args.args) < 2:
+        return False
+    ids = forward.args.args[1].arg
+    return any(isinstance(n, ast.Call) and len(n.args) == 1 and isinstance(n.args[0], ast.Name) and n.args[0].id == ids
+               and layer_kind(code, n.func) in ("Embedding", "EmbeddingBag") for n in ast.walk(forward))
 
 
 def _float_dtype(code: Code, value: ast.expr) -> str | None:
@@ -72,6 +87,8 @@ def _created_float(value: ast.expr) -> str | None:
         return FLOAT_DTYPES.get(_dtype_name(dtype) or "")
     if function in FLOAT_FACTORIES:
         return FLOAT_FACTORIES[function]
+    if function in DEFAULT_DTYPE_FACTORIES:
+        return "torch.float32"  # the default dtype: no dtype= was given
     if function == "tensor" and value.args and _float_literal(value.args[0]):
         return "torch.float32"
     return None

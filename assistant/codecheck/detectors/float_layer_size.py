@@ -22,6 +22,8 @@ def check(code: Code) -> Iterator[Hit]:
         if kind is None:
             continue
         for size in call.args[: SIZED[kind]]:
-            if isinstance(size, ast.BinOp) and isinstance(size.op, ast.Div):
-                yield Hit.at(code, size, f"{kind}(...) gets {source_of(size)}, a float (true division): sizes must "
-                             f"be ints; use {source_of(size.left)} // {source_of(size.right)}")
+            divided = code.reaching_value(size) if isinstance(size, ast.Name) else size
+            if isinstance(divided, ast.BinOp) and isinstance(divided.op, ast.Div):
+                named = f"{source_of(size)} = {source_of(divided)}" if divided is not size else source_of(size)
+                yield Hit.at(code, size, f"{kind}(...) gets {named}, a float (true division): sizes must "
+                             f"be ints; use {source_of(divided.left)} // {source_of(divided.right)}")
