@@ -128,3 +128,9 @@ def forward(self, x):     # x: [B, 10, 48]
 def test_shapes_with_sizes_the_comment_does_not_give_are_not_made_up(run):
     body = "# h: [B, T, H]\nout = self.proj(h)  # (B, T, 10)\nprobs = out.softmax(-1)\n"
     assert abstract_error(body, run) is None
+
+
+def test_a_warning_before_an_error_does_not_hide_it(run):
+    cell = "scores = torch.randn(4, 3)\nprobs = F.softmax(scores)\nloss = F.nll_loss(probs.log(), torch.rand(4))\n"
+    error = abstract_error(cell, run)
+    assert not error.warning and error.line == 3 and "Long" in error.message

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kb.ingest import discover, ingest
+from kb.patterns import ErrorPattern
 from kb.store import Store
 
 from assistant.answering.code_confidence import decide_on_code
@@ -154,3 +155,12 @@ def test_a_server_answers_code_as_a_fresh_process_does_but_runs_it_only_over_its
     finally:
         over_unix.sandboxes.close()
     assert Service(engine, allow_fix=False).respond(request)["kind"] == "request"  # the client answers it itself
+
+
+def test_an_error_two_entries_explain_alike_is_not_a_confident_answer_about_code():
+    message = "running_mean should contain 7 elements not 96"
+    alike = [DocumentHit(f"corpus/{name}.md", 0.1, {"signature": rank}, ErrorPattern(pattern).match(message))
+             for rank, (name, pattern) in enumerate([("a", "running_mean should contain {n} elements not {c}"),
+                                                     ("b", "running_mean should contain {m} elements not {k}")], 1)]
+    assert decide_on_code(alike, detected=False, raised=True) == "weak"
+    assert decide_on_code(alike[:1], detected=False, raised=True) == "confident"

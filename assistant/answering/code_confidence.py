@@ -13,6 +13,8 @@ from __future__ import annotations
 from assistant.answering.confidence import CALIBRATED, Match, decide
 from assistant.answering.retrieval import DocumentHit
 
+_TIE = 0.05  # patterns whose coverage of the message differs by less explain it equally well
+
 
 def decide_on_code(hits: list[DocumentHit], *, detected: bool, raised: bool) -> Match:
     """`detected`: the top entry's detector found the situation in the code; `raised`: `hits`
@@ -22,6 +24,15 @@ def decide_on_code(hits: list[DocumentHit], *, detected: bool, raised: bool) -> 
     if detected:
         return "confident"
     if raised:
-        top = hits[0].signature
-        return "confident" if top is not None and top.coverage >= CALIBRATED.signature else "weak"
+        return "confident" if _singled_out(hits) else "weak"
     return "none" if decide(hits) == "none" else "weak"
+
+
+def _singled_out(hits: list[DocumentHit]) -> bool:
+    """The top entry's pattern explains the error, and no other entry's explains it as well: two
+    entries declaring the same message (a BatchNorm1d on [B, L, C], and BatchNorm1d used on sequence
+    features at all) leave the choice to retrieval over the code, which is not strong evidence."""
+    top = hits[0].signature
+    if top is None or top.coverage < CALIBRATED.signature:
+        return False
+    return not any(hit.signature is not None and hit.signature.coverage >= top.coverage - _TIE for hit in hits[1:])

@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field, replace
 from assistant.answering.error_model import ErrorReport, Frame, from_raised
 from assistant.repair import harness
 from assistant.repair.shape_comments import declared_shapes
-from assistant.sandbox import SandboxLimits, SandboxResult, run_source
+from assistant.sandbox import RaisedError, SandboxLimits, SandboxResult, run_source
 
 SNIPPET = "snippet.py"  # the pasted code, compiled under this name
 PROGRAM = "kb_abstract_run.py"  # the preamble that runs it
@@ -125,7 +125,7 @@ def abstract_error(source: str, run: Callable[..., SandboxResult] | None = None,
     if program is None:
         return None
     result = (run or run_source)(program, filename=PROGRAM, limits=limits)
-    if result.status != "error" or result.error is None or _inconclusive(result.error.type, result.error.message):
+    if result.status != "error" or result.error is None or _inconclusive(result.error):
         return None
     lines = textwrap.dedent(source).splitlines()
     report = from_raised(result.error, warning=result.error.type.endswith("Warning"))
@@ -136,8 +136,14 @@ def abstract_error(source: str, run: Callable[..., SandboxResult] | None = None,
     return replace(report, frames=frames, text=_from_snippet_text(report.text), line=own[-1] if own else None)
 
 
-def _inconclusive(kind: str, message: str) -> bool:
-    return kind in INCONCLUSIVE_TYPES or bool(_META_WORDING.search(message))
+def _inconclusive(error: RaisedError | None) -> bool:
+    """Whether the error, or one it was raised from or while handling (a DataLoader worker's, say),
+    says only that the code was cut out of its program or that the run has no data."""
+    if error is None:
+        return False
+    if error.type in INCONCLUSIVE_TYPES or _META_WORDING.search(error.message):
+        return True
+    return _inconclusive(error.cause) or _inconclusive(error.context)
 
 
 def _from_snippet(frames: tuple[Frame, ...], lines: list[str]) -> tuple[Frame, ...]:
@@ -261,18 +267,30 @@ def _kb_abstract_run(code, filename, fragment):  # noqa: ANN001, ANN202, C901 - 
                 replay(func, args, kwargs)
                 raise error
 
-    # The first warning a real run would show is the finding, raised at the line that caused it; not
-    # deprecations inside libraries (Python hides them too), nor numpy's complaints about made-up values.
-    warnings.simplefilter("error")
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
-    warnings.filterwarnings("error", category=DeprecationWarning, module="__main__")
-    for quiet in (PendingDeprecationWarning, ImportWarning, ResourceWarning, RuntimeWarning):
+    # A real run shows a warning and goes on: its first error is the finding, else its first warning.
+    # Not deprecations inside libraries (Python hides them too), nor numpy's complaints about made-up values.
+    warnings.simplefilter("always")
+    for quiet in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning, RuntimeWarning):
         warnings.filterwarnings("ignore", category=quiet)
+    warnings.filterwarnings("always", category=DeprecationWarning, module="__main__")
+    shown = []
+    show = warnings.showwarning
+
+    def record(message, category, file, line, *rest, **options):
+        caller = sys._getframe()  # the code's innermost line on the stack: modes deepen it past stacklevel
+        while caller is not None and caller.f_code.co_filename != filename:
+            caller = caller.f_back
+        warning = message if isinstance(message, Warning) else category(str(message))
+        shown.append((warning, caller.f_lineno if caller is not None else None))
+        show(message, category, file, line, *rest, **options)
+
+    warnings.showwarning = record
     torch.set_default_device("meta")
     # The code's classes and functions live in __main__, as when it is run as a script: pickling finds them.
     namespace = sys.modules["__main__"].__dict__
     namespace.update({"torch": torch, "nn": nn, "F": F, "np": np, "DataLoader": DataLoader, "Dataset": Dataset,
                       "TensorDataset": TensorDataset})
+
     class PastedSelf:
         """The `self` of a method body pasted alone: it has what the fragment gives it."""
 
@@ -284,3 +302,8 @@ def _kb_abstract_run(code, filename, fragment):  # noqa: ANN001, ANN202, C901 - 
         exec(compile(tree, filename, "exec"), namespace)  # noqa: S102 - the sandbox's purpose
         for function, arguments in fragment["calls"]:
             namespace[function](*(namespace[name] for name in arguments))
+    if shown:  # raised at the code's line that caused it
+        warning, line = shown[0]
+        if line is None:
+            raise warning
+        exec(compile("\n" * (line - 1) + "raise _kb_warning", filename, "exec"), {"_kb_warning": warning})  # noqa: S102
