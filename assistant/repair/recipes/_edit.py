@@ -82,6 +82,16 @@ def with_keyword(call: cst.Call, name: str, value: str) -> cst.Call:
     return call.with_changes(args=[*args, cst.Arg(value=expr(value), keyword=cst.Name(name), equal=equal)])
 
 
+def without_keywords(call: cst.Call, names: Iterable[str]) -> cst.Call:
+    """The call without these keyword arguments; the last argument left takes the removed last
+    one's comma, so that a call spread over several lines keeps its layout."""
+    dropped = set(names)
+    kept = [arg for arg in call.args if arg.keyword is None or arg.keyword.value not in dropped]
+    if kept and kept[-1] is not call.args[-1]:
+        kept[-1] = kept[-1].with_changes(comma=call.args[-1].comma)
+    return call.with_changes(args=kept)
+
+
 def expr(code: str) -> cst.BaseExpression:
     return cst.parse_expression(code)
 

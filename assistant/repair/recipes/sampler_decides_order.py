@@ -9,7 +9,7 @@ from __future__ import annotations
 import libcst as cst
 
 from assistant.repair.recipes import Problem
-from assistant.repair.recipes._edit import Edits, keyword, kind_of, positional
+from assistant.repair.recipes._edit import Edits, keyword, kind_of, positional, without_keywords
 
 name = "sampler-decides-order"
 OVERRIDDEN = {"sampler": ("shuffle",), "batch_sampler": ("batch_size", "shuffle", "sampler", "drop_last")}
@@ -31,7 +31,7 @@ def match(problem: Problem) -> list[tuple[cst.Call, tuple[str, ...]]] | None:
 def apply(problem: Problem, found: list[tuple[cst.Call, tuple[str, ...]]]) -> Edits:
     edits = problem.edits()
     for call, overridden in found:
-        edits.replace(call, _without(call, overridden))
+        edits.replace(call, without_keywords(call, overridden))
     return edits
 
 
@@ -45,11 +45,3 @@ def _overridden(call: cst.Call) -> tuple[str, ...]:
             return tuple(name for name in overridden if keyword(call, name) is not None)
     return ()
 
-
-def _without(call: cst.Call, names: tuple[str, ...]) -> cst.Call:
-    """The call without these keyword arguments; the last argument left keeps the removed last
-    one's comma, so a multi-line call keeps its layout."""
-    kept = [arg for arg in call.args if arg.keyword is None or arg.keyword.value not in names]
-    if kept and kept[-1] is not call.args[-1]:
-        kept[-1] = kept[-1].with_changes(comma=call.args[-1].comma)
-    return call.with_changes(args=kept)
