@@ -11,9 +11,10 @@ server. --python is the interpreter that runs the scripts (default: this one), p
 --python`, as resolving it otherwise depends on the shell's environment.
 
 For each mode it prints p50 and p95 of the wall time per script, the median of the report's own
-duration (the fix inside the process that made it: runs, lookup, recipes), of the code's runs in
-the sandbox, and the rest (the `kb` process's start, its engine or its round trip), and how many
-verdicts differ between the modes (they must not). The first script with a server also pays for
+duration (the fix inside the process that made it), of the code's runs in the sandbox within it,
+of the rest of it (the lookup, the recipes, and waiting for a warm worker still importing torch),
+and of what the report does not cover (the `kb` process's start, opening the engine, the round
+trip to the server), and how many verdicts differ between the modes (they must not). The first script with a server also pays for
 the server's warm sandbox starting; it is shown apart. Target: p50 at most 1.5 s with a server.
 """
 
@@ -95,8 +96,8 @@ def summary(label: str, timed: list[Timed]) -> str:
     rest = statistics.median(t.wall_s - t.report_s for t in reported)
     missing = sum(t.verdict == "no report" for t in timed)
     return (f"{label:18} n={len(timed):3}  p50 {statistics.median(walls):6.2f} s  p95 {percentile(walls, 0.95):6.2f} s"
-            f"  | medians: report {report:5.2f} s (runs {runs:5.2f} s, lookup+recipes {report - runs:5.2f} s),"
-            f" process+transport {rest:5.2f} s" + (f"  [{missing} without a report]" if missing else ""))
+            f"  | medians: report {report:5.2f} s (runs {runs:5.2f} s, other {report - runs:5.2f} s),"
+            f" outside the report {rest:5.2f} s" + (f"  [{missing} without a report]" if missing else ""))
 
 
 def main() -> None:
