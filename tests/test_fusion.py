@@ -85,6 +85,12 @@ def test_an_error_a_pattern_explains_is_confident():
     assert decide([explained]) == "confident"
 
 
+def test_an_error_a_pattern_explains_in_part_can_be_confident_with_agreeing_signals():
+    partly = hit(coverage=CALIBRATED.signature / 2, dense=CALIBRATED.dense_confident, first_in=3)
+    partly.about_error = True
+    assert decide([partly]) == "confident"
+
+
 def test_fused_hits_say_whether_the_query_was_an_error():
     for about_error in (True, False):
         signals = Signals([], lexical=[chunk("a", 1)], dense=[chunk("a", 2, 0.9)], about_error=about_error)

@@ -8,8 +8,9 @@ these thresholds on `benchmarks/devset.jsonl` and prints the values to put here)
 An exception's message is explained by the entries that declare it. When no declared pattern
 matches one, no entry claims that message, so text similarity alone can only make a match weak:
 an unrelated error worded like a known one (a linear-algebra failure beside a removed-API entry)
-must not be answered as if it were that one. Questions, logs and code have no message to declare,
-so for them agreeing signals above the calibrated similarity do make a match confident.
+must not be answered as if it were that one. A pattern that matches part of a long message (its
+decisive line inside torch's advice) does claim it, so agreeing signals may still make that match
+confident; so they may for questions, logs and code, which have no message to declare.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def decide(hits: list[DocumentHit], thresholds: Thresholds = CALIBRATED) -> Matc
     if top.signature and top.signature.coverage >= thresholds.signature:
         return "confident"
     agreeing = sum(rank == 1 for rank in top.ranks.values())
-    if top.dense >= thresholds.dense_confident and agreeing >= 2 and not top.about_error:
+    unexplained_error = top.about_error and top.signature is None
+    if top.dense >= thresholds.dense_confident and agreeing >= 2 and not unexplained_error:
         return "confident"
     if top.signature or top.dense >= thresholds.dense_weak:
         return "weak"
