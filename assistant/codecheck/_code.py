@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from collections import defaultdict
 from collections.abc import Iterator
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 Scope = ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
 SCOPES = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
@@ -75,6 +75,8 @@ class Code:
     def __init__(self, source: str, filename: str = "<code>") -> None:
         self.source = source
         self.tree = ast.parse(source, filename=filename)
+        self._bound_in: dict[ast.AST, frozenset[str]] = {}
+        self.memo: dict[object, object] = {}  # detector helpers' results for this file, by their own keys
 
     @cached_property
     def lines(self) -> list[str]:
@@ -127,12 +129,20 @@ class Code:
         decorators count as inside it; its body is what matters here)."""
         return self._index[2].get(node, self.tree)
 
-    @lru_cache(maxsize=None)  # noqa: B019 - one Code per file, dropped with it
     def bound_to(self, *kinds: str) -> frozenset[str]:
         """The names (`bn`, `self.bn`) that some assignment binds to a call of one of these kinds
         (`BatchNorm1d`): a cheap filter before a detector follows a name for certain."""
-        return frozenset(name for scope in self._assignments.values() for name, values in scope.items()
-                         if any(isinstance(v, ast.Call) and _last_name(v.func) in kinds for v in values))
+        return frozenset().union(*(self._bound_by_kind.get(kind, ()) for kind in kinds))
+
+    @cached_property
+    def _bound_by_kind(self) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = defaultdict(set)
+        for scope in self._assignments.values():
+            for name, values in scope.items():
+                for value in values:
+                    if isinstance(value, ast.Call):
+                        found[_last_name(value.func)].add(name)
+        return found
 
     @cached_property
     def classes(self) -> tuple[ast.ClassDef, ...]:
@@ -146,9 +156,10 @@ class Code:
     def _assignments(self) -> dict[ast.AST, dict[str, list[ast.expr]]]:
         found: dict[ast.AST, dict[str, list[ast.expr]]] = defaultdict(lambda: defaultdict(list))
         for node in self.nodes:
-            for target, value in _assigned(node):
-                if (name := dotted(target)) is not None:
-                    found[self.scope_of(node)][name].append(value)
+            if isinstance(node, _BINDING):
+                for target, value in _assigned(node):
+                    if (name := dotted(target)) is not None:
+                        found[self.scope_of(node)][name].append(value)
         return found
 
     def assigned(self, scope: ast.AST, name: str) -> list[ast.expr]:
@@ -224,12 +235,18 @@ class Code:
             # a with block always runs its body: its last binding of the name is the one that reaches past it
             return next((found for inner in reversed(statement.body)
                          if (found := self._binding(inner, name)) is not None), None)
-        for node in ast.walk(statement):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
-                return True
-            if any(dotted(target) == name for target, _ in _assigned(node)):
-                return True
-        return None
+        return True if name in self._names_bound_in(statement) else None
+
+    def _names_bound_in(self, statement: ast.stmt) -> frozenset[str]:
+        """Every name a statement binds anywhere inside it (definitions and assignments), computed
+        once per statement: reaching_value asks this of the same statements again and again."""
+        if (found := self._bound_in.get(statement)) is None:
+            found = frozenset(
+                name for node in ast.walk(statement) for name in (
+                    [node.name] if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                    else [dotted(target) for target, _ in _assigned(node)]) if name)
+            self._bound_in[statement] = found
+        return found
 
     @cached_property
     def imported(self) -> dict[str, str]:
@@ -259,6 +276,7 @@ class Code:
 
 
 _UNKNOWN = ast.Constant(value=NotImplemented)
+_BINDING = (ast.Assign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.comprehension, ast.With, ast.AsyncWith, ast.NamedExpr)
 
 
 def _assigned(node: ast.AST) -> Iterator[tuple[ast.expr, ast.expr]]:

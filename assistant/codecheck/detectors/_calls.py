@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from assistant.codecheck._code import Code
+from assistant.codecheck._code import Code, kind_of
 
 
 def calls_to(code: Code, *functions: str) -> Iterator[ast.Call]:
@@ -15,7 +15,7 @@ def calls_to(code: Code, *functions: str) -> Iterator[ast.Call]:
     if code.call_kinds.isdisjoint(last_names):
         return
     for call in code.calls:
-        if code.resolved(call.func) in functions:
+        if kind_of(call) in last_names and code.resolved(call.func) in functions:
             yield call
 
 

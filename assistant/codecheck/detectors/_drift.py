@@ -15,7 +15,7 @@ import ast
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import kb
@@ -66,16 +66,27 @@ def removed_uses(code: Code, wanted: Callable[[Removed], bool]) -> Iterator[Use]
             and "[" not in row.symbol]
     plain = {row.symbol: row for row in rows if row.keyword is None}
     keyword_rows = [row for row in rows if row.keyword is not None]
-    for node in code.nodes:
-        if isinstance(code.parents.get(node), ast.Attribute):
-            continue  # `torch.nn` inside `torch.nn.functional.x`: the whole chain is what is spelled
-        if (row := next((plain[s] for s in _spelled(code, node) if s in plain), None)) is not None:
+    for node, symbols in _spelled_names(code):
+        if (row := next((plain[s] for s in symbols if s in plain), None)) is not None:
             yield Use(node, row)
-        if isinstance(node, ast.Call) and keyword_rows:
-            callee = code.resolved(node.func) or ""
-            for row in keyword_rows:
-                if callee.startswith(row.module + ".") and any(k.arg == row.keyword for k in node.keywords):
-                    yield Use(node, row)
+    for call in code.calls if keyword_rows else ():
+        callee = code.resolved(call.func) or ""
+        for row in keyword_rows:
+            if callee.startswith(row.module + ".") and any(k.arg == row.keyword for k in call.keywords):
+                yield Use(call, row)
+
+
+@lru_cache(maxsize=2)  # the detectors of one file ask in turn
+def _spelled_names(code: Code) -> tuple[tuple[ast.AST, tuple[str, ...]], ...]:
+    """Each import and outermost attribute chain of the file with the full names it spells."""
+    last_names = {row.symbol.rpartition(".")[2] for row in removed_rows()}
+    found = []
+    for node in code.nodes:
+        if isinstance(node, ast.Attribute) and (node.attr not in last_names or isinstance(code.parents.get(node), ast.Attribute)):
+            continue  # no removed API ends so; or `torch.nn` inside `torch.nn.functional.x`
+        if isinstance(node, (ast.Import, ast.ImportFrom, ast.Attribute)) and (symbols := tuple(_spelled(code, node))):
+            found.append((node, symbols))
+    return tuple(found)
 
 
 def _imports_torch(code: Code) -> bool:

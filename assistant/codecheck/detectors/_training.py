@@ -13,8 +13,10 @@ LOOPS = (ast.For, ast.AsyncFor, ast.While)
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
-def loops(code: Code) -> Iterator[ast.For | ast.AsyncFor | ast.While]:
-    return (node for node in code.nodes if isinstance(node, LOOPS))  # type: ignore[misc]
+def loops(code: Code) -> list[ast.For | ast.AsyncFor | ast.While]:
+    if "loops" not in code.memo:
+        code.memo["loops"] = [node for node in code.nodes if isinstance(node, LOOPS)]
+    return code.memo["loops"]  # type: ignore[return-value]
 
 
 def own_nodes(statements: list[ast.stmt]) -> Iterator[ast.AST]:
@@ -27,8 +29,17 @@ def own_nodes(statements: list[ast.stmt]) -> Iterator[ast.AST]:
             stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
-def calls_named(statements: list[ast.stmt], method: str) -> list[ast.Call]:
-    return [n for n in own_nodes(statements) if isinstance(n, ast.Call) and kind_of(n) == method]
+def calls_named(code: Code, loop: ast.For | ast.AsyncFor | ast.While, method: str) -> list[ast.Call]:
+    """The calls of `method` (`step`, `backward`) in the loop's own body, its calls being sorted out
+    once per loop for all the detectors that ask."""
+    key = ("loop calls", loop)
+    if key not in code.memo:
+        by_kind: dict[str, list[ast.Call]] = {}
+        for node in own_nodes(loop.body):
+            if isinstance(node, ast.Call):
+                by_kind.setdefault(kind_of(node), []).append(node)
+        code.memo[key] = by_kind
+    return code.memo[key].get(method, [])  # type: ignore[attr-defined]
 
 
 def built_from(code: Code, node: ast.expr, *modules: str) -> bool:

@@ -19,8 +19,9 @@ WRAPPERS = ("torch.nn.DataParallel", "torch.nn.parallel.DataParallel", "torch.nn
 @needs_calls("DataParallel", "DistributedDataParallel")
 def check(code: Code) -> Iterator[Hit]:
     modules = module_classes(code)
-    for node in code.nodes:
-        if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
+    wrapped_names = code.bound_to("DataParallel", "DistributedDataParallel")
+    for node in code.nodes if wrapped_names else ():
+        if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in wrapped_names):
             continue
         wrapped = _wrapped_class(code, node.value, modules)
         if wrapped is not None and node.attr in _own_names(wrapped):

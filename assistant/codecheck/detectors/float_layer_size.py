@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from assistant.codecheck._code import Code, source_of
+from assistant.codecheck._code import Code, kind_of, source_of
 from assistant.codecheck.detectors import Hit
 from assistant.codecheck.detectors._torch_names import is_layer
 
@@ -18,8 +18,8 @@ SIZED = {"Linear": 2, "Bilinear": 3, "Conv1d": 2, "Conv2d": 2, "Conv3d": 2, "Con
 
 def check(code: Code) -> Iterator[Hit]:
     for call in code.calls:
-        kind = next((k for k in SIZED if is_layer(call, k)), None)
-        if kind is None:
+        kind = kind_of(call)
+        if kind not in SIZED or not is_layer(call, kind):
             continue
         for size in call.args[: SIZED[kind]]:
             divided = code.reaching_value(size) if isinstance(size, ast.Name) else size

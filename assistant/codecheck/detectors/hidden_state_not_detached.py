@@ -17,7 +17,7 @@ name = "hidden-state-not-detached"
 @needs_calls("backward")
 def check(code: Code) -> Iterator[Hit]:
     for loop in loops(code):
-        backwards = calls_named(loop.body, "backward")
+        backwards = calls_named(code, loop, "backward")
         if not backwards or any(_keeps_graph(b) for b in backwards):
             continue
         for statement in own_nodes(loop.body):

@@ -17,7 +17,7 @@ name = "scheduler-before-optimizer"
 @needs_calls("step")
 def check(code: Code) -> Iterator[Hit]:
     for loop in loops(code):
-        steps = calls_named(loop.body, "step")
+        steps = calls_named(code, loop, "step")
         schedulers = [c for c in steps if _owner_is(code, c, scheduler=True)]
         optimizers = [c for c in steps if _owner_is(code, c, scheduler=False)]
         for scheduled in schedulers:

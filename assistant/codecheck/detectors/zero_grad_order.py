@@ -16,11 +16,11 @@ name = "zero-grad-order"
 @needs_calls("step")
 def check(code: Code) -> Iterator[Hit]:
     for loop in loops(code):
-        steps = [c for c in calls_named(loop.body, "step") if _steps_optimizer(code, c)]
-        backwards = calls_named(loop.body, "backward")
+        steps = [c for c in calls_named(code, loop, "step") if _steps_optimizer(code, c)]
+        backwards = calls_named(code, loop, "backward")
         if not steps or not backwards or _inner_loop_trains(code, loop):
             continue
-        zero_grads = calls_named(loop.body, "zero_grad")
+        zero_grads = calls_named(code, loop, "zero_grad")
         if not zero_grads and not _clears_grads_by_hand(loop):
             yield Hit.at(code, steps[0], f"{source_of(steps[0].func)}() runs on every iteration but nothing "
                          "in the loop calls zero_grad(): each backward() adds to the gradients of all the "
@@ -38,7 +38,7 @@ def _steps_optimizer(code: Code, call: ast.Call) -> bool:
 
 def _inner_loop_trains(code: Code, loop: ast.AST) -> bool:
     """An epoch loop around the batch loop: the batch loop is the one judged."""
-    return any(n is not loop and isinstance(n, (ast.For, ast.While)) and calls_named(n.body, "step")
+    return any(n is not loop and isinstance(n, (ast.For, ast.While)) and calls_named(code, n, "step")
                for n in own_nodes(loop.body))  # type: ignore[attr-defined]
 
 
