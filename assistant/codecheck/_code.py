@@ -75,7 +75,6 @@ class Code:
     def __init__(self, source: str, filename: str = "<code>") -> None:
         self.source = source
         self.tree = ast.parse(source, filename=filename)
-        self._bound_in: dict[ast.AST, frozenset[str]] = {}
         self.memo: dict[object, object] = {}  # detector helpers' results for this file, by their own keys
 
     @cached_property
@@ -237,15 +236,25 @@ class Code:
                          if (found := self._binding(inner, name)) is not None), None)
         return True if name in self._names_bound_in(statement) else None
 
-    def _names_bound_in(self, statement: ast.stmt) -> frozenset[str]:
-        """Every name a statement binds anywhere inside it (definitions and assignments), computed
-        once per statement: reaching_value asks this of the same statements again and again."""
-        if (found := self._bound_in.get(statement)) is None:
-            found = frozenset(
-                name for node in ast.walk(statement) for name in (
-                    [node.name] if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-                    else [dotted(target) for target, _ in _assigned(node)]) if name)
-            self._bound_in[statement] = found
+    def _names_bound_in(self, statement: ast.stmt) -> frozenset[str] | set[str]:
+        """Every name a statement binds anywhere inside it (definitions and assignments)."""
+        return self._bound_inside.get(statement, frozenset())
+
+    @cached_property
+    def _bound_inside(self) -> dict[ast.AST, set[str]]:
+        """The names bound inside each statement, from one pass over the bindings: reaching_value
+        asks this of the same statements again and again."""
+        found: dict[ast.AST, set[str]] = defaultdict(set)
+        for node in self.nodes:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names = [node.name]
+            elif isinstance(node, _BINDING):
+                names = [name for target, _ in _assigned(node) if (name := dotted(target))]
+            else:
+                continue
+            for holder in (node, *self.ancestors(node)):
+                if isinstance(holder, ast.stmt):
+                    found[holder].update(names)
         return found
 
     @cached_property
