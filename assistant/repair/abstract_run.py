@@ -6,12 +6,14 @@ the sandbox (it is untrusted like any pasted code) with torch's `meta` device as
 every tensor has a shape, a dtype and strides but no data, so a forward and backward pass of any
 size costs only the bookkeeping. A file that only defines a model is driven by the repair harness
 (assistant.repair.harness), which builds the input from the layer definitions and the module's
-size constants.
+size constants; a fragment runs on the shapes its comments declare (assistant.repair.shape_comments).
 
 Meta kernels check shapes but word some errors differently from the CPU kernels that users see
 (and the corpus's patterns quote). When an operation fails on meta, it is replayed once on zero
 tensors of the same shapes, dtypes and strides on the CPU: the CPU's error is reported, and an
-error that only meta raises (asking a data-less tensor for a value) means the run cannot decide.
+error that only meta raises means the run cannot decide. Values read from meta tensors (`.item()`,
+`.numpy()`, an `if` on a tensor) are made up so that loops go on; what depends on them (the code's
+own asserts, numpy's warnings) tells nothing.
 
 The user's code is compiled under its own file name, so the line an error names is theirs even
 though a preamble runs first.
@@ -62,8 +64,7 @@ def program_for(source: str) -> str | None:
         fragment = Fragment()
     else:
         fragment = _fragment_plan(code)
-    preamble = "\n".join(inspect.getsource(part) for part in (_kb_parse_fragment, _kb_fragment_tree, _kb_abstract_run))
-    return (f"{preamble}\n"
+    return (f"{_PREAMBLE}\n"
             f"_kb_abstract_run({code!r}, {SNIPPET!r}, {asdict(fragment)!r})\n")
 
 
@@ -307,3 +308,7 @@ def _kb_abstract_run(code, filename, fragment):  # noqa: ANN001, ANN202, C901 - 
         if line is None:
             raise warning
         exec(compile("\n" * (line - 1) + "raise _kb_warning", filename, "exec"), {"_kb_warning": warning})  # noqa: S102
+
+
+# Read once, when the module is imported: the file may change on disk under a long-lived process.
+_PREAMBLE = "\n".join(inspect.getsource(part) for part in (_kb_parse_fragment, _kb_fragment_tree, _kb_abstract_run))
