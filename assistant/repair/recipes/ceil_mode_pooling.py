@@ -25,7 +25,8 @@ def match(problem: Problem) -> list[cst.Call] | None:
     pools = []
     for call in problem.script.calls():
         found = _POOL.fullmatch(kind_of(call))
-        if found and keyword(call, "ceil_mode") is None and dims in (None, int(found["dims"] or found["function_dims"])):
+        pool_dims = int(found["dims"] or found["function_dims"]) if found else None
+        if pool_dims and keyword(call, "ceil_mode") is None and dims in (None, pool_dims):
             pools.append(call)
     return pools or None
 

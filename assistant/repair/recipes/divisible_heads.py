@@ -9,7 +9,9 @@ from __future__ import annotations
 import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_calls, needs_failing_line
-from assistant.repair.recipes._edit import Edits, Script, callee, constants, dotted, evaluate, keyword, kind_of, positional
+from assistant.repair.recipes._edit import (
+    Edits, Script, callee, constants, dotted, evaluate, keyword, kind_of, positional,
+)
 
 name = "divisible-heads"
 # the layers that build attention, with their width and head-count parameter names

@@ -93,7 +93,7 @@ def _unflattened_forward_heads(script: Script) -> list[cst.Call]:
         if function.name.value != "forward":
             continue
         last = None
-        for call in sorted(calls_in(function), key=lambda c: (script.positions[c].end.line, script.positions[c].end.column)):
+        for call in sorted(calls_in(function), key=lambda node: _end(script, node)):
             role = _role(script, call)
             if role == HEAD:
                 argument = positional(call)[0].value if positional(call) else None
@@ -102,3 +102,8 @@ def _unflattened_forward_heads(script: Script) -> list[cst.Call]:
                 break
             last = role or last
     return found
+
+
+def _end(script: Script, node: cst.CSTNode) -> tuple[int, int]:
+    end = script.positions[node].end
+    return end.line, end.column

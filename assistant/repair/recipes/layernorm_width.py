@@ -29,7 +29,9 @@ def match(problem: Problem) -> tuple[cst.Arg, int] | None:
                 and evaluate(arg.value, env) == built]
         norm = same[0] if len(same) == 1 else None
     argument = _shape_argument(norm) if norm is not None else None
-    return (argument, wanted) if argument is not None and not isinstance(argument.value, (cst.List, cst.Tuple)) else None
+    if argument is None or isinstance(argument.value, (cst.List, cst.Tuple)):
+        return None
+    return argument, wanted
 
 
 def apply(problem: Problem, found: tuple[cst.Arg, int]) -> Edits:

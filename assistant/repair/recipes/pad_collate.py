@@ -13,7 +13,9 @@ import re
 import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_calls, needs_failing_line
-from assistant.repair.recipes._edit import Edits, Script, dotted, free_name, imported_modules, keyword, statement, with_keyword
+from assistant.repair.recipes._edit import (
+    Edits, Script, dotted, free_name, imported_modules, keyword, statement, with_keyword,
+)
 
 name = "pad-collate"
 _PAD_CONSTANT = re.compile(r"pad(_?(id|idx|index|token|token_id|value))?", re.IGNORECASE)
@@ -46,7 +48,8 @@ def _loader_on(script: Script, lines: tuple[int, ...]) -> cst.Call | None:
     """A DataLoader named on the innermost failing line that names one (`for x, y in loader:`)."""
     for line in reversed(lines):
         for node in script.nodes((cst.Name, cst.Attribute)):
-            if script.covers(node, line) and (name := dotted(node)) and (built := script.built_from(name, ("DataLoader",))):
+            name = dotted(node) if script.covers(node, line) else None
+            if name and (built := script.built_from(name, ("DataLoader",))):
                 return built
     return None
 

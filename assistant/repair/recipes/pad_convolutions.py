@@ -11,7 +11,9 @@ from __future__ import annotations
 import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_calls
-from assistant.repair.recipes._edit import Edits, Script, constants, evaluate, keyword, parse_shape, positional, with_keyword
+from assistant.repair.recipes._edit import (
+    Edits, Script, constants, evaluate, keyword, parse_shape, positional, with_keyword,
+)
 
 name = "pad-convolutions"
 _KINDS = {1: "Conv1d", 2: "Conv2d", 3: "Conv3d"}

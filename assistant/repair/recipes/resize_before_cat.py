@@ -41,7 +41,8 @@ def match(problem: Problem) -> Found | None:
 
 def apply(problem: Problem, found: Found) -> Edits:
     script, edits = problem.script, problem.edits()
-    resized = f"{_functional(script)}.interpolate({script.code(found.smaller)}, size={script.code(found.larger)}.shape[2:])"
+    smaller, larger = script.code(found.smaller), script.code(found.larger)
+    resized = f"{_functional(script)}.interpolate({smaller}, size={larger}.shape[2:])"
     edits.replace(found.smaller, expr(resized))
     return edits
 
@@ -86,8 +87,9 @@ def _functional(script: Script) -> str:
             if script.code(alias.name) == "torch.nn.functional" and alias.asname is not None:
                 return script.code(alias.asname.name)
     for node in script.nodes(cst.ImportFrom):
-        if node.module is not None and script.code(node.module) == "torch.nn" and not isinstance(node.names, cst.ImportStar):
-            for alias in node.names:
-                if alias.name.value == "functional":
-                    return script.code(alias.asname.name) if alias.asname else "functional"
+        if node.module is None or script.code(node.module) != "torch.nn" or isinstance(node.names, cst.ImportStar):
+            continue
+        for alias in node.names:
+            if alias.name.value == "functional":
+                return script.code(alias.asname.name) if alias.asname else "functional"
     return "torch.nn.functional"

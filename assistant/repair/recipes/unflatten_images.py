@@ -26,7 +26,6 @@ class Found:
     conv: cst.Call  # the Conv2d constructor that received the flat tensor
     call: cst.Call | None  # the conv's call on the failing line, to reshape its input
     sequential: cst.Call | None  # or the Sequential that starts with the conv, to begin with Unflatten
-    features: int  # the flat size of one sample
 
 
 @needs_calls("Conv2d")
@@ -37,7 +36,7 @@ def match(problem: Problem) -> tuple[Found, tuple[int, int, int]] | None:
     if (features := _flat_features(problem.facts)) is None:
         return None
     script = problem.script
-    found = _conv_at_failure(script, problem.facts.user_lines, features)
+    found = _conv_at_failure(script, problem.facts.user_lines)
     if found is None or (image := _image_shape(script, found.conv, features)) is None:
         return None
     return found, image
@@ -50,7 +49,8 @@ def apply(problem: Problem, found: tuple[Found, tuple[int, int, int]]) -> Edits:
     if at.call is not None:
         edits.wrap_argument(at.call, f"unflatten(1, {sizes})")
         return edits
-    unflatten = cst.Arg(expr(f"{script.nn}.Unflatten(1, {sizes})"), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+    space = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    unflatten = cst.Arg(expr(f"{script.nn}.Unflatten(1, {sizes})"), comma=space)
     edits.replace(at.sequential, at.sequential.with_changes(args=[unflatten, *at.sequential.args]))
     return edits
 
@@ -63,17 +63,17 @@ def _flat_features(facts: Facts) -> int | None:
     return size[1]
 
 
-def _conv_at_failure(script: Script, lines: tuple[int, ...], features: int) -> Found | None:
+def _conv_at_failure(script: Script, lines: tuple[int, ...]) -> Found | None:
     for line in reversed(lines):
         for call in script.calls_on(line):
             if not (target := callee(call)) or not positional(call):
                 continue
             if (conv := script.built_from(target, ("Conv2d",))) is not None:
-                return Found(conv, call, None, features)
+                return Found(conv, call, None)
             sequential = script.built_from(target, ("Sequential",))
             first = positional(sequential)[0].value if sequential is not None and positional(sequential) else None
             if isinstance(first, cst.Call) and kind_of(first) == "Conv2d":
-                return Found(first, None, sequential, features)
+                return Found(first, None, sequential)
     return None
 
 

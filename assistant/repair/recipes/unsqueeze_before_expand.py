@@ -22,7 +22,8 @@ def match(problem: Problem) -> tuple[cst.BaseExpression, int] | None:
     if (missing := _missing_axes(problem.facts)) is None:
         return None
     script = problem.script
-    expands = [call for call in script.calls() if isinstance(call.func, cst.Attribute) and call.func.attr.value in _EXPANDS]
+    expands = [call for call in script.calls()
+               if isinstance(call.func, cst.Attribute) and call.func.attr.value in _EXPANDS]
     failing = [call for call in expands if any(script.covers(call, line) for line in problem.facts.user_lines[-1:])]
     return (failing[0].func.value, missing) if len(failing) == 1 else None
 
