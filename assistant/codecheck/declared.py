@@ -15,10 +15,19 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import kb
+
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*$", re.S | re.M)
 _KEY_LINE = re.compile(r"^(id|title|detectors|recipes):[ \t]*(.*?)[ \t]*$", re.M)
 _COMMENT = re.compile(r"(?:^|[ \t]+)#.*$")
 _NAME_LIST = re.compile(r"\[\s*((?:[\w.-]+\s*,\s*)*[\w.-]+)?\s*,?\s*\]")
+
+
+def shipped_corpus_dir() -> Path:
+    """kb.ingest.shipped_corpus_dir's answer (a test holds them equal) without importing kb.ingest,
+    which loads the index store and the embedder modules: a third of kb lint's start-up."""
+    package = Path(kb.__file__).resolve().parent
+    return package / "corpus" if (package / "corpus").is_dir() else package.parent / "corpus"
 
 
 class DeclarationError(ValueError):
@@ -39,8 +48,6 @@ class Declaration:
 def declarations(corpus: Path | None = None) -> dict[str, Declaration]:
     """The entries (of `corpus`, default the shipped one) that declare detectors, by id."""
     if corpus is None:
-        from kb.ingest import shipped_corpus_dir  # the one place that knows where the corpus is
-
         corpus = shipped_corpus_dir()
     found = {}
     for path in sorted(corpus.glob("*.md")):

@@ -93,3 +93,10 @@ def test_the_declarations_read_without_yaml_are_what_yaml_reads():
         read = entry_declaration(path.read_text(), path.stem)
         assert (read.id, read.title, read.detectors, read.recipes) == (
             meta["id"], meta["title"], tuple(meta.get("detectors") or ()), tuple(meta.get("recipes") or ())), path.name
+
+
+def test_the_corpus_is_found_where_kb_ingest_finds_it():
+    from assistant.codecheck.declared import shipped_corpus_dir
+    from kb import ingest
+
+    assert shipped_corpus_dir() == ingest.shipped_corpus_dir()
