@@ -5,8 +5,8 @@
 
 The file is the clean-code programs (correct PyTorch models and training scripts) joined until it
 holds at least `--lines` lines. Each round runs both linters once as new processes, as an editor or
-pre-commit does (`python -m assistant lint FILE`, what the `kb` script runs, and
-`python -m pyflakes FILE`), alternating which goes first, so load from other processes on the
+pre-commit does (`python -m assistant lint FILE`, what the `kb` script runs; the same linting
+through lint_command.plain_lint alone, without typer; and `python -m pyflakes FILE`), alternating which goes first, so load from other processes on the
 machine falls on both; the best round of each is compared. The same comparison is made in process
 (`check_source` against `pyflakes.api.check`: the analysis alone, without interpreter start-up).
 The target is `kb lint` at most 2x the time pyflakes takes on the file.
@@ -30,6 +30,9 @@ from assistant.codecheck import check_source  # noqa: E402
 
 CLEAN_CODE = ROOT / "benchmarks" / "clean-code"
 TARGET_RATIO = 2.0
+# What `kb lint PATH` runs once the launcher hands plain lint command lines to plain_lint (as it
+# does for plain `kb ask --json`): the same linting without typer's start-up.
+PLAIN_LINT = "import sys; from assistant.interface.lint_command import plain_lint; sys.exit(plain_lint(sys.argv[1:]))"
 
 
 def clean_programs() -> list[Path]:
@@ -88,13 +91,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "joined.py"
         path.write_text(source)
-        kb, flakes = best_of(options.rounds, [command("-m", "assistant", "lint", str(path)),
-                                             command("-m", "pyflakes", str(path))])
+        kb, plain, flakes = best_of(options.rounds, [command("-m", "assistant", "lint", str(path)),
+                                                    command("-c", PLAIN_LINT, "lint", str(path)),
+                                                    command("-m", "pyflakes", str(path))])
         kb_alone, flakes_alone = best_of(options.rounds, [lambda: check_source(source), pyflakes_in_process(source)])
     count, lines, shown = false_findings()
     print(f"file: {source.count(chr(10)) + 1} lines joined from {len(clean_programs())} clean-code programs")
     print(f"new process:  kb lint {kb * 1000:7.1f} ms   pyflakes {flakes * 1000:7.1f} ms   ratio {kb / flakes:.2f}x "
           f"(target <= {TARGET_RATIO:g}x)")
+    print(f"  without typer (plain_lint): {plain * 1000:7.1f} ms   ratio {plain / flakes:.2f}x")
     print(f"in process:   kb lint {kb_alone * 1000:7.1f} ms   pyflakes {flakes_alone * 1000:7.1f} ms   "
           f"ratio {kb_alone / flakes_alone:.2f}x")
     print(f"clean code: {count} findings on {lines} lines = {count / lines * 1000:.2f} per 1,000 lines (target <= 1)")
