@@ -26,7 +26,7 @@ _OPERATORS = {
     cst.DivideAssign: cst.Divide, cst.PowerAssign: cst.Power,
 }
 _METHODS = frozenset({"add_", "sub_", "mul_", "div_", "pow_", "clamp_", "clamp_min_", "clamp_max_", "exp_",
-                      "sigmoid_", "tanh_", "relu_", "neg_", "abs_", "sqrt_", "masked_fill_", "fill_", "zero_"})
+                      "sigmoid_", "tanh_", "relu_", "neg_", "abs_", "sqrt_", "masked_fill_"})  # each has an x.op()
 _ATOMS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float)
 _NOT_AN_OP = ("AsStrided", "T", "Unsqueeze", "View", "Expand")  # a parameter stepped by an optimizer
 
