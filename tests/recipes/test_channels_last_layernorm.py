@@ -41,6 +41,20 @@ features = norm(stem(images))
 '''
 
 
+SEQUENTIAL_TCN = '''\
+import torch
+import torch.nn as nn
+
+WIDTH = 24
+net = nn.Sequential(
+    nn.Conv1d(3, WIDTH, 5, padding=2), nn.LayerNorm(WIDTH), nn.GELU(),
+    nn.Conv1d(WIDTH, WIDTH, 5, padding=2), nn.LayerNorm(WIDTH), nn.GELU(),
+)
+series = torch.randn(8, 3, 40)
+hidden = net(series)
+'''
+
+
 def test_moves_channels_last_around_the_norm(sandbox):
     patched = patch(recipe, TCN, sandbox.facts(TCN, "RuntimeError"))
     assert "return x + torch.relu(self.norm(self.conv(x).movedim(1, -1)).movedim(-1, 1))" in patched
@@ -51,6 +65,14 @@ def test_image_features(sandbox):
     patched = patch(recipe, CONVNEXT, sandbox.facts(CONVNEXT, "RuntimeError"))
     assert "features = norm(stem(images).movedim(1, -1)).movedim(-1, 1)" in patched
     sandbox.assert_clean(patched + "assert features.shape == (2, 16, 8, 8)\n")
+
+
+def test_norms_inside_sequential_become_a_channels_last_subclass(sandbox):
+    patched = patch(recipe, SEQUENTIAL_TCN, sandbox.facts(SEQUENTIAL_TCN, "RuntimeError"))
+    assert "class ChannelsLastLayerNorm(nn.LayerNorm):" in patched
+    assert patched.count("ChannelsLastLayerNorm(WIDTH), nn.GELU(),") == 2
+    check = "assert hidden.shape == (8, 24, 40) and net[1](net[0](series)).mean(1).abs().max() < 1e-5\n"
+    sandbox.assert_clean(patched + check)
 
 
 def test_a_wrong_width_is_not_a_layout_problem():
