@@ -107,9 +107,24 @@ class Code:
         return tuple(n for n in self.nodes if isinstance(n, ast.Call))
 
     @cached_property
+    def _calls_by_kind(self) -> dict[str, list[ast.Call]]:
+        found: dict[str, list[ast.Call]] = defaultdict(list)
+        for call in self.calls:
+            found[kind_of(call)].append(call)
+        return found
+
+    @cached_property
     def call_kinds(self) -> frozenset[str]:
         """The last name part of every call, for the cheap preconditions."""
-        return frozenset(kind_of(call) for call in self.calls)
+        return frozenset(self._calls_by_kind)
+
+    def calls_of(self, *kinds: str) -> list[ast.Call]:
+        """The calls whose last name part is one of these (`softmax` for `F.softmax(x)` and
+        `x.softmax()`), in the order of the file."""
+        if len(kinds) == 1:
+            return self._calls_by_kind.get(kinds[0], [])
+        found = [call for kind in kinds for call in self._calls_by_kind.get(kind, [])]
+        return sorted(found, key=lambda call: (call.lineno, call.col_offset))
 
     @cached_property
     def attributes(self) -> frozenset[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from assistant.codecheck._code import Code, kind_of
+from assistant.codecheck._code import Code
 
 
 def calls_to(code: Code, *functions: str) -> Iterator[ast.Call]:
@@ -14,8 +14,8 @@ def calls_to(code: Code, *functions: str) -> Iterator[ast.Call]:
     last_names = {function.rpartition(".")[2] for function in functions}
     if code.call_kinds.isdisjoint(last_names):
         return
-    for call in code.calls:
-        if kind_of(call) in last_names and code.resolved(call.func) in functions:
+    for call in code.calls_of(*last_names):
+        if code.resolved(call.func) in functions:
             yield call
 
 

@@ -72,7 +72,7 @@ def statement_index(code: Code, body: list[ast.stmt], node: ast.AST) -> int | No
 def backward_calls(code: Code) -> Iterator[tuple[ast.Call, ast.expr, ast.expr | None]]:
     """Each `X.backward(...)` call with X and what X holds where it is called (a name followed
     through straight-line assignments; None when not known)."""
-    for call in code.calls:
-        if isinstance(call.func, ast.Attribute) and call.func.attr == "backward":
+    for call in code.calls_of("backward"):
+        if isinstance(call.func, ast.Attribute):
             tensor = call.func.value
             yield call, tensor, code.reaching_value(tensor) if isinstance(tensor, ast.Name) else tensor

@@ -18,8 +18,8 @@ ELEMENTWISE = (ast.Mult, ast.Add, ast.Sub, ast.Div, ast.Pow)
 
 @needs_calls("backward")
 def check(code: Code) -> Iterator[Hit]:
-    for call in code.calls:
-        if not (isinstance(call.func, ast.Attribute) and call.func.attr == "backward") or call.args or call.keywords:
+    for call in code.calls_of("backward"):
+        if not isinstance(call.func, ast.Attribute) or call.args or call.keywords:
             continue
         why = _not_scalar(code, call.func.value, depth=0)
         if why:

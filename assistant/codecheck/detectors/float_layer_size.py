@@ -17,9 +17,9 @@ SIZED = {"Linear": 2, "Bilinear": 3, "Conv1d": 2, "Conv2d": 2, "Conv3d": 2, "Con
 
 
 def check(code: Code) -> Iterator[Hit]:
-    for call in code.calls:
+    for call in code.calls_of(*SIZED):
         kind = kind_of(call)
-        if kind not in SIZED or not is_layer(call, kind):
+        if not is_layer(call, kind):
             continue
         for size in call.args[: SIZED[kind]]:
             divided = code.reaching_value(size) if isinstance(size, ast.Name) else size

@@ -13,10 +13,13 @@ name = "lr-not-a-number"
 NUMERIC = ("lr", "weight_decay", "momentum", "eps")
 
 
-@needs_calls("SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam")
+OPTIMIZERS = ("SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "LBFGS")
+
+
+@needs_calls(*OPTIMIZERS)
 def check(code: Code) -> Iterator[Hit]:
     options = _untyped_options(code)
-    for call in code.calls:
+    for call in code.calls_of(*OPTIMIZERS):
         if not (code.resolved(call.func) or "").startswith("torch.optim."):
             continue
         for argument in NUMERIC:
@@ -34,8 +37,8 @@ def _untyped_options(code: Code) -> dict[str, str]:
     """argparse options declared without type= (nor an action): {dest: option}, e.g. {"lr": "lr"}.
     Their values are strings whenever they are given on the command line."""
     found = {}
-    for call in code.calls:
-        if not (isinstance(call.func, ast.Attribute) and call.func.attr == "add_argument"):
+    for call in code.calls_of("add_argument"):
+        if not isinstance(call.func, ast.Attribute):
             continue
         flags = [str(constant(a)) for a in call.args if isinstance(constant(a), str) and str(constant(a)).startswith("--")]
         if flags and keyword(call, "type") is None and keyword(call, "action") is None:

@@ -15,7 +15,7 @@ name = "next-on-dataloader"
 
 @needs_calls("next")
 def check(code: Code) -> Iterator[Hit]:
-    for call in code.calls:
+    for call in code.calls_of("next"):
         if isinstance(call.func, ast.Name) and call.func.id == "next" and len(call.args) == 1 and _is_dataloader(
                 code, call.args[0]):
             loader = source_of(call.args[0])

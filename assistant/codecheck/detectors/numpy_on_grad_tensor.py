@@ -19,8 +19,8 @@ FACTORIES = ("randn", "rand", "zeros", "ones", "empty", "full", "tensor", "arang
 
 @needs_attributes("numpy")
 def check(code: Code) -> Iterator[Hit]:
-    for call in code.calls:
-        if not (isinstance(call.func, ast.Attribute) and call.func.attr == "numpy" and not call.args):
+    for call in code.calls_of("numpy"):
+        if not (isinstance(call.func, ast.Attribute) and not call.args):
             continue
         source = origin(code, call.func.value)
         why = _requires_grad(code, source)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from assistant.codecheck._code import Code, callee, has_star_arguments, keyword, kind_of, source_of
+from assistant.codecheck._code import Code, callee, has_star_arguments, keyword, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
 from assistant.codecheck.detectors._torch_names import is_functional, is_layer, is_torch_function
 
@@ -18,8 +18,8 @@ NAMES = frozenset(FUNCTIONS).union(LAYERS)
 
 @needs_calls(*FUNCTIONS, *LAYERS)
 def check(code: Code) -> Iterator[Hit]:
-    for call in code.calls:
-        if kind_of(call) not in NAMES or has_star_arguments(call) or keyword(call, "dim") is not None:
+    for call in code.calls_of(*NAMES):
+        if has_star_arguments(call) or keyword(call, "dim") is not None:
             continue
         function = _function_without_dim(call)
         if function is not None:

@@ -15,8 +15,8 @@ NOT_CONTIGUOUS = ("transpose", "permute", "t", "swapaxes", "swapdims", "movedim"
 
 @needs_calls("view")
 def check(code: Code) -> Iterator[Hit]:
-    for call in code.calls:
-        if kind_of(call) != "view" or not call.args or not isinstance(call.func, ast.Attribute):
+    for call in code.calls_of("view"):
+        if not call.args or not isinstance(call.func, ast.Attribute):
             continue
         if _merges_dimensions(call) and (made := _transposed(code, call.func.value)) is not None:
             yield Hit.at(code, call, f"{source_of(call.func)}(...) follows {kind_of(made)}() (line {made.lineno}), "
