@@ -9,14 +9,13 @@ their statements without the context, unchanged otherwise.
 from __future__ import annotations
 
 import libcst as cst
-import libcst.matchers as m
 
 from assistant.repair.recipes import Problem, needs_failing_line
 from assistant.repair.recipes._edit import Edits, Script, dotted
+from assistant.repair.recipes._loss_path import assignments_on_path
 
 name = "grad-mode-for-training"
 _GRAD_MODE_OFF = ("torch.no_grad", "torch.inference_mode", "no_grad", "inference_mode")
-_MAX_DEPTH = 8
 
 
 @needs_failing_line
@@ -56,53 +55,12 @@ def _grad_free_blocks(script: Script, backward: cst.Call) -> list[cst.With]:
     """The `with torch.no_grad():` blocks around the backward() call or around an assignment on
     the way to its tensor; nested ones are unwrapped from the outermost."""
     found: list[cst.With] = []
-    for node in [backward, *_path(script, backward.func.value, backward)]:
+    for node in [backward, *assignments_on_path(script, backward.func.value, backward)]:
         for block in _grad_free_around(script, node):
             if block not in found:
                 found.append(block)
     outer = [block for block in found if not any(a in found for a in script.ancestors(block))]
     return [block for block in outer if isinstance(script.parents.get(block), (cst.Module, cst.IndentedBlock))]
-
-
-def _path(script: Script, value: cst.BaseExpression, user: cst.CSTNode) -> list[cst.Assign]:
-    """The assignments the value is computed from, in the user's function or at module level."""
-    seen: list[cst.Assign] = []
-    frontier = [(value, user)]
-    for _ in range(_MAX_DEPTH):
-        following = []
-        for expression, at in frontier:
-            for name in _names(expression):
-                bound = _assignment(script, name, at)
-                if bound is not None and bound not in seen:
-                    seen.append(bound)
-                    following.append((bound.value, bound))
-        frontier = following
-    return seen
-
-
-def _names(expression: cst.BaseExpression) -> set[str]:
-    found = {dotted(node) for node in m.findall(expression, m.Attribute() | m.Name())}
-    return {name for name in found if name is not None}
-
-
-def _assignment(script: Script, name: str, user: cst.CSTNode) -> cst.Assign | None:
-    """The last `name = ...` (plain or unpacked) before the user, in its function, else at module
-    level; None when a loop around the user or the user's function binds the name itself."""
-    line, scope = script.span(user)[0], script.function_of(user)
-    if _bound_around(script, name, user):
-        return None
-    found = [node for node in script.nodes(cst.Assign) if script.span(node)[0] < line
-             and name in {n for target in node.targets for n in _names(target.target)}]
-    local = [node for node in found if script.function_of(node) is scope]
-    module = [node for node in found if script.function_of(node) is None]
-    return (local or module or [None])[-1]
-
-
-def _bound_around(script: Script, name: str, user: cst.CSTNode) -> bool:
-    loops = [a for a in script.ancestors(user) if isinstance(a, (cst.For, cst.CompFor))]
-    scope = script.function_of(user)
-    params = {p.name.value for p in scope.params.params} if scope is not None else set()
-    return name in params or any(name in _names(loop.target) for loop in loops)
 
 
 def _grad_free_around(script: Script, node: cst.CSTNode) -> list[cst.With]:
