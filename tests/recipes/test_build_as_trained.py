@@ -115,3 +115,36 @@ def test_two_trained_configs_are_not_guessed_between():
             "model = Net(depth=2)\nmodel.load_state_dict(torch.load('a.pth'))\n")
     assert not applies(recipe, code, MISMATCH)
     assert applies(recipe, code.replace(", 'a.pth'); torch.save(Net(depth=4).state_dict()", ""), MISMATCH)
+
+
+FACTORY = '''\
+import io
+import torch
+from torch import nn
+
+
+def build_model(mlp_head):
+    head = nn.Sequential(nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 3)) if mlp_head else nn.Linear(16, 3)
+    return nn.ModuleDict({"body": nn.Linear(6, 16), "head": head})
+
+
+def predict(model, x):
+    return model["head"](torch.relu(model["body"](x)))
+
+
+torch.manual_seed(0)
+model = build_model(mlp_head=True)
+saved = io.BytesIO()
+torch.save(model.state_dict(), saved)
+trained = model
+saved.seek(0)
+model = build_model(mlp_head=False)
+model.load_state_dict(torch.load(saved))
+'''
+
+
+def test_a_model_built_by_a_factory_under_a_reused_name(sandbox):
+    patched = patch(recipe, FACTORY, sandbox.facts(FACTORY, "RuntimeError"))
+    assert "saved.seek(0)\nmodel = build_model(mlp_head=True)\nmodel.load_state_dict(" in patched
+    x = "x = torch.randn(4, 6)\n"
+    sandbox.assert_clean(patched + x + "assert torch.equal(predict(model, x), predict(trained, x))\n")

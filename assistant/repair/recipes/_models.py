@@ -1,6 +1,6 @@
-"""Where a script's models come from: the nn.Module classes it defines and the calls that build
-whole models from them (not the submodules built inside a class), and which of those models had
-its weights saved. What the recipes that rebuild a model before loading weights into it read.
+"""Where a script's models come from: the nn.Module classes it defines (and the functions that
+return them), the calls that build whole models from them (not the submodules built inside a
+class), and which of those models had its weights saved. What the recipes that rebuild a model before loading weights into it read.
 The module name starts with `_`, so the registry does not take it for a recipe.
 """
 
@@ -9,6 +9,8 @@ from __future__ import annotations
 import libcst as cst
 
 from assistant.repair.recipes._edit import Script, callee, calls_in, dotted, kind_of
+
+_CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")
 
 
 def module_classes(script: Script) -> frozenset[str]:
@@ -27,23 +29,52 @@ def module_classes(script: Script) -> frozenset[str]:
 
 
 def model_constructions(script: Script) -> list[cst.Call]:
-    """Calls of the script's own module classes outside any class body: whole models being built."""
-    classes = module_classes(script)
-    return [call for call in script.calls() if callee(call) in classes
+    """Calls of the script's own module classes, or of its functions that return one, outside any
+    class body: whole models being built."""
+    builders = module_classes(script) | _model_factories(script)
+    return [call for call in script.calls() if callee(call) in builders
             and not any(isinstance(a, cst.ClassDef) for a in script.ancestors(call))]
 
 
 def saved_constructions(script: Script) -> list[cst.Call]:
     """The constructions whose `.state_dict()` a torch.save call writes, directly
-    (`torch.save(Net().state_dict(), p)`) or through the name they were bound to."""
+    (`torch.save(Net().state_dict(), p)`) or through the name they were last bound to before."""
     built = set(model_constructions(script))
     found: list[cst.Call] = []
     for save in (call for call in script.calls() if callee(call) == "torch.save"):
         for inner in calls_in(save):
             if kind_of(inner) == "state_dict" and isinstance(inner.func, cst.Attribute):
                 owner = inner.func.value
-                construction = owner if isinstance(owner, cst.Call) else script.bindings.get(dotted(owner) or "")
+                construction = owner if isinstance(owner, cst.Call) else assigned_before(script, dotted(owner), inner)
                 if construction in built and construction not in found:
                     found.append(construction)
     return found
 
+
+def assigned_before(script: Script, name: str | None, use: cst.CSTNode) -> cst.Call | None:
+    """The call last assigned to the name on a line before the use (scripts often reuse a name
+    such as `model` or `optimizer` for the trained and the restored object)."""
+    line = script.span(use)[0]
+    found = None
+    for node in script.nodes(cst.Assign):
+        if script.span(node)[0] >= line:
+            break
+        if isinstance(node.value, cst.Call) and name and any(dotted(t.target) == name for t in node.targets):
+            found = node.value
+    return found
+
+
+def _model_factories(script: Script) -> frozenset[str]:
+    """Module-level functions that return a model: a construction of the script's module classes
+    or of a torch.nn container, directly or through a name."""
+    classes = module_classes(script)
+    found = set()
+    for function in script.module.body:
+        if isinstance(function, cst.FunctionDef):
+            for node in script.nodes(cst.Return):
+                value = node.value
+                made = script.bindings.get(dotted(value) or "") if isinstance(value, (cst.Name, cst.Attribute)) else value
+                if (script.function_of(node) is function and isinstance(made, cst.Call)
+                        and (callee(made) in classes or kind_of(made) in _CONTAINERS)):
+                    found.add(function.name.value)
+    return frozenset(found)

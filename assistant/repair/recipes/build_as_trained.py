@@ -12,7 +12,7 @@ import libcst as cst
 
 from assistant.repair.recipes import Problem
 from assistant.repair.recipes._edit import Edits, Script, callee, dotted
-from assistant.repair.recipes._models import model_constructions, saved_constructions
+from assistant.repair.recipes._models import assigned_before, model_constructions, saved_constructions
 from assistant.repair.recipes._state_dicts import failing_loads
 
 name = "build-as-trained"
@@ -22,7 +22,7 @@ def match(problem: Problem) -> tuple[cst.Call, cst.Call] | None:
     """The construction of the model that failed to load, and the trained model's construction."""
     script = problem.script
     for load in failing_loads(script, problem.facts.user_lines):
-        built = script.bindings.get(dotted(load.func.value) or "") if isinstance(load.func, cst.Attribute) else None
+        built = assigned_before(script, dotted(load.func.value), load) if isinstance(load.func, cst.Attribute) else None
         if built is not None and built in model_constructions(script) and (trained := _trained(script, built)):
             return built, trained
     return None

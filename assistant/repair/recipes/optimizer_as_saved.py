@@ -11,6 +11,7 @@ import libcst as cst
 
 from assistant.repair.recipes import Problem
 from assistant.repair.recipes._edit import Edits, Script, dotted, kind_of, positional
+from assistant.repair.recipes._models import assigned_before
 from assistant.repair.recipes._state_dicts import failing_loads
 
 name = "optimizer-as-saved"
@@ -50,15 +51,6 @@ def _saved_parameters(script: Script, loading: cst.Call) -> cst.Arg | None:
 
 
 def _built_before(script: Script, name: str, use: cst.CSTNode) -> cst.Call | None:
-    """The optimizer construction last assigned to the name before the use, in source order (a
-    resumed script often reuses the name `optimizer`)."""
-    line = script.span(use)[0]
-    built = None
-    for node in script.nodes(cst.Assign):
-        if script.span(node)[0] >= line:
-            break
-        value = node.value
-        if isinstance(value, cst.Call) and kind_of(value) in OPTIMIZERS and any(dotted(t.target) == name
-                                                                              for t in node.targets):
-            built = value
-    return built
+    """The optimizer last assigned to the name before the use, if that is an optimizer."""
+    built = assigned_before(script, name, use)
+    return built if built is not None and kind_of(built) in OPTIMIZERS else None
