@@ -83,6 +83,11 @@ CASES = {
         "def saliency():\n    model(image).sum().backward()\n    return image.grad\n", [6],
         "import torch\nraw = torch.rand(1, 3, requires_grad=True)\nimage = (raw - MEAN) / STD\n"
         "def saliency(image):\n    return image.grad\ndef other():\n    return raw.grad\n"),
+    "tensor-from-tensor": (
+        "import torch\nx = torch.randn(3)\ny = torch.tensor(x)\nz = torch.tensor(torch.arange(4), dtype=torch.float32)\n",
+        [3, 4],
+        "import torch\nx = torch.randn(3)\ny = x.detach().clone()\nz = torch.tensor([1, 2])\nw = torch.tensor(values)\n"
+        "import numpy as np\nv = torch.tensor(np.arange(3))\n"),
     "backward-on-number": (
         "loss = crit(model(x), y).item()\nloss.backward()\ntotal = float(loss)\ntotal.backward()\n", [2, 4],
         "loss = crit(model(x), y)\nloss.backward()\nrunning = loss.item()\n"),
