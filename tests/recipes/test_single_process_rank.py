@@ -52,3 +52,38 @@ def test_a_rank_asked_of_a_given_group_is_left_alone():
     code = "import torch.distributed as dist\nrank = dist.get_rank(group)\n"
     assert not applies(recipe, code, facts)
     assert applies(recipe, code.replace("(group)", "()"), facts)
+
+
+SAMPLED = '''\
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data.distributed import DistributedSampler
+
+
+def make_loader(dataset, batch_size):
+    sampler = DistributedSampler(dataset, shuffle=True, seed=7)
+    return DataLoader(dataset, batch_size=batch_size, sampler=sampler), sampler
+
+
+torch.manual_seed(0)
+dataset = TensorDataset(torch.randn(24, 5), torch.arange(24))
+loader, sampler = make_loader(dataset, 6)
+model = nn.Linear(5, 1)
+orders = []
+for epoch in range(2):
+    sampler.set_epoch(epoch)
+    orders.append(torch.cat([index for _, index in loader]).tolist())
+'''
+
+# Every sample once per epoch, shuffled differently in each epoch, as one process of a world of one.
+ONE_WORLD = '''
+assert all(sorted(order) == list(range(24)) for order in orders) and orders[0] != orders[1]
+'''
+
+
+def test_a_distributed_sampler_over_a_world_of_one(sandbox):
+    patched = patch(recipe, SAMPLED, sandbox.facts(SAMPLED, "ValueError"))
+    assert ("    sampler = (DistributedSampler(dataset, shuffle=True, seed=7) if torch.distributed.is_initialized() "
+            "else DistributedSampler(dataset, shuffle=True, seed=7, num_replicas=1, rank=0))\n") in patched
+    sandbox.assert_clean(patched + ONE_WORLD)

@@ -1,7 +1,9 @@
 """Code written for torchrun asks for its rank and world size, which only a process group knows;
-run as a plain `python train.py` there is none, and `dist.get_rank()` refuses. A script that
-should also run as one process asks whether a group exists first: without one it is rank 0 of a
-world of 1, which is exactly what the recipe writes at each such call that is not guarded yet.
+run as a plain `python train.py` there is none, and `dist.get_rank()` (or a DistributedSampler,
+which asks for them) refuses. A script that should also run as one process asks whether a group
+exists first: without one it is rank 0 of a world of 1 (a sampler built for exactly that world
+gives every sample, in the order it would have had). The recipe writes that at each such call
+that is not guarded yet.
 """
 
 from __future__ import annotations
@@ -11,28 +13,49 @@ from collections.abc import Sequence
 import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_failing_line
-from assistant.repair.recipes._edit import Edits, Script, callee, dotted, expr
+from assistant.repair.recipes._edit import Edits, Script, callee, dotted, expr, keyword, kind_of, positional, with_keyword
 
 name = "single-process-rank"
 SINGLE_PROCESS = {"get_rank": "0", "get_world_size": "1"}
 
 
 @needs_failing_line
-def match(problem: Problem) -> list[cst.Call] | None:
-    """Every unguarded, argument-less get_rank()/get_world_size() call, when the failing line has one."""
+def match(problem: Problem) -> tuple[str, list[cst.Call]] | None:
+    """How the file spells torch.distributed, and every unguarded argument-less
+    get_rank()/get_world_size() call and DistributedSampler built without a rank, when the failing
+    line has one."""
     script = problem.script
     modules = _distributed_names(script)
-    asks = [call for call in script.calls() if _asks(call, modules) and not _guarded(script, call)]
+    asks = [call for call in script.calls() if (_asks(call, modules) or _samples(call)) and not _guarded(script, call)]
     failing = any(script.covers(call, line) for call in asks for line in problem.facts.user_lines)
-    return asks if failing else None
+    return (_spelling(modules), asks) if failing else None
 
 
-def apply(problem: Problem, asks: list[cst.Call]) -> Edits:
+def apply(problem: Problem, found: tuple[str, list[cst.Call]]) -> Edits:
+    distributed, asks = found
     script, edits = problem.script, problem.edits()
     for call in asks:
-        module, function = (callee(call) or "").rsplit(".", 1)
-        edits.replace(call, expr(f"({script.code(call)} if {module}.is_initialized() else {SINGLE_PROCESS[function]})"))
+        single = _single_process_sampler(script, call) if _samples(call) else SINGLE_PROCESS[kind_of(call)]
+        edits.replace(call, expr(f"({script.code(call)} if {distributed}.is_initialized() else {single})"))
     return edits
+
+
+def _samples(call: cst.Call) -> bool:
+    """A DistributedSampler that will ask the process group for its rank and world size."""
+    return (kind_of(call) == "DistributedSampler" and len(positional(call)) == 1
+            and keyword(call, "num_replicas") is None and keyword(call, "rank") is None)
+
+
+def _single_process_sampler(script: Script, call: cst.Call) -> str:
+    """The same sampler over a world of one: every sample, in the order (and with the seed and
+    `set_epoch`) it would have had."""
+    one = with_keyword(with_keyword(call, "num_replicas", "1"), "rank", "0")
+    return script.module.code_for_node(one)
+
+
+def _spelling(modules: Sequence[str]) -> str:
+    """The shortest name the file has for torch.distributed (`dist` when imported so)."""
+    return min(modules, key=len)
 
 
 def _asks(call: cst.Call, modules: Sequence[str]) -> bool:
