@@ -6,12 +6,20 @@ The module name starts with `_`, so the registry does not take it for a recipe.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import libcst as cst
 import libcst.matchers as m
 
 from assistant.repair.recipes._edit import Script, dotted
 
 MAX_DEPTH = 8  # how many assignments back a value is followed
+
+
+def backward_calls(script: Script, lines: Sequence[int]) -> list[cst.Call]:
+    """The `t.backward()` calls on the traceback's user lines, innermost frame first."""
+    return [call for line in reversed(lines) for call in script.calls_on(line)
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value == "backward"]
 
 
 def assignments_on_path(script: Script, value: cst.BaseExpression, user: cst.CSTNode) -> list[cst.Assign]:

@@ -12,7 +12,7 @@ import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_failing_line
 from assistant.repair.recipes._edit import Edits, Script, dotted
-from assistant.repair.recipes._loss_path import assignments_on_path
+from assistant.repair.recipes._loss_path import assignments_on_path, backward_calls
 
 name = "grad-mode-for-training"
 _GRAD_MODE_OFF = ("torch.no_grad", "torch.inference_mode", "no_grad", "inference_mode")
@@ -22,12 +22,9 @@ _GRAD_MODE_OFF = ("torch.no_grad", "torch.inference_mode", "no_grad", "inference
 def match(problem: Problem) -> list[cst.With] | None:
     """The grad-free blocks on the path to the tensor that backward() is called on."""
     script = problem.script
-    for line in reversed(problem.facts.user_lines):
-        for call in script.calls_on(line):
-            if isinstance(call.func, cst.Attribute) and call.func.attr.value == "backward":
-                blocks = _grad_free_blocks(script, call)
-                if blocks:
-                    return blocks
+    for backward in backward_calls(script, problem.facts.user_lines):
+        if blocks := _grad_free_blocks(script, backward):
+            return blocks
     return None
 
 

@@ -16,7 +16,7 @@ import libcst.matchers as m
 
 from assistant.repair.recipes import Problem, needs_failing_line
 from assistant.repair.recipes._edit import Edits, Script, dotted, positional
-from assistant.repair.recipes._loss_path import assignments_on_path
+from assistant.repair.recipes._loss_path import assignments_on_path, backward_calls
 
 name = "reconnect-loss-graph"
 _NEW_TENSOR = ("torch.tensor", "torch.Tensor", "torch.as_tensor", "torch.FloatTensor")
@@ -26,13 +26,11 @@ _NEW_TENSOR = ("torch.tensor", "torch.Tensor", "torch.as_tensor", "torch.FloatTe
 def match(problem: Problem) -> list[cst.CSTNode] | None:
     """The detaches and re-created tensors on the path to the tensor backward() is called on."""
     script = problem.script
-    for line in reversed(problem.facts.user_lines):
-        for call in script.calls_on(line):
-            if isinstance(call.func, cst.Attribute) and call.func.attr.value == "backward":
-                values = [call.func.value, *(a.value for a in assignments_on_path(script, call.func.value, call))]
-                cuts = [cut for value in values for cut in _cuts(script, value)]
-                if cuts:
-                    return cuts
+    for backward in backward_calls(script, problem.facts.user_lines):
+        tensor = backward.func.value
+        values = [tensor, *(assign.value for assign in assignments_on_path(script, tensor, backward))]
+        if cuts := [cut for value in values for cut in _cuts(script, value)]:
+            return cuts
     return None
 
 
