@@ -275,8 +275,11 @@ class Code:
     @cached_property
     def imported(self) -> dict[str, str]:
         """What each imported name stands for: {"F": "torch.nn.functional", "nn": "torch.nn",
-        "checkpoint": "torch.utils.checkpoint.checkpoint"} (absolute imports anywhere in the file)."""
-        found = {}
+        "checkpoint": "torch.utils.checkpoint.checkpoint"} (absolute imports anywhere in the file).
+        A pasted fragment often leaves its imports out: the conventional names (torch, nn, F, np,
+        optim) stand for their usual modules unless the file binds them some other way."""
+        bound_here = {name for names in self._bound_inside.values() for name in names}
+        found = {name: module for name, module in CONVENTIONAL_IMPORTS.items() if name not in bound_here}
         for node in self.nodes:
             if isinstance(node, ast.Import):
                 for alias in node.names:
@@ -299,6 +302,8 @@ class Code:
         return next((a for a in self.ancestors(node) if isinstance(a, ast.ClassDef)), None)
 
 
+CONVENTIONAL_IMPORTS = {"torch": "torch", "nn": "torch.nn", "F": "torch.nn.functional", "np": "numpy",
+                        "optim": "torch.optim"}
 _UNKNOWN = ast.Constant(value=NotImplemented)
 _BINDING = (ast.Assign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.comprehension, ast.With, ast.AsyncWith, ast.NamedExpr)
 

@@ -100,3 +100,9 @@ def test_the_corpus_is_found_where_kb_ingest_finds_it():
     from kb import ingest
 
     assert shipped_corpus_dir() == ingest.shipped_corpus_dir()
+
+
+def test_a_fragment_without_imports_reads_torch_nn_and_f_as_usual_unless_it_binds_them():
+    assert [f.entry_id for f in check_source("xs, ys = torch.meshgrid(a, b)\n")] == ["meshgrid-indexing-warning"]
+    assert check_source("torch = load_plugin()\nxs, ys = torch.meshgrid(a, b)\n") == []
+    assert check_source("import jax.numpy as np\nimport torch\nt = torch.from_numpy(np.flip(a))\n") == []
