@@ -53,7 +53,18 @@ net = torchvision.models.resnet18()
 with torch.no_grad():
     net(x)
 """
-    for source in (plain, switched, unknown, MODEL + "model.eval()\nwith torch.no_grad():\n    model(x)\n"):
+    own_method = """\
+import torch
+import torch.nn as nn
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.3), nn.Linear(8, 2))
+    @torch.no_grad()
+    def predict(self, x):
+        return self.layers(x)  # the caller decides the mode
+"""
+    for source in (plain, switched, unknown, own_method, MODEL + "model.eval()\nwith torch.no_grad():\n    model(x)\n"):
         assert lines("eval-never-called", source) == [] and lines("batchnorm-single-sample", source) == []
 
 

@@ -29,8 +29,8 @@ def calls_in_training_mode(code: Code, *, under_no_grad: bool) -> Iterator[Train
         return
     for call in code.calls:
         name = dotted(call.func)
-        if name is None or not call.args or (under_no_grad and not without_grad(code, call)):
-            continue
+        if name is None or name.startswith("self.") or not call.args or (under_no_grad and not without_grad(code, call)):
+            continue  # inside its own class, which mode the caller set is not in view
         layers = _training_only_layers(code, layer_call(code, call.func))
         if layers:
             yield TrainingModeCall(call, name, layers)

@@ -18,6 +18,7 @@ def check(code: Code) -> Iterator[Hit]:
         if "BatchNorm" in " ".join(found.layers) and is_single_sample(code, found.call.args[0]):
             continue  # one sample through BatchNorm in training mode: batchnorm-single-sample's
         layers = " and ".join(sorted(found.layers))
+        verb = "acts" if len(found.layers) == 1 else "act"
         yield Hit.at(code, found.call, f"{found.model}(...) runs under no_grad but the model is never switched "
-                     f"to eval(): its {layers} still act as in training; call {found.model}.eval() before "
+                     f"to eval(): its {layers} still {verb} as in training; call {found.model}.eval() before "
                      "inference (and train() after)")
