@@ -64,3 +64,28 @@ def test_leaves_an_evaluation_block_off_the_loss_path_alone():
     source = ("import torch\nwith torch.no_grad():\n    val = model(x_val)\nloss = (w * 2).sum()\nloss.backward()\n")
     message = "element 0 of tensors does not require grad and does not have a grad_fn"
     assert not applies(recipe, source, Facts("RuntimeError", message, line=5, lines=(5,)))
+
+
+DECORATED_HELPER = '''\
+import torch
+import torch.nn as nn
+
+
+@torch.no_grad()
+def embed(encoder, tokens):
+    return encoder(tokens).mean(dim=1)
+
+
+encoder = nn.Embedding(20, 8)
+tokens, labels = torch.randint(0, 20, (4, 5)), torch.tensor([0, 1, 1, 0])
+features = embed(encoder, tokens)
+loss = nn.functional.cross_entropy(features @ torch.ones(8, 2), labels)
+loss.backward()
+assert encoder.weight.grad is not None
+'''
+
+
+def test_drops_no_grad_from_a_helper_the_loss_is_computed_with(sandbox):
+    patched = patch(recipe, DECORATED_HELPER, sandbox.facts(DECORATED_HELPER, "RuntimeError"))
+    assert "import torch.nn as nn\n\n\ndef embed(encoder, tokens):\n" in patched
+    sandbox.assert_clean(patched)
