@@ -127,3 +127,33 @@ def test_a_nested_function_reading_its_enclosing_locals_is_not_moved():
     facts = Facts("AttributeError", "Can't pickle local object 'main.<locals>.collate'")
     assert not applies(recipe, code, facts)
     assert applies(recipe, code.replace("b * scale", "b * 2"), facts)
+
+
+LOCAL_DATASET = '''\
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+
+def main(n=12):
+    class Squares(Dataset):
+        def __len__(self):
+            return n
+
+        def __getitem__(self, i):
+            return torch.tensor([float(i)]), torch.tensor([float(i * i)])
+
+    return list(DataLoader(Squares(), batch_size=4, num_workers=1, multiprocessing_context="forkserver"))
+
+
+if __name__ == "__main__":
+    main()
+'''
+
+
+def test_a_local_dataset_class_moves_only_when_it_reads_nothing_of_its_function(sandbox):
+    facts = sandbox.facts(LOCAL_DATASET, "AttributeError")
+    assert patch(recipe, LOCAL_DATASET, facts) is None   # __len__ reads main's n
+    fixed_length = LOCAL_DATASET.replace("            return n\n", "            return 12\n")
+    patched = patch(recipe, fixed_length, sandbox.facts(fixed_length, "AttributeError"))
+    assert "\n\nclass Squares(Dataset):\n    def __len__(self):\n" in patched
+    sandbox.assert_clean(patched.replace("    main()", "    assert main()[2][1][:, 0].tolist() == [64, 81, 100, 121]"))

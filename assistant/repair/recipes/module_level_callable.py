@@ -1,9 +1,10 @@
 """DataLoader workers started with spawn or forkserver (the default on Windows and macOS, and
 whenever `multiprocessing_context` asks for it) receive the dataset and collate_fn by pickle, and
-pickle stores a function by its importable name. A lambda or a function defined inside another
-function has none (`main.<locals>.<lambda>`), so starting the workers fails. The recipe gives the
-callable the message names a module-level `def`; what a lambda read from the enclosing function
-is passed with functools.partial, so the function computes exactly what the lambda did.
+pickle stores a function (or a class) by its importable name. A lambda, or a function or Dataset
+class defined inside another function, has none (`main.<locals>.<lambda>`), so starting the
+workers fails. The recipe moves what the message names to module level, a lambda as a `def`;
+what a lambda read from the enclosing function is passed with functools.partial, so the function
+computes exactly what the lambda did.
 """
 
 from __future__ import annotations
@@ -11,30 +12,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import FunctionScope, ScopeProvider
+from libcst.metadata import ScopeProvider
 
 from assistant.repair.recipes import Problem
 from assistant.repair.recipes._edit import Edits, Script, dotted, expr, free_name, imported_modules, kind_of, statement
 
 name = "module-level-callable"
 _LOCALS = ".<locals>."
+Definition = cst.Lambda | cst.FunctionDef | cst.ClassDef
 _TWO_BLANK_LINES = (cst.EmptyLine(), cst.EmptyLine())
 _NAMES_BY_KEYWORD = {"collate_fn": "collate_batch", "worker_init_fn": "init_worker"}
 
 
 @dataclass(frozen=True)
 class Lift:
-    """One local callable to move to module level: `node` (a Lambda or a nested FunctionDef), the
+    """One local definition to move to module level: `node` (a lambda, a nested def or class), the
     top-level statement to define it before, and the enclosing function's names it reads."""
 
-    node: cst.Lambda | cst.FunctionDef
+    node: Definition
     before: cst.BaseStatement
     captured: tuple[str, ...]
 
 
 def match(problem: Problem) -> list[Lift] | None:
     """The callables defined in the function the message names that pickling refused: its lambdas
-    handed to a call or stored on an object, or its nested def of that name."""
+    handed to a call or stored on an object, or its nested def or class of that name."""
     qualname = problem.facts.values.get("name", "").strip("'\"")
     if _LOCALS not in qualname:
         return None
@@ -43,7 +45,8 @@ def match(problem: Problem) -> list[Lift] | None:
     function = next((node for node in script.nodes(cst.FunctionDef) if _qualname(script, node) == outer), None)
     if function is None:
         return None
-    found = [node for node in script.nodes((cst.Lambda, cst.FunctionDef)) if _function_of(script, node) is function
+    found = [node for node in script.nodes((cst.Lambda, cst.FunctionDef, cst.ClassDef))
+             if _function_of(script, node) is function
              and (_handed_over(script, node) if local == "<lambda>" else _is_def(node, local))]
     lifts = [_lift(script, node) for node in found]
     return lifts if lifts and all(lift is not None for lift in lifts) else None
@@ -53,7 +56,7 @@ def apply(problem: Problem, lifts: list[Lift]) -> Edits:
     script, edits = problem.script, problem.edits()
     added: set[str] = set()
     for lift in lifts:
-        if isinstance(lift.node, cst.FunctionDef):
+        if not isinstance(lift.node, cst.Lambda):
             edits.insert_before(lift.before, lift.node.with_changes(leading_lines=_TWO_BLANK_LINES))
             edits.replace(script.statement_of(lift.node), cst.RemovalSentinel.REMOVE)
             continue
@@ -68,23 +71,25 @@ def apply(problem: Problem, lifts: list[Lift]) -> Edits:
     return edits
 
 
-def _lift(script: Script, node: cst.Lambda | cst.FunctionDef) -> Lift | None:
-    """How to lift the callable: a nested def only when it reads nothing of the enclosing function."""
+def _lift(script: Script, node: Definition) -> Lift | None:
+    """How to lift the callable: a nested def or class only when it reads nothing of the
+    functions around it."""
     top = next(a for a in (node, *script.ancestors(node)) if script.parents.get(a) is script.module)
     captured = _captured(script, node)
-    return None if captured and isinstance(node, cst.FunctionDef) else Lift(node, top, captured)
+    return None if captured and not isinstance(node, cst.Lambda) else Lift(node, top, captured)
 
 
-def _captured(script: Script, node: cst.Lambda | cst.FunctionDef) -> tuple[str, ...]:
-    """Names the callable reads from the functions around it, in order of first use."""
+def _captured(script: Script, node: Definition) -> tuple[str, ...]:
+    """Names the callable reads from the functions around it (at any depth inside it: a
+    comprehension, a method), in order of first use; its own name is not one."""
     scopes = script.wrapper.resolve(ScopeProvider)
-    own = scopes[node.body]
-    captured: dict[str, None] = {}
-    for access in sorted(own.accesses, key=lambda a: _start(script, a.node)):
-        outer = [r for r in access.referents if isinstance(r.scope, FunctionScope) and r.scope is not own]
-        if outer:
-            captured[access.node.value] = None
-    return tuple(captured)
+    own = node.name.value if isinstance(node, (cst.FunctionDef, cst.ClassDef)) else None
+    uses = []
+    for function in (a for a in script.ancestors(node) if isinstance(a, cst.FunctionDef)):
+        for assignment in scopes[function.body].assignments:
+            uses += [(_start(script, access.node), assignment.name) for access in assignment.references
+                     if assignment.name != own and node in set(script.ancestors(access.node))]
+    return tuple(dict.fromkeys(name for _, name in sorted(uses)))
 
 
 def _handed_over(script: Script, node: cst.CSTNode) -> bool:
@@ -98,7 +103,7 @@ def _handed_over(script: Script, node: cst.CSTNode) -> bool:
 
 
 def _is_def(node: cst.CSTNode, local: str) -> bool:
-    return isinstance(node, cst.FunctionDef) and node.name.value == local
+    return isinstance(node, (cst.FunctionDef, cst.ClassDef)) and node.name.value == local
 
 
 def _function_of(script: Script, node: cst.CSTNode) -> cst.FunctionDef | None:
