@@ -88,6 +88,9 @@ CASES = {
         [3, 4],
         "import torch\nx = torch.randn(3)\ny = x.detach().clone()\nz = torch.tensor([1, 2])\nw = torch.tensor(values)\n"
         "import numpy as np\nv = torch.tensor(np.arange(3))\n"),
+    "numpy-on-device-tensor": (
+        "import torch\nx = torch.randn(3).cuda()\na = x.numpy()\nb = model(x).to('cuda:0').detach().numpy()\n", [3, 4],
+        "import torch\nx = torch.randn(3).cuda()\na = x.cpu().numpy()\nb = x.to(device).numpy()\nc = x.to('cpu').numpy()\n"),
     "backward-on-number": (
         "loss = crit(model(x), y).item()\nloss.backward()\ntotal = float(loss)\ntotal.backward()\n", [2, 4],
         "loss = crit(model(x), y)\nloss.backward()\nrunning = loss.item()\n"),
