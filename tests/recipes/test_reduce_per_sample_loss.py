@@ -106,3 +106,24 @@ def test_no_match_when_per_sample_values_are_used_later():
               "losses.backward()\nworst = losses[losses.argmax()]\n")
     facts = Facts("RuntimeError", "grad can be implicitly created only for scalar outputs", line=3, lines=(3,))
     assert not applies(recipe, source, facts)
+
+
+SOFT_TARGETS = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+model = nn.Linear(6, 4)
+x = torch.randn(10, 6)
+soft = torch.softmax(torch.randn(10, 4), dim=1)        # distillation targets
+loss = -(soft * model(x).log_softmax(dim=1)).sum(dim=1)
+loss.backward()
+expected = nn.functional.cross_entropy(model(x), soft)
+assert torch.allclose(loss, expected)
+'''
+
+
+def test_hand_written_cross_entropy_reduced_over_classes_only(sandbox):
+    patched = patch(recipe, SOFT_TARGETS, sandbox.facts(SOFT_TARGETS, "RuntimeError"))
+    assert "loss = (-(soft * model(x).log_softmax(dim=1)).sum(dim=1)).mean()\n" in patched
+    sandbox.assert_clean(patched)

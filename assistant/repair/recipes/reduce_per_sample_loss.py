@@ -1,6 +1,6 @@
 """`backward()` and `.item()` need one number, and a loss built with `reduction='none'` (or a
-hand-written elementwise error such as `(pred - y) ** 2`) holds one per sample. When the value is
-such a per-sample loss, the reduction that was meant is the one the built-in losses apply by
+hand-written error such as `(pred - y) ** 2`, or `-(y * p.log()).sum(dim=1)` reduced over the
+classes only) holds one per sample. When the value is such a per-sample loss, the reduction that was meant is the one the built-in losses apply by
 default, the mean; when the per-sample losses are multiplied by weights or a mask, it is the
 weighted mean `(loss * w).sum() / w.sum()`, which is what the entry's fix writes. The reduction
 goes where the loss is defined (`loss = ...`), so that the backward, the logging and everything
@@ -13,6 +13,7 @@ whether their mean, sum or one element was meant cannot be read from the code.
 from __future__ import annotations
 
 import libcst as cst
+import libcst.matchers as m
 
 from assistant.repair.recipes import Problem, needs_failing_line
 from assistant.repair.recipes._definitions import assignment, returned
@@ -21,6 +22,7 @@ from assistant.repair.recipes._edit import Edits, Script, callee, dotted, keywor
 name = "reduce-per-sample-loss"
 _NEEDS_SCALAR = ("backward", "item")
 _ELEMENTWISE = ("abs", "pow", "square")
+_LOGS = ("log", "log_softmax", "logsigmoid", "log_sigmoid")
 _MAX_DEPTH = 4
 
 
@@ -71,7 +73,7 @@ def _per_sample(script: Script, value: cst.BaseExpression, depth: int) -> bool:
     if depth > _MAX_DEPTH:
         return False
     if isinstance(value, cst.Call):
-        return (_unreduced_loss(script, value) or (_elementwise_error(value) and not _reduced_call(value))
+        return (_unreduced_loss(script, value) or _elementwise_error(value) or _reduced_per_row(value)
                 or any(_per_sample(script, result, depth + 1) for result in returned(script, value)))
     if isinstance(value, cst.BinaryOperation):
         if isinstance(value.operator, cst.Power) and _is_difference(value.left):
@@ -116,8 +118,21 @@ def _elementwise_error(call: cst.Call) -> bool:
     return operand is not None and _is_difference(operand)
 
 
-def _reduced_call(call: cst.Call) -> bool:
-    return kind_of(call) in ("mean", "sum")
+def _reduced_per_row(call: cst.Call) -> bool:
+    """A hand-written loss reduced over a dim only, one value per sample left:
+    `-(y * logits.log_softmax(1)).sum(dim=1)`, `((pred - y) ** 2).mean(1)`."""
+    if not (isinstance(call.func, cst.Attribute) and call.func.attr.value in ("sum", "mean")):
+        return False
+    if not positional(call) and keyword(call, "dim") is None:
+        return False
+    inside = call.func.value
+    logs = [c for c in m.findall(inside, m.Call()) if isinstance(c, cst.Call) and _called_name(c) in _LOGS]
+    return bool(logs or m.findall(inside, m.BinaryOperation(operator=m.Subtract())))
+
+
+def _called_name(call: cst.Call) -> str:
+    """`log_softmax` for `F.log_softmax(...)` and for `model(x).log_softmax(...)` alike."""
+    return call.func.attr.value if isinstance(call.func, cst.Attribute) else kind_of(call)
 
 
 def _is_difference(node: cst.BaseExpression) -> bool:
