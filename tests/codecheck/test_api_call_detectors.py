@@ -91,6 +91,13 @@ CASES = {
     "numpy-on-device-tensor": (
         "import torch\nx = torch.randn(3).cuda()\na = x.numpy()\nb = model(x).to('cuda:0').detach().numpy()\n", [3, 4],
         "import torch\nx = torch.randn(3).cuda()\na = x.cpu().numpy()\nb = x.to(device).numpy()\nc = x.to('cpu').numpy()\n"),
+    "bce-integer-target": (
+        "import torch\nimport torch.nn as nn\ncrit = nn.BCEWithLogitsLoss()\ny = torch.randint(0, 2, (8, 1))\n"
+        "a = crit(logits, y)\nb = nn.functional.binary_cross_entropy(p, labels.long())\n"
+        "c = crit(logits, torch.tensor([[0], [1]]))\n", [5, 6, 7],
+        "import torch\nimport torch.nn as nn\ncrit = nn.BCEWithLogitsLoss()\ny = torch.randint(0, 2, (8, 1)).float()\n"
+        "a = crit(logits, y)\nb = crit(logits, torch.tensor([[0.0], [1.0]]))\nc = crit(logits, labels)\n"
+        "d = crit(logits, torch.randint(0, 2, (8, 1)).to(torch.float32))\n"),
     "backward-on-number": (
         "loss = crit(model(x), y).item()\nloss.backward()\ntotal = float(loss)\ntotal.backward()\n", [2, 4],
         "loss = crit(model(x), y)\nloss.backward()\nrunning = loss.item()\n"),
