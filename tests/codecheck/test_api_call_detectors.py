@@ -98,6 +98,12 @@ CASES = {
         "import torch\nimport torch.nn as nn\ncrit = nn.BCEWithLogitsLoss()\ny = torch.randint(0, 2, (8, 1)).float()\n"
         "a = crit(logits, y)\nb = crit(logits, torch.tensor([[0.0], [1.0]]))\nc = crit(logits, labels)\n"
         "d = crit(logits, torch.randint(0, 2, (8, 1)).to(torch.float32))\n"),
+    "float-op-on-integer-tensor": (
+        "import torch\nimages = torch.randint(0, 256, (4, 3, 8, 8), dtype=torch.uint8)\nm = images.mean(dim=(0, 2, 3))\n"
+        "s = torch.arange(10).std()\n", [3, 4],
+        "import torch\nimages = torch.randint(0, 256, (4, 3, 8, 8), dtype=torch.uint8)\nm = images.float().mean()\n"
+        "s = torch.arange(10.0).std()\nv = torch.arange(10).mean(dtype=torch.float32)\nimport numpy as np\n"
+        "a = np.arange(10).mean()\n"),
     "backward-on-number": (
         "loss = crit(model(x), y).item()\nloss.backward()\ntotal = float(loss)\ntotal.backward()\n", [2, 4],
         "loss = crit(model(x), y)\nloss.backward()\nrunning = loss.item()\n"),
