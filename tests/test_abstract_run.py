@@ -134,3 +134,9 @@ def test_a_warning_before_an_error_does_not_hide_it(run):
     cell = "scores = torch.randn(4, 3)\nprobs = F.softmax(scores)\nloss = F.nll_loss(probs.log(), torch.rand(4))\n"
     error = abstract_error(cell, run)
     assert not error.warning and error.line == 3 and "Long" in error.message
+
+
+def test_a_mask_is_not_made_up_as_floats(run):
+    fragment = ("# boxes: (N, 4)\nscores = detector(images)   # (N, 1)\nkeep = scores > cutoff   # (N, 1)\n"
+                "kept = boxes[keep[:, 0]]\n")
+    assert abstract_error(fragment, run) is None

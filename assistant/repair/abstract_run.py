@@ -94,7 +94,17 @@ def _fragment_plan(code: str) -> Fragment:
     top_level_self = any(isinstance(node, ast.Name) and node.id == "self" for statement in tree.body
                          if not isinstance(statement, (ast.ClassDef, ast.FunctionDef)) for node in ast.walk(statement))
     needs_self = top_level_self or any(names[0] == "self" for _, names in calls)
-    return Fragment(shapes.named, shapes.by_line, tuple(calls), needs_self)
+    return Fragment(shapes.named, _float_results(tree, shapes.by_line), tuple(calls), needs_self)
+
+
+def _float_results(tree: ast.Module, by_line: dict[int, tuple[int, ...]]) -> dict[int, tuple[int, ...]]:
+    """The declared results that a float tensor may stand in for: not a comparison's or a logical
+    operation's (a mask, whose dtype the comment does not say and indexing depends on)."""
+    logical = {line for node in ast.walk(tree) if isinstance(node, ast.Assign) and (
+        isinstance(node.value, (ast.Compare, ast.BoolOp)) or (
+            isinstance(node.value, ast.UnaryOp) and isinstance(node.value.op, (ast.Not, ast.Invert))))
+        for line in range(node.lineno, (node.end_lineno or node.lineno) + 1)}
+    return {line: shape for line, shape in by_line.items() if line not in logical}
 
 
 def _sizes_for_unset_parameters(code: str) -> str:
