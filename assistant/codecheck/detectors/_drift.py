@@ -69,7 +69,10 @@ def removed_uses(code: Code, wanted: Callable[[Removed], bool]) -> Iterator[Use]
     for node, symbols in _spelled_names(code):
         if (row := next((plain[s] for s in symbols if s in plain), None)) is not None:
             yield Use(node, row)
+    keywords = {row.keyword for row in keyword_rows}
     for call in code.calls if keyword_rows else ():
+        if not any(k.arg in keywords for k in call.keywords):
+            continue
         callee = code.resolved(call.func) or ""
         for row in keyword_rows:
             if callee.startswith(row.module + ".") and any(k.arg == row.keyword for k in call.keywords):

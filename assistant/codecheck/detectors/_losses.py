@@ -31,3 +31,14 @@ def loss_options(code: Code, call: ast.Call) -> ast.Call | None:
     """The construction `nn.XLoss(...)` of the loss that `call` computes, for reading its options."""
     built = call.func if isinstance(call.func, ast.Call) else layer_call(code, call.func)
     return built if isinstance(built, ast.Call) else None
+
+
+def loss_calls(code: Code, *kinds: str) -> list[ast.Call]:
+    """The calls that compute one of these losses (`CrossEntropyLoss`): the functional forms,
+    calls of names bound to an instance, and `nn.XLoss()(...)` written inline."""
+    functional = code.calls_of(*(FUNCTIONAL[kind] for kind in kinds))
+    instances = code.bound_to(*kinds)
+    built_here = instances or not code.call_kinds.isdisjoint(kinds)  # else no instance exists to be called
+    called = [c for c in code.calls if dotted(c.func) in instances or isinstance(c.func, ast.Call)] if built_here else []
+    found = [c for c in {id(c): c for c in [*functional, *called]}.values() if loss_kind(code, c) in kinds]
+    return sorted(found, key=lambda c: (c.lineno, c.col_offset))

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from assistant.codecheck._code import Code, argument, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
 from assistant.codecheck.detectors._dtypes import integer_dtype
-from assistant.codecheck.detectors._losses import loss_kind
+from assistant.codecheck.detectors._losses import loss_calls
 
 name = "bce-integer-target"
 BCE = ("BCELoss", "BCEWithLogitsLoss")
@@ -16,8 +16,8 @@ BCE = ("BCELoss", "BCEWithLogitsLoss")
 
 @needs_calls("BCELoss", "BCEWithLogitsLoss", "binary_cross_entropy", "binary_cross_entropy_with_logits")
 def check(code: Code) -> Iterator[Hit]:
-    for call in code.calls:
-        if loss_kind(code, call) not in BCE or (target := argument(call, 1, "target")) is None:
+    for call in loss_calls(code, *BCE):
+        if (target := argument(call, 1, "target")) is None:
             continue
         dtype = integer_dtype(code, target)
         if dtype is not None:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, kind_of, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
-from assistant.codecheck.detectors._losses import loss_kind
+from assistant.codecheck.detectors._losses import loss_calls
 from assistant.codecheck.detectors._torch_names import (forward_returns, is_functional, is_layer, layer_call,
                                                        module_classes)
 
@@ -17,8 +17,8 @@ name = "nll-loss-without-log-softmax"
 
 @needs_calls("nll_loss", "NLLLoss")
 def check(code: Code) -> Iterator[Hit]:
-    for call in code.calls:
-        if call.args and loss_kind(code, call) == "NLLLoss":
+    for call in loss_calls(code, "NLLLoss"):
+        if call.args:
             why = _not_log_probabilities(code, call.args[0])
             if why:
                 yield Hit.at(code, call, f"{source_of(call.func)}() receives {why}, but NLLLoss expects "

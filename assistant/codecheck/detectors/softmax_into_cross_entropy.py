@@ -6,9 +6,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from assistant.codecheck._code import Code, dotted, kind_of, source_of
+from assistant.codecheck._code import Code, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
-from assistant.codecheck.detectors._losses import loss_kind
+from assistant.codecheck.detectors._losses import loss_calls
 from assistant.codecheck.detectors._torch_names import (is_functional, is_layer, is_torch_function, forward_returns,
                                                        layer_call, layer_kind, module_classes)
 
@@ -17,10 +17,8 @@ name = "softmax-into-cross-entropy"
 
 @needs_calls("softmax", "Softmax")
 def check(code: Code) -> Iterator[Hit]:
-    losses = code.bound_to("CrossEntropyLoss")
-    for call in code.calls:
-        if call.args and (dotted(call.func) in losses or kind_of(call) == "cross_entropy" or isinstance(call.func, ast.Call)) \
-                and loss_kind(code, call) == "CrossEntropyLoss":
+    for call in loss_calls(code, "CrossEntropyLoss"):
+        if call.args:
             softmax = _softmax_of(code, call.args[0])
             if softmax is not None:
                 yield Hit.at(code, call, f"{source_of(call.func)}() receives softmax probabilities "
