@@ -74,7 +74,10 @@ class Code:
 
     def __init__(self, source: str, filename: str = "<code>") -> None:
         self.source = source
-        self.tree = ast.parse(source, filename=filename)
+        try:
+            self.tree = ast.parse(source, filename=filename)
+        except (RecursionError, MemoryError):  # as callers of check_source expect: code that cannot be parsed
+            raise SyntaxError("nested too deeply to parse", (filename, 1, 1, None)) from None
         self.memo: dict[object, object] = {}  # detector helpers' results for this file, by their own keys
 
     @cached_property

@@ -110,8 +110,6 @@ def _checked(path: Path) -> FileFindings:
         raise BadInput(f"{path}:{error.lineno or 1}:{error.offset or 1}: syntax error: {error.msg}") from None
     except ValueError as error:  # ast refuses source holding a NUL byte, among others
         raise BadInput(f"{path}: cannot parse ({error})") from None
-    except (RecursionError, MemoryError):
-        raise BadInput(f"{path}: nested too deeply to parse") from None
 
 
 def _is_python(path: Path, raw: bytes) -> bool:

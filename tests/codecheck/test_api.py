@@ -45,6 +45,8 @@ def test_a_detector_declared_by_two_entries_is_reported_for_each():
 def test_code_that_does_not_parse_raises_syntax_error():
     with pytest.raises(SyntaxError):
         check_source("def broken(:\n")
+    with pytest.raises(SyntaxError, match="nested too deeply"):
+        check_source("x = a" + ".b" * 50_000 + "\n")
 
 
 def test_columns_count_characters_not_bytes():

@@ -60,7 +60,7 @@ def test_each_bad_input_is_one_line_and_exit_2_while_the_rest_is_linted(tmp_path
 def test_code_nested_too_deeply_for_the_parser_is_one_line_too(tmp_path):
     (tmp_path / "deep.py").write_text("x = a" + ".b" * 50_000 + "\n")
     result = kb_lint(tmp_path / "deep.py")
-    assert (result.returncode, result.stderr) == (2, f"kb: error: {tmp_path / 'deep.py'}: nested too deeply to parse\n")
+    assert (result.returncode, result.stderr) == (2, f"kb: error: {tmp_path / 'deep.py'}:1:1: syntax error: nested too deeply to parse\n")
 
 
 def test_directories_are_walked_for_python_files_but_not_hidden_or_cache_ones(tmp_path):
