@@ -74,8 +74,8 @@ class WarmSandbox:
     stopped when it is garbage-collected or the interpreter exits, and it
     exits by itself when the caller's process dies.
 
-    Differences a run may notice: torch and what it imports are already in
-    sys.modules (warnings torch emits while importing are not seen again),
+    Differences a run may notice: torch, torch._dynamo and what they import are
+    already in sys.modules (warnings torch emits while importing are not seen again),
     string hashes are seeded once per worker, and numpy's OpenBLAS runs
     single-threaded (it would otherwise start threads in the worker).
     """

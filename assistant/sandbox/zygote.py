@@ -44,9 +44,13 @@ def _load(name: str) -> types.ModuleType:
 
 
 def _warm_up() -> None:
-    """Imports what nearly every run imports; a run that does not use torch is not hurt by it being loaded."""
+    """Imports what nearly every run imports; a run that does not use torch is not hurt by it being loaded.
+    torch._dynamo too: the first optimizer a script builds imports it (seconds), and it starts no
+    thread. Old or unusual torch builds may lack it or refuse to import it; their runs import it cold."""
     with suppress(ImportError):
         import torch  # noqa: F401
+    with suppress(Exception):
+        import torch._dynamo  # noqa: F401
     if len(os.listdir("/proc/self/task")) != 1:
         sys.exit("zygote: a library started a thread during the import; forking would be unsafe")
 
