@@ -140,3 +140,9 @@ def test_a_mask_is_not_made_up_as_floats(run):
     fragment = ("# boxes: (N, 4)\nscores = detector(images)   # (N, 1)\nkeep = scores > cutoff   # (N, 1)\n"
                 "kept = boxes[keep[:, 0]]\n")
     assert abstract_error(fragment, run) is None
+
+
+def test_a_value_is_made_up_only_where_a_real_run_would_have_one(run):
+    cell = "losses = torch.randn(5, 3)\ntotal = losses.sum().item()\nper_row = losses.mean(1).item()\n"
+    error = abstract_error(cell, run)
+    assert error.message == "a Tensor with 5 elements cannot be converted to Scalar" and error.line == 3

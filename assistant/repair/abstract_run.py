@@ -268,7 +268,7 @@ def _kb_abstract_run(code, filename, fragment):  # noqa: ANN001, ANN202, C901 - 
         def __torch_dispatch__(self, func, types, args=(), kwargs=None):
             args, kwargs = tree_map(on_meta, (args, kwargs or {}))
             flat = [*args, *kwargs.values()]
-            if func is torch.ops.aten._local_scalar_dense.default:
+            if func is torch.ops.aten._local_scalar_dense.default and args[0].numel() == 1:
                 return False if args[0].dtype == torch.bool else 1  # 1: a step count, a divisor
             try:
                 if len(float_dtypes(flat)) > 1 and elements(flat) <= copy_limit:
