@@ -92,3 +92,19 @@ def test_an_old_index_that_cannot_be_written_says_how_to_rebuild_it(tmp_path, re
         (source / path.name).write_bytes(path.read_bytes())
     with pytest.raises(StoreError, match="built by an older kb.*rebuild it"):
         Store.open(view)
+
+
+def test_a_repeated_search_is_answered_again_after_an_ingest_changes_the_index(tmp_path):
+    store = index_of(tmp_path, {"first": ("note", "quokka gradients")})
+    assert ranked(store, "quokka 32") == ranked(store, "quokka 64") == ["first"]  # one search, numbers aside
+    second = tmp_path / "more"
+    second.mkdir()
+    (second / "second.md").write_text("---\ntitle: quokka\n---\n## Notes\n\nquokka quokka\n")
+    ingest(store, discover([second])[0], FakeEmbedder())
+    assert ranked(store, "quokka 32") == ["second", "first"]
+
+
+def test_a_caller_changing_the_hits_it_got_does_not_change_the_next_answer(tmp_path):
+    store = index_of(tmp_path, {"doc": ("note", "gradient clipping")})
+    store.lexical_search("gradient").clear()
+    assert ranked(store, "gradient") == ["doc"]

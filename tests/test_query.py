@@ -81,6 +81,13 @@ def test_bare_error_line_and_qualified_exception_names():
     assert query.error.message.startswith("CUDA out of memory")
 
 
+def test_a_private_exception_class_is_an_error_too():
+    query = parse_query("torch._C._LinAlgError: linalg.eigh: The algorithm failed to converge because the input "
+                        "matrix is ill-conditioned or has too many repeated eigenvalues (error code: 3).")
+    assert (query.kind, query.error.type) == ("error", "_LinAlgError")
+    assert query.error.message.startswith("linalg.eigh: The algorithm failed")
+
+
 def test_warning_line_is_an_error_query():
     text = "/home/u/train.py:12: UserWarning: Implicit dimension choice for softmax has been deprecated.\n  p = F.softmax(x)"
     query = parse_query(text)

@@ -27,7 +27,7 @@ _CHAIN_SENTENCES: dict[str, Link] = {
 }
 _FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)(?:, in (?P<function>\S+))?')
 _EXCEPTION_LINE = re.compile(
-    r"^(?:[\w.]+\.)?(?P<type>[A-Z]\w*(?:Error|Exception|Warning|Interrupt|Exit|Failure)|StopIteration)"
+    r"^(?:[\w.]+\.)?(?P<type>_?[A-Z]\w*(?:Error|Exception|Warning|Interrupt|Exit|Failure)|StopIteration)"
     r"(?::[ \t]?(?P<message>.*))?$"
 )
 _WARNING_LINE = re.compile(r"^(?P<where>\S+:\d+): (?P<type>\w*Warning): (?P<message>.*)$")
