@@ -200,7 +200,7 @@ def _check_meta(meta: dict[str, Any], source: str) -> None:
             ErrorPattern(text).regex
         except PatternError as error:
             raise DocumentError(f"{source}: {error}") from None
-    for key in ("tags", "recipes"):
+    for key in ("tags", "recipes", "detectors"):
         if not isinstance(meta.get(key) or [], list):
             raise DocumentError(f"{source}: '{key}' must be a list")
 

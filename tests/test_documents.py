@@ -44,6 +44,7 @@ def test_corpus_entry_front_matter_exposes_patterns(tmp_path):
         (b"---\ntitle: x\nbody without closing", "not closed"),
         (b"---\n- a\n- b\n---\nbody", "must be a mapping"),
         (b"---\nerrors: {a: 1}\n---\nbody", "'errors' must be a list"),
+        (b"---\ndetectors: softmax-without-dim\n---\nbody", "'detectors' must be a list"),
         (b"---\nerrors: ['{x} and {x}']\n---\nbody", "appears twice"),
         (b"\x89PNG\r\n\x1a\n\x00\x00", "binary"),
         (b"caf\xe9 latin-1 text", "not UTF-8"),

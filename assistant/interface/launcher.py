@@ -36,10 +36,16 @@ class _CannotAnswer(Exception):
 
 
 def main() -> None:
-    """`kb`: a plain `kb ask --json` is answered here, everything else by the typer app."""
+    """`kb`: a plain `kb ask --json` or `kb lint` is answered here, everything else by the typer app
+    (whose import costs more than linting a file does)."""
     request = plain_json_ask(sys.argv[1:])
     if request is not None:
         sys.exit(answer(request))
+    if sys.argv[1:2] == ["lint"]:
+        from assistant.interface.lint_command import plain_lint
+
+        if (code := plain_lint(sys.argv[1:])) is not None:
+            sys.exit(code)
     from kb.store import StoreError
 
     from assistant.interface.cli import app
