@@ -1,8 +1,9 @@
 """Retrieval quality on the dev query set, and the confidence thresholds that it supports.
 
-    python benchmarks/calibrate.py [--devset benchmarks/devset.jsonl]
+    python benchmarks/calibrate.py [--devset benchmarks/devset.jsonl] [--by-family]
 
-Prints recall@1 / recall@3 / MRR per query kind, then searches the thresholds of
+Prints recall@1 / recall@3 / MRR per query kind (with --by-family, recall@1 of error text and of
+questions for each family of the situation lists in ../shared, against the issue's targets), then searches the thresholds of
 assistant.answering.confidence for the setting that answers the most queries confidently and correctly
 while keeping confident answers at least --precision correct (a confident answer to a query the
 corpus cannot answer counts as wrong). Precision is also reported with 2-fold cross-validation,
@@ -97,6 +98,30 @@ def report_recall(outcomes: list[Outcome]) -> None:
         print(f"{kind:10s} {len(group):4d} {r1:9.3f} {r3:9.3f} {mrr:6.3f}")
 
 
+def families() -> dict[str, str]:
+    """Entry id -> family, from the situation lists beside the repository (required entries have none)."""
+    import yaml
+
+    shared = ROOT.parent / "shared"
+    found = {row["id"]: "required" for row in yaml.safe_load((shared / "required-entries.yaml").read_text())}
+    found.update({row["id"]: row["family"] for row in yaml.safe_load((shared / "more-entries.yaml").read_text())})
+    return found
+
+
+def report_by_family(outcomes: list[Outcome], targets: dict[str, float]) -> None:
+    """recall@1 per family, error and traceback queries together; '<' marks a family under its target."""
+    family_of = families()
+    groups: dict[tuple[str, str], list[Outcome]] = defaultdict(list)
+    for outcome in outcomes:
+        if outcome.expect and outcome.kind in ("error", "traceback", "question"):
+            text = "error" if outcome.kind in ("error", "traceback") else "question"
+            groups[(text, family_of.get(outcome.expect, "?"))].append(outcome)
+    print(f"\n{'text':9s} {'family':18s} {'n':>4s} {'recall@1':>9s}")
+    for (text, family), group in sorted(groups.items()):
+        r1 = sum(o.ranked[:1] == [o.expect] for o in group) / len(group)
+        print(f"{text:9s} {family:18s} {len(group):4d} {r1:9.3f}{' <' if r1 < targets[text] else ''}")
+
+
 def report_misses(outcomes: list[Outcome]) -> None:
     for outcome in outcomes:
         if outcome.expect and outcome.ranked[:1] != [outcome.expect]:
@@ -162,12 +187,15 @@ def main() -> None:
     parser.add_argument("--misses", action="store_true", help="List the positives ranked wrong at 1.")
     parser.add_argument("--run-code", action="store_true", help="Run code queries in the sandbox, as kb ask --run.")
     parser.add_argument("--tune-fusion", action="store_true", help="Grid-search the fusion weights too.")
+    parser.add_argument("--by-family", action="store_true", help="recall@1 per family of ../shared's situation lists.")
     args = parser.parse_args()
     outcomes = evaluate(args.devset, run_code=args.run_code)
     if args.misses:
         report_misses(outcomes)
     print(f"{len(outcomes)} queries, {sum(o.expect is None for o in outcomes)} negatives\n")
     report_recall(outcomes)
+    if args.by_family:
+        report_by_family(outcomes, {"error": 0.95, "question": 0.85})
     if args.tune_fusion:
         weights, rrf_k = tune_fusion(outcomes)
         print(f"\nbest fusion: weights {weights}, rrf_k {rrf_k}: recall@1 {recall_at_1([refuse(o, weights, rrf_k) for o in outcomes]):.3f}")
