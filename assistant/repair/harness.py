@@ -61,7 +61,7 @@ def drive(source: str) -> str:
     call = f"{root.name}({', '.join(f'{name}={value}' for name, value in arguments.items())})"
     hints = [value for name, value in constants.items()
              if isinstance(value, int) and 2 <= value <= 1024 and _SIZE_NAME.search(name) and not _NOT_SIZE.search(name)]
-    return (f"{source.rstrip()}\n\n\n{_HEADER}\n{inspect.getsource(_kb_drive)}\n"
+    return (f"{source.rstrip()}\n\n\n{_HEADER}\n{_DRIVER_SOURCE}\n"
             f"_kb_drive(lambda: {call}, {_self_attributes(forward)!r}, {hints!r})\n")
 
 
@@ -150,6 +150,10 @@ def _kb_drive(make_model, attributes, hints):  # noqa: ANN001, ANN202, C901 - co
         loss = scalar(model(example(layer, free)))
         if loss is not None:
             loss.backward()
+
+
+# Read once: a server that read it per request would ship a garbled driver after an edit on disk.
+_DRIVER_SOURCE = inspect.getsource(_kb_drive)
 
 
 def _module_classes(tree: ast.Module) -> dict[str, ast.ClassDef]:
