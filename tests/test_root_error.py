@@ -183,3 +183,74 @@ def test_a_later_error_an_entry_explains_is_still_answered(engine):
     )
     answer = engine.ask(chained)
     assert answer.query.error.type == "RuntimeError" and answer.match == "confident"
+
+
+TORCHSCRIPT = """\
+Traceback (most recent call last):
+  File "/srv/serve/infer.py", line 23, in <module>
+    scores = scripted(batch)
+             ^^^^^^^^^^^^^^^
+  File "/opt/venv/lib/python3.11/site-packages/torch/nn/modules/module.py", line 1751, in _wrapped_call_impl
+    return self._call_impl(*args, **kwargs)
+RuntimeError: The following operation failed in the TorchScript interpreter.
+Traceback of TorchScript, original code (most recent call last):
+  File "/srv/serve/model.py", line 31, in forward
+        x = self.features(x)
+        x = x.view(x.size(0), -1)
+        return self.head(x)
+               ~~~~~~~~~ <--- HERE
+  File "/opt/venv/lib/python3.11/site-packages/torch/nn/modules/linear.py", line 125, in forward
+    def forward(self, input: Tensor) -> Tensor:
+        return F.linear(input, self.weight, self.bias)
+               ~~~~~~~~ <--- HERE
+RuntimeError: mat1 and mat2 shapes cannot be multiplied (8x4608 and 1152x10)
+"""
+
+HF_TRAINER = """\
+{'loss': 1.9312, 'grad_norm': 4.11, 'learning_rate': 4.9e-05, 'epoch': 0.05}
+  3%|▎         | 12/375 [00:09<04:31,  1.34it/s]Traceback (most recent call last):
+  File "/home/ana/finetune/run_cls.py", line 104, in <module>
+    trainer.train()
+  File "/home/ana/.venv/lib/python3.11/site-packages/transformers/trainer.py", line 2241, in train
+    return inner_training_loop(
+           ^^^^^^^^^^^^^^^^^^^^
+  File "/home/ana/.venv/lib/python3.11/site-packages/transformers/trainer.py", line 2548, in _inner_training_loop
+    tr_loss_step = self.training_step(model, inputs, num_items_in_batch)
+  File "/home/ana/.venv/lib/python3.11/site-packages/transformers/trainer.py", line 3698, in training_step
+    loss = self.compute_loss(model, inputs, num_items_in_batch=num_items_in_batch)
+  File "/home/ana/finetune/run_cls.py", line 57, in compute_loss
+    loss = F.cross_entropy(outputs.logits, labels)
+  File "/home/ana/.venv/lib/python3.11/site-packages/torch/nn/functional.py", line 3494, in cross_entropy
+    return torch._C._nn.cross_entropy_loss(
+IndexError: Target 7 is out of bounds.
+
+During handling of the above exception, another exception occurred:
+
+Traceback (most recent call last):
+  File "/home/ana/.venv/lib/python3.11/site-packages/wandb/sdk/wandb_run.py", line 2301, in _atexit_cleanup
+    self._on_finish()
+  File "/home/ana/.venv/lib/python3.11/site-packages/wandb/sdk/interface/interface_sock.py", line 46, in _publish
+    self._sock_client.send_record_publish(record)
+BrokenPipeError: [Errno 32] Broken pipe
+"""
+
+
+def test_the_torchscript_interpreters_wrapper_gives_way_to_the_original_error():
+    query = parse_query(TORCHSCRIPT)
+    assert query.raised.message == "The following operation failed in the TorchScript interpreter."
+    assert query.error.message == "mat1 and mat2 shapes cannot be multiplied (8x4608 and 1152x10)"
+    assert query.error.layer == "linear"
+
+
+def test_a_trainer_run_is_answered_for_the_loss_error_not_the_loggers_teardown(engine):
+    query = parse_query(HF_TRAINER)
+    assert [link.type for link in query.raised.chain] == ["IndexError", "BrokenPipeError"]
+    root = query.raised.chain[0].user_frame  # the progress bar glued to the first traceback did not hide it
+    assert (root.file, root.line) == ("/home/ana/finetune/run_cls.py", 57)
+    answer = engine.ask(HF_TRAINER)
+    assert answer.results[0].id == "cross-entropy-target-out-of-bounds" and answer.match == "confident"
+    assert answer.query.error.message == "Target 7 is out of bounds."
+
+
+def test_a_torchscript_log_is_answered_with_the_original_errors_entry(engine):
+    assert engine.ask(TORCHSCRIPT).results[0].id == "linear-shape-mismatch"

@@ -192,6 +192,18 @@ def _looks_like_code(lines: list[str]) -> bool:
 
 
 def _strip_terminal_noise(text: str) -> str:
-    """Drop ANSI colours and carriage-return progress redraws (tqdm) that pipes carry along."""
+    """Drop ANSI colours and carriage-return progress redraws (tqdm) that pipes carry along, and
+    start a traceback on a line of its own when a progress bar left no newline before it."""
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
-    return "\n".join(line.rsplit("\r", 1)[-1] for line in text.replace("\r\n", "\n").split("\n"))
+    lines = (line.rsplit("\r", 1)[-1] for line in text.replace("\r\n", "\n").split("\n"))
+    return "\n".join(_unglued(line) for line in lines)
+
+
+def _unglued(line: str) -> str:
+    """`  3%|▎ | 12/375 [00:09<04:31]Traceback (most recent call last):` as two lines; a rank's
+    `[rank0]: Traceback ...` and a worker's `Original Traceback ...` stay as they are."""
+    at = line.find("Traceback (most recent call last):")
+    before = line[:at].rstrip()
+    if at <= 0 or not before.strip() or before.endswith(("Original", "]:")):
+        return line
+    return f"{before}\n{line[at:]}"
