@@ -20,3 +20,24 @@ def test_cyclic_base_classes_do_not_recurse_forever():
     assert harness.needs_harness(CYCLIC_BASES)
     with pytest.raises(harness.CannotDrive, match="forward"):
         harness.drive(CYCLIC_BASES)
+
+
+BLOCKS = """\
+import torch
+from torch import nn
+
+class Residual(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.conv = nn.Conv1d(channels, channels, 3, padding=1)
+
+    def forward(self, x):
+        return x + self.conv(x)
+
+blocks = nn.Sequential(Residual(32), Residual(32))
+"""
+
+
+def test_a_container_of_the_files_modules_that_is_called_is_a_script_not_a_model_file():
+    assert harness.needs_harness(BLOCKS)  # defined, never run: the harness drives it
+    assert not harness.needs_harness(BLOCKS + "out = blocks(torch.randn(2, 32, 10))\n")

@@ -279,12 +279,17 @@ def _drives(tree: ast.Module, classes: dict[str, ast.ClassDef]) -> bool:
     that may: `model(x)`, `Net()(x)`, `model.fit(...)`, `main()`, `train(model, ...)`."""
     functions = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
     instances = {target.id for node in _top_level(tree) if isinstance(node, ast.Assign)
-                 and isinstance(node.value, ast.Call) and _last_name(node.value.func) in classes
+                 and isinstance(node.value, ast.Call) and _builds_a_user_module(node.value, classes)
                  for target in node.targets if isinstance(target, ast.Name)}
     for node in _top_level(tree):
         if isinstance(node, ast.Call) and _runs_something(node, functions, instances, classes):
             return True
     return False
+
+
+def _builds_a_user_module(call: ast.Call, classes: dict[str, ast.ClassDef]) -> bool:
+    """`Net(...)`, or a container of the file's modules: `nn.Sequential(Block(32), Block(64))`."""
+    return any(isinstance(node, ast.Call) and _last_name(node.func) in classes for node in ast.walk(call))
 
 
 def _runs_something(call: ast.Call, functions: set[str], instances: set[str], classes: dict[str, ast.ClassDef]) -> bool:
