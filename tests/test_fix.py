@@ -163,6 +163,28 @@ def test_a_later_round_that_proves_nothing_keeps_the_proven_patch(engine):
     assert "F.upsample_bilinear(" in report.patched
 
 
+NON_LEAF_GRAD = """\
+import torch
+
+torch.manual_seed(0)
+weights = torch.randn(3, 3, requires_grad=True) * 0.1
+inputs = torch.randn(4, 3)
+loss = (inputs @ weights).pow(2).mean()
+loss.backward()
+update = weights.grad * 0.5
+print(update.shape)
+"""
+
+
+def test_the_warning_behind_an_error_no_recipe_answers_is_fixed_instead(engine):
+    report = fix_source(NON_LEAF_GRAD, engine=engine, verify=True)
+    assert report.original.error.type == "TypeError"  # None * 0.5: only a consequence of the warning
+    assert report.error.warning and "not a leaf Tensor" in report.error.message
+    assert report.entry.id == "nonleaf-grad-none"
+    assert report.verified and report.recipe == "leaf-after-init"
+    assert "weights = (torch.randn(3, 3) * 0.1).requires_grad_()" in report.patched
+
+
 def test_a_warning_is_the_problem_when_the_run_is_clean(engine):
     report = fix_source(broken("softmax_no_dim.py"), engine=engine)
     assert report.error.type == "UserWarning" and report.error.warning

@@ -238,6 +238,8 @@ def _fix_with(source: str, given: ErrorReport | None, runner: _Runner, engine: A
         return _done(base, started, original=original, note=_nothing_to_fix(original))
     answer = engine.ask_error(problem, k=FIX_CANDIDATES)
     problem = answer.query.error or problem  # the link of a chained error that the entry explains
+    if given is None and (behind := _warning_behind(original, answer, engine)) is not None:
+        problem, answer = behind
     entry = _entry(answer)
     reproduced = original is not None and _reproduces(original, problem, entry, engine)
     located = original.error if given is not None and reproduced and original.error else problem
@@ -363,11 +365,28 @@ def _problem_of(outcome: RunOutcome, engine: AskingEngine) -> ErrorReport | None
         return None if outcome.error.type == harness.HARNESS_ERROR else outcome.error
     if outcome.status != "ok":
         return None
+    return _explained_warning(outcome, engine)
+
+
+def _explained_warning(outcome: RunOutcome, engine: AskingEngine) -> ErrorReport | None:
     for category, message in list(dict.fromkeys(outcome.warnings))[:MAX_WARNINGS_LOOKED_UP]:
         warning = ErrorReport(category, message, warning=True)
         if engine.ask_error(warning, k=1).match == "confident":
             return warning
     return None
+
+
+def _warning_behind(original: RunOutcome | None, answer: Answer, engine: AskingEngine) -> tuple[ErrorReport, Answer] | None:
+    """When no entry explains the error a run raised, the warning it printed before and an entry
+    does explain, with that entry's answer: `.grad` of a non-leaf is None (the warning), and the
+    error is only that None being used."""
+    if original is None or original.error is None or answer.match == "confident":
+        return None
+    warning = _explained_warning(original, engine)
+    if warning is None:
+        return None
+    warned = engine.ask_error(warning, k=FIX_CANDIDATES)
+    return (warning, warned) if _fixes(warned) else None
 
 
 def _nothing_to_fix(original: RunOutcome | None) -> str:
@@ -384,7 +403,7 @@ def _reproduces(original: RunOutcome, problem: ErrorReport, entry: EntryRef | No
     """The original run raised the matched error: the same one, or one the same entry explains
     (a pasted error usually comes from the user's real data, with other sizes)."""
     if problem.warning:
-        seen = [ErrorReport(c, m, warning=True) for c, m in dict.fromkeys(original.warnings)] if original.status == "ok" else []
+        seen = [ErrorReport(c, m, warning=True) for c, m in dict.fromkeys(original.warnings)]
     else:
         seen = [original.error] if original.error is not None else []
     return any(raised.type == problem.type and (raised.same_as(problem) or _same_entry(raised, entry, engine))
