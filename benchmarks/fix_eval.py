@@ -3,8 +3,8 @@
 Runs fix_source(verify=True) on every script of a set, prints one line per script and the
 totals, then re-checks every verified claim without our sandbox: the original and
 the patched code are run with this plain interpreter (a subprocess with a timeout) and the
-claim is false unless the original fails with the same error type (or, for a warning, emits it)
-and the patched code exits 0 (without that warning). The false-claim count must be 0.
+claim is false unless the original fails with the same error type (or, for a warning, emits it,
+whether or not it then fails) and the patched code exits 0 (without that warning). The false-claim count must be 0.
 
 Sets: `fixtures` (tests/fixtures/broken/, which the recipes were written against) and `blind`
 (benchmarks/blind-scripts/: broken scripts written from the situations alone by someone who had
@@ -87,9 +87,8 @@ def _claim_holds(name: str, report: FixReport) -> bool:
     problem = report.error
     if problem is None or before is None or after is None:
         return False
-    if problem.warning:
-        return before.returncode == 0 and problem.message in before.stderr and after.returncode == 0 \
-            and problem.message not in after.stderr
+    if problem.warning:  # printed by the original (which may fail because of it), gone after the patch
+        return problem.message in before.stderr and after.returncode == 0 and problem.message not in after.stderr
     return before.returncode != 0 and f"{problem.type}:" in before.stderr and after.returncode == 0
 
 
