@@ -100,6 +100,23 @@ def statement(code: str) -> cst.BaseStatement:
     return cst.parse_statement(code)
 
 
+def in_sequential(script: "Script", call: cst.Call) -> bool:
+    """The layer is built as an argument of `nn.Sequential(...)`."""
+    parent = script.parents.get(script.parents.get(call))
+    return isinstance(parent, cst.Call) and kind_of(parent) == "Sequential"
+
+
+def layer_subclass(nn: str, kind: str, name: str, doc: str, forward: str) -> cst.BaseStatement:
+    """`class name(nn.kind)` whose forward returns `forward` (in terms of `x` and `super().forward`):
+    how a layer built inside nn.Sequential gets an input rearranged around it, since Sequential
+    has no place to write the rearranging call."""
+    code = (f"class {name}({nn}.{kind}):\n"
+            f'    """{doc}"""\n\n'
+            f"    def forward(self, x):\n"
+            f"        return {forward}\n")
+    return statement(code).with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
+
+
 class Script:
     """A parsed user script with positions, parents and bindings: parsed once per round and read by
     every recipe of that round. A recipe writes its changes into an `Edits` of its own."""

@@ -14,7 +14,7 @@ import libcst as cst
 
 from assistant.repair.recipes import Facts, Problem, needs_calls
 from assistant.repair.recipes._edit import (
-    Edits, Script, callee, constants, evaluate, kind_of, parse_shape, positional, statement,
+    Edits, callee, constants, evaluate, in_sequential, kind_of, layer_subclass, parse_shape, positional,
 )
 
 name = "channels-last-layernorm"
@@ -41,7 +41,7 @@ def match(problem: Problem) -> Found | None:
                 return Found(call, [])
     width = parse_shape(problem.facts.values["normalized_shape"])[0]
     env = constants(script)
-    in_sequentials = [call for call in script.constructors(NORMS) if _in_sequential(script, call)
+    in_sequentials = [call for call in script.constructors(NORMS) if in_sequential(script, call)
                       and positional(call) and evaluate(positional(call)[0].value, env) == width]
     return Found(None, in_sequentials) if in_sequentials else None
 
@@ -68,14 +68,7 @@ def channels_first(facts: Facts) -> bool:
             and given[1] == normalized[0] and given[-1] != normalized[0])
 
 
-def _in_sequential(script: Script, call: cst.Call) -> bool:
-    parent = script.parents.get(script.parents.get(call))
-    return isinstance(parent, cst.Call) and kind_of(parent) == "Sequential"
-
-
 def _subclass(nn: str, kind: str) -> cst.BaseStatement:
-    code = (f"class {_SUBCLASS.format(kind=kind)}({nn}.{kind}):\n"
-            f'    """{kind} over the channels of a channels-first [N, C, ...] tensor, at every position."""\n\n'
-            f"    def forward(self, x):\n"
-            f"        return super().forward(x.movedim(1, -1)).movedim(-1, 1)\n")
-    return statement(code).with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
+    return layer_subclass(nn, kind, _SUBCLASS.format(kind=kind),
+                          f"{kind} over the channels of a channels-first [N, C, ...] tensor, at every position.",
+                          "super().forward(x.movedim(1, -1)).movedim(-1, 1)")

@@ -11,7 +11,7 @@ import libcst as cst
 from dataclasses import dataclass
 
 from assistant.repair.recipes import Problem
-from assistant.repair.recipes._edit import Edits, Script, callee, kind_of, positional, statement
+from assistant.repair.recipes._edit import Edits, callee, in_sequential, kind_of, layer_subclass, positional
 
 name = "transpose-around-batchnorm1d"
 rank = 10
@@ -31,7 +31,7 @@ def match(problem: Problem) -> Found | None:
              if (target := callee(call)) and script.built_from(target, NORMS) and positional(call)]
     if calls:
         return Found(script.at_failure(calls, problem.facts.user_lines), [])
-    in_sequentials = [call for call in script.constructors(NORMS) if _in_sequential(script, call)]
+    in_sequentials = [call for call in script.constructors(NORMS) if in_sequential(script, call)]
     return Found([], in_sequentials) if in_sequentials else None
 
 
@@ -49,14 +49,6 @@ def apply(problem: Problem, found: Found) -> Edits:
     return edits
 
 
-def _in_sequential(script: Script, call: cst.Call) -> bool:
-    parent = script.parents.get(script.parents.get(call))
-    return isinstance(parent, cst.Call) and kind_of(parent) == "Sequential"
-
-
 def _subclass(nn: str, kind: str) -> cst.BaseStatement:
-    code = (f"class Seq{kind}({nn}.{kind}):\n"
-            f'    """{kind} over the last dim of a [batch, seq, features] tensor."""\n\n'
-            f"    def forward(self, x):\n"
-            f"        return super().forward(x.{SWAP}).{SWAP}\n")
-    return statement(code).with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
+    return layer_subclass(nn, kind, f"Seq{kind}", f"{kind} over the last dim of a [batch, seq, features] tensor.",
+                          f"super().forward(x.{SWAP}).{SWAP}")
