@@ -1,0 +1,169 @@
+"""detectors-A's detectors: each fires on broken snippets of several shapes (a fragment without
+imports, a module class, a training loop, a notebook cell) and stays quiet on the correct variant
+and on look-alikes."""
+
+from __future__ import annotations
+
+from tests.codecheck.lines import findings, lines
+
+
+# non-module-in-container
+
+def test_a_list_handed_whole_to_sequential_fires():
+    fragment = """\
+        layers = []
+        for d_in, d_out in zip(sizes, sizes[1:]):
+            layers.append(nn.Linear(d_in, d_out))
+        net = nn.Sequential(layers)
+    """
+    assert lines("non-module-in-container", fragment) == [4]
+    module = """\
+        import torch.nn as nn
+        class Head(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Sequential([nn.Linear(4, 8), nn.ReLU()])
+    """
+    assert lines("non-module-in-container", module) == [5]
+    cell = """\
+        from torch import nn
+        blocks = [nn.Conv2d(3, 3, 3) for _ in range(4)]
+        model = torch.nn.Sequential(blocks)
+    """
+    assert lines("non-module-in-container", cell) == [3]
+    assert "nn.Sequential(*layers)" in findings("non-module-in-container", fragment)[0].message
+
+
+def test_functions_lambdas_and_classes_in_containers_fire():
+    source = """\
+        import torch.nn.functional as F
+        a = nn.Sequential(nn.Linear(4, 8), F.relu, nn.Linear(8, 2))
+        b = nn.Sequential(nn.Linear(4, 8), torch.tanh)
+        c = nn.ModuleList([nn.Linear(4, 4), lambda x: x * 2])
+        d = nn.Sequential(nn.Linear(4, 8), nn.ReLU, nn.Linear(8, 2))
+        self.add_module("act", F.gelu)
+    """
+    assert lines("non-module-in-container", source) == [2, 3, 4, 5, 6]
+    assert [f.facts["type"] for f in findings("non-module-in-container", source)] == [
+        "a function", "a function", "a lambda", "a layer class, not an instance", "a function"]
+
+
+def test_unpacked_lists_module_lists_and_instances_are_quiet():
+    source = """\
+        from collections import OrderedDict
+        layers = [nn.Linear(4, 8), nn.ReLU()]
+        a = nn.Sequential(*layers)
+        b = nn.ModuleList(layers)
+        c = nn.ModuleList([nn.Linear(4, 4) for _ in range(3)])
+        d = nn.Sequential(OrderedDict([("fc", nn.Linear(4, 2)), ("act", nn.ReLU())]))
+        e = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Flatten())
+        f = nn.Sequential()
+        self.add_module("act", nn.ReLU())
+        layers = make_layers()
+        g = nn.Sequential(layers)
+        h = keras.Sequential([dense, relu])
+    """
+    assert lines("non-module-in-container", source) == []
+
+
+# torch-name-not-imported
+
+def test_torch_used_without_being_imported_fires():
+    module = """\
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class Net(nn.Module):
+            def forward(self, x):
+                return F.relu(x)
+
+        x = torch.randn(2, 3)
+    """
+    assert lines("torch-name-not-imported", module) == [8]
+    cell = """\
+        from torch import optim
+        model = nn.Linear(3, 1)
+        opt = optim.SGD(model.parameters(), lr=0.1)
+    """
+    assert lines("torch-name-not-imported", cell) == [2]
+    function = """\
+        import torch
+        def act(x):
+            return F.softmax(x, dim=-1)
+    """
+    assert lines("torch-name-not-imported", function) == [3]
+    assert findings("torch-name-not-imported", function)[0].facts == {"name": "F"}
+
+
+def test_bound_names_and_fragments_without_imports_are_quiet():
+    fragment = """\
+        model = nn.Linear(3, 1)
+        x = torch.randn(2, 3)
+    """
+    assert lines("torch-name-not-imported", fragment) == []
+    submodule_import = """\
+        import torch.nn
+        x = torch.randn(2, 3)
+        layer = torch.nn.Linear(3, 1)
+    """
+    assert lines("torch-name-not-imported", submodule_import) == []
+    f_is_a_size = """\
+        import torch
+        B, L, F = 4, 10, 16
+        x = torch.randn(B, L, F)
+        def g(nn):
+            return nn.fit()
+    """
+    assert lines("torch-name-not-imported", f_is_a_size) == []
+    star = """\
+        from torch.nn import *
+        from mylib import *
+        x = torch.randn(2)
+    """
+    assert lines("torch-name-not-imported", star) == []
+    postponed = """\
+        from __future__ import annotations
+        import torch.nn as nn
+        def f(x: torch.Tensor) -> torch.Tensor:
+            return x
+    """
+    assert lines("torch-name-not-imported", postponed) == []
+
+
+# private-torch-import
+
+def test_imports_of_removed_private_helpers_fire():
+    source = """\
+        from torch._utils import _accumulate
+        from torch.utils.data.dataloader import _DataLoaderIter, default_collate
+        from torch.utils.data.dataloader import numpy_type_map
+        from torch.hub import _download_url_to_file as download
+    """
+    assert lines("private-torch-import", source) == [1, 2, 3, 4]
+    assert findings("private-torch-import", source)[1].facts == {"name": "_DataLoaderIter"}
+    in_a_function = """\
+        def split(dataset, lengths):
+            from torch._utils import _accumulate
+            return list(_accumulate(lengths))
+    """
+    assert lines("private-torch-import", in_a_function) == [2]
+    in_a_try = """\
+        try:
+            from torch.onnx.symbolic_helper import _export_onnx_opset_version
+        except ImportError:
+            pass
+    """
+    assert lines("private-torch-import", in_a_try) == [2]
+
+
+def test_public_and_still_present_private_imports_are_quiet():
+    source = """\
+        from itertools import accumulate
+        from torch.utils.data import random_split
+        from torch.utils.data.dataloader import default_collate
+        from torch.nn.modules.utils import _pair
+        from torch._utils import _rebuild_tensor_v2
+        from mylib._utils import _accumulate
+        from torch.utils.data._utils.collate import default_collate as collate
+    """
+    assert lines("private-torch-import", source) == []
