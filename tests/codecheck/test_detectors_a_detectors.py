@@ -167,3 +167,100 @@ def test_public_and_still_present_private_imports_are_quiet():
         from torch.utils.data._utils.collate import default_collate as collate
     """
     assert lines("private-torch-import", source) == []
+
+
+# float-class-target
+
+def test_class_ids_as_float_or_int32_targets_fire():
+    fragment = """\
+        labels = torch.randint(0, 3, (32,)).float()
+        loss = F.cross_entropy(model(x), labels)
+    """
+    assert lines("float-class-target", fragment) == [2]
+    assert findings("float-class-target", fragment)[0].facts == {"dtype": "torch.float32"}
+    loop = """\
+        criterion = nn.NLLLoss()
+        for step in range(10):
+            target = torch.tensor([0., 2., 1.])
+            loss = criterion(F.log_softmax(net(x), dim=1), target)
+            loss.backward()
+    """
+    assert lines("float-class-target", loop) == [4]
+    table = """\
+        import torch
+        data = torch.cat([torch.randn(64, 5), torch.randint(0, 4, (64, 1)).float()], dim=1)
+        x, y = data[:, :5], data[:, 5]
+        loss = torch.nn.CrossEntropyLoss()(model(x), y.to(device))
+    """
+    assert lines("float-class-target", table) == [4]
+    narrow = """\
+        class Trainer:
+            def step(self, batch):
+                y = batch["label"].int()
+                return nn.functional.cross_entropy(self.model(batch["x"]), y)
+    """
+    assert lines("float-class-target", narrow) == [4]
+
+
+def test_long_targets_and_probability_targets_are_quiet():
+    source = """\
+        table = torch.cat([torch.randn(32, 4), torch.randint(0, 3, (32, 1)).float()], dim=1)
+        labels = table[:, 4].round().long()
+        a = F.cross_entropy(logits, labels)
+        soft = F.softmax(teacher(x) / 2.0, dim=1)
+        b = F.cross_entropy(logits, soft)
+        c = F.cross_entropy(logits, F.one_hot(y, 3).float())
+        d = F.cross_entropy(logits, torch.rand(8, 3))
+        e = F.cross_entropy(logits, torch.tensor([0, 2, 1]))
+        f = F.cross_entropy(logits, targets.float())
+        g = F.mse_loss(pred, torch.randint(0, 3, (8,)).float())
+        h = F.cross_entropy(logits, torch.tensor([0.1, 0.9]))
+        i = F.cross_entropy(logits, y.byte())
+    """
+    assert lines("float-class-target", source) == []
+
+
+# one-hot-class-target
+
+def test_one_hot_and_column_targets_fire():
+    fragment = """\
+        criterion = nn.CrossEntropyLoss()
+        y_onehot = F.one_hot(y, num_classes=10)
+        loss = criterion(logits, y_onehot)
+    """
+    assert lines("one-hot-class-target", fragment) == [3]
+    assert lines("one-hot-class-target", fragment.replace("nn.CrossEntropyLoss()", "make_loss()")) == []
+    loop = """\
+        import torch.nn.functional as F
+        for x, y in loader:
+            target = F.one_hot(y, 5).to(device)
+            loss = F.cross_entropy(model(x), target)
+            labels = y.view(-1, 1)
+            loss = loss + F.cross_entropy(model(x), labels)
+    """
+    assert lines("one-hot-class-target", loop) == [4, 6]
+    module = """\
+        class Classifier(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 3)
+                self.loss = nn.NLLLoss()
+            def training_step(self, x, y):
+                return self.loss(F.log_softmax(self.fc(x), dim=1), F.one_hot(y, 3).float())
+    """
+    assert lines("one-hot-class-target", module) == [7]
+    assert "argmax(dim=1)" in findings("one-hot-class-target", module)[0].message
+
+
+def test_index_targets_and_float_probabilities_are_quiet():
+    source = """\
+        y_onehot = F.one_hot(y, num_classes=4)
+        a = F.cross_entropy(logits, y_onehot.argmax(dim=1))
+        b = F.cross_entropy(logits, y_onehot.float())
+        c = F.cross_entropy(logits, y.view(-1))
+        d = F.cross_entropy(logits, y.squeeze(1))
+        e = F.binary_cross_entropy_with_logits(logits, y.unsqueeze(1).float())
+        f = F.mse_loss(out, F.one_hot(y, 4))
+        g = F.cross_entropy(logits, y_onehot.to(torch.float32))
+    """
+    assert lines("one-hot-class-target", source) == []
