@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from assistant.codecheck._code import Code, kind_of, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
 from assistant.codecheck.detectors._losses import loss_calls
-from assistant.codecheck.detectors._torch_names import (forward_returns, is_functional, is_layer, layer_call,
-                                                       module_classes)
+from assistant.codecheck.detectors._softmax import softmax_of
+from assistant.codecheck.detectors._torch_names import forward_returns, is_layer, layer_call, module_classes
 
 name = "nll-loss-without-log-softmax"
 
@@ -30,8 +30,8 @@ def _not_log_probabilities(code: Code, value: ast.expr) -> str | None:
         value = code.reaching_value(value)  # type: ignore[assignment]
     if not isinstance(value, ast.Call):
         return None
-    if is_functional(value, "softmax") or kind_of(value) == "softmax":
-        return f"softmax probabilities ({source_of(value)})"
+    if (softmax := softmax_of(code, value)) is not None:
+        return f"softmax probabilities ({source_of(softmax)})"
     built = layer_call(code, value.func)
     if _ends_in_linear(code, built):
         return f"the raw logits of {source_of(value.func)} (its last layer is a Linear)"
