@@ -264,3 +264,74 @@ def test_index_targets_and_float_probabilities_are_quiet():
         g = F.cross_entropy(logits, y_onehot.to(torch.float32))
     """
     assert lines("one-hot-class-target", source) == []
+
+
+# optimizer-of-replaced-model
+
+def test_model_rebound_after_its_optimizer_was_built_fires():
+    script = """\
+        model = Net()
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        model = Net()
+        model.load_state_dict(torch.load("best.pt"))
+        for x, y in loader:
+            loss = F.mse_loss(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    """
+    assert lines("optimizer-of-replaced-model", script) == [3]
+    assert findings("optimizer-of-replaced-model", script)[0].facts == {"model": "model", "optimizer": "optimizer"}
+    function = """\
+        import copy
+        def finetune(model, loader):
+            opt = optim.SGD(model.parameters(), lr=0.1)
+            model = model.to(device)
+            model = copy.deepcopy(model)
+            for x, y in loader:
+                opt.zero_grad(); criterion(model(x), y).backward(); opt.step()
+    """
+    assert lines("optimizer-of-replaced-model", function) == [5]
+    cell = """\
+        net = build()
+        sgd = torch.optim.SGD(list(net.parameters()), lr=0.01)
+        net = torch.load("checkpoint.pt")
+        sgd.step()
+    """
+    assert lines("optimizer-of-replaced-model", cell) == [3]
+
+
+def test_optimizer_built_after_the_final_model_or_over_the_same_object_is_quiet():
+    source = """\
+        model = Net()
+        model.load_state_dict(pretrained)
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+        model = model.to(device)
+        model = nn.DataParallel(model)
+        model = torch.compile(model)
+        model = model.module
+        optimizer.step()
+    """
+    assert lines("optimizer-of-replaced-model", source) == []
+    rebuilt = """\
+        model = Net()
+        optimizer = torch.optim.Adam(model.parameters())
+        model = Net()
+        optimizer = torch.optim.Adam(model.parameters())
+        optimizer.step()
+    """
+    assert lines("optimizer-of-replaced-model", rebuilt) == []
+    never_steps = """\
+        model = Net()
+        optimizer = torch.optim.Adam(model.parameters())
+        model = Net()
+        print(model)
+    """
+    assert lines("optimizer-of-replaced-model", never_steps) == []
+    not_an_optimizer = """\
+        model = Net()
+        counter = count(model.parameters())
+        model = Net()
+        counter.step()
+    """
+    assert lines("optimizer-of-replaced-model", not_an_optimizer) == []
