@@ -335,3 +335,79 @@ def test_optimizer_built_after_the_final_model_or_over_the_same_object_is_quiet(
         counter.step()
     """
     assert lines("optimizer-of-replaced-model", not_an_optimizer) == []
+
+
+# inplace-on-saved-output
+
+def test_in_place_writes_into_saved_outputs_fire():
+    module = """\
+        class Block(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 8)
+                self.gate = nn.Linear(8, 8)
+                self.act = nn.ReLU(inplace=True)
+                self.scale = nn.Parameter(torch.zeros(8))
+            def forward(self, x):
+                h = torch.tanh(self.fc(x))
+                h += x
+                g = self.gate(x).sigmoid()
+                g = self.act(g)
+                s = torch.exp(self.scale)
+                s.mul_(2)
+                return h * g * s
+    """
+    assert lines("inplace-on-saved-output", module) == [10, 12, 14]
+    assert findings("inplace-on-saved-output", module)[0].facts == {"tensor": "h"}
+    loop = """\
+        model = nn.Linear(4, 1)
+        for x, y in loader:
+            prob = torch.sigmoid(model(x))
+            prob[prob < 0.01] = 0.0
+            F.binary_cross_entropy(prob, y).backward()
+    """
+    assert lines("inplace-on-saved-output", loop) == [4]
+    functional = """\
+        def head(features, classifier):
+            net = Net()
+            p = F.softmax(net(features), dim=1)
+            F.relu(p, inplace=True)
+            return p
+        class Net(nn.Module):
+            pass
+    """
+    assert lines("inplace-on-saved-output", functional) == [4]
+
+
+def test_out_of_place_updates_and_values_without_weights_are_quiet():
+    source = """\
+        class Block(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 8)
+                self.bn = nn.BatchNorm1d(8)
+                self.act = nn.ReLU()
+            def forward(self, x):
+                h = torch.tanh(self.fc(x))
+                h = h + x
+                out = self.bn(self.fc(x))
+                out += x
+                out = self.act(out)
+                m = torch.sigmoid(x)
+                m *= 2
+                with torch.no_grad():
+                    t = torch.tanh(self.fc(x))
+                    t += 1
+                e = torch.exp(self.fc(x))
+                e = e.clone()
+                e += 1
+                return h + out + m + t + e
+    """
+    assert lines("inplace-on-saved-output", source) == []
+    preprocessing = """\
+        x = torch.exp(torch.randn(4, 3))
+        x /= x.sum()
+        w = np.exp(np.ones(3))
+        w *= 2
+    """
+    assert lines("inplace-on-saved-output", preprocessing) == []

@@ -1,0 +1,101 @@
+"""An in-place write (`h += skip`, `h[:, 0] = 0`, `h.mul_(m)`, `F.relu(h, inplace=True)`) into the
+output of an op that autograd saves for its backward (tanh, sigmoid, exp, relu, softmax, sqrt) while it
+depends on the model's weights: backward then fails with "one of the variables needed for gradient
+computation has been modified by an inplace operation"."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from assistant.codecheck._code import Code, constant, dotted, keyword, kind_of, source_of
+from assistant.codecheck.detectors import Hit
+from assistant.codecheck.detectors._torch_names import (FUNCTIONAL, is_functional, layer_call, layer_kind,
+                                                       module_classes, without_grad)
+
+name = "inplace-on-saved-output"
+SAVES_OUTPUT = ("tanh", "sigmoid", "exp", "relu", "softmax", "log_softmax", "sqrt", "rsqrt")
+SAVING_LAYERS = {"Tanh": "tanh", "Sigmoid": "sigmoid", "ReLU": "relu", "Softmax": "softmax", "LogSoftmax": "log_softmax"}
+INPLACE_LAYERS = ("ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "SiLU", "Hardtanh", "Dropout", "Threshold")
+NOT_INPLACE = ("requires_grad_", "retain_grad", "share_memory_", "register_hook")
+
+
+def check(code: Code) -> Iterator[Hit]:
+    for node in code.nodes:
+        written = _written_in_place(code, node)
+        if written is None or without_grad(code, node):
+            continue
+        op = _saving_op(code, code.reaching_value(written))
+        if op is not None and _depends_on_weights(code, op):
+            yield Hit.at(code, node, f"{source_of(node).splitlines()[0]} writes in place into {written.id}, the output "
+                         f"of {_op_name(code, op)} (line {op.lineno}), which autograd saved for backward: write "
+                         f"{written.id} = ... out of place instead", {"tensor": written.id})
+
+
+def _written_in_place(code: Code, node: ast.AST) -> ast.Name | None:
+    """The tensor name that an augmented assignment, an item assignment, an in-place method or an
+    `inplace=True` activation changes."""
+    if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+        return node.target
+    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Subscript) \
+            and isinstance(node.targets[0].value, ast.Name):
+        return node.targets[0].value
+    if not isinstance(node, ast.Call):
+        return None
+    if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) and node.func.attr.endswith("_") \
+            and not node.func.attr.startswith("_") and node.func.attr not in NOT_INPLACE:
+        return node.func.value
+    first = node.args[0] if node.args and isinstance(node.args[0], ast.Name) else None
+    if first is None:
+        return None
+    if (dotted(node.func) or "").rpartition(".")[0] in FUNCTIONAL and constant(keyword(node, "inplace")) is True:
+        return first
+    built = layer_call(code, node.func)
+    if layer_kind(code, node.func) in INPLACE_LAYERS and isinstance(built, ast.Call) \
+            and constant(keyword(built, "inplace")) is True:
+        return first
+    return None
+
+
+def _saving_op(code: Code, value: ast.expr | None) -> ast.Call | None:
+    if not isinstance(value, ast.Call):
+        return None
+    if is_functional(value, *SAVES_OUTPUT) or dotted(value.func) in {f"torch.{op}" for op in SAVES_OUTPUT}:
+        return value if value.args else None
+    if isinstance(value.func, ast.Attribute) and value.func.attr in SAVES_OUTPUT and not value.args \
+            and dotted(value.func.value) not in ("torch", "F", "np", "math", "numpy"):
+        return value  # self.fc(x).tanh()
+    if layer_kind(code, value.func) in SAVING_LAYERS and value.args:
+        built = layer_call(code, value.func)
+        if not (isinstance(built, ast.Call) and constant(keyword(built, "inplace")) is True):
+            return value
+    return None
+
+
+def _depends_on_weights(code: Code, op: ast.Call) -> bool:
+    """The op's input calls a layer or model of the file (`self.fc1(x)`), or reads a Parameter."""
+    operand = op.func.value if isinstance(op.func, ast.Attribute) and not op.args else op
+    for node in ast.walk(operand):
+        if isinstance(node, ast.Call) and node is not op and _is_model(code, node.func):
+            return True
+        if isinstance(node, ast.Attribute) and _is_parameter(code, node):
+            return True
+    return False
+
+
+def _is_parameter(code: Code, node: ast.Attribute) -> bool:
+    built = layer_call(code, node)
+    return isinstance(built, ast.Call) and kind_of(built) == "Parameter"
+
+
+def _is_model(code: Code, func: ast.expr) -> bool:
+    kind = layer_kind(code, func)
+    if kind is not None and kind not in SAVING_LAYERS:
+        return True
+    built = layer_call(code, func)
+    return isinstance(built, ast.Call) and isinstance(built.func, ast.Name) and built.func.id in module_classes(code)
+
+
+def _op_name(code: Code, op: ast.Call) -> str:
+    kind = layer_kind(code, op.func)
+    return f"{source_of(op.func)} ({kind})" if kind in SAVING_LAYERS else f"{kind_of(op)}"
