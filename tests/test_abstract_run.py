@@ -146,3 +146,24 @@ def test_a_value_is_made_up_only_where_a_real_run_would_have_one(run):
     cell = "losses = torch.randn(5, 3)\ntotal = losses.sum().item()\nper_row = losses.mean(1).item()\n"
     error = abstract_error(cell, run)
     assert error.message == "a Tensor with 5 elements cannot be converted to Scalar" and error.line == 3
+
+
+def test_shape_checks_that_meta_kernels_skip_are_made_on_the_cpu(run):
+    assert abstract_error("logits = torch.randn(32, 10)\nprobs = logits.softmax(dim=2)\n", run).type == "IndexError"
+    assign = "buf = torch.zeros(10, 4)\nbuf[torch.tensor([0, 3, 7])] = torch.randn(2, 4)\n"
+    assert abstract_error(assign, run).message.startswith("shape mismatch: value tensor of shape [2, 4]")
+    rows = "parts = [torch.randn(2) for _ in range(3)]\nall_ = torch.tensor(parts)\n"
+    assert abstract_error(rows, run).message == "only one element tensors can be converted to Python scalars"
+    assert abstract_error(rows.replace("randn(2)", "randn(())"), run) is None
+
+
+def test_moving_to_a_device_keeps_the_run_abstract(run):
+    cell = """\
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+model = nn.Linear(3, 2).to(device)
+x = torch.randn(4, 3, device="cuda").cuda()
+y = model(x.to(device, non_blocking=True)).cpu()
+z = model(y.to("cuda"))
+"""
+    error = abstract_error(cell, run)
+    assert error.message.startswith("mat1 and mat2 shapes cannot be multiplied (4x2 and 3x2)") and error.line == 5

@@ -225,6 +225,10 @@ def _kb_abstract_run(code, filename, fragment):  # noqa: ANN001, ANN202, C901 - 
     copy_limit = 1 << 22  # elements: a bigger tensor is replayed as one zero broadcast to its shape
     read_limit = 1 << 24  # elements: a bigger array or list is not made up
     value_reads = {torch.Tensor.numpy, torch.Tensor.tolist}
+    # Operations whose meta kernels skip a shape check the CPU makes: always replayed (when small).
+    aten = torch.ops.aten
+    lax_on_meta = {aten._softmax.default, aten.index_put.default, aten.index_put_.default,
+                   aten._index_put_impl_.default}
 
     def on_meta(value):
         if isinstance(value, torch.Tensor) and value.device.type == "cpu":
@@ -256,9 +260,33 @@ def _kb_abstract_run(code, filename, fragment):  # noqa: ANN001, ANN202, C901 - 
         except Exception as real:
             raise real.with_traceback(None) from None
 
+    def is_device(value):
+        if isinstance(value, torch.device):
+            return True
+        try:
+            return isinstance(value, (str, int)) and not isinstance(value, bool) and bool(torch.device(value))
+        except (RuntimeError, TypeError):
+            return False
+
+    def from_data(make):
+        """`torch.tensor` (which no mode sees) made from a list of tensors: each must have one element."""
+        def checked(data, *args, **kwargs):
+            if isinstance(data, (list, tuple)) and any(isinstance(v, torch.Tensor) and v.numel() != 1 for v in data):
+                with _disable_current_modes():
+                    replay(make, (data, *args), kwargs)
+            return make(data, *args, **kwargs)
+        return checked
+
+    torch.tensor, torch.as_tensor = from_data(torch.tensor), from_data(torch.as_tensor)
+    torch.Tensor.cuda = nn.Module.cuda = lambda self, *args, **kwargs: self  # the user's machine has the GPU
+
     class Values(TorchFunctionMode):
         def __torch_function__(self, func, types, args=(), kwargs=None):
             kwargs = kwargs or {}
+            if kwargs.get("device") is not None:  # `device=` of a factory or `.to`: every device is meta here
+                kwargs = {**kwargs, "device": "meta"}
+            if func is torch.Tensor.to:
+                args = tuple("meta" if a is not args[0] and is_device(a) else a for a in args)
             if func in value_reads and elements(args) <= read_limit:
                 with _disable_current_modes():
                     return replay(func, args, kwargs)
@@ -267,12 +295,14 @@ def _kb_abstract_run(code, filename, fragment):  # noqa: ANN001, ANN202, C901 - 
     class Abstract(TorchDispatchMode):
         def __torch_dispatch__(self, func, types, args=(), kwargs=None):
             args, kwargs = tree_map(on_meta, (args, kwargs or {}))
+            if func is aten._to_copy.default and kwargs.get("device") is not None:
+                kwargs = {**kwargs, "device": torch.device("meta")}  # `.to(device)`: every device is meta here
             flat = [*args, *kwargs.values()]
             if func is torch.ops.aten._local_scalar_dense.default and args[0].numel() == 1:
                 return False if args[0].dtype == torch.bool else 1  # 1: a step count, a divisor
             try:
-                if len(float_dtypes(flat)) > 1 and elements(flat) <= copy_limit:
-                    replay(func, args, kwargs)  # meta kernels do not check that dtypes agree
+                if (func in lax_on_meta or len(float_dtypes(flat)) > 1) and elements(flat) <= copy_limit:
+                    replay(func, args, kwargs)  # meta kernels do not check that dtypes agree, nor some shapes
                 return func(*args, **kwargs)
             except Exception as error:
                 replay(func, args, kwargs)
