@@ -411,3 +411,100 @@ def test_out_of_place_updates_and_values_without_weights_are_quiet():
         w *= 2
     """
     assert lines("inplace-on-saved-output", preprocessing) == []
+
+
+# too-many-forward-args and forward-args-mismatch
+
+MODELS = """\
+import torch.nn as nn
+class Decoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.GRU(16, 16, batch_first=True)
+        self.mlp = nn.Sequential(nn.Linear(16, 16), nn.ReLU())
+    def forward(self, tokens, hidden, *, temperature=1.0):
+        out, hidden = self.rnn(tokens, hidden)
+        return self.mlp(out, hidden)
+class Wider(Decoder):
+    pass
+class Flexible(nn.Module):
+    def forward(self, x, mask=None, **options):
+        return x
+"""
+
+
+def test_modules_given_more_positional_arguments_than_forward_takes_fire():
+    fragment = """\
+        model = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 3))
+        logits = model(x, mask)
+    """
+    assert lines("too-many-forward-args", fragment) == [2]
+    assert findings("too-many-forward-args", fragment)[0].facts == {"expected": "2", "given": "3"}
+    assert lines("too-many-forward-args", MODELS) == [9]
+    loop = MODELS + """\
+decoder = Wider().to("cpu")
+for tokens, hidden, lengths in loader:
+    out = decoder(tokens, hidden, lengths)
+fc = torch.nn.Linear(4, 2)
+y = fc(a, b)
+"""
+    assert lines("too-many-forward-args", loop) == [9, 17, 19]
+
+
+def test_calls_that_fit_forward_are_quiet_for_too_many_args():
+    source = MODELS + """\
+decoder = Decoder()
+out = decoder(tokens, hidden)
+lstm = nn.LSTM(4, 8)
+y, state = lstm(x, (h0, c0))
+flexible = Flexible()
+z = flexible(x, mask)
+attention = nn.MultiheadAttention(16, 2)
+a = attention(q, k, v)
+unknown = make_model()
+b = unknown(x, mask)
+"""
+    assert lines("too-many-forward-args", source) == [9]  # only the Sequential inside Decoder
+
+
+def test_missing_and_unexpected_forward_arguments_fire():
+    module = MODELS + """\
+decoder = Decoder()
+logits, hidden = decoder(tokens)
+"""
+    assert lines("forward-args-mismatch", module) == [16]
+    assert findings("forward-args-mismatch", module)[0].facts == {"name": "hidden"}
+    keywords = """\
+        class Classifier(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 2)
+            def forward(self, x):
+                return self.fc(x)
+        model = Classifier()
+        for batch in loader:
+            out = model(batch["input_ids"], attention_mask=batch["mask"])
+    """
+    assert lines("forward-args-mismatch", keywords) == [9]
+    fragment = """\
+        head = nn.Linear(768, 2)
+        logits = head(input_ids=ids)
+    """
+    assert lines("forward-args-mismatch", fragment) == [2]
+
+
+def test_calls_that_fit_forward_are_quiet_for_missing_or_unexpected():
+    source = MODELS + """\
+decoder = Decoder()
+a = decoder(tokens, hidden)
+b = decoder(tokens, hidden=h, temperature=0.5)
+c = decoder(tokens=t, hidden=h)
+flexible = Flexible()
+d = flexible(x, anything=1)
+e = flexible(x)
+fc = nn.Linear(4, 2)
+f = fc(input=x)
+g = decoder(*batch)
+h = decoder(tokens, **state)
+"""
+    assert lines("forward-args-mismatch", source) == []
