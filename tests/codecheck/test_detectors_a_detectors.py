@@ -508,3 +508,91 @@ g = decoder(*batch)
 h = decoder(tokens, **state)
 """
     assert lines("forward-args-mismatch", source) == []
+
+
+# tensor-attribute-not-buffer
+
+def test_plain_tensor_attributes_of_a_moved_module_fire():
+    moved = """\
+        class CausalAttention(nn.Module):
+            def __init__(self, dim, T):
+                super().__init__()
+                self.qkv = nn.Linear(dim, 3 * dim)
+                self.mask = torch.tril(torch.ones(T, T)).bool()
+            def forward(self, x):
+                return self.qkv(x).masked_fill(~self.mask, 0.0)
+        model = CausalAttention(32, 16)
+        model.to(device)
+    """
+    assert lines("tensor-attribute-not-buffer", moved) == [5]
+    assert findings("tensor-attribute-not-buffer", moved)[0].facts == {"attribute": "mask"}
+    nested = """\
+        import torch
+        class Normalize(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.mean = torch.tensor([0.485, 0.456, 0.406]).view(3, 1, 1)
+            def forward(self, x):
+                return x - self.mean
+        class Net(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.norm = Normalize()
+                self.conv = torch.nn.Conv2d(3, 8, 3)
+            def forward(self, x):
+                return self.conv(self.norm(x))
+        net = Net().cuda()
+    """
+    assert lines("tensor-attribute-not-buffer", nested) == [5]
+    converted = """\
+        class Scaler(nn.Module):
+            def __init__(self, d):
+                super().__init__()
+                self.scale = torch.ones(d)
+            def forward(self, x):
+                return x * self.scale
+        for d in (4, 8):
+            half = nn.Sequential(Scaler(d), nn.Linear(d, 1)).half()
+    """
+    assert lines("tensor-attribute-not-buffer", converted) == [4]
+
+
+def test_buffers_parameters_and_unmoved_modules_are_quiet():
+    source = """\
+        class Good(nn.Module):
+            def __init__(self, d):
+                super().__init__()
+                self.register_buffer("mean", torch.zeros(d))
+                self.weight = nn.Parameter(torch.ones(d))
+                self.steps = 0
+            def forward(self, x):
+                return (x - self.mean) * self.weight
+        class Follows(nn.Module):
+            def __init__(self, d):
+                super().__init__()
+                self.mean = torch.zeros(d)
+            def forward(self, x):
+                return x - self.mean.to(x.device)
+        class Unused(nn.Module):
+            def __init__(self, d):
+                super().__init__()
+                self.init_value = torch.zeros(d)
+                self.fc = nn.Linear(d, d)
+            def forward(self, x):
+                return self.fc(x)
+        a = Good(4).to(device)
+        b = Follows(4).cuda()
+        c = Unused(4).double()
+    """
+    assert lines("tensor-attribute-not-buffer", source) == []
+    never_moved = """\
+        class Scaler(nn.Module):
+            def __init__(self, d):
+                super().__init__()
+                self.scale = torch.ones(d)
+            def forward(self, x):
+                return x * self.scale
+        model = Scaler(4)
+        x = torch.randn(2, 4).to(device)
+    """
+    assert lines("tensor-attribute-not-buffer", never_moved) == []
