@@ -596,3 +596,50 @@ def test_buffers_parameters_and_unmoved_modules_are_quiet():
         x = torch.randn(2, 4).to(device)
     """
     assert lines("tensor-attribute-not-buffer", never_moved) == []
+
+
+# item-on-unreduced
+
+def test_item_on_a_per_sample_loss_fires():
+    loop = """\
+        criterion = nn.CrossEntropyLoss(reduction="none")
+        for x, y in loader:
+            losses = criterion(model(x), y)
+            print(losses.item())
+            weighted = losses * weights
+            total += float(weighted.detach())
+    """
+    assert lines("item-on-unreduced", loop) == [4, 6]
+    fragment = """\
+        loss = F.mse_loss(pred, target, reduction="none")
+        history.append(loss.cpu().item())
+    """
+    assert lines("item-on-unreduced", fragment) == [2]
+    module = """\
+        class Model(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 1)
+                self.loss = nn.BCEWithLogitsLoss(reduction="none")
+            def step(self, x, y):
+                value = self.loss(self.fc(x), y)
+                return value.item()
+    """
+    assert lines("item-on-unreduced", module) == [8]
+
+
+def test_reduced_losses_and_single_elements_are_quiet():
+    source = """\
+        criterion = nn.CrossEntropyLoss(reduction="none")
+        mean_loss = nn.CrossEntropyLoss()
+        losses = criterion(model(x), y)
+        a = losses.mean().item()
+        b = losses[0].item()
+        c = losses.sum().item()
+        d = losses.tolist()
+        e = mean_loss(model(x), y).item()
+        f = F.cross_entropy(logits, y, reduction="sum").item()
+        g = float(losses.max())
+        h = model(x).item()
+    """
+    assert lines("item-on-unreduced", source) == []
