@@ -643,3 +643,64 @@ def test_reduced_losses_and_single_elements_are_quiet():
         h = model(x).item()
     """
     assert lines("item-on-unreduced", source) == []
+
+
+# numpy-into-model
+
+def test_arrays_frames_and_lists_passed_to_a_model_fire():
+    cell = """\
+        import numpy as np
+        model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3)).eval()
+        rng = np.random.default_rng(0)
+        samples = rng.normal(size=(5, 4))
+        pred = model(samples).argmax(1)
+        batch = np.load("x.npy").astype(np.float32)
+        out = model(batch[:8])
+    """
+    assert lines("numpy-into-model", cell) == [5, 7]
+    assert findings("numpy-into-model", cell)[0].facts == {"type": "a numpy.ndarray"}
+    frame = """\
+        import pandas as pd
+        class Regressor(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(3, 1)
+            def forward(self, x):
+                return self.fc(x)
+        df = pd.read_csv("data.csv")
+        net = Regressor()
+        y = net(df[["a", "b", "c"]].values)
+        z = net(df)
+    """
+    assert lines("numpy-into-model", frame) == [10, 11]
+    fragment = """\
+        head = torch.nn.Linear(3, 1)
+        print(head([0.5, 1.0, 2.0]))
+        print(head(features.detach().numpy()))
+        print(head(values.tolist()))
+    """
+    assert lines("numpy-into-model", fragment) == [2, 3, 4]
+
+
+def test_converted_inputs_and_converting_models_are_quiet():
+    source = """\
+        import numpy as np
+        model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3)).eval()
+        rng = np.random.default_rng(0)
+        samples = rng.normal(size=(5, 4))
+        x = torch.as_tensor(samples, dtype=torch.float32)
+        a = model(x)
+        b = model(torch.from_numpy(samples).float())
+        class Wrapper(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 1)
+            def forward(self, x):
+                return self.fc(torch.as_tensor(x, dtype=torch.float32))
+        w = Wrapper()
+        c = w(samples)
+        d = model(out.max(1).values)
+        e = model(tensors[0])
+        f = model(make_batch())
+    """
+    assert lines("numpy-into-model", source) == []

@@ -36,13 +36,10 @@ class Signature:
 def called_signature(code: Code, call: ast.Call) -> Signature | None:
     """The forward() that `call` runs, when the called name certainly holds a module whose forward
     is known; None for anything else, and for calls with *args or **kwargs."""
-    if has_star_arguments(call) or isinstance(call.func, ast.Call):
+    if has_star_arguments(call):
         return None
-    built = layer_call(code, call.func)
-    while isinstance(built, ast.Call) and isinstance(built.func, ast.Attribute) and built.func.attr in SAME_MODULE \
-            and isinstance(built.func.value, ast.Call):
-        built = built.func.value  # Net().to(device) is the Net
-    if not isinstance(built, ast.Call):
+    built = built_module(code, call.func)
+    if built is None:
         return None
     base, _, kind = (dotted(built.func) or "").rpartition(".")
     if kind in ONE_INPUT and base in ("", *LAYERS):
@@ -50,6 +47,18 @@ def called_signature(code: Code, call: ast.Call) -> Signature | None:
     if isinstance(built.func, ast.Name):
         return _class_forward(code, built.func.id)
     return None
+
+
+def built_module(code: Code, func: ast.expr) -> ast.Call | None:
+    """The construction of the module that the called name (`model`, `self.encoder`) holds:
+    `nn.Sequential(...)` for `model = nn.Sequential(...).eval()`, `Net()` for `Net().to(device)`."""
+    if isinstance(func, ast.Call):
+        return None
+    built = layer_call(code, func)
+    while isinstance(built, ast.Call) and isinstance(built.func, ast.Attribute) and built.func.attr in SAME_MODULE \
+            and isinstance(built.func.value, ast.Call):
+        built = built.func.value  # Net().to(device) is the Net
+    return built if isinstance(built, ast.Call) else None
 
 
 def _class_forward(code: Code, class_name: str) -> Signature | None:

@@ -1,0 +1,94 @@
+"""A NumPy array, a pandas DataFrame or a Python list passed to a model: torch layers take tensors
+only ("linear(): argument 'input' (position 1) must be Tensor, not numpy.ndarray"). Convert with
+torch.as_tensor(x, dtype=torch.float32) first."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from assistant.codecheck._code import Code, dotted, kind_of, source_of
+from assistant.codecheck.detectors import Hit
+from assistant.codecheck.detectors._signatures import built_module, called_signature, is_torch_layer
+from assistant.codecheck.detectors._torch_names import module_classes
+from assistant.codecheck.detectors._unpacked import known_value
+
+name = "numpy-into-model"
+GENERATORS = ("numpy.random.default_rng", "numpy.random.RandomState")
+KEEPS_ARRAY = ("astype", "reshape", "copy", "squeeze", "flatten", "ravel", "transpose")
+DATAFRAMES = ("pandas.read_csv", "pandas.DataFrame", "pandas.read_parquet", "pandas.read_excel")
+CONVERTING = ("tensor", "as_tensor", "from_numpy", "Tensor", "FloatTensor", "stack")
+
+
+def check(code: Code) -> Iterator[Hit]:
+    if not ("numpy" in code.attributes or "to_numpy" in code.attributes or "values" in code.attributes
+            or any(value in ("numpy", "pandas") for value in code.imported.values())):
+        return
+    for call in code.calls:
+        if not call.args or (signature := called_signature(code, call)) is None:
+            continue
+        if not is_torch_layer(signature) and _converts_inputs(code, call):
+            continue
+        what = _not_a_tensor(code, call.args[0])
+        if what is not None:
+            yield Hit.at(code, call, f"{source_of(call.func)}({source_of(call.args[0])}) passes {what} to the model: "
+                         f"layers take tensors; convert it with torch.as_tensor({source_of(call.args[0])}, "
+                         "dtype=torch.float32)", {"type": what})
+
+
+def _converts_inputs(code: Code, call: ast.Call) -> bool:
+    """A module class of the file whose own code turns its inputs into tensors."""
+    built = built_module(code, call.func)
+    cls = module_classes(code).get(built.func.id) if built is not None and isinstance(built.func, ast.Name) else None
+    return cls is None or any(isinstance(n, ast.Call) and kind_of(n) in CONVERTING for n in ast.walk(cls))
+
+
+def _not_a_tensor(code: Code, value: ast.expr | None) -> str | None:
+    """What the model input is when it is certainly not a tensor: an array (also a slice of one or
+    one reshaped), a DataFrame, a list of numbers."""
+    for _ in range(8):
+        value = known_value(code, value)
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in KEEPS_ARRAY:
+            value = value.func.value
+        elif isinstance(value, ast.Subscript) and not isinstance(known_value(code, value.value), ast.List):
+            if (what := _not_a_tensor(code, value.value)) not in (None, "a list"):
+                return "a numpy.ndarray" if what == "a numpy.ndarray" else None
+            return None
+        else:
+            break
+    if isinstance(value, (ast.List, ast.ListComp)) and _numbers(value):
+        return "a list"
+    if not isinstance(value, ast.Call):
+        return "a DataFrame's .values (numpy.ndarray)" if _dataframe_values(code, value) else None
+    function = code.resolved(value.func) or ""
+    if function.startswith("pandas."):
+        return "a pandas object" if function in DATAFRAMES else None
+    if function.startswith("numpy.") and function not in GENERATORS:
+        return "a numpy.ndarray"
+    if isinstance(value.func, ast.Attribute):
+        if value.func.attr in ("numpy", "to_numpy") and not value.args:
+            return "a numpy.ndarray"
+        if value.func.attr == "tolist":
+            return "a list"
+        generator = known_value(code, value.func.value)
+        if isinstance(generator, ast.Call) and code.resolved(generator.func) in GENERATORS:
+            return "a numpy.ndarray"
+    return None
+
+
+def _dataframe_values(code: Code, value: ast.expr | None) -> bool:
+    if not (isinstance(value, ast.Attribute) and value.attr == "values"):
+        return False
+    frame = known_value(code, value.value)
+    while isinstance(frame, ast.Subscript):
+        frame = known_value(code, frame.value)
+    return isinstance(frame, ast.Call) and code.resolved(frame.func) in DATAFRAMES
+
+
+def _numbers(value: ast.List | ast.ListComp) -> bool:
+    """A list display of number literals (or of lists of them), or a comprehension making floats."""
+    if isinstance(value, ast.ListComp):
+        return isinstance(value.elt, ast.Call) and dotted(value.elt.func) == "float"
+    return bool(value.elts) and all(
+        (isinstance(e, ast.Constant) and isinstance(e.value, (int, float)) and not isinstance(e.value, bool))
+        or (isinstance(e, ast.List) and _numbers(e)) for e in value.elts)
