@@ -188,3 +188,452 @@ loss = F.nll_loss(torch.log(probs + 1e-8), y)
 ])
 def test_nll_loss_on_log_probabilities_is_quiet(source):
     assert lines("nll-loss-without-log-softmax", source) == []
+
+
+# ---- dataparallel-attribute -------------------------------------------------------------------
+
+ENCODER = """\
+class Encoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.fc(x)
+
+    def embed(self, x):
+        return self.fc(x).tanh()
+
+"""
+
+
+@pytest.mark.parametrize("source, line", [
+    (ENCODER + "model = torch.nn.DataParallel(Encoder()).cuda()\nprint(model.fc.weight.shape)\n", 13),
+    (ENCODER + """\
+from torch.nn.parallel import DistributedDataParallel as DDP
+def main(rank):
+    model = DDP(Encoder().to(rank), device_ids=[rank])
+    return model.embed(x)
+""", 15),
+    (ENCODER + "net = Encoder()\nnet = nn.DataParallel(net)\nfor x in loader:\n    z = net.embed(x)\n", 15),
+])
+def test_a_wrapped_models_own_attribute_fires(source, line):
+    assert lines("dataparallel-attribute", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    ENCODER + "model = torch.nn.DataParallel(Encoder()).cuda()\nprint(model.module.fc.weight.shape)\n",
+    ENCODER + """\
+from torch.nn.parallel import DistributedDataParallel as DDP
+def main(rank):
+    model = DDP(Encoder().to(rank), device_ids=[rank])
+    return model(x), model.parameters()
+""",
+    ENCODER + "DDP = make_wrapper()\nmodel = DDP(Encoder())\nmodel.embed(x)\n",
+])
+def test_the_module_attribute_or_the_wrappers_own_is_quiet(source):
+    assert lines("dataparallel-attribute", source) == []
+
+
+# ---- dataset-without-getitem ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+class Pairs(Dataset):
+    def __init__(self, x):
+        self.x = x
+    def __len__(self):
+        return len(self.x)
+    def __get_item__(self, i):
+        return self.x[i]
+""", 1),
+    ("""\
+class Pairs(data.Dataset):
+    def __len__(self):
+        return 10
+def __getitem__(self, i):
+    return i
+""", 1),
+    ("""\
+from torch.utils.data import Dataset
+class Pairs(Dataset):
+    def __len__(self):
+        return 10
+    def get_item(self, i):
+        return i
+""", 2),
+])
+def test_a_dataset_without_getitem_fires(source, line):
+    assert lines("dataset-without-getitem", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+class Pairs(Dataset):
+    def __len__(self):
+        return 10
+    def __getitem__(self, i):
+        return i
+""",
+    """\
+class Pairs(Dataset):
+    def __len__(self):
+        return 10
+    def sample(self, i):
+        return i
+""",
+    """\
+from datasets import Dataset
+class Pairs(Dataset):
+    def __len__(self):
+        return 10
+    def getitem(self, i):
+        return i
+""",
+])
+def test_a_dataset_with_getitem_or_not_torchs_is_quiet(source):
+    """A fragment's bare `Dataset` is taken for torch's only with a getitem-like slip in view."""
+    assert lines("dataset-without-getitem", source) == []
+
+
+# ---- layers-in-python-list / forward-misspelt -------------------------------------------------
+
+MLP_FROM_LIST = """\
+class MLP(nn.Module):
+    def __init__(self, sizes):
+        super().__init__()
+        layers = []
+        for a, b in zip(sizes, sizes[1:]):
+            layers.append(nn.Linear(a, b))
+        self.layers = layers
+"""
+
+
+@pytest.mark.parametrize("source, line", [
+    (MLP_FROM_LIST, 7),
+    ("""\
+class MLP(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.blocks = []
+        for _ in range(3):
+            self.blocks += [torch.nn.Linear(4, 4), torch.nn.ReLU()]
+""", 4),
+    ("""\
+class MLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.heads = {"a": nn.Linear(4, 1), "b": nn.Linear(4, 1)}
+""", 4),
+])
+def test_layers_in_a_plain_list_fire(source, line):
+    assert lines("layers-in-python-list", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    MLP_FROM_LIST + "        self.net = nn.Sequential(*layers)\n",
+    """\
+class MLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.blocks = nn.ModuleList()
+        for _ in range(3):
+            self.blocks += [nn.Linear(4, 4)]
+""",
+    """\
+class MLP(nn.Module):
+    def __init__(self, sizes):
+        super().__init__()
+        self.sizes = []
+        self.sizes += [4, 8]
+""",
+])
+def test_registered_layers_or_plain_values_are_quiet(source):
+    assert lines("layers-in-python-list", source) == []
+
+
+def test_a_forward_indented_into_init_fires_and_a_real_one_is_quiet():
+    broken = """\
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(2, 2)
+
+        def forward(self, x):
+            return self.fc(x)
+"""
+    assert lines("forward-misspelt", broken) == [6]
+    correct = broken.replace("\n        def forward", "\n    def forward").replace("            return", "        return")
+    helper = broken.replace("def forward(self, x)", "def forward(x)")
+    called = broken + "\n    def __call__(self, x):\n        return self.fc(x)\n"
+    assert [lines("forward-misspelt", s) for s in (correct, helper, called)] == [[], [], []]
+
+
+# ---- zero-grad-order --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+def train(model, loader, optimizer):
+    for x, y in loader:
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+""", 5),
+    ("""\
+from torch.optim import Adam
+opt = Adam(model.parameters(), lr=1e-3)
+for step in range(100):
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    opt.step()
+""", 6),
+    ("""\
+class Trainer:
+    def __init__(self, model):
+        self.opt = torch.optim.AdamW(model.parameters())
+
+    def fit(self, loader):
+        for x, y in loader:
+            loss = self.crit(self.model(x), y)
+            loss.backward()
+            self.opt.zero_grad()
+            self.opt.step()
+""", 9),
+])
+def test_gradients_piling_up_or_wiped_fire(source, line):
+    assert lines("zero-grad-order", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+def train(model, loader, optimizer):
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+""",
+    """\
+def run(env, agent, steps):
+    for _ in range(steps):
+        loss = agent.loss()
+        loss.backward()
+        env.step()
+""",
+    """\
+from torch.optim.lr_scheduler import StepLR
+sched = StepLR(opt, 10)
+for epoch in range(10):
+    train_one_epoch(model)
+    loss.backward()
+    sched.step()
+""",
+])
+def test_a_cleared_loop_or_non_optimizer_steps_are_quiet(source):
+    assert lines("zero-grad-order", source) == []
+
+
+# ---- batchnorm-single-sample ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 2))
+x = torch.randn(1, 4)
+out = model(x)
+""", 3),
+    ("""\
+class QNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 8)
+        self.bn = nn.BatchNorm1d(8)
+
+    def forward(self, x):
+        return self.bn(self.fc(x))
+
+net = QNet()
+action = net(state[None]).argmax()
+""", 11),
+    ("""\
+policy = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.BatchNorm1d(8))
+for obs in env_states:
+    q = policy(obs.unsqueeze(0))
+""", 3),
+])
+def test_one_sample_through_batchnorm1d_fires(source, line):
+    assert lines("batchnorm-single-sample", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU())
+out = model(torch.randn(3, 32, 32).unsqueeze(0))
+""",
+    """\
+model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8))
+model.eval()
+out = model(torch.randn(1, 4))
+""",
+    """\
+model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8))
+out = model(torch.randn(16, 4))
+""",
+])
+def test_batches_eval_mode_or_batchnorm2d_images_are_quiet(source):
+    assert lines("batchnorm-single-sample", source) == []
+
+
+# ---- batchnorm1d-on-embedding -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+class Tagger(nn.Module):
+    def __init__(self, vocab, dim):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, dim)
+        self.norm = nn.BatchNorm1d(dim)
+        self.drop = nn.Dropout(0.1)
+
+    def forward(self, x):
+        x = self.drop(self.embedding(x))
+        return self.norm(x)
+""", 10),
+    ("model = nn.Sequential(nn.Embedding(100, 32), nn.Dropout(0.2), nn.BatchNorm1d(32))\n", 1),
+    ("""\
+emb = torch.nn.Embedding(100, 32)
+bn = torch.nn.BatchNorm1d(32)
+h = bn(F.dropout(emb(tokens), 0.1))
+""", 3),
+])
+def test_batchnorm1d_after_an_embedding_fires(source, line):
+    assert lines("batchnorm1d-on-embedding", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+emb = nn.Embedding(100, 32)
+bn = nn.BatchNorm1d(32)
+h = bn(emb(tokens).transpose(1, 2))
+""",
+    "model = nn.Sequential(nn.Embedding(100, 32), nn.Flatten(), nn.Linear(320, 32), nn.BatchNorm1d(32))\n",
+    """\
+emb = nn.EmbeddingBag(100, 32)
+bn = nn.BatchNorm1d(32)
+h = bn(emb(tokens, offsets))
+""",
+])
+def test_batchnorm1d_on_transposed_or_pooled_embeddings_is_quiet(source):
+    assert lines("batchnorm1d-on-embedding", source) == []
+
+
+# ---- numpy-on-grad-tensor ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+w = torch.randn(3, requires_grad=True)
+y = w * 2 + 1
+print(y.numpy())
+""", 3),
+    ("""\
+import numpy as np
+model = nn.Linear(3, 1)
+out = model(torch.randn(4, 3))
+arr = np.asarray(out)
+""", 4),
+    ("""\
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 1)
+
+    def forward(self, x):
+        return self.fc(x)
+
+net = Net()
+preds = [net(x).cpu().numpy() for x in batches]
+""", 10),
+])
+def test_numpy_on_a_tensor_that_requires_grad_fires(source, line):
+    assert lines("numpy-on-grad-tensor", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+w = torch.randn(3, requires_grad=True)
+y = w.detach() * 2
+print(y.numpy())
+""",
+    """\
+model = nn.Linear(3, 1)
+with torch.no_grad():
+    out = model(torch.randn(4, 3))
+arr = np.asarray(out)
+""",
+    """\
+x = torch.randn(3) * 2
+print(np.array(x), x.numpy())
+""",
+])
+def test_numpy_on_detached_or_plain_tensors_is_quiet(source):
+    assert lines("numpy-on-grad-tensor", source) == []
+
+
+# ---- hidden-state-not-detached ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+class Trainer:
+    def run(self):
+        for x, y in self.loader:
+            out, self.hidden = self.model(x, self.hidden)
+            self.loss_fn(out, y).backward()
+""", 4),
+    ("""\
+hidden = model.init_hidden(32)
+for x, y in loader:
+    out, hidden = model(x, hidden)
+    loss = criterion(out, y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+""", 3),
+    ("""\
+state = None
+for chunk in chunks:
+    y, state = lstm(chunk, state)
+    y.sum().backward()
+""", 3),
+])
+def test_a_carried_hidden_state_fires(source, line):
+    assert lines("hidden-state-not-detached", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+class Trainer:
+    def run(self):
+        for x, y in self.loader:
+            self.hidden = self.hidden.detach()
+            out, self.hidden = self.model(x, self.hidden)
+            self.loss_fn(out, y).backward()
+""",
+    """\
+for x, y in loader:
+    hidden = tuple(h.detach() for h in hidden)
+    out, hidden = model(x, hidden)
+    criterion(out, y).backward()
+""",
+    """\
+for x, y in loader:
+    out, hidden = model(x, None)
+    criterion(out, y).backward()
+""",
+])
+def test_a_detached_or_fresh_state_is_quiet(source):
+    assert lines("hidden-state-not-detached", source) == []

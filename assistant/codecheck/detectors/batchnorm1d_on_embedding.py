@@ -8,9 +8,10 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, argument, dotted, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
-from assistant.codecheck.detectors._torch_names import is_layer, layer_call, layer_kind
+from assistant.codecheck.detectors._torch_names import is_functional, is_layer, layer_call, layer_kind
 
 name = "batchnorm1d-on-embedding"
+SHAPE_KEEPING = ("Dropout", "ReLU", "GELU", "Tanh", "Identity")
 
 
 @needs_calls("BatchNorm1d")
@@ -28,16 +29,27 @@ def check(code: Code) -> Iterator[Hit]:
 
 def _embedding_call(code: Code, value: ast.expr) -> ast.Call | None:
     """The Embedding call whose output `value` is, directly or through a name bound once."""
-    if isinstance(value, ast.Name):
-        value = code.reaching_value(value)  # type: ignore[assignment]
+    for _ in range(5):  # through names and layers that keep the shape (`self.drop(self.emb(x))`)
+        if isinstance(value, ast.Name):
+            value = code.reaching_value(value)  # type: ignore[assignment]
+        elif isinstance(value, ast.Call) and value.args and (
+                len(value.args) == 1 and layer_kind(code, value.func) in SHAPE_KEEPING
+                or is_functional(value, "dropout", "relu", "gelu")):
+            value = value.args[0]
+        else:
+            break
     if isinstance(value, ast.Call) and layer_kind(code, value.func) in ("Embedding", "EmbeddingBag"):
         return value if layer_kind(code, value.func) == "Embedding" else None
     return None
 
 
 def _in_sequential(code: Code, sequential: ast.Call) -> Iterator[Hit]:
-    for before, after in zip(sequential.args, sequential.args[1:]):
-        if is_layer(before, "Embedding") and is_layer(after, "BatchNorm1d"):
+    layers = sequential.args
+    for at, after in enumerate(layers):
+        if not is_layer(after, "BatchNorm1d"):
+            continue
+        before = next((b for b in reversed(layers[:at]) if not is_layer(b, *SHAPE_KEEPING)), None)
+        if before is not None and is_layer(before, "Embedding"):
             yield _hit(code, after, after, before)
 
 

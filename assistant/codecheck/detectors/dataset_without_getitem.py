@@ -11,16 +11,35 @@ from assistant.codecheck.detectors import Hit
 
 name = "dataset-without-getitem"
 DATASETS = ("torch.utils.data.Dataset", "torch.utils.data.dataset.Dataset")
+FRAGMENT_BASES = ("Dataset", "data.Dataset", "utils.data.Dataset")
 
 
 def check(code: Code) -> Iterator[Hit]:
-    datasets = {cls.name: cls for cls in code.classes if any(code.resolved(b) in DATASETS for b in cls.bases)}
     subclassed = {dotted(b) for cls in code.classes for b in cls.bases}
-    for cls in datasets.values():
+    for cls in code.classes:
         methods = {s.name for s in cls.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
         if "__getitem__" in methods or cls.name in subclassed or "__len__" not in methods:
             continue  # an abstract base for other classes, or not meant as a map-style dataset
         near = sorted(m for m in methods if "getitem" in m.lower().replace("_", ""))
+        if not (_torch_dataset(code, cls) or (near or _getitem_dedented(code, cls)) and _fragment_dataset(code, cls)):
+            continue
         hint = f" ({near[0]} is not that name)" if near else ""
         yield Hit.at(code, cls, f"{cls.name} is a Dataset with __len__ but no __getitem__{hint}: "
                      "indexing it raises NotImplementedError; define __getitem__(self, index)")
+
+
+def _torch_dataset(code: Code, cls: ast.ClassDef) -> bool:
+    return any(code.resolved(b) in DATASETS for b in cls.bases)
+
+
+def _fragment_dataset(code: Code, cls: ast.ClassDef) -> bool:
+    """A base spelt `Dataset` / `data.Dataset` in a fragment whose imports are left out: taken for
+    torch's only when the class also shows the slip (a getitem-like method, or one dedented)."""
+    return any(dotted(b) in FRAGMENT_BASES and (dotted(b) or "").split(".")[0] not in code.imported for b in cls.bases)
+
+
+def _getitem_dedented(code: Code, cls: ast.ClassDef) -> bool:
+    """`def __getitem__(self, ...)` at the top level right after the class."""
+    body = code.tree.body
+    return any(previous is cls and isinstance(s, ast.FunctionDef) and s.name == "__getitem__"
+               for previous, s in zip(body, body[1:]))

@@ -24,7 +24,21 @@ def check(code: Code) -> Iterator[Hit]:
             if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) and _looks_like_forward(method.name):
                 yield Hit.at(code, method, f"{cls.name} has no forward() but defines {method.name}(): nn.Module "
                              f"calls forward, so {cls.name}(...)(x) fails; rename it to forward")
+            elif isinstance(method, ast.FunctionDef) and (nested := _nested_forward(method)) is not None \
+                    and not _defines(cls, "__call__"):
+                yield Hit.at(code, nested, f"forward(self, ...) is indented into {cls.name}.{method.name}(), so it is "
+                             f"a local function there and {cls.name} has no forward: dedent it to the class body")
     yield from _dedented_forward(code, modules)
+
+
+def _defines(cls: ast.ClassDef, method: str) -> bool:
+    return any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == method for s in cls.body)
+
+
+def _nested_forward(method: ast.FunctionDef) -> ast.FunctionDef | None:
+    """`def forward(self, ...)` written inside another method's body (one indent too many)."""
+    return next((s for s in method.body if isinstance(s, ast.FunctionDef) and s.name == "forward" and s.args.args
+                 and s.args.args[0].arg == "self"), None)
 
 
 def _dedented_forward(code: Code, modules: dict[str, ast.ClassDef]) -> Iterator[Hit]:

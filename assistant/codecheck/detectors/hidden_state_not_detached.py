@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from assistant.codecheck._code import Code, keyword, source_of
+from assistant.codecheck._code import Code, dotted, keyword, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
 from assistant.codecheck.detectors._torch_names import without_grad
 from assistant.codecheck.detectors._training import calls_named, loops, own_nodes
@@ -36,16 +36,28 @@ def _keeps_graph(backward: ast.Call) -> bool:
 
 
 def _carried_state(statement: ast.AST) -> set[str]:
-    """The names that `out, h = f(x, h)` (or `out, (h, c) = f(x, (h, c))`) both passes and gets back."""
+    """The names (`h`, `self.hidden`) that `out, h = f(x, h)` (or `out, (h, c) = f(x, (h, c))`)
+    both passes and gets back."""
     if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1
             and isinstance(statement.targets[0], ast.Tuple) and isinstance(statement.value, ast.Call)):
         return set()
-    returned = {n.id for n in ast.walk(statement.targets[0]) if isinstance(n, ast.Name)}
+    returned = set(_state_names(statement.targets[0]))
     passed = set()
     for argument in [*statement.value.args, *(k.value for k in statement.value.keywords)]:
-        elements = argument.elts if isinstance(argument, ast.Tuple) else [argument]
-        passed |= {e.id for e in elements if isinstance(e, ast.Name)}
+        passed |= set(_state_names(argument))
     return returned & passed
+
+
+def _state_names(node: ast.expr) -> list[str]:
+    """`h`, `self.hidden`, or the members of a tuple of them."""
+    elements = node.elts if isinstance(node, ast.Tuple) else [node]
+    found = []
+    for element in elements:
+        if isinstance(element, ast.Tuple):
+            found += _state_names(element)
+        elif isinstance(element, (ast.Name, ast.Attribute)) and (name := dotted(element)) and name.count(".") <= 1:
+            found.append(name)
+    return found
 
 
 def _reset_in(loop: ast.AST, feedback: ast.Assign, names: set[str]) -> bool:
@@ -53,14 +65,12 @@ def _reset_in(loop: ast.AST, feedback: ast.Assign, names: set[str]) -> bool:
     for node in own_nodes(loop.body):  # type: ignore[attr-defined]
         if node is feedback:
             continue
-        if isinstance(node, ast.Call) and any(isinstance(a, ast.Name) and a.id in names for a in node.args) \
-                and node is not feedback.value:
+        if isinstance(node, ast.Call) and any(dotted(a) in names for a in node.args) and node is not feedback.value:
             return True  # repackage_hidden(h), torch.stack(h), ...
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in names \
-                and node.attr in ("detach", "detach_", "data"):
+        if isinstance(node, ast.Attribute) and dotted(node.value) in names and node.attr in ("detach", "detach_", "data"):
             return True
         if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and node is not feedback:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            if any(isinstance(n, ast.Name) and n.id in names for t in targets for n in ast.walk(t)):
+            if any(dotted(n) in names for t in targets for n in ast.walk(t)):
                 return True
     return False

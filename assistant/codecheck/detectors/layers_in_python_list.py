@@ -40,6 +40,11 @@ def _holds_layers(value: ast.expr, init: ast.FunctionDef, target: str, modules: 
     method then fills with layers (`self.layers.append(nn.Linear(...))`)."""
     if isinstance(value, ast.List) and not value.elts:
         return _appends_layer(init, target, modules)
+    if isinstance(value, ast.Name):  # layers = []; ...append(nn.Linear(...)); self.layers = layers
+        local = [v for n in ast.walk(init) if isinstance(n, ast.Assign) for t in n.targets
+                 if isinstance(t, ast.Name) and t.id == value.id for v in [n.value]]
+        return len(local) == 1 and isinstance(local[0], ast.List) and not local[0].elts \
+            and _appends_layer(init, value.id, modules) and not _registered_elsewhere(init, value.id)
     if isinstance(value, (ast.List, ast.Tuple)):
         return all(_is_layer(e, modules) for e in value.elts) and bool(value.elts)
     if isinstance(value, ast.Dict):
@@ -51,9 +56,25 @@ def _holds_layers(value: ast.expr, init: ast.FunctionDef, target: str, modules: 
     return False
 
 
+def _registered_elsewhere(init: ast.FunctionDef, local: str) -> bool:
+    """The list is also handed to a call (`nn.Sequential(*layers)`, `nn.ModuleList(layers)`)."""
+    return any(isinstance(n, ast.Call) and not (dotted(n.func) or "").endswith(".append")
+               and any(isinstance(a, ast.Name) and a.id == local or isinstance(a, ast.Starred)
+                       and isinstance(a.value, ast.Name) and a.value.id == local for a in n.args)
+               for n in ast.walk(init))
+
+
 def _appends_layer(init: ast.FunctionDef, target: str, modules: dict[str, ast.ClassDef]) -> bool:
-    return any(isinstance(n, ast.Call) and dotted(n.func) == f"{target}.append" and len(n.args) == 1
-               and _is_layer(n.args[0], modules) for n in ast.walk(init))
+    """`target.append(layer)` or `target += [layer, ...]` somewhere in the method."""
+    for node in ast.walk(init):
+        if isinstance(node, ast.Call) and dotted(node.func) == f"{target}.append" and len(node.args) == 1 \
+                and _is_layer(node.args[0], modules):
+            return True
+        if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add) and dotted(node.target) == target \
+                and isinstance(node.value, ast.List) and node.value.elts \
+                and all(_is_layer(e, modules) for e in node.value.elts):
+            return True
+    return False
 
 
 def _is_layer(node: ast.AST, modules: dict[str, ast.ClassDef]) -> bool:

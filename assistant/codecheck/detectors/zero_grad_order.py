@@ -8,9 +8,11 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
+from assistant.codecheck.detectors._torch_names import layer_call
 from assistant.codecheck.detectors._training import calls_named, is_optimizer, loops, own_nodes, statement_index
 
 name = "zero-grad-order"
+OPTIMIZER_NAMES = ("optimizer", "opt", "optim", "optimiser")
 
 
 @needs_calls("step")
@@ -31,9 +33,23 @@ def check(code: Code) -> Iterator[Hit]:
 def _steps_optimizer(code: Code, call: ast.Call) -> bool:
     """`opt.step()` of an optimizer built in this code, or `scaler.step(opt)`."""
     owner = call.func.value if isinstance(call.func, ast.Attribute) else None  # type: ignore[union-attr]
-    if owner is not None and not call.args and is_optimizer(code, owner):
+    if owner is not None and not call.args and _optimizer(code, owner):
         return True
-    return len(call.args) == 1 and is_optimizer(code, call.args[0])
+    return len(call.args) == 1 and _optimizer(code, call.args[0])
+
+
+def _optimizer(code: Code, node: ast.expr) -> bool:
+    """Built by torch.optim (`optim.SGD(...)`, or `Adam(...)` imported from it), or a function's
+    parameter that is named an optimizer (`def train(model, loader, optimizer)`)."""
+    if is_optimizer(code, node):
+        return True
+    built = layer_call(code, node)
+    if isinstance(built, ast.Call):
+        made = code.resolved(built.func) or ""
+        return made.startswith("torch.optim.") and ".lr_scheduler." not in made
+    function = code.scope_of(node)
+    return isinstance(node, ast.Name) and node.id in OPTIMIZER_NAMES and isinstance(function, ast.FunctionDef) \
+        and node.id in {a.arg for a in function.args.args} and not code.assigned(function, node.id)
 
 
 def _inner_loop_trains(code: Code, loop: ast.AST) -> bool:
