@@ -704,3 +704,64 @@ def test_converted_inputs_and_converting_models_are_quiet():
         f = model(make_batch())
     """
     assert lines("numpy-into-model", source) == []
+
+
+# gradscaler-with-half-model
+
+def test_grad_scaler_over_float16_weights_fires():
+    script = """\
+        model = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 2)).cuda().half()
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        scaler = torch.cuda.amp.GradScaler()
+        for x, y in loader:
+            scaler.scale(F.cross_entropy(model(x.half()), y)).backward()
+            scaler.step(opt)
+            scaler.update()
+    """
+    assert lines("gradscaler-with-half-model", script) == [6]
+    assert ".half(), line 1" in findings("gradscaler-with-half-model", script)[0].message
+    in_place = """\
+        from torch.amp import GradScaler
+        net = Net()
+        net.to(torch.float16)
+        optimizer = torch.optim.AdamW(net.parameters())
+        scaler = GradScaler("cuda")
+        scaler.unscale_(optimizer)
+    """
+    assert lines("gradscaler-with-half-model", in_place) == [6]
+    pretrained = """\
+        class Trainer:
+            def __init__(self):
+                self.model = AutoModel.from_pretrained("bert-base", torch_dtype=torch.float16)
+                self.opt = torch.optim.Adam(self.model.parameters())
+                self.scaler = torch.amp.GradScaler()
+            def step(self, loss):
+                self.scaler.scale(loss).backward()
+                self.scaler.step(self.opt)
+    """
+    assert lines("gradscaler-with-half-model", pretrained) == [8]
+
+
+def test_grad_scaler_over_float32_or_bfloat16_weights_is_quiet():
+    source = """\
+        model = nn.Linear(16, 2).cuda()
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        scaler = torch.amp.GradScaler("cuda")
+        with torch.autocast("cuda", dtype=torch.float16):
+            loss = model(x).sum()
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        other = nn.Linear(4, 4).bfloat16()
+        opt2 = torch.optim.SGD(other.parameters(), lr=0.1)
+        scaler.step(opt2)
+        x = x.half()
+        opt.step()
+    """
+    assert lines("gradscaler-with-half-model", source) == []
+    filtered = """\
+        model = Net().half()
+        opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1)
+        scaler = torch.amp.GradScaler()
+        scaler.step(opt)
+    """
+    assert lines("gradscaler-with-half-model", filtered) == []
