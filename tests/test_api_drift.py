@@ -8,8 +8,10 @@ import re
 
 import pytest
 
-from assistant.answering.api_drift import TABLE, changes_for, changes_for_query, installed_torch, table
+from assistant.answering.api_drift import (TABLE, changes_for, changes_for_query, installed_torch,
+                                          release_at_least, table)
 from assistant.answering.query import parse_query
+from assistant.interface.render import api_change
 
 KINDS = {"removed", "renamed", "deprecated", "added"}
 VERSION = re.compile(r"^(torchvision )?\d+\.\d+(\.\d+)?$")
@@ -132,6 +134,24 @@ def test_new_code_on_old_torch_is_answered_with_the_release_that_added_the_api(t
     first = changes_for(parse_query(text).error)[0]
     assert (first.symbol, first.kind, first.version) == (symbol, "added", version)
     assert first.to_json()["installed_torch"] == installed_torch() and installed_torch().startswith("2.")
+    assert first.to_json()["installed_has_it"] is True  # torch 2.x here: the code ran with an older one
+
+
+@pytest.mark.parametrize("installed, version, has_it", [
+    ("2.13.0+cpu", "2.4", True), ("2.4.0", "2.4", True), ("2.3.1", "2.4", False), ("1.13.1+cu117", "2.0", False),
+    ("2.10.0", "2.9", True), ("2.9.0", "2.10", False),
+])
+def test_release_comparison_is_numeric_not_textual(installed, version, has_it):
+    assert release_at_least(installed, version) is has_it
+
+
+def test_an_added_api_that_kbs_torch_has_says_which_torch_to_upgrade():
+    change = {"symbol": "torch.nn.RMSNorm", "kind": "added", "version": "2.4", "replacement": None, "note": "",
+              "mechanical": False, "installed_torch": "2.13.0+cpu", "installed_has_it": True}
+    said = api_change(change).plain
+    assert "torch 2.13.0+cpu here has it, so the code ran with an older torch" in said
+    older = api_change({**change, "installed_torch": "2.3.0", "installed_has_it": False}).plain
+    assert older.endswith("(torch here: 2.3.0): upgrade torch")
 
 
 @pytest.mark.parametrize("text", [

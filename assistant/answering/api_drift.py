@@ -60,7 +60,16 @@ class ApiChange:
     def to_json(self) -> dict[str, Any]:
         return {"symbol": self.symbol, "kind": self.kind, "version": self.version,
                 "replacement": self.replacement, "note": self.note, "mechanical": self.mechanical,
-                "installed_torch": installed_torch()}
+                "installed_torch": installed_torch(), "installed_has_it": self.installed_has_it}
+
+    @property
+    def installed_has_it(self) -> bool | None:
+        """For an added API: whether the torch beside kb has it (then the code that missed it ran with
+        another, older torch, and that one is to upgrade). None for other rows or without torch."""
+        installed = installed_torch()
+        if self.kind != "added" or installed is None:
+            return None
+        return release_at_least(installed, self.version)
 
 
 @cache
@@ -72,6 +81,14 @@ def table() -> tuple[ApiChange, ...]:
 @cache
 def by_symbol() -> dict[str, ApiChange]:
     return {change.symbol: change for change in table()}
+
+
+def release_at_least(installed: str, version: str) -> bool:
+    """Whether release `installed` ("2.13.0+cpu") is `version` ("2.4") or later: then an API added in
+    `version` exists beside kb, and code that missed it ran with another, older torch."""
+    def numbers(release: str) -> tuple[int, ...]:
+        return tuple(int(part) for part in re.findall(r"\d+", release.split("+")[0])[:3])
+    return numbers(installed) >= numbers(version)
 
 
 @cache

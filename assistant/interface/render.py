@@ -130,12 +130,22 @@ def answer(result: dict) -> None:
 def api_change(change: dict) -> Text:
     """One row of the API drift table: `torch.rfft` removed in 1.8: use torch.fft.rfft (...)."""
     if change["kind"] == "added":
-        installed = f" (torch here: {change['installed_torch']})" if change["installed_torch"] else ""
-        return line((change["symbol"], "bold"), f" was added in {change['version']}{installed}: upgrade torch",
+        return line((change["symbol"], "bold"), f" was added in {change['version']}", _upgrade(change),
                     f"; {change['note']}" if change["note"] else "")
     instead = f": use {change['replacement']}" if change["replacement"] else ""
     return line((change["symbol"], "bold"), f" {change['kind']} in {change['version']}{instead}",
                 (f" ({change['note']})" if change["note"] else "", "dim"))
+
+
+def _upgrade(change: dict) -> str:
+    """Which torch to upgrade: when the one beside kb already has the API, the code ran with another."""
+    installed = change["installed_torch"]
+    if installed is None:
+        return ": upgrade torch"
+    if change.get("installed_has_it"):
+        return (f"; torch {installed} here has it, so the code ran with an older torch: "
+                "upgrade the torch of the interpreter that ran it")
+    return f" (torch here: {installed}): upgrade torch"
 
 
 def _best(item: dict, style: str) -> Panel:

@@ -56,7 +56,9 @@ ASK = _object("kb ask --json", {
         "type": "object", "required": ["symbol", "kind", "version", "replacement"],
         "properties": {"symbol": {"type": "string"}, "kind": {"type": "string"}, "version": {"type": "string"},
                        "replacement": _TEXT_OR_NULL, "note": {"type": "string"}, "mechanical": {"type": "boolean"},
-                       "installed_torch": _TEXT_OR_NULL},
+                       "installed_torch": _TEXT_OR_NULL,
+                       "installed_has_it": {"type": ["boolean", "null"],
+                                            "description": "added APIs: the torch beside kb has it, so the code ran with an older one"}},
     }},
     "commands": {"type": "array", "items": {"type": "string"}, "description": "kb commands worth running next"},
 }, "One answer: what the query was read as, how good the match is, and the ranked results. Also "
