@@ -288,3 +288,27 @@ def test_real_cli_json_for_a_model_only_snippet(tmp_path, monkeypatch):
     data = json.loads(result.stdout)
     assert data["harness"] is True and data["recipe"] == "linear-in-features" and data["verified"] is True
     assert "nn.Linear(4096, 256)" in data["patched"]
+
+
+ONE_RANK_DDP = """\
+import os
+import tempfile
+import torch
+import torch.distributed as dist
+from torch import nn
+
+store = os.path.join(tempfile.mkdtemp(), "rendezvous")
+dist.init_process_group("gloo", init_method=f"file://{store}", rank=0, world_size=1)
+model = nn.parallel.DistributedDataParallel(nn.Linear(6, 4))
+batch = torch.randn(6, 8).t()          # [8, 6], a transposed view
+flat = batch.view(-1)
+model(flat.reshape(8, 6)).sum().backward()
+dist.destroy_process_group()
+"""
+
+
+def test_a_gloo_script_runs_its_process_group_and_its_fix_is_proven(engine):
+    """kb fix's runs have their own loopback up (gloo needs 127.0.0.1 even for a file:// group)."""
+    report = fix_source(ONE_RANK_DDP, engine=engine)
+    assert report.error.type == "RuntimeError" and "view size is not compatible" in report.error.message
+    assert report.verified and "batch.reshape(-1)" in report.patched

@@ -42,6 +42,10 @@ MAX_ROUNDS = 5
 # cannot-run: there was no error to work from (the code ran clean, or its run gave no usable error).
 Verdict = Literal["verified", "patched-unverified", "no-fix", "not-reproduced", "cannot-run"]
 MAX_WARNINGS_LOOKED_UP = 5
+# The run's own loopback is up, as for the corpus's examples: a one-process gloo group (a DDP script
+# being fixed) needs 127.0.0.1 even with a file:// rendezvous, and the network namespace keeps the
+# host's listeners out of reach all the same (assistant.sandbox.isolation.bring_up_loopback).
+FIX_LIMITS = SandboxLimits(loopback=True)
 FIX_CANDIDATES = 3  # entries asked for: those whose patterns explain the error each offer their recipes
 
 
@@ -203,7 +207,7 @@ class _Runner:
 
 def fix_source(source: str, *, engine: AskingEngine, error_text: str | None = None, verify: bool = True,
                iterate: bool = False, filename: str = "script.py",
-               limits: SandboxLimits = SandboxLimits(), python: str | None = None,
+               limits: SandboxLimits = FIX_LIMITS, python: str | None = None,
                sandbox: WarmSandbox | None = None) -> FixReport:
     """Find, apply and (with verify) prove a fix for the error of `source`; see the module docstring.
 
