@@ -15,7 +15,6 @@ from kb.ingest import shipped_corpus_dir
 ENTRIES = {path.stem: read_document(path) for path in sorted(shipped_corpus_dir().glob("*.md"))}
 # Broken examples that show the entry's situation in a shape no detector recognises yet.
 NOT_FOUND_YET = {
-    "backward-no-grad-fn": "the broken example freezes every parameter in a loop; the detector sees no_grad and .detach()",
     "numpy-non-cpu-tensor": "the broken example's weights are on the meta device (built under with torch.device('meta')); "
                             "the detector sees .cuda() and .to('cuda') moves",
 }
