@@ -765,3 +765,109 @@ def test_grad_scaler_over_float32_or_bfloat16_weights_is_quiet():
         scaler.step(opt)
     """
     assert lines("gradscaler-with-half-model", filtered) == []
+
+
+# tensor-made-in-forward
+
+ENCODER = """\
+import torch
+from torch import nn
+class Encoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.tok = nn.Embedding(100, 32)
+        self.pos = nn.Embedding(16, 32)
+        self.rnn = nn.GRU(32, 32)
+    def forward(self, ids):
+        positions = torch.arange(ids.size(1))
+        h0 = torch.zeros(1, ids.size(0), 32)
+        out, _ = self.rnn(self.tok(ids) + self.pos(positions), h0)
+        return out * torch.tensor([0.5])
+"""
+
+
+def test_tensors_made_in_forward_of_a_moved_model_fire():
+    assert lines("tensor-made-in-forward", ENCODER + "model = Encoder().to(device)\n") == [10, 11, 13]
+    assert lines("tensor-made-in-forward", ENCODER + "model = Encoder()\nmodel.cuda()\n") == [10, 11, 13]
+    wrapped = ENCODER + """\
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = Encoder()
+    def forward(self, ids):
+        return self.encoder(ids)
+net = nn.DataParallel(Classifier().to("cuda"))
+"""
+    found = findings("tensor-made-in-forward", wrapped)
+    assert [f.line for f in found] == [10, 11, 13]
+    assert "device=ids.device" in found[0].message
+
+
+def test_tensors_made_on_the_input_device_or_models_left_on_the_cpu_are_quiet():
+    fixed = ENCODER.replace("torch.arange(ids.size(1))", "torch.arange(ids.size(1), device=ids.device)") \
+        .replace("torch.zeros(1, ids.size(0), 32)", "torch.zeros(1, ids.size(0), 32).to(ids.device)") \
+        .replace("torch.tensor([0.5])", "torch.tensor(0.5)")
+    assert lines("tensor-made-in-forward", fixed + "model = Encoder().to(device)\n") == []
+    assert lines("tensor-made-in-forward", ENCODER + "model = Encoder().to('cpu')\n") == []
+    assert lines("tensor-made-in-forward", ENCODER + "model = Encoder()\nx = torch.randn(3).to(device)\n") == []
+    assert lines("tensor-made-in-forward", ENCODER + "model = Encoder().to(torch.float64)\n") == []
+
+
+# conv-set-after-move and layer-set-after-move
+
+def test_layers_set_on_a_model_after_it_was_moved_fire():
+    script = """\
+        model = SmallCNN().to(device)
+        model.stem = nn.Conv2d(1, 16, 3, padding=1)
+        model.head = nn.Linear(32, 2)
+        logits = model(x)
+    """
+    assert lines("conv-set-after-move", script) == [2]
+    assert lines("layer-set-after-move", script) == [3]
+    function = """\
+        import torchvision
+        def build(num_classes):
+            net = torchvision.models.resnet18()
+            net.cuda()
+            net.fc = torch.nn.Linear(512, num_classes)
+            for x, y in loader:
+                loss = criterion(net(x.cuda()), y.cuda())
+    """
+    assert lines("layer-set-after-move", function) == [5]
+    cell = """\
+        encoder.to(torch.device("cuda"))
+        encoder.conv1 = nn.Conv2d(1, 64, kernel_size=7, stride=2, padding=3, bias=False)
+        features = encoder(images)
+    """
+    assert lines("conv-set-after-move", cell) == [2]
+    assert findings("conv-set-after-move", cell)[0].facts == {"layer": "encoder.conv1"}
+
+
+def test_layers_set_before_the_move_or_moved_themselves_are_quiet():
+    source = """\
+        model = SmallCNN()
+        model.stem = nn.Conv2d(1, 16, 3, padding=1)
+        model.to(device)
+        logits = model(x)
+        other = Net().to(device)
+        other.fc = nn.Linear(32, 2, device=device)
+        other.conv = nn.Conv2d(1, 16, 3)
+        other.conv.to(device)
+        other.act = nn.ReLU()
+        out = other(x)
+        cpu_model = Net().to("cpu")
+        cpu_model.fc = nn.Linear(3, 3)
+        cpu_model(x)
+        late = Net().to(device)
+        late.fc = nn.Linear(3, 3)
+        late = late.to(device)
+        late(x)
+        unused = Net().cuda()
+        unused.fc = nn.Linear(3, 3)
+        rebuilt = Net().cuda()
+        rebuilt = Net()
+        rebuilt.fc = nn.Linear(3, 3)
+        rebuilt(x)
+    """
+    assert lines("conv-set-after-move", source) == []
+    assert lines("layer-set-after-move", source) == []

@@ -7,18 +7,18 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from assistant.codecheck._code import Code, dotted, kind_of, source_of
+from assistant.codecheck._code import Code, dotted, kind_of
 from assistant.codecheck.detectors import Hit, needs_calls
-from assistant.codecheck.detectors._torch_names import layer_call, module_classes
+from assistant.codecheck.detectors._moves import moving_call, spelled
+from assistant.codecheck.detectors._torch_names import module_classes
 
 name = "tensor-attribute-not-buffer"
 FACTORIES = ("zeros", "ones", "randn", "rand", "empty", "full", "tensor", "arange", "eye", "tril", "triu",
              "linspace", "as_tensor", "from_numpy", "FloatTensor", "LongTensor", "Tensor")
-MOVES = ("to", "cuda", "double", "half", "bfloat16")
 FOLLOWS_INPUT = ("to", "cuda", "type_as", "double", "float", "half")
 
 
-@needs_calls(*MOVES)
+@needs_calls("to", "cuda", "double", "half", "bfloat16")
 def check(code: Code) -> Iterator[Hit]:
     classes = module_classes(code)
     for cls in classes.values():
@@ -30,11 +30,11 @@ def check(code: Code) -> Iterator[Hit]:
             attribute = _tensor_attribute(code, statement, cls)
             if attribute is None:
                 continue
-            moved = moved or _moving_call(code, cls.name, classes)
+            moved = moved or moving_call(code, cls.name, classes, device_only=False)
             if moved is None:
                 break
             yield Hit.at(code, statement, f"{cls.name} keeps self.{attribute} as a plain tensor attribute: "
-                         f"{_spelled(moved)} (line {moved.lineno}) moves only parameters and buffers, "
+                         f"{spelled(moved)} (line {moved.lineno}) moves only parameters and buffers, "
                          f"so self.{attribute} stays where it was made; use self.register_buffer(\"{attribute}\", ...)",
                          {"attribute": attribute})
 
@@ -77,39 +77,3 @@ def _read_outside_init(cls: ast.ClassDef, attribute: str) -> bool:
     return any(isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and dotted(node) == f"self.{attribute}"
                for method in cls.body if isinstance(method, ast.FunctionDef) and method.name != "__init__"
                for node in ast.walk(method))
-
-
-def _moving_call(code: Code, class_name: str, classes: dict[str, ast.ClassDef]) -> ast.Call | None:
-    """The first `.to(...)` / `.cuda()` / `.double()` ... of a model that holds a `class_name`."""
-    for call in code.calls_of(*MOVES):
-        if not isinstance(call.func, ast.Attribute):
-            continue
-        receiver = call.func.value
-        built = receiver if isinstance(receiver, ast.Call) else layer_call(code, receiver)
-        if isinstance(built, ast.Call) and _holds(built, class_name, classes, depth=0):
-            return call
-    return None
-
-
-def _holds(built: ast.Call, class_name: str, classes: dict[str, ast.ClassDef], depth: int) -> bool:
-    """Whether the model `built` makes is, or contains, a `class_name` (in an nn.Sequential display or
-    built by the __init__ of another module class of the file)."""
-    if depth > 3:
-        return False
-    for node in ast.walk(built):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            if node.func.id == class_name:
-                return True
-            outer = classes.get(node.func.id)
-            if outer is not None and any(isinstance(inner, ast.Call) and _holds(inner, class_name, classes, depth + 1)
-                                         for inner in ast.walk(outer) if isinstance(inner, ast.Call)
-                                         and isinstance(inner.func, ast.Name) and inner.func.id != node.func.id):
-                return True
-    return False
-
-
-def _spelled(call: ast.Call) -> str:
-    """`model.double()` or `nn.Sequential(...).double()`: the move, its receiver kept short."""
-    receiver = call.func.value  # type: ignore[attr-defined]
-    short = dotted(receiver) or (f"{source_of(receiver.func)}(...)" if isinstance(receiver, ast.Call) else "...")
-    return f"{short}.{call.func.attr}()"  # type: ignore[attr-defined]
