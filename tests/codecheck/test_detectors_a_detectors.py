@@ -871,3 +871,63 @@ def test_layers_set_before_the_move_or_moved_themselves_are_quiet():
     """
     assert lines("conv-set-after-move", source) == []
     assert lines("layer-set-after-move", source) == []
+
+
+# dataset-returns-list
+
+def test_datasets_returning_python_lists_fire():
+    rows = """\
+        from torch.utils.data import Dataset, DataLoader
+        class Rows(Dataset):
+            def __init__(self, table):
+                self.rows = [list(r) + [0] for r in table]
+            def __len__(self):
+                return len(self.rows)
+            def __getitem__(self, i):
+                return self.rows[i][:-1], self.rows[i][-1]
+        for x, y in DataLoader(Rows(t), batch_size=4):
+            x = x.to(device)
+    """
+    assert lines("dataset-returns-list", rows) == [8]
+    frame = """\
+        class Frame(torch.utils.data.Dataset):
+            def __getitem__(self, idx):
+                features = self.df.iloc[idx, :-1].tolist()
+                return features, int(self.df.iloc[idx, -1])
+    """
+    assert lines("dataset-returns-list", frame) == [4]
+    assert findings("dataset-returns-list", frame)[0].facts == {"field": "features"}
+    tokens = """\
+        class Tokens(data.Dataset):
+            def __getitem__(self, i):
+                return [self.vocab[w] for w in self.sentences[i].split()]
+    """
+    assert lines("dataset-returns-list", tokens) == [3]
+
+
+def test_datasets_returning_tensors_fields_or_with_a_collate_fn_are_quiet():
+    source = """\
+        class Good(Dataset):
+            def __init__(self):
+                self.rows = [[1.0, 2.0, 0], [3.0, 4.0, 1]]
+            def __getitem__(self, i):
+                row = self.rows[i]
+                return torch.tensor(row[:2]), torch.tensor(row[2])
+        class Pair(Dataset):
+            def __getitem__(self, i):
+                return [self.images[i], self.labels[i]]
+        class Arrays(Dataset):
+            def __getitem__(self, i):
+                return self.x[i][:4], self.y[i]
+        class NotADataset:
+            def __getitem__(self, i):
+                return [1, 2, 3]
+    """
+    assert lines("dataset-returns-list", source) == []
+    padded = """\
+        class Tokens(Dataset):
+            def __getitem__(self, i):
+                return [self.vocab[w] for w in self.sentences[i].split()]
+        loader = DataLoader(Tokens(), batch_size=8, collate_fn=pad_batch)
+    """
+    assert lines("dataset-returns-list", padded) == []

@@ -1,0 +1,68 @@
+"""A Dataset's `__getitem__` returns a Python list of numbers (`row.tolist()`, a slice of a list of
+rows, a comprehension) and nothing in the file collates batches itself: default_collate turns B lists
+of length L into a list of L tensors of size B, and the loop's `batch.to(device)` fails with
+"'list' object has no attribute 'to'"."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from assistant.codecheck._code import Code, dotted, kind_of, source_of
+from assistant.codecheck.detectors import Hit
+from assistant.codecheck.detectors._unpacked import known_value
+
+name = "dataset-returns-list"
+
+
+def check(code: Code) -> Iterator[Hit]:
+    if "__getitem__" not in code.source or "collate_fn" in code.source:
+        return
+    for cls in code.classes:
+        if not any((dotted(base) or "").endswith("Dataset") for base in cls.bases):
+            continue
+        getitem = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__getitem__"), None)
+        for returned in ast.walk(getitem) if getitem is not None else ():
+            if not (isinstance(returned, ast.Return) and returned.value is not None):
+                continue
+            fields = returned.value.elts if isinstance(returned.value, ast.Tuple) else [returned.value]
+            listed = next((f for f in fields if _is_list(code, cls, f)), None)
+            if listed is not None:
+                yield Hit.at(code, returned, f"{cls.name}.__getitem__ returns {source_of(listed)}, a Python list: "
+                             "the DataLoader collates it into a list of per-position tensors, not one [B, L] "
+                             f"tensor; return torch.tensor({source_of(listed)}) instead", {"field": source_of(listed)})
+
+
+def _is_list(code: Code, cls: ast.ClassDef, value: ast.expr | None, depth: int = 0) -> bool:
+    """A list of numbers for certain: `.tolist()`, `list(...)`, a comprehension, a list of number
+    literals, or a row (or a slice of one) of a list of lists the class keeps."""
+    value = known_value(code, value)
+    if depth > 4 or value is None:
+        return False
+    if isinstance(value, ast.ListComp) or (isinstance(value, ast.Call) and kind_of(value) == "tolist"):
+        return True
+    if isinstance(value, ast.Call) and dotted(value.func) == "list":
+        return True
+    if isinstance(value, ast.List):  # `[img, label]` is a sequence of fields, collated like a tuple
+        return bool(value.elts) and (depth > 0 or all(isinstance(e, ast.Constant) and isinstance(e.value, (int, float))
+                                                       for e in value.elts))
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):  # a concatenation of lists
+        return _is_list(code, cls, value.left, depth + 1) and _is_list(code, cls, value.right, depth + 1)
+    if isinstance(value, ast.Subscript):
+        if isinstance(value.slice, ast.Slice):
+            return _is_list(code, cls, value.value, depth + 1)
+        return _rows_are_lists(code, cls, value.value)  # self.rows[i]: a row
+    return False
+
+
+def _rows_are_lists(code: Code, cls: ast.ClassDef, rows: ast.expr) -> bool:
+    """`self.rows` set once to a comprehension (or display) of lists."""
+    name = dotted(rows) or ""
+    if not (name.startswith("self.") and name.count(".") == 1):
+        return False
+    kept = code.attribute_value(cls, name[5:])
+    if isinstance(kept, ast.ListComp):
+        return _is_list(code, cls, kept.elt, 1)
+    if isinstance(kept, ast.List) and kept.elts:
+        return all(_is_list(code, cls, e, 1) for e in kept.elts)
+    return False
