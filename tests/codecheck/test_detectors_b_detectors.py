@@ -637,3 +637,230 @@ for x, y in loader:
 ])
 def test_a_detached_or_fresh_state_is_quiet(source):
     assert lines("hidden-state-not-detached", source) == []
+
+
+# ---- float-index-tensor -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+idx = (torch.rand(16) * len(X)).floor()
+xb = X[idx]
+""", 2),
+    ("""\
+for step in range(10):
+    picks = torch.linspace(0, 99, 8).round()
+    batch = data.index_select(0, picks)
+""", 3),
+    ("""\
+def sample(pool, n):
+    chosen = torch.randint(0, len(pool), (n,)).float()
+    return pool[chosen]
+""", 3),
+])
+def test_float_indices_fire(source, line):
+    assert lines("float-index-tensor", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+idx = (torch.rand(16) * len(X)).long()
+xb = X[idx]
+""",
+    """\
+idx = torch.randint(0, len(X), (16,))
+xb, scores = X[idx], torch.rand(16)[idx]
+""",
+    """\
+idx = some_helper(X)
+xb = X[idx]
+""",
+])
+def test_integer_or_unknown_indices_are_quiet(source):
+    assert lines("float-index-tensor", source) == []
+
+
+# ---- input-dtype-into-linear / input-dtype-into-conv ------------------------------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
+x = torch.from_numpy(np.random.rand(32, 8))
+pred = model(x)
+""", 3),
+    ("""\
+features = torch.randn(256, 8, dtype=torch.float64)
+loader = DataLoader(TensorDataset(features, targets), batch_size=32)
+model = torch.nn.Linear(8, 1)
+for xb, yb in loader:
+    loss = F.mse_loss(model(xb), yb)
+""", 5),
+    ("""\
+class Regressor(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 1)
+
+    def forward(self, x):
+        return self.fc(x)
+
+net = Regressor()
+out = net(torch.tensor([[1, 2, 3, 4]]))
+""", 10),
+])
+def test_a_float64_or_integer_input_into_linear_fires(source, line):
+    assert lines("input-dtype-into-linear", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
+x = torch.from_numpy(np.random.rand(32, 8)).float()
+pred = model(x)
+""",
+    """\
+model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1)).double()
+pred = model(torch.randn(32, 8, dtype=torch.float64))
+""",
+    """\
+model = nn.Sequential(nn.Embedding(100, 16), nn.Linear(16, 1))
+pred = model(torch.tensor([[1, 2, 3]]))
+""",
+])
+def test_float32_inputs_or_cast_models_are_quiet_for_linear(source):
+    assert lines("input-dtype-into-linear", source) == []
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+pixels = images.double() / 255
+x = (pixels - pixels.mean()) / pixels.std()
+model = nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU(), nn.Flatten(), nn.LazyLinear(10))
+logits = model(x)
+""", 4),
+    ("""\
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 8, 3)
+
+    def forward(self, x):
+        return self.conv1(x).relu()
+
+net = Net()
+frames = torch.randint(0, 256, (4, 1, 28, 28), dtype=torch.uint8)
+out = net(frames)
+""", 11),
+    ("""\
+conv = torch.nn.Conv1d(2, 4, 3)
+signal = torch.randn(8, 2, 50).to(torch.float16)
+y = conv(signal)
+""", 3),
+])
+def test_a_float64_half_or_uint8_input_into_conv_fires(source, line):
+    assert lines("input-dtype-into-conv", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+pixels = images.float() / 255
+model = nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU())
+logits = model(pixels)
+""",
+    """\
+conv = nn.Conv2d(3, 8, 3).half()
+y = conv(torch.randn(1, 3, 8, 8).half())
+""",
+    """\
+conv = nn.Conv2d(3, 8, 3)
+with torch.autocast("cpu", dtype=torch.bfloat16):
+    y = conv(torch.randn(1, 3, 8, 8).bfloat16())
+""",
+])
+def test_float32_inputs_cast_convs_or_autocast_are_quiet(source):
+    assert lines("input-dtype-into-conv", source) == []
+
+
+# ---- inplace-float-on-integer / float-kernel-on-integer ---------------------------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+counts = torch.bincount(labels, minlength=4)
+counts /= counts.sum()
+""", 2),
+    ("""\
+mask = torch.zeros(5, dtype=torch.long)
+for step in range(3):
+    mask *= 0.5
+""", 3),
+    ("""\
+def scale(ids):
+    ids.mul_(0.1)
+    return ids
+
+scale(torch.arange(10))
+""", 2),
+])
+def test_a_float_update_in_place_on_an_integer_tensor_fires(source, line):
+    assert lines("inplace-float-on-integer", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+counts = torch.bincount(labels, minlength=4)
+weights = counts / counts.sum()
+""",
+    """\
+counts = torch.bincount(labels, minlength=4).float()
+counts /= counts.sum()
+""",
+    """\
+total = 0
+total /= 3
+steps = torch.arange(10)
+steps += 1
+""",
+])
+def test_out_of_place_float_or_integer_updates_are_quiet(source):
+    assert lines("inplace-float-on-integer", source) == []
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+predictions = torch.stack([m(x).argmax(dim=1) for m in ensemble])
+votes = F.one_hot(predictions, 3).sum(dim=0)
+soft = torch.softmax(votes, dim=1)
+""", 3),
+    ("""\
+ids = torch.randint(0, 100, (4, 7))
+noise = torch.randn_like(ids)
+""", 2),
+    ("""\
+class Head(nn.Module):
+    def forward(self, x):
+        return x.argmax(-1).log_softmax(dim=-1)
+""", 3),
+])
+def test_a_float_kernel_on_an_integer_tensor_fires(source, line):
+    assert lines("float-kernel-on-integer", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+votes = F.one_hot(predictions, 3).sum(dim=0)
+soft = torch.softmax(votes.float(), dim=1)
+""",
+    """\
+votes = F.one_hot(predictions, 3).sum(dim=0)
+soft = torch.softmax(votes, dim=1, dtype=torch.float32)
+""",
+    """\
+ids = torch.randint(0, 100, (4, 7))
+noise = torch.randn_like(ids, dtype=torch.float32)
+probs = logits.softmax(dim=-1)
+""",
+])
+def test_float_kernels_on_floats_are_quiet(source):
+    assert lines("float-kernel-on-integer", source) == []
