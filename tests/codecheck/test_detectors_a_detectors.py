@@ -931,3 +931,87 @@ def test_datasets_returning_tensors_fields_or_with_a_collate_fn_are_quiet():
         loader = DataLoader(Tokens(), batch_size=8, collate_fn=pad_batch)
     """
     assert lines("dataset-returns-list", padded) == []
+
+
+# frozen-batchnorm-in-train-mode
+
+def test_frozen_layers_with_batchnorm_left_in_train_mode_fire():
+    script = """\
+        backbone = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU())
+        model = nn.Sequential(backbone, nn.Flatten(), nn.LazyLinear(2))
+        for p in backbone.parameters():
+            p.requires_grad = False
+        for x, y in loader:
+            model.train()
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+    """
+    assert lines("frozen-batchnorm-in-train-mode", script) == [3]
+    assert findings("frozen-batchnorm-in-train-mode", script)[0].facts == {"module": "backbone"}
+    module = """\
+        class Encoder(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv1d(4, 8, 3)
+                self.bn = nn.BatchNorm1d(8)
+            def forward(self, x):
+                return self.bn(self.conv(x))
+        class Model(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.encoder = Encoder()
+                self.encoder.requires_grad_(False)
+                self.head = nn.Linear(8, 2)
+        def train(model, loader, opt):
+            for x, y in loader:
+                loss(model(x), y).backward()
+                opt.step()
+    """
+    assert lines("frozen-batchnorm-in-train-mode", module) == [12]
+    cell = """\
+        feature_extractor = Encoder()
+        for param in feature_extractor.parameters():
+            param.requires_grad_(False)
+        loss.backward(); optimizer.step()
+        class Encoder(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.norm = torch.nn.BatchNorm2d(3)
+    """
+    assert lines("frozen-batchnorm-in-train-mode", cell) == [2]
+
+
+def test_frozen_layers_in_eval_mode_or_without_batchnorm_are_quiet():
+    source = """\
+        backbone = nn.Sequential(nn.Linear(10, 32), nn.BatchNorm1d(32), nn.ReLU())
+        head = nn.Sequential(nn.Linear(32, 32), nn.LayerNorm(32))
+        for p in backbone.parameters():
+            p.requires_grad = False
+        for p in head.parameters():
+            p.requires_grad = False
+        model.train()
+        backbone.eval()
+        loss.backward()
+        opt.step()
+    """
+    assert lines("frozen-batchnorm-in-train-mode", source) == []
+    handled = """\
+        net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))
+        for p in net.parameters():
+            p.requires_grad = False
+        for m in net.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.eval()
+        loss.backward()
+        opt.step()
+    """
+    assert lines("frozen-batchnorm-in-train-mode", handled) == []
+    not_frozen = """\
+        net = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))
+        for p in net.parameters():
+            p.requires_grad = True
+        loss.backward()
+        opt.step()
+    """
+    assert lines("frozen-batchnorm-in-train-mode", not_frozen) == []
