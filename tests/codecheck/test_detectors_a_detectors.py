@@ -1015,3 +1015,78 @@ def test_frozen_layers_in_eval_mode_or_without_batchnorm_are_quiet():
         opt.step()
     """
     assert lines("frozen-batchnorm-in-train-mode", not_frozen) == []
+
+
+# autocast-output-outside-autocast
+
+def test_autocast_outputs_fed_to_float32_layers_outside_autocast_fire():
+    loop = """\
+        backbone = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 64))
+        head = nn.Linear(64, 5)
+        with torch.no_grad(), torch.autocast(device_type="cpu", dtype=torch.bfloat16):
+            cached = backbone(x)
+        for feats, target in zip(cached.split(32), y.split(32)):
+            loss = F.cross_entropy(head(feats), target)
+    """
+    assert lines("autocast-output-outside-autocast", loop) == [6]
+    assert findings("autocast-output-outside-autocast", loop)[0].facts == {"tensor": "cached"}
+    direct = """\
+        encoder = torch.nn.Linear(16, 16).cuda()
+        probe = torch.nn.Linear(16, 2).cuda()
+        with torch.cuda.amp.autocast():
+            z = encoder(x)
+        logits = probe(z.detach())
+    """
+    assert lines("autocast-output-outside-autocast", direct) == [5]
+    module = """\
+        class Probe(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 2)
+            def forward(self, x):
+                return self.fc(x)
+        def evaluate(conv, images):
+            probe = Probe()
+            with torch.autocast("cuda"):
+                maps = conv(images)
+            for i, m in enumerate(maps):
+                print(probe(m.flatten()))
+        conv = nn.Conv2d(3, 8, 3)
+    """
+    assert lines("autocast-output-outside-autocast", module) == []  # conv is a parameter of evaluate: unknown
+    assert lines("autocast-output-outside-autocast", module.replace("def evaluate(conv, images):",
+                                                                    "def evaluate(images):")) == [12]
+
+
+def test_cast_back_or_still_under_autocast_is_quiet():
+    source = """\
+        backbone = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 64))
+        head = nn.Linear(64, 5)
+        half_head = nn.Linear(64, 5).half()
+        with torch.autocast(device_type="cpu", dtype=torch.bfloat16):
+            cached = backbone(x)
+            inside = head(cached)
+        a = head(cached.float())
+        b = head(cached.to(torch.float32))
+        c = half_head(cached)
+        with torch.autocast(device_type="cpu", dtype=torch.bfloat16):
+            d = head(cached)
+        e = cached.argmax(1)
+        with torch.autocast("cuda", enabled=False):
+            other = backbone(x)
+        f = head(other)
+        soft = nn.Sequential(nn.Linear(4, 4), nn.Softmax(dim=1))
+        with torch.autocast("cuda"):
+            probs = soft(x)
+        g = head(probs)
+    """
+    assert lines("autocast-output-outside-autocast", source) == []
+    recast = """\
+        with torch.autocast(device_type="cpu", dtype=torch.bfloat16):
+            cached = backbone(x)
+        cached = cached.float()
+        out = head(cached)
+        backbone = nn.Linear(3, 3)
+        head = nn.Linear(3, 3)
+    """
+    assert lines("autocast-output-outside-autocast", recast) == []

@@ -20,7 +20,7 @@ def known_value(code: Code, use: ast.expr | None) -> ast.expr | None:
 
 def _unpacked_value(code: Code, use: ast.Name) -> ast.expr | None:
     scope = code.scope_of(use)
-    if len(code.assigned(scope, use.id)) != 1 or _is_parameter(scope, use.id):
+    if len(code.assigned(scope, use.id)) != 1 or is_parameter(scope, use.id):
         return None
     for statement in _tuple_assignments(code, scope):
         target, value = statement.targets[0], statement.value
@@ -41,7 +41,8 @@ def _tuple_assignments(code: Code, scope: ast.AST) -> list[ast.Assign]:
     return code.memo[key]  # type: ignore[return-value]
 
 
-def _is_parameter(scope: ast.AST, name: str) -> bool:
+def is_parameter(scope: ast.AST, name: str) -> bool:
+    """Whether `name` is a parameter of the function `scope` (which then holds what the caller passed)."""
     if not isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
         return False
     arguments = scope.args
