@@ -56,3 +56,135 @@ def test_old_wording_is_understood():
     facts = Facts("RuntimeError", "size mismatch, m1: [10 x 34], m2: [30 x 16] at /pytorch/aten/src/TH/THMath.c:41")
     assert applies(recipe, SEQUENTIAL, facts)
     assert "nn.Linear(34, 16)" in patch(recipe, SEQUENTIAL, facts)
+
+
+ARGPARSE_MLP = '''\
+import argparse
+import torch
+from torch import nn
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--in-dim", type=int, default=20)
+parser.add_argument("--hidden", type=int, default=32)
+args = parser.parse_args([])
+
+X = torch.randn(64, 24)
+y = torch.randn(64, 1)
+
+net = nn.Sequential(
+    nn.Linear(args.in_dim, args.hidden),
+    nn.ReLU(),
+    nn.Linear(args.hidden, 1),
+)
+opt = torch.optim.SGD(net.parameters(), lr=0.01)
+for step in range(3):
+    opt.zero_grad()
+    loss = nn.functional.mse_loss(net(X), y)
+    loss.backward()
+    opt.step()
+'''
+
+CONFIG_CLASSIFIER = '''\
+import torch
+import torch.nn as nn
+from torch.utils.data import Dataset, DataLoader
+
+CONFIG = {"features": 10, "hidden": 16, "classes": 3}
+
+class Tabular(Dataset):
+    def __init__(self, n):
+        self.x = torch.randn(n, 12)
+        self.y = torch.randint(0, 3, (n,))
+    def __len__(self):
+        return len(self.x)
+    def __getitem__(self, i):
+        return self.x[i], self.y[i]
+
+class Classifier(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.encoder = nn.Sequential(nn.Linear(cfg["features"], cfg["hidden"]), nn.Tanh())
+        self.head = nn.Linear(cfg["hidden"], cfg["classes"])
+    def forward(self, x):
+        return self.head(self.encoder(x))
+
+clf = Classifier(CONFIG)
+loader = DataLoader(Tabular(40), batch_size=8)
+crit = nn.CrossEntropyLoss()
+for xb, yb in loader:
+    out = clf(xb)
+    loss = crit(out, yb)
+    loss.backward()
+'''
+
+KEYWORD_CONSTRUCTOR = '''\
+import torch
+from torch.nn import Linear, Module, ReLU
+
+
+class Regressor(Module):
+    def __init__(self, in_dim, hidden=32):
+        super().__init__()
+        self.inp = Linear(in_dim, hidden)
+        self.act = ReLU()
+        self.out = Linear(hidden, 1)
+
+    def forward(self, x):
+        h = self.act(self.inp(x))
+        return self.out(h)
+
+
+def predict(model, rows):
+    with torch.no_grad():
+        return model(rows)
+
+
+model = Regressor(in_dim=7, hidden=16)
+features = torch.randn(32, 9)
+preds = predict(model, features)
+'''
+
+SIZES_IN_A_LIST = '''\
+import torch
+import torch.nn as nn
+
+class Encoder(nn.Module):
+    def __init__(self, sizes):
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:])])
+    def forward(self, x):
+        for layer in self.layers:
+            x = torch.relu(layer(x))
+        return x
+
+encoder = Encoder([16, 8, 4])
+z = encoder(torch.randn(5, 18))
+'''
+
+
+def test_argparse_sizes_are_read_from_the_defaults(sandbox):
+    facts = sandbox.facts(ARGPARSE_MLP, "RuntimeError")
+    patched = patch(recipe, ARGPARSE_MLP, facts)
+    assert "    nn.Linear(24, args.hidden),\n" in patched
+    assert "nn.Linear(args.hidden, 1)" in patched
+    sandbox.assert_clean(patched + "assert net(X).shape == (64, 1) and net[0].in_features == X.shape[1]\n")
+
+
+def test_the_layer_the_config_sizes_describe_is_edited_not_the_one_called_outermost(sandbox):
+    facts = sandbox.facts(CONFIG_CLASSIFIER, "RuntimeError")
+    patched = patch(recipe, CONFIG_CLASSIFIER, facts)
+    assert 'nn.Sequential(nn.Linear(12, cfg["hidden"]), nn.Tanh())' in patched
+    assert 'self.head = nn.Linear(cfg["hidden"], cfg["classes"])' in patched
+    sandbox.assert_clean(patched + "assert out.shape == (8, 3) and loss.item() > 0\n")
+
+
+def test_sizes_passed_by_keyword_to_the_model_class(sandbox):
+    facts = sandbox.facts(KEYWORD_CONSTRUCTOR, "RuntimeError")
+    patched = patch(recipe, KEYWORD_CONSTRUCTOR, facts)
+    assert "self.inp = Linear(9, hidden)" in patched and "self.out = Linear(hidden, 1)" in patched
+    sandbox.assert_clean(patched + "assert preds.shape == (32, 1)\n")
+
+
+def test_does_not_guess_a_layer_whose_sizes_it_cannot_tell(sandbox):
+    facts = sandbox.facts(SIZES_IN_A_LIST, "RuntimeError")
+    assert not applies(recipe, SIZES_IN_A_LIST, facts)

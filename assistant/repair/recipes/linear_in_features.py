@@ -9,7 +9,8 @@ from __future__ import annotations
 import libcst as cst
 
 from assistant.repair.recipes import Facts, Problem, needs_calls
-from assistant.repair.recipes._edit import Edits, Script, constants, evaluate, keyword, positional
+from assistant.repair.recipes._edit import Edits, Script, callee, keyword, positional
+from assistant.repair.recipes._values import integer
 
 name = "linear-in-features"
 
@@ -20,10 +21,8 @@ def match(problem: Problem) -> tuple[cst.Arg, int] | None:
     if (sizes := _sizes(problem.facts)) is None:
         return None
     features, in_features, out_features = sizes
-    script = problem.script
-    layer = (script.layer_called_at_failure(problem.facts.user_lines, ("Linear",))
-             or _linear_of_shape(script, in_features, out_features))
-    argument = (positional(layer) or [keyword(layer, "in_features")])[0] if layer is not None else None
+    layer = _failed_layer(problem.script, problem.facts.user_lines, in_features, out_features)
+    argument = _in_features(layer) if layer is not None else None
     return (argument, features) if argument is not None else None
 
 
@@ -43,11 +42,35 @@ def _sizes(facts: Facts) -> tuple[int, int, int] | None:
         return None
 
 
-def _linear_of_shape(script: Script, in_features: int, out_features: int) -> cst.Call | None:
-    """The first Linear whose arguments evaluate to the weight shape in the message."""
-    env = constants(script)
-    for call in script.constructors(("Linear",)):
-        args = positional(call)
-        if len(args) >= 2 and evaluate(args[0].value, env) == in_features and evaluate(args[1].value, env) == out_features:
-            return call
-    return None
+def _failed_layer(script: Script, lines: tuple[int, ...], in_features: int, out_features: int) -> cst.Call | None:
+    """The Linear whose weight has the message's shape: one called on a failing line whose sizes
+    do not contradict it, else the one Linear anywhere whose sizes evaluate to exactly that shape
+    (through config dicts, argparse defaults and constructor arguments)."""
+    layers = script.constructors(("Linear",))
+    shapes = {layer: _shape(script, layer) for layer in layers}
+    for layer in _called_at_failure(script, lines):
+        if all(size in (None, wanted) for size, wanted in zip(shapes[layer], (in_features, out_features))):
+            return layer
+    exact = [layer for layer in layers if shapes[layer] == (in_features, out_features)]
+    return exact[0] if len(exact) == 1 else None
+
+
+def _called_at_failure(script: Script, lines: tuple[int, ...]) -> list[cst.Call]:
+    """The Linear constructors of the layers called on the failing lines, innermost line first."""
+    found = []
+    for line in reversed(lines):
+        for call in script.calls_on(line):
+            if (target := callee(call)) and (built := script.built_from(target, ("Linear",))) and built not in found:
+                found.append(built)
+    return found
+
+
+def _shape(script: Script, layer: cst.Call) -> tuple[int | None, int | None]:
+    args = positional(layer)
+    sizes = [args[i].value if len(args) > i else getattr(keyword(layer, word), "value", None)
+             for i, word in enumerate(("in_features", "out_features"))]
+    return tuple(integer(script, size) if size is not None else None for size in sizes)  # type: ignore[return-value]
+
+
+def _in_features(layer: cst.Call) -> cst.Arg | None:
+    return (positional(layer) or [keyword(layer, "in_features")])[0]
