@@ -864,3 +864,260 @@ probs = logits.softmax(dim=-1)
 ])
 def test_float_kernels_on_floats_are_quiet(source):
     assert lines("float-kernel-on-integer", source) == []
+
+
+# ---- callable-shadowed-by-tensor --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+criterion = nn.CrossEntropyLoss()
+for x, y in loader:
+    criterion = criterion(model(x), y)
+    criterion.backward()
+""", 3),
+    ("""\
+for x, y in loader:
+    loss = loss(model(x), y)
+    loss.backward()
+""", 2),
+    ("""\
+model = Net()
+model = model(torch.randn(2, 4))
+print(model(torch.randn(2, 4)))
+""", 2),
+    ("""\
+batch = torch.randn(8, 3)
+n = batch.shape(0)
+""", 2),
+])
+def test_a_callable_rebound_to_its_tensor_or_a_called_shape_fires(source, line):
+    assert lines("callable-shadowed-by-tensor", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+criterion = nn.CrossEntropyLoss()
+for x, y in loader:
+    loss = criterion(model(x), y)
+    loss.backward()
+""",
+    """\
+def loss(out, y):
+    return (out - y).pow(2).mean()
+
+for x, y in loader:
+    value = loss(model(x), y)
+""",
+    """\
+transform = build_transform()
+transform = transform(config)
+n = tf.shape(x)[0]
+m = batch.shape[0]
+""",
+])
+def test_distinct_names_or_non_module_rebinding_is_quiet(source):
+    assert lines("callable-shadowed-by-tensor", source) == []
+
+
+# ---- numpy-spelling-on-tensor -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+def standardise(features):
+    features = features.astype(np.float32)
+    return features - features.mean(0)
+
+standardise(torch.randint(0, 255, (16, 4)))
+""", 2),
+    ("""\
+for x, y in loader:
+    loss = criterion(model(x), y)
+    loss.backwards()
+""", 3),
+    ("""\
+import numpy as np
+mask = torch.zeros(4, 4, dtype=np.float32)
+""", 2),
+    ("""\
+model = nn.Linear(4, 2)
+outputs = model(torch.randn(3, 4))
+outputs.append(model(torch.randn(3, 4)))
+""", 3),
+])
+def test_numpy_or_list_spellings_on_tensors_fire(source, line):
+    assert lines("numpy-spelling-on-tensor", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+def standardise(features):
+    features = features.astype(np.float32)
+    return features - features.mean(0)
+
+standardise(np.random.rand(16, 4))
+""",
+    """\
+outputs = []
+outputs.append(model(torch.randn(3, 4)))
+arr = np.zeros(4, dtype=np.float32).astype(np.float64)
+""",
+    """\
+mask = torch.zeros(4, 4, dtype=torch.float32)
+copy = mask.clone()
+""",
+])
+def test_numpy_spellings_on_arrays_and_lists_are_quiet(source):
+    assert lines("numpy-spelling-on-tensor", source) == []
+
+
+# ---- iterating-a-scalar-loss ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+losses = F.cross_entropy(model(x), y)
+hardest = [i for i, l in enumerate(losses) if l > 1.0]
+""", 2),
+    ("""\
+criterion = nn.MSELoss()
+per_sample = criterion(pred, target)
+for value in per_sample:
+    print(value)
+""", 3),
+    ("""\
+def evaluate(model, x, y):
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(model(x), y)
+    return len(loss)
+""", 3),
+])
+def test_iterating_a_default_reduction_loss_fires(source, line):
+    assert lines("iterating-a-scalar-loss", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+losses = F.cross_entropy(model(x), y, reduction="none")
+hardest = [i for i, l in enumerate(losses) if l > 1.0]
+""",
+    """\
+criterion = nn.MSELoss(reduction="none")
+for value in criterion(pred, target):
+    print(value)
+""",
+    """\
+loss = F.cross_entropy(model(x), y)
+history = [loss.item() for _ in range(3)]
+for epoch in range(len(history)):
+    pass
+""",
+])
+def test_per_sample_losses_or_other_loops_are_quiet(source):
+    assert lines("iterating-a-scalar-loss", source) == []
+
+
+# ---- tensor-of-tensor-list --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+encoder = nn.Sequential(nn.Linear(12, 16))
+embeddings = []
+for batch in batches:
+    embeddings.append(encoder(batch))
+all_emb = torch.tensor(embeddings)
+""", 5),
+    ("""\
+a, b = torch.randn(3), torch.randn(3)
+pair = torch.tensor([torch.randn(3), torch.randn(3)])
+""", 2),
+    (ENCODER + """\
+def collect(net, batches):
+    outs = []
+    for x in batches:
+        out = net(x).detach()
+        outs.append(out)
+    return torch.Tensor(outs)
+
+net = Encoder()
+""", 17),
+])
+def test_torch_tensor_of_a_tensor_list_fires(source, line):
+    assert lines("tensor-of-tensor-list", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+encoder = nn.Sequential(nn.Linear(12, 16))
+embeddings = []
+for batch in batches:
+    embeddings.append(encoder(batch))
+all_emb = torch.cat(embeddings)
+""",
+    """\
+losses = []
+for x, y in loader:
+    losses.append(criterion(model(x), y).item())
+history = torch.tensor(losses)
+""",
+    """\
+scores = torch.tensor([torch.randn(1), 0.5])
+ids = torch.tensor([[1, 2], [3, 4]])
+""",
+])
+def test_stacked_lists_or_lists_of_numbers_are_quiet(source):
+    assert lines("tensor-of-tensor-list", source) == []
+
+
+# ---- loader-unpacked-wrong --------------------------------------------------------------------
+
+TRIPLES = """\
+class Triples(Dataset):
+    def __len__(self):
+        return 10
+
+    def __getitem__(self, i):
+        return self.x[i], self.y[i], self.names[i]
+
+"""
+
+
+@pytest.mark.parametrize("source, line", [
+    (TRIPLES + "for x, y in DataLoader(Triples(), batch_size=5):\n    pass\n", 8),
+    (TRIPLES + "loader = DataLoader(Triples(), batch_size=5)\nfor step, (x, y) in enumerate(loader):\n    pass\n", 9),
+    ("""\
+from torch.utils.data import DataLoader, TensorDataset
+loader = DataLoader(TensorDataset(X, Y, W), batch_size=8, shuffle=True)
+for xb, yb in loader:
+    pass
+""", 3),
+    ("""\
+class Records(torch.utils.data.Dataset):
+    def __getitem__(self, i):
+        return {"image": self.x[i], "label": self.y[i], "id": i}
+
+for image, label in torch.utils.data.DataLoader(Records()):
+    pass
+""", 5),
+])
+def test_unpacking_fewer_values_than_a_sample_has_fires(source, line):
+    assert lines("loader-unpacked-wrong", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    TRIPLES + "for x, y, name in DataLoader(Triples(), batch_size=5):\n    pass\n",
+    TRIPLES + "for x, y in DataLoader(Triples(), batch_size=5, collate_fn=drop_names):\n    pass\n",
+    """\
+class Either(Dataset):
+    def __getitem__(self, i):
+        if self.train:
+            return self.x[i], self.y[i]
+        return self.x[i], self.y[i], i
+
+for x, y in DataLoader(Either()):
+    pass
+""",
+])
+def test_matching_unpacking_collate_or_unclear_samples_are_quiet(source):
+    assert lines("loader-unpacked-wrong", source) == []

@@ -31,6 +31,8 @@ FLOAT_FACTORIES = ("randn", "rand", "randn_like", "rand_like", "linspace", "logs
 FLOAT_RESULTS = ("softmax", "log_softmax", "sigmoid", "tanh", "exp", "log", "sqrt", "mean", "std", "var", "norm")
 NUMPY_FLOAT64 = ("numpy.random.rand", "numpy.random.randn", "numpy.random.random", "numpy.random.uniform",
                  "numpy.random.normal", "numpy.zeros", "numpy.ones", "numpy.linspace", "numpy.empty")
+LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.comprehension)
+_BINDINGS = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.NamedExpr)
 LEGACY = {"FloatTensor": "torch.float32", "DoubleTensor": "torch.float64", "HalfTensor": "torch.float16",
           "LongTensor": "torch.int64", "IntTensor": "torch.int32", "ByteTensor": "torch.uint8"}
 
@@ -69,10 +71,14 @@ def _name_value(code: Code, name: ast.Name, depth: int) -> ast.expr | None:
 
 
 def _passed_argument(code: Code, name: ast.Name) -> ast.expr | None:
-    """For a parameter of a module-level function that the body never rebinds: the argument that
-    the file's one call of the function passes in its place."""
+    """For a parameter of a module-level function, read before the body rebinds it (and not in a
+    loop): the argument that the file's one call of the function passes in its place."""
     function = code.scope_of(name)
-    if not isinstance(function, ast.FunctionDef) or function not in code.tree.body or code.assigned(function, name.id):
+    if not isinstance(function, ast.FunctionDef) or function not in code.tree.body:
+        return None
+    if code.assigned(function, name.id) and (any(isinstance(a, LOOPS) for a in code.ancestors(name)) or any(
+            isinstance(n, _BINDINGS) and n.lineno < name.lineno and name.id in _bound_names(n)
+            for n in ast.walk(function))):
         return None
     parameters = [a.arg for a in function.args.args]
     if name.id not in parameters:
@@ -82,6 +88,11 @@ def _passed_argument(code: Code, name: ast.Name) -> ast.expr | None:
     if len(calls) != 1 or len(calls[0].args) <= position or any(isinstance(a, ast.Starred) for a in calls[0].args):
         return None
     return calls[0].args[position]
+
+
+def _bound_names(node: ast.AST) -> set[str]:
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]  # type: ignore[attr-defined]
+    return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
 
 
 def _is_tensor_index(code: Code, subscript: ast.Subscript) -> bool:

@@ -1,0 +1,52 @@
+"""NumPy and list spellings used on a torch tensor: `t.astype(np.float32)`, `t.append(x)`,
+`t.copy()`, `loss.backwards()`, `dtype=np.float32` given to torch: "'Tensor' object has no
+attribute 'astype'", "argument 'dtype' must be torch.dtype, not type"."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from assistant.codecheck._code import Code, dotted, keyword, source_of
+from assistant.codecheck.detectors import Hit
+from assistant.codecheck.detectors._tensor_dtypes import dtype_of
+from assistant.codecheck.detectors._torch_names import model_of
+from assistant.codecheck.detectors._values import origin
+
+name = "numpy-spelling-on-tensor"
+INSTEAD = {"astype": ".to(torch.float32) or .float()", "append": "torch.cat([...]) or torch.stack([...]) on a list",
+           "copy": ".clone()"}
+
+
+def check(code: Code) -> Iterator[Hit]:
+    for call in code.calls:
+        if not isinstance(call.func, ast.Attribute):
+            continue
+        method = call.func.attr
+        if method == "backwards":
+            yield Hit.at(code, call, f"{source_of(call.func)}(): tensors have backward(), without the s")
+        elif method in INSTEAD and _is_tensor(code, call.func.value):
+            yield Hit.at(code, call, f"{source_of(call.func.value)} is a torch tensor, which has no .{method}() "
+                         f"(a NumPy/list spelling); use {INSTEAD[method]}")
+        elif (dtype := _numpy_dtype_given(code, call)) is not None:
+            yield Hit.at(code, call, f"{source_of(call.func)}(...) is given the NumPy dtype {source_of(dtype)}; "
+                         f"torch wants a torch dtype (torch.{source_of(dtype).rpartition('.')[2]})")
+
+
+def _is_tensor(code: Code, value: ast.expr) -> bool:
+    """The code shows the value is a torch tensor: a dtype is known for it, or a model made it."""
+    if dtype_of(code, value) is not None:
+        return True
+    made = origin(code, value)
+    return isinstance(made, ast.Call) and model_of(code, made) is not None
+
+
+def _numpy_dtype_given(code: Code, call: ast.Call) -> ast.expr | None:
+    """`torch.zeros(3, dtype=np.float32)` or `t.to(np.float32)`: a NumPy dtype into torch."""
+    into_torch = (code.resolved(call.func) or "").startswith("torch.") or (
+        call.func.attr in ("to", "type") and _is_tensor(code, call.func.value))  # type: ignore[union-attr]
+    if not into_torch:
+        return None
+    given = keyword(call, "dtype") or (call.args[0] if call.func.attr in ("to", "type") and call.args else None)  # type: ignore[union-attr]
+    resolved = code.resolved(given) if given is not None else None
+    return given if resolved is not None and resolved.startswith("numpy.") and dotted(given) else None
