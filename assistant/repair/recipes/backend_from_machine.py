@@ -1,0 +1,72 @@
+"""NCCL, the GPU collective library, is compiled only into Linux CUDA builds of torch; on Windows,
+macOS or any CPU-only build a process group hard-coded to "nccl" cannot start, while gloo runs
+everywhere. The documented fix chooses the backend from what the machine offers, so the same
+script keeps NCCL on the GPU servers it was written for. The recipe writes that choice where the
+backend name is written: in the `init_process_group` call, in the constant it passes, or as the
+default of a `--backend` option.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from assistant.repair.recipes import Problem, needs_calls
+from assistant.repair.recipes._edit import (Edits, Script, dotted, expr, imported_modules, keyword,
+                                            positional, statement)
+
+name = "backend-from-machine"
+CHOSEN = '"nccl" if torch.cuda.is_available() and torch.distributed.is_nccl_available() else "gloo"'
+_OPTIONS = ("--backend", "--dist-backend", "--dist_backend")
+
+
+@needs_calls("init_process_group")
+def match(problem: Problem) -> list[cst.SimpleString] | None:
+    """The "nccl" literals that name the process group's backend."""
+    script = problem.script
+    found = []
+    for call in script.constructors(["init_process_group"]):
+        backend = _backend_argument(call)
+        found += [literal for literal in (_nccl_literal(script, backend, call),) if literal is not None]
+    found += [default for call in script.constructors(["add_argument"]) if (default := _option_default(call))]
+    return list(dict.fromkeys(found)) or None
+
+
+def apply(problem: Problem, literals: list[cst.SimpleString]) -> Edits:
+    edits = problem.edits()
+    for literal in literals:
+        edits.replace(literal, expr(CHOSEN))
+    if "torch" not in imported_modules(problem.script):
+        edits.insert_after_imports(statement("import torch"))
+    return edits
+
+
+def _backend_argument(call: cst.Call) -> cst.BaseExpression | None:
+    given = keyword(call, "backend")
+    if given is not None:
+        return given.value
+    first = positional(call)[:1]
+    return first[0].value if first else None
+
+
+def _nccl_literal(script: Script, backend: cst.BaseExpression | None, at: cst.Call) -> cst.SimpleString | None:
+    """The literal "nccl" itself, or the one a constant (`BACKEND = "nccl"`) was assigned."""
+    if _is_nccl(backend):
+        return backend
+    if isinstance(backend, cst.Name):
+        assigned = [node.value for node in script.nodes(cst.Assign) if script.span(node)[0] < script.span(at)[0]
+                    and any(dotted(target.target) == backend.value for target in node.targets)]
+        if assigned and _is_nccl(assigned[-1]):
+            return assigned[-1]
+    return None
+
+
+def _option_default(call: cst.Call) -> cst.SimpleString | None:
+    """The default of `parser.add_argument("--backend", default="nccl")`."""
+    flags = [arg.value for arg in positional(call)]
+    default = keyword(call, "default")
+    named = any(isinstance(flag, cst.SimpleString) and flag.evaluated_value in _OPTIONS for flag in flags)
+    return default.value if named and default is not None and _is_nccl(default.value) else None
+
+
+def _is_nccl(node: cst.BaseExpression | None) -> bool:
+    return isinstance(node, cst.SimpleString) and node.evaluated_value == "nccl"

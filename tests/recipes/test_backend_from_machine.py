@@ -1,0 +1,92 @@
+from tests.recipes import distributed_sandbox
+from tests.recipes.kbfix import applies, patch
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes import backend_from_machine as recipe
+
+CHOSEN = '"nccl" if torch.cuda.is_available() and torch.distributed.is_nccl_available() else "gloo"'
+
+DDP_SMOKE_TEST = '''\
+import os
+import tempfile
+
+import torch.distributed as dist
+import torch.nn as nn
+from torch import optim, randn
+from torch.nn.parallel import DistributedDataParallel as DDP
+
+BACKEND = "nccl"
+
+
+def setup(rank, world_size):
+    store = os.path.join(tempfile.mkdtemp(), "rendezvous")
+    dist.init_process_group(BACKEND, init_method=f"file://{store}", rank=rank, world_size=world_size)
+
+
+setup(0, 1)
+model = DDP(nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 2)))
+opt = optim.SGD(model.parameters(), lr=0.1)
+loss = model(randn(4, 8)).pow(2).mean()
+opt.zero_grad()
+loss.backward()
+opt.step()
+'''
+
+# The group really runs (on gloo here), and DDP reduced a gradient for every parameter.
+GROUP_RUNS = '''
+assert dist.get_backend() == ("nccl" if torch.cuda.is_available() and dist.is_nccl_available() else "gloo")
+assert all(p.grad is not None for p in model.parameters())
+dist.destroy_process_group()
+'''
+
+
+def test_the_backend_constant_is_chosen_from_the_machine():
+    patched = patch(recipe, DDP_SMOKE_TEST, distributed_sandbox.facts(DDP_SMOKE_TEST, "RuntimeError"))
+    assert f"BACKEND = {CHOSEN}\n" in patched
+    assert "import DistributedDataParallel as DDP\nimport torch\n" in patched   # the choice needs torch
+    distributed_sandbox.assert_clean(patched + GROUP_RUNS)
+
+
+ARGPARSE_ALL_REDUCE = '''\
+import argparse
+import os
+import tempfile
+
+import torch
+import torch.distributed as dist
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--backend", default="nccl", choices=["nccl", "gloo"])
+    parser.add_argument("--rank", type=int, default=0)
+    parser.add_argument("--world-size", type=int, default=1)
+    return parser.parse_args(argv)
+
+
+def average(values, args):
+    store = os.path.join(tempfile.mkdtemp(), "store")
+    dist.init_process_group(backend=args.backend, init_method=f"file://{store}",
+                            rank=args.rank, world_size=args.world_size)
+    total = torch.tensor(values)
+    dist.all_reduce(total)
+    dist.destroy_process_group()
+    return total / args.world_size
+
+
+result = average([1.0, 2.0, 3.0], parse_args([]))
+'''
+
+
+def test_an_options_default_backend_is_chosen_from_the_machine():
+    patched = patch(recipe, ARGPARSE_ALL_REDUCE, distributed_sandbox.facts(ARGPARSE_ALL_REDUCE, "RuntimeError"))
+    assert f'parser.add_argument("--backend", default={CHOSEN}, choices=["nccl", "gloo"])' in patched
+    assert patched.count("import torch\n") == 1
+    distributed_sandbox.assert_clean(patched + "assert result.tolist() == [1.0, 2.0, 3.0]\n")
+
+
+def test_a_backend_already_chosen_is_left_alone():
+    facts = Facts("RuntimeError", "Distributed package doesn't have NCCL built in")
+    code = "import torch.distributed as dist\ndist.init_process_group(backend)\n"
+    assert not applies(recipe, code, facts)
+    assert not applies(recipe, code.replace("(backend)", '("gloo")'), facts)
+    assert applies(recipe, code.replace("(backend)", '("nccl")'), facts)
