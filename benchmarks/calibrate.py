@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from kb.corpus_vectors import ShippedVectors  # noqa: E402
 from kb.embedding import SentenceTransformerEmbedder  # noqa: E402
 from kb.ingest import ingest, shipped_corpus_files  # noqa: E402
 from kb.store import Store  # noqa: E402
@@ -54,7 +55,7 @@ def refuse(outcome: Outcome, weights: dict[str, float], rrf_k: int) -> Outcome:
 def evaluate(devset: Path, run_code: bool = False) -> list[Outcome]:
     embedder = SentenceTransformerEmbedder()
     store = Store.create(Path(tempfile.mkdtemp()) / "index", model=embedder.name, dim=embedder.dim)
-    ingest(store, shipped_corpus_files(), embedder)
+    ingest(store, shipped_corpus_files(), embedder, shipped=ShippedVectors.load())  # as a fresh install builds it
     retriever = Retriever(store, lambda text: embedder.embed([text])[0])
     IDS.update({source: store.document(source).doc_id for source in store.sources()})
     outcomes = []

@@ -153,3 +153,30 @@ def test_a_message_two_entries_explain_alike_is_also_searched_densely(patterns, 
     store = SearchableStore(patterns)
     Retriever(store, lambda text: None).gather(parse_query("RuntimeError: frobnicator exploded with code 42"))
     assert store.dense_searched is dense_searched
+
+
+def test_an_entry_that_lists_a_shared_message_after_its_own_stands_half_a_rank_behind():
+    store = SearchableStore([("owner", "frobnicator exploded with code {code}"),
+                             ("other", "widget is broken"), ("other", "frobnicator exploded with code {n}")])
+    retriever = Retriever(store, lambda text: None)
+    _, signals = retriever.gather(parse_query("RuntimeError: frobnicator exploded with code 42"))
+    assert signals.secondary == {"other"}
+    hits = {hit.source: hit for hit in fuse(signals, WEIGHTS)}
+    assert (hits["owner"].ranks["signature"], hits["other"].ranks["signature"]) == (1, 1.5)
+    words = Signals(signals.signature, lexical=[chunk("other", 1), chunk("owner", 2)],
+                    dense=[chunk("other", 3, 0.7), chunk("owner", 4, 0.6)], secondary=signals.secondary)
+    assert fuse(words, WEIGHTS)[0].source == "other"  # the rest of the query speaks for it
+
+
+def test_lines_printed_after_a_message_count_only_for_a_pattern_that_starts_in_it():
+    store = PatternsOnly([("refusal", "Weights only load failed"),
+                          ("not-a-checkpoint", "Weights only load failed{*}Unsupported operand {operand}"),
+                          ("suffix", "For debugging consider passing CUDA_LAUNCH_BLOCKING=1")])
+    retriever = Retriever(store, lambda text: None)
+    query = parse_query('Traceback (most recent call last):\n  File "a.py", line 1, in <module>\n'
+                        "_pickle.UnpicklingError: Weights only load failed. Re-running will succeed.\n\n"
+                        "Unsupported operand 60\nFor debugging consider passing CUDA_LAUNCH_BLOCKING=1\n")
+    _, matches = retriever.focus(query)
+    assert [source for source, _ in matches] == ["not-a-checkpoint", "refusal"]
+    bare = parse_query("RuntimeError: CUDA error: unspecified launch failure\nFor debugging consider passing CUDA_LAUNCH_BLOCKING=1")
+    assert retriever.focus(bare)[1] == []  # a generic suffix explains nothing

@@ -12,6 +12,9 @@ from kb.documents import read_document
 from kb.ingest import shipped_corpus_dir
 from kb.patterns import ErrorPattern, PatternError
 
+from assistant.answering.query import parse_query
+from assistant.answering.retrieval import Retriever
+
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE_CHARS = 1_000_000  # the longest query kb accepts
 
@@ -82,3 +85,38 @@ def test_text_a_wildcard_skips_is_not_coverage():
     assert broad.coverage < exact.coverage == 1.0
     skipped = len('"fc.weight"') + len('weight')  # what the two {*} stood for
     assert broad.coverage == pytest.approx((len(message) - skipped) / len(message))
+
+
+def corpus_retriever() -> Retriever:
+    """Signature matching over the shipped corpus alone (no index, no model)."""
+    documents = [read_document(path) for path in sorted(shipped_corpus_dir().glob("*.md"))]
+
+    class CorpusPatterns:
+        generation = 1
+
+        def patterns(self) -> list[tuple[str, str]]:
+            return [(document.doc_id, p.text) for document in documents for p in document.patterns]
+
+    return Retriever(CorpusPatterns(), lambda text: None)
+
+
+# Real messages (captured from torch 2.13 unless said otherwise), and the entry that must explain
+# each one best of the whole corpus.
+EXPLAINED_BEST = [
+    # torch.load of an HTML page saved as model.pt: the decisive line comes after a blank line
+    ("torch-load-not-a-checkpoint",
+     "_pickle.UnpicklingError: Weights only load failed. In PyTorch 2.6, we changed the default value of the "
+     "`weights_only` argument in `torch.load` from `False` to `True`. Re-running `torch.load` with `weights_only` "
+     "set to `False` will likely succeed, but it can result in arbitrary code execution. Do it only if you got the "
+     "file from a trusted source.\nPlease file an issue with the following so that we can make `weights_only=True` "
+     "compatible with your use case: WeightsUnpickler error: \n\nUnsupported operand 60\n\nCheck the documentation "
+     "of torch.load to learn more about types accepted by default with weights_only "
+     "https://pytorch.org/docs/stable/generated/torch.load.html."),
+]
+
+
+@pytest.mark.parametrize("entry_id, message", EXPLAINED_BEST)
+def test_a_real_message_is_explained_best_by_its_entry(entry_id, message):
+    query = parse_query(message)
+    _, matches = corpus_retriever().focus(query)
+    assert matches and matches[0][0] == entry_id, [source for source, _ in matches[:3]]

@@ -149,3 +149,38 @@ else:
 
 def test_a_script_full_of_try_except_blocks_is_code():
     assert parse_query(SCRIPT_WITH_HANDLERS).kind == "code"
+
+
+WEIGHTS_ONLY_REFUSAL = """\
+Traceback (most recent call last):
+  File "/home/u/infer.py", line 7, in <module>
+    state = torch.load("model.pt")
+_pickle.UnpicklingError: Weights only load failed. In PyTorch 2.6, we changed the default value of the `weights_only` argument in `torch.load` from `False` to `True`.
+Please file an issue with the following so that we can make `weights_only=True` compatible with your use case: WeightsUnpickler error: 
+
+Unsupported operand 60
+
+Check the documentation of torch.load to learn more about types accepted by default with weights_only https://pytorch.org/docs/stable/generated/torch.load.html.
+"""
+
+
+def test_a_message_printed_over_unindented_lines_is_continued_for_matching():
+    query = parse_query(WEIGHTS_ONLY_REFUSAL)
+    assert query.error.message.startswith("Weights only load failed") and "operand" not in query.error.message
+    continued = query.continued_message(query.error)
+    assert continued.startswith("Weights only load failed") and "Unsupported operand 60" in continued
+    assert parse_query("RuntimeError: tensor a is wrong").continued_message(parse_query("RuntimeError: x").error) == ""
+
+
+def test_a_continued_message_stops_at_the_next_link_of_the_chain():
+    query = parse_query(CHAINED)
+    first = query.raised.chain[0]
+    assert query.continued_message(first) == ""  # nothing but the chain sentence follows it
+
+
+def test_the_context_of_an_error_is_its_frames_and_the_users_words():
+    text = NOISY_LOG + "the labels come from a 0/1 csv column\n"
+    context = parse_query(text).context_text
+    assert "batchnorm forward" in context and "x = self.norm(x)" in context
+    assert "the labels come from a 0/1 csv column" in context
+    assert "running_mean should contain" not in context and "Traceback" not in context

@@ -33,6 +33,8 @@ _EXCEPTION_LINE = re.compile(
 _WARNING_LINE = re.compile(r"^(?P<where>\S+:\d+): (?P<type>\w*Warning): (?P<message>.*)$")
 _SUMMARY_RANK = re.compile(r"^\s*rank\s*:\s*(?P<rank>\d+)")
 _RANK_PREFIX = re.compile(r"^\[(?:default)?rank(?P<rank>\d+)\]:[ ]?")
+_CONTINUATION_LINES = 24  # a message printed over more lines than this is a log, not a message
+_PROSE_LINES = 40
 _CODE_HINT = re.compile(
     r"^\s*(import |from \S+ import |def |class |@|return\b|for .+:$|if .+:$|try:$|except\b.*:$|finally:$|with .+:$|"
     r"elif .+:$|else:$|while .+:$|raise\b|\w[\w.]*\s*[-+*/]?=\s*\S|\w[\w.]*\(.*\)\s*$)"
@@ -61,6 +63,31 @@ class ParsedQuery:
         if (frame := self.error.user_frame) and frame.code:
             parts.append(frame.code)
         return "\n".join(parts)
+
+    @property
+    def context_text(self) -> str:
+        """What else the paste says beside the error: every frame's file, function and code, and
+        the user's own words around the traceback. When two entries explain the message alike,
+        this is where the detail that tells them apart is (a `spawn.py` frame, `self.mean` in
+        the failing line, "the labels are 0/1")."""
+        if self.error is None:
+            return ""
+        frames = [f"{_file_stem(frame.file)} {frame.function} {frame.code}" for frame in self.error.frames]
+        return "\n".join(frames + _prose_lines(self.text, self.error))
+
+    def continued_message(self, link: ErrorReport) -> str:
+        """`link`'s message with the lines Python printed after it: a multi-line message
+        (torch's weights-only refusal, NCCL's "Last error:") goes on at the left margin, where
+        the message alone stops. Empty when nothing follows it."""
+        text = link.text or (self.text if link is self.error else "")
+        first = link.message.split("\n", 1)[0]
+        at = text.find(first) if first else -1
+        if at < 0:
+            return ""
+        lines = text[at:].splitlines()[:_CONTINUATION_LINES]
+        end = next((i for i, line in enumerate(lines) if _ends_message(line)), len(lines))
+        continued = "\n".join(lines[:end]).strip()
+        return continued if len(continued) > len(link.message) else ""
 
     def about(self, link: ErrorReport) -> ParsedQuery:
         """The same paste, answered about another link of its chain."""
@@ -97,17 +124,25 @@ def _last_traceback(lines: list[str]) -> ErrorReport | None:
     """The last traceback's exception, linked to the ones before it in its chain. A torchrun-style
     summary (a wrapper that carries no traceback of its own failure) links to the traceback above."""
     starts = [i for i, line in enumerate(lines) if _TRACEBACK_HEADER.match(line)]
-    report: ErrorReport | None = None
+    report: ErrorReport | None = _error_before(lines[: starts[0]]) if starts else None
     for number, start in enumerate(starts):
         end = starts[number + 1] if number + 1 < len(starts) else len(lines)
         block = _block(lines[start + 1 : end])
         if block is None:
             continue
         link = _link_between(lines[start - 3 : start]) if report is not None else None
-        if link is None and report is not None and block.is_wrapper and not block.chain[0].earlier:
+        if link is None and report is not None and not block.earlier and (block.is_wrapper or number == 0):
             link = "log"
         report = replace(block, earlier=report, link=link) if link else block
     return report or _last_warning(lines)
+
+
+def _error_before(lines: list[str]) -> ErrorReport | None:
+    """An exception printed without a traceback above the first one (a spawned child's
+    RuntimeError, a worker's last words): the failure that came first, so the root of the chain.
+    A warning there is only a warning."""
+    found = _bare_error(lines, start=0)
+    return None if found is None or found.type.endswith("Warning") else found
 
 
 def _block(lines: list[str]) -> ErrorReport | None:
@@ -182,6 +217,30 @@ def _root_cause_rank(lines: list[str]) -> str | None:
     if after is None:
         return None
     return next((found["rank"] for line in lines[after:] if (found := _SUMMARY_RANK.match(line))), None)
+
+
+def _file_stem(path: str) -> str:
+    return re.split(r"[\\/]", path)[-1].rsplit(".", 1)[0]
+
+
+def _ends_message(line: str) -> bool:
+    """Where a printed message certainly stops: the next traceback or a chain sentence."""
+    return bool(_TRACEBACK_HEADER.match(line) or _EMBEDDED_HEADER.match(line)) or line.strip() in _CHAIN_SENTENCES
+
+
+def _prose_lines(text: str, error: ErrorReport) -> list[str]:
+    """The paste's lines that are neither traceback machinery nor the error's own message: a
+    question or a comment the user wrote around it, and the log lines of the run."""
+    message = set(error.message.splitlines())
+    kept = []
+    for line in text.splitlines():
+        bare = line.strip()
+        if not bare or line.startswith((" ", "\t")) or bare in message or bare in _CHAIN_SENTENCES:
+            continue
+        if _FRAME.match(line) or _TRACEBACK_HEADER.match(line) or _EMBEDDED_HEADER.match(line) or _EXCEPTION_LINE.match(bare):
+            continue
+        kept.append(bare)
+    return kept[:_PROSE_LINES]
 
 
 def _looks_like_code(lines: list[str]) -> bool:

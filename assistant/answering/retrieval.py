@@ -9,11 +9,12 @@ the dense search (and with it the embedding model) is skipped altogether.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kb.patterns import ErrorPattern, PatternMatch
 from kb.store import ChunkHit, Store
 
+from assistant.answering.error_model import ErrorReport
 from assistant.answering.query import ParsedQuery
 
 RRF_K = 10
@@ -26,7 +27,7 @@ CANDIDATES = 50
 class DocumentHit:
     source: str
     score: float = 0.0
-    ranks: dict[str, int] = field(default_factory=dict)
+    ranks: dict[str, float] = field(default_factory=dict)  # 1.5: half a rank behind (see _signature_ranks)
     signature: PatternMatch | None = None
     dense: float = 0.0
     best_chunk: int | None = None
@@ -42,31 +43,64 @@ class Signals:
     lexical: list[ChunkHit]
     dense: list[ChunkHit]
     about_error: bool = False  # the query is an exception's message, not a question or code
+    secondary: frozenset[str] = frozenset()  # sources whose matching pattern is not their first
 
 
 class Retriever:
     def __init__(self, store: Store, embed_query: Callable[[str], object]) -> None:
         self.store = store
         self.embed_query = embed_query
-        self._patterns: tuple[int, list[tuple[str, ErrorPattern]]] | None = None
+        self._patterns: tuple[int, list[tuple[str, ErrorPattern]], frozenset[tuple[str, str]]] | None = None
 
     @property
     def patterns(self) -> list[tuple[str, ErrorPattern]]:
         """The declared error patterns of the index as it is now: an ingest bumps the store's
         generation, and a long-lived server must answer exactly as a fresh process would."""
+        return self._current_patterns()[1]
+
+    def is_primary(self, source: str, match: PatternMatch) -> bool:
+        """Whether the pattern that matched is the first its entry lists: the message the entry
+        is about (an entry lists its own message first, and after it the messages it also explains)."""
+        return (source, match.pattern.text) in self._current_patterns()[2]
+
+    def _current_patterns(self) -> tuple[int, list[tuple[str, ErrorPattern]], frozenset[tuple[str, str]]]:
         generation = self.store.generation
         if self._patterns is None or self._patterns[0] != generation:
-            self._patterns = (generation, [(source, ErrorPattern(text)) for source, text in self.store.patterns()])
-        return self._patterns[1]
+            declared = self.store.patterns()
+            firsts = {}
+            for source, text in declared:
+                firsts.setdefault(source, text)
+            self._patterns = (generation, [(source, ErrorPattern(text)) for source, text in declared],
+                              frozenset(firsts.items()))
+        return self._patterns
 
-    def signature_matches(self, message: str) -> list[tuple[str, PatternMatch]]:
-        """Documents whose declared patterns match the message, best coverage first, one per doc."""
+    def signature_matches(self, message: str, starting_within: int | None = None) -> list[tuple[str, PatternMatch]]:
+        """Documents whose declared patterns match the message, best coverage first, one per doc.
+        With `starting_within`, only matches that begin in the message's first that many
+        characters count: the lines printed after a message may continue it, but a pattern that
+        matches only them (a generic suffix, a warning further down the log) explains nothing."""
         best: dict[str, PatternMatch] = {}
         for source, pattern in self.patterns:
             match = pattern.match(message)
+            if match and starting_within is not None and pattern.regex.search(message).start() >= starting_within:
+                continue
             if match and (source not in best or match.coverage > best[source].coverage):
                 best[source] = match
         return sorted(best.items(), key=lambda item: _specificity(item[1]), reverse=True)
+
+    def link_matches(self, query: ParsedQuery, link: ErrorReport) -> tuple[ErrorReport, list[tuple[str, PatternMatch]]]:
+        """The signature matches of one link of the chain: of its message alone, or of the message
+        with the lines printed after it when a pattern explains more of that than any pattern
+        explains of the message (the decisive line of torch's weights-only refusal comes after
+        a blank line); then the link is answered with that longer message."""
+        matches = self.signature_matches(link.message)
+        continued = query.continued_message(link)
+        if not continued:
+            return link, matches
+        longer = self.signature_matches(continued, starting_within=len(link.message.split("\n", 1)[0]) + 1)
+        if longer and _explained(longer[0][1], continued) > max((_explained(m, link.message) for _, m in matches), default=0):
+            return replace(link, message=continued), longer
+        return link, matches
 
     def focus(self, query: ParsedQuery) -> tuple[ParsedQuery, list[tuple[str, PatternMatch]]]:
         """The link of the error chain to answer about, with its signature matches: the first link
@@ -78,21 +112,34 @@ class Retriever:
         chain = (query.raised or query.error).chain
         carried = [link for link in chain if not link.is_wrapper]
         for link in carried or chain:
-            if matches := self.signature_matches(link.message):
-                return query.about(link), matches
+            explained, matches = self.link_matches(query, link)
+            if matches:
+                return query.about(explained), matches
         return query, []
 
     def gather(self, query: ParsedQuery) -> tuple[ParsedQuery, Signals]:
         query, signatures = self.focus(query)
         text = query.search_text
-        lexical = self.store.lexical_search(text, CANDIDATES)
+        lexical = self.store.lexical_search(_with_context(query) if len(signatures) > 1 else text, CANDIDATES)
         exact = bool(signatures) and signatures[0][1].coverage >= EXACT_COVERAGE and not _shared_top(signatures)
         dense = [] if exact else self.store.dense_search(self.embed_query(text), CANDIDATES)
-        return query, Signals(signatures, lexical, dense, about_error=query.error is not None)
+        secondary = frozenset(source for source, match in signatures if not self.is_primary(source, match))
+        return query, Signals(signatures, lexical, dense, about_error=query.error is not None, secondary=secondary)
 
     def search(self, query: ParsedQuery, k: int = 5) -> tuple[ParsedQuery, list[DocumentHit]]:
         query, signals = self.gather(query)
         return query, fuse(signals, WEIGHTS)[:k]
+
+
+def _with_context(query: ParsedQuery) -> str:
+    """The error, then the rest of the paste: the words lexical search weighs between entries
+    that all explain the message (its terms come first, so the message still counts most)."""
+    return f"{query.search_text}\n{query.context_text}"
+
+
+def _explained(match: PatternMatch, text: str) -> float:
+    """How many characters of `text` a match accounts for."""
+    return match.coverage * len(text.strip())
 
 
 def _specificity(match: PatternMatch) -> tuple[float, int]:
@@ -106,14 +153,18 @@ def _shared_top(signatures: list[tuple[str, PatternMatch]]) -> bool:
     return len(signatures) > 1 and _specificity(signatures[0][1]) == _specificity(signatures[1][1])
 
 
-def _signature_ranks(signatures: list[tuple[str, PatternMatch]]) -> list[int]:
+def _signature_ranks(signatures: list[tuple[str, PatternMatch]], secondary: frozenset[str] = frozenset()) -> list[float]:
     """Competition ranks (1, 1, 3) of the sorted signature matches: entries whose patterns explain
-    the message equally well share a rank, so lexical and dense search decide between them."""
+    the message equally well share a rank, so lexical and dense search decide between them. Of
+    such entries, one that lists the message only among the others it also explains stands half
+    a rank behind one whose own message it is: a bare message goes to the entry about it, while
+    the rest of a query that speaks for the other entry (a frame, a word) still moves it ahead."""
     ranks: list[int] = []
     for position, (_, match) in enumerate(signatures):
         tied = position and _specificity(match) == _specificity(signatures[position - 1][1])
         ranks.append(ranks[-1] if tied else position + 1)
-    return ranks
+    owned = {rank for rank, (source, _) in zip(ranks, signatures) if source not in secondary}
+    return [rank + 0.5 if source in secondary and rank in owned else rank for rank, (source, _) in zip(ranks, signatures)]
 
 
 def _literal_length(match: PatternMatch) -> int:
@@ -126,13 +177,13 @@ def fuse(signals: Signals, weights: dict[str, float], rrf_k: int = RRF_K) -> lis
     """Weighted reciprocal-rank fusion over documents (each ranked by its best chunk)."""
     hits: dict[str, DocumentHit] = {}
 
-    def add(source: str, signal: str, rank: int) -> DocumentHit:
+    def add(source: str, signal: str, rank: float) -> DocumentHit:
         hit = hits.setdefault(source, DocumentHit(source, about_error=signals.about_error))
         hit.ranks[signal] = rank
         hit.score += weights[signal] / (rrf_k + rank)
         return hit
 
-    for rank, (source, match) in zip(_signature_ranks(signals.signature), signals.signature):
+    for rank, (source, match) in zip(_signature_ranks(signals.signature, signals.secondary), signals.signature):
         add(source, "signature", rank).signature = match
     for signal, chunks in (("lexical", signals.lexical), ("dense", signals.dense)):
         seen: set[str] = set()
