@@ -254,3 +254,39 @@ def test_a_trainer_run_is_answered_for_the_loss_error_not_the_loggers_teardown(e
 
 def test_a_torchscript_log_is_answered_with_the_original_errors_entry(engine):
     assert engine.ask(TORCHSCRIPT).results[0].id == "linear-shape-mismatch"
+
+
+SPAWNED_CHILD = """\
+RuntimeError:
+        An attempt has been made to start a new process before the
+        current process has finished its bootstrapping phase.
+
+        This probably means that you are not using fork to start your
+        child processes and you have forgotten to use the proper idiom
+        in the main module:
+
+            if __name__ == '__main__':
+                freeze_support()
+                ...
+Traceback (most recent call last):
+  File "<string>", line 1, in <module>
+  File "C:\\\\Users\\\\lee\\\\miniconda3\\\\Lib\\\\multiprocessing\\\\spawn.py", line 122, in spawn_main
+    exitcode = _main(fd, parent_sentinel)
+EOFError: Ran out of input
+"""
+
+
+def test_an_error_printed_above_the_first_traceback_is_the_root_of_its_chain():
+    query = parse_query(SPAWNED_CHILD)
+    assert [(link.type, link.link) for link in query.raised.chain] == [("RuntimeError", None), ("EOFError", "log")]
+    assert query.raised.chain[0].message.startswith("An attempt has been made to start a new process")
+
+
+def test_a_warning_above_the_first_traceback_is_no_root():
+    query = parse_query("UserWarning: Implicit dimension choice for softmax has been deprecated.\n" + SPAWNED_CHILD.split("\n", 11)[-1])
+    assert [link.type for link in query.raised.chain] == ["EOFError"]
+
+
+def test_the_spawned_childs_own_error_is_answered_not_the_parents_empty_read(engine):
+    answer = engine.ask(SPAWNED_CHILD)
+    assert answer.results[0].id == "dataloader-spawn-main-guard"
