@@ -1121,3 +1121,162 @@ for x, y in DataLoader(Either()):
 ])
 def test_matching_unpacking_collate_or_unclear_samples_are_quiet(source):
     assert lines("loader-unpacked-wrong", source) == []
+
+
+# ---- logits-into-bce --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
+criterion = nn.BCELoss()
+loss = criterion(model(x).squeeze(1), y)
+""", 3),
+    ("""\
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Linear(8, 16)
+        self.head = nn.Linear(16, 1)
+
+    def forward(self, x):
+        h = torch.relu(self.body(x))
+        out = self.head(h)
+        return out
+
+clf = Classifier()
+for x, y in loader:
+    loss = F.binary_cross_entropy(clf(x), y)
+""", 14),
+    ("""\
+head = torch.nn.Linear(16, 1)
+logits = head(features).view(-1)
+loss = torch.nn.BCELoss()(logits, labels)
+""", 3),
+])
+def test_raw_logits_into_bce_fire(source, line):
+    assert lines("logits-into-bce", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1), nn.Sigmoid())
+loss = nn.BCELoss()(model(x).squeeze(1), y)
+""",
+    """\
+model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
+loss = nn.BCELoss()(torch.sigmoid(model(x)), y)
+""",
+    """\
+model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
+loss = nn.BCEWithLogitsLoss()(model(x), y)
+""",
+])
+def test_probabilities_into_bce_or_logits_into_bce_with_logits_are_quiet(source):
+    assert lines("logits-into-bce", source) == []
+
+
+# ---- wrapped-state-dict-into-plain-model ------------------------------------------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+wrapped = nn.DataParallel(Net()).cuda()
+torch.save(wrapped.state_dict(), "ckpt.pt")
+model = Net()
+model.load_state_dict(torch.load("ckpt.pt"))
+""", 4),
+    ("""\
+compiled = torch.compile(make_model())
+torch.save({"model": compiled.state_dict(), "epoch": 3}, path)
+fresh = make_model()
+ckpt = torch.load(path, map_location="cpu")
+fresh.load_state_dict(ckpt["model"])
+
+def make_model():
+    return nn.Linear(4, 2)
+""", 5),
+    ("""\
+from torch.nn.parallel import DistributedDataParallel as DDP
+plain = Net()
+torch.save(plain.state_dict(), "plain.pt")
+ddp = DDP(Net())
+ddp.load_state_dict(torch.load("plain.pt"))
+""", 5),
+])
+def test_keys_with_a_wrappers_prefix_into_the_other_kind_fire(source, line):
+    assert lines("wrapped-state-dict-into-plain-model", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+wrapped = nn.DataParallel(Net())
+torch.save(wrapped.module.state_dict(), "ckpt.pt")
+model = Net()
+model.load_state_dict(torch.load("ckpt.pt"))
+""",
+    """\
+wrapped = nn.DataParallel(Net())
+torch.save(wrapped.state_dict(), "ckpt.pt")
+state = {k.removeprefix("module."): v for k, v in torch.load("ckpt.pt").items()}
+model = Net()
+model.load_state_dict(state)
+""",
+    """\
+wrapped = nn.DataParallel(Net())
+torch.save(wrapped.state_dict(), "ckpt.pt")
+backbone = Net()
+backbone.load_state_dict(torch.load("imagenet_backbone.pt"))
+""",
+])
+def test_unwrapped_saves_renamed_keys_or_other_files_are_quiet(source):
+    assert lines("wrapped-state-dict-into-plain-model", source) == []
+
+
+# ---- branch-on-tensor-under-fullgraph ---------------------------------------------------------
+
+CLIPPED = """\
+class Clipped(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Linear(8, 8)
+
+    def forward(self, x, limit=1.0):
+        h = self.proj(x)
+        if h.norm() > limit:
+            h = h / h.norm()
+        return h
+
+"""
+
+
+@pytest.mark.parametrize("source, line", [
+    (CLIPPED + "model = torch.compile(Clipped(), fullgraph=True)\n", 8),
+    (CLIPPED + "net = Clipped()\nprogram = torch.export.export(net, (torch.randn(2, 8),))\n", 8),
+    ("""\
+@torch.compile(fullgraph=True)
+def step(x, w):
+    y = x @ w
+    while y.abs().max().item() > 10:
+        y = y / 2
+    return y
+""", 4),
+])
+def test_a_data_dependent_branch_in_captured_code_fires(source, line):
+    assert lines("branch-on-tensor-under-fullgraph", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    CLIPPED + "model = torch.compile(Clipped())\n",
+    CLIPPED.replace("if h.norm() > limit:", "if h.shape[0] > 1:") + "model = torch.compile(Clipped(), fullgraph=True)\n",
+    """\
+@torch.compile(fullgraph=True)
+def step(x, w, clip=None):
+    y = x @ w
+    if clip is not None:
+        y = torch.where(y.abs() > clip, y / 2, y)
+    return y
+""",
+])
+def test_static_branches_or_graph_breaks_allowed_are_quiet(source):
+    assert lines("branch-on-tensor-under-fullgraph", source) == []
