@@ -1280,3 +1280,63 @@ def step(x, w, clip=None):
 ])
 def test_static_branches_or_graph_breaks_allowed_are_quiet(source):
     assert lines("branch-on-tensor-under-fullgraph", source) == []
+
+
+# ---- ddp-layer-without-gradient ---------------------------------------------------------------
+
+TWO_HEADS = """\
+from torch.nn.parallel import DistributedDataParallel as DDP
+class TwoHeads(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Linear(8, 16)
+        self.main = nn.Linear(16, 3)
+        self.aux = nn.Linear(16, 1)
+
+    def forward(self, x):
+        h = self.body(x).relu()
+        return self.main(h), self.aux(h)
+
+"""
+
+
+@pytest.mark.parametrize("source, line", [
+    (TWO_HEADS + """\
+def train(rank):
+    model = DDP(TwoHeads().to(rank), device_ids=[rank])
+    for x, y in loader:
+        logits, _ = model(x)
+        F.cross_entropy(logits, y).backward()
+""", 16),
+    (TWO_HEADS.replace("return self.main(h), self.aux(h)", "return self.main(h)") + """\
+model = torch.nn.parallel.DistributedDataParallel(TwoHeads())
+""", 13),
+    (TWO_HEADS + """\
+net = TwoHeads()
+ddp = DDP(net)
+for x, y in loader:
+    out, _ = ddp(x)
+""", 16),
+])
+def test_a_ddp_layer_without_gradient_fires(source, line):
+    assert lines("ddp-layer-without-gradient", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    TWO_HEADS + """\
+model = DDP(TwoHeads())
+logits, aux = model(x)
+""",
+    TWO_HEADS + """\
+model = DDP(TwoHeads(), find_unused_parameters=True)
+logits, _ = model(x)
+""",
+    TWO_HEADS + """\
+net = TwoHeads()
+net.aux.requires_grad_(False)
+model = DDP(net)
+logits, _ = model(x)
+""",
+])
+def test_used_outputs_or_allowed_unused_parameters_are_quiet(source):
+    assert lines("ddp-layer-without-gradient", source) == []
