@@ -2,8 +2,9 @@
 back-propagated: `step()` updated the weights that forward saved, in place. In GAN and
 actor-critic loops this is the generator loss built from the discriminator output that also fed
 the discriminator's loss. The fix the entry gives is a fresh forward after stepping: the
-statements that compute that loss from the stepped network are run again right after the step,
-so the backward sees the updated weights and the loss is the one the next step is meant to use.
+statements that compute that loss from the stepped network are run again right after the step, on
+the same inputs (the samples, the shared features before the stepped layers), so the backward sees
+the updated weights and the loss is the one the next step is meant to use.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def _recompute_for(script: Script, backward: cst.Call) -> Found | None:
     if not steps:
         return None
     stepped = {model for _, model in steps}
-    chain = _forward_through(script, before[:defined_at + 1], loss, stepped)
+    chain = _forward_through(before[:defined_at + 1], loss, stepped)
     return (before[steps[-1][0]], chain) if chain and loss in _targets(chain[-1]) else None
 
 
@@ -73,11 +74,10 @@ def _stepped_models(script: Script, line: cst.BaseStatement) -> set[str]:
             if dotted(call.func.value)}
 
 
-def _forward_through(script: Script, statements: list[cst.BaseStatement], loss: str,
-                     stepped: set[str]) -> list[cst.SimpleStatementLine]:
-    """The assignments, in order, that the loss depends on and that run a model or use what a
-    model produced: the whole forward, so that its graph is fresh even where an earlier backward
-    freed it (the inputs, such as the noise, are kept). None of it when no stepped network is in it."""
+def _forward_through(statements: list[cst.BaseStatement], loss: str, stepped: set[str]) -> list[cst.SimpleStatementLine]:
+    """The assignments, in order, that the loss depends on and that call a stepped network or use
+    what such a call produced. What does not pass through it (the generator's samples, the noise)
+    is kept as it is: the loss is recomputed on the same inputs."""
     needed, chain = {loss}, []
     for line in reversed(statements):
         if isinstance(line, cst.SimpleStatementLine) and _targets(line) & needed:
@@ -87,12 +87,10 @@ def _forward_through(script: Script, statements: list[cst.BaseStatement], loss: 
     kept = []
     for line in chain:
         calls = [call for call in m.findall(line, m.Call()) if isinstance(call, cst.Call)]
-        if any(script.is_model_call(call) or callee(call) in stepped for call in calls) or _reads(line) & tainted:
+        if any(callee(call) in stepped for call in calls) or _reads(line) & tainted:
             kept.append(line)
             tainted |= _targets(line)
-    through_stepped = any(callee(call) in stepped for line in kept for call in m.findall(line, m.Call())
-                          if isinstance(call, cst.Call))
-    return kept if through_stepped else []
+    return kept
 
 
 def _targets(line: cst.BaseStatement) -> set[str]:
