@@ -1340,3 +1340,62 @@ logits, _ = model(x)
 ])
 def test_used_outputs_or_allowed_unused_parameters_are_quiet(source):
     assert lines("ddp-layer-without-gradient", source) == []
+
+
+# ---- graph-cut-before-loss --------------------------------------------------------------------
+
+TWO_STAGES = """\
+encoder = nn.Sequential(nn.Linear(10, 16), nn.ReLU())
+head = nn.Linear(16, 1)
+opt = torch.optim.SGD([*encoder.parameters(), *head.parameters()], lr=0.1)
+"""
+
+
+@pytest.mark.parametrize("source, line", [
+    (TWO_STAGES + """\
+for x, y in loader:
+    feats = encoder(x).detach()
+    loss = F.mse_loss(head(feats), y)
+    loss.backward()
+""", 5),
+    (TWO_STAGES + """\
+def normalise(features):
+    arr = features.detach().cpu().numpy()
+    return torch.from_numpy((arr - arr.mean(0)) / arr.std(0))
+
+loss = nn.functional.mse_loss(head(normalise(encoder(x))), y)
+loss.backward()
+""", 5),
+    (TWO_STAGES + """\
+z = torch.tensor(encoder(x).tolist())
+criterion = nn.MSELoss()
+loss = criterion(head(z), y)
+loss.backward()
+""", 4),
+])
+def test_a_trained_model_cut_off_from_the_loss_fires(source, line):
+    assert lines("graph-cut-before-loss", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    TWO_STAGES + """\
+feats = encoder(x)
+loss = F.mse_loss(head(feats), y)
+loss.backward()
+""",
+    """\
+teacher = nn.Linear(10, 16)
+student = nn.Linear(16, 1)
+opt = torch.optim.SGD(student.parameters(), lr=0.1)
+loss = F.mse_loss(student(teacher(x).detach()), y)
+loss.backward()
+""",
+    TWO_STAGES + """\
+loss = F.mse_loss(head(encoder(x)), y)
+loss.backward()
+history.append(encoder(x).detach().numpy())
+""",
+])
+def test_a_connected_or_deliberately_frozen_model_is_quiet(source):
+    """The teacher's parameters are not in the optimizer: detaching it is meant."""
+    assert lines("graph-cut-before-loss", source) == []
