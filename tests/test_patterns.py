@@ -112,6 +112,14 @@ EXPLAINED_BEST = [
      "compatible with your use case: WeightsUnpickler error: \n\nUnsupported operand 60\n\nCheck the documentation "
      "of torch.load to learn more about types accepted by default with weights_only "
      "https://pytorch.org/docs/stable/generated/torch.load.html."),
+    # Python 3.11, `import torch; torch.randn(2)` beside a torch.py of one's own
+    ("local-file-shadows-torch", "AttributeError: module 'torch' has no attribute 'randn'"),
+    # a forward() without return, its output used as a tensor
+    ("forward-returns-none", "AttributeError: 'NoneType' object has no attribute 'size'"),
+    ("forward-returns-none", "AttributeError: 'NoneType' object has no attribute 'argmax'"),
+    # argparse knowing only --local_rank, started by torch.distributed.launch of torch 2.x
+    ("distributed-launch-local-rank-arg", "usage: lr.py [-h] [--local_rank LOCAL_RANK]\n"
+                                          "lr.py: error: unrecognized arguments: --local-rank=1"),
 ]
 
 

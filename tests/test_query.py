@@ -184,3 +184,21 @@ def test_the_context_of_an_error_is_its_frames_and_the_users_words():
     assert "batchnorm forward" in context and "x = self.norm(x)" in context
     assert "the labels come from a 0/1 csv column" in context
     assert "running_mean should contain" not in context and "Traceback" not in context
+
+
+def test_an_argparse_usage_error_is_the_error_of_a_log_without_a_traceback():
+    log = ("/venv/lib/python3.11/site-packages/torch/distributed/launch.py:207: FutureWarning: The module "
+           "torch.distributed.launch is deprecated\nusage: train.py [-h] [--local_rank LOCAL_RANK]\n"
+           "train.py: error: unrecognized arguments: --local-rank=1\n")
+    query = parse_query(log)
+    assert (query.kind, query.error.type, query.error.message) == ("error", "SystemExit", "unrecognized arguments: --local-rank=1")
+
+
+def test_an_exception_printed_with_its_whole_message_below_it_is_continued_from_there():
+    summary = ("Traceback (most recent call last):\n  File \"/venv/bin/torchrun\", line 8, in <module>\n"
+               "torch.distributed.elastic.multiprocessing.errors.ChildFailedError: \n"
+               "============================================================\ntrain.py FAILED\n"
+               "Root Cause (first observed failure):\n[0]:\n  rank      : 0 (local_rank: 0)\n  exitcode  : 2 (pid: 14717)\n")
+    query = parse_query(summary)
+    continued = query.continued_message(query.error)
+    assert continued.startswith("=====") and "exitcode  : 2 (pid: 14717)" in continued

@@ -30,6 +30,7 @@ _EXCEPTION_LINE = re.compile(
     r"^(?:[\w.]+\.)?(?P<type>_?[A-Z]\w*(?:Error|Exception|Warning|Interrupt|Exit|Failure)|StopIteration)"
     r"(?::[ \t]?(?P<message>.*))?$"
 )
+_USAGE_ERROR = re.compile(r"^\S+\.py: error: (?P<message>.+)$")
 _WARNING_LINE = re.compile(r"^(?P<where>\S+:\d+): (?P<type>\w*Warning): (?P<message>.*)$")
 _SUMMARY_RANK = re.compile(r"^\s*rank\s*:\s*(?P<rank>\d+)")
 _RANK_PREFIX = re.compile(r"^\[(?:default)?rank(?P<rank>\d+)\]:[ ]?")
@@ -81,7 +82,7 @@ class ParsedQuery:
         the message alone stops. Empty when nothing follows it."""
         text = link.text or (self.text if link is self.error else "")
         first = link.message.split("\n", 1)[0]
-        at = text.find(first) if first else -1
+        at = text.find(first) if first else _end_of_type(text, link.type)
         if at < 0:
             return ""
         lines = text[at:].splitlines()[:_CONTINUATION_LINES]
@@ -103,7 +104,7 @@ def parse_query(text: str) -> ParsedQuery:
     lines = _one_rank(cleaned.splitlines())
     if any(_TRACEBACK_HEADER.match(line) for line in lines):
         return _with_error("traceback", cleaned.strip(), _last_traceback(lines))
-    if raised := _bare_error(lines, start=0) or _last_warning(lines):
+    if raised := _bare_error(lines, start=0) or _usage_error(lines) or _last_warning(lines):
         return _with_error("error", cleaned.strip(), raised)
     return ParsedQuery("code" if _looks_like_code(lines) else "question", cleaned.strip())
 
@@ -193,6 +194,15 @@ def _bare_error(lines: list[str], start: int) -> ErrorReport | None:
     return None
 
 
+def _usage_error(lines: list[str]) -> ErrorReport | None:
+    """argparse's `prog: error: message`: the script exits (code 2) with no exception printed,
+    the way a launcher's argument a script does not accept ends every rank."""
+    for line in reversed(lines):
+        if found := _USAGE_ERROR.match(line.strip()):
+            return ErrorReport("SystemExit", found["message"].strip())
+    return None
+
+
 def _last_warning(lines: list[str]) -> ErrorReport | None:
     for line in reversed(lines):
         if found := _WARNING_LINE.match(line.strip()):
@@ -221,6 +231,14 @@ def _root_cause_rank(lines: list[str]) -> str | None:
 
 def _file_stem(path: str) -> str:
     return re.split(r"[\\/]", path)[-1].rsplit(".", 1)[0]
+
+
+def _end_of_type(text: str, kind: str) -> int:
+    """Where the message of an exception printed as `Kind:` with nothing after it begins (torchrun's
+    ChildFailedError puts its whole report on the lines below)."""
+    for found in re.finditer(rf"^(?:[\w.]+\.)?{re.escape(kind)}:[ \t]*$", text, re.MULTILINE):
+        return found.end() + 1
+    return -1
 
 
 def _ends_message(line: str) -> bool:

@@ -97,7 +97,8 @@ class Retriever:
         continued = query.continued_message(link)
         if not continued:
             return link, matches
-        longer = self.signature_matches(continued, starting_within=len(link.message.split("\n", 1)[0]) + 1)
+        first_line = link.message.split("\n", 1)[0]
+        longer = self.signature_matches(continued, starting_within=len(first_line) + 1 if first_line else None)
         if longer and _explained(longer[0][1], continued) > max((_explained(m, link.message) for _, m in matches), default=0):
             return replace(link, message=continued), longer
         return link, matches
