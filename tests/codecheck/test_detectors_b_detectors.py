@@ -1399,3 +1399,61 @@ history.append(encoder(x).detach().numpy())
 def test_a_connected_or_deliberately_frozen_model_is_quiet(source):
     """The teacher's parameters are not in the optimizer: detaching it is meant."""
     assert lines("graph-cut-before-loss", source) == []
+
+
+# ---- column-prediction-vs-flat-target ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+x = torch.randn(64, 3)
+y = x @ torch.tensor([1.5, -2.0, 0.5]) + 0.3
+model = nn.Sequential(nn.Linear(3, 16), nn.ReLU(), nn.Linear(16, 1))
+for step in range(100):
+    pred = model(x)
+    loss = F.mse_loss(pred, y)
+""", 6),
+    ("""\
+regressor = torch.nn.Linear(8, 1)
+criterion = torch.nn.L1Loss()
+targets = torch.randn(32)
+loss = criterion(regressor(torch.randn(32, 8)), targets)
+""", 4),
+    ("""\
+class Price(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.out = nn.Linear(4, 1)
+
+    def forward(self, x):
+        return self.out(x)
+
+loader = DataLoader(TensorDataset(torch.randn(100, 4), torch.randn(100)), batch_size=10)
+net = Price()
+for xb, yb in loader:
+    loss = nn.MSELoss()(net(xb), yb)
+""", 12),
+])
+def test_a_column_prediction_against_a_flat_target_fires(source, line):
+    assert lines("column-prediction-vs-flat-target", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+x = torch.randn(64, 3)
+y = x @ torch.tensor([1.5, -2.0, 0.5])
+model = nn.Sequential(nn.Linear(3, 16), nn.ReLU(), nn.Linear(16, 1))
+loss = F.mse_loss(model(x).squeeze(1), y)
+""",
+    """\
+model = nn.Linear(8, 1)
+loss = F.mse_loss(model(torch.randn(32, 8)), torch.randn(32, 1))
+""",
+    """\
+model = nn.Linear(8, 4)
+loss = F.mse_loss(model(torch.randn(32, 8)), torch.randn(4))
+""",
+])
+def test_matching_shapes_or_wide_outputs_are_quiet(source):
+    """A [32, 4] prediction against a [4] target broadcasts by design (one target per column)."""
+    assert lines("column-prediction-vs-flat-target", source) == []
