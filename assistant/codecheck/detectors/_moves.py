@@ -89,18 +89,31 @@ def layers_set_after_move(code: Code) -> list[tuple[ast.Assign, ast.Call]]:
     device in the same block, with no move of `model` or of the new layer after it and `model` run
     after it: the new layer stays on the CPU. Each with the move it follows."""
     if "layers set after move" not in code.memo:
-        code.memo["layers set after move"] = [found for body in _blocks(code) for found in _set_after_move(code, body)]
+        code.memo["layers set after move"] = [found for body, start in _blocks_with_moves(code)
+                                              for found in _set_after_move(code, body, start)]
     return code.memo["layers set after move"]  # type: ignore[return-value]
 
 
-def _blocks(code: Code) -> list[list[ast.stmt]]:
-    return [code.tree.body, *(f.body for f in code.functions)]
+def _blocks_with_moves(code: Code) -> list[tuple[list[ast.stmt], int]]:
+    """Each block (module or function body) with a model move as one of its statements, and the
+    position of its first such move: only what follows a move needs looking at."""
+    first: dict[int, tuple[list[ast.stmt], int]] = {}
+    for call in code.calls_of(*DEVICE_MOVES):
+        statement = code.parents.get(call)
+        block = code.parents.get(statement) if statement is not None else None
+        body = getattr(block, "body", None) if isinstance(block, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)) else None
+        if body is None or _model_move(code, statement) is None:  # type: ignore[arg-type]
+            continue
+        index = body.index(statement)
+        if id(body) not in first or index < first[id(body)][1]:
+            first[id(body)] = (body, index)
+    return list(first.values())
 
 
-def _set_after_move(code: Code, body: list[ast.stmt]) -> list[tuple[ast.Assign, ast.Call]]:
+def _set_after_move(code: Code, body: list[ast.stmt], start: int) -> list[tuple[ast.Assign, ast.Call]]:
     found = []
     moves: dict[str, ast.Call] = {}
-    for index, statement in enumerate(body):
+    for index, statement in enumerate(body[start:], start):
         if (move := _model_move(code, statement)) is not None:
             moves[move[0]] = move[1]
             continue

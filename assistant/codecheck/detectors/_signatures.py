@@ -49,6 +49,22 @@ def called_signature(code: Code, call: ast.Call) -> Signature | None:
     return None
 
 
+def file_modules(code: Code) -> dict[str, ast.ClassDef]:
+    """module_classes(code), worked out once per file for every call these detectors look at."""
+    if "module classes" not in code.memo:
+        code.memo["module classes"] = module_classes(code)
+    return code.memo["module classes"]  # type: ignore[return-value]
+
+
+def module_calls(code: Code) -> list[ast.Call]:
+    """The calls of names that some assignment binds to a layer, a module class of the file or a
+    move of one (`model = Net().to(device)`): a cheap filter before a call's module is followed."""
+    if "module calls" not in code.memo:
+        held = code.bound_to(*ONE_INPUT, *file_modules(code), *SAME_MODULE)
+        code.memo["module calls"] = [c for c in code.calls if dotted(c.func) in held] if held else []
+    return code.memo["module calls"]  # type: ignore[return-value]
+
+
 def built_module(code: Code, func: ast.expr) -> ast.Call | None:
     """The construction of the module that the called name (`model`, `self.encoder`) holds:
     `nn.Sequential(...)` for `model = nn.Sequential(...).eval()`, `Net()` for `Net().to(device)`."""
@@ -62,7 +78,7 @@ def built_module(code: Code, func: ast.expr) -> ast.Call | None:
 
 
 def _class_forward(code: Code, class_name: str) -> Signature | None:
-    classes = module_classes(code)
+    classes = file_modules(code)
     seen: set[str] = set()
     while class_name in classes and class_name not in seen:
         seen.add(class_name)

@@ -31,14 +31,16 @@ def _unpacked_value(code: Code, use: ast.Name) -> ast.expr | None:
 
 
 def _tuple_assignments(code: Code, scope: ast.AST) -> list[ast.Assign]:
-    key = ("tuple assignments", scope)
-    if key not in code.memo:
-        code.memo[key] = [
-            node for node in code.nodes
-            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Tuple)
-            and isinstance(node.value, ast.Tuple) and len(node.value.elts) == len(node.targets[0].elts)
-            and not any(isinstance(e, ast.Starred) for e in node.targets[0].elts) and code.scope_of(node) is scope]
-    return code.memo[key]  # type: ignore[return-value]
+    """The tuple-to-tuple assignments of a scope, all scopes' sorted out in one pass over the file."""
+    if "tuple assignments" not in code.memo:
+        by_scope: dict[ast.AST, list[ast.Assign]] = {}
+        for node in code.nodes:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Tuple) \
+                    and isinstance(node.value, ast.Tuple) and len(node.value.elts) == len(node.targets[0].elts) \
+                    and not any(isinstance(e, ast.Starred) for e in node.targets[0].elts):
+                by_scope.setdefault(code.scope_of(node), []).append(node)
+        code.memo["tuple assignments"] = by_scope
+    return code.memo["tuple assignments"].get(scope, [])  # type: ignore[attr-defined]
 
 
 def is_parameter(scope: ast.AST, name: str) -> bool:

@@ -9,13 +9,13 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, source_of
 from assistant.codecheck.detectors import Hit
-from assistant.codecheck.detectors._signatures import Signature, called_signature
+from assistant.codecheck.detectors._signatures import Signature, called_signature, module_calls
 
 name = "forward-args-mismatch"
 
 
 def check(code: Code) -> Iterator[Hit]:
-    for call in code.calls:
+    for call in module_calls(code):
         if not (call.args or call.keywords):
             continue
         signature = called_signature(code, call)

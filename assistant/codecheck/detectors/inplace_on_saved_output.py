@@ -21,15 +21,33 @@ NOT_INPLACE = ("requires_grad_", "retain_grad", "share_memory_", "register_hook"
 
 
 def check(code: Code) -> Iterator[Hit]:
-    for node in code.nodes:
-        written = _written_in_place(code, node)
-        if written is None or without_grad(code, node):
+    for scope, names in _saved_outputs(code).items():
+        for node in ast.walk(scope):
+            if not isinstance(node, (ast.AugAssign, ast.Assign, ast.Call)):
+                continue
+            written = _written_in_place(code, node)
+            if written is None or written.id not in names or without_grad(code, node):
+                continue
+            op = _saving_op(code, code.reaching_value(written))
+            if op is not None and _depends_on_weights(code, op):
+                yield Hit.at(code, node, f"{source_of(node).splitlines()[0]} writes in place into {written.id}, the "
+                             f"output of {_op_name(code, op)} (line {op.lineno}), which autograd saved for backward: "
+                             f"write {written.id} = ... out of place instead", {"tensor": written.id})
+
+
+def _saved_outputs(code: Code) -> dict[ast.AST, set[str]]:
+    """The names, by function, that some `name = <op saving its output>(...)` binds: the only
+    tensors whose in-place writes need looking at."""
+    found: dict[ast.AST, set[str]] = {}
+    layers = code.bound_to(*SAVING_LAYERS)
+    for call in code.calls:
+        if kind_of(call) not in SAVES_OUTPUT and dotted(call.func) not in layers:
             continue
-        op = _saving_op(code, code.reaching_value(written))
-        if op is not None and _depends_on_weights(code, op):
-            yield Hit.at(code, node, f"{source_of(node).splitlines()[0]} writes in place into {written.id}, the output "
-                         f"of {_op_name(code, op)} (line {op.lineno}), which autograd saved for backward: write "
-                         f"{written.id} = ... out of place instead", {"tensor": written.id})
+        statement = code.parents.get(call)
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name) \
+                and _saving_op(code, call) is not None:
+            found.setdefault(code.scope_of(statement), set()).add(statement.targets[0].id)
+    return found
 
 
 def _written_in_place(code: Code, node: ast.AST) -> ast.Name | None:
@@ -46,10 +64,12 @@ def _written_in_place(code: Code, node: ast.AST) -> ast.Name | None:
             and not node.func.attr.startswith("_") and node.func.attr not in NOT_INPLACE:
         return node.func.value
     first = node.args[0] if node.args and isinstance(node.args[0], ast.Name) else None
-    if first is None:
+    if first is None or "inplace" not in code.source:
         return None
     if (dotted(node.func) or "").rpartition(".")[0] in FUNCTIONAL and constant(keyword(node, "inplace")) is True:
         return first
+    if dotted(node.func) not in code.bound_to(*INPLACE_LAYERS):
+        return None
     built = layer_call(code, node.func)
     if layer_kind(code, node.func) in INPLACE_LAYERS and isinstance(built, ast.Call) \
             and constant(keyword(built, "inplace")) is True:

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, dotted, kind_of, source_of
 from assistant.codecheck.detectors import Hit
-from assistant.codecheck.detectors._signatures import built_module, called_signature, is_torch_layer
-from assistant.codecheck.detectors._torch_names import module_classes
+from assistant.codecheck.detectors._signatures import (built_module, called_signature, file_modules, is_torch_layer,
+                                                     module_calls)
 from assistant.codecheck.detectors._unpacked import known_value
 
 name = "numpy-into-model"
@@ -21,10 +21,9 @@ CONVERTING = ("tensor", "as_tensor", "from_numpy", "Tensor", "FloatTensor", "sta
 
 
 def check(code: Code) -> Iterator[Hit]:
-    if not ("numpy" in code.attributes or "to_numpy" in code.attributes or "values" in code.attributes
-            or any(value in ("numpy", "pandas") for value in code.imported.values())):
+    if not any(sign in code.source for sign in ("np.", "numpy", "pd.", "pandas", "tolist", "([")):
         return
-    for call in code.calls:
+    for call in module_calls(code):
         if not call.args or (signature := called_signature(code, call)) is None:
             continue
         if not is_torch_layer(signature) and _converts_inputs(code, call):
@@ -39,8 +38,13 @@ def check(code: Code) -> Iterator[Hit]:
 def _converts_inputs(code: Code, call: ast.Call) -> bool:
     """A module class of the file whose own code turns its inputs into tensors."""
     built = built_module(code, call.func)
-    cls = module_classes(code).get(built.func.id) if built is not None and isinstance(built.func, ast.Name) else None
-    return cls is None or any(isinstance(n, ast.Call) and kind_of(n) in CONVERTING for n in ast.walk(cls))
+    cls = file_modules(code).get(built.func.id) if built is not None and isinstance(built.func, ast.Name) else None
+    if cls is None:
+        return True
+    key = ("converts inputs", cls)
+    if key not in code.memo:
+        code.memo[key] = any(isinstance(n, ast.Call) and kind_of(n) in CONVERTING for n in ast.walk(cls))
+    return code.memo[key]  # type: ignore[return-value]
 
 
 def _not_a_tensor(code: Code, value: ast.expr | None) -> str | None:

@@ -42,13 +42,13 @@ def _optimizer_of(code: Code, statement: ast.stmt) -> tuple[str, str] | None:
     if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1
             and isinstance(statement.targets[0], ast.Name) and isinstance(statement.value, ast.Call)):
         return None
-    if not is_optimizer(code, statement.targets[0]) or not statement.value.args:
+    if not statement.value.args:
         return None
     params = statement.value.args[0]
     if isinstance(params, ast.Call) and kind_of(params) == "list" and len(params.args) == 1:
         params = params.args[0]
     if isinstance(params, ast.Call) and kind_of(params) == "parameters" and isinstance(params.func, ast.Attribute) \
-            and isinstance(params.func.value, ast.Name):
+            and isinstance(params.func.value, ast.Name) and is_optimizer(code, statement.targets[0]):
         return statement.targets[0].id, params.func.value.id
     return None
 

@@ -8,13 +8,13 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, source_of
 from assistant.codecheck.detectors import Hit
-from assistant.codecheck.detectors._signatures import called_signature, is_torch_layer
+from assistant.codecheck.detectors._signatures import called_signature, is_torch_layer, module_calls
 
 name = "too-many-forward-args"
 
 
 def check(code: Code) -> Iterator[Hit]:
-    for call in code.calls:
+    for call in module_calls(code):
         if len(call.args) < 2:
             continue
         signature = called_signature(code, call)

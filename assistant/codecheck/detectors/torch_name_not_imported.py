@@ -8,6 +8,7 @@ import or exec), is."""
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
 from assistant.codecheck._code import Code
@@ -18,17 +19,30 @@ IMPORTS = {"torch": "import torch", "nn": "import torch.nn as nn", "F": "import 
 
 
 def check(code: Code) -> Iterator[Hit]:
-    if not _imports_from_torch(code.tree):
+    candidates = [n for n in IMPORTS if _used_but_not_imported_by_text(code.source, n)]
+    if not candidates or not _imports_from_torch(code.tree):
         return
     bound = _bound_names(code.tree)
     if bound is None:
         return
     postponed = _postpones_annotations(code.tree)
-    for missing in IMPORTS.keys() - bound:
+    for missing in [n for n in candidates if n not in bound]:
         use = _first_use(code, missing, postponed)
         if use is not None:
             yield Hit.at(code, use, f"{missing} is used here but this file never imports it (its other torch "
                          f"imports do not bind the name {missing}): add `{IMPORTS[missing]}`", {"name": missing})
+
+
+def _used_but_not_imported_by_text(source: str, spelled: str) -> bool:
+    """A cheap look at the text first: the name is followed by a dot somewhere, and no import line
+    plainly binds it (`import torch`, `import torch.nn`, `... as nn`, `from torch import nn`). Most
+    files import what they use, and then the tree is not walked at all."""
+    if re.search(rf"(?<![\w.]){spelled}\.", source) is None:
+        return False
+    plainly_bound = (rf"^[ \t]*import[ \t]+{spelled}(?:\.[\w.]+)?[ \t]*(?:#.*)?$",
+                     rf"^[ \t]*(?:import|from)[ \t].*\bas[ \t]+{spelled}\b",
+                     rf"^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t](?:.*[ \t,(])?{spelled}[ \t]*(?:[,)#]|$)")
+    return not any(re.search(pattern, source, re.M) for pattern in plainly_bound)
 
 
 def _imports_from_torch(tree: ast.Module) -> bool:
