@@ -1457,3 +1457,56 @@ loss = F.mse_loss(model(torch.randn(32, 8)), torch.randn(4))
 def test_matching_shapes_or_wide_outputs_are_quiet(source):
     """A [32, 4] prediction against a [4] target broadcasts by design (one target per column)."""
     assert lines("column-prediction-vs-flat-target", source) == []
+
+
+# ---- optimizer-rebuilt-over-other-parameters --------------------------------------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+checkpoint = {"model": model.state_dict(), "optimizer": optimizer.state_dict()}
+model[0].requires_grad_(False)
+optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-3)
+optimizer.load_state_dict(checkpoint["optimizer"])
+""", 5),
+    ("""\
+opt = torch.optim.SGD([{"params": net.body.parameters()}, {"params": net.head.parameters(), "lr": 1e-2}], lr=0.1)
+saved = opt.state_dict()
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+opt.load_state_dict(saved)
+""", 4),
+    ("""\
+for p in backbone.parameters():
+    p.requires_grad = False
+old = torch.optim.AdamW(model.parameters())
+new = torch.optim.AdamW(filter(lambda p: p.requires_grad, model.parameters()))
+new.load_state_dict(old.state_dict())
+""", 5),
+])
+def test_an_optimizer_state_into_other_parameters_fires(source, line):
+    assert lines("optimizer-rebuilt-over-other-parameters", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+checkpoint = {"optimizer": optimizer.state_dict()}
+optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
+optimizer.load_state_dict(checkpoint["optimizer"])
+""",
+    """\
+optimizer = torch.optim.Adam(model.parameters())
+saved = optimizer.state_dict()
+optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad])
+optimizer.load_state_dict(saved)
+""",
+    """\
+optimizer = torch.optim.Adam(model.parameters())
+optimizer.load_state_dict(torch.load("opt.pt"))
+model.requires_grad_(False)
+""",
+])
+def test_the_same_parameters_or_an_unknown_state_are_quiet(source):
+    """A requires_grad filter with nothing frozen keeps every parameter."""
+    assert lines("optimizer-rebuilt-over-other-parameters", source) == []
