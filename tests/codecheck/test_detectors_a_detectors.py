@@ -200,6 +200,12 @@ def test_class_ids_as_float_or_int32_targets_fire():
                 return nn.functional.cross_entropy(self.model(batch["x"]), y)
     """
     assert lines("float-class-target", narrow) == [4]
+    batches = """\
+        for features, target in train_loader:
+            loss = criterion(model(features), target.float())
+        criterion = nn.CrossEntropyLoss()
+    """
+    assert lines("float-class-target", batches) == [2]
 
 
 def test_long_targets_and_probability_targets_are_quiet():
@@ -216,6 +222,13 @@ def test_long_targets_and_probability_targets_are_quiet():
         g = F.mse_loss(pred, torch.randint(0, 3, (8,)).float())
         h = F.cross_entropy(logits, torch.tensor([0.1, 0.9]))
         i = F.cross_entropy(logits, y.byte())
+        for x, y in loader:
+            y = smooth(y)
+            j = F.cross_entropy(model(x), y.float())
+        for x, (y, w) in loader:
+            k = F.cross_entropy(model(x), y.float())
+        for x, y in batches:
+            m = F.cross_entropy(model(x), y.float())
     """
     assert lines("float-class-target", source) == []
 

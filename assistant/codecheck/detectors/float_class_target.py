@@ -50,12 +50,25 @@ def _class_ids_of_wrong_dtype(code: Code, target: ast.expr) -> tuple[str | None,
         source = value.func.value  # type: ignore[union-attr]
         if integer_dtype(code, source) is not None:
             return converted, f"integer class ids converted to {converted}"
+        if _batch_labels(code, source):
+            return converted, f"the batch's labels converted to {converted}"
     if isinstance(value, ast.Subscript) and _is_column(value) and (dtype := _float_dtype(code, value.value)):
         return dtype, f"a column of the {dtype} tensor {source_of(value.value)}"
     if isinstance(value, ast.Call) and (code.resolved(value.func) or "") == "torch.tensor" and value.args \
             and _whole_floats(value.args[0]) and keyword(value, "dtype") is None:
         return "torch.float32", "class ids written as floats"
     return None, ""
+
+
+def _batch_labels(code: Code, source: ast.expr) -> bool:
+    """A label the training loop unpacks from its batches (`for x, y in loader:`): what a loader
+    yields as the label of a classifier is class ids, and `.float()` of them is not a probability."""
+    if not isinstance(source, ast.Name):
+        return False
+    loop = next((a for a in code.ancestors(source) if isinstance(a, (ast.For, ast.AsyncFor))), None)
+    return loop is not None and isinstance(loop.target, ast.Tuple) and len(loop.target.elts) == 2 \
+        and dotted(loop.target.elts[1]) == source.id and isinstance(loop.iter, ast.Name) \
+        and "loader" in loop.iter.id.lower() and len(code.assigned(code.scope_of(source), source.id)) == 1
 
 
 def _converts(call: ast.Call) -> bool:
