@@ -32,6 +32,7 @@ def test_a_list_handed_whole_to_sequential_fires():
     """
     assert lines("non-module-in-container", cell) == [3]
     assert "nn.Sequential(*layers)" in findings("non-module-in-container", fragment)[0].message
+    assert "nn.Sequential(*blocks)" in findings("non-module-in-container", cell)[0].message
 
 
 def test_functions_lambdas_and_classes_in_containers_fire():

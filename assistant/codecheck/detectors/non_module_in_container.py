@@ -23,7 +23,7 @@ def check(code: Code) -> Iterator[Hit]:
         for argument, what in _non_modules(code, call):
             container = "add_module" if kind_of(call) == "add_module" else source_of(call.func)
             yield Hit.at(code, argument, f"{container}(...) gets {source_of(argument)}, {what}: only "
-                         f"nn.Module instances can be registered{_advice(what)}", {"type": what})
+                         f"nn.Module instances can be registered{_advice(what, argument)}", {"type": what})
 
 
 def _non_modules(code: Code, call: ast.Call) -> Iterator[tuple[ast.expr, str]]:
@@ -71,9 +71,10 @@ def _not_a_module(element: ast.expr) -> str | None:
     return None
 
 
-def _advice(what: str) -> str:
+def _advice(what: str, argument: ast.expr) -> str:
     if what in ("a list", "a tuple"):
-        return "; unpack it: nn.Sequential(*layers)"
+        listed = argument.id if isinstance(argument, ast.Name) else "layers"
+        return f"; unpack it: nn.Sequential(*{listed})"
     if what == "a function":
         return " (use the layer form, e.g. nn.ReLU())"
     if what == "a lambda":

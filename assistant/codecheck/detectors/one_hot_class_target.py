@@ -27,9 +27,9 @@ def check(code: Code) -> Iterator[Hit]:
         found = _one_hot_or_column(code, target, probabilities_allowed=loss_kind(code, call) == "CrossEntropyLoss")
         if found is not None:
             made, what, fix = found
-            yield Hit.at(code, call, f"{source_of(call.func)}() gets the target {source_of(target)}, {what} "
-                         f"({source_of(made)}, line {made.lineno}): the loss wants class indices of shape [N]; "
-                         f"pass {fix}", {"target": source_of(target)})
+            origin = "" if made is target else f" ({source_of(made)}, line {made.lineno})"
+            yield Hit.at(code, call, f"{source_of(call.func)}() gets the target {source_of(target)}, {what}{origin}: "
+                         f"the loss wants class indices of shape [N]; pass {fix}", {"target": source_of(target)})
 
 
 def _one_hot_or_column(code: Code, target: ast.expr, probabilities_allowed: bool) -> tuple[ast.Call, str, str] | None:
@@ -47,7 +47,8 @@ def _one_hot_or_column(code: Code, target: ast.expr, probabilities_allowed: bool
         value = known_value(code, value.func.value)
     if isinstance(value, ast.Call) and code.resolved(value.func) == "torch.nn.functional.one_hot" \
             and not (floated and probabilities_allowed):
-        return value, "a one-hot tensor", f"{source_of(target)}.argmax(dim=1)"
+        indices = f"{source_of(value.args[0])}, the class indices it was made from, or " if value.args else ""
+        return value, "a one-hot tensor", f"{indices}{source_of(target)}.argmax(dim=1)"
     return None
 
 
