@@ -1510,3 +1510,94 @@ model.requires_grad_(False)
 def test_the_same_parameters_or_an_unknown_state_are_quiet(source):
     """A requires_grad filter with nothing frozen keeps every parameter."""
     assert lines("optimizer-rebuilt-over-other-parameters", source) == []
+
+
+# ---- float-embedding-indices / bce-integer-target through traced dtypes -----------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+emb = nn.Embedding(10, 4)
+ids = torch.from_numpy(np.random.rand(2, 5) * 10)
+out = emb(ids)
+""", 3),
+    ("""\
+emb = nn.Embedding(10, 4)
+loader = DataLoader(TensorDataset(torch.rand(20, 5), torch.randint(0, 2, (20,))))
+for tokens, label in loader:
+    vectors = emb(tokens)
+""", 4),
+    ("""\
+emb = torch.nn.Embedding(100, 8)
+positions = torch.arange(16) / 2
+h = emb(positions)
+""", 3),
+])
+def test_float_indices_into_an_embedding_fire_through_traced_dtypes(source, line):
+    assert lines("float-embedding-indices", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+emb = nn.Embedding(10, 4)
+ids = torch.from_numpy(np.random.randint(0, 10, (2, 5)))
+out = emb(ids)
+""",
+    """\
+emb = nn.Embedding(10, 4)
+loader = DataLoader(TensorDataset(torch.randint(0, 10, (20, 5)), torch.rand(20)))
+for tokens, score in loader:
+    vectors = emb(tokens)
+""",
+    """\
+emb = torch.nn.Embedding(100, 8)
+positions = torch.arange(16) // 2
+h = emb(positions)
+""",
+])
+def test_integer_indices_into_an_embedding_are_quiet(source):
+    assert lines("float-embedding-indices", source) == []
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+votes = torch.stack(predictions).argmax(dim=0)
+loss = F.binary_cross_entropy_with_logits(logits, votes)
+""", 2),
+    ("""\
+loader = DataLoader(TensorDataset(X, torch.randint(0, 2, (100,))), batch_size=10)
+criterion = nn.BCEWithLogitsLoss()
+for xb, yb in loader:
+    loss = criterion(model(xb).squeeze(1), yb)
+""", 4),
+    ("""\
+def step(model, x, labels):
+    return nn.BCELoss()(torch.sigmoid(model(x)), labels)
+
+step(net, batch, torch.tensor([0, 1, 1, 0]))
+""", 2),
+])
+def test_integer_bce_targets_fire_through_traced_dtypes(source, line):
+    assert lines("bce-integer-target", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+votes = torch.stack(predictions).argmax(dim=0).float()
+loss = F.binary_cross_entropy_with_logits(logits, votes)
+""",
+    """\
+loader = DataLoader(TensorDataset(X, torch.randint(0, 2, (100,)).float()), batch_size=10)
+criterion = nn.BCEWithLogitsLoss()
+for xb, yb in loader:
+    loss = criterion(model(xb).squeeze(1), yb)
+""",
+    """\
+def step(model, x, labels):
+    return nn.BCELoss()(torch.sigmoid(model(x)), labels)
+
+step(net, batch, torch.tensor([0.0, 1.0]))
+""",
+])
+def test_float_bce_targets_are_quiet(source):
+    assert lines("bce-integer-target", source) == []

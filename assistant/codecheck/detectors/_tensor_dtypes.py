@@ -218,6 +218,9 @@ def _numpy_dtype(code: Code, array: ast.expr) -> str | None:
     """torch.from_numpy of an array NumPy made in float64, its default (`np.random.rand(4, 3)`)."""
     if isinstance(array, ast.Name):
         array = code.reaching_value(array)  # type: ignore[assignment]
+    if isinstance(array, ast.BinOp):  # np.random.rand(2, 5) * 10: float64 still
+        sides = [s for s in (array.left, array.right) if not isinstance(constant(s), (int, float))]
+        return _numpy_dtype(code, sides[0]) if len(sides) == 1 else None
     if isinstance(array, ast.Call) and code.resolved(array.func) in NUMPY_FLOAT64 and keyword(array, "dtype") is None:
         return "torch.float64"
     return None

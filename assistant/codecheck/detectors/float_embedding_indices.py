@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, dotted, keyword, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
+from assistant.codecheck.detectors._tensor_dtypes import dtype_of, is_float
 from assistant.codecheck.detectors._torch_names import is_layer, layer_call, layer_kind, module_classes
 
 name = "float-embedding-indices"
@@ -31,6 +32,8 @@ def check(code: Code) -> Iterator[Hit]:
     for call in code.calls:
         if call.args and dotted(call.func) in embeddings and _embeds(code, call):
             dtype = _float_dtype(code, call.args[0])
+            if dtype is None and is_float(traced := dtype_of(code, call.args[0])):
+                dtype = traced  # through arithmetic, NumPy arrays and TensorDataset batches
             if dtype is not None:
                 yield Hit.at(code, call, f"{source_of(call.func)}() is given {source_of(call.args[0])}, a {dtype} "
                              "tensor; embedding indices must be integers: build them as torch.long (or call "
