@@ -1104,3 +1104,56 @@ def test_cast_back_or_still_under_autocast_is_quiet():
         head = nn.Linear(3, 3)
     """
     assert lines("autocast-output-outside-autocast", recast) == []
+
+
+# target-not-moved
+
+def test_labels_left_on_the_cpu_while_inputs_are_moved_fire():
+    loop = """\
+        model = Net().to(device)
+        criterion = nn.CrossEntropyLoss()
+        for images, labels in train_loader:
+            images = images.to(device)
+            loss = criterion(model(images), labels)
+            loss.backward()
+    """
+    assert lines("target-not-moved", loop) == [5]
+    assert findings("target-not-moved", loop)[0].facts == {"target": "labels"}
+    enumerated = """\
+        def train_epoch(model, loader, opt):
+            for step, (x, y) in enumerate(loader):
+                out = model(x.cuda())
+                loss = F.nll_loss(out, y)
+                opt.zero_grad(); loss.backward(); opt.step()
+    """
+    assert lines("target-not-moved", enumerated) == [4]
+    functional = """\
+        for batch_x, batch_y in loader:
+            pred = net(batch_x.to("cuda", non_blocking=True))
+            total += F.mse_loss(pred, batch_y).item()
+    """
+    assert lines("target-not-moved", functional) == [3]
+
+
+def test_labels_moved_too_or_loops_on_the_cpu_are_quiet():
+    source = """\
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            loss = F.cross_entropy(model(x), y)
+        for x, y in loader:
+            x = x.to(device)
+            loss = F.cross_entropy(model(x), y.to(device))
+        for x, y in loader:
+            x = x.to("cpu")
+            loss = F.cross_entropy(model(x), y)
+        for x, y in loader:
+            x = x.to(torch.float32)
+            loss = F.cross_entropy(model(x), y)
+        for x, y in loader:
+            x = x.cuda()
+            y = y.cuda()
+            loss = F.cross_entropy(model(x), y)
+        for x, y in loader:
+            loss = F.cross_entropy(model(x), y)
+    """
+    assert lines("target-not-moved", source) == []
