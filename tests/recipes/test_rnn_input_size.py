@@ -154,3 +154,111 @@ def test_a_projection_in_front_gives_its_out_features(sandbox):
 
 def test_no_match_when_the_features_are_on_another_axis(sandbox):
     assert not applies(recipe, CHANNELS_FIRST_SIGNAL, sandbox.facts(CHANNELS_FIRST_SIGNAL, "RuntimeError"))
+
+
+SENSOR_WINDOWS = '''\
+import torch
+from torch import nn
+from torch.utils.data import Dataset, DataLoader
+
+SETTINGS = {"window": 12, "n_sensors": 4, "hidden": 32}
+
+
+class Windows(Dataset):
+    def __init__(self, series, window):
+        self.series = series
+        self.window = window
+
+    def __len__(self):
+        return len(self.series) - self.window
+
+    def __getitem__(self, i):
+        chunk = self.series[i:i + self.window]
+        return chunk, self.series[i + self.window, 0]
+
+
+class Forecaster(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.rnn = nn.LSTM(input_size=cfg["n_sensors"], hidden_size=cfg["hidden"], batch_first=True)
+        self.out = nn.Linear(cfg["hidden"], 1)
+
+    def forward(self, x):
+        seq, _ = self.rnn(x)
+        return self.out(seq[:, -1]).squeeze(-1)
+
+
+series = torch.randn(200, 6)
+loader = DataLoader(Windows(series, SETTINGS["window"]), batch_size=16, shuffle=True)
+model = Forecaster(SETTINGS)
+opt = torch.optim.Adam(model.parameters())
+for xb, yb in loader:
+    loss = nn.functional.mse_loss(model(xb), yb)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+'''
+
+CONV_THEN_GRU = '''\
+import torch
+import torch.nn as nn
+
+
+class ConvGRU(nn.Module):
+    def __init__(self, in_ch=3, feat=32, hidden=64, classes=5):
+        super().__init__()
+        self.conv = nn.Conv1d(in_ch, feat, kernel_size=3, padding=1)
+        self.gru = nn.GRU(16, hidden, batch_first=True)
+        self.cls = nn.Linear(hidden, classes)
+
+    def forward(self, x):
+        h = torch.relu(self.conv(x)).permute(0, 2, 1)
+        out, last = self.gru(h)
+        return self.cls(last[-1])
+
+
+net = ConvGRU()
+signals = torch.randn(8, 3, 50)
+logits = net(signals)
+'''
+
+CHANNELS_FIRST_WINDOWS = '''\
+import torch
+from torch import nn
+from torch.utils.data import Dataset, DataLoader
+
+
+class Recordings(Dataset):
+    def __init__(self):
+        self.data = torch.randn(64, 4, 30)      # [recording, channel, time]
+
+    def __len__(self):
+        return len(self.data)
+
+    def __getitem__(self, i):
+        return self.data[i]
+
+
+lstm = nn.LSTM(4, 16, batch_first=True)
+for batch in DataLoader(Recordings(), batch_size=8):
+    out, _ = lstm(batch)
+'''
+
+
+def test_batches_a_dataset_makes_give_the_message_size_when_the_config_holds_the_old_one(sandbox):
+    facts = sandbox.facts(SENSOR_WINDOWS, "RuntimeError")
+    patched = patch(recipe, SENSOR_WINDOWS, facts)
+    assert 'nn.LSTM(input_size=6, hidden_size=cfg["hidden"], batch_first=True)' in patched
+    sandbox.assert_clean(patched + "assert model.rnn.input_size == series.shape[1] and loss.dim() == 0\n")
+
+
+def test_a_conv1d_output_moved_channels_last_gives_its_out_channels(sandbox):
+    facts = sandbox.facts(CONV_THEN_GRU, "RuntimeError")
+    patched = patch(recipe, CONV_THEN_GRU, facts)
+    assert "self.gru = nn.GRU(self.conv.out_channels, hidden, batch_first=True)" in patched
+    sandbox.assert_clean(patched + "assert logits.shape == (8, 5)\n")
+
+
+def test_no_message_size_when_the_dataset_tensor_has_the_layer_size_on_another_axis(sandbox):
+    facts = sandbox.facts(CHANNELS_FIRST_WINDOWS, "RuntimeError")
+    assert not applies(recipe, CHANNELS_FIRST_WINDOWS, facts)

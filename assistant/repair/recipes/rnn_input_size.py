@@ -18,6 +18,7 @@ from assistant.repair.recipes._definitions import MAX_DEPTH, assignment, loop_bi
 from assistant.repair.recipes._edit import (
     Edits, Script, callee, constants, dotted, evaluate, expr, keyword, kind_of, positional,
 )
+from assistant.repair.recipes._values import integer
 
 name = "rnn-input-size"
 RNNS = ("LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell")
@@ -62,9 +63,27 @@ class _Trace:
         if (built := script.built_from(produced_by, PRODUCERS)) is not None:
             readable = _readable(script, produced_by, self.layer)
             return expr(f"{produced_by}.{PRODUCERS[kind_of(built)]}") if readable else cst.Integer(str(self.got))
+        if (channels := self._channels_last(data, depth)) is not None:
+            return channels
         if _keeps_features(script, data):
             return self.size(positional(data)[0].value, depth + 1) if positional(data) else None
         return self._created(data) if kind_of(data) in CREATIONS else None
+
+    def _channels_last(self, data: cst.Call, depth: int) -> cst.BaseExpression | None:
+        """`conv(x).permute(0, 2, 1)` or `.transpose(1, 2)`: a Conv1d's channels moved last are
+        the features, so the size is the Conv1d's `out_channels`."""
+        if not (isinstance(data.func, cst.Attribute) and data.func.attr.value in ("permute", "transpose")):
+            return None
+        axes = tuple(evaluate(arg.value, {}) for arg in positional(data))
+        if axes not in ((0, 2, 1), (1, 2), (2, 1), (1, -1), (-1, 1), (-2, -1), (-1, -2)):
+            return None
+        producer = data.func.value
+        while isinstance(producer, cst.Call) and _keeps_features(self.script, producer) and positional(producer):
+            producer = positional(producer)[0].value
+        conv = callee(producer) if isinstance(producer, cst.Call) else None
+        if conv and self.script.built_from(conv, ("Conv1d",)) is not None and _readable(self.script, conv, self.layer):
+            return expr(f"{conv}.out_channels")
+        return None
 
     def _created(self, data: cst.Call) -> cst.BaseExpression | None:
         """The feature count when the tensor (of the batched rank) has the message's size last; None
@@ -73,7 +92,9 @@ class _Trace:
         env = constants(self.script)
         shape = _randint_sizes(data, env) if kind_of(data) == "randint" else [evaluate(a.value, env) for a in positional(data)]
         rank = 2 if kind_of(self.layer).endswith("Cell") else 3
-        if len(shape) != rank or shape[-1] != self.got or self.expected in shape[:-1]:
+        if len(shape) == rank and self.expected in shape[:-1]:
+            raise _WrongLayout
+        if len(shape) != rank or shape[-1] != self.got:
             return None
         return cst.Integer(str(self.got))
 
@@ -92,9 +113,31 @@ def match(problem: Problem) -> tuple[cst.BaseExpression, cst.BaseExpression] | N
             argument = (keyword(layer, "input_size") or (positional(layer)[:1] or [None])[0]) if layer else None
             if argument is not None and positional(call):
                 trace = _Trace(script, layer, got, expected, problem.facts.user_lines)
-                size = trace.size(positional(call)[0].value)
+                try:
+                    size = trace.size(positional(call)[0].value) or _from_message(script, argument, got, expected)
+                except _WrongLayout:
+                    return None
                 return (argument.value, size) if size is not None else None
     return None
+
+
+class _WrongLayout(Exception):
+    """The size the layer takes is another axis of its input: the layout is wrong, not the size."""
+
+
+def _from_message(script: Script, argument: cst.Arg, got: int, expected: int) -> cst.BaseExpression | None:
+    """The message's feature count, when the input's origin cannot be followed (a Dataset's
+    `__getitem__`, a reshaping helper) but the argument is known to hold the size the message
+    says the layer has, and no tensor the file creates carries that size on another axis than
+    its last (the sign of features on the wrong axis)."""
+    if integer(script, argument.value) != expected:
+        return None
+    env = constants(script)
+    for creation in script.constructors(CREATIONS):
+        shape = [evaluate(arg.value, env) for arg in positional(creation)]
+        if got in shape and expected in shape[:-1]:
+            return None
+    return cst.Integer(str(got))
 
 
 def apply(problem: Problem, found: tuple[cst.BaseExpression, cst.BaseExpression]) -> Edits:
