@@ -569,6 +569,22 @@ def test_plain_tensor_attributes_of_a_moved_module_fire():
             half = nn.Sequential(Scaler(d), nn.Linear(d, 1)).half()
     """
     assert lines("tensor-attribute-not-buffer", converted) == [4]
+    positional = """\
+        import math
+        class PositionalEncoding(nn.Module):
+            def __init__(self, d_model, max_len=512):
+                super().__init__()
+                pe = torch.zeros(max_len, d_model)
+                position = torch.arange(max_len).unsqueeze(1)
+                div = torch.exp(torch.arange(0, d_model, 2) * (-math.log(10000.0) / d_model))
+                pe[:, 0::2] = torch.sin(position * div)
+                pe[:, 1::2] = torch.cos(position * div)
+                self.pe = pe.unsqueeze(0)
+            def forward(self, x):
+                return x + self.pe[:, : x.size(1)]
+        encoder = nn.Sequential(nn.Embedding(100, 16), PositionalEncoding(16)).to(device)
+    """
+    assert lines("tensor-attribute-not-buffer", positional) == [10]
 
 
 def test_buffers_parameters_and_unmoved_modules_are_quiet():

@@ -53,11 +53,17 @@ def _tensor_attribute(code: Code, statement: ast.stmt, cls: ast.ClassDef) -> str
     return attribute if _read_outside_init(cls, attribute) else None
 
 
-def _made_by_torch(code: Code, value: ast.expr) -> bool:
-    """A torch factory call, possibly followed by methods (`torch.tril(torch.ones(T, T)).bool()`)."""
-    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and dotted(value.func.value) != "torch" \
-            and isinstance(value.func.value, ast.Call):
-        value = value.func.value
+def _made_by_torch(code: Code, value: ast.expr | None) -> bool:
+    """A torch factory call, possibly followed by methods (`torch.tril(torch.ones(T, T)).bool()`),
+    or a local name bound to one (`pe = torch.zeros(L, d)` ... `self.pe = pe.unsqueeze(0)`)."""
+    for _ in range(8):
+        if isinstance(value, ast.Name):
+            value = code.reaching_value(value)
+        elif isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+                and dotted(value.func.value) != "torch" and isinstance(value.func.value, (ast.Call, ast.Name)):
+            value = value.func.value
+        else:
+            break
     return isinstance(value, ast.Call) and (code.resolved(value.func) or "") in {f"torch.{f}" for f in FACTORIES}
 
 
