@@ -710,6 +710,14 @@ def test_arrays_frames_and_lists_passed_to_a_model_fire():
         print(head(values.tolist()))
     """
     assert lines("numpy-into-model", fragment) == [2, 3, 4]
+    scaled = """\
+        from sklearn.preprocessing import StandardScaler
+        scaler = StandardScaler().fit(train_x)
+        model = nn.Linear(8, 1)
+        pred = model(scaler.transform(test_x))
+        pred = model(StandardScaler().fit_transform(test_x))
+    """
+    assert lines("numpy-into-model", scaled) == [4, 5]
 
 
 def test_converted_inputs_and_converting_models_are_quiet():
@@ -732,6 +740,8 @@ def test_converted_inputs_and_converting_models_are_quiet():
         d = model(out.max(1).values)
         e = model(tensors[0])
         f = model(make_batch())
+        g = model(torch.as_tensor(StandardScaler().fit_transform(samples), dtype=torch.float32))
+        h = model(transformer.transform(samples))
     """
     assert lines("numpy-into-model", source) == []
 

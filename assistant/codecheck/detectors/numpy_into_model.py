@@ -17,11 +17,12 @@ name = "numpy-into-model"
 GENERATORS = ("numpy.random.default_rng", "numpy.random.RandomState")
 KEEPS_ARRAY = ("astype", "reshape", "copy", "squeeze", "flatten", "ravel", "transpose")
 DATAFRAMES = ("pandas.read_csv", "pandas.DataFrame", "pandas.read_parquet", "pandas.read_excel")
+TRANSFORMS = ("transform", "fit_transform", "inverse_transform")
 CONVERTING = ("tensor", "as_tensor", "from_numpy", "Tensor", "FloatTensor", "stack")
 
 
 def check(code: Code) -> Iterator[Hit]:
-    if not any(sign in code.source for sign in ("np.", "numpy", "pd.", "pandas", "tolist", "([")):
+    if not any(sign in code.source for sign in ("np.", "numpy", "pd.", "pandas", "tolist", "([", "sklearn")):
         return
     for call in module_calls(code):
         if not call.args or (signature := called_signature(code, call)) is None:
@@ -77,7 +78,16 @@ def _not_a_tensor(code: Code, value: ast.expr | None) -> str | None:
         generator = known_value(code, value.func.value)
         if isinstance(generator, ast.Call) and code.resolved(generator.func) in GENERATORS:
             return "a numpy.ndarray"
+        if value.func.attr in TRANSFORMS and _sklearn_object(code, generator):
+            return "a numpy.ndarray"
     return None
+
+
+def _sklearn_object(code: Code, value: ast.expr | None) -> bool:
+    """`StandardScaler()` or `PCA(2).fit(x)`: scikit-learn transformers return NumPy arrays."""
+    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "fit":
+        value = known_value(code, value.func.value)
+    return isinstance(value, ast.Call) and (code.resolved(value.func) or "").startswith("sklearn.")
 
 
 def _dataframe_values(code: Code, value: ast.expr | None) -> bool:
