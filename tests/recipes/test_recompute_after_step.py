@@ -9,8 +9,7 @@ import torch.nn as nn
 torch.manual_seed(0)
 generator = nn.Sequential(nn.Linear(3, 12), nn.ReLU(), nn.Linear(12, 2))
 critic = nn.Sequential(nn.Linear(2, 12), nn.LeakyReLU(0.2), nn.Linear(12, 1))
-opt_gen = torch.optim.Adam(generator.parameters(), lr=2e-4)
-opt_critic = torch.optim.Adam(critic.parameters(), lr=2e-4)
+opt_gen, opt_critic = torch.optim.Adam(generator.parameters(), lr=2e-4), torch.optim.Adam(critic.parameters(), lr=2e-4)
 loss_fn = nn.BCEWithLogitsLoss()
 data = torch.randn(256, 2) * 0.5 + torch.tensor([2.0, -1.0])
 

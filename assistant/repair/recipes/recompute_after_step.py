@@ -15,7 +15,8 @@ import libcst as cst
 import libcst.matchers as m
 
 from assistant.repair.recipes import Problem, needs_failing_line
-from assistant.repair.recipes._edit import Edits, Script, callee, dotted, kind_of, positional
+from assistant.repair.recipes._definitions import resolved
+from assistant.repair.recipes._edit import Edits, Script, callee, dotted, positional
 
 name = "recompute-after-step"
 Found = tuple[cst.BaseStatement, list[cst.SimpleStatementLine]]  # (the last step, what to recompute after it)
@@ -66,8 +67,11 @@ def _stepped_models(script: Script, line: cst.BaseStatement) -> set[str]:
     """`opt_d.step()` -> {"D"} when `opt_d = torch.optim.Adam(D.parameters(), ...)`."""
     if not m.matches(line, m.SimpleStatementLine([m.Expr(m.Call(func=m.Attribute(attr=m.Name("step")), args=[]))])):
         return set()
-    optimizer = script.bindings.get(dotted(line.body[0].value.func.value) or "")
-    if optimizer is None or not positional(optimizer) or kind_of(optimizer) == "":
+    receiver = line.body[0].value.func.value
+    optimizer = resolved(script, receiver)  # also `opt_g, opt_d = Adam(...), Adam(...)`
+    if not isinstance(optimizer, cst.Call):  # a parameter: the optimizer built under that name
+        optimizer = script.bindings.get(dotted(receiver) or "")
+    if optimizer is None or not positional(optimizer):
         return set()
     params = positional(optimizer)[0].value
     return {dotted(call.func.value) for call in m.findall(params, m.Call(func=m.Attribute(attr=m.Name("parameters"))))
