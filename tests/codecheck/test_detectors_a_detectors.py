@@ -1183,3 +1183,53 @@ def test_labels_moved_too_or_loops_on_the_cpu_are_quiet():
             loss = F.cross_entropy(model(x), y)
     """
     assert lines("target-not-moved", source) == []
+
+
+# float-input-to-half-model
+
+def test_float32_inputs_into_half_models_fire():
+    chained = """\
+        model = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 2)).cuda().half()
+        x = torch.randn(8, 16).cuda()
+        out = model(x)
+    """
+    assert lines("float-input-to-half-model", chained) == [3]
+    assert findings("float-input-to-half-model", chained)[0].facts == {"dtype": "torch.float16"}
+    in_place = """\
+        rnn = torch.nn.GRU(8, 8)
+        rnn.to(torch.bfloat16)
+        output, h = rnn(torch.zeros(5, 3, 8))
+    """
+    assert lines("float-input-to-half-model", in_place) == [3]
+    function = """\
+        def predict(batch):
+            head = nn.Linear(64, 5).half()
+            feats = batch.float()
+            return head(feats)
+    """
+    assert lines("float-input-to-half-model", function) == [4]
+
+
+def test_matching_dtypes_autocast_or_conv_models_are_quiet():
+    source = """\
+        model = nn.Linear(16, 2).half()
+        a = model(torch.randn(8, 16).half())
+        b = model(torch.randn(8, 16, dtype=torch.float16))
+        c = model(x)
+        d = model(batch.to(device))
+        conv = nn.Conv2d(3, 8, 3).half()
+        e = conv(torch.randn(1, 3, 8, 8))
+        back = nn.Linear(4, 4).half()
+        back.float()
+        f = back(torch.randn(2, 4))
+        early = nn.Linear(4, 4)
+        g = early(torch.randn(2, 4))
+        early.half()
+    """
+    assert lines("float-input-to-half-model", source) == []
+    autocast = """\
+        model = nn.Linear(16, 2).half()
+        with torch.autocast("cuda"):
+            out = model(torch.randn(8, 16))
+    """
+    assert lines("float-input-to-half-model", autocast) == []
