@@ -7,7 +7,8 @@ from kb.store import ChunkHit
 
 from assistant.answering.confidence import CALIBRATED, decide
 from assistant.answering.query import parse_query
-from assistant.answering.retrieval import RRF_K, WEIGHTS, DocumentHit, Retriever, Signals, fuse
+from assistant.answering.retrieval import (RRF_K, SECONDARY_OFFSET, SIGNATURE_RRF_K, WEIGHTS, DocumentHit, Retriever,
+                                           Signals, fuse)
 
 
 def chunk(source: str, chunk_id: int, score: float = 0.0) -> ChunkHit:
@@ -23,7 +24,7 @@ def test_fusion_adds_weighted_reciprocal_ranks_per_document():
                       lexical=[chunk("b", 1), chunk("a", 2)],
                       dense=[chunk("a", 3, 0.7), chunk("b", 4, 0.6)])
     hits = {hit.source: hit for hit in fuse(signals, WEIGHTS)}
-    assert hits["a"].score == pytest.approx(WEIGHTS["signature"] / (RRF_K + 1) + WEIGHTS["lexical"] / (RRF_K + 2)
+    assert hits["a"].score == pytest.approx(WEIGHTS["signature"] / (SIGNATURE_RRF_K + 1) + WEIGHTS["lexical"] / (RRF_K + 2)
                                             + WEIGHTS["dense"] / (RRF_K + 1))
     assert hits["b"].score == pytest.approx(WEIGHTS["lexical"] / (RRF_K + 1) + WEIGHTS["dense"] / (RRF_K + 2))
     assert hits["a"].ranks == {"signature": 1, "lexical": 2, "dense": 1}
@@ -155,14 +156,15 @@ def test_a_message_two_entries_explain_alike_is_also_searched_densely(patterns, 
     assert store.dense_searched is dense_searched
 
 
-def test_an_entry_that_lists_a_shared_message_after_its_own_stands_half_a_rank_behind():
+def test_an_entry_that_lists_a_shared_message_after_its_own_stands_a_little_behind():
     store = SearchableStore([("owner", "frobnicator exploded with code {code}"),
                              ("other", "widget is broken"), ("other", "frobnicator exploded with code {n}")])
     retriever = Retriever(store, lambda text: None)
     _, signals = retriever.gather(parse_query("RuntimeError: frobnicator exploded with code 42"))
     assert signals.secondary == {"other"}
     hits = {hit.source: hit for hit in fuse(signals, WEIGHTS)}
-    assert (hits["owner"].ranks["signature"], hits["other"].ranks["signature"]) == (1, 1.5)
+    assert (hits["owner"].ranks["signature"], hits["other"].ranks["signature"]) == (1, 1 + SECONDARY_OFFSET)
+    assert fuse(signals, WEIGHTS)[0].source == "owner"  # a bare message goes to the entry about it
     words = Signals(signals.signature, lexical=[chunk("other", 1), chunk("owner", 2)],
                     dense=[chunk("other", 3, 0.7), chunk("owner", 4, 0.6)], secondary=signals.secondary)
     assert fuse(words, WEIGHTS)[0].source == "other"  # the rest of the query speaks for it
@@ -180,3 +182,13 @@ def test_lines_printed_after_a_message_count_only_for_a_pattern_that_starts_in_i
     assert [source for source, _ in matches] == ["not-a-checkpoint", "refusal"]
     bare = parse_query("RuntimeError: CUDA error: unspecified launch failure\nFor debugging consider passing CUDA_LAUNCH_BLOCKING=1")
     assert retriever.focus(bare)[1] == []  # a generic suffix explains nothing
+
+
+def test_a_pattern_that_spells_out_more_of_the_message_outweighs_words_that_favour_a_generic_one():
+    store = PatternsOnly([("generic", "modified by an inplace operation: {x}, which is output 0 of {op}, is at"),
+                          ("specific", "modified by an inplace operation: {x}, which is output 0 of AsStrided, is at")])
+    matches = Retriever(store, lambda text: None).signature_matches(
+        "modified by an inplace operation: [8, 1], which is output 0 of AsStrided, is at version 2")
+    signals = Signals(matches, lexical=[chunk("generic", 1), chunk("specific", 2)],
+                      dense=[chunk("generic", 3, 0.8), chunk("specific", 4, 0.6)])
+    assert fuse(signals, WEIGHTS)[0].source == "specific"

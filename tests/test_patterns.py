@@ -117,6 +117,11 @@ EXPLAINED_BEST = [
     # a forward() without return, its output used as a tensor
     ("forward-returns-none", "AttributeError: 'NoneType' object has no attribute 'size'"),
     ("forward-returns-none", "AttributeError: 'NoneType' object has no attribute 'argmax'"),
+    # a DataParallel / torch.compile checkpoint loaded into the bare model
+    ("state-dict-module-prefix", 'RuntimeError: Error(s) in loading state_dict for Sequential:\n\tMissing key(s) in '
+     'state_dict: "0.weight", "0.bias". \n\tUnexpected key(s) in state_dict: "module.0.weight", "module.0.bias". '),
+    ("state-dict-module-prefix", 'RuntimeError: Error(s) in loading state_dict for Sequential:\n\tMissing key(s) in '
+     'state_dict: "0.weight", "0.bias". \n\tUnexpected key(s) in state_dict: "_orig_mod.0.weight", "_orig_mod.0.bias". '),
     # argparse knowing only --local_rank, started by torch.distributed.launch of torch 2.x
     ("distributed-launch-local-rank-arg", "usage: lr.py [-h] [--local_rank LOCAL_RANK]\n"
                                           "lr.py: error: unrecognized arguments: --local-rank=1"),

@@ -18,6 +18,8 @@ from assistant.answering.error_model import ErrorReport
 from assistant.answering.query import ParsedQuery
 
 RRF_K = 10
+SIGNATURE_RRF_K = 3  # smaller than RRF_K: a pattern that explains more of a message outranks one that explains less
+SECONDARY_OFFSET = 0.1  # how far behind a shared message's owner an entry listing it after its own ranks
 WEIGHTS = {"signature": 2.0, "lexical": 1.0, "dense": 1.0}
 EXACT_COVERAGE = 0.8  # a pattern covering this much of the message needs no dense search
 CANDIDATES = 50
@@ -27,7 +29,7 @@ CANDIDATES = 50
 class DocumentHit:
     source: str
     score: float = 0.0
-    ranks: dict[str, float] = field(default_factory=dict)  # 1.5: half a rank behind (see _signature_ranks)
+    ranks: dict[str, float] = field(default_factory=dict)  # 1.1: just behind (see _signature_ranks)
     signature: PatternMatch | None = None
     dense: float = 0.0
     best_chunk: int | None = None
@@ -157,15 +159,16 @@ def _shared_top(signatures: list[tuple[str, PatternMatch]]) -> bool:
 def _signature_ranks(signatures: list[tuple[str, PatternMatch]], secondary: frozenset[str] = frozenset()) -> list[float]:
     """Competition ranks (1, 1, 3) of the sorted signature matches: entries whose patterns explain
     the message equally well share a rank, so lexical and dense search decide between them. Of
-    such entries, one that lists the message only among the others it also explains stands half
-    a rank behind one whose own message it is: a bare message goes to the entry about it, while
+    such entries, one that lists the message only among the others it also explains stands a
+    little behind one whose own message it is: a bare message goes to the entry about it, while
     the rest of a query that speaks for the other entry (a frame, a word) still moves it ahead."""
     ranks: list[int] = []
     for position, (_, match) in enumerate(signatures):
         tied = position and _specificity(match) == _specificity(signatures[position - 1][1])
         ranks.append(ranks[-1] if tied else position + 1)
     owned = {rank for rank, (source, _) in zip(ranks, signatures) if source not in secondary}
-    return [rank + 0.5 if source in secondary and rank in owned else rank for rank, (source, _) in zip(ranks, signatures)]
+    return [rank + SECONDARY_OFFSET if source in secondary and rank in owned else rank
+            for rank, (source, _) in zip(ranks, signatures)]
 
 
 def _literal_length(match: PatternMatch) -> int:
@@ -174,14 +177,15 @@ def _literal_length(match: PatternMatch) -> int:
     return sum(map(len, match.pattern.literals))
 
 
-def fuse(signals: Signals, weights: dict[str, float], rrf_k: int = RRF_K) -> list[DocumentHit]:
+def fuse(signals: Signals, weights: dict[str, float], rrf_k: int = RRF_K,
+         signature_k: float = SIGNATURE_RRF_K) -> list[DocumentHit]:
     """Weighted reciprocal-rank fusion over documents (each ranked by its best chunk)."""
     hits: dict[str, DocumentHit] = {}
 
     def add(source: str, signal: str, rank: float) -> DocumentHit:
         hit = hits.setdefault(source, DocumentHit(source, about_error=signals.about_error))
         hit.ranks[signal] = rank
-        hit.score += weights[signal] / (rrf_k + rank)
+        hit.score += weights[signal] / ((signature_k if signal == "signature" else rrf_k) + rank)
         return hit
 
     for rank, (source, match) in zip(_signature_ranks(signals.signature, signals.secondary), signals.signature):
