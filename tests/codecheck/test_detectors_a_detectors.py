@@ -391,6 +391,11 @@ def test_in_place_writes_into_saved_outputs_fire():
             pass
     """
     assert lines("inplace-on-saved-output", functional) == [4]
+    sequential = """\
+        gate = nn.Sequential(nn.Linear(8, 8), nn.Sigmoid(), nn.ReLU(inplace=True))
+        body = torch.nn.Sequential(nn.Conv2d(3, 8, 3), nn.Tanh(), nn.Dropout(0.1, inplace=True))
+    """
+    assert lines("inplace-on-saved-output", sequential) == [1, 2]
 
 
 def test_out_of_place_updates_and_values_without_weights_are_quiet():
@@ -425,6 +430,13 @@ def test_out_of_place_updates_and_values_without_weights_are_quiet():
         w *= 2
     """
     assert lines("inplace-on-saved-output", preprocessing) == []
+    sequential = """\
+        a = nn.Sequential(nn.Linear(8, 8), nn.BatchNorm1d(8), nn.ReLU(inplace=True))
+        b = nn.Sequential(nn.Sigmoid(), nn.ReLU(inplace=True))
+        c = nn.Sequential(nn.Linear(8, 8), nn.Sigmoid(), nn.ReLU())
+        d = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(inplace=True), nn.MaxPool2d(2), nn.ReLU(inplace=True))
+    """
+    assert lines("inplace-on-saved-output", sequential) == []
 
 
 # too-many-forward-args and forward-args-mismatch

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, constant, dotted, keyword, kind_of, source_of
 from assistant.codecheck.detectors import Hit
-from assistant.codecheck.detectors._torch_names import (FUNCTIONAL, is_functional, layer_call, layer_kind,
-                                                       module_classes, without_grad)
+from assistant.codecheck.detectors._torch_names import (FUNCTIONAL, WEIGHTED_LAYERS, is_functional, is_layer,
+                                                       layer_call, layer_kind, module_classes, without_grad)
 
 name = "inplace-on-saved-output"
 SAVES_OUTPUT = ("tanh", "sigmoid", "exp", "relu", "softmax", "log_softmax", "sqrt", "rsqrt")
@@ -21,6 +21,8 @@ NOT_INPLACE = ("requires_grad_", "retain_grad", "share_memory_", "register_hook"
 
 
 def check(code: Code) -> Iterator[Hit]:
+    if "inplace" in code.source:
+        yield from _inplace_after_saving_layer(code)
     for scope, names in _saved_outputs(code).items():
         for node in ast.walk(scope):
             if not isinstance(node, (ast.AugAssign, ast.Assign, ast.Call)):
@@ -33,6 +35,23 @@ def check(code: Code) -> Iterator[Hit]:
                 yield Hit.at(code, node, f"{source_of(node).splitlines()[0]} writes in place into {written.id}, the "
                              f"output of {_op_name(code, op)} (line {op.lineno}), which autograd saved for backward: "
                              f"write {written.id} = ... out of place instead", {"tensor": written.id})
+
+
+def _inplace_after_saving_layer(code: Code) -> Iterator[Hit]:
+    """`nn.Sequential(..., nn.Sigmoid(), nn.ReLU(inplace=True))` after a layer with weights: the in-place
+    activation overwrites the output that the one before it saved."""
+    for sequential in code.calls_of("Sequential"):
+        layers = sequential.args
+        for index, (saving, inplace) in enumerate(zip(layers, layers[1:])):
+            if is_layer(saving, *SAVING_LAYERS) and not _inplace(saving) and is_layer(inplace, *INPLACE_LAYERS) \
+                    and _inplace(inplace) and any(is_layer(w, *WEIGHTED_LAYERS) for w in layers[:index]):
+                yield Hit.at(code, inplace, f"{source_of(inplace)} right after {source_of(saving)} in nn.Sequential writes "
+                             f"in place into the {kind_of(saving)} output, which autograd saved for backward: drop "
+                             "inplace=True", {"tensor": kind_of(saving)})
+
+
+def _inplace(layer: ast.expr) -> bool:
+    return isinstance(layer, ast.Call) and constant(keyword(layer, "inplace")) is True
 
 
 def _saved_outputs(code: Code) -> dict[ast.AST, set[str]]:
