@@ -148,13 +148,15 @@ def test_imports_of_removed_private_helpers_fire():
             return list(_accumulate(lengths))
     """
     assert lines("private-torch-import", in_a_function) == [2]
-    in_a_try = """\
+    in_a_try_that_does_not_catch_it = """\
         try:
             from torch.onnx.symbolic_helper import _export_onnx_opset_version
-        except ImportError:
+        except KeyError:
             pass
+        finally:
+            print("done")
     """
-    assert lines("private-torch-import", in_a_try) == [2]
+    assert lines("private-torch-import", in_a_try_that_does_not_catch_it) == [2]
 
 
 def test_public_and_still_present_private_imports_are_quiet():
@@ -168,6 +170,20 @@ def test_public_and_still_present_private_imports_are_quiet():
         from torch.utils.data._utils.collate import default_collate as collate
     """
     assert lines("private-torch-import", source) == []
+    fallback = """\
+        try:
+            from torch.utils.model_zoo import _download_url_to_file
+        except ImportError:
+            try:
+                from torch.hub import download_url_to_file as _download_url_to_file
+            except ImportError:
+                from torch.hub import _download_url_to_file
+        try:
+            from torch._utils import _accumulate
+        except (ModuleNotFoundError, ImportError):
+            from itertools import accumulate as _accumulate
+    """
+    assert lines("private-torch-import", fallback) == []
 
 
 # float-class-target
