@@ -1601,3 +1601,31 @@ step(net, batch, torch.tensor([0.0, 1.0]))
 ])
 def test_float_bce_targets_are_quiet(source):
     assert lines("bce-integer-target", source) == []
+
+
+def test_a_list_wrapped_later_or_an_item_of_a_models_output_is_quiet():
+    wrapped_later = """\
+class Encoder(nn.Module):
+    def __init__(self, strides):
+        super().__init__()
+        self.block = []
+        for stride in strides:
+            self.block += [nn.Conv1d(4, 4, 3, stride=stride)]
+        self.block = nn.ModuleList(self.block)
+"""
+    tuple_output = """\
+class Wrapper(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.LSTM(4, 4)
+
+    def forward(self, x):
+        outputs = self.encoder(x)
+        states = outputs[1]
+        states.append(x)
+        return states
+"""
+    registered = wrapped_later.replace("self.block = nn.ModuleList(self.block)",
+                                       "for i, layer in enumerate(self.block):\n            self.add_module(str(i), layer)")
+    assert lines("layers-in-python-list", wrapped_later) == lines("layers-in-python-list", registered) == []
+    assert lines("numpy-spelling-on-tensor", tuple_output) == []

@@ -17,6 +17,9 @@ name = "layers-in-python-list"
 def check(code: Code) -> Iterator[Hit]:
     modules = module_classes(code)
     for cls in modules.values():
+        if any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+               and n.func.attr in ("add_module", "register_module") for n in ast.walk(cls)):
+            continue  # the layers are registered one by one
         for method in (s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"):
             yield from _plain_containers(code, method, modules)
 
@@ -28,11 +31,17 @@ def _plain_containers(code: Code, init: ast.FunctionDef, modules: dict[str, ast.
         target = dotted(node.targets[0]) or ""
         if not (target.startswith("self.") and target.count(".") == 1):
             continue
-        if _holds_layers(node.value, init, target, modules):
+        if _holds_layers(node.value, init, target, modules) and not _wrapped_later(init, node, target):
             kind = "dict" if isinstance(node.value, (ast.Dict, ast.DictComp)) else "list"
             wrapper = "nn.ModuleDict" if kind == "dict" else "nn.ModuleList"
             yield Hit.at(code, node, f"{target} keeps layers in a plain Python {kind}: nn.Module does not "
                          f"register them, so parameters() misses their weights; wrap it in {wrapper}(...)")
+
+
+def _wrapped_later(init: ast.FunctionDef, assignment: ast.Assign, target: str) -> bool:
+    """`self.blocks = nn.ModuleList(self.blocks)` after filling the list: registered after all."""
+    return any(isinstance(n, ast.Assign) and n is not assignment and n.lineno > assignment.lineno
+               and any(dotted(t) == target for t in n.targets) for n in ast.walk(init))
 
 
 def _holds_layers(value: ast.expr, init: ast.FunctionDef, target: str, modules: dict[str, ast.ClassDef]) -> bool:

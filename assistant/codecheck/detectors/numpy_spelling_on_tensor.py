@@ -11,7 +11,6 @@ from assistant.codecheck._code import Code, dotted, keyword, source_of
 from assistant.codecheck.detectors import Hit
 from assistant.codecheck.detectors._tensor_dtypes import dtype_of
 from assistant.codecheck.detectors._torch_names import model_of
-from assistant.codecheck.detectors._values import origin
 
 name = "numpy-spelling-on-tensor"
 INSTEAD = {"astype": ".to(torch.float32) or .float()", "append": "torch.cat([...]) or torch.stack([...]) on a list",
@@ -37,8 +36,9 @@ def _is_tensor(code: Code, value: ast.expr) -> bool:
     """The code shows the value is a torch tensor: a dtype is known for it, or a model made it."""
     if dtype_of(code, value) is not None:
         return True
-    made = origin(code, value)
-    return isinstance(made, ast.Call) and model_of(code, made) is not None
+    if isinstance(value, ast.Name):
+        value = code.reaching_value(value)  # type: ignore[assignment]
+    return isinstance(value, ast.Call) and model_of(code, value) is not None  # not an item of it: outputs may be tuples
 
 
 def _numpy_dtype_given(code: Code, call: ast.Call) -> ast.expr | None:
