@@ -644,9 +644,10 @@ def test_a_detached_or_fresh_state_is_quiet(source):
 
 @pytest.mark.parametrize("source, line", [
     ("""\
+X = torch.randn(100, 6)
 idx = (torch.rand(16) * len(X)).floor()
 xb = X[idx]
-""", 2),
+""", 3),
     ("""\
 for step in range(10):
     picks = torch.linspace(0, 99, 8).round()
@@ -656,6 +657,8 @@ for step in range(10):
 def sample(pool, n):
     chosen = torch.randint(0, len(pool), (n,)).float()
     return pool[chosen]
+
+sample(torch.randn(50, 4), 8)
 """, 3),
 ])
 def test_float_indices_fire(source, line):
@@ -675,8 +678,14 @@ xb, scores = X[idx], torch.rand(16)[idx]
 idx = some_helper(X)
 xb = X[idx]
 """,
+    """\
+t1 = torch.rand(3, 3, requires_grad=True)
+grads = dist_autograd.get_gradients(context_id)
+g = grads[t1]
+""",
 ])
 def test_integer_or_unknown_indices_are_quiet(source):
+    """A dict keyed by tensors is indexed by float tensors legitimately."""
     assert lines("float-index-tensor", source) == []
 
 

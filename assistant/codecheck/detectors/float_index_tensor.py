@@ -18,7 +18,8 @@ INDEXING_METHODS = {"index_select": 1, "gather": 1, "scatter": 1, "scatter_": 1,
 
 def check(code: Code) -> Iterator[Hit]:
     for node in code.nodes:
-        if isinstance(node, ast.Subscript) and isinstance(node.slice, (ast.Name, ast.Call, ast.BinOp)):
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, (ast.Name, ast.Call, ast.BinOp)) \
+                and dtype_of(code, node.value) is not None:  # a tensor (a dict may be keyed by tensors)
             index = node.slice
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in INDEXING_METHODS:
             index = argument(node, INDEXING_METHODS[node.func.attr], "index")
