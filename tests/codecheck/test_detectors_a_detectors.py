@@ -329,6 +329,15 @@ def test_model_rebound_after_its_optimizer_was_built_fires():
         sgd.step()
     """
     assert lines("optimizer-of-replaced-model", cell) == [3]
+    resumed = """\
+        model = ResNet18()
+        optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        if args.resume:
+            model = torch.load("checkpoint.pth")
+        for epoch in range(10):
+            train(model, optimizer)
+    """
+    assert lines("optimizer-of-replaced-model", resumed) == [4]
 
 
 def test_optimizer_built_after_the_final_model_or_over_the_same_object_is_quiet():
@@ -351,6 +360,15 @@ def test_optimizer_built_after_the_final_model_or_over_the_same_object_is_quiet(
         optimizer.step()
     """
     assert lines("optimizer-of-replaced-model", rebuilt) == []
+    rebuilt_in_the_branch = """\
+        model = Net()
+        optimizer = torch.optim.Adam(model.parameters())
+        if resume:
+            model = torch.load("last.pt")
+            optimizer = torch.optim.Adam(model.parameters())
+        optimizer.step()
+    """
+    assert lines("optimizer-of-replaced-model", rebuilt_in_the_branch) == []
     never_steps = """\
         model = Net()
         optimizer = torch.optim.Adam(model.parameters())

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, dotted, kind_of, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
-from assistant.codecheck.detectors._training import is_optimizer, own_nodes
+from assistant.codecheck.detectors._training import is_optimizer, own_nodes, statement_index
 
 name = "optimizer-of-replaced-model"
 SAME_OBJECT = ("to", "cuda", "cpu", "train", "eval", "float", "double", "half", "requires_grad_", "share_memory")
@@ -24,7 +24,7 @@ def check(code: Code) -> Iterator[Hit]:
                 continue
             optimizer, model = built
             rebinding = _later_rebinding(body[index + 1:], optimizer, model)
-            if rebinding is not None and _steps_after(body[body.index(rebinding) + 1:], optimizer):
+            if rebinding is not None and _steps_after(body[statement_index(code, body, rebinding) + 1:], optimizer):  # type: ignore[operator]
                 yield Hit.at(code, rebinding, f"{model} is rebound here to a new object ({source_of(rebinding.value)}) "
                              f"after {optimizer} was built from its parameters (line {statement.lineno}): {optimizer} "
                              f"still updates the old model; build the optimizer after the final {model}",
@@ -61,6 +61,10 @@ def _later_rebinding(rest: list[ast.stmt], optimizer: str, model: str) -> ast.As
             if not _same_object(statement.value, model):
                 return statement
             continue
+        if isinstance(statement, ast.If) and optimizer not in _bound_names(statement):
+            branch = _later_rebinding([*statement.body, *statement.orelse], optimizer, model)
+            if branch is not None:
+                return branch  # `if args.resume: model = torch.load(...)`: on that path the optimizer is stale
         names = _bound_names(statement)
         if optimizer in names or model in names:
             return None
@@ -90,4 +94,7 @@ def _bound_names(statement: ast.stmt) -> set[str]:
 
 
 def _steps_after(rest: list[ast.stmt], optimizer: str) -> bool:
-    return any(isinstance(n, ast.Call) and dotted(n.func) == f"{optimizer}.step" for n in own_nodes(rest))
+    """`optimizer.step()` later, or the optimizer handed to a function (`train(model, optimizer)`)."""
+    return any(isinstance(n, ast.Call) and (dotted(n.func) == f"{optimizer}.step"
+                                            or any(dotted(a) == optimizer for a in n.args))
+               for n in own_nodes(rest))
