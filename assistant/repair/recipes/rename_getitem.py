@@ -20,7 +20,7 @@ def match(problem: Problem) -> list[tuple[cst.FunctionDef, list[cst.Attribute]]]
     attribute references (`self.__get_item__`) to it."""
     script = problem.script
     found = []
-    for dataset in _dataset_classes(script):
+    for dataset in dataset_classes(script):
         methods = [item for item in dataset.body.body if isinstance(item, cst.FunctionDef)]
         near = [method for method in methods if _near_getitem(method.name.value)]
         defined = {method.name.value for method in methods}
@@ -39,7 +39,7 @@ def apply(problem: Problem, found: list[tuple[cst.FunctionDef, list[cst.Attribut
     return edits
 
 
-def _dataset_classes(script: Script) -> list[cst.ClassDef]:
+def dataset_classes(script: Script) -> list[cst.ClassDef]:
     """Classes deriving from a `...Dataset` class, directly or through a class of this file."""
     datasets: set[str] = set()
     found = []
