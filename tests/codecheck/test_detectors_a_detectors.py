@@ -764,6 +764,13 @@ def test_arrays_frames_and_lists_passed_to_a_model_fire():
         pred = model(StandardScaler().fit_transform(test_x))
     """
     assert lines("numpy-into-model", scaled) == [4, 5]
+    frame_fragment = """\
+        model = nn.Sequential(nn.Linear(12, 1))
+        X = df.drop("target", axis=1).values
+        preds = model(X)
+        print(model(df[["a", "b"]].values), model(df.iloc[:, :12].values))
+    """
+    assert lines("numpy-into-model", frame_fragment) == [3, 4, 4]
 
 
 def test_converted_inputs_and_converting_models_are_quiet():
@@ -788,6 +795,8 @@ def test_converted_inputs_and_converting_models_are_quiet():
         f = model(make_batch())
         g = model(torch.as_tensor(StandardScaler().fit_transform(samples), dtype=torch.float32))
         h = model(transformer.transform(samples))
+        i = model(out.max(1).values)
+        j = model(cache[0].values)
     """
     assert lines("numpy-into-model", source) == []
 

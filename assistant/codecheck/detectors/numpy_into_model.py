@@ -17,12 +17,13 @@ name = "numpy-into-model"
 GENERATORS = ("numpy.random.default_rng", "numpy.random.RandomState")
 KEEPS_ARRAY = ("astype", "reshape", "copy", "squeeze", "flatten", "ravel", "transpose")
 DATAFRAMES = ("pandas.read_csv", "pandas.DataFrame", "pandas.read_parquet", "pandas.read_excel")
+PANDAS_METHODS = ("drop", "dropna", "fillna", "select_dtypes", "get_dummies", "sample", "reset_index")
 TRANSFORMS = ("transform", "fit_transform", "inverse_transform")
 CONVERTING = ("tensor", "as_tensor", "from_numpy", "Tensor", "FloatTensor", "stack")
 
 
 def check(code: Code) -> Iterator[Hit]:
-    if not any(sign in code.source for sign in ("np.", "numpy", "pd.", "pandas", "tolist", "([", "sklearn")):
+    if not any(sign in code.source for sign in ("np.", "numpy", "pd.", "pandas", "tolist", "([", "sklearn", ".values")):
         return
     for call in module_calls(code):
         if not call.args or (signature := called_signature(code, call)) is None:
@@ -91,12 +92,26 @@ def _sklearn_object(code: Code, value: ast.expr | None) -> bool:
 
 
 def _dataframe_values(code: Code, value: ast.expr | None) -> bool:
+    """`frame.values` of a DataFrame the code reads (`pd.read_csv`), or of what only pandas spells:
+    a column by its name (`df["price"]`, `df[["a", "b"]]`), `df.iloc[...]`, `df.drop(..., axis=1)`."""
     if not (isinstance(value, ast.Attribute) and value.attr == "values"):
         return False
     frame = known_value(code, value.value)
+    if _pandas_only(frame):
+        return True
     while isinstance(frame, ast.Subscript):
         frame = known_value(code, frame.value)
     return isinstance(frame, ast.Call) and code.resolved(frame.func) in DATAFRAMES
+
+
+def _pandas_only(frame: ast.expr | None) -> bool:
+    if isinstance(frame, ast.Subscript):
+        key = frame.slice
+        if isinstance(frame.value, ast.Attribute) and frame.value.attr in ("iloc", "loc"):
+            return True
+        names = key.elts if isinstance(key, ast.List) else [key]
+        return bool(names) and all(isinstance(n, ast.Constant) and isinstance(n.value, str) for n in names)
+    return isinstance(frame, ast.Call) and isinstance(frame.func, ast.Attribute) and frame.func.attr in PANDAS_METHODS
 
 
 def _numbers(value: ast.List | ast.ListComp) -> bool:
