@@ -223,6 +223,11 @@ def test_class_ids_as_float_or_int32_targets_fire():
         criterion = nn.CrossEntropyLoss()
     """
     assert lines("float-class-target", batches) == [2]
+    column = """\
+        y_train = torch.tensor(df["label"].values, dtype=torch.float32)
+        loss = nn.CrossEntropyLoss()(net(x_train), y_train)
+    """
+    assert lines("float-class-target", column) == [2]
 
 
 def test_long_targets_and_probability_targets_are_quiet():
@@ -246,6 +251,8 @@ def test_long_targets_and_probability_targets_are_quiet():
             k = F.cross_entropy(model(x), y.float())
         for x, y in batches:
             m = F.cross_entropy(model(x), y.float())
+        n = F.cross_entropy(logits, torch.tensor(df["label"].values))
+        o = F.cross_entropy(logits, torch.tensor(df[["p0", "p1"]].values, dtype=torch.float32))
     """
     assert lines("float-class-target", source) == []
 

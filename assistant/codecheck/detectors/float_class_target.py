@@ -57,7 +57,19 @@ def _class_ids_of_wrong_dtype(code: Code, target: ast.expr) -> tuple[str | None,
     if isinstance(value, ast.Call) and (code.resolved(value.func) or "") == "torch.tensor" and value.args \
             and _whole_floats(value.args[0]) and keyword(value, "dtype") is None:
         return "torch.float32", "class ids written as floats"
+    if isinstance(value, ast.Call) and (code.resolved(value.func) or "") in ("torch.tensor", "torch.as_tensor") \
+            and value.args and _named_column(value.args[0]) and (dtype := _named_float(keyword(value, "dtype"))):
+        return dtype, f"one {dtype} value per row of the column {source_of(value.args[0])}"
     return None, ""
+
+
+def _named_column(values: ast.expr) -> bool:
+    """`df["label"].values` / `df["label"]` / `df.label.to_numpy()`: one column of a table, 1-D."""
+    if isinstance(values, ast.Attribute) and values.attr == "values":
+        values = values.value
+    elif isinstance(values, ast.Call) and isinstance(values.func, ast.Attribute) and values.func.attr == "to_numpy":
+        values = values.func.value
+    return isinstance(values, ast.Subscript) and isinstance(constant(values.slice), str)
 
 
 def _batch_labels(code: Code, source: ast.expr) -> bool:
