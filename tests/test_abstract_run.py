@@ -167,3 +167,8 @@ z = model(y.to("cuda"))
 """
     error = abstract_error(cell, run)
     assert error.message.startswith("mat1 and mat2 shapes cannot be multiplied (4x2 and 3x2)") and error.line == 5
+
+
+def test_what_only_the_sandbox_lacks_tells_nothing(run):
+    assert abstract_error("x = torch.zeros(3)\nfree = torch.cuda.mem_get_info()\n", run) is None
+    assert abstract_error("x = torch.randn(6)\nkept = x[x > 0]\ntotal = kept.sum()\n", run) is None

@@ -26,6 +26,7 @@ from assistant.answering.error_model import ErrorReport
 from assistant.answering.query import ParsedQuery
 from assistant.answering.retrieval import DocumentHit, Retriever
 from assistant.codecheck import Finding, check_source
+from assistant.repair.layer_facts import FLATTEN_ENTRY, LayerFacts
 
 if TYPE_CHECKING:
     from assistant.sandbox import SandboxResult
@@ -41,6 +42,7 @@ class CodeEvidence:
     how: Evidence
     findings: tuple[Finding, ...] = ()
     raised: ErrorReport | None = None  # the error of the abstract (or real) run, `line` in the paste
+    layer: str = ""  # the layer that raised it and the user's shapes it got: "BatchNorm1d(128) receives [8, 12, 128]"
 
     @property
     def line(self) -> int | None:
@@ -60,12 +62,13 @@ class CodeEvidence:
         where = f"line {self.raised.line}: `{frame.code}` raises" if self.raised.line and frame and frame.code else (
             f"line {self.raised.line} raises" if self.raised.line else "the code raises")
         ran = " (run on shape-only tensors)" if self.how == "abstract-run" else " (run in the sandbox)"
-        return f"{where} {self.raised.headline}{ran}"
+        layer = f" ({self.layer})" if self.layer else ""
+        return f"{where} {self.raised.headline}{layer}{ran}"
 
     def to_json(self) -> dict[str, Any]:
         error = self.raised
         return {
-            "evidence": self.how, "line": self.line, "note": self.note,
+            "evidence": self.how, "line": self.line, "note": self.note, "layer": self.layer or None,
             "findings": [{"line": f.line, "col": f.col, "id": f.entry_id, "message": f.message} for f in self.findings],
             "error": {"type": error.type, "message": error.message, "line": error.line} if error else None,
         }
@@ -87,10 +90,25 @@ def gather_evidence(text: str, run: Callable[..., SandboxResult] | None = None) 
     findings = detect(text)
     if findings:
         return CodeEvidence("detector", findings)
-    from assistant.repair.abstract_run import abstract_error  # the sandbox loads only when it is needed
+    from assistant.repair.abstract_run import run_abstractly  # the sandbox loads only when it is needed
 
-    raised = abstract_error(text, run)
-    return CodeEvidence("abstract-run", raised=raised) if raised is not None else CodeEvidence("text")
+    ran = run_abstractly(text, run)
+    findings = _unflattened(ran.facts, raised=ran.raised is not None)
+    if ran.raised is None and not findings:
+        return CodeEvidence("text")
+    return CodeEvidence("abstract-run", findings, ran.raised, ran.facts.receives)
+
+
+def _unflattened(facts: LayerFacts, *, raised: bool) -> tuple[Finding, ...]:
+    """The Linear the run saw fed an unflattened conv/pool map, as a finding of flatten-before-linear:
+    it tells that entry from linear-shape-mismatch, whose message the Linear raises. Without an
+    error (a LazyLinear adapts), only an image map ([N, C, H, W] and up) counts: a Linear over a
+    [N, C, L] sequence's last axis is sometimes meant."""
+    if facts.unflattened is None or facts.unflattened_line is None:
+        return ()
+    if not raised and len(facts.unflattened_shape) < 4:
+        return ()
+    return (Finding(facts.unflattened_line, 1, FLATTEN_ENTRY, facts.unflattened_message),)
 
 
 def ran_evidence(raised: ErrorReport, text: str) -> CodeEvidence:

@@ -30,7 +30,8 @@ from dataclasses import asdict, dataclass, field, replace
 
 from assistant.answering.error_model import ErrorReport, Frame, from_raised
 from assistant.repair import harness
-from assistant.repair import undefined_inputs
+from assistant.repair import layer_facts, undefined_inputs
+from assistant.repair.layer_facts import LayerFacts, read_facts
 from assistant.repair.shape_comments import declared_shapes
 from assistant.sandbox import RaisedError, SandboxLimits, SandboxResult, run_source
 
@@ -40,14 +41,17 @@ ABSTRACT_LIMITS = SandboxLimits(timeout_s=30.0, cpu_s=30, memory_mb=2048)
 # The sandbox's verdicts that say nothing about the code: it was cut out of its program, it needs
 # data the abstract run does not have, or the harness could not find it an input.
 INCONCLUSIVE_TYPES = frozenset({"NameError", "ImportError", "ModuleNotFoundError", "SyntaxError", "IndentationError",
-                                "UnboundLocalError", "FileNotFoundError", "KeyboardInterrupt", harness.HARNESS_ERROR})
+                                "UnboundLocalError", "FileNotFoundError", "PermissionError", "KeyboardInterrupt",
+                                harness.HARNESS_ERROR})
 GUESSED_SIZE = 24  # unlike the usual powers of two, so that it does not hide a mismatch by chance
 _SIZE_PARAMETER = re.compile(r"dim|size|num|^n_|classes|features|channels|vocab|hidden|len|heads|width|depth|units"
                              r"|tokens|labels|actions|^in_|^out_|^d_", re.IGNORECASE)
 _CODE_OWN_CHECK = re.compile(r"(assert|raise)\b")
-_META_WORDING = re.compile(r"\bmeta\b|data-dependent|cannot be called on meta|'PastedSelf' object has no attribute"
-                           r"|_KbGuessedTarget",
-                           re.IGNORECASE)
+_META_WORDING = re.compile(r"\bmeta\b|register_meta|data-dependent|cannot be called on meta"
+                           r"|'PastedSelf' object has no attribute|_KbGuessedTarget", re.IGNORECASE)
+# What the sandbox lacks and the user's machine has: a GPU, MPS, NCCL, a network, worker processes.
+_SANDBOX_LIMIT = re.compile(r"not compiled with CUDA|without MPS backend|doesn't have NCCL built in|Cannot resolve \S+ to a"
+                            r"|DataLoader worker \(pid\(s\) [\d, ]+\) exited unexpectedly|found no compiled frames")
 
 
 def program_for(source: str) -> str | None:
@@ -133,25 +137,41 @@ def _sizes_for_unset_parameters(code: str) -> str:
     return "".join(f"\n{name} = {GUESSED_SIZE}" for name in dict.fromkeys(unset))
 
 
-def abstract_error(source: str, run: Callable[..., SandboxResult] | None = None,
-                   limits: SandboxLimits = ABSTRACT_LIMITS) -> ErrorReport | None:
-    """The error (or warning) the code raises when run on abstract tensors, with `line` set to the
-    line of the pasted code where it happened; None when it runs clean or the run cannot decide.
+@dataclass(frozen=True)
+class AbstractRun:
+    """What running the code abstractly showed: the error it raised at the user's line (None when
+    it ran clean or the run cannot decide), and what the layers were given (assistant.repair.layer_facts)."""
 
-    `run` is a `run_source`-like callable (a WarmSandbox's, in a server); None runs cold."""
+    raised: ErrorReport | None = None
+    facts: LayerFacts = LayerFacts()
+
+
+def run_abstractly(source: str, run: Callable[..., SandboxResult] | None = None,
+                   limits: SandboxLimits = ABSTRACT_LIMITS) -> AbstractRun:
+    """Run the code on abstract tensors in the sandbox. `run` is a `run_source`-like callable (a
+    WarmSandbox's, in a server); None runs cold."""
     program = program_for(source)
     if program is None:
-        return None
+        return AbstractRun()
     result = (run or run_source)(program, filename=PROGRAM, limits=limits)
+    facts = read_facts(result.stdout)
     if result.status != "error" or result.error is None or _inconclusive(result.error):
-        return None
+        return AbstractRun(facts=facts)
     lines = textwrap.dedent(source).splitlines()
     report = from_raised(result.error, warning=result.error.type.endswith("Warning"))
     frames = _from_snippet(report.frames, lines)
     if frames and frames[-1].file == SNIPPET and _CODE_OWN_CHECK.match(frames[-1].code):
-        return None  # the code's own assert or raise, about values the abstract run made up
+        return AbstractRun(facts=facts)  # the code's own assert or raise, about values the abstract run made up
     own = report.user_lines(SNIPPET, len(lines))
-    return replace(report, frames=frames, text=_from_snippet_text(report.text), line=own[-1] if own else None)
+    raised = replace(report, frames=frames, text=_from_snippet_text(report.text), line=own[-1] if own else None)
+    return AbstractRun(raised, facts)
+
+
+def abstract_error(source: str, run: Callable[..., SandboxResult] | None = None,
+                   limits: SandboxLimits = ABSTRACT_LIMITS) -> ErrorReport | None:
+    """The error (or warning) the code raises when run on abstract tensors, with `line` set to the
+    line of the pasted code where it happened; None when it runs clean or the run cannot decide."""
+    return run_abstractly(source, run, limits).raised
 
 
 def _inconclusive(error: RaisedError | None) -> bool:
@@ -159,7 +179,7 @@ def _inconclusive(error: RaisedError | None) -> bool:
     says only that the code was cut out of its program or that the run has no data."""
     if error is None:
         return False
-    if error.type in INCONCLUSIVE_TYPES or _META_WORDING.search(error.message):
+    if error.type in INCONCLUSIVE_TYPES or _META_WORDING.search(error.message) or _SANDBOX_LIMIT.search(error.message):
         return True
     return _inconclusive(error.cause) or _inconclusive(error.context)
 
@@ -206,9 +226,11 @@ def _kb_fragment_tree(code, by_line, make, bindings):  # noqa: ANN001, ANN202 - 
         return ast.fix_missing_locations(ast.copy_location(wrapped, statement))
 
     def bound_before(statement):
-        made = [ast.copy_location(node, statement) for text in bindings.get(statement.lineno, ())
-                for node in ast.parse(text).body]
-        return [ast.fix_missing_locations(node) for node in made] + [statement]
+        made = [node for text in bindings.get(statement.lineno, ()) for node in ast.parse(text).body]
+        for node in (inner for top in made for inner in ast.walk(top)):
+            if isinstance(node, (ast.stmt, ast.expr)):
+                ast.copy_location(node, statement)  # runs at the line that needs it, not at line 1
+        return [*made, statement]
 
     tree = _kb_parse_fragment(code)
     tree.body = [bound for statement in tree.body for bound in bound_before(fallback(statement))]
@@ -311,7 +333,10 @@ def _kb_abstract_run(code, filename, fragment):  # noqa: ANN001, ANN202, C901 - 
             if func in value_reads and elements(args) <= read_limit:
                 with _disable_current_modes():
                     return replay(func, args, kwargs)
-            return func(*args, **kwargs)
+            facts.calling(func, args)
+            result = func(*args, **kwargs)
+            facts.returned(func, args, result)
+            return result
 
     class Abstract(TorchDispatchMode):
         def __torch_dispatch__(self, func, types, args=(), kwargs=None):
@@ -356,14 +381,20 @@ def _kb_abstract_run(code, filename, fragment):  # noqa: ANN001, ANN202, C901 - 
     class PastedSelf:
         """The `self` of a method body pasted alone: it has what the fragment gives it."""
 
-    with Abstract(), Values():
-        namespace.update({name: torch.empty(shape) for name, shape in fragment["named"].items()})
-        namespace.update({"self": PastedSelf(), "_kb_declared": torch.empty} if fragment["needs_self"] else
-                         {"_kb_declared": torch.empty})
-        tree = _kb_fragment_tree(code, fragment["by_line"], "_kb_declared", fragment["bindings"])
-        exec(compile(tree, filename, "exec"), namespace)  # noqa: S102 - the sandbox's purpose
-        for function, arguments in fragment["calls"]:
-            namespace[function](*(namespace[name] for name in arguments))
+    facts = _KbLayerFacts(filename)
+    try:
+        with Abstract(), Values():
+            namespace.update({name: torch.empty(shape) for name, shape in fragment["named"].items()})
+            namespace.update({"self": PastedSelf(), "_kb_declared": torch.empty} if fragment["needs_self"] else
+                             {"_kb_declared": torch.empty})
+            tree = _kb_fragment_tree(code, fragment["by_line"], "_kb_declared", fragment["bindings"])
+            exec(compile(tree, filename, "exec"), namespace)  # noqa: S102 - the sandbox's purpose
+            for function, arguments in fragment["calls"]:
+                namespace[function](*(namespace[name] for name in arguments))
+    except BaseException as error:
+        facts.report(error)
+        raise
+    facts.report(None)
     if shown:  # raised at the code's line that caused it
         warning, line = shown[0]
         if line is None:
@@ -374,4 +405,4 @@ def _kb_abstract_run(code, filename, fragment):  # noqa: ANN001, ANN202, C901 - 
 # Read once, when the module is imported: the file may change on disk under a long-lived process.
 _PREAMBLE = "\n".join(inspect.getsource(part) for part in (
     _kb_parse_fragment, _kb_fragment_tree, _kb_abstract_run, undefined_inputs._kb_model_input,  # noqa: SLF001
-    undefined_inputs._kb_one_batch, undefined_inputs._KbGuessedTarget))  # noqa: SLF001
+    undefined_inputs._kb_one_batch, undefined_inputs._KbGuessedTarget, layer_facts._KbLayerFacts))  # noqa: SLF001
