@@ -1638,3 +1638,26 @@ class Wrapper(nn.Module):
                                        "for i, layer in enumerate(self.block):\n            self.add_module(str(i), layer)")
     assert lines("layers-in-python-list", wrapped_later) == lines("layers-in-python-list", registered) == []
     assert lines("numpy-spelling-on-tensor", tuple_output) == []
+
+
+@pytest.mark.parametrize("source, line", [
+    ("model = nn.DataParallel(model)\nmodel.to(device)\npreds = model.predict(x)\n", 3),
+    ("net = torch.nn.DataParallel(build_net()).cuda()\nprint(net.classifier.weight.shape)\n", 2),
+    ("""\
+from torch.nn.parallel import DistributedDataParallel as DDP
+ddp_model = DDP(model, device_ids=[rank])
+for x, y in loader:
+    loss = ddp_model.compute_loss(x, y)
+""", 4),
+])
+def test_a_models_own_attribute_on_a_wrapper_of_an_unknown_model_fires(source, line):
+    assert lines("dataparallel-attribute", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    "model = nn.DataParallel(model)\nmodel.train()\nout = model(x)\nw = model.module.fc.weight\n",
+    "ddp = torch.nn.parallel.DistributedDataParallel(model)\nwith ddp.no_sync():\n    ddp(x).sum().backward()\n",
+    "model = nn.DataParallel(model)\nmodel.tag = 'run1'\nprint(model.tag, model.device_ids, model.training)\n",
+])
+def test_the_wrappers_own_api_is_quiet(source):
+    assert lines("dataparallel-attribute", source) == []

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from assistant.codecheck._code import Code
+from assistant.codecheck._code import Code, source_of
 from assistant.codecheck.detectors import Hit, precondition
 from assistant.codecheck.detectors._torch_names import module_classes
 
@@ -15,6 +15,21 @@ name = "dataparallel-attribute"
 WRAPPERS = ("torch.nn.DataParallel", "torch.nn.parallel.DataParallel", "torch.nn.parallel.DistributedDataParallel",
             "torch.nn.parallel.distributed.DistributedDataParallel")
 MOVES = ("to", "cuda", "cpu", "float", "double", "half")
+# What the wrappers answer themselves: nn.Module's API and DataParallel's / DDP's own methods and attributes.
+WRAPPER_API = frozenset("""
+add_module apply bfloat16 buffers children compile cpu cuda double eval extra_repr float forward get_buffer
+get_extra_state get_parameter get_submodule half ipu load_state_dict modules mtia named_buffers named_children
+named_modules named_parameters parameters register_backward_hook register_buffer register_forward_hook
+register_forward_pre_hook register_full_backward_hook register_full_backward_pre_hook register_module
+register_parameter register_state_dict_pre_hook register_state_dict_post_hook register_load_state_dict_pre_hook
+register_load_state_dict_post_hook requires_grad_ set_extra_state set_submodule share_memory state_dict to to_empty
+train type xpu zero_grad training dump_patches call_super_init T_destination
+module device_ids output_device dim src_device_obj replicate scatter gather parallel_apply
+broadcast_buffers join join_device join_hook join_process_group no_sync register_comm_hook to_kwargs
+will_sync_module_buffers process_group find_unused_parameters static_graph gradient_as_bucket_view
+require_backward_grad_sync require_forward_param_sync parameters_to_ignore reducer logger device_type device
+bucket_bytes_cap broadcast_bucket_size mixed_precision
+""".split())
 
 
 @precondition(lambda code: "DataParallel" in code.source)
@@ -28,6 +43,11 @@ def check(code: Code) -> Iterator[Hit]:
         if wrapped is not None and node.attr in _own_names(wrapped):
             yield Hit.at(code, node, f"{node.value.id} is a {_wrapper_name(code, node.value)} around {wrapped.name}: "
                          f"{wrapped.name}'s own .{node.attr} is on {node.value.id}.module.{node.attr}")
+        elif wrapped is None and _wrapper_call(code, node.value) is not None and _not_on_wrapper(code, node):
+            inner = source_of(_wrapper_call(code, node.value).args[0])  # type: ignore[union-attr]
+            yield Hit.at(code, node, f"{node.value.id} is a {_wrapper_name(code, node.value)} around {inner}, and the "
+                         f"wrapper has no .{node.attr} of its own: the model's is on "
+                         f"{node.value.id}.module.{node.attr}")
 
 
 def _wrapper_spellings(code: Code) -> set[str]:
@@ -57,6 +77,16 @@ def _wrapped_class(code: Code, name: ast.Name, modules: dict[str, ast.ClassDef])
     if isinstance(built, ast.Call) and isinstance(built.func, ast.Name):
         return modules.get(built.func.id)
     return None
+
+
+def _not_on_wrapper(code: Code, node: ast.Attribute) -> bool:
+    """An attribute that neither nn.Module, DataParallel nor DistributedDataParallel has, and that
+    the code never sets on the wrapper itself: it can only be the wrapped model's."""
+    if node.attr.startswith("_") or node.attr in WRAPPER_API or not isinstance(node.ctx, ast.Load):
+        return False
+    owner = node.value.id  # type: ignore[attr-defined]
+    return not any(isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store) and n.attr == node.attr
+                   and isinstance(n.value, ast.Name) and n.value.id == owner for n in code.nodes)
 
 
 def _own_names(cls: ast.ClassDef) -> set[str]:
