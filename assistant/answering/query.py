@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from assistant.answering.error_model import ErrorReport, Frame, Link
+from assistant.answering.training_log import describe as describe_training_log
 
 QueryKind = Literal["error", "traceback", "question", "code"]
 MAX_QUERY_CHARS = 1_000_000
@@ -57,7 +58,8 @@ class ParsedQuery:
     def search_text(self) -> str:
         """What lexical and dense search see: the error itself, not the log noise around it."""
         if self.error is None:
-            return self.text
+            trend = describe_training_log(self.text)
+            return f"{self.text}\n{trend}" if trend else self.text
         parts = [self.error.headline]
         if layer := self.error.layer:
             parts.append(layer)
