@@ -709,6 +709,15 @@ def test_item_on_a_per_sample_loss_fires():
                 return value.item()
     """
     assert lines("item-on-unreduced", module) == [8]
+    accuracy = """\
+        for images, labels in test_loader:
+            outputs = model(images)
+            _, predicted = torch.max(outputs, 1)
+            correct += (predicted == labels).item()
+            hits = (outputs.argmax(dim=1) == labels).float()
+            total += hits.item() + (outputs.max(1)[1] != labels).item()
+    """
+    assert lines("item-on-unreduced", accuracy) == [4, 6, 6]
 
 
 def test_reduced_losses_and_single_elements_are_quiet():
@@ -724,8 +733,19 @@ def test_reduced_losses_and_single_elements_are_quiet():
         f = F.cross_entropy(logits, y, reduction="sum").item()
         g = float(losses.max())
         h = model(x).item()
+        _, predicted = torch.max(outputs, 1)
+        i = (predicted == labels).sum().item()
+        j = (outputs.argmax(1) == labels).float().mean().item()
+        k = (predicted[0] == labels[0]).item()
+        m = (outputs.argmax() == label).item()
     """
     assert lines("item-on-unreduced", source) == []
+    one_at_a_time = """\
+        loader = DataLoader(test_set, batch_size=1)
+        for image, label in loader:
+            correct += (model(image).argmax(1) == label).item()
+    """
+    assert lines("item-on-unreduced", one_at_a_time) == []
 
 
 # numpy-into-model
