@@ -28,7 +28,8 @@ module device_ids output_device dim src_device_obj replicate scatter gather para
 broadcast_buffers join join_device join_hook join_process_group no_sync register_comm_hook to_kwargs
 will_sync_module_buffers process_group find_unused_parameters static_graph gradient_as_bucket_view
 require_backward_grad_sync require_forward_param_sync parameters_to_ignore reducer logger device_type device
-bucket_bytes_cap broadcast_bucket_size mixed_precision
+bucket_bytes_cap broadcast_bucket_size mixed_precision bucket_cap_mb check_reduction delay_all_reduce_named_params
+param_to_hook_all_reduce device_mesh skip_all_reduce_unused_params forward_sync_buffers init_sync
 """.split())
 
 
@@ -43,7 +44,7 @@ def check(code: Code) -> Iterator[Hit]:
         if wrapped is not None and node.attr in _own_names(wrapped):
             yield Hit.at(code, node, f"{node.value.id} is a {_wrapper_name(code, node.value)} around {wrapped.name}: "
                          f"{wrapped.name}'s own .{node.attr} is on {node.value.id}.module.{node.attr}")
-        elif wrapped is None and _wrapper_call(code, node.value) is not None and _not_on_wrapper(code, node):
+        elif wrapped is None and _wraps(code, node.value) and _not_on_wrapper(code, node):
             inner = source_of(_wrapper_call(code, node.value).args[0])  # type: ignore[union-attr]
             yield Hit.at(code, node, f"{node.value.id} is a {_wrapper_name(code, node.value)} around {inner}, and the "
                          f"wrapper has no .{node.attr} of its own: the model's is on "
@@ -79,11 +80,19 @@ def _wrapped_class(code: Code, name: ast.Name, modules: dict[str, ast.ClassDef])
     return None
 
 
+def _wraps(code: Code, name: ast.Name) -> bool:
+    """The name holds a DataParallel / DDP construction (around anything)."""
+    wrapper = _wrapper_call(code, name)
+    return wrapper is not None and code.resolved(wrapper.func) in WRAPPERS and len(wrapper.args) >= 1
+
+
 def _not_on_wrapper(code: Code, node: ast.Attribute) -> bool:
     """An attribute that neither nn.Module, DataParallel nor DistributedDataParallel has, and that
     the code never sets on the wrapper itself: it can only be the wrapped model's."""
     if node.attr.startswith("_") or node.attr in WRAPPER_API or not isinstance(node.ctx, ast.Load):
         return False
+    if any(k.arg == node.attr for k in _wrapper_call(code, node.value).keywords):  # type: ignore[arg-type, union-attr]
+        return False  # an option of the wrapper, kept as its attribute
     owner = node.value.id  # type: ignore[attr-defined]
     return not any(isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store) and n.attr == node.attr
                    and isinstance(n.value, ast.Name) and n.value.id == owner for n in code.nodes)
