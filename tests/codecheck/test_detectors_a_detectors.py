@@ -862,6 +862,17 @@ def test_grad_scaler_over_float16_weights_fires():
                 self.scaler.step(self.opt)
     """
     assert lines("gradscaler-with-half-model", pretrained) == [8]
+    pasted_loop = """\
+        model.half()
+        scaler = GradScaler()
+        for x, y in loader:
+            with autocast():
+                loss = criterion(model(x), y)
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+    """
+    assert lines("gradscaler-with-half-model", pasted_loop) == [7]
 
 
 def test_grad_scaler_over_float32_or_bfloat16_weights_is_quiet():
@@ -887,6 +898,20 @@ def test_grad_scaler_over_float32_or_bfloat16_weights_is_quiet():
         scaler.step(opt)
     """
     assert lines("gradscaler-with-half-model", filtered) == []
+    two_models = """\
+        teacher.half()
+        student.half()
+        scaler = GradScaler()
+        scaler.step(optimizer)
+    """
+    assert lines("gradscaler-with-half-model", two_models) == []
+    optimizer_of_another_model = """\
+        teacher.half()
+        optimizer = make_optimizer(student)
+        scaler = GradScaler()
+        scaler.step(optimizer)
+    """
+    assert lines("gradscaler-with-half-model", optimizer_of_another_model) == []
 
 
 # tensor-made-in-forward

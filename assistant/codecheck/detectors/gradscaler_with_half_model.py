@@ -23,6 +23,8 @@ def check(code: Code) -> Iterator[Hit]:
         if not (isinstance(call.func, ast.Attribute) and dotted(call.func.value) in scalers and len(call.args) == 1):
             continue
         model = _model_of_optimizer(code, call.args[0])
+        if model is None and _defined_nowhere(code, call.args[0]):
+            model = _the_one_half_model(code)  # a pasted loop: its optimizer is built elsewhere
         if model is None:
             continue
         conversion = _half_conversion(code, model)
@@ -43,6 +45,32 @@ def _model_of_optimizer(code: Code, optimizer: ast.expr) -> ast.expr | None:
             and dotted(params.func.value) is not None:
         return params.func.value
     return None
+
+
+def _defined_nowhere(code: Code, optimizer: ast.expr) -> bool:
+    """Whether nothing in the file binds the name (a parameter, an assignment, an import)."""
+    if "bound names" not in code.memo:
+        code.memo["bound names"] = _bound_names(code)
+    return dotted(optimizer) not in code.memo["bound names"]  # type: ignore[operator]
+
+
+def _bound_names(code: Code) -> set[str]:
+    found: set[str] = set()
+    for node in code.nodes:
+        if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Store):
+            found.add(dotted(node) or "")
+        elif isinstance(node, ast.arg):
+            found.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            found.update(a.asname or a.name for a in node.names)
+    return found
+
+
+def _the_one_half_model(code: Code) -> ast.expr | None:
+    """The model of a `model.half()` statement, when the file converts exactly one thing so."""
+    converted = [c.func.value for c in code.calls_of("half") if isinstance(code.parents.get(c), ast.Expr)
+                 and isinstance(c.func, ast.Attribute) and dotted(c.func.value) is not None and not c.args]
+    return converted[0] if len({dotted(c) for c in converted}) == 1 else None
 
 
 def _half_conversion(code: Code, model: ast.expr) -> ast.Call | None:
