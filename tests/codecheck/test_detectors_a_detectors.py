@@ -1050,6 +1050,13 @@ def test_datasets_returning_python_lists_fire():
                 return [self.vocab[w] for w in self.sentences[i].split()]
     """
     assert lines("dataset-returns-list", tokens) == [3]
+    encoded = """\
+        class TextDataset(Dataset):
+            def __getitem__(self, idx):
+                ids = self.tokenizer.encode(self.texts[idx])
+                return ids, self.labels[idx]
+    """
+    assert lines("dataset-returns-list", encoded) == [4]
 
 
 def test_datasets_returning_tensors_fields_or_with_a_collate_fn_are_quiet():
@@ -1069,6 +1076,9 @@ def test_datasets_returning_tensors_fields_or_with_a_collate_fn_are_quiet():
         class NotADataset:
             def __getitem__(self, i):
                 return [1, 2, 3]
+        class Encoded(Dataset):
+            def __getitem__(self, i):
+                return self.tokenizer.encode(self.texts[i], return_tensors="pt")[0], self.codec.encode(self.x[i])
     """
     assert lines("dataset-returns-list", source) == []
     padded = """\

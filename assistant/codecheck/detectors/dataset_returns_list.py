@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from assistant.codecheck._code import Code, dotted, kind_of, source_of
+from assistant.codecheck._code import Code, dotted, keyword, kind_of, source_of
 from assistant.codecheck.detectors import Hit
 from assistant.codecheck.detectors._unpacked import known_value
 
@@ -43,6 +43,8 @@ def _is_list(code: Code, cls: ast.ClassDef, value: ast.expr | None, depth: int =
         return True
     if isinstance(value, ast.Call) and dotted(value.func) == "list":
         return True
+    if isinstance(value, ast.Call) and _token_ids(value):
+        return True
     if isinstance(value, ast.List):  # `[img, label]` is a sequence of fields, collated like a tuple
         return bool(value.elts) and (depth > 0 or all(isinstance(e, ast.Constant) and isinstance(e.value, (int, float))
                                                        for e in value.elts))
@@ -53,6 +55,14 @@ def _is_list(code: Code, cls: ast.ClassDef, value: ast.expr | None, depth: int =
             return _is_list(code, cls, value.value, depth + 1)
         return _rows_are_lists(code, cls, value.value)  # self.rows[i]: a row
     return False
+
+
+def _token_ids(call: ast.Call) -> bool:
+    """`self.tokenizer.encode(text)` or `tok.convert_tokens_to_ids(tokens)`: a tokenizer's list of ids
+    (unless asked for tensors with return_tensors=)."""
+    owner = dotted(call.func.value) if isinstance(call.func, ast.Attribute) else None
+    return owner is not None and "tok" in owner.rpartition(".")[2].lower() \
+        and kind_of(call) in ("encode", "convert_tokens_to_ids") and keyword(call, "return_tensors") is None
 
 
 def _rows_are_lists(code: Code, cls: ast.ClassDef, rows: ast.expr) -> bool:
