@@ -1661,3 +1661,53 @@ def test_a_models_own_attribute_on_a_wrapper_of_an_unknown_model_fires(source, l
 ])
 def test_the_wrappers_own_api_is_quiet(source):
     assert lines("dataparallel-attribute", source) == []
+
+
+# ---- fragments: conventional names defined elsewhere ------------------------------------------
+
+
+@pytest.mark.parametrize("detector, source, line", [
+    ("zero-grad-order", """\
+for data, target in train_loader:
+    output = model(data)
+    loss = F.nll_loss(output, target)
+    loss.backward()
+    optimizer.step()
+""", 5),
+    ("numpy-on-grad-tensor", """\
+output = model(images)
+preds = output.numpy()
+""", 2),
+    ("numpy-on-grad-tensor", """\
+for x, y in loader:
+    loss = criterion(net(x), y)
+    history.append(loss.cpu().numpy())
+""", 3),
+])
+def test_fragment_names_defined_elsewhere_fire(detector, source, line):
+    assert lines(detector, source) == [line]
+
+
+@pytest.mark.parametrize("detector, source", [
+    ("zero-grad-order", """\
+for data, target in train_loader:
+    optimizer.zero_grad()
+    loss = F.nll_loss(model(data), target)
+    loss.backward()
+    optimizer.step()
+"""),
+    ("zero-grad-order", """\
+for data, target in train_loader:
+    loss = F.nll_loss(model(data), target)
+    loss.backward()
+    scheduler.step()
+"""),
+    ("numpy-on-grad-tensor", """\
+with torch.no_grad():
+    output = model(images)
+preds = output.numpy()
+scores = predictor(images).numpy()
+"""),
+])
+def test_fragment_names_in_correct_or_unknown_code_are_quiet(detector, source):
+    assert lines(detector, source) == []

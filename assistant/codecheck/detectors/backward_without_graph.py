@@ -5,11 +5,11 @@ from a prediction made there or detached, or from a model whose every parameter 
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 
-from assistant.codecheck._code import CONVENTIONAL_IMPORTS, Code, constant, dotted, keyword, source_of
+from assistant.codecheck._code import Code, constant, dotted, keyword, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
+from assistant.codecheck.detectors._fragments import LOSS_NAMES, free, free_named
 from assistant.codecheck.detectors._losses import loss_kind
 from assistant.codecheck.detectors._torch_names import without_grad
 from assistant.codecheck.detectors._training import backward_calls
@@ -18,7 +18,6 @@ from assistant.codecheck.detectors._values import KEEPING
 name = "backward-without-graph"
 DETACHING = ("detach", "item", "tolist", "numpy")
 NEW_TENSORS = ("torch.tensor", "torch.from_numpy", "torch.as_tensor")
-LOSS_NAMES = re.compile(r"criterion|loss", re.I)
 DATA_FACTORIES = ("randn", "rand", "randint", "zeros", "ones", "tensor", "arange", "full", "empty", "from_numpy")
 
 
@@ -69,21 +68,7 @@ def _computes_loss(code: Code, call: ast.Call) -> bool:
     """A loss of torch's, or in a fragment a call of a free name that says it is one (`criterion`)."""
     if loss_kind(code, call) is not None:
         return True
-    return isinstance(call.func, ast.Name) and _free(code, call.func) and bool(LOSS_NAMES.search(call.func.id))
-
-
-def _free(code: Code, name: ast.Name) -> bool:
-    """A name the file never binds (a fragment's name defined elsewhere), not a parameter either."""
-    if name.id in code.imported and name.id not in CONVENTIONAL_IMPORTS or any(
-            code.assigned(scope, name.id) for scope in _scopes(code)) or name.id in {
-            d.name for d in [*code.classes, *code.functions]}:
-        return False
-    return not any(name.id in {a.arg for a in [*f.args.posonlyargs, *f.args.args, *f.args.kwonlyargs]}
-                   for f in code.functions)
-
-
-def _scopes(code: Code) -> list[ast.AST]:
-    return [code.tree, *code.classes, *code.functions]
+    return free_named(code, call.func, LOSS_NAMES)
 
 
 def _graphless(code: Code, value: ast.expr, backward: ast.Call) -> str | None:
@@ -116,7 +101,7 @@ def _is_data(code: Code, value: ast.expr) -> bool:
     if isinstance(value, ast.Subscript):
         value = value.value
     if isinstance(value, ast.Name):
-        if _free(code, value):
+        if free(code, value):
             return True
         element = _unpacked(code, value)
         if any(isinstance(a, (ast.For, ast.comprehension)) and value.id in {n.id for n in ast.walk(a.target)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, keyword, kind_of, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
+from assistant.codecheck.detectors._fragments import LOSS_NAMES, MODEL_NAMES, free_named
 from assistant.codecheck.detectors._losses import loss_kind
 from assistant.codecheck.detectors._torch_names import model_of, without_grad
 from assistant.codecheck.detectors._values import origin
@@ -52,4 +53,8 @@ def _requires_grad(code: Code, value: ast.expr) -> str | None:
     if loss_kind(code, value):
         return f"a loss ({source_of(value.func)}(...))"
     model = model_of(code, value)
-    return f"the output of {source_of(value.func)} ({model})" if model else None
+    if model:
+        return f"the output of {source_of(value.func)} ({model})"
+    if free_named(code, value.func, MODEL_NAMES):
+        return f"the output of the model {source_of(value.func)}"
+    return f"a loss ({source_of(value.func)}(...))" if free_named(code, value.func, LOSS_NAMES) else None

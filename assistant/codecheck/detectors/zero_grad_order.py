@@ -8,11 +8,11 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
+from assistant.codecheck.detectors._fragments import OPTIMIZER_NAMES, free_named
 from assistant.codecheck.detectors._torch_names import layer_call
 from assistant.codecheck.detectors._training import calls_named, is_optimizer, loops, own_nodes, statement_index
 
 name = "zero-grad-order"
-OPTIMIZER_NAMES = ("optimizer", "opt", "optim", "optimiser")
 
 
 @needs_calls("step")
@@ -40,15 +40,17 @@ def _steps_optimizer(code: Code, call: ast.Call) -> bool:
 
 def _optimizer(code: Code, node: ast.expr) -> bool:
     """Built by torch.optim (`optim.SGD(...)`, or `Adam(...)` imported from it), or a function's
-    parameter that is named an optimizer (`def train(model, loader, optimizer)`)."""
+    parameter or a fragment's free name that is named an optimizer (`def train(model, loader, optimizer)`)."""
     if is_optimizer(code, node):
         return True
     built = layer_call(code, node)
     if isinstance(built, ast.Call):
         made = code.resolved(built.func) or ""
         return made.startswith("torch.optim.") and ".lr_scheduler." not in made
+    if free_named(code, node, OPTIMIZER_NAMES):
+        return True  # a fragment's `optimizer`, built elsewhere
     function = code.scope_of(node)
-    return isinstance(node, ast.Name) and node.id in OPTIMIZER_NAMES and isinstance(function, ast.FunctionDef) \
+    return isinstance(node, ast.Name) and OPTIMIZER_NAMES.match(node.id) is not None and isinstance(function, ast.FunctionDef) \
         and node.id in {a.arg for a in function.args.args} and not code.assigned(function, node.id)
 
 

@@ -1,0 +1,35 @@
+"""Pasted fragments name things defined elsewhere (`model`, `criterion`, `optimizer`): a name the
+file never binds, imports or takes as a parameter, but spelt as one of these conventional names,
+is taken for what the name says. Only the conventional spellings count."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from assistant.codecheck._code import CONVENTIONAL_IMPORTS, Code
+
+LOSS_NAMES = re.compile(r"criterion|loss", re.I)
+MODEL_NAMES = re.compile(r"^(model|net|network|encoder|decoder|classifier)$")
+OPTIMIZER_NAMES = re.compile(r"^(optimizer|optimiser|opt|optim)$")
+
+
+def free(code: Code, name: ast.Name) -> bool:
+    """A name the file never binds (a fragment's name defined elsewhere), nor takes as a parameter."""
+    if "free names" not in code.memo:
+        bound = {n for scope in [code.tree, *code.classes, *code.functions] for n in _assigned_names(code, scope)}
+        bound |= {d.name for d in [*code.classes, *code.functions]}
+        bound |= {a.arg for f in code.functions for a in [*f.args.posonlyargs, *f.args.args, *f.args.kwonlyargs,
+                                                             *filter(None, [f.args.vararg, f.args.kwarg])]}
+        bound |= {n for n in code.imported if n not in CONVENTIONAL_IMPORTS}
+        code.memo["free names"] = bound
+    return name.id not in code.memo["free names"]  # type: ignore[operator]
+
+
+def _assigned_names(code: Code, scope: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(scope) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+
+
+def free_named(code: Code, node: ast.expr, names: re.Pattern[str]) -> bool:
+    """A free name spelt like one of `names` (`criterion` for LOSS_NAMES)."""
+    return isinstance(node, ast.Name) and bool(names.search(node.id)) and free(code, node)
