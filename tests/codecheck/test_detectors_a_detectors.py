@@ -1350,3 +1350,51 @@ def test_matching_dtypes_autocast_or_conv_models_are_quiet():
             out = model(torch.randn(8, 16))
     """
     assert lines("float-input-to-half-model", autocast) == []
+
+
+# submodule-made-half
+
+def test_one_part_of_a_model_made_half_fires():
+    cell = """\
+        model = MyNet().cuda()
+        model.encoder.half()
+        out = model(x.cuda())
+    """
+    assert lines("submodule-made-half", cell) == [2]
+    assert findings("submodule-made-half", cell)[0].facts == {"module": "model.encoder"}
+    bf16 = """\
+        net = torchvision.models.resnet18()
+        net.fc.to(torch.bfloat16)
+        for images, labels in loader:
+            loss = criterion(net(images), labels)
+    """
+    assert lines("submodule-made-half", bf16) == [2]
+    function = """\
+        def predict(model, batch):
+            model.backbone.half()
+            return model(batch)
+    """
+    assert lines("submodule-made-half", function) == [2]
+
+
+def test_whole_models_autocast_or_parts_never_run_through_the_model_are_quiet():
+    source = """\
+        model = MyNet()
+        model.encoder.half()
+        model.half()
+        out = model(x.half())
+        other = MyNet()
+        other.head.half()
+        features = other.head(x.half())
+        mixed = MyNet()
+        mixed.encoder.half()
+        mixed.float()
+        mixed(x)
+    """
+    assert lines("submodule-made-half", source) == []
+    autocast = """\
+        model.encoder.half()
+        with torch.autocast("cuda"):
+            out = model(x)
+    """
+    assert lines("submodule-made-half", autocast) == []
