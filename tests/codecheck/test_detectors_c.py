@@ -156,3 +156,225 @@ def test_a_clamped_or_stable_log_is_quiet(source):
     """An epsilon; a clamped probability; log_softmax; math.log and a log of a constant; the log of a
     softplus (never exactly zero in practice, and not a probability)."""
     assert lines("log-of-unclamped-probability", source) == []
+
+
+def test_the_terms_of_one_returned_loss_are_quiet():
+    """A loss summed over the codebooks (or heads) of one batch and returned: no batch loop."""
+    assert lines("loss-summed-with-graph", """\
+def forward(self, logits, labels):
+    loss = 0
+    for codebook in range(self.num_codebooks):
+        loss += self.loss_fct(logits[:, codebook], labels[:, codebook])
+    return loss / self.num_codebooks
+""") == []
+
+
+# ---- pack-lengths-on-device: pack_padded_sequence with lengths moved to the GPU -------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+tokens, lengths = tokens.to(device), lengths.to(device)
+packed = nn.utils.rnn.pack_padded_sequence(embedding(tokens), lengths, batch_first=True)
+""", 2),
+    ("""\
+from torch.nn.utils.rnn import pack_padded_sequence
+
+class Encoder(nn.Module):
+    def forward(self, x, lengths):
+        emb = self.emb(x)
+        packed = pack_padded_sequence(emb, lengths.cuda(), batch_first=True, enforce_sorted=False)
+        return self.rnn(packed)
+""", 6),
+    ("""\
+for batch in loader:
+    batch = {k: v.to(device) for k, v in batch.items()}
+    packed = pack_padded_sequence(model.emb(batch["tokens"]), batch["lengths"], batch_first=True)
+""", 3),
+    ("""\
+# In [3]:
+seq_lens = seq_lens.to("cuda")
+out = torch.nn.utils.rnn.pack_padded_sequence(x, lengths=seq_lens, batch_first=True)
+""", 3),
+])
+def test_lengths_moved_to_the_gpu_fire(source, line):
+    assert lines("pack-lengths-on-device", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+lengths = torch.tensor([4, 2, 1])
+tokens = tokens.to(device)
+packed = nn.utils.rnn.pack_padded_sequence(embedding(tokens), lengths, batch_first=True)
+""",
+    """\
+packed = pack_padded_sequence(self.emb(x), lengths.cpu(), batch_first=True, enforce_sorted=False)
+""",
+    """\
+batch = {k: v.to(device) for k, v in batch.items() if k != "lengths"}
+packed = pack_padded_sequence(model.emb(batch["tokens"]), lengths, batch_first=True)
+""",
+    """\
+lengths = lengths.to("cpu")
+packed = pack_padded_sequence(x, lengths, batch_first=True)
+""",
+    """\
+lengths = lengths.to(torch.int64)
+packed = pack_padded_sequence(x, lengths, batch_first=True)
+""",
+])
+def test_lengths_on_the_cpu_are_quiet(source):
+    """Lengths left on the CPU; moved back with .cpu() / .to("cpu"); a dtype conversion; a batch dict
+    that leaves the lengths out of the move."""
+    assert lines("pack-lengths-on-device", source) == []
+
+
+# ---- meta-model-moved: a model built on the meta device moved with .to() -------------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+with torch.device("meta"):
+    model = Classifier()
+model.load_state_dict(state_dict)
+model = model.to("cpu")
+""", 4),
+    ("""\
+import torch
+from accelerate import init_empty_weights
+
+def load(config, path):
+    with init_empty_weights():
+        model = BigModel(config)
+    model.cuda()
+    return model
+""", 7),
+    ("""\
+class Loader:
+    def build(self):
+        with torch.device("meta"):
+            net = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 10))
+        net.load_state_dict(torch.load("w.pt"), strict=False)
+        return net.to(self.device)
+""", 6),
+])
+def test_a_meta_model_moved_fires(source, line):
+    assert lines("meta-model-moved", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+with torch.device("meta"):
+    model = Classifier()
+model.load_state_dict(state_dict, assign=True)
+model = model.to("cpu")
+""",
+    """\
+with torch.device("meta"):
+    model = Classifier()
+model = model.to_empty(device="cuda")
+model.load_state_dict(state_dict)
+model.cuda()
+""",
+    """\
+with torch.device("cuda"):
+    model = Classifier()
+model.to("cuda:1")
+""",
+    """\
+with torch.device("meta"):
+    layer = nn.Linear(4, 4)
+layer.weight = nn.Parameter(weight)
+layer.bias = nn.Parameter(bias)
+layer.to(weight.device)
+""",
+])
+def test_a_meta_model_given_storage_first_is_quiet(source):
+    """An assigning load; to_empty first; a real device context; parameters set by hand."""
+    assert lines("meta-model-moved", source) == []
+
+
+# ---- feature-map-into-linear: a conv/pool output reaches a Linear without a flatten ---------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+model = nn.Sequential(
+    nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+    nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+    nn.LazyLinear(10),
+)
+""", 4),
+    ("""\
+import torch.nn as nn
+import torch.nn.functional as F
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 6, 5)
+        self.pool = nn.MaxPool2d(2, 2)
+        self.fc1 = nn.Linear(6 * 14 * 14, 10)
+
+    def forward(self, x):
+        x = self.pool(F.relu(self.conv1(x)))
+        return self.fc1(x)
+""", 13),
+    ("""\
+class Head(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(3, 32, 3), nn.BatchNorm2d(32), nn.ReLU(), nn.AdaptiveAvgPool2d(1))
+        self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(32, 5))
+
+    def forward(self, images):
+        feats = self.features(images)
+        return self.classifier(feats)
+""", 9),
+    ("""\
+# In [5]:
+conv = nn.Conv2d(1, 4, 3)
+fc = nn.Linear(4 * 13 * 13, 10)
+for images, labels in loader:
+    h = F.max_pool2d(F.relu(conv(images)), 2)
+    logits = fc(h)
+    loss = F.cross_entropy(logits, labels)
+""", 6),
+])
+def test_a_feature_map_into_linear_fires(source, line):
+    assert lines("feature-map-into-linear", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+model = nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.Flatten(), nn.Linear(8 * 26 * 26, 10))
+""",
+    """\
+class Net(nn.Module):
+    def forward(self, x):
+        x = self.pool(F.relu(self.conv1(x)))
+        x = torch.flatten(x, 1)
+        return self.fc1(x)
+""",
+    """\
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(3, 32, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1))
+        self.fc = nn.Linear(32, 5)
+
+    def forward(self, x):
+        x = self.features(x)
+        return self.fc(x.view(x.size(0), -1))
+""",
+    """\
+temporal = nn.Sequential(nn.Conv1d(8, 16, 3), nn.ReLU(), nn.Linear(30, 30))
+""",
+    """\
+block = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(1), nn.Dropout(), nn.Linear(8, 2))
+""",
+])
+def test_a_flattened_feature_map_is_quiet(source):
+    """nn.Flatten; torch.flatten; .view(N, -1); a Conv1d's length axis taken by a Linear on purpose;
+    a flatten before dropout and the head."""
+    assert lines("feature-map-into-linear", source) == []

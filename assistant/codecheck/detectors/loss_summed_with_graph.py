@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from assistant.codecheck._code import Code, dotted, kind_of, source_of
 from assistant.codecheck.detectors import Hit, precondition
 from assistant.codecheck.detectors._losses import loss_kind
-from assistant.codecheck.detectors._torch_names import is_functional, layer_kind, without_grad
-from assistant.codecheck.detectors._training import loops, own_nodes
+from assistant.codecheck.detectors._torch_names import is_functional, layer_kind, model_of, without_grad
+from assistant.codecheck.detectors._training import calls_named, loops, own_nodes
 
 name = "loss-summed-with-graph"
 _LOSS_FUNCTIONS = ("l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "nll_loss", "cross_entropy", "mse_loss",
@@ -35,7 +35,7 @@ def check(code: Code) -> Iterator[Hit]:
         loss = _loss_call(code, total.value)
         if summed is None or loss is None or without_grad(code, total) or without_grad(code, loss):
             continue
-        if _backpropagated(code, summed, loop) or _rebound_in(loop, summed):
+        if not _over_batches(code, loop) or _backpropagated(code, summed, loop) or _rebound_in(loop, summed):
             continue
         added = source_of(total.value)
         yield Hit.at(code, total, f"{summed} += {added} adds the loss tensor itself, with its graph: every "
@@ -53,6 +53,31 @@ def _loss_call(code: Code, value: ast.expr) -> ast.Call | None:
         return value
     kind = layer_kind(code, value.func, value.func if isinstance(value.func, ast.Call) else None)
     return value if kind and kind.endswith("Loss") else None
+
+
+def _over_batches(code: Code, loop: ast.stmt) -> bool:
+    """A loop over batches or steps, not over the heads or terms of one loss: it iterates a loader, or
+    its body runs a model, a backward or an optimizer step."""
+    if isinstance(loop, (ast.For, ast.AsyncFor)) and _names_a_loader(loop.iter):
+        return True
+    if any(calls_named(code, loop, method) for method in ("backward", "step")):  # type: ignore[arg-type]
+        return True
+    return any(isinstance(node, ast.Call) and (model_of(code, node) or _model_name(node.func))
+               for node in own_nodes(loop.body))  # type: ignore[attr-defined]
+
+
+def _names_a_loader(iterable: ast.expr) -> bool:
+    """`loader`, `self.train_loader`, `enumerate(val_dl)`, `tqdm(loader)`."""
+    while isinstance(iterable, ast.Call) and kind_of(iterable) in ("enumerate", "tqdm", "iter") and iterable.args:
+        iterable = iterable.args[0]
+    last = (dotted(iterable) or "").rpartition(".")[2].lower()
+    return "loader" in last or last.endswith("_dl") or last in ("dl", "batches")
+
+
+def _model_name(func: ast.expr) -> bool:
+    """`model(x)`, `self.net(x)`, `encoder(x)`: a callable whose name says it is the model."""
+    last = (dotted(func) or "").rpartition(".")[2].lower()
+    return last in ("model", "net", "network", "module") or last.endswith("_model") or last.endswith("model")
 
 
 def _backpropagated(code: Code, summed: str, loop: ast.stmt) -> bool:
