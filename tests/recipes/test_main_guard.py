@@ -1,0 +1,110 @@
+from tests.recipes.kbfix import applies, patch
+from assistant.repair.recipes import Facts
+from assistant.repair.recipes import main_guard as recipe
+
+GUARD = 'if __name__ == "__main__":  # false in spawned workers, which import this file\n'
+
+SCRIPT_TRAINING = '''\
+"""Train a small classifier on noisy synthetic points."""
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+NOISE = 0.05
+torch.manual_seed(0)
+centres = torch.randn(3, 2) * 3
+
+
+class NoisyPoints(Dataset):
+    def __init__(self, labels):
+        self.labels = labels
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, i):
+        label = self.labels[i]
+        return centres[label] + NOISE * torch.randn(2), label
+
+
+dataset = NoisyPoints(torch.randint(0, 3, (60,)))
+model = torch.nn.Linear(2, 3)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+
+# spawn is the default on Windows and macOS
+loader = DataLoader(dataset, batch_size=20, num_workers=2, multiprocessing_context="spawn")
+batches = 0
+for x, y in loader:
+    loss = torch.nn.functional.cross_entropy(model(x), y)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    batches += 1
+'''
+
+# The program still runs in the main process (one pass over the 60 samples); the workers found
+# the dataset's globals (the centres, computed at module level) when they imported the file.
+RUNS_IN_MAIN = '''
+    assert batches == 3 and torch.isfinite(loss)
+'''
+
+
+def test_the_running_code_goes_under_the_guard_and_the_datasets_globals_stay(sandbox):
+    patched = patch(recipe, SCRIPT_TRAINING, sandbox.facts(SCRIPT_TRAINING, "RuntimeError"))
+    assert "NOISE = 0.05\ntorch.manual_seed(0)\ncentres = torch.randn(3, 2) * 3\n\n\nclass NoisyPoints(" in patched
+    assert (GUARD + "    dataset = NoisyPoints(torch.randint(0, 3, (60,)))\n") in patched
+    assert "    # spawn is the default on Windows and macOS\n    loader = DataLoader(" in patched
+    assert "        opt.step()\n        batches += 1\n" in patched
+    sandbox.assert_clean(patched + RUNS_IN_MAIN)
+
+
+GUARDED_MAIN_WITH_A_CHECK_ABOVE = '''\
+import torch
+import torch.multiprocessing as mp
+from torch.utils.data import DataLoader, TensorDataset
+
+
+def make_loader(n, workers):
+    data = TensorDataset(torch.arange(n, dtype=torch.float32).unsqueeze(1), torch.arange(n) % 2)
+    return DataLoader(data, batch_size=8, num_workers=workers)
+
+
+def evaluate(loader):
+    return sum(float(x.sum()) for x, _ in loader)
+
+
+mp.set_start_method("spawn", force=True)
+# quick sanity check of the pipeline before the run
+first_x, first_y = next(iter(make_loader(16, workers=2)))
+
+
+def main():
+    total = evaluate(make_loader(32, workers=2))
+    return total
+
+
+if __name__ == "__main__":
+    total = main()
+'''
+
+
+def test_code_above_an_existing_guard_moves_into_it(sandbox):
+    patched = patch(recipe, GUARDED_MAIN_WITH_A_CHECK_ABOVE,
+                    sandbox.facts(GUARDED_MAIN_WITH_A_CHECK_ABOVE, "RuntimeError"))
+    assert ('if __name__ == "__main__":\n    mp.set_start_method("spawn", force=True)\n'
+            "    # quick sanity check of the pipeline before the run\n"
+            "    first_x, first_y = next(iter(make_loader(16, workers=2)))\n    total = main()\n") in patched
+    assert patched.count("__main__") == 1
+    check = "    assert first_x.shape == (8, 1) and total == sum(range(32))\n"
+    sandbox.assert_clean(patched + check)
+
+
+def test_forked_workers_or_no_workers_are_left_alone():
+    facts = Facts("RuntimeError", "DataLoader worker (pid(s) 4242) exited unexpectedly")
+    code = ("import torch\nfrom torch.utils.data import DataLoader\n"
+            "loader = DataLoader(data, num_workers=2)\nfor batch in loader:\n    pass\n")
+    assert not applies(recipe, code, facts)   # fork on Linux: a worker that died of something else
+    spawned = code.replace("num_workers=2", 'num_workers=2, multiprocessing_context="spawn"')
+    assert applies(recipe, spawned, facts)
+    guarded = spawned.replace("loader = ", 'if __name__ == "__main__":\n    loader = ').replace(
+        "for batch", "    for batch").replace("    pass", "        pass")
+    assert not applies(recipe, guarded, facts)
