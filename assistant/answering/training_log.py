@@ -42,7 +42,7 @@ def describe(text: str) -> str:
 def _curve(values: list[float]) -> str:
     first, last = values[0], values[-1]
     if last < 0:
-        return "the loss is negative and keeps falling below zero"
+        return "the loss is negative and keeps getting more negative"
     if len(set(values)) == 1:
         return "the loss stays exactly the same every epoch, it never changes: the weights are not updated"
     if abs(last - first) <= _FLAT * max(abs(first), 1e-12):
