@@ -172,3 +172,25 @@ z = model(y.to("cuda"))
 def test_what_only_the_sandbox_lacks_tells_nothing(run):
     assert abstract_error("x = torch.zeros(3)\nfree = torch.cuda.mem_get_info()\n", run) is None
     assert abstract_error("x = torch.randn(6)\nkept = x[x > 0]\ntotal = kept.sum()\n", run) is None
+
+
+LENET = """\
+class LeNet(nn.Module):
+    def __init__(self, classes):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(1, 6, 5), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.MaxPool2d(2))
+        self.fc = nn.Linear(16 * 5 * 5, classes)
+
+    def forward(self, x):  # x: (N, 1, 28, 28)
+        x = self.features(x)   # x: (N, 16, 5, 5)
+        return self.fc(x.flatten(1))
+"""
+
+
+def test_a_model_is_driven_on_the_input_its_forward_declares(run):
+    # The harness would try 32 x 32 first, which this head fits; the user says 28 x 28.
+    error = abstract_error(LENET, run)
+    assert error.message.startswith("mat1 and mat2 shapes cannot be multiplied (32x256 and 400x24)") and error.line == 9
+    assert abstract_error(LENET.replace("(N, 1, 28, 28)", "(N, 1, 32, 32)"), run) is None
+    # a comment further down describes an intermediate value, not the input: the harness decides
+    assert abstract_error(LENET.replace("  # x: (N, 1, 28, 28)", ""), run) is None

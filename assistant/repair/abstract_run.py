@@ -62,7 +62,9 @@ def program_for(source: str) -> str | None:
         _kb_parse_fragment(code)
     except SyntaxError:
         return None
-    if harness.needs_harness(code):
+    if harness.needs_harness(code) and (declared := _driven_on_declared_input(code)) is not None:
+        code, fragment = declared, _fragment_plan(declared)
+    elif harness.needs_harness(code):
         try:
             code = harness.drive(code + _sizes_for_unset_parameters(code))
         except harness.CannotDrive:
@@ -116,6 +118,33 @@ def _float_results(tree: ast.Module, by_line: dict[int, tuple[int, ...]]) -> dic
             isinstance(node.value, ast.UnaryOp) and isinstance(node.value.op, (ast.Not, ast.Invert))))
         for line in range(node.lineno, (node.end_lineno or node.lineno) + 1)}
     return {line: shape for line, shape in by_line.items() if line not in logical}
+
+
+def _driven_on_declared_input(code: str) -> str | None:
+    """The code followed by a call of its model on the inputs its `forward` declares (`def forward(self,
+    x):  # x: (N, 1, 28, 28)`), when it declares every one: the user's own shapes, not the sizes the
+    harness would try. Only a comment on the `def` line (or alone on the lines right below it) counts:
+    one further down describes an intermediate value."""
+    code = code + _sizes_for_unset_parameters(code)
+    tree = ast.parse(code)
+    classes = harness._module_classes(tree)  # noqa: SLF001 - reused from the harness, see requests
+    root = harness._root_class(classes)  # noqa: SLF001
+    forward = harness._method(root, "forward", classes)  # noqa: SLF001
+    if forward is None or not forward.body:
+        return None
+    lines = code.splitlines()[forward.lineno - 1 : forward.body[0].lineno - 1]
+    declared = declared_shapes("\n".join(lines)).named
+    positional = forward.args.posonlyargs + forward.args.args
+    inputs = [a.arg for a in positional[1 : len(positional) - len(forward.args.defaults)]]
+    if not inputs or any(name not in declared for name in inputs):
+        return None
+    try:
+        arguments = harness._constructor_arguments(root, classes, harness._module_constants(tree))  # noqa: SLF001
+    except harness.CannotDrive:
+        return None
+    made = f"{root.name}({', '.join(f'{name}={value}' for name, value in arguments.items())})"
+    shapes = ", ".join(f"{name}=torch.empty({declared[name]!r})" for name in inputs)
+    return f"{code.rstrip()}\n\n\n{made}.train()({shapes})\n"
 
 
 def _sizes_for_unset_parameters(code: str) -> str:
@@ -181,7 +210,7 @@ def _inconclusive(error: RaisedError | None) -> bool:
         return False
     if error.type in INCONCLUSIVE_TYPES or _META_WORDING.search(error.message) or _SANDBOX_LIMIT.search(error.message):
         return True
-    return _inconclusive(error.cause) or _inconclusive(error.context)
+    return _inconclusive(error.cause) or (not error.suppress_context and _inconclusive(error.context))
 
 
 def _from_snippet(frames: tuple[Frame, ...], lines: list[str]) -> tuple[Frame, ...]:
