@@ -17,17 +17,13 @@ OPTIMIZER_NAMES = re.compile(r"^(optimizer|optimiser|opt|optim)$")
 def free(code: Code, name: ast.Name) -> bool:
     """A name the file never binds (a fragment's name defined elsewhere), nor takes as a parameter."""
     if "free names" not in code.memo:
-        bound = {n for scope in [code.tree, *code.classes, *code.functions] for n in _assigned_names(code, scope)}
+        bound = {n.id for n in code.nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         bound |= {d.name for d in [*code.classes, *code.functions]}
         bound |= {a.arg for f in code.functions for a in [*f.args.posonlyargs, *f.args.args, *f.args.kwonlyargs,
                                                              *filter(None, [f.args.vararg, f.args.kwarg])]}
         bound |= {n for n in code.imported if n not in CONVENTIONAL_IMPORTS}
         code.memo["free names"] = bound
     return name.id not in code.memo["free names"]  # type: ignore[operator]
-
-
-def _assigned_names(code: Code, scope: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(scope) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
 
 
 def free_named(code: Code, node: ast.expr, names: re.Pattern[str]) -> bool:

@@ -117,9 +117,7 @@ def _is_data(code: Code, value: ast.expr) -> bool:
 
 def _unpacked(code: Code, name: ast.Name) -> ast.expr | None:
     """What `x, y = a, b` (the name's only binding in its scope) gives the name."""
-    scope = code.scope_of(name)
-    assigns = [n for n in code.nodes if isinstance(n, ast.Assign) and code.scope_of(n) is scope
-               and any(name.id in {e.id for e in ast.walk(t) if isinstance(e, ast.Name)} for t in n.targets)]
+    assigns = _assignments_binding(code).get((id(code.scope_of(name)), name.id), [])
     if len(assigns) != 1 or len(assigns[0].targets) != 1:
         return None
     target, value = assigns[0].targets[0], assigns[0].value
@@ -128,21 +126,41 @@ def _unpacked(code: Code, name: ast.Name) -> ast.expr | None:
     return None
 
 
+def _assignments_binding(code: Code) -> dict[tuple[int, str], list[ast.Assign]]:
+    """The assignments of each (scope, name), from one pass over the file."""
+    if "assignments by name" not in code.memo:
+        found: dict[tuple[int, str], list[ast.Assign]] = {}
+        for node in code.nodes:
+            if isinstance(node, ast.Assign):
+                for bound in {e.id for t in node.targets for e in ast.walk(t) if isinstance(e, ast.Name)}:
+                    found.setdefault((id(code.scope_of(node)), bound), []).append(node)
+        code.memo["assignments by name"] = found
+    return code.memo["assignments by name"]  # type: ignore[return-value]
+
+
 def _frozen_model(code: Code, call: ast.Call, backward: ast.Call) -> ast.stmt | None:
     """The statement that froze every parameter of the model `call` runs (`for p in
     model.parameters(): p.requires_grad = False`, `model.requires_grad_(False)`), when nothing in the
     file turns grad back on and no layer is put into the model after it."""
     model = dotted(call.func)
-    if model is None or "." in model or _turns_grad_on(code):
+    if model is None or "." in model or "requires_grad" not in code.source or _turns_grad_on(code):
         return None
-    freezes = [s for s in code.nodes if isinstance(s, (ast.For, ast.Expr)) and _freezes(s, model)
-               and s.lineno < backward.lineno]
+    freezes = [s for s in _freezing_statements(code) if _freezes(s, model) and s.lineno < backward.lineno]
     if not freezes:
         return None
     freeze = freezes[-1]
     changed_after = any(isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.ctx, ast.Store)
                         and dotted(n.value) == model and n.lineno > freeze.lineno for n in code.nodes)
     return None if changed_after else freeze
+
+
+def _freezing_statements(code: Code) -> list[ast.stmt]:
+    """The loops and expression statements that mention requires_grad: where a freeze can be."""
+    if "freezing statements" not in code.memo:
+        code.memo["freezing statements"] = [
+            s for s in code.nodes if isinstance(s, (ast.For, ast.Expr))
+            and any(isinstance(n, ast.Attribute) and n.attr in ("requires_grad", "requires_grad_") for n in ast.walk(s))]
+    return code.memo["freezing statements"]  # type: ignore[return-value]
 
 
 def _freezes(statement: ast.stmt, model: str) -> bool:
@@ -160,6 +178,12 @@ def _freezes(statement: ast.stmt, model: str) -> bool:
 
 def _turns_grad_on(code: Code) -> bool:
     """Anything in the file that makes a tensor require grad: then the loss may have a graph after all."""
+    if "turns grad on" not in code.memo:
+        code.memo["turns grad on"] = _finds_grad_turned_on(code)
+    return code.memo["turns grad on"]  # type: ignore[return-value]
+
+
+def _finds_grad_turned_on(code: Code) -> bool:
     for node in code.nodes:
         if isinstance(node, ast.keyword) and node.arg == "requires_grad" and constant(node.value) is not False:
             return True

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from assistant.codecheck._code import Code, argument, constant, kind_of, source_of
+from assistant.codecheck._code import Code, argument, constant, dotted, kind_of, source_of
 from assistant.codecheck.detectors import Hit
 from assistant.codecheck.detectors._loaders import tensor_dataset_part
 from assistant.codecheck.detectors._torch_names import forward_returns, is_layer, layer_call, module_classes
@@ -22,7 +22,8 @@ def check(code: Code) -> Iterator[Hit]:
         return
     instances = code.bound_to(*REGRESSION.values())
     for call in code.calls:
-        if not _regression_loss(code, call, instances) or len(call.args) < 2:
+        if len(call.args) < 2 or not (kind_of(call) in REGRESSION or isinstance(call.func, ast.Call)
+                                      or dotted(call.func) in instances) or not _regression_loss(code, call, instances):
             continue
         prediction, target = call.args[0], argument(call, 1, "target")
         model = _column_model(code, prediction)
@@ -38,7 +39,7 @@ def _regression_loss(code: Code, call: ast.Call, instances: frozenset[str]) -> b
     if full.rpartition(".")[0] == "torch.nn.functional" and full.rpartition(".")[2] in REGRESSION:
         return True
     built = call.func if isinstance(call.func, ast.Call) else layer_call(code, call.func) if (
-        source_of(call.func) in instances) else None
+        dotted(call.func) in instances) else None
     return isinstance(built, ast.Call) and is_layer(built, *REGRESSION.values())
 
 

@@ -18,15 +18,14 @@ INDEXING_METHODS = {"index_select": 1, "gather": 1, "scatter": 1, "scatter_": 1,
 
 def check(code: Code) -> Iterator[Hit]:
     for node in code.nodes:
-        if isinstance(node, ast.Subscript) and isinstance(node.slice, (ast.Name, ast.Call, ast.BinOp)) \
-                and dtype_of(code, node.value) is not None:  # a tensor (a dict may be keyed by tensors)
-            index = node.slice
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, (ast.Name, ast.Call, ast.BinOp)):
+            index, indexed = node.slice, node.value
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in INDEXING_METHODS:
-            index = argument(node, INDEXING_METHODS[node.func.attr], "index")
+            index, indexed = argument(node, INDEXING_METHODS[node.func.attr], "index"), None
         else:
             continue
         dtype = dtype_of(code, index) if index is not None else None
-        if is_float(dtype):
+        if is_float(dtype) and (indexed is None or dtype_of(code, indexed) is not None):  # a dict may be keyed by tensors
             yield Hit.at(code, node, f"{source_of(index)} is a {dtype} tensor used as indices "  # type: ignore[arg-type]
                          f"({source_of(node)}): indices must be long, int or bool; build them with torch.randint "
                          f"or call .long() on them", {"dtype": dtype})  # type: ignore[dict-item]

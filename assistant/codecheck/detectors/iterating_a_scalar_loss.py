@@ -6,21 +6,19 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from assistant.codecheck._code import Code, constant, keyword, source_of
-from assistant.codecheck.detectors import Hit
-from assistant.codecheck.detectors._losses import FUNCTIONAL, loss_calls, loss_options
+from assistant.codecheck._code import Code, constant, dotted, keyword, kind_of, source_of
+from assistant.codecheck.detectors import Hit, needs_calls
+from assistant.codecheck.detectors._losses import FUNCTIONAL, loss_kind, loss_options
 
 name = "iterating-a-scalar-loss"
 MEASURING = ("len", "enumerate", "zip", "list", "tuple", "sorted", "iter")
 
 
+@needs_calls(*FUNCTIONAL, *FUNCTIONAL.values())
 def check(code: Code) -> Iterator[Hit]:
-    losses = {id(c): c for c in loss_calls(code, *FUNCTIONAL)}
-    if not losses:
-        return
     for node in code.nodes:
         for iterated, how in _iterated(node):
-            loss = _scalar_loss(code, iterated, losses)
+            loss = _scalar_loss(code, iterated)
             if loss is not None:
                 yield Hit.at(code, node, f"{how} {source_of(iterated)}, but {source_of(iterated)} is "
                              f"{source_of(loss.func)}(...) with the default reduction, a 0-d tensor; pass "
@@ -39,10 +37,10 @@ def _iterated(node: ast.AST) -> Iterator[tuple[ast.expr, str]]:
         yield node.value, "the assignment unpacks"
 
 
-def _scalar_loss(code: Code, value: ast.expr, losses: dict[int, ast.Call]) -> ast.Call | None:
+def _scalar_loss(code: Code, value: ast.expr) -> ast.Call | None:
     if isinstance(value, ast.Name):
         value = code.reaching_value(value)  # type: ignore[assignment]
-    if not (isinstance(value, ast.Call) and id(value) in losses):
+    if not (isinstance(value, ast.Call) and _may_be_loss(code, value) and loss_kind(code, value) is not None):
         return None
     reduction = keyword(value, "reduction")
     if reduction is None and (options := loss_options(code, value)) is not None and options is not value:
@@ -50,6 +48,12 @@ def _scalar_loss(code: Code, value: ast.expr, losses: dict[int, ast.Call]) -> as
     if reduction is None and _has_star_options(code, value):
         return None
     return value if reduction is None or constant(reduction) in ("mean", "sum") else None
+
+
+def _may_be_loss(code: Code, call: ast.Call) -> bool:
+    """A cheap look before loss_kind: a functional loss, an instance's call or `nn.XLoss()(...)`."""
+    return kind_of(call) in FUNCTIONAL.values() or isinstance(call.func, ast.Call) or (
+        dotted(call.func) in code.bound_to(*FUNCTIONAL))
 
 
 def _has_star_options(code: Code, call: ast.Call) -> bool:
