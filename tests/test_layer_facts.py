@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from assistant.answering.code_query import gather_evidence
+from assistant.answering.code_query import detect, gather_evidence
 from assistant.repair.abstract_run import run_abstractly
 from assistant.repair.layer_facts import LayerFacts, read_facts
 from assistant.sandbox import WarmSandbox
@@ -40,15 +40,21 @@ def test_a_linear_fed_a_conv_map_is_noted_at_its_line(run):
     assert flattened.raised is None and flattened.facts.unflattened is None
 
 
+# The map reaches the head through a function, where reading the code alone (the detectors) loses it.
+THROUGH_A_FUNCTION = HEAD_WITHOUT_FLATTEN.replace("maps = features(images)", "encode = lambda x: features(x)").replace(
+    "head(maps)", "head(encode(images))")
+
+
 def test_the_missing_flatten_is_the_finding_though_a_linear_raises(run):
-    evidence = gather_evidence(HEAD_WITHOUT_FLATTEN, run)
+    assert not detect(THROUGH_A_FUNCTION)
+    evidence = gather_evidence(THROUGH_A_FUNCTION, run)
     assert evidence.raised.message.startswith("mat1 and mat2 shapes cannot be multiplied (1024x16 and 4096x10)")
     assert [(f.line, f.entry_id) for f in evidence.findings] == [(5, "flatten-before-linear")]
     assert evidence.note.startswith("line 5: Linear(in_features=4096, out_features=10) receives the [4, 16, 16, 16]")
 
 
 def test_a_lazy_linear_on_a_conv_map_raises_nothing_and_is_still_found(run):
-    lazy = HEAD_WITHOUT_FLATTEN.replace("nn.Linear(16 * 16 * 16, 10)", "nn.LazyLinear(10)")
+    lazy = THROUGH_A_FUNCTION.replace("nn.Linear(16 * 16 * 16, 10)", "nn.LazyLinear(10)")
     evidence = gather_evidence(lazy, run)
     assert evidence.raised is None and [f.entry_id for f in evidence.findings] == ["flatten-before-linear"]
 
