@@ -93,3 +93,19 @@ def test_a_kept_report_or_an_optimizer_load_is_not_touched():
     code = ("report = model.load_state_dict(sd, strict=False)\nopt = opt.load_state_dict(osd)\n"
             "model = model.to('cpu')\n")
     assert not applies(recipe, code, facts)
+
+
+def test_a_chained_move_is_applied_to_the_loaded_model(sandbox):
+    broken = ('''\
+import torch
+import torch.nn as nn
+
+device = "cpu"
+source = nn.GRU(4, 6)
+encoder = nn.GRU(4, 6)
+encoder = encoder.load_state_dict(source.state_dict()).to(device)
+output, hidden = encoder(torch.randn(3, 2, 4))
+''')
+    patched = patch(recipe, broken, sandbox.facts(broken, "AttributeError"))
+    assert "encoder.load_state_dict(source.state_dict())\nencoder = encoder.to(device)\n" in patched
+    sandbox.assert_clean(patched + "x = torch.randn(3, 2, 4)\nassert torch.equal(encoder(x)[0], source(x)[0])\n")
