@@ -12,11 +12,14 @@ from assistant.codecheck.detectors._losses import FUNCTIONAL, loss_kind, loss_op
 
 name = "iterating-a-scalar-loss"
 MEASURING = ("len", "enumerate", "zip", "list", "tuple", "sorted", "iter")
+ITERATING = (ast.For, ast.AsyncFor, ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp, ast.Assign)
 
 
 @needs_calls(*FUNCTIONAL, *FUNCTIONAL.values())
 def check(code: Code) -> Iterator[Hit]:
-    for node in code.nodes:
+    candidates = [n for n in code.nodes if isinstance(n, ITERATING)] + [
+        c for c in code.calls_of(*MEASURING) if isinstance(c.func, ast.Name)]
+    for node in candidates:
         for iterated, how in _iterated(node):
             loss = _scalar_loss(code, iterated)
             if loss is not None:
