@@ -49,14 +49,26 @@ def converts(code: Code, call: ast.Call) -> bool:
 
 def moving_call(code: Code, class_name: str, classes: dict[str, ast.ClassDef], *, device_only: bool) -> ast.Call | None:
     """The first move (or, unless device_only, conversion) of a model that is or holds a `class_name`."""
-    for call in code.calls_of(*DEVICE_MOVES, *(() if device_only else CONVERSIONS)):
-        if not (moves_to_device(code, call) if device_only else converts(code, call)):
-            continue
-        receiver = call.func.value  # type: ignore[attr-defined]
-        built = receiver if isinstance(receiver, ast.Call) else layer_call(code, receiver)
-        if isinstance(built, ast.Call) and holds(built, class_name, classes, depth=0):
+    for call, built in _moved_models(code, device_only):
+        if holds(built, class_name, classes, depth=0):
             return call
     return None
+
+
+def _moved_models(code: Code, device_only: bool) -> list[tuple[ast.Call, ast.Call]]:
+    """Each move (or conversion) of the file with the construction of what it moves, once per file."""
+    key = ("moved models", device_only)
+    if key not in code.memo:
+        found = []
+        for call in code.calls_of(*DEVICE_MOVES, *(() if device_only else CONVERSIONS)):
+            if not (moves_to_device(code, call) if device_only else converts(code, call)):
+                continue
+            receiver = call.func.value  # type: ignore[attr-defined]
+            built = receiver if isinstance(receiver, ast.Call) else layer_call(code, receiver)
+            if isinstance(built, ast.Call):
+                found.append((call, built))
+        code.memo[key] = found
+    return code.memo[key]  # type: ignore[return-value]
 
 
 def holds(built: ast.Call, class_name: str, classes: dict[str, ast.ClassDef], depth: int) -> bool:

@@ -36,6 +36,13 @@ class Signature:
 def called_signature(code: Code, call: ast.Call) -> Signature | None:
     """The forward() that `call` runs, when the called name certainly holds a module whose forward
     is known; None for anything else, and for calls with *args or **kwargs."""
+    key = ("signature", call)
+    if key not in code.memo:
+        code.memo[key] = _signature_of_call(code, call)
+    return code.memo[key]  # type: ignore[return-value]
+
+
+def _signature_of_call(code: Code, call: ast.Call) -> Signature | None:
     if has_star_arguments(call):
         return None
     built = built_module(code, call.func)

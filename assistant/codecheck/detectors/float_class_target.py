@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from assistant.codecheck._code import Code, argument, constant, dotted, keyword, kind_of, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
 from assistant.codecheck.detectors._dtypes import integer_dtype
-from assistant.codecheck.detectors._losses import loss_calls
+from assistant.codecheck.detectors._class_index_losses import class_index_losses
 from assistant.codecheck.detectors._unpacked import known_value
 
 name = "float-class-target"
@@ -25,7 +25,7 @@ NARROW_INTEGERS = ("torch.int32", "torch.int16", "torch.int8")
 
 @needs_calls("CrossEntropyLoss", "NLLLoss", "cross_entropy", "nll_loss")
 def check(code: Code) -> Iterator[Hit]:
-    for call in loss_calls(code, "CrossEntropyLoss", "NLLLoss"):
+    for call in class_index_losses(code):
         target = argument(call, 1, "target")
         if target is None:
             continue

@@ -18,7 +18,8 @@ BATCH_NORMS = ("BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm")
 
 @needs_calls("backward")
 def check(code: Code) -> Iterator[Hit]:
-    if "step" not in code.call_kinds or "BatchNorm" not in code.source or "track_running_stats" in code.source:
+    if "step" not in code.call_kinds or "BatchNorm" not in code.source or "requires_grad" not in code.source \
+            or "track_running_stats" in code.source:
         return
     for statement, frozen in _freezes(code):
         norm = _batch_norm_in(code, frozen)

@@ -49,6 +49,9 @@ def _model_of_optimizer(code: Code, optimizer: ast.expr) -> ast.expr | None:
 
 def _defined_nowhere(code: Code, optimizer: ast.expr) -> bool:
     """Whether nothing in the file binds the name (a parameter, an assignment, an import)."""
+    name = dotted(optimizer) or ""
+    if code.assigned(code.scope_of(optimizer), name) or code.assigned(code.tree, name):
+        return False
     if "bound names" not in code.memo:
         code.memo["bound names"] = _bound_names(code)
     return dotted(optimizer) not in code.memo["bound names"]  # type: ignore[operator]

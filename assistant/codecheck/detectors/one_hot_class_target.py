@@ -10,7 +10,8 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, argument, constant, kind_of, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
-from assistant.codecheck.detectors._losses import loss_calls, loss_kind
+from assistant.codecheck.detectors._class_index_losses import class_index_losses
+from assistant.codecheck.detectors._losses import loss_kind
 from assistant.codecheck.detectors._unpacked import known_value
 
 name = "one-hot-class-target"
@@ -20,7 +21,7 @@ TO_FLOAT = ("float", "double", "half")
 
 @needs_calls("one_hot", "unsqueeze", "view", "reshape")
 def check(code: Code) -> Iterator[Hit]:
-    for call in loss_calls(code, "CrossEntropyLoss", "NLLLoss"):
+    for call in class_index_losses(code):
         target = argument(call, 1, "target")
         if target is None:
             continue

@@ -23,6 +23,8 @@ def check(code: Code) -> Iterator[Hit]:
             if built is None:
                 continue
             optimizer, model = built
+            if len(code.assigned(code.scope_of(statement), model)) < 2:
+                continue  # never bound again in this scope (a branch's binding counts too)
             rebinding = _later_rebinding(body[index + 1:], optimizer, model)
             if rebinding is not None and _steps_after(body[statement_index(code, body, rebinding) + 1:], optimizer):  # type: ignore[operator]
                 yield Hit.at(code, rebinding, f"{model} is rebound here to a new object ({source_of(rebinding.value)}) "

@@ -27,6 +27,8 @@ GONE = {
 
 
 def check(code: Code) -> Iterator[Hit]:
+    if "from torch." not in code.source:
+        return
     gone = _gone()
     for node in code.nodes:
         if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("torch.") \
