@@ -312,3 +312,24 @@ def test_a_gloo_script_runs_its_process_group_and_its_fix_is_proven(engine):
     report = fix_source(ONE_RANK_DDP, engine=engine)
     assert report.error.type == "RuntimeError" and "view size is not compatible" in report.error.message
     assert report.verified and "batch.reshape(-1)" in report.patched
+
+
+LAUNCHED_WITH_NEW_SPELLING = """\
+import argparse
+import torch
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--local_rank", type=int, default=0)
+parser.add_argument("--epochs", type=int, default=1)
+args = parser.parse_args(["--local-rank=1"])       # what torch.distributed.launch 2.x passes
+device = torch.device("cpu")
+print(args.local_rank, args.epochs, torch.zeros(2, device=device).sum().item())
+"""
+
+
+def test_an_argparse_rejection_is_the_error_of_the_run_and_its_fix_is_proven(engine):
+    """A run that argparse ends with SystemExit(2) failed for the reason it printed, not for "2"."""
+    report = fix_source(LAUNCHED_WITH_NEW_SPELLING, engine=engine)
+    assert (report.error.type, report.error.message) == ("SystemExit", "unrecognized arguments: --local-rank=1")
+    assert report.entry.id == "distributed-launch-local-rank-arg"
+    assert report.verified and "--local-rank" in report.patched.split("parse_args")[0]

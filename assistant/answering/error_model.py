@@ -28,6 +28,7 @@ _WRAPPER_MESSAGES = re.compile(
     r"^The following operation failed in the TorchScript interpreter"
 )
 _WRAPPER_TYPES = frozenset({"ChildFailedError"})
+_USAGE_LINE = re.compile(r"^\S+: error: (?P<reason>.+)$")  # argparse's last words before SystemExit(2)
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,17 @@ def _frame_from_wire(data: Any) -> Frame:
             isinstance(data.get(key), str) for key in ("file", "function", "code")):
         raise ValueError("a frame needs a file, a line, a function and its code")
     return Frame(data["file"], data["line"], data["function"], data["code"])
+
+
+def with_usage_reason(report: ErrorReport, stderr: str) -> ErrorReport:
+    """argparse rejects a command line by printing `prog: error: <reason>` and raising SystemExit(2):
+    the reason (`unrecognized arguments: --local-rank=1`) is what went wrong, not the "2"."""
+    if report.type != "SystemExit" or report.message != "2":
+        return report
+    for line in reversed(stderr.splitlines()[-5:]):
+        if found := _USAGE_LINE.match(line.strip()):
+            return replace(report, message=found["reason"].strip())
+    return report
 
 
 def from_raised(raised: RaisedError, *, warning: bool = False) -> ErrorReport:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
 from assistant.answering.answer import Answer
-from assistant.answering.error_model import ErrorReport, from_raised
+from assistant.answering.error_model import ErrorReport, from_raised, with_usage_reason
 from assistant.answering.query import QueryError, parse_query
 from assistant.environment.missing import missing_package, missing_package_note
 from assistant.repair import harness, recipes
@@ -352,7 +352,7 @@ def _given_error(text: str) -> ErrorReport:
 
 def _outcome(result: SandboxResult) -> RunOutcome:
     raised = result.error if result.status == "error" else None
-    error = from_raised(raised) if raised else None
+    error = with_usage_reason(from_raised(raised), result.stderr) if raised else None
     return RunOutcome(result.status, error, tuple(result.warnings), result.duration_s, result.detail,
                       dict(result.interpreter))
 
