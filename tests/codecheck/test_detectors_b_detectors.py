@@ -1711,3 +1711,67 @@ scores = predictor(images).numpy()
 ])
 def test_fragment_names_in_correct_or_unknown_code_are_quiet(detector, source):
     assert lines(detector, source) == []
+
+
+# ---- optimizer-given-no-parameters ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+params = model.parameters()
+print("parameters:", sum(p.numel() for p in params))
+opt = torch.optim.SGD(params, lr=0.1)
+""", 3),
+    ("""\
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.act = nn.ReLU()
+        self.fc = nn.Linear(4, 2)
+
+    def configure(self):
+        return torch.optim.Adam(self.act.parameters(), lr=1e-3)
+""", 8),
+    ("""\
+def build(model):
+    params = model.parameters()
+    n = len(list(params))
+    return optim.AdamW(params, lr=1e-3), n
+""", 4),
+])
+def test_an_optimizer_given_nothing_fires(source, line):
+    assert lines("optimizer-given-no-parameters", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+params = list(model.parameters())
+print("parameters:", sum(p.numel() for p in params))
+opt = torch.optim.SGD(params, lr=0.1)
+""",
+    """\
+params = model.parameters()
+opt = torch.optim.SGD(params, lr=0.1)
+print(len(list(model.parameters())))
+""",
+    """\
+head = nn.Linear(4, 2)
+opt = torch.optim.SGD(head.parameters(), lr=0.1)
+sched = torch.optim.lr_scheduler.StepLR(opt, 5)
+""",
+])
+def test_an_optimizer_given_parameters_is_quiet(source):
+    assert lines("optimizer-given-no-parameters", source) == []
+
+
+def test_a_dataset_with_a_misspelt_getitem_fires_without_len_too():
+    source = """\
+class Pairs(torch.utils.data.Dataset):
+    def __init__(self, x):
+        self.x = x
+
+    def __get_item__(self, i):
+        return self.x[i]
+"""
+    assert lines("dataset-without-getitem", source) == [1]
+    assert lines("dataset-without-getitem", source.replace("__get_item__", "sample")) == []

@@ -18,13 +18,14 @@ def check(code: Code) -> Iterator[Hit]:
     subclassed = {dotted(b) for cls in code.classes for b in cls.bases}
     for cls in code.classes:
         methods = {s.name for s in cls.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
-        if "__getitem__" in methods or cls.name in subclassed or "__len__" not in methods:
-            continue  # an abstract base for other classes, or not meant as a map-style dataset
         near = sorted(m for m in methods if "getitem" in m.lower().replace("_", ""))
+        if "__getitem__" in methods or cls.name in subclassed or "__len__" not in methods and not near:
+            continue  # an abstract base for other classes, or not meant as a map-style dataset
         if not (_torch_dataset(code, cls) or (near or _getitem_dedented(code, cls)) and _fragment_dataset(code, cls)):
             continue
         hint = f" ({near[0]} is not that name)" if near else ""
-        yield Hit.at(code, cls, f"{cls.name} is a Dataset with __len__ but no __getitem__{hint}: "
+        has = "with __len__ " if "__len__" in methods else ""
+        yield Hit.at(code, cls, f"{cls.name} is a Dataset {has}but no __getitem__{hint}: "
                      "indexing it raises NotImplementedError; define __getitem__(self, index)")
 
 
