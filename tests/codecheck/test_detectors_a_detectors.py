@@ -1057,6 +1057,12 @@ def test_datasets_returning_python_lists_fire():
                 return ids, self.labels[idx]
     """
     assert lines("dataset-returns-list", encoded) == [4]
+    pasted_method = """\
+        def __getitem__(self, idx):
+            row = self.df.iloc[idx]
+            return row.drop("y").tolist(), row["y"]
+    """
+    assert lines("dataset-returns-list", pasted_method) == [3]
 
 
 def test_datasets_returning_tensors_fields_or_with_a_collate_fn_are_quiet():
@@ -1088,6 +1094,14 @@ def test_datasets_returning_tensors_fields_or_with_a_collate_fn_are_quiet():
         loader = DataLoader(Tokens(), batch_size=8, collate_fn=pad_batch)
     """
     assert lines("dataset-returns-list", padded) == []
+    function_not_method = """\
+        def __getitem__(key):
+            return list(key)
+        class Table:
+            def __getitem__(self, i):
+                return self.rows[i].tolist()
+    """
+    assert lines("dataset-returns-list", function_not_method) == []
 
 
 # frozen-batchnorm-in-train-mode

@@ -18,22 +18,31 @@ name = "dataset-returns-list"
 def check(code: Code) -> Iterator[Hit]:
     if "__getitem__" not in code.source or "collate_fn" in code.source:
         return
-    for cls in code.classes:
-        if not any((dotted(base) or "").endswith("Dataset") for base in cls.bases):
-            continue
-        getitem = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__getitem__"), None)
-        for returned in ast.walk(getitem) if getitem is not None else ():
+    for owner, getitem in _getitems(code):
+        for returned in ast.walk(getitem):
             if not (isinstance(returned, ast.Return) and returned.value is not None):
                 continue
             fields = returned.value.elts if isinstance(returned.value, ast.Tuple) else [returned.value]
-            listed = next((f for f in fields if _is_list(code, cls, f)), None)
+            listed = next((f for f in fields if _is_list(code, owner, f)), None)
             if listed is not None:
-                yield Hit.at(code, returned, f"{cls.name}.__getitem__ returns {source_of(listed)}, a Python list: "
-                             "the DataLoader collates it into a list of per-position tensors, not one [B, L] "
-                             f"tensor; return torch.tensor({source_of(listed)}) instead", {"field": source_of(listed)})
+                where = f"{owner.name}.__getitem__" if owner is not None else "__getitem__"
+                yield Hit.at(code, returned, f"{where} returns {source_of(listed)}, a Python list: the DataLoader "
+                             "collates it into a list of per-position tensors, not one [B, L] tensor; return "
+                             f"torch.tensor({source_of(listed)}) instead", {"field": source_of(listed)})
 
 
-def _is_list(code: Code, cls: ast.ClassDef, value: ast.expr | None, depth: int = 0) -> bool:
+def _getitems(code: Code) -> Iterator[tuple[ast.ClassDef | None, ast.FunctionDef]]:
+    """The `__getitem__` of each Dataset class, and a `def __getitem__(self, ...)` pasted on its own."""
+    for cls in code.classes:
+        if any((dotted(base) or "").endswith("Dataset") for base in cls.bases):
+            yield from ((cls, s) for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__getitem__")
+    for function in code.tree.body:
+        if isinstance(function, ast.FunctionDef) and function.name == "__getitem__" and function.args.args \
+                and function.args.args[0].arg == "self":
+            yield None, function
+
+
+def _is_list(code: Code, cls: ast.ClassDef | None, value: ast.expr | None, depth: int = 0) -> bool:
     """A list of numbers for certain: `.tolist()`, `list(...)`, a comprehension, a list of number
     literals, or a row (or a slice of one) of a list of lists the class keeps."""
     value = known_value(code, value)
@@ -65,10 +74,10 @@ def _token_ids(call: ast.Call) -> bool:
         and kind_of(call) in ("encode", "convert_tokens_to_ids") and keyword(call, "return_tensors") is None
 
 
-def _rows_are_lists(code: Code, cls: ast.ClassDef, rows: ast.expr) -> bool:
+def _rows_are_lists(code: Code, cls: ast.ClassDef | None, rows: ast.expr) -> bool:
     """`self.rows` set once to a comprehension (or display) of lists."""
     name = dotted(rows) or ""
-    if not (name.startswith("self.") and name.count(".") == 1):
+    if cls is None or not (name.startswith("self.") and name.count(".") == 1):
         return False
     kept = code.attribute_value(cls, name[5:])
     if isinstance(kept, ast.ListComp):
