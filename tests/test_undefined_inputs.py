@@ -76,3 +76,23 @@ def test_the_free_size_is_one_the_model_accepts(run):
     assert abstract_error(cnn, run) is None  # 32 x 32 images fit
     error = abstract_error(cnn.replace("8 * 15 * 15", "8 * 14 * 15"), run)
     assert error.message.startswith("mat1 and mat2 shapes cannot be multiplied") and error.line == 2
+
+
+SCRIPT_WITH_MISSING_IMPORTS = """\
+import torch.nn as nn
+from torchvision import datasets, transforms
+import matplotlib.pyplot as plt
+
+train_set = datasets.MNIST("data", download=True, transform=transforms.ToTensor())
+model = nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(64, 10))
+out = model(torch.randn(16, 1, 28, 28))
+plt.plot(out.detach().numpy())
+"""
+
+
+def test_lines_that_do_not_need_a_missing_module_still_run(run):
+    error = abstract_error(SCRIPT_WITH_MISSING_IMPORTS, run)
+    assert error.message.startswith("mat1 and mat2 shapes cannot be multiplied (16x128 and 64x10)") and error.line == 7
+    fixed = SCRIPT_WITH_MISSING_IMPORTS.replace("nn.Linear(64", "nn.Linear(128")
+    assert abstract_error(fixed, run) is None
+    assert abstract_error(fixed + "for image, label in train_set:\n    print(image.shape)\n", run) is None

@@ -48,7 +48,7 @@ _SIZE_PARAMETER = re.compile(r"dim|size|num|^n_|classes|features|channels|vocab|
                              r"|tokens|labels|actions|^in_|^out_|^d_", re.IGNORECASE)
 _CODE_OWN_CHECK = re.compile(r"(assert|raise)\b")
 _META_WORDING = re.compile(r"\bmeta\b|register_meta|data-dependent|cannot be called on meta"
-                           r"|'PastedSelf' object has no attribute|_KbGuessedTarget", re.IGNORECASE)
+                           r"|'PastedSelf' object has no attribute|_KbGuessedTarget|_KbMissing", re.IGNORECASE)
 # What the sandbox lacks and the user's machine has: a GPU, MPS, NCCL, a network, worker processes.
 _SANDBOX_LIMIT = re.compile(r"not compiled with CUDA|without MPS backend|doesn't have NCCL built in|Cannot resolve \S+ to a"
                             r"|DataLoader worker \(pid\(s\) [\d, ]+\) exited unexpectedly|found no compiled frames")
@@ -261,8 +261,19 @@ def _kb_fragment_tree(code, by_line, make, bindings):  # noqa: ANN001, ANN202 - 
                 ast.copy_location(node, statement)  # runs at the line that needs it, not at line 1
         return [*made, statement]
 
+    def importing(statement):
+        """An import the sandbox cannot satisfy binds its names to `_KbMissing` stand-ins."""
+        if not isinstance(statement, (ast.Import, ast.ImportFrom)) or any(a.name == "*" for a in statement.names):
+            return statement
+        source = statement.module if isinstance(statement, ast.ImportFrom) else None
+        missing = [ast.Assign([ast.Name(a.asname or a.name.split(".")[0], ast.Store())], ast.Call(
+            ast.Name("_KbMissing", ast.Load()), [ast.Constant(f"{source}.{a.name}" if source else a.name)], []))
+            for a in statement.names]
+        handler = ast.ExceptHandler(ast.Name("ImportError", ast.Load()), None, missing)
+        return ast.fix_missing_locations(ast.copy_location(ast.Try([statement], [handler], [], []), statement))
+
     tree = _kb_parse_fragment(code)
-    tree.body = [bound for statement in tree.body for bound in bound_before(fallback(statement))]
+    tree.body = [bound for statement in tree.body for bound in bound_before(importing(fallback(statement)))]
     for function in tree.body:
         if isinstance(function, ast.FunctionDef):
             function.body = [fallback(statement) for statement in function.body]
@@ -434,4 +445,5 @@ def _kb_abstract_run(code, filename, fragment):  # noqa: ANN001, ANN202, C901 - 
 # Read once, when the module is imported: the file may change on disk under a long-lived process.
 _PREAMBLE = "\n".join(inspect.getsource(part) for part in (
     _kb_parse_fragment, _kb_fragment_tree, _kb_abstract_run, undefined_inputs._kb_model_input,  # noqa: SLF001
-    undefined_inputs._kb_one_batch, undefined_inputs._KbGuessedTarget, layer_facts._KbLayerFacts))  # noqa: SLF001
+    undefined_inputs._kb_one_batch, undefined_inputs._KbGuessedTarget, undefined_inputs._KbMissing,  # noqa: SLF001
+    layer_facts._KbLayerFacts))  # noqa: SLF001
