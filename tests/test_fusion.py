@@ -146,13 +146,21 @@ class SearchableStore(PatternsOnly):
         return []
 
 
-@pytest.mark.parametrize("patterns, dense_searched", [
-    ([("one", "frobnicator exploded with code {code}")], False),
-    ([("one", "frobnicator exploded with code {code}"), ("two", "frobnicator exploded with code {n}")], True),
+ONE = [("one", "frobnicator exploded with code {code}")]
+TWO = ONE + [("two", "frobnicator exploded with code {n}")]
+BARE = "RuntimeError: frobnicator exploded with code 42"
+IN_A_TRACEBACK = ('Traceback (most recent call last):\n  File "/srv/run.py", line 3, in <module>\n    frob.start()\n'
+                  + BARE + "\nthe frobnicator is the one from the nightly build\n")
+
+
+@pytest.mark.parametrize("patterns, query, dense_searched", [
+    (ONE, IN_A_TRACEBACK, False),  # the message is explained: nothing more to search for
+    (TWO, IN_A_TRACEBACK, True),  # two causes: the rest of the paste must choose
+    (TWO, BARE, False),  # nothing else pasted: the entry whose own message it is leads
 ])
-def test_a_message_two_entries_explain_alike_is_also_searched_densely(patterns, dense_searched):
+def test_a_message_two_entries_explain_alike_is_decided_by_the_rest_of_the_paste(patterns, query, dense_searched):
     store = SearchableStore(patterns)
-    Retriever(store, lambda text: None).gather(parse_query("RuntimeError: frobnicator exploded with code 42"))
+    Retriever(store, lambda text: None).gather(parse_query(query))
     assert store.dense_searched is dense_searched
 
 

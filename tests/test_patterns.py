@@ -133,3 +133,22 @@ def test_a_real_message_is_explained_best_by_its_entry(entry_id, message):
     query = parse_query(message)
     _, matches = corpus_retriever().focus(query)
     assert matches and matches[0][0] == entry_id, [source for source, _ in matches[:3]]
+
+
+# Real messages that two entries explain alike (one message, two causes): each entry must match it
+# as well as the other, so that the rest of the paste decides between them.
+SHARED = [
+    # `x.double() @ self.proj` with a float attribute, torch 2.13
+    ("RuntimeError: expected m1 and m2 to have the same dtype, but got: double != float",
+     {"plain-tensor-attribute-not-buffer", "matmul-dtype-mismatch"}),
+    # a constant attribute left on the CPU by model.cuda() (torch's wording of older releases)
+    ("RuntimeError: Expected all tensors to be on the same device, but found at least two devices, cuda:0 and cpu!",
+     {"plain-tensor-attribute-not-buffer", "device-mismatch"}),
+]
+
+
+@pytest.mark.parametrize("message, entries", SHARED)
+def test_a_shared_message_is_explained_equally_by_both_entries(message, entries):
+    _, matches = corpus_retriever().focus(parse_query(message))
+    best = matches[0][1].coverage
+    assert {source for source, match in matches if match.coverage == best} >= entries

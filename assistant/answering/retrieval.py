@@ -122,12 +122,25 @@ class Retriever:
 
     def gather(self, query: ParsedQuery) -> tuple[ParsedQuery, Signals]:
         query, signatures = self.focus(query)
+        if _shared_top(signatures) and signatures[0][1].coverage >= EXACT_COVERAGE:
+            return query, self._between_sharers(query, signatures)
         text = query.search_text
         lexical = self.store.lexical_search(_with_context(query) if len(signatures) > 1 else text, CANDIDATES)
-        exact = bool(signatures) and signatures[0][1].coverage >= EXACT_COVERAGE and not _shared_top(signatures)
+        exact = bool(signatures) and signatures[0][1].coverage >= EXACT_COVERAGE
         dense = [] if exact else self.store.dense_search(self.embed_query(text), CANDIDATES)
         secondary = frozenset(source for source, match in signatures if not self.is_primary(source, match))
         return query, Signals(signatures, lexical, dense, about_error=query.error is not None, secondary=secondary)
+
+    def _between_sharers(self, query: ParsedQuery, signatures: list[tuple[str, PatternMatch]]) -> Signals:
+        """Signals for a message that several entries explain alike (one message, two causes): the
+        message itself cannot choose, so only the rest of the paste may (its frames and words,
+        searched lexically and by meaning); with nothing else pasted, the entry whose own message
+        it is leads."""
+        context = query.context_text.strip()
+        lexical = self.store.lexical_search(context, CANDIDATES) if context else []
+        dense = self.store.dense_search(self.embed_query(context), CANDIDATES) if context else []
+        secondary = frozenset(source for source, match in signatures if not self.is_primary(source, match))
+        return Signals(signatures, lexical, dense, about_error=query.error is not None, secondary=secondary)
 
     def search(self, query: ParsedQuery, k: int = 5) -> tuple[ParsedQuery, list[DocumentHit]]:
         query, signals = self.gather(query)
