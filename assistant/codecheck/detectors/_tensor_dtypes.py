@@ -33,8 +33,9 @@ NUMPY_FLOAT64 = ("numpy.random.rand", "numpy.random.randn", "numpy.random.random
                  "numpy.random.normal", "numpy.zeros", "numpy.ones", "numpy.linspace", "numpy.empty")
 LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.comprehension)
 _BINDINGS = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.NamedExpr)
-LEGACY = {"FloatTensor": "torch.float32", "DoubleTensor": "torch.float64", "HalfTensor": "torch.float16",
-          "LongTensor": "torch.int64", "IntTensor": "torch.int32", "ByteTensor": "torch.uint8"}
+LEGACY = {"Tensor": "torch.float32", "FloatTensor": "torch.float32", "DoubleTensor": "torch.float64",
+          "HalfTensor": "torch.float16", "LongTensor": "torch.int64", "IntTensor": "torch.int32",
+          "ByteTensor": "torch.uint8"}
 
 
 def dtype_of(code: Code, value: ast.expr | None, depth: int = 0) -> str | None:

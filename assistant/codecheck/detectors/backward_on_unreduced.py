@@ -37,10 +37,18 @@ def _not_scalar(code: Code, value: ast.expr, depth: int) -> str | None:
         return _not_scalar(code, value.left, depth + 1) or _not_scalar(code, value.right, depth + 1)
     if not isinstance(value, ast.Call):
         return None
+    if isinstance(value.func, ast.Attribute) and value.func.attr in ("sum", "mean") and _along_a_dim(value):
+        return _not_scalar(code, value.func.value, depth + 1)  # loss.mean(dim=1) still has the batch dim
     if loss_kind(code, value) is not None and _reduces_nothing(code, value):
         return f'{source_of(value.func)}(..., reduction="none") gives one loss per element'
     model = model_of(code, value)
     return f"the batched output of {source_of(value.func)} ({model})" if model else None
+
+
+def _along_a_dim(call: ast.Call) -> bool:
+    """`.mean(1)` / `.sum(dim=-1)`: a reduction over one dimension, not to a scalar."""
+    dim = call.args[0] if call.args else keyword(call, "dim")
+    return dim is not None and isinstance(constant(dim), int)
 
 
 def _reduces_nothing(code: Code, call: ast.Call) -> bool:

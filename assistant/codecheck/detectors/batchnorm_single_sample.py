@@ -7,8 +7,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from assistant.codecheck._code import Code, constant, source_of
+from assistant.codecheck._code import Code, constant, keyword, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
+from assistant.codecheck.detectors._loaders import batch_targets, loader_call
 from assistant.codecheck.detectors._modes import calls_in_training_mode, is_single_sample
 
 name = "batchnorm-single-sample"
@@ -20,8 +21,9 @@ def check(code: Code) -> Iterator[Hit]:
     for found in calls_in_training_mode(code, under_no_grad=False):
         batchnorms = sorted(layer for layer in found.layers if layer == "BatchNorm1d")  # a 2d/3d one still
         # has a value per position of a single image
-        if batchnorms and (is_single_sample(code, found.call.args[0]) or _made_as_one(code, found.call.args[0])):
-            yield Hit.at(code, found.call, f"{found.model}({source_of(found.call.args[0])}) passes one sample "
+        given = found.call.args[0]
+        if batchnorms and (is_single_sample(code, given) or _made_as_one(code, given) or _batches_of_one(code, given)):
+            yield Hit.at(code, found.call, f"{found.model}({source_of(given)}) passes one sample "
                          f"through {batchnorms[0]} in training mode (the model is never switched to eval()): "
                          f"BatchNorm needs more than one value per channel; call {found.model}.eval() first")
 
@@ -35,3 +37,19 @@ def _made_as_one(code: Code, value: ast.expr) -> bool:
         return False
     sizes = value.args[0].elts if len(value.args) == 1 and isinstance(value.args[0], (ast.Tuple, ast.List)) else value.args
     return len(sizes) >= 2 and constant(sizes[0]) == 1
+
+
+def _batches_of_one(code: Code, value: ast.expr) -> bool:
+    """A loop variable over `DataLoader(..., batch_size=1)` (or an item of its batch)."""
+    if isinstance(value, ast.Subscript):
+        value = value.value
+    if not isinstance(value, ast.Name):
+        return False
+    for loop in code.ancestors(value):
+        if isinstance(loop, ast.For) and (found := batch_targets(loop)) is not None:
+            target, iterated = found
+            names = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+            loader = loader_call(code, iterated)
+            if value.id in names and loader is not None:
+                return constant(keyword(loader, "batch_size")) == 1 and keyword(loader, "drop_last") is None
+    return False

@@ -44,11 +44,9 @@ def check(code: Code) -> Iterator[Hit]:
         if wrapped is not None and node.attr in _own_names(wrapped):
             yield Hit.at(code, node, f"{node.value.id} is a {_wrapper_name(code, node.value)} around {wrapped.name}: "
                          f"{wrapped.name}'s own .{node.attr} is on {node.value.id}.module.{node.attr}")
-        elif wrapped is None and _wraps(code, node.value) and _not_on_wrapper(code, node):
-            inner = source_of(_wrapper_call(code, node.value).args[0])  # type: ignore[union-attr]
-            yield Hit.at(code, node, f"{node.value.id} is a {_wrapper_name(code, node.value)} around {inner}, and the "
-                         f"wrapper has no .{node.attr} of its own: the model's is on "
-                         f"{node.value.id}.module.{node.attr}")
+        elif wrapped is None and _not_on_wrapper(code, node) and (how := _how_wrapped(code, node.value)):
+            yield Hit.at(code, node, f"{node.value.id} {how}, and the wrapper has no .{node.attr} of its own: the "
+                         f"model's is on {node.value.id}.module.{node.attr}")
 
 
 def _wrapper_spellings(code: Code) -> set[str]:
@@ -80,10 +78,20 @@ def _wrapped_class(code: Code, name: ast.Name, modules: dict[str, ast.ClassDef])
     return None
 
 
-def _wraps(code: Code, name: ast.Name) -> bool:
-    """The name holds a DataParallel / DDP construction (around anything)."""
+def _how_wrapped(code: Code, name: ast.Name) -> str | None:
+    """How the name holds a DataParallel / DDP construction around a model not in view: for
+    certain, or after `if torch.cuda.device_count() > 1: model = nn.DataParallel(model)` (then on a
+    machine with several GPUs)."""
     wrapper = _wrapper_call(code, name)
-    return wrapper is not None and code.resolved(wrapper.func) in WRAPPERS and len(wrapper.args) >= 1
+    if wrapper is not None and code.resolved(wrapper.func) in WRAPPERS and wrapper.args:
+        return f"is a {_wrapper_name(code, name)} around {source_of(wrapper.args[0])}"
+    for value in code.assigned(code.scope_of(name), name.id):
+        if isinstance(value, ast.Call) and code.resolved(value.func) in WRAPPERS and value.args \
+                and isinstance(value.args[0], ast.Name) and value.args[0].id == name.id and value.lineno < name.lineno \
+                and any(isinstance(a, ast.If) for a in code.ancestors(value)):
+            wrapper_name = (code.resolved(value.func) or "").rpartition(".")[2]
+            return f"is a {wrapper_name} when the branch on line {value.lineno} wraps it"
+    return None
 
 
 def _not_on_wrapper(code: Code, node: ast.Attribute) -> bool:
@@ -91,7 +99,8 @@ def _not_on_wrapper(code: Code, node: ast.Attribute) -> bool:
     the code never sets on the wrapper itself: it can only be the wrapped model's."""
     if node.attr.startswith("_") or node.attr in WRAPPER_API or not isinstance(node.ctx, ast.Load):
         return False
-    if any(k.arg == node.attr for k in _wrapper_call(code, node.value).keywords):  # type: ignore[arg-type, union-attr]
+    wrapper = _wrapper_call(code, node.value)  # type: ignore[arg-type]
+    if wrapper is not None and any(k.arg == node.attr for k in wrapper.keywords):
         return False  # an option of the wrapper, kept as its attribute
     owner = node.value.id  # type: ignore[attr-defined]
     return not any(isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store) and n.attr == node.attr

@@ -14,7 +14,7 @@ from assistant.codecheck.detectors._torch_names import is_layer, layer_call, lay
 name = "float-embedding-indices"
 FLOAT_FACTORIES = {"rand": "torch.float32", "randn": "torch.float32", "rand_like": "torch.float32",
                    "randn_like": "torch.float32", "linspace": "torch.float32", "FloatTensor": "torch.float32",
-                   "DoubleTensor": "torch.float64", "HalfTensor": "torch.float16"}
+                   "DoubleTensor": "torch.float64", "HalfTensor": "torch.float16", "Tensor": "torch.float32"}
 DEFAULT_DTYPE_FACTORIES = ("zeros", "ones", "empty")
 FLOAT_METHODS = {"float": "torch.float32", "double": "torch.float64", "half": "torch.float16",
                  "bfloat16": "torch.bfloat16"}

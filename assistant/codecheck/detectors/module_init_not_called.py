@@ -6,11 +6,12 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from assistant.codecheck._code import Code, dotted, kind_of
+from assistant.codecheck._code import Code, dotted, kind_of, source_of
 from assistant.codecheck.detectors import Hit
 from assistant.codecheck.detectors._torch_names import LAYERS, module_classes
 
 name = "module-init-not-called"
+REGISTERING = ("self.register_buffer", "self.register_parameter", "self.add_module", "self.register_module")
 
 
 def check(code: Code) -> Iterator[Hit]:
@@ -26,7 +27,8 @@ def check(code: Code) -> Iterator[Hit]:
             continue
         early = _module_assigned_before(init, parent_init.lineno, modules)
         if early is not None:
-            yield Hit.at(code, early, f"{cls.name}.__init__ assigns {dotted(early.targets[0])} before "
+            what = dotted(early.targets[0]) if isinstance(early, ast.Assign) else source_of(early.value.func)
+            yield Hit.at(code, early, f"{cls.name}.__init__ assigns {what} before "
                          f"super().__init__() (line {parent_init.lineno}): move the super call to the top")
 
 
@@ -44,14 +46,18 @@ def _first_parent_init(init: ast.FunctionDef, cls: ast.ClassDef) -> ast.Call | N
     return None
 
 
-def _module_assigned_before(init: ast.FunctionDef, line: int, modules: dict[str, ast.ClassDef]) -> ast.Assign | None:
-    """The first `self.x = <layer or Parameter>` of the body's top level above the super call."""
+def _module_assigned_before(init: ast.FunctionDef, line: int, modules: dict[str, ast.ClassDef]) -> ast.stmt | None:
+    """The first `self.x = <layer or Parameter>` or `self.register_buffer(...)` of the body's top
+    level above the super call."""
     for statement in init.body:
         if statement.lineno >= line:
             return None
         if (isinstance(statement, ast.Assign) and len(statement.targets) == 1
                 and (dotted(statement.targets[0]) or "").startswith("self.")
                 and _builds_module(statement.value, modules)):
+            return statement
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call) \
+                and dotted(statement.value.func) in REGISTERING:
             return statement
     return None
 
