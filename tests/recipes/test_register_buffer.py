@@ -98,3 +98,32 @@ def test_an_input_of_the_wrong_dtype_is_not_a_buffer_problem():
             "    def forward(self, x):\n        return x @ self.w\n")
     facts = Facts("RuntimeError", "expected m1 and m2 to have the same dtype, but got: double != float", line=8, lines=(8,))
     assert not applies(recipe, code, facts)
+
+
+def test_an_attribute_read_through_a_local_name(sandbox):
+    broken = ("""\
+import torch
+import torch.nn as nn
+
+
+class Pooling(nn.Module):
+    \"\"\"Averages neighbouring features with a fixed banded matrix.\"\"\"
+
+    def __init__(self, width):
+        super().__init__()
+        self.band = torch.eye(width) + torch.eye(width).roll(1, 0)
+
+    def forward(self, x):
+        band = self.band
+        return x @ band / 2
+
+
+pool = nn.Sequential(nn.Linear(4, 6), Pooling(6)).double()
+out = pool(torch.randn(3, 4, dtype=torch.float64))
+""")
+    patched = patch(recipe, broken, sandbox.facts(broken, "RuntimeError"))
+    assert ('        self.register_buffer("band", torch.eye(width) + torch.eye(width).roll(1, 0), persistent=False)\n'
+            in patched)
+    sandbox.assert_clean(patched + "assert out.dtype == torch.float64 and out.shape == (3, 6)\n"
+                         "h = pool[0](torch.ones(1, 4, dtype=torch.float64))\n"
+                         "assert torch.allclose(pool(torch.ones(1, 4, dtype=torch.float64))[0, 1], (h[0, 1] + h[0, 2]) / 2)\n")

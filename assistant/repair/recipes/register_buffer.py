@@ -45,7 +45,7 @@ def apply(problem: Problem, found: Found) -> Edits:
 
 
 def _plain_tensors_read_on(script: Script, line: int) -> Found:
-    attributes = {node.attr.value for node in _self_attributes(script) if script.covers(node, line)}
+    attributes = _attributes_read_on(script, line)
     classes = [node for node in script.nodes(cst.ClassDef) if script.covers(node, line)
                and node.name.value in module_classes(script)]
     if not attributes or not classes:
@@ -61,14 +61,32 @@ def _plain_tensors_read_on(script: Script, line: int) -> Found:
     return found
 
 
+def _attributes_read_on(script: Script, line: int) -> set[str]:
+    """The `self.` attributes the line reads, directly or through a local name the same function
+    assigned from one (`kernel = self.kernel`)."""
+    attributes = {node.attr.value for node in _self_attributes(script) if script.covers(node, line)}
+    names = {node.value for node in script.nodes(cst.Name) if script.covers(node, line)}
+    for node in script.nodes(cst.Assign):
+        if (len(node.targets) == 1 and m.matches(node.targets[0].target, m.Name()) and node.targets[0].target.value in names
+                and m.matches(node.value, m.Attribute(value=m.Name("self"))) and script.span(node)[0] < line):
+            attributes.add(node.value.attr.value)
+    return attributes
+
+
 def _self_attributes(script: Script) -> list[cst.Attribute]:
     return [node for node in script.nodes(cst.Attribute) if m.matches(node.value, m.Name("self"))]
 
 
 def _is_tensor_factory(value: cst.BaseExpression) -> bool:
-    """`torch.zeros(dim)`, `torch.tensor([[...]])`: a torch function's tensor, not a layer or Parameter."""
-    name = callee(value) if isinstance(value, cst.Call) else None
-    return bool(name) and name.startswith("torch.") and not name.startswith("torch.nn.") and "Parameter" not in name
+    """`torch.zeros(dim)`, `torch.eye(n).roll(1, 0)`, `torch.eye(n) * 2`: a tensor torch functions
+    build, not a layer or a Parameter."""
+    if isinstance(value, cst.Call):
+        if (name := callee(value)) is not None:
+            return name.startswith("torch.") and not name.startswith("torch.nn.") and "Parameter" not in name
+        return isinstance(value.func, cst.Attribute) and _is_tensor_factory(value.func.value)  # a tensor's method
+    if isinstance(value, cst.BinaryOperation):
+        return _is_tensor_factory(value.left) or _is_tensor_factory(value.right)
+    return False
 
 
 def _in_init(script: Script, node: cst.CSTNode) -> bool:
@@ -79,7 +97,8 @@ def _in_init(script: Script, node: cst.CSTNode) -> bool:
 def _is_state(script: Script, attribute: str, value: cst.BaseExpression) -> bool:
     """Drawn at random, or written after construction (in place or reassigned in another method):
     state to keep in checkpoints."""
-    if (callee(value) or "").rsplit(".", 1)[-1] in _RANDOM:
+    drawn = [call for call in m.findall(value, m.Call()) if isinstance(call, cst.Call)]
+    if any((callee(call) or "").rsplit(".", 1)[-1] in _RANDOM for call in drawn):
         return True
     for node in _self_attributes(script):
         if node.attr.value != attribute or _in_init(script, node):
