@@ -378,3 +378,230 @@ def test_a_flattened_feature_map_is_quiet(source):
     """nn.Flatten; torch.flatten; .view(N, -1); a Conv1d's length axis taken by a Linear on purpose;
     a flatten before dropout and the head."""
     assert lines("feature-map-into-linear", source) == []
+
+
+# ---- collective-on-some-ranks: a collective inside a branch on the rank ---------------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+if rank == 0:
+    acc = evaluate(model, val_loader)
+    dist.all_reduce(acc)
+""", 3),
+    ("""\
+import torch.distributed as dist
+
+def save_checkpoint(model, args):
+    if args.local_rank in (-1, 0):
+        torch.save(model.module.state_dict(), "best.pt")
+        dist.barrier()
+""", 6),
+    ("""\
+for epoch in range(epochs):
+    train_one_epoch(model, loader)
+    if torch.distributed.get_rank() == 0:
+        stats = torch.tensor([correct, total])
+        torch.distributed.reduce(stats, dst=0)
+        print(stats)
+""", 5),
+    ("""\
+class Trainer:
+    def log(self, value):
+        if not self.rank:
+            gathered = [torch.zeros_like(value) for _ in range(self.world_size)]
+            dist.all_gather(gathered, value)
+""", 5),
+])
+def test_a_collective_on_some_ranks_fires(source, line):
+    assert lines("collective-on-some-ranks", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+dist.all_reduce(acc)
+if rank == 0:
+    print(acc / world_size)
+""",
+    """\
+if dist.get_rank() == 0:
+    dist.broadcast(weights, src=0)
+else:
+    dist.broadcast(weights, src=0)
+""",
+    """\
+def zero_first(local_rank):
+    if local_rank not in [-1, 0]:
+        dist.barrier()
+    yield
+    if local_rank == 0:
+        dist.barrier()
+""",
+    """\
+if rank == 0:
+    values = functools.reduce(operator.add, parts)
+    frames = pandas_frame.gather(axis=1)
+""",
+    """\
+if rank == 0:
+    dist.all_reduce(acc)
+    return acc
+""",
+])
+def test_collectives_on_every_rank_are_quiet(source):
+    """A collective outside the branch; both branches calling it; ranks taking turns at a barrier; a
+    reduce/gather that is not torch.distributed's; a branch that returns (an early exit)."""
+    assert lines("collective-on-some-ranks", source) == []
+
+
+# ---- uneven-rank-shards: data[rank::world_size] with a remainder under DDP ------------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+WORLD_SIZE = 2
+data = torch.randn(9, 8)
+shard = data[rank::WORLD_SIZE]
+model = nn.parallel.DistributedDataParallel(nn.Linear(8, 1))
+""", 3),
+    ("""\
+import torch
+from torch.nn.parallel import DistributedDataParallel as DDP
+
+def run(rank):
+    ids = torch.arange(1001)
+    mine = ids[rank::4]
+    model = DDP(Net())
+    for batch in mine.split(16):
+        model(batch).sum().backward()
+""", 6),
+    ("""\
+class Worker:
+    def setup(self):
+        features = torch.rand((250, 3))
+        self.local = features[self.rank::3]
+        self.model = torch.nn.parallel.DistributedDataParallel(self.net)
+""", 4),
+])
+def test_an_uneven_manual_shard_fires(source, line):
+    assert lines("uneven-rank-shards", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+data = torch.randn(8, 8)
+shard = data[rank::2]
+model = nn.parallel.DistributedDataParallel(nn.Linear(8, 1))
+""",
+    """\
+data = torch.randn(9, 8)
+shard = data[rank::2]
+model = nn.Linear(8, 1)
+""",
+    """\
+data = torch.randn(n, 8)
+shard = data[rank::world_size]
+model = nn.parallel.DistributedDataParallel(nn.Linear(8, 1))
+""",
+    """\
+data = torch.randn(9, 8)
+head = data[rank:4:2]
+model = nn.parallel.DistributedDataParallel(nn.Linear(8, 1))
+""",
+])
+def test_an_even_or_unknown_shard_is_quiet(source):
+    """An even split; no DDP; sizes not known; a bounded slice."""
+    assert lines("uneven-rank-shards", source) == []
+
+
+# ---- compiled-loop-count-changes: a compiled range(n) loop called with a changing n ---------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+@torch.compile
+def rollout(x, steps):
+    for _ in range(steps):
+        x = torch.tanh(x @ w)
+    return x
+
+for horizon in range(1, 12):
+    out = rollout(x0, horizon)
+""", 8),
+    ("""\
+import torch
+
+def unroll(cell, h, n):
+    for _ in range(n):
+        h = cell(h)
+    return h
+
+fast_unroll = torch.compile(unroll, mode="reduce-overhead")
+
+def train(cell, h0, schedule):
+    for length in schedule:
+        loss = fast_unroll(cell, h0, n=length).pow(2).mean()
+        loss.backward()
+""", 12),
+    ("""\
+@torch.compile(backend="inductor")
+def diffuse(x, k):
+    for i in range(k):
+        x = x + torch.randn_like(x) * 0.1
+    return x
+
+for epoch in range(epochs):
+    for k in [1, 2, 4, 8, 16, 32, 64, 128, 256]:
+        samples = diffuse(noise, k)
+""", 9),
+])
+def test_a_compiled_loop_count_that_changes_fires(source, line):
+    assert lines("compiled-loop-count-changes", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+@torch.compile
+def step(x):
+    return torch.tanh(x @ w)
+
+def rollout(x, steps):
+    for _ in range(steps):
+        x = step(x)
+    return x
+
+for steps in range(1, 12):
+    out = rollout(x0, steps)
+""",
+    """\
+@torch.compile
+def rollout(x, steps):
+    for _ in range(steps):
+        x = torch.tanh(x @ w)
+    return x
+
+for batch in loader:
+    out = rollout(batch, 4)
+""",
+    """\
+def rollout(x, steps):
+    for _ in range(steps):
+        x = torch.tanh(x @ w)
+    return x
+
+for horizon in range(1, 12):
+    out = rollout(x0, horizon)
+""",
+    """\
+@torch.compile
+def scale(x, factor):
+    return x * factor
+
+for factor in range(10):
+    y = scale(x, factor)
+""",
+])
+def test_a_fixed_count_or_an_uncompiled_loop_is_quiet(source):
+    """The loop body compiled alone; a fixed count; no compile; an int argument that no loop runs over
+    (dynamo makes it dynamic after one recompile)."""
+    assert lines("compiled-loop-count-changes", source) == []
