@@ -1821,3 +1821,54 @@ def test_more_shapes_of_known_situations_fire(detector, source, line, fix):
 def test_the_correct_twins_of_the_shapes_are_quiet(detector, source, line, fix):
     assert fix[0] in source
     assert lines(detector, source.replace(*fix)) == []
+
+
+# ---- resume-from-weights-only -----------------------------------------------------------------
+
+RESUMED = """\
+model = nn.Sequential(nn.Linear(8, 16), nn.Tanh(), nn.Linear(16, 1))
+opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+train(model, opt, epochs=2)
+torch.save(model.state_dict(), "ckpt.pt")
+
+model = nn.Sequential(nn.Linear(8, 16), nn.Tanh(), nn.Linear(16, 1))
+opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+model.load_state_dict(torch.load("ckpt.pt"))
+train(model, opt, epochs=2)
+
+def train(model, opt, epochs):
+    for _ in range(epochs):
+        for x, y in batches:
+            loss = F.mse_loss(model(x), y)
+            opt.zero_grad(); loss.backward(); opt.step()
+"""
+
+
+@pytest.mark.parametrize("source, line", [
+    (RESUMED, 8),
+    (RESUMED.replace("model.load_state_dict(torch.load(\"ckpt.pt\"))", "state = torch.load(\"ckpt.pt\")\n"
+                     "model.load_state_dict(state)"), 9),
+    ("""\
+net = Net()
+optimizer = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+for x, y in loader:
+    optimizer.zero_grad(); crit(net(x), y).backward(); optimizer.step()
+torch.save(net.state_dict(), "last.pt")
+net.load_state_dict(torch.load("last.pt"))
+for x, y in loader:
+    optimizer.zero_grad(); crit(net(x), y).backward(); optimizer.step()
+""", 6),
+])
+def test_resuming_from_weights_only_fires(source, line):
+    assert lines("resume-from-weights-only", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    RESUMED.replace('model.load_state_dict(torch.load("ckpt.pt"))',
+                    'ckpt = torch.load("ckpt.pt")\nmodel.load_state_dict(ckpt["model"])\nopt.load_state_dict(ckpt["optimizer"])'),
+    RESUMED.replace("train(model, opt, epochs=2)\n\ndef", "evaluate(model)\n\ndef"),
+    RESUMED.replace('model.load_state_dict(torch.load("ckpt.pt"))',
+                    'model.load_state_dict(torch.load("ckpt.pt"), strict=False)'),
+])
+def test_full_checkpoints_evaluation_or_partial_loads_are_quiet(source):
+    assert lines("resume-from-weights-only", source) == []
