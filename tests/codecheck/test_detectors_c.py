@@ -516,10 +516,7 @@ def test_an_even_or_unknown_shard_is_quiet(source):
 
 # ---- compiled-loop-count-changes: a compiled range(n) loop called with a changing n ---------------
 
-
-@pytest.mark.parametrize("source, line", [
-    ("""\
-@torch.compile
+ROLLOUT = """\
 def rollout(x, steps):
     for _ in range(steps):
         x = torch.tanh(x @ w)
@@ -527,7 +524,11 @@ def rollout(x, steps):
 
 for horizon in range(1, 12):
     out = rollout(x0, horizon)
-""", 8),
+"""
+
+
+@pytest.mark.parametrize("source, line", [
+    ("@torch.compile\n" + ROLLOUT, 8),
     ("""\
 import torch
 
@@ -583,15 +584,7 @@ def rollout(x, steps):
 for batch in loader:
     out = rollout(batch, 4)
 """,
-    """\
-def rollout(x, steps):
-    for _ in range(steps):
-        x = torch.tanh(x @ w)
-    return x
-
-for horizon in range(1, 12):
-    out = rollout(x0, horizon)
-""",
+    ROLLOUT,
     """\
 @torch.compile
 def scale(x, factor):
