@@ -96,3 +96,15 @@ def test_lines_that_do_not_need_a_missing_module_still_run(run):
     fixed = SCRIPT_WITH_MISSING_IMPORTS.replace("nn.Linear(64", "nn.Linear(128")
     assert abstract_error(fixed, run) is None
     assert abstract_error(fixed + "for image, label in train_set:\n    print(image.shape)\n", run) is None
+
+
+def test_a_loop_over_a_data_set_the_sandbox_lacks_runs_on_a_batch_made_for_its_model(run):
+    script = SCRIPT_WITH_MISSING_IMPORTS.replace("out = model(torch.randn(16, 1, 28, 28))\nplt.plot(out.detach().numpy())\n", """\
+loader = DataLoader(train_set, batch_size=64, shuffle=True)
+for step, (images, labels) in enumerate(loader):
+    loss = F.cross_entropy(model(images), labels)
+    loss.backward()
+""")
+    error = abstract_error(script, run)
+    assert error.message.startswith("mat1 and mat2 shapes cannot be multiplied (8x128 and 64x10)") and error.line == 9
+    assert abstract_error(script.replace("nn.Linear(64", "nn.Linear(128"), run) is None
