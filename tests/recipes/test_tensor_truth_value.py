@@ -94,3 +94,96 @@ def test_no_match_for_a_condition_that_needs_all_or_any():
     message = "Boolean value of Tensor with more than one value is ambiguous"
     source = "import torch\nloss = torch.ones(3)\nwhile loss > 0.1:\n    loss = loss / 2\n"
     assert not applies(recipe, source, Facts("RuntimeError", message, line=3, lines=(3,)))
+
+
+LABEL_CHECK = '''\
+import torch
+from torch.utils.data import Dataset, DataLoader
+
+NUM_CLASSES = 4
+
+
+class Samples(Dataset):
+    def __init__(self, n):
+        self.x = torch.randn(n, 3)
+        self.y = torch.randint(0, NUM_CLASSES, (n,))
+
+    def __len__(self):
+        return len(self.y)
+
+    def __getitem__(self, i):
+        return self.x[i], self.y[i]
+
+
+def check_batch(labels):
+    assert labels < NUM_CLASSES, "label out of range"
+    return labels
+
+
+seen = 0
+for xb, yb in DataLoader(Samples(12), batch_size=4):
+    seen += len(check_batch(yb))
+'''
+
+NAN_GUARD = '''\
+import torch
+import torch.nn as nn
+
+model = nn.Linear(6, 1)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+criterion = nn.MSELoss(reduction="none")
+x, y = torch.randn(32, 6), torch.randn(32, 1)
+for step in range(20):
+    per_sample = criterion(model(x), y)
+    if torch.isnan(per_sample):
+        print("diverged at", step)
+        break
+    opt.zero_grad()
+    per_sample.mean().backward()
+    opt.step()
+'''
+
+FINITE_GRADS = '''\
+import torch
+
+
+class Monitor:
+    def __init__(self):
+        self.bad = 0
+
+    def update(self, grads):
+        while not grads.isfinite():
+            self.bad += 1
+            grads = torch.nan_to_num(grads)
+        return grads
+
+
+g = torch.tensor([1.0, float("inf"), 3.0])
+fixed = Monitor().update(g)
+'''
+
+
+def test_an_asserted_comparison_checks_every_element(sandbox):
+    patched = patch(recipe, LABEL_CHECK, sandbox.facts(LABEL_CHECK, "RuntimeError"))
+    assert 'assert (labels < NUM_CLASSES).all(), "label out of range"' in patched
+    sandbox.assert_clean(patched + "assert seen == 12\n")
+    broken = patched.replace("torch.randint(0, NUM_CLASSES, (n,))", "torch.randint(0, NUM_CLASSES + 5, (n,))")
+    assert sandbox.run(broken).error.type == "AssertionError"  # the check still catches bad labels
+
+
+def test_a_nan_check_asks_for_any(sandbox):
+    patched = patch(recipe, NAN_GUARD, sandbox.facts(NAN_GUARD, "RuntimeError"))
+    assert "    if torch.isnan(per_sample).any():\n" in patched
+    sandbox.assert_clean(patched + "assert step == 19\n")
+
+
+def test_a_negated_finiteness_check_asks_for_all(sandbox):
+    patched = patch(recipe, FINITE_GRADS, sandbox.facts(FINITE_GRADS, "RuntimeError"))
+    assert "while not grads.isfinite().all():" in patched
+    sandbox.assert_clean(patched + "assert torch.isfinite(fixed).all() and fixed[0] == 1.0\n")
+
+
+def test_no_match_for_an_asserted_inequality():
+    message = "Boolean value of Tensor with more than one value is ambiguous"
+    source = "import torch\na, b = torch.ones(3), torch.zeros(3)\nassert a != b\n"
+    assert not applies(recipe, source, Facts("RuntimeError", message, line=3, lines=(3,)))

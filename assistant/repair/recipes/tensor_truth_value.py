@@ -5,7 +5,10 @@ the recipe writes it where the code itself says so, and nowhere else:
 - `if pred == y: correct += 1` counts matches, one per sample: `correct += (pred == y).sum().item()`;
 - `if mask:` on a parameter that defaults to None asks whether it was given: `if mask is not None:`;
 - `max(a, b)` / `min(a, b)` of two tensors is elementwise: `torch.maximum(a, b)` / `torch.minimum(a, b)`;
-- `a > 0 and b > 0` outside a condition builds a mask: `(a > 0) & (b > 0)` (`|` for `or`).
+- `a > 0 and b > 0` outside a condition builds a mask: `(a > 0) & (b > 0)` (`|` for `or`);
+- `assert labels < n_classes` checks every element: `assert (labels < n_classes).all()`;
+- `if torch.isnan(loss):` asks whether there is any NaN: `if torch.isnan(loss).any():`
+  (`isinf` likewise; `isfinite` asks whether all are finite: `.all()`).
 
 An `if` or `while` on a comparison that means "all of them" or "any of them" is not rewritten:
 which one is meant is not in the code.
@@ -21,6 +24,8 @@ from assistant.repair.recipes._edit import Edits, Script, dotted, positional
 name = "tensor-truth-value"
 _ELEMENTWISE = {"max": "torch.maximum", "min": "torch.minimum"}
 _OPERATORS = {cst.And: "&", cst.Or: "|"}
+_EVERY_ELEMENT = (cst.Equal, cst.LessThan, cst.GreaterThan, cst.LessThanEqual, cst.GreaterThanEqual)
+_NONFINITE_CHECKS = {"isnan": "any", "isinf": "any", "isposinf": "any", "isneginf": "any", "isfinite": "all"}
 
 
 @needs_failing_line
@@ -29,7 +34,8 @@ def match(problem: Problem) -> tuple[str, cst.CSTNode] | None:
     script = problem.script
     for line in reversed(problem.facts.user_lines):
         for kind, nodes in (("count", _counting_ifs(script)), ("optional", _optional_tests(script)),
-                            ("elementwise", _builtin_max_min(script)), ("mask", _mask_expressions(script))):
+                            ("elementwise", _builtin_max_min(script)), ("mask", _mask_expressions(script)),
+                            ("reduce", _asserted_comparisons(script) + _nonfinite_checks(script))):
             on_line = [node for node in nodes if _test_line(script, node) == line]
             if on_line:
                 return kind, on_line[0]
@@ -47,6 +53,8 @@ def apply(problem: Problem, found: tuple[str, cst.CSTNode]) -> Edits:
                       .with_changes(leading_lines=node.leading_lines))
     elif kind == "optional":
         edits.replace(node.test, cst.parse_expression(f"{script.code(node.test)} is not None"))
+    elif kind == "reduce":
+        edits.replace(node, script.with_method(node, f"{_reduction(node)}()"))
     elif kind == "elementwise":
         edits.replace(node.func, cst.parse_expression(_ELEMENTWISE[node.func.value]))
     else:
@@ -113,3 +121,31 @@ def _is_condition(script: Script, node: cst.CSTNode) -> bool:
     if isinstance(parent, cst.IfExp):
         return parent.test is child
     return isinstance(parent, (cst.If, cst.While, cst.Assert))
+
+
+def _asserted_comparisons(script: Script) -> list[cst.Comparison]:
+    """`assert a < b` (also `==`, `>=`...): a check meant of every element. `!=` and `in` are
+    left alone: "any differs" and "all differ" read the same there."""
+    return [node.test for node in script.nodes(cst.Assert) if isinstance(node.test, cst.Comparison)
+            and all(isinstance(target.operator, _EVERY_ELEMENT) for target in node.test.comparisons)]
+
+
+def _nonfinite_checks(script: Script) -> list[cst.Call]:
+    """`torch.isnan(x)` / `x.isinf()` as (or negated as) the test of an `if`, `while` or `assert`."""
+    found = []
+    for node in script.nodes((cst.If, cst.While, cst.Assert)):
+        test = node.test
+        while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            test = test.expression
+        if isinstance(test, cst.Call) and isinstance(test.func, (cst.Attribute, cst.Name)) \
+                and _check_name(test) in _NONFINITE_CHECKS:
+            found.append(test)
+    return found
+
+
+def _check_name(call: cst.Call) -> str:
+    return call.func.attr.value if isinstance(call.func, cst.Attribute) else call.func.value
+
+
+def _reduction(node: cst.CSTNode) -> str:
+    return _NONFINITE_CHECKS[_check_name(node)] if isinstance(node, cst.Call) else "all"
