@@ -153,3 +153,40 @@ def test_the_right_order_with_a_grad_scaler_is_left_alone():
     assert "    scaler.step(optimizer)\n    scheduler.step()\n    scaler.update()\n" in patch(recipe, wrong, facts)
     once = "import torch\nopt = torch.optim.SGD(p, lr=1)\ns = torch.optim.lr_scheduler.StepLR(opt, 1)\ns.step()\nopt.step()\n"
     assert not applies(recipe, once, facts)   # a single step before training, at module level
+
+
+GLOBAL_OPTIMIZER_HELPER = '''\
+import torch
+from torch.optim.lr_scheduler import ExponentialLR
+
+
+def make_optimizer(model):
+    return torch.optim.SGD(model.parameters(), lr=0.1)
+
+
+torch.manual_seed(0)
+model = torch.nn.Linear(3, 1)
+opt = make_optimizer(model)
+decay = ExponentialLR(opt, gamma=0.5)
+x, y = torch.randn(16, 3), torch.randn(16, 1)
+used = []
+
+
+def run_epoch():
+    opt.zero_grad()
+    torch.nn.functional.mse_loss(model(x), y).backward()
+    opt.step()
+
+
+for epoch in range(4):
+    decay.step()
+    used.append(opt.param_groups[0]["lr"])
+    run_epoch()
+'''
+
+
+def test_an_optimizer_from_a_helper_stepped_in_a_function_of_the_file(sandbox):
+    patched = patch(recipe, GLOBAL_OPTIMIZER_HELPER, sandbox.warning_facts(GLOBAL_OPTIMIZER_HELPER, "UserWarning"))
+    assert '    used.append(opt.param_groups[0]["lr"])\n    run_epoch()\n    decay.step()\n' in patched
+    check = "assert used == [0.1, 0.05, 0.025, 0.0125], used   # from the configured rate on\n"
+    sandbox.assert_clean(patched + check, without_warning=WARNED)

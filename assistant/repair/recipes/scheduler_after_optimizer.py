@@ -28,13 +28,14 @@ def match(problem: Problem) -> list[tuple[cst.IndentedBlock, list[cst.BaseStatem
     schedulers, optimizers = _schedulers(script), _optimizers(script)
     if not schedulers or not optimizers:
         return None
+    stepping = _functions_stepping(script, optimizers)
     reordered: dict[cst.IndentedBlock, list[cst.BaseStatement]] = {}
     for step in (line for line in script.nodes(cst.SimpleStatementLine) if _steps(line, schedulers)):
         block = script.parents.get(step)
         if not isinstance(block, cst.IndentedBlock) or not _repeated(script, step) or _inside(script, block, reordered):
             continue
         body = reordered.get(block, list(block.body))
-        if (order := _moved_after_optimizer(body, step, optimizers)) is not None:
+        if (order := _moved_after_optimizer(body, step, optimizers, stepping)) is not None:
             reordered[block] = order
     return list(reordered.items()) or None
 
@@ -46,12 +47,15 @@ def apply(problem: Problem, reordered: list[tuple[cst.IndentedBlock, list[cst.Ba
     return edits
 
 
-def _moved_after_optimizer(body: list[cst.BaseStatement], step: cst.BaseStatement,
-                           optimizers: set[str]) -> list[cst.BaseStatement] | None:
+def _moved_after_optimizer(body: list[cst.BaseStatement], step: cst.BaseStatement, optimizers: set[str],
+                           stepping: set[str]) -> list[cst.BaseStatement] | None:
     """The body with the scheduler's step just after the first later statement that steps an
-    optimizer; None when no later one does (the order is already right)."""
+    optimizer, itself or through a function of this file; None when no later one does (the order
+    is already right)."""
     position = body.index(step)
-    later = next((i for i in range(position + 1, len(body)) if _steps_optimizer(body[i], optimizers)), None)
+    later = next((i for i in range(position + 1, len(body))
+                  if _steps_optimizer(body[i], optimizers) or any(kind_of(c) in stepping for c in calls_in(body[i]))),
+                 None)
     if later is None:
         return None
     rest = [statement for statement in body if statement is not step]
@@ -75,19 +79,30 @@ def _steps_optimizer(statement: cst.BaseStatement, optimizers: set[str]) -> bool
     return False
 
 
+def _functions_stepping(script: Script, optimizers: set[str]) -> set[str]:
+    """The functions and methods of this file that step an optimizer (`def train_epoch(): ...
+    optimizer.step()`), by name: calling one is an optimizer step."""
+    return {node.name.value for node in script.nodes(cst.FunctionDef) if _steps_optimizer(node.body, optimizers)}
+
+
 def _schedulers(script: Script) -> set[str]:
     return {bound for bound, call in script.bindings.items() if _is_scheduler(call)}
 
 
 def _optimizers(script: Script) -> set[str]:
-    return {bound for bound, call in script.bindings.items()
-            if kind_of(call) in _OPTIMIZERS or ("optim." in (callee(call) or "") and not _is_scheduler(call))}
+    """Names bound to torch optimizers, and whatever the schedulers were built on (an optimizer
+    made by a helper of the user's: `StepLR(make_optimizer(model), ...)` needs no knowing it)."""
+    built = {bound for bound, call in script.bindings.items()
+             if kind_of(call) in _OPTIMIZERS or ("optim." in (callee(call) or "") and not _is_scheduler(call))}
+    scheduled = {dotted(positional(call)[0].value) for call in script.bindings.values()
+                 if _is_scheduler(call) and positional(call)}
+    return built | {name for name in scheduled if name}
 
 
 def _is_scheduler(call: cst.Call) -> bool:
     kind = kind_of(call)
-    return "lr_scheduler" in (callee(call) or "") or kind.endswith(("LR", "LROnPlateau")) or (
-        kind.startswith("get_") and "schedule" in kind)
+    return "lr_scheduler" in (callee(call) or "") or kind.endswith(("LR", "LROnPlateau", "Restarts", "Scheduler")) \
+        or (kind.startswith("get_") and "schedule" in kind)
 
 
 def _repeated(script: Script, step: cst.BaseStatement) -> bool:
