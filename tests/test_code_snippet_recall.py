@@ -28,7 +28,7 @@ from tests.fakes import FakeEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS = ROOT / "tests" / "fixtures" / "code-snippets"
-RECALL_FLOOR = 0.75
+RECALL_FLOOR = 0.85
 
 
 @dataclass(frozen=True)
