@@ -90,3 +90,8 @@ def test_a_backend_already_chosen_is_left_alone():
     assert not applies(recipe, code, facts)
     assert not applies(recipe, code.replace("(backend)", '("gloo")'), facts)
     assert applies(recipe, code.replace("(backend)", '("nccl")'), facts)
+    assert not applies(recipe, code.replace("(backend)", '("nccl" if cuda else "gloo")'), facts)
+    from_environment = code.replace("(backend)", '(os.environ.get("DIST_BACKEND", "nccl"))')
+    assert f'dist.init_process_group(os.environ.get("DIST_BACKEND", {CHOSEN}))' in patch(recipe, from_environment, facts)
+    enum = patch(recipe, code.replace("(backend)", "(backend=dist.Backend.NCCL)"), facts)
+    assert f"dist.init_process_group(backend={CHOSEN})" in enum

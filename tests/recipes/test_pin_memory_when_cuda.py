@@ -100,3 +100,6 @@ def test_a_setting_already_chosen_from_the_device_is_left_alone():
     assert not applies(recipe, code, facts)
     assert not applies(recipe, code.replace("device.type == 'cuda'", "False"), facts)
     assert applies(recipe, code.replace("device.type == 'cuda'", "True"), facts)
+    constant = code.replace("device.type == 'cuda'", "PIN_MEMORY").replace("loader =", "PIN_MEMORY = True\nloader =")
+    assert "PIN_MEMORY = torch.cuda.is_available()\nloader = DataLoader(data, pin_memory=PIN_MEMORY)\n" in patch(
+        recipe, constant, facts)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_calls
-from assistant.repair.recipes._edit import (Edits, Script, dotted, expr, imported_modules, keyword,
+from assistant.repair.recipes._edit import (Edits, Script, dotted, expr, imported_modules, keyword, kind_of,
                                             positional, statement)
 
 name = "backend-from-machine"
@@ -20,18 +20,16 @@ _OPTIONS = ("--backend", "--dist-backend", "--dist_backend")
 
 
 @needs_calls("init_process_group")
-def match(problem: Problem) -> list[cst.SimpleString] | None:
+def match(problem: Problem) -> list[cst.BaseExpression] | None:
     """The "nccl" literals that name the process group's backend."""
     script = problem.script
-    found = []
-    for call in script.constructors(["init_process_group"]):
-        backend = _backend_argument(call)
-        found += [literal for literal in (_nccl_literal(script, backend, call),) if literal is not None]
+    found = [literal for call in script.constructors(["init_process_group"])
+             if (literal := _nccl_literal(script, _backend_argument(call), call)) is not None]
     found += [default for call in script.constructors(["add_argument"]) if (default := _option_default(call))]
     return list(dict.fromkeys(found)) or None
 
 
-def apply(problem: Problem, literals: list[cst.SimpleString]) -> Edits:
+def apply(problem: Problem, literals: list[cst.BaseExpression]) -> Edits:
     edits = problem.edits()
     for literal in literals:
         edits.replace(literal, expr(CHOSEN))
@@ -48,10 +46,15 @@ def _backend_argument(call: cst.Call) -> cst.BaseExpression | None:
     return first[0].value if first else None
 
 
-def _nccl_literal(script: Script, backend: cst.BaseExpression | None, at: cst.Call) -> cst.SimpleString | None:
-    """The literal "nccl" itself, or the one a constant (`BACKEND = "nccl"`) was assigned."""
+def _nccl_literal(script: Script, backend: cst.BaseExpression | None, at: cst.Call) -> cst.BaseExpression | None:
+    """The literal "nccl" itself (or `Backend.NCCL`), the default in `os.environ.get("BACKEND", "nccl")`,
+    or the one a constant (`BACKEND = "nccl"`) was assigned. A choice the code already makes
+    (`"nccl" if ... else "gloo"`) is left to the user."""
     if _is_nccl(backend):
         return backend
+    if isinstance(backend, cst.Call) and kind_of(backend) == "get" and len(positional(backend)) == 2 \
+            and _is_nccl(positional(backend)[1].value):
+        return positional(backend)[1].value
     if isinstance(backend, cst.Name):
         assigned = [node.value for node in script.nodes(cst.Assign) if script.span(node)[0] < script.span(at)[0]
                     and any(dotted(target.target) == backend.value for target in node.targets)]
@@ -69,4 +72,6 @@ def _option_default(call: cst.Call) -> cst.SimpleString | None:
 
 
 def _is_nccl(node: cst.BaseExpression | None) -> bool:
+    if isinstance(node, cst.Attribute):
+        return node.attr.value == "NCCL" and (dotted(node.value) or "").endswith("Backend")
     return isinstance(node, cst.SimpleString) and node.evaluated_value == "nccl"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_calls
-from assistant.repair.recipes._edit import Edits, expr, imported_modules, keyword, kind_of, positional
+from assistant.repair.recipes._edit import Edits, Script, dotted, expr, imported_modules, keyword, kind_of, positional
 
 name = "pin-memory-when-cuda"
 _SETTING = "pin_memory"
@@ -20,14 +20,15 @@ _OPTIONS = ("--pin-memory", "--pin_memory")
 @needs_calls("DataLoader")
 def match(problem: Problem) -> list[cst.BaseExpression] | None:
     """Every literal `True` that sets pin_memory: a loader's keyword, a `dict(...)` keyword or
-    `"pin_memory"` key of the settings passed to loaders, a `--pin-memory` option's default."""
+    `"pin_memory"` key of the settings passed to loaders, a `--pin-memory` option's default, or
+    the module constant one of those names."""
     script = problem.script
     if "torch" not in imported_modules(script):
         return None
     found = [value for value in (_keyword_setting(call) or _option_default(call) for call in script.calls()) if value]
     found += [element.value for element in script.nodes(cst.DictElement) if _is_setting_key(element.key)]
-    found = [value for value in found if _is_true(value)]
-    return found or None
+    found = [_constant_value(script, value) for value in found]
+    return list(dict.fromkeys(value for value in found if _is_true(value))) or None
 
 
 def apply(problem: Problem, settings: list[cst.BaseExpression]) -> Edits:
@@ -54,6 +55,15 @@ def _option_default(call: cst.Call) -> cst.BaseExpression | None:
 
 def _is_setting_key(key: cst.BaseExpression | None) -> bool:
     return isinstance(key, cst.SimpleString) and key.evaluated_value == _SETTING
+
+
+def _constant_value(script: Script, value: cst.BaseExpression) -> cst.BaseExpression:
+    """For a module constant (`PIN_MEMORY = True`), the value it was assigned: the setting is made there."""
+    if not isinstance(value, cst.Name) or not value.value.isupper():
+        return value
+    assigned = [node.value for node in script.nodes(cst.Assign)
+                if any(dotted(target.target) == value.value for target in node.targets)]
+    return assigned[-1] if len(assigned) == 1 else value
 
 
 def _is_true(value: cst.BaseExpression) -> bool:
