@@ -1872,3 +1872,67 @@ def test_resuming_from_weights_only_fires(source, line):
 ])
 def test_full_checkpoints_evaluation_or_partial_loads_are_quiet(source):
     assert lines("resume-from-weights-only", source) == []
+
+
+# ---- graph-reused-across-steps ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+total_loss = 0
+for x, y in loader:
+    loss = criterion(model(x), y)
+    total_loss += loss
+    optimizer.zero_grad()
+    total_loss.backward()
+    optimizer.step()
+""", 6),
+    ("""\
+encoder = nn.Linear(4, 8)
+head = nn.Linear(8, 1)
+feats = encoder(x)
+for step in range(10):
+    loss = F.mse_loss(head(feats), y)
+    loss.backward()
+""", 6),
+    ("""\
+lin = torch.nn.Linear(4, 4)
+scaled = lin.weight * 2
+for step in range(10):
+    out = x @ scaled
+    loss = out.pow(2).sum()
+    loss.backward()
+""", 6),
+])
+def test_a_graph_backpropagated_on_every_step_fires(source, line):
+    assert lines("graph-reused-across-steps", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+total = 0
+for x, y in loader:
+    loss = criterion(model(x), y)
+    total += loss.item()
+    loss.backward()
+""",
+    """\
+encoder = nn.Linear(4, 8)
+head = nn.Linear(8, 1)
+with torch.no_grad():
+    feats = encoder(x)
+for step in range(10):
+    loss = F.mse_loss(head(feats), y)
+    loss.backward()
+""",
+    """\
+lin = torch.nn.Linear(4, 4)
+shifted = lin.weight + 1
+for step in range(10):
+    feats = encoder(x)
+    loss = (feats @ shifted).sum()
+    loss.backward()
+""",
+])
+def test_per_step_graphs_or_graphs_without_saved_tensors_are_quiet(source):
+    assert lines("graph-reused-across-steps", source) == []
