@@ -69,3 +69,12 @@ def test_facts_are_read_from_the_last_marker_line_only():
     assert read_facts("_KB_LAYER_FACTS {not json") == LayerFacts()
     printed = 'user output\n_KB_LAYER_FACTS {"failed": "Linear(in_features=3, out_features=1)", "failed_inputs": [[2, 5]]}'
     assert read_facts(printed).receives == "Linear(in_features=3, out_features=1) receives [2, 5]"
+
+
+def test_a_batch_without_its_channel_axis_is_conv_input_rank_not_a_channel_mismatch(run):
+    cell = "conv = nn.Conv1d(1, 16, 5)\nsignal = torch.randn(32, 400)\nfeats = conv(signal)\n"
+    evidence = gather_evidence(cell, run)
+    assert "expected input[1, 32, 400] to have 1 channels" in evidence.raised.message
+    assert [(f.line, f.entry_id) for f in evidence.findings] == [(3, "conv-input-rank")]
+    three_channels = gather_evidence(cell.replace("Conv1d(1,", "Conv1d(3,"), run)  # channels-last, or wrong channels
+    assert three_channels.raised is not None and not three_channels.findings

@@ -26,7 +26,7 @@ from assistant.answering.error_model import ErrorReport
 from assistant.answering.query import ParsedQuery
 from assistant.answering.retrieval import DocumentHit, Retriever
 from assistant.codecheck import Finding, check_source
-from assistant.repair.layer_facts import FLATTEN_ENTRY, LayerFacts
+from assistant.repair.layer_facts import FLATTEN_ENTRY, RANK_ENTRY, LayerFacts
 
 if TYPE_CHECKING:
     from assistant.sandbox import SandboxResult
@@ -93,10 +93,19 @@ def gather_evidence(text: str, run: Callable[..., SandboxResult] | None = None) 
     from assistant.repair.abstract_run import run_abstractly  # the sandbox loads only when it is needed
 
     ran = run_abstractly(text, run)
-    findings = _unflattened(ran.facts, raised=ran.raised is not None)
+    findings = _unflattened(ran.facts, raised=ran.raised is not None) or _channel_axis_missing(ran.facts, ran.raised)
     if ran.raised is None and not findings:
         return CodeEvidence("text")
     return CodeEvidence("abstract-run", findings, ran.raised, ran.facts.receives)
+
+
+def _channel_axis_missing(facts: LayerFacts, raised: ErrorReport | None) -> tuple[Finding, ...]:
+    """A one-channel conv given [N, L] (or [N, H, W]) reads it as one unbatched sample of N channels
+    and says the channels differ, the message of conv-channel-mismatch; the shapes say the axis is
+    missing (conv-input-rank)."""
+    if raised is None or raised.line is None or not facts.channel_axis_missing:
+        return ()
+    return (Finding(raised.line, 1, RANK_ENTRY, facts.channel_axis_message),)
 
 
 def _unflattened(facts: LayerFacts, *, raised: bool) -> tuple[Finding, ...]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 MARKER = "_KB_LAYER_FACTS "
 FLATTEN_ENTRY = "flatten-before-linear"
+RANK_ENTRY = "conv-input-rank"
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class LayerFacts:
 
     failed: str | None = None
     failed_inputs: tuple[tuple[int, ...], ...] = ()
+    channel_axis_missing: bool = False  # a one-channel conv given a batch with no channel axis ([N, L], [N, H, W])
     unflattened: str | None = None
     unflattened_line: int | None = None
     unflattened_shape: tuple[int, ...] = ()
@@ -39,6 +41,12 @@ class LayerFacts:
         if self.failed is None or not self.failed_inputs:
             return ""
         return f"{self.failed} receives {' and '.join(_shape(s) for s in self.failed_inputs)}"
+
+    @property
+    def channel_axis_message(self) -> str:
+        shape = self.failed_inputs[0] if self.failed_inputs else ()
+        return (f"{self.receives}: a batch with no channel axis, which the layer reads as one sample of {shape[0]} "
+                f"channels; add the axis with x.unsqueeze(1)") if shape else ""
 
     @property
     def unflattened_message(self) -> str:
@@ -57,7 +65,8 @@ def read_facts(stdout: str) -> LayerFacts:
         return LayerFacts()
     flat = data.get("unflattened") or {}
     return LayerFacts(data.get("failed"), tuple(tuple(s) for s in data.get("failed_inputs", ())),
-                      flat.get("layer"), flat.get("line"), tuple(flat.get("shape", ())))
+                      bool(data.get("channel_axis_missing")), flat.get("layer"), flat.get("line"),
+                      tuple(flat.get("shape", ())))
 
 
 def _shape(sizes: tuple[int, ...]) -> str:
@@ -118,16 +127,19 @@ class _KbLayerFacts:  # copied verbatim into the sandbox program
                 inputs = [list(a.shape) for a in local.get("args", ()) if isinstance(a, torch.Tensor)]
             trace = trace.tb_next
         if layer is None or type(layer).__module__ == "__main__" or isinstance(layer, nn.Sequential):
-            return None, []  # the user's own module: the failing line, not a layer, is the fact
+            return None, [], False  # the user's own module: the failing line, not a layer, is the fact
+        conv = isinstance(layer, nn.modules.conv._ConvNd)
+        missing_axis = conv and layer.in_channels == 1 and len(inputs) == 1 and len(inputs[0]) == layer.weight.dim() - 1
         import re
 
         said = [part for part in re.split(r", (?=\w+=)", layer.extra_repr()) if not re.match(
             r"(eps|momentum|affine|track_running_stats|elementwise_affine|inplace)=|bias=True", part)]
-        return f"{type(layer).__name__}({', '.join(said)})", inputs
+        return f"{type(layer).__name__}({', '.join(said)})", inputs, missing_axis
 
     def report(self, error):  # noqa: ANN001, ANN201
         import json
 
-        failed, inputs = self.failed_layer(error) if error is not None else (None, [])
-        facts = {"failed": failed, "failed_inputs": inputs, "unflattened": self.unflattened}
+        failed, inputs, missing_axis = self.failed_layer(error) if error is not None else (None, [], False)
+        facts = {"failed": failed, "failed_inputs": inputs, "channel_axis_missing": missing_axis,
+                 "unflattened": self.unflattened}
         print("\n_KB_LAYER_FACTS " + json.dumps(facts), flush=True)
