@@ -598,3 +598,67 @@ def test_a_fixed_count_or_an_uncompiled_loop_is_quiet(source):
     """The loop body compiled alone; a fixed count; no compile; an int argument that no loop runs over
     (dynamo makes it dynamic after one recompile)."""
     assert lines("compiled-loop-count-changes", source) == []
+
+
+# ---- reentrant-checkpoint-reused-under-ddp: one module checkpointed twice under dynamic DDP -------
+
+SHARED_BLOCK = """\
+class SharedBlockNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = nn.Sequential(nn.Linear(16, 16), nn.ReLU())
+
+    def forward(self, x):
+        x = checkpoint(self.block, x{reentrant})
+        x = checkpoint(self.block, x{reentrant})
+        return x
+
+"""
+
+
+@pytest.mark.parametrize("source, line", [
+    (SHARED_BLOCK.format(reentrant=", use_reentrant=True")
+     + "model = nn.parallel.DistributedDataParallel(SharedBlockNet(), find_unused_parameters=True)\n", 8),
+    ("""\
+import torch.utils.checkpoint as cp
+from torch.nn.parallel import DistributedDataParallel as DDP
+
+class Albert(nn.Module):
+    def forward(self, h):
+        for _ in range(self.num_layers):
+            h = cp.checkpoint(self.layer, h)
+        return h
+
+model = DDP(Albert().cuda(), device_ids=[rank], find_unused_parameters=True)
+""", 7),
+    ("""\
+# In [2]:
+def forward(self, a, b):
+    fa = torch.utils.checkpoint.checkpoint(self.encoder, a, use_reentrant=True)
+    fb = torch.utils.checkpoint.checkpoint(self.encoder, b, use_reentrant=True)
+    return self.head(fa - fb)
+ddp = torch.nn.parallel.DistributedDataParallel(Siamese(), find_unused_parameters=True)
+""", 4),
+])
+def test_a_shared_module_checkpointed_reentrantly_under_ddp_fires(source, line):
+    assert lines("reentrant-checkpoint-reused-under-ddp", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    SHARED_BLOCK.format(reentrant=", use_reentrant=False")
+    + "model = nn.parallel.DistributedDataParallel(SharedBlockNet(), find_unused_parameters=True)\n",
+    SHARED_BLOCK.format(reentrant=", use_reentrant=True")
+    + "model = nn.parallel.DistributedDataParallel(SharedBlockNet(), find_unused_parameters=True, static_graph=True)\n",
+    SHARED_BLOCK.format(reentrant=", use_reentrant=True") + "model = SharedBlockNet()\n",
+    """\
+class Net(nn.Module):
+    def forward(self, x):
+        x = checkpoint(self.block1, x, use_reentrant=True)
+        x = checkpoint(self.block2, x, use_reentrant=True)
+        return x
+model = DDP(Net(), find_unused_parameters=True)
+""",
+])
+def test_non_reentrant_static_or_single_use_checkpoints_are_quiet(source):
+    """use_reentrant=False; static_graph=True; no DDP; two different blocks, each checkpointed once."""
+    assert lines("reentrant-checkpoint-reused-under-ddp", source) == []
