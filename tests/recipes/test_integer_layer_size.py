@@ -135,6 +135,37 @@ def test_a_float_from_a_config_is_converted_where_the_layer_reads_it(sandbox):
     sandbox.assert_clean(patched + "assert model.embed.embedding_dim == 32 and out.shape == (8, 4)\n")
 
 
+CALLER_DIVIDES = '''\
+import torch
+import torch.nn as nn
+
+
+class Stage(nn.Module):
+    def __init__(self, in_channels, out_channels=64):
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, out_channels, 3, padding=1)
+        self.pool = nn.MaxPool2d(2)
+
+    def forward(self, x):
+        return self.pool(torch.relu(self.conv(x)))
+
+
+def build(width=64):
+    return nn.Sequential(Stage(3, width), Stage(width, width / 2), nn.Flatten(), nn.LazyLinear(10))
+
+
+net = build()
+logits = net(torch.randn(2, 3, 16, 16))
+'''
+
+
+def test_a_division_passed_by_the_caller_is_fixed_where_it_is_made(sandbox):
+    patched = patch(recipe, CALLER_DIVIDES, sandbox.facts(CALLER_DIVIDES, "TypeError"))
+    assert "Stage(3, width), Stage(width, width // 2), nn.Flatten()" in patched
+    assert "        self.conv = nn.Conv2d(in_channels, out_channels, 3, padding=1)\n" in patched
+    sandbox.assert_clean(patched + "assert net[1].conv.out_channels == 32 and logits.shape == (2, 10)\n")
+
+
 def test_a_layer_with_int_sizes_is_left_alone():
     facts = Facts("TypeError", "empty(): argument 'size' (position 1) must be tuple of ints, but found element of "
                                "type tuple at pos 0", line=3, lines=(3,))

@@ -42,9 +42,18 @@ def match(problem: Problem) -> list[cst.BaseExpression] | None:
     sizes = _sizes(layer)
     floats = list(dict.fromkeys(found for size in sizes if (found := _float_source(script, size, layer, _DEPTH))))
     if not floats and problem.facts.values.get("type", "float").startswith(_FLOAT_TYPES):
-        floats = [size for size in sizes if isinstance(size, (cst.Name, cst.Attribute, cst.Subscript))
-                  and not _certainly_int(script, size, layer, _DEPTH)]
+        floats = _divided_by_callers(script, problem.facts.user_lines[:-1]) or [
+            size for size in sizes if isinstance(size, (cst.Name, cst.Attribute, cst.Subscript))
+            and not _certainly_int(script, size, layer, _DEPTH)]
     return floats or None
+
+
+def _divided_by_callers(script: Script, outer: Sequence[int]) -> list[cst.BaseExpression]:
+    """True divisions passed as arguments on the traceback's outer lines (`Block(channels / 2)`
+    building the layer from a parameter): where the float was made."""
+    calls = [call for line in outer for call in script.calls_on(line) if kind_of(call) not in SIZED]
+    return [arg.value for call in calls for arg in call.args
+            if isinstance(arg.value, cst.BinaryOperation) and isinstance(arg.value.operator, cst.Divide)]
 
 
 def apply(problem: Problem, floats: list[cst.BaseExpression]) -> Edits:
@@ -120,10 +129,16 @@ def _certainly_int(script: Script, node: cst.BaseExpression, at: cst.CSTNode, de
         return True
     if isinstance(node, cst.Call):
         return kind_of(node) in _INT_FUNCTIONS and not _float_call(node)
-    if isinstance(node, (cst.Name, cst.Attribute)) and depth > 0:
+    if isinstance(node, (cst.Name, cst.Attribute)) and depth > 0 and not _is_parameter(script, node, at):
         value = _assigned_value(script, node, at)
         return value is not None and _certainly_int(script, value, value, depth - 1)
     return False
+
+
+def _is_parameter(script: Script, node: cst.BaseExpression, at: cst.CSTNode) -> bool:
+    """A parameter of the function around `at`: its default says nothing of what a caller passed."""
+    function = script.function_of(at)
+    return function is not None and _parameter(function, dotted(node)) is not None
 
 
 def _assigned_value(script: Script, target: cst.BaseExpression, at: cst.CSTNode) -> cst.BaseExpression | None:
