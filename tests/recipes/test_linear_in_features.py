@@ -188,3 +188,34 @@ def test_sizes_passed_by_keyword_to_the_model_class(sandbox):
 def test_does_not_guess_a_layer_whose_sizes_it_cannot_tell(sandbox):
     facts = sandbox.facts(SIZES_IN_A_LIST, "RuntimeError")
     assert not applies(recipe, SIZES_IN_A_LIST, facts)
+
+
+HARD_CODED_BATCH = '''\
+import torch
+import torch.nn as nn
+
+
+class Head(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.pool = nn.MaxPool2d(2)
+        self.fc = nn.Linear(8 * 16 * 16, 10)
+
+    def forward(self, x):
+        x = self.pool(torch.relu(self.conv(x)))
+        x = x.view(32, -1)
+        return self.fc(x)
+
+
+head = Head()
+loader = [torch.randn(20, 3, 32, 32)]
+for batch in loader:
+    head(batch)
+'''
+
+
+def test_not_when_a_hard_coded_batch_in_a_view_folded_the_rows(sandbox):
+    """x.view(32, -1) on a batch of 20 gives 1280 "features": the view is wrong, not the layer."""
+    facts = sandbox.facts(HARD_CODED_BATCH, "RuntimeError")
+    assert not applies(recipe, HARD_CODED_BATCH, facts)
