@@ -9,11 +9,13 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, constant, keyword, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
+from assistant.codecheck.detectors._fragments import MODEL_NAMES, free_named
 from assistant.codecheck.detectors._losses import loss_kind, loss_options
 from assistant.codecheck.detectors._torch_names import model_of
 
 name = "backward-on-unreduced"
 ELEMENTWISE = (ast.Mult, ast.Add, ast.Sub, ast.Div, ast.Pow)
+ELEMENTWISE_FUNCTIONS = ("log", "exp", "abs", "sqrt", "sigmoid", "tanh", "square", "pow", "clamp", "neg")
 
 
 @needs_calls("backward")
@@ -28,21 +30,29 @@ def check(code: Code) -> Iterator[Hit]:
 
 
 def _not_scalar(code: Code, value: ast.expr, depth: int) -> str | None:
-    if depth > 5:
+    if depth > 10:
         return None
     if isinstance(value, ast.Name):
         bound = code.reaching_value(value)
         return _not_scalar(code, bound, depth + 1) if bound is not None else None
     if isinstance(value, ast.BinOp) and isinstance(value.op, ELEMENTWISE):
         return _not_scalar(code, value.left, depth + 1) or _not_scalar(code, value.right, depth + 1)
+    if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub):
+        return _not_scalar(code, value.operand, depth + 1)
     if not isinstance(value, ast.Call):
         return None
     if isinstance(value.func, ast.Attribute) and value.func.attr in ("sum", "mean") and _along_a_dim(value):
         return _not_scalar(code, value.func.value, depth + 1)  # loss.mean(dim=1) still has the batch dim
+    if code.resolved(value.func) in {f"torch.{f}" for f in ELEMENTWISE_FUNCTIONS} and value.args:
+        return _not_scalar(code, value.args[0], depth + 1)  # torch.log(pred) keeps pred's shape
+    if isinstance(value.func, ast.Attribute) and value.func.attr in ELEMENTWISE_FUNCTIONS:
+        return _not_scalar(code, value.func.value, depth + 1)
     if loss_kind(code, value) is not None and _reduces_nothing(code, value):
         return f'{source_of(value.func)}(..., reduction="none") gives one loss per element'
     model = model_of(code, value)
-    return f"the batched output of {source_of(value.func)} ({model})" if model else None
+    if model:
+        return f"the batched output of {source_of(value.func)} ({model})"
+    return f"the batched output of {source_of(value.func)}" if free_named(code, value.func, MODEL_NAMES) else None
 
 
 def _along_a_dim(call: ast.Call) -> bool:

@@ -28,6 +28,7 @@ def check(code: Code) -> Iterator[Hit]:
                          "in the loop calls zero_grad(): each backward() adds to the gradients of all the "
                          "iterations before; call optimizer.zero_grad() before loss.backward()")
         yield from _wiped_before_step(code, loop.body, backwards, zero_grads, steps)
+        yield from _step_between_zero_grad_and_backward(code, loop.body, backwards, zero_grads, steps)
 
 
 def _steps_optimizer(code: Code, call: ast.Call) -> bool:
@@ -86,3 +87,16 @@ def _wiped_before_step(code: Code, body: list[ast.stmt], backwards: list[ast.Cal
         if not any(at < b < min(later_steps) for b in backward_at):  # else it clears for that backward()
             yield Hit.at(code, zero_grad, f"{source_of(zero_grad.func)}() runs after backward() and before "
                          "step(): it wipes the gradients step() was to apply; call it before backward()")
+
+
+def _step_between_zero_grad_and_backward(code: Code, body: list[ast.stmt], backwards: list[ast.Call],
+                                         zero_grads: list[ast.Call], steps: list[ast.Call]) -> Iterator[Hit]:
+    """`zero_grad(); step(); loss.backward()` in one statement list: step() only ever sees the
+    gradients zero_grad() just cleared, so nothing is learned."""
+    if len(steps) != 1 or len(backwards) != 1 or len(zero_grads) != 1:
+        return
+    at = [statement_index(code, body, call) for call in (zero_grads[0], steps[0], backwards[0])]
+    if None not in at and at[0] < at[1] < at[2]:  # type: ignore[operator]
+        yield Hit.at(code, steps[0], f"{source_of(steps[0].func)}() runs after zero_grad() and before backward(): "
+                     "it only sees the gradients zero_grad() just cleared, so the model never learns; call "
+                     "step() after loss.backward()")
