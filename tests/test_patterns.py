@@ -122,6 +122,11 @@ EXPLAINED_BEST = [
      'state_dict: "0.weight", "0.bias". \n\tUnexpected key(s) in state_dict: "module.0.weight", "module.0.bias". '),
     ("state-dict-module-prefix", 'RuntimeError: Error(s) in loading state_dict for Sequential:\n\tMissing key(s) in '
      'state_dict: "0.weight", "0.bias". \n\tUnexpected key(s) in state_dict: "_orig_mod.0.weight", "_orig_mod.0.bias". '),
+    # samples of two lengths collated in a worker, torch 1.13-2.2 (looked up: the worker's re-raise)
+    ("stack-unequal-size", "RuntimeError: Caught RuntimeError in DataLoader worker process 0.\nOriginal Traceback "
+     "(most recent call last):\n  File \"/venv/lib/python3.9/site-packages/torch/utils/data/_utils/collate.py\", "
+     "line 162, in collate_tensor_fn\n    out = elem.new(storage).resize_(len(batch), *list(elem.size()))\n"
+     "RuntimeError: Trying to resize storage that is not resizable\n"),
     # argparse knowing only --local_rank, started by torch.distributed.launch of torch 2.x
     ("distributed-launch-local-rank-arg", "usage: lr.py [-h] [--local_rank LOCAL_RANK]\n"
                                           "lr.py: error: unrecognized arguments: --local-rank=1"),

@@ -290,3 +290,25 @@ def test_a_warning_above_the_first_traceback_is_no_root():
 def test_the_spawned_childs_own_error_is_answered_not_the_parents_empty_read(engine):
     answer = engine.ask(SPAWNED_CHILD)
     assert answer.results[0].id == "dataloader-spawn-main-guard"
+
+
+WORKER_KEYERROR = """\
+Traceback (most recent call last):
+  File "/home/sofia/captioning/train.py", line 30, in <module>
+    for images, captions in loader:
+  File "/home/sofia/.venv/lib/python3.11/site-packages/torch/_utils.py", line 750, in reraise
+    raise exception
+KeyError: Caught KeyError in DataLoader worker process 0.
+Original Traceback (most recent call last):
+  File "/home/sofia/.venv/lib/python3.11/site-packages/torch/utils/data/_utils/worker.py", line 349, in _worker_loop
+    data = fetcher.fetch(index)
+  File "/home/sofia/captioning/train.py", line 12, in __getitem__
+    return torch.zeros(3, 8, 8), item["caption"]
+KeyError: 'caption'
+"""
+
+
+def test_a_worker_failure_no_entry_explains_is_answered_with_the_workers_entry(engine):
+    answer = engine.ask(WORKER_KEYERROR)
+    assert answer.results[0].id == "dataloader-worker-reraised-exception"
+    assert answer.query.error.message.startswith("Caught KeyError in DataLoader worker process 0")

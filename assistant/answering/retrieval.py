@@ -107,14 +107,15 @@ class Retriever:
 
     def focus(self, query: ParsedQuery) -> tuple[ParsedQuery, list[tuple[str, PatternMatch]]]:
         """The link of the error chain to answer about, with its signature matches: the first link
-        a declared pattern explains. A wrapper (a DataLoader worker's or a rank's re-raise) is
-        answered for itself only when it carries no failure of its own: the failure it carried,
-        even one no pattern explains, says more than the wrapper's generic advice."""
+        a declared pattern explains, the failures a wrapper (a DataLoader worker's or a rank's
+        re-raise) carried before the wrapper itself. The wrapper is answered only when no entry
+        explains what it carried (a KeyError in the user's __getitem__): then its entry, which says
+        where the real error is and how to see it, is the honest answer."""
         if query.error is None:
             return query, self.signature_matches(query.text)
         chain = (query.raised or query.error).chain
         carried = [link for link in chain if not link.is_wrapper]
-        for link in carried or chain:
+        for link in carried + [link for link in chain if link.is_wrapper]:
             explained, matches = self.link_matches(query, link)
             if matches:
                 return query.about(explained), matches
