@@ -1809,6 +1809,24 @@ if torch.cuda.device_count() > 1:
 model.to(device)
 feats = model.extract_features(x)
 """, 5, ("model.extract_features(x)", 'model.module.extract_features(x) if hasattr(model, "module") else model(x)')),
+    ("backward-on-unreduced", """\
+pred = model(x)
+loss = -(y * torch.log(pred)).sum(dim=1)
+loss.backward()
+""", 3, (".sum(dim=1)", ".sum(dim=1).mean()")),
+    ("backward-on-unreduced", """\
+loss = (model(x) - y) ** 2
+loss.backward()
+""", 2, ("** 2\n", "** 2\nloss = loss.mean()\n")),
+    ("zero-grad-order", """\
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+for x, y in loader:
+    opt.zero_grad()
+    opt.step()
+    loss = F.mse_loss(model(x), y)
+    loss.backward()
+""", 4, ("    opt.step()\n    loss = F.mse_loss(model(x), y)\n    loss.backward()\n",
+         "    loss = F.mse_loss(model(x), y)\n    loss.backward()\n    opt.step()\n")),
 ]
 
 
@@ -1937,35 +1955,3 @@ for step in range(10):
 def test_per_step_graphs_or_graphs_without_saved_tensors_are_quiet(source):
     assert lines("graph-reused-across-steps", source) == []
 
-
-TWINS_MORE = [
-    ("backward-on-unreduced", """\
-pred = model(x)
-loss = -(y * torch.log(pred)).sum(dim=1)
-loss.backward()
-""", 3, (".sum(dim=1)", ".sum(dim=1).mean()")),
-    ("backward-on-unreduced", """\
-loss = (model(x) - y) ** 2
-loss.backward()
-""", 2, ("** 2\n", "** 2\nloss = loss.mean()\n")),
-    ("zero-grad-order", """\
-opt = torch.optim.SGD(model.parameters(), lr=0.1)
-for x, y in loader:
-    opt.zero_grad()
-    opt.step()
-    loss = F.mse_loss(model(x), y)
-    loss.backward()
-""", 4, ("    opt.step()\n    loss = F.mse_loss(model(x), y)\n    loss.backward()\n",
-         "    loss = F.mse_loss(model(x), y)\n    loss.backward()\n    opt.step()\n")),
-]
-
-
-@pytest.mark.parametrize("detector, source, line, fix", TWINS_MORE)
-def test_hand_written_losses_and_a_step_before_backward_fire(detector, source, line, fix):
-    assert lines(detector, source) == [line]
-
-
-@pytest.mark.parametrize("detector, source, line, fix", TWINS_MORE)
-def test_their_correct_twins_are_quiet(detector, source, line, fix):
-    assert fix[0] in source
-    assert lines(detector, source.replace(*fix)) == []
