@@ -662,3 +662,68 @@ model = DDP(Net(), find_unused_parameters=True)
 def test_non_reentrant_static_or_single_use_checkpoints_are_quiet(source):
     """use_reentrant=False; static_graph=True; no DDP; two different blocks, each checkpointed once."""
     assert lines("reentrant-checkpoint-reused-under-ddp", source) == []
+
+
+# ---- embedding-sized-before-vocab-grows: len(vocab) taken before the specials are added -----------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+vocab = {w: i for i, w in enumerate(sorted(set(words)))}
+emb_size = len(vocab)
+vocab["<pad>"] = len(vocab)
+vocab["<unk>"] = len(vocab)
+
+class BagClassifier(nn.Module):
+    def __init__(self, num_embeddings, dim=8):
+        super().__init__()
+        self.emb = nn.Embedding(num_embeddings, dim)
+
+model = BagClassifier(emb_size)
+""", 11),
+    ("""\
+import torch.nn as nn
+
+def build(tokens):
+    itos = sorted(set(tokens))
+    embedding = nn.Embedding(len(itos), 64)
+    itos.append("<eos>")
+    return embedding, itos
+""", 5),
+    ("""\
+# In [4]:
+vocab_size = len(word2idx)
+word2idx.update({"<pad>": vocab_size, "<unk>": vocab_size + 1})
+emb = torch.nn.Embedding(vocab_size, 100, padding_idx=0)
+""", 4),
+])
+def test_a_table_sized_before_the_vocab_grows_fires(source, line):
+    assert lines("embedding-sized-before-vocab-grows", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+vocab = {w: i for i, w in enumerate(sorted(set(words)))}
+vocab["<pad>"] = len(vocab)
+vocab["<unk>"] = len(vocab)
+emb = nn.Embedding(len(vocab), 8)
+""",
+    """\
+vocab_size = len(word2idx)
+emb = nn.Embedding(vocab_size + 2, 100)
+word2idx.update({"<pad>": vocab_size, "<unk>": vocab_size + 1})
+""",
+    """\
+n = len(vocab)
+vocab = dict(vocab, pad=n)
+emb = nn.Embedding(n + 1, 16)
+""",
+    """\
+size = len(vocab)
+counts["the"] = 3
+emb = nn.Embedding(size, 16)
+""",
+])
+def test_a_table_sized_for_the_whole_vocab_is_quiet(source):
+    """Sized after the specials; room left for them; a size with a margin; another dict that grows."""
+    assert lines("embedding-sized-before-vocab-grows", source) == []
