@@ -36,7 +36,7 @@ param_to_hook_all_reduce device_mesh skip_all_reduce_unused_params forward_sync_
 @precondition(lambda code: "DataParallel" in code.source)
 def check(code: Code) -> Iterator[Hit]:
     modules = module_classes(code)
-    wrapped_names = code.bound_to(*_wrapper_spellings(code), *MOVES)
+    wrapped_names = _names_given_a_wrapper(code)
     for node in code.nodes if wrapped_names else ():
         if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in wrapped_names):
             continue
@@ -47,6 +47,22 @@ def check(code: Code) -> Iterator[Hit]:
         elif wrapped is None and _not_on_wrapper(code, node) and (how := _how_wrapped(code, node.value)):
             yield Hit.at(code, node, f"{node.value.id} {how}, and the wrapper has no .{node.attr} of its own: the "
                          f"model's is on {node.value.id}.module.{node.attr}")
+
+
+def _names_given_a_wrapper(code: Code) -> set[str]:
+    """The names some assignment binds to a DataParallel / DDP construction (or to its `.cuda()`)."""
+    spellings = _wrapper_spellings(code)
+    names = set()
+    for call in code.calls_of(*spellings):
+        if code.resolved(call.func) not in WRAPPERS:
+            continue
+        node: ast.AST = call
+        while isinstance(parent := code.parents.get(node), (ast.Attribute, ast.Call)) and (
+                not isinstance(parent, ast.Attribute) or parent.attr in MOVES):
+            node = parent
+        if isinstance(parent, ast.Assign):
+            names |= {t.id for t in parent.targets if isinstance(t, ast.Name)}
+    return names
 
 
 def _wrapper_spellings(code: Code) -> set[str]:
@@ -102,9 +118,11 @@ def _not_on_wrapper(code: Code, node: ast.Attribute) -> bool:
     wrapper = _wrapper_call(code, node.value)  # type: ignore[arg-type]
     if wrapper is not None and any(k.arg == node.attr for k in wrapper.keywords):
         return False  # an option of the wrapper, kept as its attribute
-    owner = node.value.id  # type: ignore[attr-defined]
-    return not any(isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store) and n.attr == node.attr
-                   and isinstance(n.value, ast.Name) and n.value.id == owner for n in code.nodes)
+    if "attributes set on names" not in code.memo:
+        code.memo["attributes set on names"] = {
+            (n.value.id, n.attr) for n in code.nodes
+            if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name)}
+    return (node.value.id, node.attr) not in code.memo["attributes set on names"]  # type: ignore[attr-defined, operator]
 
 
 def _own_names(cls: ast.ClassDef) -> set[str]:
