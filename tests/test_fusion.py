@@ -22,7 +22,7 @@ def signature(coverage: float) -> PatternMatch:
 def test_fusion_adds_weighted_reciprocal_ranks_per_document():
     signals = Signals(signature=[("a", signature(0.9))],
                       lexical=[chunk("b", 1), chunk("a", 2)],
-                      dense=[chunk("a", 3, 0.7), chunk("b", 4, 0.6)])
+                      dense=[chunk("a", 3, 0.7), chunk("b", 4, 0.6)], about_error=True)
     hits = {hit.source: hit for hit in fuse(signals, WEIGHTS)}
     assert hits["a"].score == pytest.approx(WEIGHTS["signature"] / (SIGNATURE_RRF_K + 1) + WEIGHTS["lexical"] / (RRF_K + 2)
                                             + WEIGHTS["dense"] / (RRF_K + 1))
@@ -198,5 +198,12 @@ def test_a_pattern_that_spells_out_more_of_the_message_outweighs_words_that_favo
     matches = Retriever(store, lambda text: None).signature_matches(
         "modified by an inplace operation: [8, 1], which is output 0 of AsStrided, is at version 2")
     signals = Signals(matches, lexical=[chunk("generic", 1), chunk("specific", 2)],
-                      dense=[chunk("generic", 3, 0.8), chunk("specific", 4, 0.6)])
+                      dense=[chunk("generic", 3, 0.8), chunk("specific", 4, 0.6)], about_error=True)
     assert fuse(signals, WEIGHTS)[0].source == "specific"
+
+
+def test_a_pattern_found_in_a_question_weighs_like_any_other_signal():
+    """In an error's message a pattern is the strongest evidence; in a question's words it may be
+    a quoted fragment ('model_state_dict'), so there it ranks on the common scale."""
+    signals = Signals([("a", signature(0.1))], lexical=[], dense=[], about_error=False)
+    assert fuse(signals, WEIGHTS)[0].score == pytest.approx(WEIGHTS["signature"] / (RRF_K + 1))

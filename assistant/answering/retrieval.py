@@ -199,7 +199,7 @@ def fuse(signals: Signals, weights: dict[str, float], rrf_k: int = RRF_K,
     def add(source: str, signal: str, rank: float) -> DocumentHit:
         hit = hits.setdefault(source, DocumentHit(source, about_error=signals.about_error))
         hit.ranks[signal] = rank
-        hit.score += weights[signal] / ((signature_k if signal == "signature" else rrf_k) + rank)
+        hit.score += weights[signal] / ((signature_k if signal == "signature" and signals.about_error else rrf_k) + rank)
         return hit
 
     for rank, (source, match) in zip(_signature_ranks(signals.signature, signals.secondary), signals.signature):
