@@ -727,3 +727,55 @@ emb = nn.Embedding(size, 16)
 def test_a_table_sized_for_the_whole_vocab_is_quiet(source):
     """Sized after the specials; room left for them; a size with a margin; another dict that grows."""
     assert lines("embedding-sized-before-vocab-grows", source) == []
+
+
+# ---- channel-mask-into-cross-entropy: an integer [N, 1, H, W] mask as the target -----------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+masks = torch.randint(0, C, (N, 1, H, W))
+loss = nn.CrossEntropyLoss()(model(images), masks)
+""", 2),
+    ("""\
+import torch
+import torch.nn.functional as F
+
+def dummy_step(model):
+    images = torch.randn(4, 3, 64, 64)
+    target = torch.zeros(4, 1, 64, 64, dtype=torch.long)
+    return F.cross_entropy(model(images), target)
+""", 7),
+    ("""\
+criterion = nn.CrossEntropyLoss(ignore_index=255)
+for step in range(100):
+    x = torch.randn(2, 3, 32, 32)
+    y = torch.randint(num_classes, size=[2, 1, 32, 32])
+    loss = criterion(unet(x), y)
+""", 5),
+])
+def test_a_mask_with_a_channel_axis_fires(source, line):
+    assert lines("channel-mask-into-cross-entropy", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+masks = torch.randint(0, C, (N, 1, H, W))
+loss = nn.CrossEntropyLoss()(model(images), masks.squeeze(1))
+""",
+    """\
+masks = torch.randint(0, C, (N, H, W))
+loss = nn.CrossEntropyLoss()(model(images), masks)
+""",
+    """\
+soft = torch.zeros(4, 1, 64, 64)
+loss = F.cross_entropy(logits, soft)
+""",
+    """\
+mask = torch.randint(0, 2, (4, 1, 64, 64)).float()
+loss = F.binary_cross_entropy_with_logits(logits, mask)
+""",
+])
+def test_a_mask_of_class_ids_is_quiet(source):
+    """squeeze(1); a 3-D mask; a float target (probabilities); a binary mask for BCE."""
+    assert lines("channel-mask-into-cross-entropy", source) == []
