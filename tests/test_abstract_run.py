@@ -194,3 +194,12 @@ def test_a_model_is_driven_on_the_input_its_forward_declares(run):
     assert abstract_error(LENET.replace("(N, 1, 28, 28)", "(N, 1, 32, 32)"), run) is None
     # a comment further down describes an intermediate value, not the input: the harness decides
     assert abstract_error(LENET.replace("  # x: (N, 1, 28, 28)", ""), run) is None
+
+
+def test_an_operation_that_checks_values_is_not_decided_on_zeros(run):
+    packed = """\
+padded = torch.randn(4, 9, 16)
+lengths = torch.tensor([9, 7, 5, 2])
+packed = nn.utils.rnn.pack_padded_sequence(padded, lengths.cpu(), batch_first=True)
+"""
+    assert abstract_error(packed, run) is None

@@ -327,6 +327,9 @@ def _kb_abstract_run(code, filename, fragment):  # noqa: ANN001, ANN202, C901 - 
     aten = torch.ops.aten
     lax_on_meta = {aten._softmax.default, aten.index_put.default, aten.index_put_.default,
                    aten._index_put_impl_.default}
+    # Operations that check the values of their inputs (sequence lengths, probabilities): the zeros of
+    # a replay are not the user's values, so their failure cannot be decided here.
+    reads_values = {aten._pack_padded_sequence.default, aten.multinomial.default}
 
     def on_meta(value):
         if isinstance(value, torch.Tensor) and value.device.type == "cpu":
@@ -413,6 +416,8 @@ def _kb_abstract_run(code, filename, fragment):  # noqa: ANN001, ANN202, C901 - 
                     replay(func, args, kwargs)  # meta kernels do not check that dtypes agree, nor some shapes
                 return func(*args, **kwargs)
             except Exception as error:
+                if func in reads_values:
+                    raise NotImplementedError(f"{func}: data-dependent, not decided on shapes alone") from None
                 replay(func, args, kwargs)
                 raise error
 
