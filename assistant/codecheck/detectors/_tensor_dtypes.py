@@ -32,7 +32,6 @@ FLOAT_RESULTS = ("softmax", "log_softmax", "sigmoid", "tanh", "exp", "log", "sqr
 NUMPY_FLOAT64 = ("numpy.random.rand", "numpy.random.randn", "numpy.random.random", "numpy.random.uniform",
                  "numpy.random.normal", "numpy.zeros", "numpy.ones", "numpy.linspace", "numpy.empty")
 LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.comprehension)
-_BINDINGS = (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.NamedExpr)
 LEGACY = {"Tensor": "torch.float32", "FloatTensor": "torch.float32", "DoubleTensor": "torch.float64",
           "HalfTensor": "torch.float16", "LongTensor": "torch.int64", "IntTensor": "torch.int32",
           "ByteTensor": "torch.uint8"}
@@ -77,10 +76,10 @@ def _passed_argument(code: Code, name: ast.Name) -> ast.expr | None:
     function = code.scope_of(name)
     if not isinstance(function, ast.FunctionDef) or function not in code.tree.body:
         return None
-    if code.assigned(function, name.id) and (any(isinstance(a, LOOPS) for a in code.ancestors(name)) or any(
-            isinstance(n, _BINDINGS) and n.lineno < name.lineno and name.id in _bound_names(n)
-            for n in ast.walk(function))):
-        return None
+    bindings = code.assigned(function, name.id)
+    if bindings and (any(isinstance(a, LOOPS) for a in code.ancestors(name))
+                     or any(getattr(value, "lineno", 0) < name.lineno for value in bindings)):
+        return None  # rebound before this use (a binding of unknown place counts as before)
     parameters = [a.arg for a in function.args.args]
     if name.id not in parameters:
         return None
@@ -89,11 +88,6 @@ def _passed_argument(code: Code, name: ast.Name) -> ast.expr | None:
     if len(calls) != 1 or len(calls[0].args) <= position or any(isinstance(a, ast.Starred) for a in calls[0].args):
         return None
     return calls[0].args[position]
-
-
-def _bound_names(node: ast.AST) -> set[str]:
-    targets = node.targets if isinstance(node, ast.Assign) else [node.target]  # type: ignore[attr-defined]
-    return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
 
 
 def _is_tensor_index(code: Code, subscript: ast.Subscript) -> bool:

@@ -52,7 +52,14 @@ def _embeds(code: Code, call: ast.Call) -> bool:
 
 
 def _forward_embeds_input(code: Code, cls: ast.ClassDef) -> bool:
-    """forward(self, ids) hands `ids` straight to one of the class's Embedding layers."""
+    """forward(self, ids) hands `ids` straight to one of the class's Embedding layers (once per class)."""
+    key = ("forward embeds input", cls)
+    if key not in code.memo:
+        code.memo[key] = _embeds_forward_input(code, cls)
+    return code.memo[key]  # type: ignore[return-value]
+
+
+def _embeds_forward_input(code: Code, cls: ast.ClassDef) -> bool:
     forward = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "forward"), None)
     if forward is None or len(forward.args.args) < 2:
         return False

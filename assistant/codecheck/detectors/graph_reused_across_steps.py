@@ -27,7 +27,7 @@ def check(code: Code) -> Iterator[Hit]:
                     or without_grad(code, backward):
                 continue
             loss = backward.func.value
-            if isinstance(loss, ast.Name) and _accumulated_in(code, loop, loss.id):
+            if isinstance(loss, ast.Name) and loss.id in _accumulating_names(code) and _accumulated_in(code, loop, loss.id):
                 yield Hit.at(code, backward, f"{loss.id} keeps adding each step's loss to the graphs of the steps "
                              f"before, and {loss.id}.backward() runs every step: the second one reaches the freed "
                              f"graph of the first; call backward() on the step's own loss, and add "
@@ -37,6 +37,20 @@ def check(code: Code) -> Iterator[Hit]:
                              f"(line {reused[1].lineno}, {source_of(reused[1])}): the first backward() frees that "
                              "graph and the second step fails; compute it inside the loop (or detach it if it "
                              "should not learn)")
+
+
+def _accumulating_names(code: Code) -> set[str]:
+    """The names anywhere in the file that `x += ...` or `x = x + ...` adds to (read once)."""
+    if "accumulating names" not in code.memo:
+        found = set()
+        for node in code.nodes:
+            if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add) and isinstance(node.target, ast.Name):
+                found.add(node.target.id)
+            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.BinOp) and isinstance(node.value.op, ast.Add):
+                found |= {t.id for t in node.targets if isinstance(t, ast.Name)} & {
+                    dotted(node.value.left), dotted(node.value.right)}
+        code.memo["accumulating names"] = found
+    return code.memo["accumulating names"]  # type: ignore[return-value]
 
 
 def _accumulated_in(code: Code, loop: ast.AST, total: str) -> bool:

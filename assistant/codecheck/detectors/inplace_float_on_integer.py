@@ -17,18 +17,18 @@ METHODS = {"div_": ast.Div, "mul_": ast.Mult, "add_": ast.Add, "sub_": ast.Sub, 
 
 
 def check(code: Code) -> Iterator[Hit]:
-    for node in code.nodes:
+    for node in [n for n in code.nodes if n.__class__ is ast.AugAssign] + code.calls_of(*METHODS):
         if isinstance(node, ast.AugAssign) and type(node.op) in OPERATORS:
             target, operator, operand = node.target, type(node.op), node.value
-            shown = f"{source_of(target)} {OPERATORS[operator]}= {source_of(operand)}"
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in METHODS \
                 and len(node.args) == 1 and not node.keywords:
             target, operator, operand = node.func.value, METHODS[node.func.attr], node.args[0]
-            shown = source_of(node)
         else:
             continue
         dtype = dtype_of(code, target) if isinstance(target, (ast.Name, ast.Attribute, ast.Call)) else None
         if is_integer(dtype) and _float_result(code, operator, operand):
+            shown = f"{source_of(target)} {OPERATORS[operator]}= {source_of(operand)}" if isinstance(
+                node, ast.AugAssign) else source_of(node)
             yield Hit.at(code, node, f"{shown} updates the {dtype} tensor {source_of(target)} in place with a float "
                          f"result, which cannot be stored in it; write it out of place "
                          f"({source_of(target)} = {source_of(target)} {OPERATORS[operator]} {source_of(operand)}) "

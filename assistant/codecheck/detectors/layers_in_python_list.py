@@ -16,9 +16,9 @@ name = "layers-in-python-list"
 
 def check(code: Code) -> Iterator[Hit]:
     modules = module_classes(code)
+    registering = {code.enclosing_class(c) for c in code.calls_of("add_module", "register_module")}
     for cls in modules.values():
-        if any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
-               and n.func.attr in ("add_module", "register_module") for n in ast.walk(cls)):
+        if cls in registering:
             continue  # the layers are registered one by one
         for method in (s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"):
             yield from _plain_containers(code, method, modules)
