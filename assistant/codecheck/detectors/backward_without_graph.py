@@ -50,7 +50,9 @@ def _no_grad_function(code: Code, made: ast.expr | None) -> ast.FunctionDef | No
     """The function of this file decorated with @torch.no_grad() that `made` calls."""
     if not (isinstance(made, ast.Call) and isinstance(made.func, ast.Name)):
         return None
-    function = next((f for f in code.functions if f.name == made.func.id and isinstance(f, ast.FunctionDef)), None)
+    if "functions by name" not in code.memo:
+        code.memo["functions by name"] = {f.name: f for f in reversed(code.functions) if isinstance(f, ast.FunctionDef)}
+    function = code.memo["functions by name"].get(made.func.id)  # type: ignore[attr-defined]
     return function if function is not None and without_grad(code, function.body[0]) else None
 
 
@@ -157,9 +159,15 @@ def _frozen_model(code: Code, call: ast.Call, backward: ast.Call) -> ast.stmt | 
 def _freezing_statements(code: Code) -> list[ast.stmt]:
     """The loops and expression statements that mention requires_grad: where a freeze can be."""
     if "freezing statements" not in code.memo:
-        code.memo["freezing statements"] = [
-            s for s in code.nodes if isinstance(s, (ast.For, ast.Expr))
-            and any(isinstance(n, ast.Attribute) and n.attr in ("requires_grad", "requires_grad_") for n in ast.walk(s))]
+        found: dict[int, ast.stmt] = {}
+        for node in code.nodes:
+            if isinstance(node, ast.Attribute) and node.attr in ("requires_grad", "requires_grad_"):
+                for holder in code.ancestors(node):
+                    if isinstance(holder, (ast.For, ast.Expr)):
+                        found[id(holder)] = holder  # type: ignore[assignment]
+                    if isinstance(holder, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                        break
+        code.memo["freezing statements"] = sorted(found.values(), key=lambda s: s.lineno)
     return code.memo["freezing statements"]  # type: ignore[return-value]
 
 

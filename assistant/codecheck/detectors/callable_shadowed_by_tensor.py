@@ -21,7 +21,9 @@ SHAPE_FUNCTION_OWNERS = ("np", "numpy", "tf", "K", "jnp", "torch", "backend", "o
 def check(code: Code) -> Iterator[Hit]:
     modules = module_classes(code)
     shape_is_a_method_here = any(f.name == "shape" for f in code.functions)
-    for node in code.nodes:
+    rebinding = [a for c in code.calls if isinstance(c.func, ast.Name)
+                 and isinstance(a := code.parents.get(c), ast.Assign)]
+    for node in [*rebinding, *code.calls_of("shape")]:
         if isinstance(node, ast.Assign) and (called := _rebinds_own_call(node)) is not None:
             scope = code.scope_of(node)
             if _was_a_module(code, scope, called, modules) and _called_again(code, node, called):

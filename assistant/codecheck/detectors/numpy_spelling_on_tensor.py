@@ -43,6 +43,9 @@ def _is_tensor(code: Code, value: ast.expr) -> bool:
 
 def _numpy_dtype_given(code: Code, call: ast.Call) -> ast.expr | None:
     """`torch.zeros(3, dtype=np.float32)` or `t.to(np.float32)`: a NumPy dtype into torch."""
+    spelt = keyword(call, "dtype") or (call.args[0] if call.func.attr in ("to", "type") and call.args else None)  # type: ignore[union-attr]
+    if spelt is None or not (dotted(spelt) or "").startswith(("np.", "numpy.")) and not isinstance(spelt, ast.Name):
+        return None
     into_torch = (code.resolved(call.func) or "").startswith("torch.") or (
         call.func.attr in ("to", "type") and _is_tensor(code, call.func.value))  # type: ignore[union-attr]
     if not into_torch:
