@@ -779,3 +779,66 @@ loss = F.binary_cross_entropy_with_logits(logits, mask)
 def test_a_mask_of_class_ids_is_quiet(source):
     """squeeze(1); a 3-D mask; a float target (probabilities); a binary mask for BCE."""
     assert lines("channel-mask-into-cross-entropy", source) == []
+
+
+# ---- loss-on-half-model-output: a float16 loss on a model converted whole with .half() ------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+model = nn.Sequential(nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 1)).half()
+pred = model(x.half())
+loss = F.mse_loss(pred, y.half())
+""", 3),
+    ("""\
+import torch
+from torch import nn
+
+net = Regressor()
+net.half()
+criterion = nn.MSELoss()
+for xb, yb in loader:
+    out = net(xb.half())
+    loss = criterion(out, yb.half())
+    loss.backward()
+""", 9),
+    ("""\
+class Trainer:
+    def step(self, batch, labels):
+        logits = self.model(batch)
+        return torch.nn.functional.cross_entropy(logits, labels)
+
+    def setup(self):
+        self.model = build_model().to(torch.float16)
+""", 4),
+])
+def test_a_float16_loss_on_a_half_model_fires(source, line):
+    assert lines("loss-on-half-model-output", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+model = nn.Sequential(nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 1)).half()
+pred = model(x.half())
+loss = F.mse_loss(pred.float(), y)
+""",
+    """\
+model = nn.Sequential(nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 1))
+with torch.autocast("cuda", dtype=torch.float16):
+    pred = model(x)
+loss = F.mse_loss(pred.float(), y)
+""",
+    """\
+model = Net().to(torch.bfloat16)
+loss = F.mse_loss(model(x), y)
+""",
+    """\
+model.half()
+export(model)
+model.float()
+loss = F.cross_entropy(model(x), y)
+""",
+])
+def test_a_float32_loss_or_autocast_is_quiet(source):
+    """The loss on pred.float(); autocast with float32 weights; bfloat16; a model converted back."""
+    assert lines("loss-on-half-model-output", source) == []

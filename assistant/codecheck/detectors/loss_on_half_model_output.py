@@ -1,0 +1,59 @@
+"""A loss computed in float16 on the output of a model converted whole with `.half()` (pure float16, no
+autocast): float16's largest value is 65504, so squared errors and sums overflow to inf and the loss
+turns inf or NaN, with no error; small gradients flush to zero as well."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from assistant.codecheck._code import Code, dotted, source_of
+from assistant.codecheck.detectors import Hit, needs_calls
+from assistant.codecheck.detectors._losses import FUNCTIONAL, loss_calls
+from assistant.codecheck.detectors._unpacked import known_value
+
+name = "loss-on-half-model-output"
+HALF = ("torch.float16", "torch.half")
+
+
+@needs_calls("half", "to")
+def check(code: Code) -> Iterator[Hit]:
+    halves = _half_models(code)
+    if not halves:
+        return
+    for loss in loss_calls(code, *FUNCTIONAL):
+        prediction = loss.args[0] if loss.args else None
+        output = known_value(code, prediction) if prediction is not None else None
+        model = dotted(output.func) if isinstance(output, ast.Call) else None
+        if model in halves:
+            conversion = halves[model]
+            yield Hit.at(code, loss, f"{source_of(loss.func)}(...) is computed in float16 on the output of {model}, "
+                         f"converted whole to float16 ({source_of(conversion)}, line {conversion.lineno}): float16 "
+                         "overflows above 65504, so squared errors and sums become inf and the loss inf/NaN; keep "
+                         f"{model} in float32 under torch.autocast, or at least compute the loss on "
+                         f"{source_of(prediction)}.float()")  # type: ignore[arg-type]
+
+
+def _half_models(code: Code) -> dict[str, ast.Call]:
+    """The models converted with `model.half()` / `model = Net().half()` / `.to(torch.float16)`, by name,
+    with the conversion; a name converted back (`.float()`) anywhere is left out."""
+    found: dict[str, ast.Call] = {}
+    back: set[str] = set()
+    for node in code.nodes:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and _converts_to_half(node.value):
+            if (target := dotted(node.targets[0])) is not None:
+                found[target] = node.value  # type: ignore[assignment]
+        elif isinstance(node, ast.Expr) and _converts_to_half(node.value):
+            if (target := dotted(node.value.func.value)) is not None:  # type: ignore[attr-defined]
+                found[target] = node.value  # type: ignore[assignment]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "float":
+            back.add(dotted(node.func.value) or "")
+    return {model: conversion for model, conversion in found.items() if model not in back}
+
+
+def _converts_to_half(value: ast.expr) -> bool:
+    if not isinstance(value, ast.Call) or not isinstance(value.func, ast.Attribute):
+        return False
+    if value.func.attr == "half" and not value.args:
+        return True
+    return value.func.attr == "to" and len(value.args) == 1 and dotted(value.args[0]) in HALF
