@@ -66,7 +66,8 @@ def _forward_first_layer(code: Code, cls: ast.ClassDef | None) -> str | None:
     if forward is None or len(forward.args.args) != 2:
         return None
     given = forward.args.args[1].arg
-    uses = sorted((n for n in ast.walk(forward) if isinstance(n, ast.Name) and n.id == given), key=lambda n: (n.lineno, n.col_offset))
+    uses = sorted((n for n in ast.walk(forward) if isinstance(n, ast.Name) and n.id == given),
+                  key=lambda n: (n.lineno, n.col_offset))
     first = code.parents.get(uses[0]) if uses else None
     if not (isinstance(first, ast.Call) and first.args and first.args[0] is uses[0] and len(first.args) == 1):
         return None

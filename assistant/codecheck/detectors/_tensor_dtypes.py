@@ -123,7 +123,9 @@ def _moves_only(call: ast.Call) -> bool:
     if isinstance(moved, ast.Constant) and isinstance(moved.value, str):
         return True
     name = dotted(moved) or ""
-    return name.rpartition(".")[2] in ("device", "dev") or (isinstance(moved, ast.Call) and dotted(moved.func) == "torch.device")
+    if isinstance(moved, ast.Call) and dotted(moved.func) == "torch.device":
+        return True
+    return name.rpartition(".")[2] in ("device", "dev")
 
 
 def _created(code: Code, call: ast.Call, depth: int) -> str | None:

@@ -180,7 +180,8 @@ def _freezes(statement: ast.stmt, model: str) -> bool:
     if not (isinstance(loop, ast.For) and isinstance(loop.target, ast.Name) and isinstance(loop.iter, ast.Call)
             and dotted(loop.iter.func) == f"{model}.parameters" and not loop.iter.args):
         return False
-    return any(isinstance(s, ast.Assign) and len(s.targets) == 1 and dotted(s.targets[0]) == f"{loop.target.id}.requires_grad"
+    flag = f"{loop.target.id}.requires_grad"
+    return any(isinstance(s, ast.Assign) and len(s.targets) == 1 and dotted(s.targets[0]) == flag
                and constant(s.value) is False for s in loop.body)
 
 

@@ -51,7 +51,8 @@ def _optimizer(code: Code, node: ast.expr) -> bool:
     if free_named(code, node, OPTIMIZER_NAMES):
         return True  # a fragment's `optimizer`, built elsewhere
     function = code.scope_of(node)
-    return isinstance(node, ast.Name) and OPTIMIZER_NAMES.match(node.id) is not None and isinstance(function, ast.FunctionDef) \
+    return isinstance(node, ast.Name) and OPTIMIZER_NAMES.match(node.id) is not None \
+        and isinstance(function, ast.FunctionDef) \
         and node.id in {a.arg for a in function.args.args} and not code.assigned(function, node.id)
 
 
