@@ -153,7 +153,7 @@ def test_iterate_goes_on_to_the_warnings_a_proven_patch_still_prints(engine):
     assert looped.verified and looped.recipe == "api-rename + api-rename"
     assert "nn.init.kaiming_normal_(layer.weight)" in looped.patched
     assert "F.interpolate(torch.randn(1, 4, 3, 3), scale_factor=2)" in looped.patched
-    assert looped.after.status == "ok" and not any("deprecated" in message for _, message in looped.after.warnings)
+    assert looped.after.status == "ok" and not any("deprecated" in warning.message for warning in looped.after.warnings)
 
 
 def test_a_later_round_that_proves_nothing_keeps_the_proven_patch(engine):

@@ -175,7 +175,7 @@ def _messages_problem(document: Document, messages: tuple[str, ...]) -> str:
 def _observed(document: Document, result: SandboxResult) -> str:
     if document.meta.get("kind") == "warning":
         wanted = document.meta.get("exception")
-        found = [f"{category}: {message}" for category, message in result.warnings if category == wanted]
+        found = [f"{category}: {message}" for category, message, _ in result.warnings if category == wanted]
         return found[0] if found else ""
     return f"{result.error.type}: {result.error.message}" if result.error else ""
 
@@ -187,7 +187,7 @@ def _broken_problem(document: Document, result: SandboxResult) -> str:
     if kind == "demonstration":
         return f"demonstration raised {_describe(result)}" if result.error else ""
     if kind == "warning":
-        if not any(category == wanted and _matches(document, message) for category, message in result.warnings):
+        if not any(category == wanted and _matches(document, message) for category, message, _ in result.warnings):
             return f"broken example did not warn as documented ({_describe(result)})"
         return ""
     if result.error is None:
@@ -204,7 +204,7 @@ def _fixed_problem(document: Document, result: SandboxResult) -> str:
         return f"fixed example failed: {_describe(result)}"
     if document.meta.get("kind") == "warning":
         wanted = document.meta.get("exception")
-        if any(category == wanted and _matches(document, message) for category, message in result.warnings):
+        if any(category == wanted and _matches(document, message) for category, message, _ in result.warnings):
             return "fixed example still emits the warning"
     return ""
 

@@ -19,18 +19,18 @@ from __future__ import annotations
 import difflib
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
 from assistant.answering.answer import Answer
-from assistant.answering.error_model import ErrorReport, from_raised, with_usage_reason
+from assistant.answering.error_model import ErrorReport, Frame, from_raised, with_usage_reason
 from assistant.answering.query import QueryError, parse_query
 from assistant.environment.missing import missing_package, missing_package_note
 from assistant.repair import harness, recipes
 from assistant.repair.recipes import Facts
-from assistant.sandbox import SandboxLimits, SandboxResult, Status, WarmSandbox, run_source
+from assistant.sandbox import RecordedWarning, SandboxLimits, SandboxResult, Status, WarmSandbox, run_source
 
 MAX_ROUNDS = 5
 
@@ -59,7 +59,7 @@ class RunOutcome:
 
     status: Status
     error: ErrorReport | None
-    warnings: tuple[tuple[str, str], ...] = ()
+    warnings: tuple[ErrorReport, ...] = ()  # each distinct warning once, at the first line it came from
     duration_s: float = 0.0
     detail: str = ""
     interpreter: Mapping[str, str | None] = field(default_factory=dict)  # python, version, torch: what ran it
@@ -68,7 +68,8 @@ class RunOutcome:
         """Finished within the limits without any error, and without the warning if that was the problem."""
         if self.status != "ok" or self.error is not None:
             return False
-        return not problem.warning or (problem.type, problem.message) not in self.warnings
+        return not problem.warning or not any((w.type, w.message) == (problem.type, problem.message)
+                                              for w in self.warnings)
 
     def to_json(self) -> dict[str, Any]:
         return {"status": self.status, "error": self.error.to_json() if self.error else None,
@@ -202,7 +203,7 @@ class _Runner:
         except harness.CannotDrive as reason:
             return RunOutcome("error", ErrorReport(harness.HARNESS_ERROR, str(reason)))
         run = self.sandbox.run_source if self.sandbox is not None else run_source
-        return _outcome(run(program, filename=self.filename, limits=self.limits))
+        return _outcome(run(program, filename=self.filename, limits=self.limits), self.filename)
 
 
 def fix_source(source: str, *, engine: AskingEngine, error_text: str | None = None, verify: bool = True,
@@ -350,11 +351,21 @@ def _given_error(text: str) -> ErrorReport:
     return parsed.raised
 
 
-def _outcome(result: SandboxResult) -> RunOutcome:
+def _outcome(result: SandboxResult, filename: str) -> RunOutcome:
     raised = result.error if result.status == "error" else None
     error = with_usage_reason(from_raised(raised), result.stderr) if raised else None
-    return RunOutcome(result.status, error, tuple(result.warnings), result.duration_s, result.detail,
-                      dict(result.interpreter))
+    return RunOutcome(result.status, error, warning_reports(result.warnings, filename), result.duration_s,
+                      result.detail, dict(result.interpreter))
+
+
+def warning_reports(warnings: Iterable[RecordedWarning], filename: str) -> tuple[ErrorReport, ...]:
+    """Each warning once, at the line of the script it first came from (when it did), so that a
+    recipe aims at the call that warned as it does at the line that raised."""
+    first: dict[tuple[str, str], int] = {}
+    for warned in warnings:
+        first.setdefault((warned.category, warned.message), warned.line)
+    return tuple(ErrorReport(category, message, (Frame(filename, line, "", ""),) if line else (), warning=True,
+                             line=line or None) for (category, message), line in first.items())
 
 
 def _missing_package(original: RunOutcome | None) -> str | None:
@@ -373,8 +384,7 @@ def _problem_of(outcome: RunOutcome, engine: AskingEngine) -> ErrorReport | None
 
 
 def _explained_warning(outcome: RunOutcome, engine: AskingEngine) -> ErrorReport | None:
-    for category, message in list(dict.fromkeys(outcome.warnings))[:MAX_WARNINGS_LOOKED_UP]:
-        warning = ErrorReport(category, message, warning=True)
+    for warning in outcome.warnings[:MAX_WARNINGS_LOOKED_UP]:
         if engine.ask_error(warning, k=1).match == "confident":
             return warning
     return None
@@ -407,7 +417,7 @@ def _reproduces(original: RunOutcome, problem: ErrorReport, entry: EntryRef | No
     """The original run raised the matched error: the same one, or one the same entry explains
     (a pasted error usually comes from the user's real data, with other sizes)."""
     if problem.warning:
-        seen = [ErrorReport(c, m, warning=True) for c, m in dict.fromkeys(original.warnings)]
+        seen = list(original.warnings)
     else:
         seen = [original.error] if original.error is not None else []
     return any(raised.type == problem.type and (raised.same_as(problem) or _same_entry(raised, entry, engine))

@@ -50,6 +50,6 @@ def error_of_code(text: str, limits: SandboxLimits = PROBE_LIMITS, python: str |
             raise MissingPackage(missing_package_note("the code", missing, python or sys.executable))
         return None if result.error.type in PASTING_ERRORS else from_raised(result.error)
     if result.warnings:
-        category, message = result.warnings[0]
-        return ErrorReport(category, message, warning=True)
+        first = result.warnings[0]
+        return ErrorReport(first.category, first.message, warning=True, line=first.line or None)
     return None

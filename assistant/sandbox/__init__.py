@@ -33,11 +33,11 @@ from types import TracebackType
 from typing import Any
 
 from .cgroup import RunCgroup
-from .results import RaisedError, SandboxLimits, SandboxResult, Status, TracebackFrame
+from .results import RaisedError, RecordedWarning, SandboxLimits, SandboxResult, Status, TracebackFrame
 from .supervisor import Child, Supervisor
 from .warm import Zygote, ZygoteGone
 
-__all__ = ["RaisedError", "SandboxLimits", "SandboxResult", "Status", "TracebackFrame", "WarmSandbox", "run_file",
+__all__ = ["RaisedError", "RecordedWarning", "SandboxLimits", "SandboxResult", "Status", "TracebackFrame", "WarmSandbox", "run_file",
            "run_source"]
 
 _PYTHON_FLAGS = ("-I", "-B", "-u", "-X", "faulthandler")

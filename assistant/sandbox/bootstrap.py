@@ -178,19 +178,21 @@ def _refuse_unreadable(iso: types.ModuleType, program_dirs: list[str], ids: list
                       f"install Python and its packages where every user can read them")
 
 
-def _record_warnings() -> list[list[str]]:
-    """Records every warning while still printing it as usual.
+def _record_warnings(script: str) -> list[list[Any]]:
+    """Records every warning while still printing it as usual, with the line of the script it is
+    attributed to (0 when that is in another file), so a fix can aim at the call that warned.
 
     "always" matters: the default filters show a warning once per location and
     hide deprecations raised inside libraries such as torch, which are often
     exactly what a fix is about.
     """
-    records: list[list[str]] = []
+    records: list[list[Any]] = []
     show = warnings.showwarning
 
     def record(message, category, filename, lineno, file=None, line=None):  # type: ignore[no-untyped-def]
         if len(records) < _MAX_WARNINGS:
-            records.append([category.__name__, str(message)[:_MAX_WARNING_TEXT]])
+            at = lineno if filename == script and isinstance(lineno, int) else 0
+            records.append([category.__name__, str(message)[:_MAX_WARNING_TEXT], at])
         show(message, category, filename, lineno, file, line)
 
     warnings.showwarning = record
@@ -298,7 +300,7 @@ def run(config: dict[str, Any], modules: dict[str, types.ModuleType]) -> NoRetur
         os._exit(1)
     _send(report_fd, {"isolation": isolation, "interpreter": interpreter})
     os.register_at_fork(after_in_child=functools.partial(_close_quietly, report_fd))  # forks never report
-    records = _record_warnings()
+    records = _record_warnings(config["filename"])
     me = os.getpid()
     error = _run(config["filename"], report_fd, modules["exception_report"].describe)
     if os.getpid() != me:  # a fork of the code fell through to here: only the original reports

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Status = Literal["ok", "error", "timeout", "limit"]
 
@@ -45,11 +45,20 @@ class RaisedError:
     errno: int | None = None
 
 
+class RecordedWarning(NamedTuple):
+    """A warning the code emitted: its category's name, its text, and the line of the script it is
+    attributed to (0 when that is in another file, such as a library's)."""
+
+    category: str
+    message: str
+    line: int = 0
+
+
 @dataclass(frozen=True)
 class SandboxResult:
     status: Status
     error: RaisedError | None
-    warnings: tuple[tuple[str, str], ...]
+    warnings: tuple[RecordedWarning, ...]
     stdout: str
     stderr: str
     duration_s: float

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from .bootstrap import RAISED
-from .results import RaisedError, SandboxLimits, SandboxResult, Status, raised_from_report
+from .results import RaisedError, RecordedWarning, SandboxLimits, SandboxResult, Status, raised_from_report
 
 _CHUNK = 1 << 16
 _FLOOD_FACTOR = 256  # output beyond this many times the kept size is a flood: stop the run
@@ -134,7 +134,8 @@ def _valid_report(message: dict[str, Any]) -> bool:
     """The report is taken only in the shape bootstrap.py writes it."""
     warnings = message.get("warnings")
     warnings_ok = isinstance(warnings, list) and all(
-        isinstance(w, list) and len(w) == 2 and all(isinstance(part, str) for part in w) for w in warnings)
+        isinstance(w, list) and len(w) == 3 and isinstance(w[0], str) and isinstance(w[1], str)
+        and type(w[2]) is int and w[2] >= 0 for w in warnings)
     error = message.get("error")
     error_ok = error is None or raised_from_report(error) is not None
     extras_ok = all(isinstance(message.get(key), (str, type(None))) for key in ("torch", "disk_full"))
@@ -233,7 +234,7 @@ class Supervisor:
         stdout, stderr = (capture.text() for capture in self.outputs.values())
         return SandboxResult(
             status=status, error=error, detail=detail, stdout=stdout, stderr=stderr, duration_s=round(duration, 3),
-            warnings=tuple((category, message) for category, message in report["warnings"]) if report else (),
+            warnings=tuple(RecordedWarning(*warned) for warned in report["warnings"]) if report else (),
             isolation=("clean-env", *self.report.isolation),
             interpreter={**self.report.interpreter, "torch": report["torch"] if report else None})
 

@@ -14,7 +14,7 @@ from kb.documents import read_document
 from kb.ingest import shipped_corpus_dir
 
 from assistant.answering.error_model import ErrorReport, from_raised
-from assistant.repair.fix import facts_from
+from assistant.repair.fix import facts_from, warning_reports
 from assistant.repair.recipes import Candidate, Facts, Problem, candidates
 from assistant.sandbox import SandboxResult, run_source
 
@@ -69,11 +69,11 @@ class Sandbox:
     def warning_facts(self, source: str, category: str) -> Facts:
         result = self.run(source)
         assert result.status == "ok", result.stderr
-        message = next(m for c, m in result.warnings if c == category)
-        return facts_from(ErrorReport(category, message, warning=True), source, "train.py")
+        warning = next(w for w in warning_reports(result.warnings, "train.py") if w.type == category)
+        return facts_from(warning, source, "train.py")
 
     def assert_clean(self, source: str, without_warning: str | None = None) -> None:
         result = self.run(source)
         assert result.status == "ok", result.error.traceback if result.error else result.detail
         if without_warning:
-            assert not any(without_warning in message for _, message in result.warnings)
+            assert not any(without_warning in w.message for w in result.warnings)

@@ -47,7 +47,13 @@ def test_warnings_are_recorded_every_time(sandbox: Sandbox) -> None:
     source = "import warnings\nfor _ in range(2):\n    warnings.warn('careful', DeprecationWarning)\n"
     result = sandbox.run_source(source)
     assert result.status == "ok"
-    assert result.warnings == (("DeprecationWarning", "careful"), ("DeprecationWarning", "careful"))
+    assert result.warnings == (("DeprecationWarning", "careful", 3), ("DeprecationWarning", "careful", 3))
+
+
+def test_a_warning_attributed_outside_the_script_has_no_line(sandbox: Sandbox) -> None:
+    source = "import warnings\n\nwarnings.warn('from the caller', UserWarning, stacklevel=2)\n"
+    result = sandbox.run_source(source)
+    assert result.warnings == (("UserWarning", "from the caller", 0),)
 
 
 def test_real_torch_error_is_reported(sandbox: Sandbox) -> None:
