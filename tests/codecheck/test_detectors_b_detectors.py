@@ -1955,3 +1955,15 @@ for step in range(10):
 def test_per_step_graphs_or_graphs_without_saved_tensors_are_quiet(source):
     assert lines("graph-reused-across-steps", source) == []
 
+
+
+@pytest.mark.parametrize("source, found", [
+    ("for xb, yb in train_loader:\n    xb = xb.astype(np.float32)\n", [2]),
+    ("loader = DataLoader(ds, batch_size=4)\nfor batch in loader:\n    batch = batch.astype('float32')\n", [3]),
+    ("for xb, yb in train_loader:\n    xb = xb.numpy().astype(np.float32)\n", []),
+    ("loader = DataLoader(ds, collate_fn=numpy_collate)\nfor batch in loader:\n    batch = batch.astype('f4')\n", []),
+    ("for xb, yb in batches:\n    xb = xb.astype(np.float32)\n", []),
+])
+def test_a_numpy_spelling_on_a_loader_batch(source, found):
+    """The default collate hands out tensors; a custom collate or an unknown iterable may not."""
+    assert lines("numpy-spelling-on-tensor", source) == found

@@ -5,14 +5,18 @@ attribute 'astype'", "argument 'dtype' must be torch.dtype, not type"."""
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, dotted, keyword, source_of
 from assistant.codecheck.detectors import Hit
+from assistant.codecheck.detectors._fragments import free_named
+from assistant.codecheck.detectors._loaders import batch_targets, loader_call
 from assistant.codecheck.detectors._tensor_dtypes import dtype_of
 from assistant.codecheck.detectors._torch_names import model_of
 
 name = "numpy-spelling-on-tensor"
+LOADER_NAMES = re.compile(r"^(train_|val_|valid_|test_|data)?loader$")
 INSTEAD = {"astype": ".to(torch.float32) or .float()", "append": "torch.cat([...]) or torch.stack([...]) on a list",
            "copy": ".clone()"}
 
@@ -36,9 +40,24 @@ def _is_tensor(code: Code, value: ast.expr) -> bool:
     """The code shows the value is a torch tensor: a dtype is known for it, or a model made it."""
     if dtype_of(code, value) is not None:
         return True
+    if isinstance(value, ast.Name) and _batch_of_a_loader(code, value):
+        return True
     if isinstance(value, ast.Name):
         value = code.reaching_value(value)  # type: ignore[assignment]
     return isinstance(value, ast.Call) and model_of(code, value) is not None  # not an item of it: outputs may be tuples
+
+
+def _batch_of_a_loader(code: Code, name: ast.Name) -> bool:
+    """A loop variable over a DataLoader (built in the file, or a fragment's free `train_loader`):
+    the default collate hands out tensors, even for NumPy samples."""
+    for loop in code.ancestors(name):
+        if isinstance(loop, (ast.For, ast.AsyncFor)) and (found := batch_targets(loop)) is not None:
+            target, iterated = found
+            if name.id in {n.id for n in ast.walk(target) if isinstance(n, ast.Name)} \
+                    and code.reaching_value(name) is None:
+                return loader_call(code, iterated) is not None and keyword(loader_call(code, iterated), "collate_fn") is None \
+                    or free_named(code, iterated, LOADER_NAMES)
+    return False
 
 
 def _numpy_dtype_given(code: Code, call: ast.Call) -> ast.expr | None:
