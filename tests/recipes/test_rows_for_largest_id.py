@@ -1,0 +1,119 @@
+from tests.recipes.kbfix import applies, patch
+from assistant.repair.recipes import rows_for_largest_id as recipe
+
+MATRIX_FACTORIZATION = '''\
+import torch
+import torch.nn as nn
+
+ratings = torch.tensor([[1, 3, 4.0], [2, 1, 3.5], [3, 2, 5.0], [1, 2, 2.0], [4, 5, 1.0]])
+users = ratings[:, 0].long()
+items = ratings[:, 1].long()
+scores = ratings[:, 2]
+n_users = int(users.max())
+n_items = int(items.max())
+
+
+class MatrixFactorization(nn.Module):
+    def __init__(self, n_users, n_items, k=4):
+        super().__init__()
+        self.user_factors = nn.Embedding(n_users, k)
+        self.item_factors = nn.Embedding(n_items, k)
+
+    def forward(self, u, i):
+        return (self.user_factors(u) * self.item_factors(i)).sum(1)
+
+
+mf = MatrixFactorization(n_users, n_items)
+opt = torch.optim.Adam(mf.parameters(), lr=0.05)
+for epoch in range(10):
+    loss = ((mf(users, items) - scores) ** 2).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+'''
+
+BASKETS = '''\
+import torch
+from torch import nn
+from torch.utils.data import Dataset, DataLoader
+
+records = [(0, [3, 1, 4]), (1, [1, 5, 9]), (0, [2, 6, 5]), (1, [3, 5, 8])]
+
+
+class Baskets(Dataset):
+    def __len__(self):
+        return len(records)
+
+    def __getitem__(self, i):
+        label, products = records[i]
+        return torch.tensor(products), torch.tensor(label)
+
+
+num_products = max(p for _, basket in records for p in basket)
+encoder = nn.Embedding(num_products, 8)
+head = nn.Linear(8, 2)
+for baskets, labels in DataLoader(Baskets(), batch_size=2):
+    logits = head(encoder(baskets).mean(1))
+    loss = nn.functional.cross_entropy(logits, labels)
+    loss.backward()
+'''
+
+TAGGER_FROM_A_HELPER = '''\
+import torch
+import torch.nn as nn
+
+
+def build_tagger(n_tags, n_words, dim=6):
+    return nn.Sequential(nn.Embedding(n_words, dim), nn.Linear(dim, n_tags))
+
+
+def train(model, words, tags, steps=5):
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    for _ in range(steps):
+        loss = nn.functional.cross_entropy(model(words).flatten(0, 1), tags.flatten())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return loss
+
+
+words = torch.tensor([[4, 8, 15], [16, 23, 42]])
+tags = torch.tensor([[0, 1, 2], [2, 1, 0]])
+tagger = build_tagger(n_tags=3, n_words=words.max().item())
+final = train(tagger, words, tags)
+'''
+
+SPECIAL_TOKEN_MISSING = '''\
+import torch
+import torch.nn as nn
+
+vocab = ["<pad>", "hello", "world", "again"]
+emb = nn.Embedding(len(vocab), 4)
+ids = torch.tensor([[1, 2, 3, 4]])
+out = emb(ids)
+'''
+
+
+def test_both_tables_sized_by_the_largest_id_get_its_row(sandbox):
+    patched = patch(recipe, MATRIX_FACTORIZATION, sandbox.facts(MATRIX_FACTORIZATION, "IndexError"))
+    assert "n_users = int(users.max()) + 1\nn_items = int(items.max()) + 1\n" in patched
+    sandbox.assert_clean(patched + "assert mf.user_factors.num_embeddings == 5 and mf.item_factors.num_embeddings == 6\n"
+                                   "assert mf(users, items).shape == (5,) and loss.item() < 10\n")
+
+
+def test_a_size_from_max_over_a_generator(sandbox):
+    patched = patch(recipe, BASKETS, sandbox.facts(BASKETS, "IndexError"))
+    assert "num_products = max(p for _, basket in records for p in basket) + 1\n" in patched
+    sandbox.assert_clean(patched + "assert encoder.num_embeddings == 10 and logits.shape == (2, 2)\n")
+
+
+def test_a_size_passed_to_a_builder_function(sandbox):
+    patched = patch(recipe, TAGGER_FROM_A_HELPER, sandbox.facts(TAGGER_FROM_A_HELPER, "IndexError"))
+    assert "tagger = build_tagger(n_tags=3, n_words=words.max().item() + 1)" in patched
+    sandbox.assert_clean(patched + "assert tagger[0].num_embeddings == 43 and final.dim() == 0\n")
+
+
+def test_not_for_a_table_sized_from_a_vocabulary(sandbox):
+    """An id past len(vocab) is a token the vocabulary lacks: no size in the code says which."""
+    facts = sandbox.facts(SPECIAL_TOKEN_MISSING, "IndexError")
+    assert not applies(recipe, SPECIAL_TOKEN_MISSING, facts)
