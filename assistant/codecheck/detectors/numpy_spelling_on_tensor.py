@@ -55,8 +55,10 @@ def _batch_of_a_loader(code: Code, name: ast.Name) -> bool:
             target, iterated = found
             if name.id in {n.id for n in ast.walk(target) if isinstance(n, ast.Name)} \
                     and code.reaching_value(name) is None:
-                return loader_call(code, iterated) is not None and keyword(loader_call(code, iterated), "collate_fn") is None \
-                    or free_named(code, iterated, LOADER_NAMES)
+                loader = loader_call(code, iterated)
+                if loader is not None:
+                    return keyword(loader, "collate_fn") is None
+                return free_named(code, iterated, LOADER_NAMES)
     return False
 
 
