@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from assistant.answering.api_drift import table
+from assistant.codecheck import check_source
 from assistant.codecheck.detectors._drift import removed_rows
 
 from tests.codecheck.lines import findings, lines
@@ -50,3 +51,9 @@ def test_current_apis_and_code_without_torch_are_quiet():
     for detector in ("removed-torch-api", "torch-six-import", "functional-tensor-import", "scheduler-verbose"):
         assert lines(detector, NEW_CODE) == []
         assert lines(detector, "import numpy as np\nx = np.fft.rfft(a)\ny = rfft(a)\n") == []
+
+
+def test_a_removed_private_helper_is_reported_once_under_the_private_import_entry():
+    source = "from torch._utils import _accumulate\nimport torch\nparts = torch._utils._accumulate([1, 2])\n"
+    assert lines("removed-torch-api", source) == [3]  # the attribute use; the import is private-torch-import's
+    assert [(f.line, f.entry_id) for f in check_source(source) if f.line == 1] == [(1, "cannot-import-name-private-torch")]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
 from assistant.codecheck._code import Code
@@ -15,7 +16,14 @@ OWN_ENTRIES = ("torch._six", "torchvision.transforms.functional_tensor", "torchv
 
 def check(code: Code) -> Iterator[Hit]:
     for use in removed_uses(code, _other_entries_do_not_explain):
-        yield Hit.at(code, use.node, use_message(use.row), {"symbol": use.row.symbol})
+        if not (isinstance(use.node, ast.ImportFrom) and _is_private(use.row)):
+            yield Hit.at(code, use.node, use_message(use.row), {"symbol": use.row.symbol})
+
+
+def _is_private(row: Removed) -> bool:
+    """Imports of removed private helpers (`from torch._utils import _accumulate`) are
+    private-torch-import's, under the entry about private names; this reports their other uses."""
+    return "._" in row.symbol and row.keyword is None
 
 
 def _other_entries_do_not_explain(row: Removed) -> bool:
