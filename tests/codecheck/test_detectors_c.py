@@ -842,3 +842,79 @@ loss = F.cross_entropy(model(x), y)
 def test_a_float32_loss_or_autocast_is_quiet(source):
     """The loss on pred.float(); autocast with float32 weights; bfloat16; a model converted back."""
     assert lines("loss-on-half-model-output", source) == []
+
+
+# ---- rgb-normalize-on-grayscale: three ImageNet means for one-channel images ----------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+transform = transforms.Compose([
+    transforms.ToTensor(),
+    transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]),
+])
+train_set = datasets.MNIST("data", train=True, download=True, transform=transform)
+""", 3),
+    ("""\
+import torchvision.transforms as T
+from torchvision.datasets import ImageFolder
+
+xray = ImageFolder("scans/", transform=T.Compose([T.Grayscale(), T.Resize(224), T.ToTensor(),
+                                                 T.Normalize(mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))]))
+""", 5),
+    ("""\
+# In [2]:
+IMAGENET_MEAN, IMAGENET_STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
+loader = DataLoader(torchvision.datasets.FashionMNIST(
+    root, transform=transforms.Compose([transforms.ToTensor(), transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD)])),
+    batch_size=64)
+""", 4),
+])
+def test_three_means_on_grayscale_images_fire(source, line):
+    assert lines("rgb-normalize-on-grayscale", source) == [line]
+
+
+SCANS = """\
+class Scans(Dataset):
+    def __init__(self, transform):
+        self.images = torch.rand(100, {channels}, 64, 64)
+        self.transform = transform
+
+    def __getitem__(self, i):
+        return self.transform(self.images[i])
+
+"""
+
+
+def test_three_means_for_a_dataset_class_of_one_channel_images_fire():
+    source = SCANS.format(channels=1) + "data = Scans(Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]))\n"
+    assert lines("rgb-normalize-on-grayscale", source) == [9]
+
+
+def test_three_means_for_a_dataset_class_of_colour_images_are_quiet():
+    source = SCANS.format(channels=3) + "data = Scans(Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]))\n"
+    assert lines("rgb-normalize-on-grayscale", source) == []
+
+
+@pytest.mark.parametrize("source", [
+    """\
+transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
+train_set = datasets.MNIST("data", train=True, download=True, transform=transform)
+""",
+    """\
+transform = T.Compose([T.Grayscale(num_output_channels=3), T.ToTensor(),
+                       T.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
+""",
+    """\
+transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
+train_set = datasets.CIFAR10("data", train=True, download=True, transform=transform)
+""",
+    """\
+transform = transforms.Compose([transforms.ToTensor(), transforms.Lambda(lambda x: x.repeat(3, 1, 1)),
+                                transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
+train_set = datasets.MNIST("data", transform=transform)
+""",
+])
+def test_per_channel_stats_that_fit_are_quiet(source):
+    """One mean for MNIST; Grayscale to 3 channels; a colour dataset; a Lambda that repeats the channel."""
+    assert lines("rgb-normalize-on-grayscale", source) == []
