@@ -1,0 +1,113 @@
+from tests.recipes.kbfix import applies, patch
+from assistant.repair.recipes import evaluate_as_trained as recipe
+
+HEAD_OF_ANOTHER_SIZE = '''\
+import io
+import torch
+import torch.nn as nn
+
+
+class Classifier(nn.Module):
+    def __init__(self, n_features=16, n_classes=10):
+        super().__init__()
+        self.backbone = nn.Sequential(nn.Linear(n_features, 32), nn.ReLU())
+        self.head = nn.Linear(32, n_classes)
+
+    def forward(self, x):
+        return self.head(self.backbone(x))
+
+
+torch.manual_seed(0)
+trained = Classifier(n_classes=10)
+buffer = io.BytesIO()
+torch.save(trained.state_dict(), buffer)
+buffer.seek(0)
+
+model = Classifier(n_classes=5)
+model.load_state_dict(torch.load(buffer))
+model.eval()
+x = torch.randn(2, 16)
+with torch.no_grad():
+    predictions = model(x).argmax(1)
+'''
+
+VOCABULARY_IN_A_HELPER = '''\
+import os
+import tempfile
+import torch
+from torch import nn
+
+
+class Encoder(nn.Module):
+    def __init__(self, vocab, dim):
+        super().__init__()
+        self.tokens = nn.Embedding(vocab, dim)
+        self.mix = nn.Linear(dim, dim)
+
+    def forward(self, ids):
+        return self.mix(self.tokens(ids)).mean(1)
+
+
+def export(path):
+    torch.save(Encoder(vocab=100, dim=16).state_dict(), path)
+
+
+def embed_queries(path, queries):
+    encoder = Encoder(vocab=120, dim=16)
+    encoder.load_state_dict(torch.load(path))
+    with torch.no_grad():
+        return encoder(queries)
+
+
+path = os.path.join(tempfile.mkdtemp(), "encoder.pt")
+export(path)
+queries = torch.randint(0, 100, (3, 7))
+vectors = embed_queries(path, queries)
+'''
+
+FINE_TUNING = '''\
+import io
+import torch
+import torch.nn as nn
+
+
+class Classifier(nn.Module):
+    def __init__(self, n_classes=10):
+        super().__init__()
+        self.body = nn.Linear(8, 16)
+        self.head = nn.Linear(16, n_classes)
+
+    def forward(self, x):
+        return self.head(torch.relu(self.body(x)))
+
+
+buffer = io.BytesIO()
+torch.save(Classifier(n_classes=10).state_dict(), buffer)
+buffer.seek(0)
+
+model = Classifier(n_classes=3)          # the new task has three classes
+model.load_state_dict(torch.load(buffer))
+opt = torch.optim.Adam(model.parameters())
+x, y = torch.randn(12, 8), torch.randint(0, 3, (12,))
+loss = nn.functional.cross_entropy(model(x), y)
+loss.backward()
+opt.step()
+'''
+
+
+def test_the_evaluated_model_is_built_as_the_saved_one(sandbox):
+    patched = patch(recipe, HEAD_OF_ANOTHER_SIZE, sandbox.facts(HEAD_OF_ANOTHER_SIZE, "RuntimeError"))
+    assert "model = Classifier(n_classes=10)\nmodel.load_state_dict(torch.load(buffer))\n" in patched
+    sandbox.assert_clean(patched + "assert torch.equal(predictions, trained(x).argmax(1))\n")
+
+
+def test_a_vocabulary_size_in_a_helper_that_embeds(sandbox):
+    patched = patch(recipe, VOCABULARY_IN_A_HELPER, sandbox.facts(VOCABULARY_IN_A_HELPER, "RuntimeError"))
+    assert "    encoder = Encoder(vocab=100, dim=16)\n" in patched
+    sandbox.assert_clean(patched + "reference = Encoder(100, 16)\nreference.load_state_dict(torch.load(path))\n"
+                                   "assert vectors.shape == (3, 16) and torch.allclose(vectors, reference(queries))\n")
+
+
+def test_not_when_the_loaded_model_is_trained_for_a_new_task(sandbox):
+    facts = sandbox.facts(FINE_TUNING, "RuntimeError")
+    assert not applies(recipe, FINE_TUNING, facts)
