@@ -70,10 +70,14 @@ mean_brightness = clip.mean((1, 2))
 '''
 
 
-def test_replay_batches_are_stacked_once(sandbox):
-    patched = patch(recipe, REPLAY, sandbox.warning_facts(REPLAY, "UserWarning"))
-    assert "    states = torch.FloatTensor(np.stack([t[0] for t in batch]))\n" in patched
+def test_replay_batches_are_stacked_one_warned_line_at_a_time(sandbox):
+    # torch warns once per process: the states line first, the next states line once that is stacked
+    first = patch(recipe, REPLAY, sandbox.warning_facts(REPLAY, "UserWarning"))
+    assert "    states = torch.FloatTensor(np.stack([t[0] for t in batch]))\n" in first
+    assert "    next_states = torch.FloatTensor([t[3] for t in batch])\n" in first
+    patched = patch(recipe, first, sandbox.warning_facts(first, "UserWarning"))
     assert "    next_states = torch.FloatTensor(np.stack([t[3] for t in batch]))\n" in patched
+    assert "    rewards = torch.FloatTensor([t[2] for t in batch])\n" in patched
     sandbox.assert_clean(patched + SAME_BATCH, without_warning=WARNING)
 
 
@@ -83,6 +87,56 @@ def test_frames_appended_in_a_loop_are_stacked(sandbox):
     sandbox.assert_clean(patched + "assert clip.shape == (10, 4, 4)\n"
                          "assert torch.equal(clip[6], torch.from_numpy(render(6)).float() / 255.0)\n",
                          without_warning=WARNING)
+
+
+EPISODES = '''\
+import numpy as np
+import torch
+import torch.nn as nn
+
+rng = np.random.default_rng(0)
+torch.manual_seed(0)
+policy = nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 2))
+optimizer = torch.optim.Adam(policy.parameters(), lr=1e-2)
+
+
+def run_episode(steps=12):
+    observations, returns = [], []
+    running = 0.0
+    for _ in range(steps):
+        observation = rng.standard_normal(4).astype(np.float32)
+        reward = float(observation.sum() > 0)
+        running = 0.9 * running + reward
+        observations.append(observation)
+        returns.append(running)
+    return observations, returns
+
+
+observations, returns = run_episode()
+obs = torch.tensor(observations)
+ret = torch.tensor(returns)
+values = policy(obs).max(1).values
+loss = ((values - ret) ** 2).mean()
+optimizer.zero_grad()
+loss.backward()
+optimizer.step()
+'''
+
+
+def test_only_the_warned_conversion_is_stacked_and_a_list_of_floats_stays(sandbox):
+    facts = sandbox.warning_facts(EPISODES, "UserWarning")
+    patched = patch(recipe, EPISODES, facts)
+    assert "obs = torch.tensor(np.stack(observations))\n" in patched
+    assert "ret = torch.tensor(returns)\n" in patched  # stacked, the floats would turn float64
+    sandbox.assert_clean(patched + "assert obs.dtype == torch.float32 and obs.shape == (12, 4)\n"
+                         "assert ret.dtype == torch.float32 and ret.shape == (12,)\n"
+                         "assert torch.equal(obs[3], torch.from_numpy(observations[3]))\n", without_warning=WARNING)
+
+
+def test_a_conversion_on_another_line_than_the_warned_one_is_left_alone(sandbox):
+    facts = sandbox.warning_facts(EPISODES, "UserWarning")
+    shifted = EPISODES.replace("obs = torch.tensor(observations)\n", "obs = torch.tensor(np.stack(observations))\n")
+    assert not applies(recipe, shifted, facts)
 
 
 def test_lists_of_numbers_or_tensors_are_left_alone():

@@ -2,8 +2,10 @@
 array as a separate Python object, which is what "Creating a tensor from a list of numpy.ndarrays
 is extremely slow" warns about. Stacking the list into one array first (`np.stack`) makes the
 conversion a single copy; the constructor then keeps the same dtype and values, since it reads
-the arrays' own dtype either way. The warning names no line, so every conversion of a list the
-code does not show to hold plain numbers (or tensors) is stacked.
+the arrays' own dtype either way. Torch warns from C++, so the warning names the conversion's own
+line: only the conversion there is stacked (a list of floats elsewhere would become float64 under
+`np.stack`). A warning from another file names no line; then every conversion of a list the code
+does not show to hold plain numbers (or tensors) is stacked.
 """
 
 from __future__ import annotations
@@ -22,16 +24,33 @@ _NUMPY = ("np", "numpy")
 
 
 def match(problem: Problem) -> list[cst.BaseExpression] | None:
-    """The lists (comprehensions, list literals and names bound to either) given to torch's
-    tensor constructors whose elements may be arrays."""
+    """The list given to the torch tensor constructor on the warned line, or without a line the
+    lists (comprehensions, list literals and names bound to either) given to any of them whose
+    elements may be arrays."""
     script = problem.script
-    found = []
-    for call in script.calls():
-        name = callee(call) or ""
-        if name.startswith("torch.") and kind_of(call) in _CONSTRUCTORS and (args := positional(call)):
-            if _may_hold_arrays(script, args[0].value):
-                found.append(args[0].value)
+    if problem.facts.line is not None:
+        return _warned(script, problem.facts.line) or None
+    found = [value for value in _converted(script, script.calls()) if _may_hold_arrays(script, value)]
     return found or None
+
+
+def _converted(script: Script, calls: list[cst.Call]) -> list[cst.BaseExpression]:
+    """The first positional argument of each torch tensor constructor among the calls."""
+    return [args[0].value for call in calls
+            if (callee(call) or "").startswith("torch.") and kind_of(call) in _CONSTRUCTORS and (args := positional(call))]
+
+
+def _warned(script: Script, line: int) -> list[cst.BaseExpression]:
+    """The list converted on the warned line: the warning proves it holds arrays, whatever the
+    code shows of it; of several conversions there, those not shown to hold numbers or tensors."""
+    on_line = [value for value in _converted(script, script.calls_on(line)) if not _already_stacked(value)]
+    if len(on_line) > 1:
+        on_line = [value for value in on_line if not _holds_numbers_or_tensors(script, value)]
+    return on_line
+
+
+def _already_stacked(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Call) and kind_of(node) in ("stack", "array", "asarray")
 
 
 def apply(problem: Problem, lists: list[cst.BaseExpression]) -> Edits:
@@ -47,13 +66,23 @@ def apply(problem: Problem, lists: list[cst.BaseExpression]) -> Edits:
 
 
 def _may_hold_arrays(script: Script, node: cst.BaseExpression) -> bool:
-    if isinstance(node, cst.Name):
-        node = _list_bound_to(script, node) or node
-    if isinstance(node, cst.ListComp):
-        return not _is_scalar_or_tensor(node.elt)
-    if isinstance(node, cst.List):
-        return bool(node.elements) and not any(_is_scalar_or_tensor(element.value) for element in node.elements)
+    node = _list_of(script, node)
+    if isinstance(node, (cst.List, cst.ListComp)):
+        return not _holds_numbers_or_tensors(script, node) and (isinstance(node, cst.ListComp) or bool(node.elements))
     return False
+
+
+def _holds_numbers_or_tensors(script: Script, node: cst.BaseExpression) -> bool:
+    node = _list_of(script, node)
+    if isinstance(node, cst.ListComp):
+        return _is_scalar_or_tensor(node.elt)
+    if isinstance(node, cst.List):
+        return any(_is_scalar_or_tensor(element.value) for element in node.elements)
+    return False
+
+
+def _list_of(script: Script, node: cst.BaseExpression) -> cst.BaseExpression:
+    return (_list_bound_to(script, node) or node) if isinstance(node, cst.Name) else node
 
 
 def _list_bound_to(script: Script, name: cst.Name) -> cst.BaseExpression | None:
