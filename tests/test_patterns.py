@@ -157,3 +157,17 @@ def test_a_shared_message_is_explained_equally_by_both_entries(message, entries)
     _, matches = corpus_retriever().focus(parse_query(message))
     best = matches[0][1].coverage
     assert {source for source, match in matches if match.coverage == best} >= entries
+
+
+CUDA_ADVICE = ("\nCUDA kernel errors might be asynchronously reported at some other API call, so the stacktrace below "
+               "might be incorrect.\nFor debugging consider passing CUDA_LAUNCH_BLOCKING=1\n"
+               "Compile with `TORCH_USE_CUDA_DSA` to enable device-side assertions.\n")
+
+
+@pytest.mark.parametrize("headline", ["RuntimeError: CUDA error: the launch timed out and was terminated",
+                                      "RuntimeError: CUDA error: invalid configuration argument"])
+@pytest.mark.parametrize("traceback", ["", 'Traceback (most recent call last):\n  File "t.py", line 3, in <module>\n    y = f(x)\n'])
+def test_the_advice_every_cuda_error_carries_explains_none_of_them(headline, traceback):
+    """The lines printed after a message may continue it, but no entry may claim an error by them."""
+    _, matches = corpus_retriever().focus(parse_query(traceback + headline + CUDA_ADVICE))
+    assert matches == []
