@@ -238,9 +238,8 @@ def _file_stem(path: str) -> str:
 def _end_of_type(text: str, kind: str) -> int:
     """Where the message of an exception printed as `Kind:` with nothing after it begins (torchrun's
     ChildFailedError puts its whole report on the lines below)."""
-    for found in re.finditer(rf"^(?:[\w.]+\.)?{re.escape(kind)}:[ \t]*$", text, re.MULTILINE):
-        return found.end() + 1
-    return -1
+    found = re.search(rf"^(?:[\w.]+\.)?{re.escape(kind)}:[ \t]*$", text, re.MULTILINE)
+    return found.end() + 1 if found else -1
 
 
 def _ends_message(line: str) -> bool:
