@@ -83,6 +83,54 @@ def test_a_read_only_memmap_slice_is_copied(sandbox):
                          "assert store.frames[2, 15] == 47.0\n", without_warning=WARNING)
 
 
+SHARED = '''\
+import numpy as np
+import torch
+
+
+def load_table(rows):
+    table = np.arange(rows * 3, dtype=np.float32).reshape(rows, 3)
+    table.setflags(write=False)  # a cache other code reads: nobody may write it
+    return table
+
+
+class Normaliser:
+    """Keeps running statistics in a NumPy buffer that its tensor view reads without copying."""
+
+    def __init__(self, width):
+        self.buffer = np.zeros(width, dtype=np.float32)
+        self.mean = torch.from_numpy(self.buffer)
+
+    def update(self, batch):
+        self.buffer += batch.mean(0).numpy()
+
+
+def as_batch(table):
+    return torch.from_numpy(table)
+
+
+normaliser = Normaliser(3)
+batch = as_batch(load_table(4))
+batch -= 1.0                      # in place: needs memory of its own
+normaliser.update(batch)
+'''
+
+
+def test_only_the_warned_conversion_is_copied_and_a_shared_buffer_keeps_sharing(sandbox):
+    facts = sandbox.warning_facts(SHARED, "UserWarning")
+    patched = patch(recipe, SHARED, facts)
+    assert "    return torch.from_numpy(table.copy())\n" in patched
+    assert "        self.mean = torch.from_numpy(self.buffer)\n" in patched  # copied, the view would go stale
+    sandbox.assert_clean(patched + "assert torch.equal(normaliser.mean, torch.tensor([3.5, 4.5, 5.5]))\n"
+                         "assert load_table(4)[0, 0] == 0.0 and batch[0, 0] == -1.0\n", without_warning=WARNING)
+
+
+def test_a_conversion_on_another_line_than_the_warned_one_is_left_alone(sandbox):
+    facts = sandbox.warning_facts(SHARED, "UserWarning")
+    moved = SHARED.replace("    return torch.from_numpy(table)\n", "    return torch.from_numpy(table.copy())\n")
+    assert not applies(recipe, moved, facts)
+
+
 def test_conversions_already_copied_or_of_lists_are_left_alone():
     facts = Facts("UserWarning", "The given NumPy array is not writable, and PyTorch does not support non-writable "
                   "tensors. This means writing to this tensor will result in undefined behavior.")

@@ -2,8 +2,11 @@
 (`np.frombuffer` over bytes, a memmap opened with mode "r", `np.asarray` of an image, a broadcast
 view) would then be writable through the tensor, which torch warns about. Copying the array at the
 conversion gives the tensor memory of its own: the values are the same, in-place ops are safe, and
-the read-only original is untouched. The conversions of arrays the code shows to be read-only are
-copied; when it shows none, every `from_numpy`, whose argument is always an array.
+the read-only original is untouched. Torch warns from C++, so the warning names the conversion's
+own line, and only the conversion there is copied (a writable array elsewhere keeps sharing memory
+with its tensor, as its code may rely on). A warning from another file names no line; then the
+conversions of arrays the code shows to be read-only are copied, or when it shows none, every
+`from_numpy`, whose argument is always an array.
 """
 
 from __future__ import annotations
@@ -22,14 +25,22 @@ _VIEWS = ("reshape", "view", "transpose", "squeeze", "ravel", "swapaxes")  # vie
 
 
 def match(problem: Problem) -> list[cst.BaseExpression] | None:
-    """The arrays converted without a copy: those traced to a read-only source, else those of
-    every `from_numpy`."""
+    """The arrays converted without a copy on the warned line, or without a line anywhere: of
+    several, those traced to a read-only source, else those of `from_numpy`."""
     script = problem.script
-    converted = [positional(call)[0].value for call in script.calls()
-                 if kind_of(call) in _CONVERSIONS and positional(call) and not _copied(positional(call)[0].value)]
+    line = problem.facts.line
+    converted = _converted(script, script.calls() if line is None else script.calls_on(line))
+    if line is not None and len(converted) == 1:  # the warning proves this array read-only
+        return converted
     read_only = [array for array in converted if _is_read_only(script, array)]
     found = read_only or [array for array in converted if kind_of(script.parents[script.parents[array]]) == "from_numpy"]
     return found or None
+
+
+def _converted(script: Script, calls: list[cst.Call]) -> list[cst.BaseExpression]:
+    """The arrays given uncopied to `from_numpy` or `as_tensor` by these calls."""
+    return [positional(call)[0].value for call in calls
+            if kind_of(call) in _CONVERSIONS and positional(call) and not _copied(positional(call)[0].value)]
 
 
 def apply(problem: Problem, arrays: list[cst.BaseExpression]) -> Edits:
