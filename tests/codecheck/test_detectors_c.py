@@ -918,3 +918,73 @@ train_set = datasets.MNIST("data", transform=transform)
 def test_per_channel_stats_that_fit_are_quiet(source):
     """One mean for MNIST; Grayscale to 3 channels; a colour dataset; a Lambda that repeats the channel."""
     assert lines("rgb-normalize-on-grayscale", source) == []
+
+
+# ---- batchnorm-mlp-given-one-vector: a 1-D sample through an MLP with BatchNorm1d -----------------
+
+SENSOR_NET = """\
+class SensorNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(12, 128)
+        self.bn1 = nn.BatchNorm1d(128)
+        self.fc2 = nn.Linear(128, 3)
+
+    def forward(self, x):
+        return self.fc2(F.relu(self.bn1(self.fc1(x))))
+
+model = SensorNet()
+"""
+
+
+@pytest.mark.parametrize("source, line", [
+    (SENSOR_NET + "reading = torch.randn(12)\nprobs = model(reading)\n", 13),
+    ("""\
+import torch
+import torch.nn as nn
+
+mlp = nn.Sequential(nn.Linear(4, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Linear(32, 1))
+features = torch.randn(500, 4)
+for i in range(10):
+    print(mlp(features[i]))
+""", 7),
+    ("""\
+# In [9]:
+net = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.BatchNorm1d(8), torch.nn.Linear(8, 2))
+out = net(torch.tensor([0.2, 1.5, -0.3]))
+""", 3),
+])
+def test_one_vector_through_a_batchnorm_mlp_fires(source, line):
+    assert lines("batchnorm-mlp-given-one-vector", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    SENSOR_NET + "probs = model(torch.randn(12).unsqueeze(0))\n",
+    SENSOR_NET + "probs = model(torch.randn(16, 12))\n",
+    """\
+mlp = nn.Sequential(nn.Linear(4, 32), nn.LayerNorm(32), nn.ReLU(), nn.Linear(32, 1))
+out = mlp(torch.randn(4))
+""",
+    """\
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(12, 8)
+        self.bn = nn.BatchNorm1d(8)
+
+    def forward(self, x):
+        return self.bn(self.fc(x.unsqueeze(0)))
+
+net = Net()
+out = net(torch.randn(12))
+""",
+    """\
+mlp = nn.Sequential(nn.Linear(4, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Linear(32, 1))
+features = torch.randn(500, 4)
+out = mlp(features[idx])
+""",
+])
+def test_a_batch_or_a_model_that_adds_the_batch_axis_is_quiet(source):
+    """unsqueeze(0); a real batch; LayerNorm instead of BatchNorm; a forward that adds the axis; an
+    index of unknown kind (a tensor of indices selects a batch)."""
+    assert lines("batchnorm-mlp-given-one-vector", source) == []

@@ -1,0 +1,96 @@
+"""A 1-D tensor, one sample without its batch dimension (`torch.randn(12)`, `features[0]` of a [N, 12]
+table), run through an MLP with BatchNorm1d: Linear accepts it, BatchNorm1d does not ("expected 2D or
+3D input (got 1D input)"). Only models whose layers never change the rank (Linear, BatchNorm1d,
+activations, dropout) and whose forward reshapes nothing are judged: there the 1-D input surely
+reaches the BatchNorm."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from assistant.codecheck._code import Code, constant, dotted, kind_of, source_of
+from assistant.codecheck.detectors import Hit, needs_calls
+from assistant.codecheck.detectors._torch_names import LAYERS, is_torch_function, layer_call, module_classes
+
+name = "batchnorm-mlp-given-one-vector"
+RANK_KEEPING = ("Linear", "BatchNorm1d", "ReLU", "LeakyReLU", "GELU", "SiLU", "ELU", "Tanh", "Sigmoid", "Dropout",
+                "Identity", "Sequential", "Softmax", "LogSoftmax", "PReLU", "SELU", "Mish", "Hardswish", "ReLU6")
+_RESHAPES = ("view", "reshape", "unsqueeze", "flatten", "stack", "cat", "expand", "repeat", "unflatten", "atleast_2d",
+             "squeeze", "permute", "transpose", "t", "einsum", "matmul", "bmm")
+_FACTORIES = ("randn", "rand", "zeros", "ones", "empty")
+
+
+@needs_calls("BatchNorm1d")
+def check(code: Code) -> Iterator[Hit]:
+    for call in code.calls:
+        if len(call.args) != 1 or call.keywords or not isinstance(call.func, (ast.Name, ast.Attribute)):
+            continue
+        size = _one_vector(code, call.args[0])
+        if size is None or (model := _mlp_with_batchnorm(code, call.func)) is None:
+            continue
+        yield Hit.at(code, call, f"{source_of(call)} gives one sample with no batch dimension ({size}) to {model}, "
+                     "whose BatchNorm1d takes [batch, features] and refuses a 1-D tensor; pass "
+                     f"{source_of(call.args[0])}.unsqueeze(0) (and switch the model to eval() for one-sample inference)")
+
+
+def _one_vector(code: Code, value: ast.expr) -> str | None:
+    """How `value` is certainly a 1-D tensor: `torch.randn(12)`, `torch.tensor([0.1, 0.2])`, or one row
+    `table[i]` of a 2-D factory tensor; followed through a name bound just above."""
+    if isinstance(value, ast.Name):
+        value = code.reaching_value(value)  # type: ignore[assignment]
+    if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name) and not isinstance(
+            value.slice, (ast.Slice, ast.Tuple)) and _is_index(code, value.slice):
+        table = code.reaching_value(value.value)
+        sizes = _factory_sizes(table) if isinstance(table, ast.Call) else None
+        return f"a row of a {sizes[0]} x {sizes[1]} tensor" if sizes and len(sizes) == 2 else None
+    if isinstance(value, ast.Call):
+        sizes = _factory_sizes(value)
+        if sizes and len(sizes) == 1:
+            return f"[{sizes[0]}]"
+        if is_torch_function(value, "tensor") and value.args and isinstance(value.args[0], ast.List) \
+                and value.args[0].elts and all(isinstance(constant(e), (int, float)) for e in value.args[0].elts):
+            return f"[{len(value.args[0].elts)}]"
+    return None
+
+
+def _is_index(code: Code, index: ast.expr) -> bool:
+    """An int literal, or the variable of an enclosing `for i in range(...)`: not a slice, a mask or a
+    tensor of indices."""
+    if isinstance(constant(index), int) and not isinstance(constant(index), bool):
+        return True
+    return isinstance(index, ast.Name) and any(
+        isinstance(a, ast.For) and isinstance(a.target, ast.Name) and a.target.id == index.id
+        and isinstance(a.iter, ast.Call) and dotted(a.iter.func) == "range" for a in code.ancestors(index))
+
+
+def _factory_sizes(call: ast.Call) -> list[str] | None:
+    """The sizes of `torch.randn(100, 12)` / `torch.zeros((100, 12))` when all are written as ints."""
+    if not is_torch_function(call, *_FACTORIES) or not call.args:
+        return None
+    sizes = call.args[0].elts if len(call.args) == 1 and isinstance(call.args[0], ast.Tuple) else call.args
+    numbers = [constant(s) for s in sizes]
+    return [str(n) for n in numbers] if all(isinstance(n, int) and not isinstance(n, bool) for n in numbers) else None
+
+
+def _mlp_with_batchnorm(code: Code, func: ast.expr) -> str | None:
+    """The model `func` holds, described, when it is an nn.Sequential or a module class of this file made
+    only of rank-keeping layers, with a BatchNorm1d, and a forward that reshapes nothing."""
+    built = layer_call(code, func)
+    if not isinstance(built, ast.Call):
+        return None
+    name = dotted(built.func) or ""
+    if kind_of(built) == "Sequential" and name.rpartition(".")[0] in ("", *LAYERS):
+        return f"{source_of(func)} (an nn.Sequential)" if _only_rank_keeping(built) else None
+    cls = module_classes(code).get(name)
+    forward = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "forward"), None) if cls else None
+    if forward is None or any(isinstance(n, ast.Subscript) or (isinstance(n, ast.Call) and kind_of(n) in _RESHAPES)
+                              for n in ast.walk(forward)):
+        return None
+    return f"{source_of(func)} ({name})" if _only_rank_keeping(cls) else None  # type: ignore[arg-type]
+
+
+def _only_rank_keeping(holder: ast.AST) -> bool:
+    layers = [kind_of(n) for n in ast.walk(holder) if isinstance(n, ast.Call)
+              and (dotted(n.func) or "").rpartition(".")[0] in LAYERS]
+    return "BatchNorm1d" in layers and all(kind in RANK_KEEPING for kind in layers)
