@@ -219,3 +219,29 @@ def test_not_when_a_hard_coded_batch_in_a_view_folded_the_rows(sandbox):
     """x.view(32, -1) on a batch of 20 gives 1280 "features": the view is wrong, not the layer."""
     facts = sandbox.facts(HARD_CODED_BATCH, "RuntimeError")
     assert not applies(recipe, HARD_CODED_BATCH, facts)
+
+
+BATCH_IN_A_FLATTEN_MODULE = '''\
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+BATCH_SIZE = 16
+
+
+class Flatten(nn.Module):
+    def forward(self, x):
+        return x.view(BATCH_SIZE, -1)
+
+
+net = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), Flatten(), nn.Linear(4 * 26 * 26, 10))
+data = TensorDataset(torch.randn(40, 1, 28, 28), torch.randint(0, 10, (40,)))
+for images, labels in DataLoader(data, batch_size=BATCH_SIZE):
+    loss = nn.functional.cross_entropy(net(images), labels)
+    loss.backward()
+'''
+
+
+def test_not_when_the_hard_coded_view_is_in_a_module_the_traceback_does_not_name(sandbox):
+    facts = sandbox.facts(BATCH_IN_A_FLATTEN_MODULE, "RuntimeError")
+    assert not applies(recipe, BATCH_IN_A_FLATTEN_MODULE, facts)

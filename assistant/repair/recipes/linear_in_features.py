@@ -9,7 +9,7 @@ from __future__ import annotations
 import libcst as cst
 
 from assistant.repair.recipes import Facts, Problem, needs_calls
-from assistant.repair.recipes._edit import Edits, Script, calls_in, positional
+from assistant.repair.recipes._edit import Edits, Script, positional
 from assistant.repair.recipes._layers import argument, failed_layer, with_size
 from assistant.repair.recipes._values import integer
 
@@ -23,7 +23,8 @@ def match(problem: Problem) -> tuple[cst.Arg, int] | None:
     if (sizes := _sizes(problem.facts)) is None:
         return None
     features, in_features, out_features = sizes
-    if _batch_hard_coded(problem.script, problem.facts.user_lines):
+    rows = problem.facts.values.get("rows", "")
+    if rows.isdigit() and _batch_hard_coded(problem.script, int(rows)):
         return None
     layer = failed_layer(problem.script, problem.facts.user_lines, ("Linear",), _SIZES, (in_features, out_features))
     found = argument(layer, 0, "in_features") if layer is not None else None
@@ -43,16 +44,13 @@ def _sizes(facts: Facts) -> tuple[int, int, int] | None:
         return None
 
 
-def _batch_hard_coded(script: Script, lines: tuple[int, ...]) -> bool:
-    """`x.view(32, -1)` in a function the traceback passes through: the rows were folded by a
-    hard-coded batch size, so the feature count in the message is an artefact of the batch, and
-    the reshape is what is wrong (view-invalid-shape's fix), not the layer."""
-    functions = {script.function_of(call) for line in lines for call in script.calls_on(line)} - {None}
-    for function in functions:
-        for call in calls_in(function):
-            args = positional(call)
-            if isinstance(call.func, cst.Attribute) and call.func.attr.value in ("view", "reshape") and len(args) >= 2:
-                first = integer(script, args[0].value)
-                if first is not None and first > 1 and any(integer(script, arg.value) == -1 for arg in args[1:]):
-                    return True
+def _batch_hard_coded(script: Script, rows: int) -> bool:
+    """`x.view(32, -1)` with the message's row count hard-coded: the rows were folded by a fixed
+    batch size, so the feature count in the message is an artefact of the batch, and the reshape
+    is what is wrong (view-invalid-shape's fix), not the layer."""
+    for call in script.calls():
+        args = positional(call)
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value in ("view", "reshape") and len(args) >= 2:
+            if integer(script, args[0].value) == rows and any(integer(script, arg.value) == -1 for arg in args[1:]):
+                return True
     return False
