@@ -35,20 +35,20 @@ def describe(text: str) -> str:
     finite = [value for value in values if math.isfinite(value)]
     if len(finite) < len(values):
         growing = _curve(finite) if len(finite) >= _MIN_VALUES else ""
-        return "; ".join(filter(None, ["the loss becomes nan or inf during training", growing]))
+        return "; ".join(filter(None, ["the loss becomes nan", growing]))
     return _curve(values)
 
 
 def _curve(values: list[float]) -> str:
     first, last = values[0], values[-1]
     if last < 0:
-        return "the loss is negative and keeps getting more negative"
+        return "negative loss, getting more negative"
     if len(set(values)) == 1:
-        return "the loss stays exactly the same every epoch, it never changes: the weights are not updated"
+        return "loss exactly the same, never changes: weights not updated"
     if abs(last - first) <= _FLAT * max(abs(first), 1e-12):
-        return "the loss stays flat around its starting value and does not decrease; accuracy stays at chance"
+        return "loss stays flat, does not decrease"
     if last > first and sum(b > a for a, b in zip(values, values[1:])) >= 0.6 * (len(values) - 1):
-        return "the loss increases every epoch instead of decreasing, it grows and explodes"
+        return "loss increases every epoch, grows and explodes"
     if len(values) >= 5 and _SLOW * first <= last < first:
-        return "the loss decreases only very slowly and stays high, training barely learns"
+        return "loss decreases only very slowly, stays high"
     return ""
