@@ -988,3 +988,70 @@ def test_a_batch_or_a_model_that_adds_the_batch_axis_is_quiet(source):
     """unsqueeze(0); a real batch; LayerNorm instead of BatchNorm; a forward that adds the axis; an
     index of unknown kind (a tensor of indices selects a batch)."""
     assert lines("batchnorm-mlp-given-one-vector", source) == []
+
+
+# ---- flat-rows-into-conv: a 2-D tensor given to a model that starts with a Conv2d -----------------
+
+CNN = """\
+model = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10))
+"""
+
+
+@pytest.mark.parametrize("source, line", [
+    (CNN + """\
+pixels = torch.rand(128, 784)
+loader = DataLoader(TensorDataset(pixels, labels), batch_size=32)
+for xb, yb in loader:
+    loss = F.cross_entropy(model(xb), yb)
+""", 5),
+    ("""\
+import torch
+import torch.nn as nn
+
+class LeNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 6, 5)
+
+    def forward(self, x):
+        return self.conv1(x)
+
+net = LeNet()
+out = net(torch.randn(64, 784))
+""", 13),
+    (CNN + """\
+# In [3]:
+img = torch.rand(28, 28)
+logits = model(img)
+""", 4),
+])
+def test_a_two_dimensional_input_into_a_conv_model_fires(source, line):
+    assert lines("flat-rows-into-conv", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    CNN + """\
+pixels = torch.rand(128, 1, 28, 28)
+loader = DataLoader(TensorDataset(pixels, labels), batch_size=32)
+for xb, yb in loader:
+    loss = F.cross_entropy(model(xb), yb)
+""",
+    CNN + """\
+pixels = torch.rand(128, 784)
+loader = DataLoader(TensorDataset(pixels, labels), batch_size=32)
+for xb, yb in loader:
+    loss = F.cross_entropy(model(xb.view(-1, 1, 28, 28)), yb)
+""",
+    """\
+model = nn.Sequential(nn.Unflatten(1, (1, 28, 28)), nn.Conv2d(1, 16, 3), nn.Flatten(), nn.LazyLinear(10))
+out = model(torch.rand(32, 784))
+""",
+    """\
+mlp = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+conv = nn.Conv2d(1, 8, 3)
+out = mlp(torch.rand(32, 784))
+""",
+])
+def test_images_with_their_axes_are_quiet(source):
+    """[N, 1, H, W] tensors; rows reshaped in the call; an Unflatten first; an MLP beside a conv."""
+    assert lines("flat-rows-into-conv", source) == []

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, constant, dotted, kind_of, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
+from assistant.codecheck.detectors._factory_shapes import factory_sizes
 from assistant.codecheck.detectors._torch_names import LAYERS, is_torch_function, layer_call, module_classes
 
 name = "batchnorm-mlp-given-one-vector"
@@ -18,7 +19,6 @@ RANK_KEEPING = ("Linear", "BatchNorm1d", "ReLU", "LeakyReLU", "GELU", "SiLU", "E
                 "Identity", "Sequential", "Softmax", "LogSoftmax", "PReLU", "SELU", "Mish", "Hardswish", "ReLU6")
 _RESHAPES = ("view", "reshape", "unsqueeze", "flatten", "stack", "cat", "expand", "repeat", "unflatten", "atleast_2d",
              "squeeze", "permute", "transpose", "t", "einsum", "matmul", "bmm")
-_FACTORIES = ("randn", "rand", "zeros", "ones", "empty")
 
 
 @needs_calls("BatchNorm1d")
@@ -42,10 +42,10 @@ def _one_vector(code: Code, value: ast.expr) -> str | None:
     if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name) and not isinstance(
             value.slice, (ast.Slice, ast.Tuple)) and _is_index(code, value.slice):
         table = code.reaching_value(value.value)
-        sizes = _factory_sizes(table) if isinstance(table, ast.Call) else None
+        sizes = factory_sizes(table) if isinstance(table, ast.Call) else None
         return f"a row of a {sizes[0]} x {sizes[1]} tensor" if sizes and len(sizes) == 2 else None
     if isinstance(value, ast.Call):
-        sizes = _factory_sizes(value)
+        sizes = factory_sizes(value)
         if sizes and len(sizes) == 1:
             return f"[{sizes[0]}]"
         if is_torch_function(value, "tensor") and value.args and isinstance(value.args[0], ast.List) \
@@ -62,15 +62,6 @@ def _is_index(code: Code, index: ast.expr) -> bool:
     return isinstance(index, ast.Name) and any(
         isinstance(a, ast.For) and isinstance(a.target, ast.Name) and a.target.id == index.id
         and isinstance(a.iter, ast.Call) and dotted(a.iter.func) == "range" for a in code.ancestors(index))
-
-
-def _factory_sizes(call: ast.Call) -> list[str] | None:
-    """The sizes of `torch.randn(100, 12)` / `torch.zeros((100, 12))` when all are written as ints."""
-    if not is_torch_function(call, *_FACTORIES) or not call.args:
-        return None
-    sizes = call.args[0].elts if len(call.args) == 1 and isinstance(call.args[0], ast.Tuple) else call.args
-    numbers = [constant(s) for s in sizes]
-    return [str(n) for n in numbers] if all(isinstance(n, int) and not isinstance(n, bool) for n in numbers) else None
 
 
 def _mlp_with_batchnorm(code: Code, func: ast.expr) -> str | None:
