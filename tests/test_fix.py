@@ -333,3 +333,18 @@ def test_an_argparse_rejection_is_the_error_of_the_run_and_its_fix_is_proven(eng
     assert (report.error.type, report.error.message) == ("SystemExit", "unrecognized arguments: --local-rank=1")
     assert report.entry.id == "distributed-launch-local-rank-arg"
     assert report.verified and "--local-rank" in report.patched.split("parse_args")[0]
+
+
+def test_the_report_names_the_entry_whose_recipe_proved_the_fix():
+    """One message, two causes: when the second entry's recipe is the one that worked, it is named."""
+    from types import SimpleNamespace
+
+    from assistant.repair.fix import Attempt, EntryRef, RunOutcome, _proven_by, _Rounds
+
+    answer = SimpleNamespace(match="confident", results=[SimpleNamespace(id="a", title="A"), SimpleNamespace(id="b", title="B")])
+    top = EntryRef("a", "A", "confident")
+    by_b = Attempt(1, "fix-of-b", "patched", True, RunOutcome("ok", None), entry="b")
+    assert _proven_by(_Rounds((by_b,), (by_b,), None), answer, top) == EntryRef("b", "B", "confident")
+    unproven = Attempt(1, "fix-of-b", "patched", False, RunOutcome("error", None), entry="b")
+    assert _proven_by(_Rounds((unproven,), (unproven,), None), answer, top) == top
+    assert _proven_by(_Rounds((), (), None), answer, top) == top

@@ -98,6 +98,7 @@ FIX = _object("kb fix --json", {
     "tried": {"type": "array", "items": {
         "type": "object", "required": ["round", "recipe", "verified", "after"],
         "properties": {"round": {"type": "integer", "minimum": 1}, "recipe": {"type": "string"},
+                       "entry": {**_TEXT_OR_NULL, "description": "the entry whose fix the recipe is"},
                        "verified": {"type": "boolean"}, "after": {"oneOf": [_RUN, {"type": "null"}]}},
     }},
     "next": {"oneOf": [{"type": "object", "required": ["id", "title", "match"],

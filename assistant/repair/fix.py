@@ -95,9 +95,10 @@ class Attempt:
     patched: str
     verified: bool
     after: RunOutcome | None  # None when the patched code was not run
+    entry: str | None = None  # the entry that named the recipe (one message can have two causes)
 
     def to_json(self) -> dict[str, Any]:
-        return {"round": self.round, "recipe": self.recipe, "verified": self.verified,
+        return {"round": self.round, "recipe": self.recipe, "entry": self.entry, "verified": self.verified,
                 "after": self.after.to_json() if self.after else None}
 
 
@@ -251,6 +252,7 @@ def _fix_with(source: str, given: ErrorReport | None, runner: _Runner, engine: A
     rounds = _rounds(source, problem, located, answer, runner, engine, verify=verify, iterate=iterate,
                      reproduced=reproduced)
     note = "" if reproduced or original is None else "the original run did not raise this error, so no fix can be verified"
+    entry = _proven_by(rounds, answer, entry)
     return _done(base, started, error=problem, entry=entry, original=original, reproduced=reproduced, note=note,
                  attempts=rounds.attempts, applied=rounds.applied, next_entry=rounds.next_entry)
 
@@ -299,35 +301,35 @@ def _next_problem(chosen: Attempt, current: ErrorReport, engine: AskingEngine, *
     return None if new_error is None or new_error.same_as(current) else new_error
 
 
-def _fixes(answer: Answer) -> list[tuple[tuple[str, ...], dict[str, str]]]:
+def _fixes(answer: Answer) -> list[tuple[str, tuple[str, ...], dict[str, str]]]:
     """The recipes each entry names, with the values its pattern captured: the best entry first,
     then the others whose patterns also explain the message (one message, two causes)."""
-    return [(result.recipes, result.facts) for i, result in enumerate(answer.results)
+    return [(result.id, result.recipes, result.facts) for i, result in enumerate(answer.results)
             if result.recipes and (i == 0 or result.explains_message)]
 
 
-def _candidates(source: str, facts: Facts, fixes: list[tuple[tuple[str, ...], dict[str, str]]]
-                ) -> Iterator[tuple[recipes.Problem, recipes.Candidate]]:
-    for named, values in fixes:
+def _candidates(source: str, facts: Facts, fixes: list[tuple[str, tuple[str, ...], dict[str, str]]]
+                ) -> Iterator[tuple[str, recipes.Problem, recipes.Candidate]]:
+    for entry_id, named, values in fixes:
         problem = recipes.Problem(source, replace(facts, values=values))
         for candidate in recipes.candidates(problem, named):
-            yield problem, candidate
+            yield entry_id, problem, candidate
 
 
-def _try_recipes(number: int, source: str, facts: Facts, fixes: list[tuple[tuple[str, ...], dict[str, str]]],
+def _try_recipes(number: int, source: str, facts: Facts, fixes: list[tuple[str, tuple[str, ...], dict[str, str]]],
                  runner: _Runner, errors: tuple[ErrorReport, ...], *, verify: bool, reproduced: bool) -> list[Attempt]:
     """Every applicable recipe in order, each run when verifying; without runs the first one only,
     since nothing else could tell them apart. The code is parsed once for all of them."""
     tried: list[Attempt] = []
     seen = {source}
-    for problem, candidate in _candidates(source, facts, fixes):
+    for entry_id, problem, candidate in _candidates(source, facts, fixes):
         patched = recipes.guarded(candidate.recipe, "apply", candidate.recipe.patch, problem, candidate.found)
         if patched is None or patched in seen:
             continue
         seen.add(patched)
         after = runner.run(patched) if verify else None
         verified = reproduced and after is not None and all(after.cures(error) for error in errors)
-        tried.append(Attempt(number, candidate.recipe.name, patched, verified, after))
+        tried.append(Attempt(number, candidate.recipe.name, patched, verified, after, entry_id))
         if not verify:
             break
     return tried
@@ -427,6 +429,16 @@ def _reproduces(original: RunOutcome, problem: ErrorReport, entry: EntryRef | No
 def _same_entry(error: ErrorReport, entry: EntryRef | None, engine: AskingEngine) -> bool:
     found = _entry(engine.ask_error(error, k=1))
     return entry is not None and found is not None and found.id == entry.id
+
+
+def _proven_by(rounds: _Rounds, answer: Answer, entry: EntryRef | None) -> EntryRef | None:
+    """The entry to name: the one whose recipe the first round proved, when the message has two
+    causes and the second one's fix is what worked (flatten-before-linear, not linear-shape-mismatch)."""
+    first = rounds.applied[0] if rounds.applied else None
+    if first is None or not first.verified or first.round != 1 or entry is None or first.entry in (None, entry.id):
+        return entry
+    proven = next((result for result in answer.results if result.id == first.entry), None)
+    return EntryRef(proven.id, proven.title, answer.match) if proven is not None else entry
 
 
 def _entry(answer: Answer) -> EntryRef | None:

@@ -127,3 +127,28 @@ def test_hand_written_cross_entropy_reduced_over_classes_only(sandbox):
     patched = patch(recipe, SOFT_TARGETS, sandbox.facts(SOFT_TARGETS, "RuntimeError"))
     assert "loss = (-(soft * model(x).log_softmax(dim=1)).sum(dim=1)).mean()\n" in patched
     sandbox.assert_clean(patched)
+
+
+LOGGED_WITH_FLOAT = '''\
+import torch
+import torch.nn as nn
+
+model = nn.Linear(6, 1)
+criterion = nn.MSELoss(reduction="none")
+x, y = torch.randn(16, 6), torch.randn(16, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+history = []
+for step in range(3):
+    loss = criterion(model(x), y)
+    optimizer.zero_grad()
+    loss.mean().backward()
+    optimizer.step()
+    history.append(float(loss))
+'''
+
+
+def test_float_of_a_per_sample_loss_logs_its_mean(sandbox):
+    """float() needs one number as .item() does: the loss is averaged where it is defined."""
+    patched = patch(recipe, LOGGED_WITH_FLOAT, sandbox.facts(LOGGED_WITH_FLOAT, "ValueError"))
+    assert "    loss = criterion(model(x), y).mean()\n" in patched
+    sandbox.assert_clean(patched + "assert len(history) == 3 and history[0] > history[-1]\n")

@@ -1,4 +1,4 @@
-"""`backward()` and `.item()` need one number, and a loss built with `reduction='none'` (or a
+"""`backward()`, `.item()` and `float()`/`int()` need one number, and a loss built with `reduction='none'` (or a
 hand-written error such as `(pred - y) ** 2`, or `-(y * p.log()).sum(dim=1)` reduced over the
 classes only) holds one per sample. When the value is such a per-sample loss, the reduction that was meant is the one the built-in losses apply by
 default, the mean; when the per-sample losses are multiplied by weights or a mask, it is the
@@ -21,6 +21,7 @@ from assistant.repair.recipes._edit import Edits, Script, callee, dotted, keywor
 
 name = "reduce-per-sample-loss"
 _NEEDS_SCALAR = ("backward", "item")
+_TO_NUMBER = ("float", "int")
 _ELEMENTWISE = ("abs", "pow", "square")
 _LOGS = ("log", "log_softmax", "logsigmoid", "log_sigmoid")
 _MAX_DEPTH = 4
@@ -28,14 +29,13 @@ _MAX_DEPTH = 4
 
 @needs_failing_line
 def match(problem: Problem) -> tuple[cst.BaseExpression, bool] | None:
-    """(the value to reduce, whether it is the value of an assignment) for the `.backward()` or
-    `.item()` on the failing line whose tensor is a per-sample loss."""
+    """(the value to reduce, whether it is the value of an assignment) for the `.backward()`,
+    `.item()` or `float()` on the failing line whose tensor is a per-sample loss."""
     script = problem.script
     for line in reversed(problem.facts.user_lines):
         for call in script.calls_on(line):
-            if not _needs_scalar(call):
+            if (tensor := _scalar_operand(call)) is None:
                 continue
-            tensor = call.func.value
             if (name := dotted(tensor)) is not None:
                 bound = assignment(script, name, call)
                 if bound is not None and _per_sample(script, bound[1], 0) and not _indexed_later(script, name, bound[0]):
@@ -52,10 +52,15 @@ def apply(problem: Problem, found: tuple[cst.BaseExpression, bool]) -> Edits:
     return edits
 
 
-def _needs_scalar(call: cst.Call) -> bool:
-    """`t.backward()` without a gradient, or `t.item()`."""
-    return (isinstance(call.func, cst.Attribute) and call.func.attr.value in _NEEDS_SCALAR
-            and not positional(call) and keyword(call, "gradient") is None)
+def _scalar_operand(call: cst.Call) -> cst.BaseExpression | None:
+    """The tensor that must hold one number: `t` of `t.backward()` (without a gradient),
+    `t.item()`, `float(t)` or `int(t)`."""
+    if (isinstance(call.func, cst.Attribute) and call.func.attr.value in _NEEDS_SCALAR
+            and not positional(call) and keyword(call, "gradient") is None):
+        return call.func.value
+    if isinstance(call.func, cst.Name) and call.func.value in _TO_NUMBER and len(call.args) == 1:
+        return call.args[0].value
+    return None
 
 
 def _reduced(script: Script, value: cst.BaseExpression) -> str:
