@@ -100,6 +100,9 @@ def test_a_setting_already_chosen_from_the_device_is_left_alone():
     assert not applies(recipe, code, facts)
     assert not applies(recipe, code.replace("device.type == 'cuda'", "False"), facts)
     assert applies(recipe, code.replace("device.type == 'cuda'", "True"), facts)
+    without_torch = "from torch.utils.data import DataLoader\nloader = DataLoader(data, pin_memory=True)\n"
+    assert patch(recipe, without_torch, facts) == ("from torch.utils.data import DataLoader\nimport torch\n"
+                                                   "loader = DataLoader(data, pin_memory=torch.cuda.is_available())\n")
     constant = code.replace("device.type == 'cuda'", "PIN_MEMORY").replace("loader =", "PIN_MEMORY = True\nloader =")
     assert "PIN_MEMORY = torch.cuda.is_available()\nloader = DataLoader(data, pin_memory=PIN_MEMORY)\n" in patch(
         recipe, constant, facts)

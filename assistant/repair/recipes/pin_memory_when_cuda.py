@@ -10,7 +10,8 @@ from __future__ import annotations
 import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_calls
-from assistant.repair.recipes._edit import Edits, Script, dotted, expr, imported_modules, keyword, kind_of, positional
+from assistant.repair.recipes._edit import (Edits, Script, dotted, expr, imported_modules, keyword, kind_of,
+                                            positional, statement)
 
 name = "pin-memory-when-cuda"
 _SETTING = "pin_memory"
@@ -23,8 +24,6 @@ def match(problem: Problem) -> list[cst.BaseExpression] | None:
     `"pin_memory"` key of the settings passed to loaders, a `--pin-memory` option's default, or
     the module constant one of those names."""
     script = problem.script
-    if "torch" not in imported_modules(script):
-        return None
     found = [value for value in (_keyword_setting(call) or _option_default(call) for call in script.calls()) if value]
     found += [element.value for element in script.nodes(cst.DictElement) if _is_setting_key(element.key)]
     found = [_constant_value(script, value) for value in found]
@@ -35,6 +34,8 @@ def apply(problem: Problem, settings: list[cst.BaseExpression]) -> Edits:
     edits = problem.edits()
     for value in settings:
         edits.replace(value, expr("torch.cuda.is_available()"))
+    if "torch" not in imported_modules(problem.script):
+        edits.insert_after_imports(statement("import torch"))
     return edits
 
 
