@@ -78,3 +78,10 @@ def test_a_batch_without_its_channel_axis_is_conv_input_rank_not_a_channel_misma
     assert [(f.line, f.entry_id) for f in evidence.findings] == [(3, "conv-input-rank")]
     three_channels = gather_evidence(cell.replace("Conv1d(1,", "Conv1d(3,"), run)  # channels-last, or wrong channels
     assert three_channels.raised is not None and not three_channels.findings
+
+
+def test_a_list_of_tensors_given_to_torch_tensor_is_told_from_item_on_one_tensor(run):
+    listed = gather_evidence("rows = [torch.randn(4) for _ in range(3)]\nbatch = torch.tensor(rows)\n", run)
+    assert [(f.line, f.entry_id) for f in listed.findings] == [(2, "tensor-from-list-of-tensors")]
+    one = gather_evidence("scores = torch.randn(4)\nbest = float(scores)\n", run)
+    assert one.raised.message == "only one element tensors can be converted to Python scalars" and not one.findings

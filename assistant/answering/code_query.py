@@ -26,7 +26,7 @@ from assistant.answering.error_model import ErrorReport
 from assistant.answering.query import ParsedQuery
 from assistant.answering.retrieval import DocumentHit, Retriever
 from assistant.codecheck import Finding, check_source
-from assistant.repair.layer_facts import FLATTEN_ENTRY, RANK_ENTRY, LayerFacts
+from assistant.repair.layer_facts import FLATTEN_ENTRY, RANK_ENTRY, TENSOR_LIST_ENTRY, LayerFacts
 
 if TYPE_CHECKING:
     from assistant.sandbox import SandboxResult
@@ -93,7 +93,8 @@ def gather_evidence(text: str, run: Callable[..., SandboxResult] | None = None) 
     from assistant.repair.abstract_run import run_abstractly  # the sandbox loads only when it is needed
 
     ran = run_abstractly(text, run)
-    findings = _unflattened(ran.facts, raised=ran.raised is not None) or _channel_axis_missing(ran.facts, ran.raised)
+    findings = (_unflattened(ran.facts, raised=ran.raised is not None) or _channel_axis_missing(ran.facts, ran.raised)
+                or _made_from_tensors(ran.facts, ran.raised))
     if ran.raised is None and not findings:
         return CodeEvidence("text")
     return CodeEvidence("abstract-run", findings, ran.raised, ran.facts.receives)
@@ -106,6 +107,15 @@ def _channel_axis_missing(facts: LayerFacts, raised: ErrorReport | None) -> tupl
     if raised is None or raised.line is None or not facts.channel_axis_missing:
         return ()
     return (Finding(raised.line, 1, RANK_ENTRY, facts.channel_axis_message),)
+
+
+def _made_from_tensors(facts: LayerFacts, raised: ErrorReport | None) -> tuple[Finding, ...]:
+    """`only one element tensors can be converted` is both entries' message: from torch.tensor() of a
+    list of tensors (tensor-from-list-of-tensors) and from float()/.item() of one (item-multi-element)."""
+    if raised is None or raised.line is None or not facts.from_tensors:
+        return ()
+    return (Finding(raised.line, 1, TENSOR_LIST_ENTRY, "torch.tensor() is given a list of tensors with more than "
+                    "one element each; torch.stack() joins them"),)
 
 
 def _unflattened(facts: LayerFacts, *, raised: bool) -> tuple[Finding, ...]:

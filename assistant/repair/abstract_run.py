@@ -374,7 +374,11 @@ def _kb_abstract_run(code, filename, fragment):  # noqa: ANN001, ANN202, C901 - 
         def checked(data, *args, **kwargs):
             if isinstance(data, (list, tuple)) and any(isinstance(v, torch.Tensor) and v.numel() != 1 for v in data):
                 with _disable_current_modes():
-                    replay(make, (data, *args), kwargs)
+                    try:
+                        replay(make, (data, *args), kwargs)
+                    except Exception:
+                        facts.from_tensors = True  # tells torch.tensor(list) from .item() on one tensor
+                        raise
             return make(data, *args, **kwargs)
         return checked
 

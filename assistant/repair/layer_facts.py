@@ -21,6 +21,7 @@ from dataclasses import dataclass
 MARKER = "_KB_LAYER_FACTS "
 FLATTEN_ENTRY = "flatten-before-linear"
 RANK_ENTRY = "conv-input-rank"
+TENSOR_LIST_ENTRY = "tensor-from-list-of-tensors"
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class LayerFacts:
     failed: str | None = None
     failed_inputs: tuple[tuple[int, ...], ...] = ()
     channel_axis_missing: bool = False  # a one-channel conv given a batch with no channel axis ([N, L], [N, H, W])
+    from_tensors: bool = False  # the error came from torch.tensor() of a list of multi-element tensors
     unflattened: str | None = None
     unflattened_line: int | None = None
     unflattened_shape: tuple[int, ...] = ()
@@ -65,8 +67,8 @@ def read_facts(stdout: str) -> LayerFacts:
         return LayerFacts()
     flat = data.get("unflattened") or {}
     return LayerFacts(data.get("failed"), tuple(tuple(s) for s in data.get("failed_inputs", ())),
-                      bool(data.get("channel_axis_missing")), flat.get("layer"), flat.get("line"),
-                      tuple(flat.get("shape", ())))
+                      bool(data.get("channel_axis_missing")), bool(data.get("from_tensors")), flat.get("layer"),
+                      flat.get("line"), tuple(flat.get("shape", ())))
 
 
 def _shape(sizes: tuple[int, ...]) -> str:
@@ -82,7 +84,7 @@ class _KbLayerFacts:  # copied verbatim into the sandbox program
 
     def __init__(self, filename):  # noqa: ANN001, ANN204
         # id: tensor, held so that an id is not reused (meta tensors hold no data; a set would compare values)
-        self.filename, self.maps, self.unflattened = filename, {}, None
+        self.filename, self.maps, self.unflattened, self.from_tensors = filename, {}, None, False
 
     def calling(self, func, args):  # noqa: ANN001, ANN201
         """Before `func(*args)` runs (it may fail): a Linear reading a feature map is noted."""
@@ -141,5 +143,5 @@ class _KbLayerFacts:  # copied verbatim into the sandbox program
 
         failed, inputs, missing_axis = self.failed_layer(error) if error is not None else (None, [], False)
         facts = {"failed": failed, "failed_inputs": inputs, "channel_axis_missing": missing_axis,
-                 "unflattened": self.unflattened}
+                 "from_tensors": self.from_tensors and error is not None, "unflattened": self.unflattened}
         print("\n_KB_LAYER_FACTS " + json.dumps(facts), flush=True)
