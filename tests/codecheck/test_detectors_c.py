@@ -1055,3 +1055,116 @@ out = mlp(torch.rand(32, 784))
 def test_images_with_their_axes_are_quiet(source):
     """[N, 1, H, W] tensors; rows reshaped in the call; an Unflatten first; an MLP beside a conv."""
     assert lines("flat-rows-into-conv", source) == []
+
+
+# ---- checkpoint-from-other-sizes / checkpoint-from-other-layers: one class, two configs -----------
+
+HEADS = """\
+class Classifier(nn.Module):
+    def __init__(self, num_classes=4, mlp_head=False):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(20, 64), nn.ReLU())
+        if mlp_head:
+            self.head = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, num_classes))
+        else:
+            self.head = nn.Linear(64, num_classes)
+
+"""
+
+
+@pytest.mark.parametrize("source, line", [
+    (HEADS + """\
+pretrained = Classifier(num_classes=10)
+torch.save(pretrained.state_dict(), "src.pt")
+model = Classifier(num_classes=3)
+model.load_state_dict(torch.load("src.pt"), strict=False)
+""", 13),
+    (HEADS + """\
+# In [6]:
+teacher = Classifier(10)
+weights = teacher.state_dict()
+student = Classifier(2)
+student.load_state_dict(weights)
+""", 14),
+    ("""\
+import torch
+from torch import nn
+
+class Tagger(nn.Module):
+    def __init__(self, vocab_size, dim=32):
+        super().__init__()
+        self.emb = nn.Embedding(vocab_size, dim)
+
+def reload():
+    old = Tagger(5000)
+    new = Tagger(5200)
+    new.load_state_dict(old.state_dict())
+    return new
+""", 12),
+])
+def test_weights_loaded_across_sizes_fire(source, line):
+    assert lines("checkpoint-from-other-sizes", source) == [line]
+
+
+@pytest.mark.parametrize("source, line", [
+    (HEADS + """\
+trained = Classifier(mlp_head=True)
+torch.save(trained.state_dict(), path)
+model = Classifier()
+model.load_state_dict(torch.load(path, weights_only=True))
+""", 13),
+    ("""\
+class Encoder(nn.Module):
+    def __init__(self, use_norm):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.norm = nn.LayerNorm(8) if use_norm else nn.Identity()
+
+a = Encoder(use_norm=True)
+b = Encoder(use_norm=False)
+b.load_state_dict(a.state_dict())
+""", 9),
+    (HEADS + """\
+for_eval = Classifier(mlp_head=False)
+best = Classifier(mlp_head=True)
+for_eval.load_state_dict(best.state_dict())
+""", 12),
+])
+def test_weights_loaded_across_layer_choices_fire(source, line):
+    assert lines("checkpoint-from-other-layers", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    HEADS + """\
+trained = Classifier(num_classes=10, mlp_head=True)
+torch.save(trained.state_dict(), path)
+model = Classifier(num_classes=10, mlp_head=True)
+model.load_state_dict(torch.load(path))
+""",
+    HEADS + """\
+pretrained = Classifier(num_classes=10)
+state = pretrained.state_dict()
+model = Classifier(num_classes=3)
+own = model.state_dict()
+model.load_state_dict({k: v for k, v in state.items() if v.shape == own[k].shape}, strict=False)
+""",
+    HEADS + """\
+pretrained = Classifier(mlp_head=True)
+model = Classifier()
+model.load_state_dict(torch.load("other_run.pt"))
+""",
+])
+def test_weights_loaded_into_the_same_config_are_quiet(source):
+    """The same arguments; a dict filtered to the matching shapes; a checkpoint this code did not save
+    from the other instance."""
+    assert lines("checkpoint-from-other-sizes", source) == []
+    assert lines("checkpoint-from-other-layers", source) == []
+
+
+def test_a_layer_choice_loaded_without_strict_is_quiet():
+    source = HEADS + """\
+trained = Classifier(mlp_head=True)
+model = Classifier()
+model.load_state_dict(trained.state_dict(), strict=False)
+"""
+    assert lines("checkpoint-from-other-layers", source) == []
