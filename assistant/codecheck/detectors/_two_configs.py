@@ -20,6 +20,13 @@ class ConfigPair:
     cls: ast.ClassDef
     differing: dict[str, tuple[str, str]]  # parameter -> (its value in source, in target)
 
+    def moved(self, parameter: str) -> str:
+        """What the load does, in the user's names: the two instances and the parameter's two values."""
+        saved, loading = self.differing[parameter]
+        return (f"{source_of(self.load.func)}(...) loads weights of {source_of(self.source)} (line "
+                f"{self.source.lineno}) into {source_of(self.target)} (line {self.target.lineno}): {parameter} is "
+                f"{saved} there and {loading} here")
+
 
 def config_pairs(code: Code) -> Iterator[ConfigPair]:
     """Each load_state_dict into an instance of a module class of this file, when the file takes the

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from assistant.codecheck._code import Code, source_of
+from assistant.codecheck._code import Code
 from assistant.codecheck.detectors import Hit, needs_calls
 from assistant.codecheck.detectors._two_configs import config_pairs, init_of, is_strict
 
@@ -19,13 +19,10 @@ def check(code: Code) -> Iterator[Hit]:
     for pair in config_pairs(code):
         if not is_strict(pair.load):
             continue  # strict=False leaves the unmatched layers out silently: another situation
-        for parameter, (saved, loading) in pair.differing.items():
+        for parameter, (saved, _) in pair.differing.items():
             branch = _branch_on(pair.cls, parameter)
             if branch is not None:
-                yield Hit.at(code, pair.load, f"{source_of(pair.load.func)}(...) loads weights of "
-                             f"{source_of(pair.source)} (line {pair.source.lineno}) into {source_of(pair.target)} "
-                             f"(line {pair.target.lineno}): {parameter} is {saved} there and {loading} here, and it "
-                             f"chooses which layers __init__ builds (line {branch.lineno}), so the layer names differ "
+                yield Hit.at(code, pair.load, f"{pair.moved(parameter)}, and it chooses which layers __init__ builds (line {branch.lineno}), so the layer names differ "
                              f"(missing and unexpected keys); build the model with {parameter}={saved}, as it was trained")
                 break
 

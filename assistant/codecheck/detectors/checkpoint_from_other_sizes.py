@@ -21,15 +21,12 @@ _SIZED = ("Linear", "Conv1d", "Conv2d", "Conv3d", "Embedding", "LSTM", "GRU", "R
 @needs_calls("load_state_dict")
 def check(code: Code) -> Iterator[Hit]:
     for pair in config_pairs(code):
-        for parameter, (saved, loading) in pair.differing.items():
+        for parameter in pair.differing:
             layer = _sized_layer(pair.cls, parameter)
             if layer is not None:
-                yield Hit.at(code, pair.load, f"{source_of(pair.load.func)}(...) loads weights of "
-                             f"{source_of(pair.source)} (line {pair.source.lineno}) into {source_of(pair.target)} "
-                             f"(line {pair.target.lineno}): {parameter} is {saved} there and {loading} here, and it "
-                             f"sizes {source_of(layer)} (line {layer.lineno}), whose tensors then differ in shape; "
-                             "strict=False does not skip a size mismatch: build the model as it was trained, load, "
-                             "then replace that layer")
+                yield Hit.at(code, pair.load, f"{pair.moved(parameter)}, and it sizes {source_of(layer)} (line "
+                             f"{layer.lineno}), whose tensors then differ in shape; strict=False does not skip a size "
+                             "mismatch: build the model as it was trained, load, then replace that layer")
                 break
 
 
