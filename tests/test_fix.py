@@ -348,3 +348,26 @@ def test_the_report_names_the_entry_whose_recipe_proved_the_fix():
     unproven = Attempt(1, "fix-of-b", "patched", False, RunOutcome("error", None), entry="b")
     assert _proven_by(_Rounds((unproven,), (unproven,), None), answer, top) == top
     assert _proven_by(_Rounds((), (), None), answer, top) == top
+
+
+FROZEN_UNDER_REENTRANT_CHECKPOINT = """\
+import torch
+import torch.nn as nn
+from torch.utils.checkpoint import checkpoint
+
+encoder = nn.Embedding(40, 6).requires_grad_(False)
+head = nn.Linear(6, 3)
+tokens = torch.randint(0, 40, (5, 7))
+features = checkpoint(head, encoder(tokens), use_reentrant=True)
+features.pow(2).mean().backward()
+print(head.weight.grad.shape)
+"""
+
+
+def test_the_warning_behind_an_error_whose_entry_has_no_recipe_for_the_code_is_fixed_instead(engine):
+    """backward finds no graph (an entry explains that, but none of its recipes fits this code); the
+    reentrant checkpoint's warning before it is the cause, and its fix is proven."""
+    report = fix_source(FROZEN_UNDER_REENTRANT_CHECKPOINT, engine=engine)
+    assert report.error.warning and "None of the inputs have requires_grad=True" in report.error.message
+    assert report.entry.id == "checkpoint-reentrant-frozen-inputs" and report.verified
+    assert "use_reentrant=False" in report.patched

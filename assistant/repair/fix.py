@@ -244,7 +244,7 @@ def _fix_with(source: str, given: ErrorReport | None, runner: _Runner, engine: A
         return _done(base, started, original=original, note=_nothing_to_fix(original))
     answer = engine.ask_error(problem, k=FIX_CANDIDATES)
     problem = answer.query.error or problem  # the link of a chained error that the entry explains
-    if given is None and (behind := _warning_behind(original, answer, engine)) is not None:
+    if given is None and (behind := _warning_behind(original, answer, engine, source, filename)) is not None:
         problem, answer = behind
     entry = _entry(answer)
     reproduced = original is not None and _reproduces(original, problem, entry, engine)
@@ -392,17 +392,25 @@ def _explained_warning(outcome: RunOutcome, engine: AskingEngine) -> ErrorReport
     return None
 
 
-def _warning_behind(original: RunOutcome | None, answer: Answer, engine: AskingEngine) -> tuple[ErrorReport, Answer] | None:
-    """When no entry explains the error a run raised, the warning it printed before and an entry
-    does explain, with that entry's answer: `.grad` of a non-leaf is None (the warning), and the
-    error is only that None being used."""
-    if original is None or original.error is None or answer.match == "confident":
+def _warning_behind(original: RunOutcome | None, answer: Answer, engine: AskingEngine, source: str,
+                    filename: str) -> tuple[ErrorReport, Answer] | None:
+    """When no entry explains the error a run raised (or the one that does has no recipe for this
+    code), the warning it printed before and an entry does explain, with that entry's answer:
+    `.grad` of a non-leaf is None (the warning), and the error is only that None being used; a
+    frozen reentrant checkpoint warns that no input requires grad, and backward then finds no graph."""
+    if original is None or original.error is None:
+        return None
+    if answer.match == "confident" and _has_candidates(source, facts_from(original.error, source, filename), answer):
         return None
     warning = _explained_warning(original, engine)
     if warning is None:
         return None
     warned = engine.ask_error(warning, k=FIX_CANDIDATES)
     return (warning, warned) if _fixes(warned) else None
+
+
+def _has_candidates(source: str, facts: Facts, answer: Answer) -> bool:
+    return next(_candidates(source, facts, _fixes(answer)), None) is not None
 
 
 def _nothing_to_fix(original: RunOutcome | None) -> str:
