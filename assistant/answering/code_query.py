@@ -4,7 +4,9 @@ The evidence is gathered strongest and cheapest first, and the first that finds 
 
 1. the entries' detectors (assistant.codecheck) read the syntax tree: fast, nothing runs;
 2. the abstract run (assistant.repair.abstract_run) runs the code in the sandbox on shape-only
-   tensors, and the error it raises is looked up like a pasted error;
+   tensors, and the error it raises is looked up like a pasted error; where two entries declare
+   its message, what the run saw the layers given decides (a Linear fed an unflattened conv map is
+   flatten-before-linear), else the answer is not confident;
 3. only with `kb ask --run`, a real run in the sandbox (assistant.repair.probe, driven by the CLI).
 
 When none finds anything, the code's text is searched like any query, but text similarity is never

@@ -4,9 +4,13 @@ Code with no error text is best explained by the error it would raise, but runni
 costs the user's whole compute (and a model may be far bigger than the machine). Here it runs in
 the sandbox (it is untrusted like any pasted code) with torch's `meta` device as the default:
 every tensor has a shape, a dtype and strides but no data, so a forward and backward pass of any
-size costs only the bookkeeping. A file that only defines a model is driven by the repair harness
-(assistant.repair.harness), which builds the input from the layer definitions and the module's
-size constants; a fragment runs on the shapes its comments declare (assistant.repair.shape_comments).
+size costs only the bookkeeping. A file that only defines a model is driven on the input its
+`forward` declares in a comment, else by the repair harness (assistant.repair.harness), which builds
+the input from the layer definitions and the module's size constants; a fragment runs on the shapes
+its comments declare (assistant.repair.shape_comments), with its undefined model inputs and loaders
+made from the model it builds (assistant.repair.undefined_inputs) and stand-ins for the modules the
+sandbox lacks. Every device is the meta device (`.to(device)`, `.cuda()`), and what the layers were
+given is reported beside the error (assistant.repair.layer_facts).
 
 Meta kernels check shapes but word some errors differently from the CPU kernels that users see
 (and the corpus's patterns quote). When an operation fails on meta, it is replayed once on zero
