@@ -17,12 +17,30 @@ SCOPES = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def dotted(node: ast.AST) -> str | None:
-    """`self.fc` for an attribute chain of names, `model` for a name, None for anything else."""
+    """`self.fc` for an attribute chain of names, `model` for a name, None for anything else.
+    (A loop, not recursion: every detector asks this of thousands of nodes.)"""
     if isinstance(node, ast.Name):
         return node.id
-    if isinstance(node, ast.Attribute) and (base := dotted(node.value)):
-        return f"{base}.{node.attr}"
-    return None
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not parts or not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def children(node: ast.AST) -> list[ast.AST]:
+    """ast.iter_child_nodes(node) as a list, in the same order, read from `_fields` directly."""
+    found: list[ast.AST] = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, ast.AST):
+            found.append(value)
+        elif isinstance(value, list):
+            found.extend(item for item in value if isinstance(item, ast.AST))
+    return found
 
 
 def callee(call: ast.Call) -> str | None:
@@ -79,35 +97,63 @@ class Code:
         except (RecursionError, MemoryError):  # as callers of check_source expect: code that cannot be parsed
             raise SyntaxError("nested too deeply to parse", (filename, 1, 1, None)) from None
         self.memo: dict[object, object] = {}  # detector helpers' results for this file, by their own keys
+        self._bound_to: dict[tuple[str, ...], frozenset[str]] = {}
 
     @cached_property
     def lines(self) -> list[str]:
         return self.source.splitlines()
 
     @cached_property
-    def _index(self) -> tuple[tuple[ast.AST, ...], dict[ast.AST, ast.AST], dict[ast.AST, Scope]]:
-        """Every node, each node's parent and each node's scope, from one walk of the tree."""
+    def _index(self) -> tuple[tuple[ast.AST, ...], dict[ast.AST, ast.AST], dict[ast.AST, Scope], dict[type, list[ast.AST]]]:
+        """Every node (depth first), each node's parent, each node's scope and the nodes of each
+        class, from one walk of the tree: detectors ask for nodes of a kind, not walk the tree again.
+        Children are read from `_fields` as ast.iter_child_nodes does, without its generators."""
         nodes: list[ast.AST] = []
         parents: dict[ast.AST, ast.AST] = {}
         scopes: dict[ast.AST, Scope] = {}
+        by_type: dict[type, list[ast.AST]] = defaultdict(list)
         stack: list[tuple[ast.AST, Scope]] = [(self.tree, self.tree)]
+        node_class, scope_classes = ast.AST, SCOPES
         while stack:
             node, scope = stack.pop()
             nodes.append(node)
-            inner = node if isinstance(node, SCOPES) else scope
-            for child in ast.iter_child_nodes(node):
-                parents[child] = node
-                scopes[child] = inner
-                stack.append((child, inner))
-        return tuple(nodes), parents, scopes
+            by_type[node.__class__].append(node)
+            inner = node if isinstance(node, scope_classes) else scope
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if isinstance(value, node_class):
+                    parents[value] = node
+                    scopes[value] = inner
+                    stack.append((value, inner))
+                elif isinstance(value, list):
+                    for child in value:
+                        if isinstance(child, node_class):
+                            parents[child] = node
+                            scopes[child] = inner
+                            stack.append((child, inner))
+        return tuple(nodes), parents, scopes, by_type
 
     @cached_property
     def nodes(self) -> tuple[ast.AST, ...]:
         return self._index[0]
 
+    def nodes_of(self, *classes: type) -> list[ast.AST]:
+        """The nodes that are instances of these classes, in the order of `nodes`, without a walk:
+        `code.nodes_of(ast.With)` is `[n for n in code.nodes if isinstance(n, ast.With)]`."""
+        by_type = self._index[3]
+        found = [kind for kind in by_type if issubclass(kind, classes)]
+        if len(found) == 1:
+            return by_type[found[0]]
+        position = self._position
+        return sorted((node for kind in found for node in by_type[kind]), key=lambda node: position[node])
+
+    @cached_property
+    def _position(self) -> dict[ast.AST, int]:
+        return {node: index for index, node in enumerate(self.nodes)}
+
     @cached_property
     def calls(self) -> tuple[ast.Call, ...]:
-        return tuple(n for n in self.nodes if isinstance(n, ast.Call))
+        return tuple(self.nodes_of(ast.Call))
 
     @cached_property
     def _calls_by_kind(self) -> dict[str, list[ast.Call]]:
@@ -131,7 +177,7 @@ class Code:
 
     @cached_property
     def attributes(self) -> frozenset[str]:
-        return frozenset(n.attr for n in self.nodes if isinstance(n, ast.Attribute))
+        return frozenset(n.attr for n in self.nodes_of(ast.Attribute))
 
     @property
     def parents(self) -> dict[ast.AST, ast.AST]:
@@ -149,7 +195,9 @@ class Code:
     def bound_to(self, *kinds: str) -> frozenset[str]:
         """The names (`bn`, `self.bn`) that some assignment binds to a call of one of these kinds
         (`BatchNorm1d`): a cheap filter before a detector follows a name for certain."""
-        return frozenset().union(*(self._bound_by_kind.get(kind, ()) for kind in kinds))
+        if (found := self._bound_to.get(kinds)) is None:
+            found = self._bound_to[kinds] = frozenset().union(*(self._bound_by_kind.get(kind, ()) for kind in kinds))
+        return found
 
     @cached_property
     def _bound_by_kind(self) -> dict[str, set[str]]:
@@ -163,20 +211,19 @@ class Code:
 
     @cached_property
     def classes(self) -> tuple[ast.ClassDef, ...]:
-        return tuple(n for n in self.nodes if isinstance(n, ast.ClassDef))
+        return tuple(self.nodes_of(ast.ClassDef))
 
     @cached_property
     def functions(self) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef, ...]:
-        return tuple(n for n in self.nodes if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
+        return tuple(self.nodes_of(ast.FunctionDef, ast.AsyncFunctionDef))
 
     @cached_property
     def _assignments(self) -> dict[ast.AST, dict[str, list[ast.expr]]]:
         found: dict[ast.AST, dict[str, list[ast.expr]]] = defaultdict(lambda: defaultdict(list))
-        for node in self.nodes:
-            if isinstance(node, _BINDING):
-                for target, value in _assigned(node):
-                    if (name := dotted(target)) is not None:
-                        found[self.scope_of(node)][name].append(value)
+        for node in self.nodes_of(*_BINDING):
+            for target, value in _assigned(node):
+                if (name := dotted(target)) is not None:
+                    found[self.scope_of(node)][name].append(value)
         return found
 
     def assigned(self, scope: ast.AST, name: str) -> list[ast.expr]:
@@ -263,8 +310,9 @@ class Code:
         """The names bound inside each statement, from one pass over the bindings: reaching_value
         asks this of the same statements again and again."""
         found: dict[ast.AST, set[str]] = defaultdict(set)
-        for node in self.nodes:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        by_type = self._index[3]
+        for node in (node for kind in (*_DEFINITION, *_BINDING) for node in by_type.get(kind, ())):
+            if isinstance(node, _DEFINITION):
                 names = [node.name]
             elif isinstance(node, _BINDING):
                 names = [name for target, _ in _assigned(node) if (name := dotted(target))]
@@ -283,7 +331,7 @@ class Code:
         optim) stand for their usual modules unless the file binds them some other way."""
         bound_here = {name for names in self._bound_inside.values() for name in names}
         found = {name: module for name, module in CONVENTIONAL_IMPORTS.items() if name not in bound_here}
-        for node in self.nodes:
+        for node in self.nodes_of(ast.Import, ast.ImportFrom):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     found[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
@@ -308,6 +356,7 @@ class Code:
 CONVENTIONAL_IMPORTS = {"torch": "torch", "nn": "torch.nn", "F": "torch.nn.functional", "np": "numpy",
                         "optim": "torch.optim"}
 _UNKNOWN = ast.Constant(value=NotImplemented)
+_DEFINITION = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _BINDING = (ast.Assign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.comprehension, ast.With, ast.AsyncWith, ast.NamedExpr)
 
 

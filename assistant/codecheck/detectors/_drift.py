@@ -84,7 +84,7 @@ def _spelled_names(code: Code) -> tuple[tuple[ast.AST, tuple[str, ...]], ...]:
     """Each import and outermost attribute chain of the file with the full names it spells."""
     last_names = {row.symbol.rpartition(".")[2] for row in removed_rows()}
     found = []
-    for node in code.nodes:
+    for node in code.nodes_of(ast.Import, ast.ImportFrom, ast.Attribute):
         if isinstance(node, ast.Attribute) and (node.attr not in last_names or isinstance(code.parents.get(node), ast.Attribute)):
             continue  # no removed API ends so; or `torch.nn` inside `torch.nn.functional.x`
         if isinstance(node, (ast.Import, ast.ImportFrom, ast.Attribute)) and (symbols := tuple(_spelled(code, node))):

@@ -17,7 +17,7 @@ OPTIMIZER_NAMES = re.compile(r"^(optimizer|optimiser|opt|optim)$")
 def free(code: Code, name: ast.Name) -> bool:
     """A name the file never binds (a fragment's name defined elsewhere), nor takes as a parameter."""
     if "free names" not in code.memo:
-        bound = {n.id for n in code.nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        bound = {n.id for n in code.nodes_of(ast.Name) if isinstance(n.ctx, ast.Store)}
         bound |= {d.name for d in [*code.classes, *code.functions]}
         bound |= {a.arg for f in code.functions for a in [*f.args.posonlyargs, *f.args.args, *f.args.kwonlyargs,
                                                              *filter(None, [f.args.vararg, f.args.kwarg])]}

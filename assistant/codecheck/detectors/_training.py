@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from assistant.codecheck._code import Code, dotted, kind_of
+from assistant.codecheck._code import Code, children, dotted, kind_of
 from assistant.codecheck.detectors._torch_names import layer_call
 
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
@@ -15,7 +15,7 @@ _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 def loops(code: Code) -> list[ast.For | ast.AsyncFor | ast.While]:
     if "loops" not in code.memo:
-        code.memo["loops"] = [node for node in code.nodes if isinstance(node, LOOPS)]
+        code.memo["loops"] = list(code.nodes_of(*LOOPS))
     return code.memo["loops"]  # type: ignore[return-value]
 
 
@@ -26,7 +26,7 @@ def own_nodes(statements: list[ast.stmt]) -> Iterator[ast.AST]:
         node = stack.pop()
         yield node
         if not isinstance(node, _NESTED):
-            stack.extend(reversed(list(ast.iter_child_nodes(node))))
+            stack.extend(reversed(children(node)))
 
 
 def calls_named(code: Code, loop: ast.For | ast.AsyncFor | ast.While, method: str) -> list[ast.Call]:

@@ -34,7 +34,7 @@ def _tuple_assignments(code: Code, scope: ast.AST) -> list[ast.Assign]:
     """The tuple-to-tuple assignments of a scope, all scopes' sorted out in one pass over the file."""
     if "tuple assignments" not in code.memo:
         by_scope: dict[ast.AST, list[ast.Assign]] = {}
-        for node in code.nodes:
+        for node in code.nodes_of(ast.Assign):
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Tuple) \
                     and isinstance(node.value, ast.Tuple) and len(node.value.elts) == len(node.targets[0].elts) \
                     and not any(isinstance(e, ast.Starred) for e in node.targets[0].elts):

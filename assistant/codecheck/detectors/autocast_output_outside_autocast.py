@@ -23,7 +23,7 @@ LOW_DTYPES = ("torch.float16", "torch.half", "torch.bfloat16")
 
 @needs_calls("autocast")
 def check(code: Code) -> Iterator[Hit]:
-    for block in (n for n in code.nodes if isinstance(n, ast.With) and any(_low_autocast(i.context_expr) for i in n.items)):
+    for block in (n for n in code.nodes_of(ast.With) if any(_low_autocast(i.context_expr) for i in n.items)):
         body = _body_holding(code, block)
         if body is None:
             continue

@@ -40,7 +40,7 @@ def check(code: Code) -> Iterator[Hit]:
 
 def _freezes_anything(code: Code) -> bool:
     """`p.requires_grad = False` or `layer.requires_grad_(False)` somewhere."""
-    for node in code.nodes:
+    for node in code.nodes_of(ast.Call, ast.Attribute):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "requires_grad_":
             return True
         if isinstance(node, ast.Attribute) and node.attr == "requires_grad" and isinstance(node.ctx, ast.Store):
@@ -102,7 +102,7 @@ def _discarded_outputs(code: Code, wrap: ast.Call, cls: ast.ClassDef) -> Iterato
         return
     statement = code.parents.get(wrap)
     model = dotted(statement.targets[0]) if isinstance(statement, ast.Assign) and len(statement.targets) == 1 else None
-    for node in code.nodes:
+    for node in code.nodes_of(ast.Assign):
         if not (model and isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
                 and dotted(node.value.func) == model and isinstance(node.targets[0], ast.Tuple)
                 and len(node.targets[0].elts) == len(returns[0].elts)):  # type: ignore[union-attr]

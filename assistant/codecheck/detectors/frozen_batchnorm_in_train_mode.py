@@ -34,7 +34,7 @@ def check(code: Code) -> Iterator[Hit]:
 def _freezes(code: Code) -> Iterator[tuple[ast.stmt, ast.expr]]:
     """`for p in X.parameters(): p.requires_grad = False` (or `requires_grad_(False)`) and
     `X.requires_grad_(False)`, with X."""
-    for node in code.nodes:
+    for node in code.nodes_of(ast.For, ast.Expr):
         if isinstance(node, ast.For) and isinstance(node.target, ast.Name) and isinstance(node.iter, ast.Call) \
                 and kind_of(node.iter) == "parameters" and isinstance(node.iter.func, ast.Attribute) \
                 and dotted(node.iter.func.value) is not None and _turns_off_grad(node.body, node.target.id):

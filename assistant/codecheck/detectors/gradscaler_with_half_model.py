@@ -59,7 +59,7 @@ def _defined_nowhere(code: Code, optimizer: ast.expr) -> bool:
 
 def _bound_names(code: Code) -> set[str]:
     found: set[str] = set()
-    for node in code.nodes:
+    for node in code.nodes_of(ast.Name, ast.Attribute, ast.arg, ast.Import, ast.ImportFrom):
         if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Store):
             found.add(dotted(node) or "")
         elif isinstance(node, ast.arg):

@@ -17,7 +17,7 @@ METHODS = {"div_": ast.Div, "mul_": ast.Mult, "add_": ast.Add, "sub_": ast.Sub, 
 
 
 def check(code: Code) -> Iterator[Hit]:
-    for node in [n for n in code.nodes if n.__class__ is ast.AugAssign] + code.calls_of(*METHODS):
+    for node in [*code.nodes_of(ast.AugAssign)] + code.calls_of(*METHODS):
         if isinstance(node, ast.AugAssign) and type(node.op) in OPERATORS:
             target, operator, operand = node.target, type(node.op), node.value
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in METHODS \

@@ -17,7 +17,7 @@ ITERATING = (ast.For, ast.AsyncFor, ast.ListComp, ast.SetComp, ast.GeneratorExp,
 
 @needs_calls(*FUNCTIONAL, *FUNCTIONAL.values())
 def check(code: Code) -> Iterator[Hit]:
-    candidates = [n for n in code.nodes if isinstance(n, ITERATING)] + [
+    candidates = [*code.nodes_of(*ITERATING)] + [
         c for c in code.calls_of(*MEASURING) if isinstance(c.func, ast.Name)]
     for node in candidates:
         for iterated, how in _iterated(node):

@@ -16,7 +16,7 @@ name = "loader-unpacked-wrong"
 
 def check(code: Code) -> Iterator[Hit]:
     classes = {cls.name: cls for cls in code.classes}
-    for loop in code.nodes:
+    for loop in code.nodes_of(ast.For, ast.comprehension):
         if not isinstance(loop, (ast.For, ast.comprehension)) or (found := batch_targets(loop)) is None:
             continue
         target, iterated = found

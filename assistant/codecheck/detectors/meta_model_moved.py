@@ -20,7 +20,7 @@ _EMPTY_CONTEXTS = ("init_empty_weights",)
 
 @needs_calls("device", *_EMPTY_CONTEXTS)
 def check(code: Code) -> Iterator[Hit]:
-    for block in (n for n in code.nodes if isinstance(n, ast.With) and _builds_on_meta(code, n)):
+    for block in (n for n in code.nodes_of(ast.With) if _builds_on_meta(code, n)):
         for model in _models_built_in(block):
             move = _first_move_before_storage(code, block, model)
             if move is not None:

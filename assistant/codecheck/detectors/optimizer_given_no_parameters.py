@@ -51,7 +51,7 @@ def _consumed_before(code: Code, given: ast.Name) -> ast.AST | None:
     if not (isinstance(made, ast.Call) and kind_of_parameters(made)):
         return None
     scope = code.scope_of(given)
-    for node in code.nodes:
+    for node in code.nodes_of(ast.Call, ast.For, ast.AsyncFor, ast.GeneratorExp, ast.ListComp, ast.SetComp, ast.DictComp):
         if getattr(node, "lineno", 0) <= made.lineno or node.lineno >= given.lineno or code.scope_of(node) is not scope:  # type: ignore[attr-defined]
             continue
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in CONSUMERS \

@@ -63,7 +63,7 @@ def _freezes(code: Code) -> bool:
                and n.args and constant(n.args[0]) is False
                or isinstance(n, ast.Assign) and any(isinstance(t, ast.Attribute) and t.attr == "requires_grad"
                                                     for t in n.targets) and constant(n.value) is False
-               for n in code.nodes)
+               for n in code.nodes_of(ast.Call, ast.Assign))
 
 
 def _differs(saved: ast.expr | None, loading: ast.expr | None, frozen: bool) -> str | None:

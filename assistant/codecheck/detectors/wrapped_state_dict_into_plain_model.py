@@ -41,7 +41,7 @@ def _renames_keys(code: Code) -> bool:
     """The code handles the prefix somewhere: a "module." string, or a call that renames keys."""
     return not code.call_kinds.isdisjoint(RENAMING) or any(
         isinstance(n, ast.Constant) and isinstance(n.value, str) and any(p in n.value for p in PREFIXES)
-        for n in code.nodes)
+        for n in code.nodes_of(ast.Constant))
 
 
 def _hit(code: Code, load: ast.Call, saved_prefix: str, into_prefix: str) -> Hit:
