@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import ast
 
-from assistant.codecheck._code import Code, dotted
+from assistant.codecheck._code import Code, dotted, kind_of
 from assistant.codecheck.detectors._torch_names import is_functional, layer_call, layer_kind
 
 FUNCTIONAL = {"CrossEntropyLoss": "cross_entropy", "NLLLoss": "nll_loss", "BCELoss": "binary_cross_entropy",
               "BCEWithLogitsLoss": "binary_cross_entropy_with_logits", "MSELoss": "mse_loss"}
+_KIND_OF_FUNCTION = {function: kind for kind, function in FUNCTIONAL.items()}
 
 
 def loss_kind(code: Code, call: ast.Call) -> str | None:
     """`CrossEntropyLoss` for `criterion(out, y)` with `criterion = nn.CrossEntropyLoss()`, for
     `nn.CrossEntropyLoss()(out, y)` and for `F.cross_entropy(out, y)`; None for anything else."""
-    for kind, function in FUNCTIONAL.items():
-        if is_functional(call, function):
-            return kind
+    function = kind_of(call)
+    if function in _KIND_OF_FUNCTION and is_functional(call, function):
+        return _KIND_OF_FUNCTION[function]
     if isinstance(call.func, ast.Call):
         kind = layer_kind(code, call.func, call.func)
     elif dotted(call.func) in code.bound_to(*FUNCTIONAL):

@@ -89,6 +89,17 @@ def layer_kind(code: Code, node: ast.AST, value: ast.expr | None = None) -> str 
     return None
 
 
+def may_hold(code: Code, node: ast.AST, *kinds: str) -> bool:
+    """False when `layer_call(code, node)` certainly is no call of these kinds (by the last part of its
+    name): neither the name nor `self.<its last part>` is bound to such a call anywhere in the file.
+    A cheap test before following the name, for detectors that ask it of every call."""
+    name = dotted(node)
+    if name is None:
+        return False
+    bound = code.bound_to(*kinds)
+    return name in bound or f"self.{name.rpartition('.')[2]}" in bound
+
+
 def layer_call(code: Code, node: ast.AST) -> ast.expr | None:
     """The expression that built what `node` (`self.fc`, `fc`, `model.fc`) holds, when it is bound exactly
     once: in the class for `self.x`, in the function (else the module) for a name."""

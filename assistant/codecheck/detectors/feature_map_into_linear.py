@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, kind_of, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
-from assistant.codecheck.detectors._torch_names import is_functional, is_layer, is_torch_function, layer_call
+from assistant.codecheck.detectors._torch_names import is_functional, is_layer, is_torch_function, layer_call, may_hold
 
 name = "feature-map-into-linear"
 FEATURE_MAPS = ("Conv2d", "Conv3d", "ConvTranspose2d", "ConvTranspose3d", "MaxPool2d", "MaxPool3d", "AvgPool2d",
@@ -61,6 +61,8 @@ def _hit(code: Code, linear: ast.Call, shown: str, source: ast.Call) -> Hit:
 
 def _holds(code: Code, node: ast.expr, kinds: tuple[str, ...]) -> ast.Call | None:
     """The construction of the layer `self.fc` / `fc` holds, when it is one of these kinds."""
+    if not may_hold(code, node, *kinds):
+        return None
     built = layer_call(code, node)
     return built if isinstance(built, ast.Call) and is_layer(built, *kinds) else None
 
