@@ -93,3 +93,51 @@ def test_a_missing_mask_is_not_given_a_default():
             "        return (out * mask).sum(0)\npool = Pool()\ny = pool(x)\n")
     facts = Facts("TypeError", "Pool.forward() missing 1 required positional argument: 'mask'", line=10, lines=(10,))
     assert not applies(recipe, code, facts)
+
+
+TAGGER = '''\
+import torch
+import torch.nn as nn
+
+
+class MaskedEncoder(nn.Module):
+    def __init__(self, vocab, width):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, width)
+
+    def forward(self, tokens, lengths):
+        positions = torch.arange(tokens.shape[1])[None, :]
+        return self.embed(tokens) * (positions < lengths[:, None]).unsqueeze(-1)
+
+
+class Recurrent(nn.Module):
+    def __init__(self, width):
+        super().__init__()
+        self.gru = nn.GRU(width, width, batch_first=True)
+
+    def forward(self, x, hidden):
+        return self.gru(x, hidden)
+
+
+class Tagger(nn.Module):
+    def __init__(self, vocab=50, width=12, tags=5):
+        super().__init__()
+        self.encoder = MaskedEncoder(vocab, width)
+        self.recurrent = Recurrent(width)
+        self.head = nn.Linear(width, tags)
+
+    def forward(self, tokens):
+        out, hidden = self.recurrent(self.encoder(tokens))
+        return self.head(out)
+
+
+model = Tagger()
+scores = model(torch.randint(0, 50, (4, 9)))
+'''
+
+
+def test_the_state_of_another_call_on_the_line_is_not_defaulted_for_the_missing_lengths(sandbox):
+    # the encoder misses `lengths` (the message names it); defaulting the GRU block's `hidden`,
+    # which is also missing on that line, would not fix it
+    facts = sandbox.facts(TAGGER, "TypeError")
+    assert not applies(recipe, TAGGER, facts)

@@ -25,9 +25,18 @@ def match(problem: Problem) -> list[cst.Param] | None:
     script = problem.script
     for line in reversed(problem.facts.user_lines):
         for call in script.calls_on(line):
-            if (forward := _forward_of(script, call)) is not None and (missing := _missing(script, call, forward)):
+            if (forward := _forward_of(script, call)) is not None and (missing := _missing(script, call, forward)) \
+                    and _named_by_message(problem, missing):
                 return missing
     return None
+
+
+def _named_by_message(problem: Problem, missing: list[cst.Param]) -> bool:
+    """The message names the one argument it misses (`...: 'state'`): the parameter to default
+    must be that one, or the call the recipe found is not the one that failed. The plural message
+    (`arguments: 'h' and 'c'`) names no single one."""
+    named = problem.facts.values.get("argument")
+    return named is None or [param.name.value for param in missing] == [named]
 
 
 def apply(problem: Problem, params: list[cst.Param]) -> Edits:
