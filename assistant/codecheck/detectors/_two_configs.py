@@ -28,10 +28,19 @@ class ConfigPair:
                 f"{saved} there and {loading} here")
 
 
-def config_pairs(code: Code) -> Iterator[ConfigPair]:
+def config_pairs(code: Code) -> list[ConfigPair]:
     """Each load_state_dict into an instance of a module class of this file, when the file takes the
-    state_dict() of another instance of the same class built with other constructor arguments."""
+    state_dict() of another instance of the same class built with other constructor arguments (found
+    once per file for both checkpoint detectors)."""
+    if "config pairs" not in code.memo:
+        code.memo["config pairs"] = list(_config_pairs(code))
+    return code.memo["config pairs"]  # type: ignore[return-value]
+
+
+def _config_pairs(code: Code) -> Iterator[ConfigPair]:
     classes = module_classes(code)
+    if not classes:
+        return
     instances = _instances(code, classes)
     saved = {dotted(c.args[0].func.value) for c in code.calls_of("save")  # type: ignore[attr-defined]
              if c.args and _state_dict_of(c.args[0]) is not None}
@@ -83,9 +92,10 @@ def _instances(code: Code, classes: dict[str, ast.ClassDef]) -> dict[str, ast.Ca
     """Names bound exactly once in the file to a call of a module class of the file."""
     found: dict[str, ast.Call] = {}
     twice: set[str] = set()
-    for node in code.nodes:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.value, ast.Call) \
-                and dotted(node.value.func) in classes and (name := dotted(node.targets[0])) is not None:
+    for call in code.calls_of(*classes):
+        node = code.parents.get(call)
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and node.value is call \
+                and dotted(call.func) in classes and (name := dotted(node.targets[0])) is not None:
             if name in found:
                 twice.add(name)
             found[name] = node.value

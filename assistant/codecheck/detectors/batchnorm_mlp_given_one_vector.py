@@ -23,8 +23,9 @@ _RESHAPES = ("view", "reshape", "unsqueeze", "flatten", "stack", "cat", "expand"
 
 @needs_calls("BatchNorm1d")
 def check(code: Code) -> Iterator[Hit]:
+    models = code.bound_to("Sequential", *module_classes(code))
     for call in code.calls:
-        if len(call.args) != 1 or call.keywords or not isinstance(call.func, (ast.Name, ast.Attribute)):
+        if len(call.args) != 1 or call.keywords or dotted(call.func) not in models:
             continue
         size = _one_vector(code, call.args[0])
         if size is None or (model := _mlp_with_batchnorm(code, call.func)) is None:

@@ -8,14 +8,14 @@ import ast
 from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, argument, dotted, source_of
-from assistant.codecheck.detectors import Hit, needs_calls
+from assistant.codecheck.detectors import Hit, precondition
 from assistant.codecheck.detectors._torch_names import is_layer, module_classes
 
 name = "embedding-sized-before-vocab-grows"
 _GROWS = ("update", "setdefault", "append", "add", "add_tokens", "extend", "insert")
 
 
-@needs_calls("Embedding")
+@precondition(lambda code: "Embedding" in code.call_kinds and "len" in code.call_kinds)
 def check(code: Code) -> Iterator[Hit]:
     for size, use in _embedding_sizes(code):
         measured = _measured_vocab(code, size)
@@ -44,8 +44,8 @@ def _embedding_sizes(code: Code) -> Iterator[tuple[ast.expr, ast.AST]]:
         cls = code.enclosing_class(layer)
         position = _init_parameter(cls, size.id)  # type: ignore[arg-type]
         if position is not None and cls.name in classes:  # type: ignore[union-attr]
-            for built in code.calls:
-                if isinstance(built.func, ast.Name) and built.func.id == cls.name:  # type: ignore[union-attr]
+            for built in code.calls_of(cls.name):  # type: ignore[union-attr]
+                if isinstance(built.func, ast.Name):
                     passed = argument(built, position, size.id)
                     if passed is not None:
                         yield passed, built

@@ -9,20 +9,21 @@ import ast
 import math
 from collections.abc import Iterator
 
-from assistant.codecheck._code import Code, source_of
+from assistant.codecheck._code import Code, dotted, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
 from assistant.codecheck.detectors._factory_shapes import factory_sizes
 from assistant.codecheck.detectors._loaders import tensor_dataset_part
 from assistant.codecheck.detectors._model_inputs import _first_layer  # noqa: PLC2701 - see requests-detectors-C
-from assistant.codecheck.detectors._torch_names import is_layer, layer_call
+from assistant.codecheck.detectors._torch_names import is_layer, layer_call, module_classes
 
 name = "flat-rows-into-conv"
 
 
 @needs_calls("Conv2d")
 def check(code: Code) -> Iterator[Hit]:
+    models = code.bound_to("Sequential", "Conv2d", *module_classes(code))
     for call in code.calls:
-        if len(call.args) != 1 or call.keywords or not isinstance(call.func, (ast.Name, ast.Attribute)):
+        if len(call.args) != 1 or call.keywords or dotted(call.func) not in models:
             continue
         shown = _two_dimensional(code, call.args[0])
         if shown is None or not _starts_with_conv(code, call):

@@ -39,15 +39,18 @@ def _half_models(code: Code) -> dict[str, ast.Call]:
     with the conversion; a name converted back (`.float()`) anywhere is left out."""
     found: dict[str, ast.Call] = {}
     back: set[str] = set()
-    for node in code.nodes:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and _converts_to_half(node.value):
-            if (target := dotted(node.targets[0])) is not None:
-                found[target] = node.value  # type: ignore[assignment]
-        elif isinstance(node, ast.Expr) and _converts_to_half(node.value):
-            if (target := dotted(node.value.func.value)) is not None:  # type: ignore[attr-defined]
-                found[target] = node.value  # type: ignore[assignment]
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "float":
-            back.add(dotted(node.func.value) or "")
+    for call in code.calls_of("half", "to", "float"):
+        holder = code.parents.get(call)
+        if not isinstance(call.func, ast.Attribute):
+            continue
+        if call.func.attr == "float":
+            back.add(dotted(call.func.value) or "")
+        elif _converts_to_half(call) and isinstance(holder, ast.Assign) and len(holder.targets) == 1:
+            if (target := dotted(holder.targets[0])) is not None:
+                found[target] = call
+        elif _converts_to_half(call) and isinstance(holder, ast.Expr):
+            if (target := dotted(call.func.value)) is not None:
+                found[target] = call
     return {model: conversion for model, conversion in found.items() if model not in back}
 
 
