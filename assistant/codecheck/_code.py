@@ -107,19 +107,23 @@ class Code:
     def _index(self) -> tuple[tuple[ast.AST, ...], dict[ast.AST, ast.AST], dict[ast.AST, Scope], dict[type, list[ast.AST]]]:
         """Every node (depth first), each node's parent, each node's scope and the nodes of each
         class, from one walk of the tree: detectors ask for nodes of a kind, not walk the tree again.
-        Children are read from `_fields` as ast.iter_child_nodes does, without its generators."""
+        Children are read from `_fields` as ast.iter_child_nodes does, without its generators, and
+        without the Load/Store/Del markers of `ctx` (shared objects that tell nothing as nodes; a
+        third of all nodes): a detector reads them as `node.ctx`."""
         nodes: list[ast.AST] = []
         parents: dict[ast.AST, ast.AST] = {}
         scopes: dict[ast.AST, Scope] = {}
         by_type: dict[type, list[ast.AST]] = defaultdict(list)
         stack: list[tuple[ast.AST, Scope]] = [(self.tree, self.tree)]
-        node_class, scope_classes = ast.AST, SCOPES
+        node_class, scope_classes, child_fields = ast.AST, SCOPES, _CHILD_FIELDS
         while stack:
             node, scope = stack.pop()
             nodes.append(node)
             by_type[node.__class__].append(node)
             inner = node if isinstance(node, scope_classes) else scope
-            for name in node._fields:
+            if (fields := child_fields.get(node.__class__)) is None:
+                fields = child_fields[node.__class__] = tuple(f for f in node._fields if f != "ctx")
+            for name in fields:
                 value = getattr(node, name, None)
                 if isinstance(value, node_class):
                     parents[value] = node
@@ -154,6 +158,12 @@ class Code:
     @cached_property
     def calls(self) -> tuple[ast.Call, ...]:
         return tuple(self.nodes_of(ast.Call))
+
+    @cached_property
+    def callees(self) -> tuple[str | None, ...]:
+        """`callee(call)` of each of `calls`, in the same order: worked out once for the detectors
+        that filter every call of the file by the name it calls."""
+        return tuple(dotted(call.func) for call in self.calls)
 
     @cached_property
     def _calls_by_kind(self) -> dict[str, list[ast.Call]]:
@@ -356,6 +366,7 @@ class Code:
 CONVENTIONAL_IMPORTS = {"torch": "torch", "nn": "torch.nn", "F": "torch.nn.functional", "np": "numpy",
                         "optim": "torch.optim"}
 _UNKNOWN = ast.Constant(value=NotImplemented)
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # each node class's fields that may hold nodes
 _DEFINITION = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _BINDING = (ast.Assign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.comprehension, ast.With, ast.AsyncWith, ast.NamedExpr)
 
