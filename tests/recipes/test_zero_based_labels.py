@@ -80,3 +80,25 @@ def test_labels_passed_into_a_helper_are_shifted_at_the_call(sandbox):
 def test_no_match_for_a_padding_label():
     code = "import torch.nn.functional as F\nloss = F.cross_entropy(logits, tags)\n"
     assert not applies(recipe, code, Facts("IndexError", "Target -1 is out of bounds.", line=2, lines=(2,)))
+
+
+HEAD_SIZED_BY_THE_LARGEST_LABEL = '''\
+import torch
+import torch.nn as nn
+
+X = torch.randn(30, 5)
+y = torch.randint(0, 4, (30,))
+y[0] = 3
+num_classes = int(y.max())
+
+model = nn.Sequential(nn.Linear(5, 16), nn.ReLU(), nn.Linear(16, num_classes))
+loss_fn = nn.CrossEntropyLoss()
+loss = loss_fn(model(X), y)
+loss.backward()
+'''
+
+
+def test_labels_drawn_from_zero_are_not_shifted(sandbox):
+    """randint(0, 4) makes 0-based labels: a label 3 out of bounds means too few classes."""
+    facts = sandbox.facts(HEAD_SIZED_BY_THE_LARGEST_LABEL, "IndexError")
+    assert not applies(recipe, HEAD_SIZED_BY_THE_LARGEST_LABEL, facts)

@@ -15,7 +15,7 @@ import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_failing_line
 from assistant.repair.recipes._definitions import assignment, loop_binding
-from assistant.repair.recipes._edit import Edits, Script, dotted, expr, kind_of, positional, statement
+from assistant.repair.recipes._edit import Edits, Script, dotted, expr, keyword, kind_of, positional, statement
 from assistant.repair.recipes._losses import loss_calls, target
 
 name = "zero-based-labels"
@@ -45,7 +45,8 @@ def match(problem: Problem) -> list[Shift] | None:
     losses = loss_calls(script, problem.facts.user_lines, FUNCTIONS, MODULES)
     failing = script.at_failure([*losses, *one_hots], problem.facts.user_lines)
     labels = [positional(call)[0] if kind_of(call) == "one_hot" else target(call) for call in failing]
-    return list(dict.fromkeys(_shift(script, arg.value) for arg in labels if arg is not None)) or None
+    shifts = list(dict.fromkeys(_shift(script, arg.value) for arg in labels if arg is not None))
+    return shifts if shifts and not any(_drawn_from_zero(shift.node) for shift in shifts) else None
 
 
 def apply(problem: Problem, shifts: list[Shift]) -> Edits:
@@ -70,6 +71,18 @@ def _shift(script: Script, label: cst.BaseExpression) -> Shift:
     if (loop := loop_binding(script, name, label)) is not None and "." not in name:
         return Shift(loop, rebind=name)
     return Shift(label)
+
+
+def _drawn_from_zero(node: cst.CSTNode) -> bool:
+    """`torch.randint(0, C, ...)` / `torch.randint(C, size)`: labels made 0-based on purpose,
+    so a label C means too few classes, not labels counted from 1."""
+    if not isinstance(node, cst.Call) or kind_of(node) != "randint":
+        return False
+    args = positional(node)
+    low = keyword(node, "low")
+    if low is not None:
+        return isinstance(low.value, cst.Integer) and low.value.value == "0"
+    return len(args) == 2 or (len(args) >= 3 and isinstance(args[0].value, cst.Integer) and args[0].value.value == "0")
 
 
 def _minus_one(script: Script, value: cst.BaseExpression) -> cst.BaseExpression:
