@@ -71,3 +71,38 @@ def test_a_head_after_flatten_is_left_alone():
     flat = "import torch.nn as nn\nnet = nn.Sequential(nn.Conv2d(1, 4, 3), nn.Flatten(), nn.LazyLinear(2))\n"
     assert not applies(recipe, flat, facts)
     assert applies(recipe, flat.replace("nn.Flatten(), ", ""), facts)
+
+
+FEATURE_MAP_INTO_SIZED_HEAD = '''\
+import torch
+import torch.nn as nn
+
+
+class SmallCNN(nn.Module):
+    def __init__(self, classes=10):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, padding=1)
+        self.pool = nn.MaxPool2d(2)
+        self.fc = nn.Linear(4 * 4 * 4, classes)
+
+    def forward(self, x):
+        x = self.pool(torch.relu(self.conv(x)))
+        return self.fc(x)
+
+
+model = SmallCNN()
+images, labels = torch.randn(8, 1, 8, 8), torch.randint(0, 10, (8,))
+logits = model(images)
+loss = nn.functional.cross_entropy(logits, labels)
+loss.backward()
+'''
+
+
+def test_a_head_sized_for_the_flat_map_is_fed_the_flattened_map(sandbox):
+    """The head already has in_features = C*H*W, so the Linear sees the map's last axis and says
+    'mat1 and mat2 shapes cannot be multiplied': flattening, not resizing the head, is the fix."""
+    facts = sandbox.facts(FEATURE_MAP_INTO_SIZED_HEAD, "RuntimeError")
+    assert "mat1 and mat2 shapes cannot be multiplied (128x4 and 64x10)" in facts.message
+    patched = patch(recipe, FEATURE_MAP_INTO_SIZED_HEAD, facts)
+    assert "        x = x.flatten(1)\n        return self.fc(x)\n" in patched and "nn.Linear(4 * 4 * 4, classes)" in patched
+    sandbox.assert_clean(patched + "assert logits.shape == (8, 10)\n")
