@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, argument, dotted, source_of
 from assistant.codecheck.detectors import Hit, precondition
+from assistant.codecheck.detectors._blocks import after, statement_of
 from assistant.codecheck.detectors._torch_names import is_layer, module_classes
 
 name = "embedding-sized-before-vocab-grows"
@@ -70,11 +71,8 @@ def _measured_vocab(code: Code, size: ast.expr) -> tuple[ast.expr, str] | None:
 def _grown_after(code: Code, length: ast.expr, vocab: str) -> ast.stmt | None:
     """The first statement after `length` in the same block that adds to `vocab`: `vocab[k] = v`,
     `vocab.update(...)`, `vocab.append(...)`. Nothing is certain past a rebinding of the name."""
-    statement = next((a for a in (length, *code.ancestors(length)) if isinstance(a, ast.stmt)), None)
-    block = getattr(code.parents.get(statement), "body", None) if statement is not None else None
-    if not isinstance(block, list) or statement not in block:
-        return None
-    for later in block[block.index(statement) + 1:]:
+    statement = statement_of(code, length)
+    for later in after(code, statement) if statement is not None else []:
         if isinstance(later, ast.Assign) and any(dotted(t) == vocab for t in later.targets):
             return None
         if _adds_to(later, vocab):

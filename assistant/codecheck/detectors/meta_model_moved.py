@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, constant, dotted, keyword, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
+from assistant.codecheck.detectors._blocks import after
 from assistant.codecheck.detectors._training import own_nodes
 
 name = "meta-model-moved"
@@ -54,9 +55,7 @@ def _models_built_in(block: ast.With) -> list[str]:
 def _first_move_before_storage(code: Code, block: ast.With, model: str) -> ast.Call | None:
     """The first `model.to(...)` after the block, in the statements that follow it in the same body,
     unless `to_empty` or an assigning load (or a rebinding of the name) comes first."""
-    body = next((getattr(code.parents.get(block), field) for field in ("body", "orelse")
-                 if block in getattr(code.parents.get(block), field, [])), [])
-    for statement in body[body.index(block) + 1:] if block in body else []:
+    for statement in after(code, block):
         for node in own_nodes([statement]):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                     and dotted(node.func.value) == model:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, argument, dotted, keyword, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
+from assistant.codecheck.detectors._blocks import before, statement_of
 from assistant.codecheck.detectors._moves import moves_to_device
 from assistant.codecheck.detectors._unpacked import known_value
 
@@ -54,10 +55,8 @@ def _dtype_only(move: ast.Call) -> bool:
 def _bound_just_above(code: Code, use: ast.Name) -> ast.expr | None:
     """The element bound to the name by the nearest statement above the use in its own block, when
     that is a tuple-to-tuple assignment (`tokens, lengths = tokens.to(device), lengths.to(device)`)."""
-    statement = next((a for a in (use, *code.ancestors(use)) if isinstance(a, ast.stmt)), None)
-    block = next((getattr(code.parents.get(statement), field) for field in ("body", "orelse")
-                  if statement in getattr(code.parents.get(statement), field, [])), None) if statement else None
-    for previous in reversed(block[: block.index(statement)] if block else []):
+    statement = statement_of(code, use)
+    for previous in before(code, statement) if statement is not None else []:
         if isinstance(previous, ast.Assign) and len(previous.targets) == 1:
             target = previous.targets[0]
             if isinstance(target, ast.Tuple) and isinstance(previous.value, ast.Tuple) \
