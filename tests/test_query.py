@@ -202,3 +202,19 @@ def test_an_exception_printed_with_its_whole_message_below_it_is_continued_from_
     query = parse_query(summary)
     continued = query.continued_message(query.error)
     assert continued.startswith("=====") and "exitcode  : 2 (pid: 14717)" in continued
+
+
+@pytest.mark.parametrize("text", [
+    "model = nn.Sequential(\n    nn.Conv2d(1, 16, 3), nn.ReLU(), nn.MaxPool2d(2),\n    nn.Conv2d(16, 32, 3), nn.ReLU(),\n"
+    "    nn.Flatten(),\n    nn.Linear(32 * 5 * 5, 10),\n)",
+    "    h = self.encoder(\n        tokens,\n        mask=pad_mask,\n    )\n    return self.head(h[:, 0])",
+])
+def test_code_whose_lines_are_continuations_of_one_call_is_code(text):
+    """Continuation lines look like nothing alone; that the paste parses as Python doing something decides."""
+    assert parse_query(text).kind == "code"
+
+
+@pytest.mark.parametrize("text", ["help\nplease", "why does my loss\nnot decrease after epoch 3?",
+                                  "epoch 1 loss 0.52\nepoch 2 loss 0.49\nepoch 3 loss 0.49"])
+def test_prose_and_logs_that_do_not_parse_as_code_stay_questions(text):
+    assert parse_query(text).kind == "question"

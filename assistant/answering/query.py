@@ -10,7 +10,9 @@ the teardown error after it); by default it is the last link that is not a mere 
 
 from __future__ import annotations
 
+import ast
 import re
+import textwrap
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -263,10 +265,29 @@ def _prose_lines(text: str, error: ErrorReport) -> list[str]:
 
 
 def _looks_like_code(lines: list[str]) -> bool:
+    """Two or more lines that mostly look like code, or that parse as Python doing something (a call,
+    an assignment, a definition): the continuation lines of a call spread over several lines
+    (`    nn.Conv2d(1, 16, 3), nn.ReLU(),` ... `)`) look like nothing on their own."""
     meaningful = [line for line in lines if line.strip() and not line.strip().startswith("#")]
     if len(meaningful) < 2:
         return False
-    return sum(bool(_CODE_HINT.match(line)) for line in meaningful) >= 0.5 * len(meaningful)
+    return sum(bool(_CODE_HINT.match(line)) for line in meaningful) >= 0.5 * len(meaningful) or _parses_as_code(lines)
+
+
+_DOING = (ast.Call, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.FunctionDef, ast.ClassDef, ast.Import,
+          ast.ImportFrom, ast.For, ast.With, ast.Return)
+
+
+def _parses_as_code(lines: list[str]) -> bool:
+    """Python that does something, pasted alone or as a method's body (indented, `return` allowed)."""
+    text = textwrap.dedent("\n".join(lines))
+    for candidate in (text, "def _pasted(self):\n" + textwrap.indent(text, "    ")):
+        try:
+            tree = ast.parse(candidate)
+        except (SyntaxError, ValueError):
+            continue
+        return any(isinstance(node, _DOING) for node in ast.walk(tree) if node is not tree.body[0] or candidate is text)
+    return False
 
 
 def _strip_terminal_noise(text: str) -> str:
