@@ -16,7 +16,7 @@ name = "grad-of-non-leaf"
 @needs_attributes("grad")
 def check(code: Code) -> Iterator[Hit]:
     reported: set[str] = set()
-    for node in code.nodes:
+    for node in code.nodes_of(ast.Attribute):
         if isinstance(node, ast.Attribute) and node.attr == "grad" and isinstance(node.ctx, ast.Load) \
                 and isinstance(node.value, ast.Name) and node.value.id not in reported:
             found = grad_tensor(code, node.value)
