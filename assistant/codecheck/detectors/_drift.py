@@ -15,7 +15,7 @@ import ast
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 import kb
@@ -32,7 +32,7 @@ class Removed:
     version: str
     replacement: str | None
 
-    @property
+    @cached_property
     def keyword(self) -> str | None:
         found = re.search(r"\((\w+)=\)$", self.symbol)
         return found[1] if found else None
@@ -69,10 +69,9 @@ def removed_uses(code: Code, wanted: Callable[[Removed], bool]) -> Iterator[Use]
     for node, symbols in _spelled_names(code):
         if (row := next((plain[s] for s in symbols if s in plain), None)) is not None:
             yield Use(node, row)
-    keywords = {row.keyword for row in keyword_rows}
-    for call in code.calls if keyword_rows else ():
-        if not any(k.arg in keywords for k in call.keywords):
-            continue
+    by_keyword = _calls_by_keyword(code) if keyword_rows else {}
+    given = {index: call for row in keyword_rows for index, call in by_keyword.get(row.keyword, ())}  # type: ignore[arg-type]
+    for _, call in sorted(given.items()):
         callee = code.resolved(call.func) or ""
         for row in keyword_rows:
             if callee.startswith(row.module + ".") and any(k.arg == row.keyword for k in call.keywords):
@@ -90,6 +89,18 @@ def _spelled_names(code: Code) -> tuple[tuple[ast.AST, tuple[str, ...]], ...]:
         if isinstance(node, (ast.Import, ast.ImportFrom, ast.Attribute)) and (symbols := tuple(_spelled(code, node))):
             found.append((node, symbols))
     return tuple(found)
+
+
+def _calls_by_keyword(code: Code) -> dict[str, list[tuple[int, ast.Call]]]:
+    """The calls (with their place in code.calls) that pass each keyword, sorted out once per file."""
+    if "calls by keyword" not in code.memo:
+        found: dict[str, list[tuple[int, ast.Call]]] = {}
+        for index, call in enumerate(code.calls):
+            for passed in call.keywords:
+                if passed.arg is not None:
+                    found.setdefault(passed.arg, []).append((index, call))
+        code.memo["calls by keyword"] = found
+    return code.memo["calls by keyword"]  # type: ignore[return-value]
 
 
 def _imports_torch(code: Code) -> bool:

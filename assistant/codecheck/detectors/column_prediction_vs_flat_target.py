@@ -21,9 +21,9 @@ def check(code: Code) -> Iterator[Hit]:
     if code.call_kinds.isdisjoint({*REGRESSION, *REGRESSION.values()}):
         return
     instances = code.bound_to(*REGRESSION.values())
-    for call in code.calls:
+    for call, spelled in zip(code.calls, code.callees):
         if len(call.args) < 2 or not (kind_of(call) in REGRESSION or isinstance(call.func, ast.Call)
-                                      or dotted(call.func) in instances) or not _regression_loss(code, call, instances):
+                                      or spelled in instances) or not _regression_loss(code, call, instances):
             continue
         prediction, target = call.args[0], argument(call, 1, "target")
         model = _column_model(code, prediction)

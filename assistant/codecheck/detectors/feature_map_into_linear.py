@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from assistant.codecheck._code import Code, dotted, kind_of, source_of
+from assistant.codecheck._code import Code, kind_of, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
 from assistant.codecheck.detectors._torch_names import is_functional, is_layer, is_torch_function, layer_call, may_hold
 
@@ -31,9 +31,12 @@ def check(code: Code) -> Iterator[Hit]:
     for sequential in code.calls_of("Sequential"):
         if is_layer(sequential, "Sequential"):
             yield from _in_sequential(code, sequential)
-    heads = code.bound_to(*LINEARS, "Sequential")  # the names that can hold a Linear
-    for call in code.calls:
-        if call.args and dotted(call.func) in heads and _takes_linear_first(code, call.func):
+    heads = code.bound_to(*LINEARS, "Sequential")  # the names (and self.<attribute>s) that can hold a Linear
+    for call, spelled in zip(code.calls, code.callees):
+        if spelled is None or not call.args or (
+                spelled not in heads and f"self.{spelled.rpartition('.')[2]}" not in heads):
+            continue  # `model.fc(x)` holds what `self.fc` was set to in model's class
+        if _takes_linear_first(code, call.func):
             source = _feature_map(code, call.args[0])
             if source is not None:
                 yield _hit(code, call, source_of(call.func), source)

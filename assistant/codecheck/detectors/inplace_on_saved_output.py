@@ -59,8 +59,8 @@ def _saved_outputs(code: Code) -> dict[ast.AST, set[str]]:
     tensors whose in-place writes need looking at."""
     found: dict[ast.AST, set[str]] = {}
     layers = code.bound_to(*SAVING_LAYERS)
-    for call in code.calls:
-        if kind_of(call) not in SAVES_OUTPUT and dotted(call.func) not in layers:
+    for call, spelled in zip(code.calls, code.callees):
+        if kind_of(call) not in SAVES_OUTPUT and spelled not in layers:
             continue
         statement = code.parents.get(call)
         if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(statement.targets[0], ast.Name) \

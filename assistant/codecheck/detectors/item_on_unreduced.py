@@ -20,7 +20,7 @@ KEEPING = ("detach", "cpu", "cuda", "to", "float", "double", "abs", "clone")
 def check(code: Code) -> Iterator[Hit]:
     unreduced = "none" in code.source
     per_sample = "batch_size=1" not in code.source.replace(" ", "")
-    for call in code.calls:
+    for call in code.calls_of("item", "float", "int"):  # the only calls _converted takes
         tensor = _converted(call)
         if tensor is None:
             continue

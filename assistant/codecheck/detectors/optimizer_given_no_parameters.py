@@ -20,7 +20,9 @@ CONSUMERS = ("list", "tuple", "len", "sum", "sorted", "set", "enumerate", "next"
 
 @needs_calls("parameters")
 def check(code: Code) -> Iterator[Hit]:
-    for call in code.calls:
+    for call, spelled in zip(code.calls, code.callees):
+        if spelled is None or "." in spelled and not spelled.rpartition(".")[2][:1].isupper():
+            continue  # no optimizer class (a bare name may be an alias: `from torch.optim import SGD as sgd`)
         if not _builds_optimizer(code, call) or (given := argument(call, 0, "params")) is None:
             continue
         if isinstance(given, ast.Call) and kind_of_parameters(given):
