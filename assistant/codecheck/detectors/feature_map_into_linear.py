@@ -72,8 +72,8 @@ def _holds(code: Code, node: ast.expr, kinds: tuple[str, ...]) -> ast.Call | Non
 
 
 def _feature_map(code: Code, value: ast.expr, depth: int = 0) -> ast.Call | None:
-    """The conv/pool whose output `value` certainly is: followed through names bound just above and
-    through shape-keeping activations, dropouts and norms."""
+    """The call of a conv/pool (or of a block ending in one) whose output `value` certainly is: followed
+    through names bound just above and through shape-keeping activations, dropouts and norms."""
     if depth > 8:
         return None
     if isinstance(value, ast.Name):
@@ -86,11 +86,11 @@ def _feature_map(code: Code, value: ast.expr, depth: int = 0) -> ast.Call | None
     if is_functional(value, *_KEEP_SHAPE_FUNCTIONS) or is_torch_function(value, *_KEEP_SHAPE_FUNCTIONS):
         return _feature_map(code, value.args[0], depth + 1)
     if isinstance(value.func, (ast.Name, ast.Attribute)):
-        if (made := _holds(code, value.func, FEATURE_MAPS)) is not None:
-            return made
+        if _holds(code, value.func, FEATURE_MAPS) is not None:
+            return value  # the user's own call, `self.pool(...)`, where it happens
         if (block := _holds(code, value.func, ("Sequential",))) is not None:
             last = _past_shape_keeping(list(reversed(block.args)))
-            return last if last is not None and is_layer(last, *FEATURE_MAPS) else None
+            return value if last is not None and is_layer(last, *FEATURE_MAPS) else None
         if _holds(code, value.func, KEEP_SHAPE) is not None:
             return _feature_map(code, value.args[0], depth + 1)
     return None
