@@ -14,7 +14,7 @@ name = "load-state-dict-assigned"
 
 @needs_calls("load_state_dict")
 def check(code: Code) -> Iterator[Hit]:
-    for node in code.nodes:
+    for node in code.nodes_of(ast.Assign):
         if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and kind_of(node.value) == "load_state_dict"):
             continue
         target, receiver = dotted(node.targets[0]), node.value.func.value  # type: ignore[attr-defined]
