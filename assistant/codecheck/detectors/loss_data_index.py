@@ -17,7 +17,7 @@ REDUCTIONS = ("sum", "mean", "item", "norm")
 
 @needs_attributes("data")
 def check(code: Code) -> Iterator[Hit]:
-    for node in code.nodes:
+    for node in code.nodes_of(ast.Subscript):
         if (isinstance(node, ast.Subscript) and constant(node.slice) == 0 and isinstance(node.value, ast.Attribute)
                 and node.value.attr == "data" and _is_scalar(code, node.value.value)):
             yield Hit.at(code, node, f"{source_of(node)} indexes a 0-dim tensor (a loss is a scalar since "
