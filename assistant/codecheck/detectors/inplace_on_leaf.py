@@ -16,7 +16,7 @@ NOT_INPLACE = ("requires_grad_", "retain_grad", "share_memory_")
 
 
 def check(code: Code) -> Iterator[Hit]:
-    for node in (*code.calls, *(n for n in code.nodes if isinstance(n, ast.AugAssign))):
+    for node in (*code.calls, *code.nodes_of(ast.AugAssign)):
         target = _updated(node)
         if target is None or without_grad(code, node):
             continue
