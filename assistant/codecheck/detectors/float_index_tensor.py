@@ -20,7 +20,7 @@ INDEXING_METHODS = {"index_select": 1, "gather": 1, "scatter": 1, "scatter_": 1,
 
 def check(code: Code) -> Iterator[Hit]:
     floats = code.bound_to(*FLOAT_MAKING)
-    subscripts = [n for n in code.nodes if n.__class__ is ast.Subscript]
+    subscripts: list[ast.Subscript] = code.nodes_of(ast.Subscript)  # type: ignore[assignment]
     candidates = [(n, n.slice, n.value) for n in subscripts if _may_be_float(n.slice, floats)] + [
         (c, argument(c, INDEXING_METHODS[kind_of(c)], "index"), None) for c in code.calls_of(*INDEXING_METHODS)
         if isinstance(c.func, ast.Attribute)]
