@@ -43,7 +43,7 @@ def _accumulating_names(code: Code) -> set[str]:
     """The names anywhere in the file that `x += ...` or `x = x + ...` adds to (read once)."""
     if "accumulating names" not in code.memo:
         found = set()
-        for node in code.nodes:
+        for node in (*code.nodes_of(ast.AugAssign), *code.nodes_of(ast.Assign)):  # a set: order does not matter
             if isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add) and isinstance(node.target, ast.Name):
                 found.add(node.target.id)
             elif isinstance(node, ast.Assign) and isinstance(node.value, ast.BinOp) and isinstance(node.value.op, ast.Add):
