@@ -316,21 +316,26 @@ class Code:
         return self._bound_inside.get(statement, frozenset())
 
     @cached_property
+    def _binders(self) -> list[tuple[ast.AST, list[str]]]:
+        """Each definition or binding of the file with the names it binds."""
+        by_type = self._index[3]
+        found = [(node, [node.name]) for kind in _DEFINITION for node in by_type.get(kind, ())]
+        found += [(node, [name for target, _ in _assigned(node) if (name := dotted(target))])
+                  for kind in _BINDING for node in by_type.get(kind, ())]
+        return found
+
+    @cached_property
     def _bound_inside(self) -> dict[ast.AST, set[str]]:
         """The names bound inside each statement, from one pass over the bindings: reaching_value
         asks this of the same statements again and again."""
         found: dict[ast.AST, set[str]] = defaultdict(set)
-        by_type = self._index[3]
-        for node in (node for kind in (*_DEFINITION, *_BINDING) for node in by_type.get(kind, ())):
-            if isinstance(node, _DEFINITION):
-                names = [node.name]
-            elif isinstance(node, _BINDING):
-                names = [name for target, _ in _assigned(node) if (name := dotted(target))]
-            else:
-                continue
-            for holder in (node, *self.ancestors(node)):
-                if isinstance(holder, ast.stmt):
+        parents, statement = self.parents, ast.stmt
+        for node, names in self._binders:
+            holder: ast.AST | None = node
+            while holder is not None:
+                if isinstance(holder, statement):
                     found[holder].update(names)
+                holder = parents.get(holder)
         return found
 
     @cached_property
@@ -339,7 +344,7 @@ class Code:
         "checkpoint": "torch.utils.checkpoint.checkpoint"} (absolute imports anywhere in the file).
         A pasted fragment often leaves its imports out: the conventional names (torch, nn, F, np,
         optim) stand for their usual modules unless the file binds them some other way."""
-        bound_here = {name for names in self._bound_inside.values() for name in names}
+        bound_here = {name for _, names in self._binders for name in names}
         found = {name: module for name, module in CONVENTIONAL_IMPORTS.items() if name not in bound_here}
         for node in self.nodes_of(ast.Import, ast.ImportFrom):
             if isinstance(node, ast.Import):
