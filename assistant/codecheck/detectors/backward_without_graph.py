@@ -132,7 +132,7 @@ def _assignments_binding(code: Code) -> dict[tuple[int, str], list[ast.Assign]]:
     """The assignments of each (scope, name), from one pass over the file."""
     if "assignments by name" not in code.memo:
         found: dict[tuple[int, str], list[ast.Assign]] = {}
-        for node in code.nodes:
+        for node in code.nodes_of(ast.Assign):
             if isinstance(node, ast.Assign):
                 for bound in {e.id for t in node.targets for e in ast.walk(t) if isinstance(e, ast.Name)}:
                     found.setdefault((id(code.scope_of(node)), bound), []).append(node)
@@ -152,7 +152,8 @@ def _frozen_model(code: Code, call: ast.Call, backward: ast.Call) -> ast.stmt | 
         return None
     freeze = freezes[-1]
     changed_after = any(isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.ctx, ast.Store)
-                        and dotted(n.value) == model and n.lineno > freeze.lineno for n in code.nodes)
+                        and dotted(n.value) == model and n.lineno > freeze.lineno
+                        for n in (*code.nodes_of(ast.Subscript), *code.nodes_of(ast.Attribute)))
     return None if changed_after else freeze
 
 
@@ -160,7 +161,7 @@ def _freezing_statements(code: Code) -> list[ast.stmt]:
     """The loops and expression statements that mention requires_grad: where a freeze can be."""
     if "freezing statements" not in code.memo:
         found: dict[int, ast.stmt] = {}
-        for node in code.nodes:
+        for node in code.nodes_of(ast.Attribute):
             if isinstance(node, ast.Attribute) and node.attr in ("requires_grad", "requires_grad_"):
                 for holder in code.ancestors(node):
                     if isinstance(holder, (ast.For, ast.Expr)):
@@ -193,7 +194,7 @@ def _turns_grad_on(code: Code) -> bool:
 
 
 def _finds_grad_turned_on(code: Code) -> bool:
-    for node in code.nodes:
+    for node in (*code.nodes_of(ast.keyword), *code.nodes_of(ast.Assign), *code.calls):  # any order: a yes or no
         if isinstance(node, ast.keyword) and node.arg == "requires_grad" and constant(node.value) is not False:
             return True
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Attribute) and t.attr == "requires_grad"
