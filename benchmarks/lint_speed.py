@@ -102,6 +102,9 @@ def main() -> None:
     print(f"  without typer (plain_lint): {plain * 1000:7.1f} ms   ratio {plain / flakes:.2f}x")
     print(f"in process:   kb lint {kb_alone * 1000:7.1f} ms   pyflakes {flakes_alone * 1000:7.1f} ms   "
           f"ratio {kb_alone / flakes_alone:.2f}x")
+    if sys.flags.dont_write_bytecode:  # the new-process times then include compiling kb's modules
+        print("  note: PYTHONDONTWRITEBYTECODE is set, so each kb lint process compiles its detector modules "
+              "from source, while pyflakes' installed modules come compiled")
     print(f"clean code: {count} findings on {lines} lines = {count / lines * 1000:.2f} per 1,000 lines (target <= 1)")
     for line in shown:
         print("  " + line)
