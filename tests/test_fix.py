@@ -371,3 +371,25 @@ def test_the_warning_behind_an_error_whose_entry_has_no_recipe_for_the_code_is_f
     assert report.error.warning and "None of the inputs have requires_grad=True" in report.error.message
     assert report.entry.id == "checkpoint-reentrant-frozen-inputs" and report.verified
     assert "use_reentrant=False" in report.patched
+
+
+TWO_SLOW_CONVERSIONS = """\
+import numpy as np
+import torch
+
+rng = np.random.default_rng(0)
+transitions = [(rng.standard_normal(4), rng.standard_normal(4)) for _ in range(16)]
+states = torch.tensor([s for s, _ in transitions], dtype=torch.float32)
+next_states = torch.tensor([n for _, n in transitions], dtype=torch.float32)
+print(states.shape, next_states.shape)
+"""
+
+
+def test_a_warning_torch_prints_once_is_fixed_line_by_line_under_iterate(engine):
+    """torch warns once per process: the second conversion only warns once the first is fixed."""
+    once = fix_source(TWO_SLOW_CONVERSIONS, engine=engine)
+    assert once.error.warning and once.error.line == 6 and not once.verified
+    assert once.next_entry is not None and once.next_entry.id == "list-of-ndarrays-slow-warning"
+    looped = fix_source(TWO_SLOW_CONVERSIONS, engine=engine, iterate=True)
+    assert looped.verified and [attempt.round for attempt in looped.applied] == [1, 2]
+    assert looped.patched.count("np.stack(") == 2

@@ -230,11 +230,12 @@ def _fix_outcome(report) -> None:
         out.print(line(("Not run: add --verify to prove the patch in the sandbox.", "dim")))
         return
     if original is not None:
-        raised = f"raised {report.error.type}" if report.reproduced else "did not raise this error"
-        out.print(line(("original run: ", "dim"), f"{raised} ({original.duration_s:.1f} s)"))
+        out.print(line(("original run: ", "dim"), f"{_what_the_original_did(report)} ({original.duration_s:.1f} s)"))
     took = f"({after.duration_s:.1f} s)"
     if report.verdict == "verified":
         out.print(line(("Verified:", "bold green"), f" the patched code runs clean {took}."))
+    elif after.status == "ok" and not after.cures(report.error):
+        out.print(line(("Not fixed:", "bold red"), f" the patched code still prints the warning {took}."))
     elif after.status == "ok":
         out.print(line(("Not verified:", "bold yellow"), f" the patched code runs clean {took}, but the original run "
                        "did not raise the error, so this proves nothing about the fix."))
@@ -250,6 +251,13 @@ def _fix_outcome(report) -> None:
         out.print(line(("Not verified:", "bold red"), f" the patched run ended with {after.status}: ", after.detail))
     _attempts(report.attempts)
     out.print(line((f"time: {report.duration_s:.1f} s in all", "dim")))
+
+
+def _what_the_original_did(report) -> str:
+    warned = report.error.warning
+    if report.reproduced:
+        return f"{'printed' if warned else 'raised'} {report.error.type}"
+    return "did not print this warning" if warned else "did not raise this error"
 
 
 def _attempts(attempts) -> None:

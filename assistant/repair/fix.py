@@ -298,7 +298,19 @@ def _next_problem(chosen: Attempt, current: ErrorReport, engine: AskingEngine, *
         warning = _problem_of(after, engine)
         return warning if warning is not None and not warning.same_as(current) else None
     new_error = after.error
-    return None if new_error is None or new_error.same_as(current) else new_error
+    if new_error is None:
+        return _warned_further_on(after, current)
+    return None if new_error.same_as(current) else new_error
+
+
+def _warned_further_on(after: RunOutcome, problem: ErrorReport) -> ErrorReport | None:
+    """The problem's warning, still printed by the patched run but from another line: torch warns
+    once per process at the first call that hits it, so the next such call only shows once the
+    first is fixed (progress, as the same error raised further down the script is)."""
+    if not problem.warning or after.status != "ok":
+        return None
+    return next((w for w in after.warnings if (w.type, w.message) == (problem.type, problem.message)
+                 and not w.same_as(problem)), None)
 
 
 def _fixes(answer: Answer) -> list[tuple[str, tuple[str, ...], dict[str, str]]]:
@@ -341,7 +353,9 @@ def _choose(tried: list[Attempt], error: ErrorReport) -> Attempt:
         if attempt.verified:
             return attempt
     for attempt in tried:
-        if attempt.after is not None and attempt.after.status == "error" and not error.same_as(attempt.after.error):
+        after = attempt.after
+        if after is not None and ((after.status == "error" and not error.same_as(after.error))
+                                  or _warned_further_on(after, error) is not None):
             return attempt
     return tried[0]
 
