@@ -37,7 +37,7 @@ param_to_hook_all_reduce device_mesh skip_all_reduce_unused_params forward_sync_
 def check(code: Code) -> Iterator[Hit]:
     modules = module_classes(code)
     wrapped_names = _names_given_a_wrapper(code)
-    for node in code.nodes if wrapped_names else ():
+    for node in code.nodes_of(ast.Attribute) if wrapped_names else ():
         if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in wrapped_names):
             continue
         wrapped = _wrapped_class(code, node.value, modules)
@@ -120,7 +120,7 @@ def _not_on_wrapper(code: Code, node: ast.Attribute) -> bool:
         return False  # an option of the wrapper, kept as its attribute
     if "attributes set on names" not in code.memo:
         code.memo["attributes set on names"] = {
-            (n.value.id, n.attr) for n in code.nodes
+            (n.value.id, n.attr) for n in code.nodes_of(ast.Attribute)
             if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name)}
     return (node.value.id, node.attr) not in code.memo["attributes set on names"]  # type: ignore[attr-defined, operator]
 
