@@ -9,25 +9,48 @@ from collections.abc import Iterator
 from assistant.codecheck._code import Code, dotted, keyword, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
 from assistant.codecheck.detectors._torch_names import without_grad
-from assistant.codecheck.detectors._training import calls_named, loops, own_nodes
+from assistant.codecheck.detectors._training import LOOPS, calls_named, loops, own_nodes
 
 name = "hidden-state-not-detached"
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
 @needs_calls("backward")
 def check(code: Code) -> Iterator[Hit]:
-    for loop in loops(code):
-        backwards = calls_named(code, loop, "backward")
+    feedbacks = _feedbacks_by_loop(code)
+    for loop in loops(code) if feedbacks else ():
+        backwards = calls_named(code, loop, "backward") if loop in feedbacks else ()
         if not backwards or any(_keeps_graph(b) for b in backwards):
             continue
-        for statement in own_nodes(loop.body):
-            carried = _carried_state(statement)
-            if carried and not without_grad(code, statement) and not _reset_in(loop, statement, carried):
+        for statement, carried in feedbacks[loop]:
+            if not without_grad(code, statement) and not _reset_in(loop, statement, carried):
                 state = ", ".join(sorted(carried))
                 verb = "is" if len(carried) == 1 else "are"
                 yield Hit.at(code, statement, f"{state} {verb} fed back into {source_of(statement.value.func)}() "  # type: ignore[attr-defined]
                              "on every batch without .detach(): the next backward() reaches into the previous "
                              f"batch's graph; detach it first ({state} = {next(iter(sorted(carried)))}.detach())")
+
+
+def _feedbacks_by_loop(code: Code) -> dict[ast.AST, list[tuple[ast.Assign, set[str]]]]:
+    """The statements that feed a state back (with its names), under each loop whose own body holds
+    them: found from the file's assignments, so loops without one are never walked."""
+    found: dict[ast.AST, list[tuple[ast.Assign, set[str]]]] = {}
+    for statement in code.nodes_of(ast.Assign):
+        if carried := _carried_state(statement):
+            for loop in _loops_around(code, statement):
+                found.setdefault(loop, []).append((statement, carried))  # type: ignore[arg-type]
+    return found
+
+
+def _loops_around(code: Code, statement: ast.AST) -> Iterator[ast.AST]:
+    """The loops whose body (not their else) holds the statement, up to the first function, class or lambda."""
+    inner = statement
+    for outer in code.ancestors(statement):
+        if isinstance(outer, _NESTED):
+            return
+        if isinstance(outer, LOOPS) and inner in outer.body:
+            yield outer
+        inner = outer
 
 
 def _keeps_graph(backward: ast.Call) -> bool:
