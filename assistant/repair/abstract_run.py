@@ -133,9 +133,9 @@ def _driven_on_declared_input(code: str) -> str | None:
     one further down describes an intermediate value."""
     code = code + _sizes_for_unset_parameters(code)
     tree = ast.parse(code)
-    classes = harness._module_classes(tree)  # noqa: SLF001 - reused from the harness, see requests
-    root = harness._root_class(classes)  # noqa: SLF001
-    forward = harness._method(root, "forward", classes)  # noqa: SLF001
+    classes = harness.module_classes(tree)
+    root = harness._root_class(classes)
+    forward = harness.method_of(root, "forward", classes)
     if forward is None or not forward.body:
         return None
     lines = code.splitlines()[forward.lineno - 1 : forward.body[0].lineno - 1]
@@ -145,7 +145,7 @@ def _driven_on_declared_input(code: str) -> str | None:
     if not inputs or any(name not in declared for name in inputs):
         return None
     try:
-        arguments = harness._constructor_arguments(root, classes, harness._module_constants(tree))  # noqa: SLF001
+        arguments = harness._constructor_arguments(root, classes, harness._module_constants(tree))
     except harness.CannotDrive:
         return None
     made = f"{root.name}({', '.join(f'{name}={value}' for name, value in arguments.items())})"
@@ -479,7 +479,7 @@ def _kb_abstract_run(code, filename, fragment):  # noqa: ANN001, ANN202, C901 - 
 
 # Read once, when the module is imported: the file may change on disk under a long-lived process.
 _PREAMBLE = "\n".join(inspect.getsource(part) for part in (
-    _kb_parse_fragment, _kb_fragment_tree, _kb_abstract_run, undefined_inputs._kb_model_input,  # noqa: SLF001
-    undefined_inputs._kb_one_batch, undefined_inputs._KbGuessedTarget, undefined_inputs._KbMissing,  # noqa: SLF001
-    undefined_inputs._kb_batches_of,  # noqa: SLF001
-    layer_facts._KbLayerFacts))  # noqa: SLF001
+    _kb_parse_fragment, _kb_fragment_tree, _kb_abstract_run, undefined_inputs._kb_model_input,
+    undefined_inputs._kb_one_batch, undefined_inputs._KbGuessedTarget, undefined_inputs._KbMissing,
+    undefined_inputs._kb_batches_of,
+    layer_facts._KbLayerFacts))

@@ -41,20 +41,20 @@ def needs_harness(source: str) -> bool:
         tree = ast.parse(source)
     except SyntaxError:
         return False
-    classes = _module_classes(tree)
+    classes = module_classes(tree)
     return bool(classes) and not _drives(tree, classes)
 
 
 def drive(source: str) -> str:
     """The source followed by a harness that builds its model and runs it; CannotDrive if it can't."""
     tree = ast.parse(source)
-    classes = _module_classes(tree)
+    classes = module_classes(tree)
     if not classes:
         raise CannotDrive("the code defines no nn.Module subclass")
     root = _root_class(classes)
     constants = _module_constants(tree)
     arguments = _constructor_arguments(root, classes, constants)
-    forward = _method(root, "forward", classes)
+    forward = method_of(root, "forward", classes)
     if forward is None:
         raise CannotDrive(f"{root.name} has no forward() method")
     _check_single_input(root.name, forward)
@@ -62,7 +62,7 @@ def drive(source: str) -> str:
     hints = [value for name, value in constants.items()
              if isinstance(value, int) and 2 <= value <= 1024 and _SIZE_NAME.search(name) and not _NOT_SIZE.search(name)]
     return (f"{source.rstrip()}\n\n\n{_HEADER}\n{_DRIVER_SOURCE}\n"
-            f"_kb_drive(lambda: {call}, {_self_attributes(forward)!r}, {hints!r})\n")
+            f"_kb_drive(lambda: {call}, {attributes_in_run_order(forward)!r}, {hints!r})\n")
 
 
 def _kb_drive(make_model, attributes, hints):  # noqa: ANN001, ANN202, C901 - copied verbatim into the user's run
@@ -156,7 +156,7 @@ def _kb_drive(make_model, attributes, hints):  # noqa: ANN001, ANN202, C901 - co
 _DRIVER_SOURCE = inspect.getsource(_kb_drive)
 
 
-def _module_classes(tree: ast.Module) -> dict[str, ast.ClassDef]:
+def module_classes(tree: ast.Module) -> dict[str, ast.ClassDef]:
     """Classes deriving from nn.Module, directly or through another class of the file, in order."""
     classes: dict[str, ast.ClassDef] = {}
     for node in tree.body:
@@ -176,8 +176,8 @@ def _root_class(classes: dict[str, ast.ClassDef]) -> ast.ClassDef:
     return (roots or list(classes.values()))[-1]
 
 
-def _method(cls: ast.ClassDef, name: str, classes: dict[str, ast.ClassDef],
-            seen: frozenset[str] = frozenset()) -> ast.FunctionDef | None:
+def method_of(cls: ast.ClassDef, name: str, classes: dict[str, ast.ClassDef],
+              seen: frozenset[str] = frozenset()) -> ast.FunctionDef | None:
     """A method of the class or of a base class defined in the same file. Python refuses cyclic
     bases at run time, but the file is only read here, so a cycle must not recurse forever."""
     for node in cls.body:
@@ -186,7 +186,7 @@ def _method(cls: ast.ClassDef, name: str, classes: dict[str, ast.ClassDef],
     seen = seen | {cls.name}
     for base in cls.bases:
         parent = classes.get(_last_name(base))
-        if parent is not None and parent.name not in seen and (found := _method(parent, name, classes, seen)):
+        if parent is not None and parent.name not in seen and (found := method_of(parent, name, classes, seen)):
             return found
     return None
 
@@ -194,7 +194,7 @@ def _method(cls: ast.ClassDef, name: str, classes: dict[str, ast.ClassDef],
 def _constructor_arguments(cls: ast.ClassDef, classes: dict[str, ast.ClassDef],
                            constants: dict[str, object]) -> dict[str, str]:
     """Required constructor parameters filled with module-level constants of the same name."""
-    init = _method(cls, "__init__", classes)
+    init = method_of(cls, "__init__", classes)
     if init is None:
         return {}
     positional = init.args.posonlyargs + init.args.args
@@ -226,7 +226,7 @@ def _check_single_input(name: str, forward: ast.FunctionDef) -> None:
         raise CannotDrive(f"{name}.forward() takes {required} required inputs; the harness can feed exactly one")
 
 
-def _self_attributes(function: ast.FunctionDef) -> list[str]:
+def attributes_in_run_order(function: ast.FunctionDef) -> list[str]:
     """`self.x` names in the order forward() runs them, so the layer that reads the input comes first."""
     order = _RunOrder()
     for statement in function.body:

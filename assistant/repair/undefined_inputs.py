@@ -147,8 +147,8 @@ def _model_built_by(statement: ast.stmt, classes: dict[str, ast.ClassDef]) -> tu
         return None
     maker = value.func
     if isinstance(maker, ast.Name) and maker.id in classes:
-        forward = harness._method(classes[maker.id], "forward", classes)  # noqa: SLF001 - see requests
-        return statement.targets[0].id, tuple(harness._self_attributes(forward)) if forward else ()  # noqa: SLF001
+        forward = harness.method_of(classes[maker.id], "forward", classes)
+        return statement.targets[0].id, tuple(harness.attributes_in_run_order(forward)) if forward else ()
     if isinstance(maker, ast.Attribute) and _root_name(maker) in _MODEL_MAKERS and maker.attr[:1].isupper():
         return statement.targets[0].id, ()
     return None
