@@ -24,11 +24,11 @@ _RESHAPES = ("view", "reshape", "unsqueeze", "flatten", "stack", "cat", "expand"
 @needs_calls("BatchNorm1d")
 def check(code: Code) -> Iterator[Hit]:
     models = code.bound_to("Sequential", *module_classes(code))
-    for call in code.calls:
-        if len(call.args) != 1 or call.keywords or dotted(call.func) not in models:
+    for call, callee in zip(code.calls, code.callees):
+        if len(call.args) != 1 or call.keywords or callee not in models:
             continue
-        size = _one_vector(code, call.args[0])
-        if size is None or (model := _mlp_with_batchnorm(code, call.func)) is None:
+        model = _mlp_with_batchnorm(code, call.func)  # judged once per model, before following the input
+        if model is None or (size := _one_vector(code, call.args[0])) is None:
             continue
         yield Hit.at(code, call, f"{source_of(call)} gives one sample with no batch dimension ({size}) to {model}, "
                      "whose BatchNorm1d takes [batch, features] and refuses a 1-D tensor; pass "
@@ -71,15 +71,25 @@ def _mlp_with_batchnorm(code: Code, func: ast.expr) -> str | None:
     built = layer_call(code, func)
     if not isinstance(built, ast.Call):
         return None
+    key = ("batchnorm mlp", built)
+    if key not in code.memo:
+        code.memo[key] = _rank_keeping_model(code, built)
+    kind = code.memo[key]
+    return f"{source_of(func)} ({kind})" if kind else None
+
+
+def _rank_keeping_model(code: Code, built: ast.Call) -> str | None:
+    """What `built` makes ("an nn.Sequential" or its class) when its layers keep the rank and one of them is
+    a BatchNorm1d: judged once per model, however many calls run it."""
     name = dotted(built.func) or ""
     if kind_of(built) == "Sequential" and name.rpartition(".")[0] in ("", *LAYERS):
-        return f"{source_of(func)} (an nn.Sequential)" if _only_rank_keeping(built) else None
+        return "an nn.Sequential" if _only_rank_keeping(built) else None
     cls = module_classes(code).get(name)
     forward = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "forward"), None) if cls else None
     if forward is None or any(isinstance(n, ast.Subscript) or (isinstance(n, ast.Call) and kind_of(n) in _RESHAPES)
                               for n in ast.walk(forward)):
         return None
-    return f"{source_of(func)} ({name})" if _only_rank_keeping(cls) else None  # type: ignore[arg-type]
+    return name if _only_rank_keeping(cls) else None  # type: ignore[arg-type]
 
 
 def _only_rank_keeping(holder: ast.AST) -> bool:
