@@ -7,7 +7,10 @@ The file is the clean-code programs (correct PyTorch models and training scripts
 holds at least `--lines` lines. Each round runs both linters once as new processes, as an editor or
 pre-commit does (`python -m assistant lint FILE`, what the `kb` script runs; the same linting
 through lint_command.plain_lint alone, without typer; and `python -m pyflakes FILE`), alternating which goes first, so load from other processes on the
-machine falls on both; the best round of each is compared. The same comparison is made in process
+machine falls on both; the best round of each is compared. The processes may keep compiled
+bytecode (in a scratch PYTHONPYCACHEPREFIX, even where PYTHONDONTWRITEBYTECODE is set), as an
+installed kb and pyflakes have it: pip compiles a package when it installs it, while an editable
+checkout would otherwise compile its ~120 detector modules from source in every process. The same comparison is made in process
 (`check_source` against `pyflakes.api.check`: the analysis alone, without interpreter start-up).
 The target is `kb lint` at most 2x the time pyflakes takes on the file.
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import subprocess
 import sys
 import tempfile
@@ -60,8 +64,14 @@ def best_of(rounds: int, runs: list[Callable[[], object]]) -> list[float]:
     return best
 
 
-def command(*args: str) -> Callable[[], object]:
-    return lambda: subprocess.run([sys.executable, *args], capture_output=True, cwd=ROOT, check=False)
+def command(env: dict[str, str], *args: str) -> Callable[[], object]:
+    return lambda: subprocess.run([sys.executable, *args], capture_output=True, cwd=ROOT, check=False, env=env)
+
+
+def with_bytecode(scratch: str) -> dict[str, str]:
+    """The environment with compiled bytecode kept, outside the checkout, as an installed package has it."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, "PYTHONPYCACHEPREFIX": str(Path(scratch) / "pycache")}
 
 
 def pyflakes_in_process(source: str) -> Callable[[], object]:
@@ -91,9 +101,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "joined.py"
         path.write_text(source)
-        kb, plain, flakes = best_of(options.rounds, [command("-m", "assistant", "lint", str(path)),
-                                                    command("-c", PLAIN_LINT, "lint", str(path)),
-                                                    command("-m", "pyflakes", str(path))])
+        env = with_bytecode(scratch)
+        kb, plain, flakes = best_of(options.rounds, [command(env, "-m", "assistant", "lint", str(path)),
+                                                    command(env, "-c", PLAIN_LINT, "lint", str(path)),
+                                                    command(env, "-m", "pyflakes", str(path))])
         kb_alone, flakes_alone = best_of(options.rounds, [lambda: check_source(source), pyflakes_in_process(source)])
     count, lines, shown = false_findings()
     print(f"file: {source.count(chr(10)) + 1} lines joined from {len(clean_programs())} clean-code programs")
@@ -102,9 +113,6 @@ def main() -> None:
     print(f"  without typer (plain_lint): {plain * 1000:7.1f} ms   ratio {plain / flakes:.2f}x")
     print(f"in process:   kb lint {kb_alone * 1000:7.1f} ms   pyflakes {flakes_alone * 1000:7.1f} ms   "
           f"ratio {kb_alone / flakes_alone:.2f}x")
-    if sys.flags.dont_write_bytecode:  # the new-process times then include compiling kb's modules
-        print("  note: PYTHONDONTWRITEBYTECODE is set, so each kb lint process compiles its detector modules "
-              "from source, while pyflakes' installed modules come compiled")
     print(f"clean code: {count} findings on {lines} lines = {count / lines * 1000:.2f} per 1,000 lines (target <= 1)")
     for line in shown:
         print("  " + line)
