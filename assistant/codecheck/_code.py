@@ -260,6 +260,8 @@ class Code:
         statement = self._statement_of(use)
         while statement is not None:
             body = self._body_holding(statement)
+            if statement not in body:  # a `case` of a match statement: a branch, so not known
+                return None
             for previous in reversed(body[: body.index(statement)]):
                 if (found := self._binding(previous, use.id)) is not None:
                     return found if isinstance(found, ast.expr) and found is not _UNKNOWN else None

@@ -108,3 +108,15 @@ def test_a_fragment_without_imports_reads_torch_nn_and_f_as_usual_unless_it_bind
     assert [f.entry_id for f in check_source("xs, ys = torch.meshgrid(a, b)\n")] == ["meshgrid-indexing-warning"]
     assert check_source("torch = load_plugin()\nxs, ys = torch.meshgrid(a, b)\n") == []
     assert check_source("import jax.numpy as np\nimport torch\nt = torch.from_numpy(np.flip(a))\n") == []
+
+
+def test_a_name_used_in_a_match_case_has_no_certain_value_and_breaks_no_detector(caplog):
+    import ast
+
+    from assistant.codecheck._code import Code
+
+    source = "x = 1\nmatch v:\n    case 1:\n        y = x\n"
+    code = Code(source)
+    use = next(n for n in ast.walk(code.tree) if isinstance(n, ast.Name) and n.id == "x" and isinstance(n.ctx, ast.Load))
+    assert code.reaching_value(use) is None
+    assert check_source("import torch\n" + source) == [] and not caplog.records
