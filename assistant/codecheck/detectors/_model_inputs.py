@@ -32,7 +32,7 @@ def mismatched_inputs(code: Code, layers: tuple[str, ...]) -> Iterator[Mismatche
     for call in code.calls:
         if len(call.args) != 1 or (model := dotted(call.func)) is None:
             continue
-        first = _first_layer(code, call)
+        first = first_layer(code, call)
         if first not in layers or _cast_anywhere(code, model):
             continue
         dtype = dtype_of(code, call.args[0])
@@ -49,7 +49,7 @@ def mismatch_hits(code: Code, layers: tuple[str, ...], weights: str) -> Iterator
                      f"({given}.float())", {"dtype": found.dtype})
 
 
-def _first_layer(code: Code, call: ast.Call) -> str | None:
+def first_layer(code: Code, call: ast.Call) -> str | None:
     kind = layer_kind(code, call.func)
     built = layer_call(code, call.func)
     if isinstance(built, ast.Call) and isinstance(built.func, ast.Name) and built.func.id in module_classes(code):

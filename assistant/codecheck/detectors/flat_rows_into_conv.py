@@ -13,7 +13,7 @@ from assistant.codecheck._code import Code, dotted, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
 from assistant.codecheck.detectors._factory_shapes import factory_sizes
 from assistant.codecheck.detectors._loaders import tensor_dataset_part
-from assistant.codecheck.detectors._model_inputs import _first_layer  # noqa: PLC2701 - see requests-detectors-C
+from assistant.codecheck.detectors._model_inputs import first_layer
 from assistant.codecheck.detectors._torch_names import is_layer, layer_call, module_classes
 
 name = "flat-rows-into-conv"
@@ -44,7 +44,7 @@ def _starts_with_conv(code: Code, call: ast.Call) -> bool:
     built = layer_call(code, call.func)
     if is_layer(built, "Sequential"):
         return bool(built.args) and is_layer(built.args[0], "Conv2d")  # type: ignore[union-attr]
-    return _first_layer(code, call) == "Conv2d"
+    return first_layer(code, call) == "Conv2d"
 
 
 def _two_dimensional(code: Code, value: ast.expr) -> tuple[list[int], bool] | None:
