@@ -32,9 +32,7 @@ from kb.store import Store  # noqa: E402
 from assistant.answering.confidence import CALIBRATED, Thresholds, decide  # noqa: E402
 from assistant.repair.probe import error_of_code  # noqa: E402
 from assistant.answering.query import parse_query, query_of_error  # noqa: E402
-from assistant.answering.retrieval import (  # noqa: E402
-    QUESTION_RRF_K, QUESTION_WEIGHTS, RRF_K, WEIGHTS, DocumentHit, Retriever, Signals, fuse, fusion_for,
-)
+from assistant.answering.retrieval import RRF_K, WEIGHTS, DocumentHit, Retriever, Signals, fuse  # noqa: E402
 
 
 @dataclass
@@ -67,7 +65,7 @@ def evaluate(devset: Path, run_code: bool = False) -> list[Outcome]:
         item = json.loads(line)
         raised = error_of_code(item["q"]) if run_code else None
         _, signals = retriever.gather(query_of_error(raised) if raised else parse_query(item["q"]))
-        outcomes.append(refuse(Outcome(item["expect"], item.get("kind", "?"), signals, [], []), *fusion_for(signals)))
+        outcomes.append(refuse(Outcome(item["expect"], item.get("kind", "?"), signals, [], []), WEIGHTS, RRF_K))
     return outcomes
 
 
@@ -76,36 +74,15 @@ def recall_at_1(outcomes: list[Outcome]) -> float:
     return sum(o.ranked[:1] == [o.expect] for o in positives) / len(positives)
 
 
-def tune_fusion(outcomes: list[Outcome], questions: bool = False) -> tuple[dict[str, float], int]:
-    """The fusion weights and k that rank the most positives right at 1, for questions or for the
-    other queries (errors, logs, code), each fused with its own (retrieval.fusion_for)."""
-    group = [o for o in outcomes if o.signals.question == questions and o.expect]
-    best = (QUESTION_WEIGHTS, QUESTION_RRF_K) if questions else (WEIGHTS, RRF_K)
-    if not group:
-        return best
-    best_recall = recall_at_1(group)
-    grid = itertools.product([0.5, 1.0, 2.0, 3.0], [0.5, 1.0, 1.5], [0.5, 1.0, 1.5, 2.0], [5, 10, 30, 60])
+def tune_fusion(outcomes: list[Outcome]) -> tuple[dict[str, float], int]:
+    best, best_recall = (WEIGHTS, RRF_K), recall_at_1(outcomes)
+    grid = itertools.product([1.0, 2.0, 3.0], [0.5, 1.0, 1.5], [0.5, 1.0, 1.5, 2.0], [5, 10, 30, 60])
     for signature, lexical, dense, rrf_k in grid:
         weights = {"signature": signature, "lexical": lexical, "dense": dense}
-        recall = recall_at_1([refuse(o, weights, rrf_k) for o in group])
+        recall = recall_at_1([refuse(o, weights, rrf_k) for o in outcomes])
         if recall > best_recall + 1e-9:
             best, best_recall = (weights, rrf_k), recall
     return best
-
-
-def report_tuned_fusion(outcomes: list[Outcome], questions: bool, label: str) -> None:
-    """The best fusion of one kind of query, and its recall@1 held out on 2 folds."""
-    group = [o for o in outcomes if o.signals.question == questions and o.expect]
-    if not group:
-        return
-    weights, rrf_k = tune_fusion(group, questions)
-    print(f"\nbest fusion for {label}: weights {weights}, rrf_k {rrf_k}: "
-          f"recall@1 {recall_at_1([refuse(o, weights, rrf_k) for o in group]):.3f}")
-    folds, held = [group[0::2], group[1::2]], []
-    for i in range(2):
-        fold_weights, fold_k = tune_fusion(folds[i], questions)
-        held += [refuse(o, fold_weights, fold_k) for o in folds[1 - i]]
-    print(f"2-fold held-out recall@1 with tuned fusion: {recall_at_1(held):.3f} (current: {recall_at_1(group):.3f})")
 
 
 def report_recall(outcomes: list[Outcome]) -> None:
@@ -221,8 +198,14 @@ def main() -> None:
     if args.by_family:
         report_by_family(outcomes, {"error": 0.95, "question": 0.85})
     if args.tune_fusion:
-        for questions, label in ((False, "errors, logs and code"), (True, "questions")):
-            report_tuned_fusion(outcomes, questions, label)
+        weights, rrf_k = tune_fusion(outcomes)
+        print(f"\nbest fusion: weights {weights}, rrf_k {rrf_k}: recall@1 {recall_at_1([refuse(o, weights, rrf_k) for o in outcomes]):.3f}")
+        folds = [outcomes[0::2], outcomes[1::2]]
+        held = []
+        for i in range(2):
+            fold_weights, fold_k = tune_fusion(folds[i])
+            held += [refuse(o, fold_weights, fold_k) for o in folds[1 - i]]
+        print(f"2-fold held-out recall@1 with tuned fusion: {recall_at_1(held):.3f} (current: {recall_at_1(outcomes):.3f})")
     print(f"\ncurrent thresholds {CALIBRATED}:\n  {confusion(outcomes, CALIBRATED)}")
     tuned = calibrate(outcomes, args.precision)
     right, wrong = score(outcomes, tuned)

@@ -7,8 +7,7 @@ from kb.store import ChunkHit
 
 from assistant.answering.confidence import CALIBRATED, decide
 from assistant.answering.query import parse_query
-from assistant.answering.retrieval import (QUESTION_RRF_K, QUESTION_WEIGHTS, RRF_K, SECONDARY_OFFSET, SIGNATURE_RRF_K,
-                                           WEIGHTS, DocumentHit, Retriever, fusion_for,
+from assistant.answering.retrieval import (RRF_K, SECONDARY_OFFSET, SIGNATURE_RRF_K, WEIGHTS, DocumentHit, Retriever,
                                            Signals, fuse)
 
 
@@ -208,26 +207,3 @@ def test_a_pattern_found_in_a_question_weighs_like_any_other_signal():
     a quoted fragment ('model_state_dict'), so there it ranks on the common scale."""
     signals = Signals([("a", signature(0.1))], lexical=[], dense=[], about_error=False)
     assert fuse(signals, WEIGHTS)[0].score == pytest.approx(WEIGHTS["signature"] / (RRF_K + 1))
-
-
-def test_a_question_is_fused_by_its_meaning_before_its_words():
-    """A question in words shares words with an entry's cousins: when lexical and dense search
-    disagree at the top, the entry that dense search (meaning) puts first wins for a question,
-    while an error's message is fused as before (a tie, decided by the order of the signals)."""
-    lexical, dense = [chunk("cousin", 1), chunk("meant", 2)], [chunk("meant", 3, 0.6), chunk("cousin", 4, 0.5)]
-    question = Signals([], lexical=lexical, dense=dense, question=True)
-    assert fusion_for(question) == (QUESTION_WEIGHTS, QUESTION_RRF_K)
-    assert fuse(question, *fusion_for(question))[0].source == "meant"
-    error = Signals([], lexical=lexical, dense=dense, about_error=True)
-    assert fusion_for(error) == (WEIGHTS, RRF_K)
-    hits = fuse(error, *fusion_for(error))
-    assert hits[0].score == pytest.approx(hits[1].score)
-
-
-def test_a_pattern_among_a_questions_words_is_one_more_hint_not_the_answer():
-    """A phrase of a question that happens to match an entry's pattern is a hint, not a message:
-    it weighs less than the meaning of the whole question (dense search's first) and than the
-    question's best lexical match."""
-    question = Signals([("phrase", signature(0.2))], lexical=[chunk("other", 1)],
-                       dense=[chunk("meant", 3, 0.6)], question=True)
-    assert [hit.source for hit in fuse(question, *fusion_for(question))] == ["meant", "other", "phrase"]

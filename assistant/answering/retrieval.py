@@ -21,13 +21,6 @@ RRF_K = 10
 SIGNATURE_RRF_K = 3  # smaller than RRF_K: a pattern that explains more of a message outranks one that explains less
 SECONDARY_OFFSET = 0.1  # how far behind a shared message's owner an entry listing it after its own ranks
 WEIGHTS = {"signature": 2.0, "lexical": 1.0, "dense": 1.0}
-# A question in the user's own words ("my checkpoint loads but the accuracy is random") shares few
-# words with the entry that explains it and many with its close cousins, so its meaning (dense
-# search) weighs more than its words, and a pattern found among its words is a phrase, not a
-# message: it weighs as one more lexical hint. A smaller k lets the first ranks of each signal
-# decide (on the three dev sets: question recall@1 0.753 -> 0.836, 0.939 -> 0.953, 0.978 -> 0.971).
-QUESTION_WEIGHTS = {"signature": 0.5, "lexical": 1.0, "dense": 1.5}
-QUESTION_RRF_K = 5
 EXACT_COVERAGE = 0.8  # a pattern covering this much of the message needs no dense search
 CANDIDATES = 50
 
@@ -53,7 +46,6 @@ class Signals:
     dense: list[ChunkHit]
     about_error: bool = False  # the query is an exception's message, not a question or code
     secondary: frozenset[str] = frozenset()  # sources whose matching pattern is not their first
-    question: bool = False  # the query is a question in words (see QUESTION_WEIGHTS)
 
 
 class Retriever:
@@ -138,8 +130,7 @@ class Retriever:
         exact = bool(signatures) and signatures[0][1].coverage >= EXACT_COVERAGE
         dense = [] if exact else self.store.dense_search(self.embed_query(text), CANDIDATES)
         secondary = frozenset(source for source, match in signatures if not self.is_primary(source, match))
-        return query, Signals(signatures, lexical, dense, about_error=query.error is not None, secondary=secondary,
-                              question=query.kind == "question")
+        return query, Signals(signatures, lexical, dense, about_error=query.error is not None, secondary=secondary)
 
     def _between_sharers(self, query: ParsedQuery, signatures: list[tuple[str, PatternMatch]]) -> Signals:
         """Signals for a message that several entries explain alike (one message, two causes): the
@@ -154,12 +145,7 @@ class Retriever:
 
     def search(self, query: ParsedQuery, k: int = 5) -> tuple[ParsedQuery, list[DocumentHit]]:
         query, signals = self.gather(query)
-        return query, fuse(signals, *fusion_for(signals))[:k]
-
-
-def fusion_for(signals: Signals) -> tuple[dict[str, float], int]:
-    """The fusion weights and k for a query: a question's own, or those of errors, logs and code."""
-    return (QUESTION_WEIGHTS, QUESTION_RRF_K) if signals.question else (WEIGHTS, RRF_K)
+        return query, fuse(signals, WEIGHTS)[:k]
 
 
 def _with_context(query: ParsedQuery) -> str:
