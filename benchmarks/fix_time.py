@@ -77,9 +77,10 @@ def start_server(environment: dict[str, str], index: Path) -> subprocess.Popen:
     return server
 
 
-def build_index(environment: dict[str, str], index: Path) -> None:
-    """The first use of an index builds it; done before timing anything."""
-    subprocess.run([sys.executable, "-m", "assistant", "ask", "--json", "--index", str(index), "warm up"],
+def build_index(environment: dict[str, str], index: Path | None) -> None:
+    """The first use of the default index builds it (a named --index must exist); done before timing anything."""
+    named = ["--index", str(index)] if index is not None else []
+    subprocess.run([sys.executable, "-m", "assistant", "ask", "--json", *named, "warm up"],
                    env=environment, cwd=ROOT, capture_output=True, timeout=1200)
 
 
@@ -113,7 +114,7 @@ def main() -> None:
         environment = {**os.environ, "KB_HOME": home, "HF_HUB_OFFLINE": "1"}
         environment.pop("KB_SERVER", None)
         index = (args.index or Path(home) / "index").resolve()
-        build_index(environment, index)
+        build_index(environment, args.index)
         print(f"{len(scripts)} scripts; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
         alone = [kb_fix(script, environment, index, args.python, args.timeout_s) for script in scripts]
         server = start_server(environment, index)
