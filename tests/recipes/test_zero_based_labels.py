@@ -55,7 +55,9 @@ import torch.nn.functional as F
 def batch_loss(logits, tags):
     return F.cross_entropy(logits.flatten(0, 1), tags.flatten())
 
-print(batch_loss(torch.randn(2, 5, 4), torch.randint(1, 5, (2, 5))))
+tags = torch.randint(1, 5, (2, 5))   # tags 1..4
+tags[0, 0] = 4
+print(batch_loss(torch.randn(2, 5, 4), tags))
 '''
 
 
