@@ -79,6 +79,24 @@ def test_a_method_body_pasted_alone_is_checked_with_lines_counted_in_the_paste()
     assert detect("this is not python (") == ()
 
 
+POOLING_MODULE_WITHOUT_IMPORT_TORCH = """\
+import torch.nn.functional as F
+
+
+class AttentionPool(torch.nn.Module):
+    def forward(self, h):
+        return (F.softmax(h.sum(-1)).unsqueeze(-1) * h).sum(1)
+"""
+
+
+def test_a_missing_import_in_a_pasted_class_is_answered_after_the_situation_it_shows():
+    """The class keeps one torch import and drops `import torch`: both are findings, and the
+    softmax the user asks about comes first although the missing import is on an earlier line."""
+    findings = detect(POOLING_MODULE_WITHOUT_IMPORT_TORCH)
+    assert [(f.line, f.entry_id) for f in findings] == [(6, "softmax-implicit-dim"), (4, "nameerror-torch-not-defined")]
+    assert detect("import torch.nn as nn\nlayer = nn.Linear(2, 2)\ntorch.manual_seed(0)\n")[0].line == 3
+
+
 def test_a_detector_finding_is_the_confident_answer_and_names_the_line(engine: Engine):
     answer = engine.ask(CLASSIFIER_HEAD, k=3).to_json()
     assert answer["match"] == "confident" and answer["results"][0]["id"] == "softmax-implicit-dim"

@@ -143,15 +143,18 @@ def ran_evidence(raised: ErrorReport, text: str) -> CodeEvidence:
 
 
 def detect(text: str) -> tuple[Finding, ...]:
-    """The detectors' findings, with lines counted in the paste. A fragment of a method body (with
-    `return` or `self`) is checked inside a method, and a paste that is not Python finds nothing."""
+    """The detectors' findings, with lines counted in the paste, the one to answer first. A fragment
+    of a method body (with `return` or `self`) is checked inside a method, and a paste that is not
+    Python finds nothing. Incidental findings (a missing `import torch` in a pasted class) go after
+    the others: the situation the user asks about is the other finding."""
     code = textwrap.dedent(text)
     for source, offset in ((code, 0), (_FRAGMENT_HEADER + textwrap.indent(code, "    "), 1)):
         try:
             findings = check_source(source)
         except SyntaxError:
             continue
-        return tuple(replace(f, line=f.line - offset) for f in findings if f.line > offset)
+        in_paste = (replace(f, line=f.line - offset) for f in findings if f.line > offset)
+        return tuple(sorted(in_paste, key=lambda f: f.incidental))
     return ()
 
 

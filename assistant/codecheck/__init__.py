@@ -32,6 +32,7 @@ class Finding:
     entry_id: str  # the corpus entry whose `detectors:` names the detector
     message: str  # in the user's terms, naming their layers and values
     facts: Mapping[str, str] = field(default_factory=dict)  # values for the entry's placeholders where known
+    incidental: bool = False  # its detector's hits are often an artifact of a partial paste (detectors/__init__)
 
 
 def check_source(source: str, *, entries: Mapping[str, Sequence[str]] | None = None) -> list[Finding]:
@@ -47,7 +48,7 @@ def check_source(source: str, *, entries: Mapping[str, Sequence[str]] | None = N
             by_detector.setdefault(name, []).append(entry_id)
     detectors = registry()
     findings = [
-        Finding(hit.line, hit.col, entry_id, hit.message, dict(hit.facts))
+        Finding(hit.line, hit.col, entry_id, hit.message, dict(hit.facts), detectors[name].incidental)
         for name, entry_ids in by_detector.items() if name in detectors
         for hit in run_detector(detectors[name], code)
         for entry_id in entry_ids

@@ -4,6 +4,9 @@ Every module in this package (except `_`-prefixed helpers) is a detector and def
 
     name: str                                   what corpus entries list in `detectors: [...]`
     check(code: Code) -> Iterable[Hit]          where this file shows the situation
+    incidental: bool  (optional, default False) its hits are as often an artifact of pasting part of
+                                                a file (trimmed imports) as the bug asked about, so
+                                                `kb ask` answers any other finding of the code first
 
 `code` is the user's file parsed once (assistant.codecheck._code.Code) and shared by every
 detector; detectors only read it. A hit's message speaks of the user's own layers and values.
@@ -52,6 +55,7 @@ class Hit:
 class Detector:
     name: str
     check: Callable[[Code], Iterable[Hit]]
+    incidental: bool = False
 
 
 @cache
@@ -61,7 +65,7 @@ def registry() -> dict[str, Detector]:
     for info in pkgutil.iter_modules(__path__):
         if not info.name.startswith("_"):
             module = importlib.import_module(f"{__name__}.{info.name}")
-            found[module.name] = Detector(module.name, module.check)
+            found[module.name] = Detector(module.name, module.check, getattr(module, "incidental", False))
     return found
 
 

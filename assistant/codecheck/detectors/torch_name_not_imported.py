@@ -15,6 +15,7 @@ from assistant.codecheck._code import Code
 from assistant.codecheck.detectors import Hit
 
 name = "torch-name-not-imported"
+incidental = True  # a pasted class or loop often keeps one torch import and drops `import torch`
 IMPORTS = {"torch": "import torch", "nn": "import torch.nn as nn", "F": "import torch.nn.functional as F"}
 
 
