@@ -10,7 +10,7 @@ from assistant.codecheck._code import Code, children, dotted, kind_of
 from assistant.codecheck.detectors._torch_names import layer_call
 
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
-_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)  # scopes a loop's own body stops at
 
 
 def loops(code: Code) -> list[ast.For | ast.AsyncFor | ast.While]:
@@ -19,13 +19,25 @@ def loops(code: Code) -> list[ast.For | ast.AsyncFor | ast.While]:
     return code.memo["loops"]  # type: ignore[return-value]
 
 
+def loops_around(code: Code, statement: ast.AST) -> Iterator[ast.stmt]:
+    """The loops whose own body (not their else) holds the statement, innermost first, up to the
+    first function, class or lambda around it."""
+    inner = statement
+    for outer in code.ancestors(statement):
+        if isinstance(outer, NESTED):
+            return
+        if isinstance(outer, LOOPS) and inner in outer.body:
+            yield outer
+        inner = outer
+
+
 def own_nodes(statements: list[ast.stmt]) -> Iterator[ast.AST]:
     """Every node of these statements, not entering nested functions, classes or lambdas."""
     stack: list[ast.AST] = list(reversed(statements))
     while stack:
         node = stack.pop()
         yield node
-        if not isinstance(node, _NESTED):
+        if not isinstance(node, NESTED):
             stack.extend(reversed(children(node)))
 
 

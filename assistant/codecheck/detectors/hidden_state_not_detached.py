@@ -9,10 +9,9 @@ from collections.abc import Iterator
 from assistant.codecheck._code import Code, dotted, keyword, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
 from assistant.codecheck.detectors._torch_names import without_grad
-from assistant.codecheck.detectors._training import LOOPS, calls_named, loops, own_nodes
+from assistant.codecheck.detectors._training import calls_named, loops, loops_around, own_nodes
 
 name = "hidden-state-not-detached"
-_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
 @needs_calls("backward")
@@ -37,20 +36,9 @@ def _feedbacks_by_loop(code: Code) -> dict[ast.AST, list[tuple[ast.Assign, set[s
     found: dict[ast.AST, list[tuple[ast.Assign, set[str]]]] = {}
     for statement in code.nodes_of(ast.Assign):
         if carried := _carried_state(statement):
-            for loop in _loops_around(code, statement):
+            for loop in loops_around(code, statement):
                 found.setdefault(loop, []).append((statement, carried))  # type: ignore[arg-type]
     return found
-
-
-def _loops_around(code: Code, statement: ast.AST) -> Iterator[ast.AST]:
-    """The loops whose body (not their else) holds the statement, up to the first function, class or lambda."""
-    inner = statement
-    for outer in code.ancestors(statement):
-        if isinstance(outer, _NESTED):
-            return
-        if isinstance(outer, LOOPS) and inner in outer.body:
-            yield outer
-        inner = outer
 
 
 def _keeps_graph(backward: ast.Call) -> bool:

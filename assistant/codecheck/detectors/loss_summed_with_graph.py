@@ -11,34 +11,21 @@ from assistant.codecheck._code import Code, dotted, kind_of, source_of
 from assistant.codecheck.detectors import Hit, precondition
 from assistant.codecheck.detectors._losses import loss_kind
 from assistant.codecheck.detectors._torch_names import is_functional, layer_kind, model_of, without_grad
-from assistant.codecheck.detectors._training import LOOPS, calls_named, own_nodes
+from assistant.codecheck.detectors._training import calls_named, loops_around, own_nodes
 
 name = "loss-summed-with-graph"
 _LOSS_FUNCTIONS = ("l1_loss", "smooth_l1_loss", "huber_loss", "kl_div", "nll_loss", "cross_entropy", "mse_loss",
                    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cosine_embedding_loss",
                    "margin_ranking_loss", "triplet_margin_loss", "ctc_loss")
-_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
 def _sums_in_loops(code: Code) -> list[tuple[ast.AugAssign, ast.stmt]]:
     """Each `total += value` in a loop's body, once (with one loop that holds it)."""
     if name not in code.memo:
         found = [(node, loop) for node in code.nodes_of(ast.AugAssign)
-                 if isinstance(node.op, ast.Add) and (loop := _innermost_loop(code, node)) is not None]
+                 if isinstance(node.op, ast.Add) and (loop := next(loops_around(code, node), None)) is not None]
         code.memo[name] = sorted(found, key=lambda pair: (pair[0].lineno, pair[0].col_offset))
     return code.memo[name]  # type: ignore[return-value]
-
-
-def _innermost_loop(code: Code, statement: ast.stmt) -> ast.stmt | None:
-    """The innermost loop whose own body (not its else, nor a function or class in it) holds the statement."""
-    inner: ast.AST = statement
-    for outer in code.ancestors(statement):
-        if isinstance(outer, _NESTED):
-            return None
-        if isinstance(outer, LOOPS) and inner in outer.body:
-            return outer
-        inner = outer
-    return None
 
 
 @precondition(lambda code: bool(_sums_in_loops(code)))
