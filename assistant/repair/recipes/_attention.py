@@ -33,3 +33,14 @@ def mask_argument(call: cst.Call, built: cst.Call) -> tuple[str, cst.Arg] | None
     if (slot := _MASK_POSITION.get(kind_of(built))) is not None and len(positional(call)) > slot[1]:
         given.append((slot[0], positional(call)[slot[1]]))
     return given[0] if len(given) == 1 else None
+
+_PADDING_POSITION = {"MultiheadAttention": ("key_padding_mask", 3), "TransformerEncoderLayer": ("src_key_padding_mask", 2),
+                     "TransformerEncoder": ("src_key_padding_mask", 2)}
+
+
+def padding_argument(call: cst.Call, built: cst.Call) -> tuple[str, cst.Arg] | None:
+    """The one padding mask the call passes, with its keyword; None when it passes several or none."""
+    given = [(word, arg) for word in dict.fromkeys(PADDING_KEYWORD.values()) if (arg := keyword(call, word)) is not None]
+    if (slot := _PADDING_POSITION.get(kind_of(built))) is not None and len(positional(call)) > slot[1]:
+        given.append((slot[0], positional(call)[slot[1]]))
+    return given[0] if len(given) == 1 else None
