@@ -37,6 +37,8 @@ class Shift:
 @needs_failing_line
 def match(problem: Problem) -> list[Shift] | None:
     """Where the labels of the failing loss or one_hot call are to be shifted."""
+    if "non-negative" in problem.facts.message:  # padding below 0 (one-hot-valid-positions)
+        return None
     label = problem.facts.values.get("target")
     if label is not None and (not label.lstrip("-").isdigit() or int(label) < 0 or int(label) == VOID):
         return None
