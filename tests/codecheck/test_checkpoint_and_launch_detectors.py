@@ -1,0 +1,307 @@
+"""Detectors of old torch aliases, of checkpoints read back as something other than what was saved,
+and of distributed scripts that cannot start: each fires on its situation in pasted code of several
+shapes and stays silent on the correct variant and on look-alikes."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.codecheck.lines import findings, lines
+
+
+def assert_found(detector: str, source: str, line: int, words: list[str]) -> None:
+    """The detector fires once on the snippet, at that line, with a message that has these words."""
+    found = findings(detector, source)
+    assert [f.line for f in found] == [line]
+    assert all(word in found[0].message for word in words), found[0].message
+
+# ---- deprecated-torch-alias: nn.init.xavier_uniform, nn.utils.clip_grad_norm, F.upsample ----------
+
+
+@pytest.mark.parametrize("source, line, words", [
+    ("""\
+class Decoder(nn.Module):
+    def __init__(self, channels=8):
+        super().__init__()
+        self.conv = nn.Conv2d(channels, 3, 3, padding=1)
+        nn.init.xavier_uniform(self.conv.weight)
+""", 5, ["nn.init.xavier_uniform(...)", "nn.init.xavier_uniform_", "same arguments"]),
+    ("""\
+import torch.nn.functional as F
+
+def forward(self, features):
+    features = F.upsample(features, scale_factor=2, mode="nearest")
+    return self.conv(features)
+""", 4, ["F.upsample(...)", "F.interpolate"]),
+    ("""\
+for x, y in loader:
+    optimizer.zero_grad()
+    loss = criterion(model(x), y)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm(model.parameters(), max_norm=1.0)
+    optimizer.step()
+""", 5, ["torch.nn.utils.clip_grad_norm(...)", "torch.nn.utils.clip_grad_norm_"]),
+    ("""\
+from torch.nn import init
+
+def init_weights(m):
+    if isinstance(m, nn.Linear):
+        init.kaiming_normal(m.weight, nonlinearity="relu")
+        init.constant_(m.bias, 0)
+""", 5, ["init.kaiming_normal(...)", "init.kaiming_normal_"]),
+    ("""\
+import torch
+from torch.nn.functional import upsample_bilinear
+
+small = torch.randn(1, 3, 8, 8)
+big = upsample_bilinear(small, size=(16, 16))
+""", 5, ["upsample_bilinear(...)", "F.interpolate", "mode='bilinear', align_corners=True"]),
+])
+def test_deprecated_alias_is_found(source, line, words):
+    assert_found("deprecated-torch-alias", source, line, words)
+
+
+@pytest.mark.parametrize("source", [
+    """\
+nn.init.xavier_uniform_(layer.weight)
+nn.init.zeros_(layer.bias)
+x = F.interpolate(x, scale_factor=2, mode="nearest")
+torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+up = nn.Upsample(scale_factor=2)
+""",
+    """\
+import torch
+
+def upsample(x, factor):            # the user's own function of that name
+    return x.repeat_interleave(factor, -1)
+
+def xavier_uniform(t):
+    return t
+
+y = upsample(torch.randn(2, 4), 2)
+w = xavier_uniform(torch.empty(3, 3))
+""",
+    """\
+y = F.sigmoid(x) + F.tanh(x)        # no longer warns in current releases
+z = torch.nn.init.normal_(torch.empty(2, 2), 0.0, 0.02)
+""",
+])
+def test_current_names_are_not_found(source):
+    assert lines("deprecated-torch-alias", source) == []
+
+
+# ---- state-dict-used-as-model: model = torch.load(path) of a state dict, then model.eval() ----------
+
+
+@pytest.mark.parametrize("source, line, words", [
+    ("""\
+model = torch.load("weights.pth", map_location="cpu", weights_only=True)
+model.eval()
+with torch.no_grad():
+    print(model(batch).argmax(1))
+""", 2, ["model = torch.load(", "weights_only=True", "model.eval()", "load_state_dict"]),
+    ("""\
+import torch
+
+def export(net, x):
+    torch.save(net.state_dict(), "net.pt")
+    restored = torch.load("net.pt")
+    return restored(x)
+""", 6, ["restored(...)", "state dict of net saved at line 4"]),
+    ("""\
+import torch
+CKPT = "checkpoints/last.pth"
+
+for epoch in range(3):
+    train_one_epoch(model, opt)
+    torch.save({"epoch": epoch, "model": model.state_dict(), "optimizer": opt.state_dict()}, CKPT)
+
+best = torch.load(CKPT, map_location="cpu")
+best.to(device)
+""", 9, ["best.to()", "checkpoint dict saved at line 6", "'epoch', 'model', 'optimizer'"]),
+])
+def test_state_dict_used_as_model_is_found(source, line, words):
+    assert_found("state-dict-used-as-model", source, line, words)
+
+
+@pytest.mark.parametrize("source", [
+    """\
+model = torch.load("model.pt")         # a whole pickled model, saved elsewhere
+model.eval()
+""",
+    """\
+torch.save(model, "full.pt")
+loaded = torch.load("full.pt", weights_only=False)
+loaded.eval()
+""",
+    """\
+torch.save(net.state_dict(), path)
+state = torch.load(path, weights_only=True)
+model = Net()
+model.load_state_dict(state)
+model.eval()
+""",
+    """\
+torch.save(net.state_dict(), "a.pt")
+other = torch.load("b.pt")
+other.eval()
+""",
+    """\
+model = torch.load(path, weights_only=True)
+model = Net()
+model.load_state_dict(torch.load(path, weights_only=True))
+model.eval()
+""",
+    """\
+state = torch.load(path, weights_only=True)
+print(state.keys(), len(state))
+for name, tensor in state.items():
+    print(name, tensor.shape)
+""",
+])
+def test_a_module_or_a_used_state_dict_is_not_found(source):
+    assert lines("state-dict-used-as-model", source) == []
+
+
+# ---- checkpoint-wrapper-into-model: the whole training checkpoint passed to load_state_dict -------
+
+
+@pytest.mark.parametrize("source, line, words", [
+    ("""\
+import torch
+
+def save_checkpoint(model, optimizer, epoch):
+    torch.save({"epoch": epoch, "state_dict": model.state_dict(),
+                "optimizer": optimizer.state_dict()}, "ckpt.pth")
+
+def resume(model):
+    model.load_state_dict(torch.load("ckpt.pth"))
+""", 8, ["model.load_state_dict(torch.load('ckpt.pth'))", "line 4", '"epoch", "state_dict", "optimizer"',
+         '"state_dict" item']),
+    ("""\
+path = os.path.join(out_dir, "last.pt")
+torch.save({"optimizer_state_dict": opt.state_dict(), "model_state_dict": net.state_dict(), "loss": 0.3}, path)
+net2 = Net()
+checkpoint = torch.load(path, map_location="cpu")
+net2.load_state_dict(checkpoint)
+""", 5, ["net2.load_state_dict(checkpoint)", '"model_state_dict" item']),
+    ("""\
+ckpt = torch.load(args.resume, map_location="cpu")
+model.load_state_dict(ckpt)
+optimizer.load_state_dict(ckpt["optimizer"])
+start_epoch = ckpt["epoch"] + 1
+""", 2, ["model.load_state_dict(ckpt)", 'line 3 reads "optimizer"']),
+])
+def test_whole_checkpoint_into_load_state_dict_is_found(source, line, words):
+    assert_found("checkpoint-wrapper-into-model", source, line, words)
+
+
+@pytest.mark.parametrize("source", [
+    """\
+torch.save({"epoch": 3, "model": model.state_dict()}, "ckpt.pth")
+ckpt = torch.load("ckpt.pth")
+model.load_state_dict(ckpt["model"])
+""",
+    """\
+torch.save(model.state_dict(), "weights.pth")
+model.load_state_dict(torch.load("weights.pth", weights_only=True))
+""",
+    """\
+torch.save({"epoch": 3, "model": model.state_dict()}, "ckpt.pth")
+ckpt = torch.load("ckpt.pth")
+if "model" in ckpt:
+    ckpt = ckpt["model"]
+model.load_state_dict(ckpt)
+""",
+    """\
+state = torch.load(path)
+model.load_state_dict(state)
+print(state["fc.weight"].shape)
+""",
+    """\
+torch.save({"epoch": 1, "model": model.state_dict()}, path)
+model.load_state_dict(torch.load(other_path))
+""",
+    """\
+ckpt = torch.load(path)
+model.load_state_dict(ckpt, strict=False)      # strict-false-silent-no-load's situation
+print(ckpt["epoch"])
+""",
+])
+def test_the_weights_item_or_a_bare_state_dict_is_not_found(source):
+    assert lines("checkpoint-wrapper-into-model", source) == []
+
+
+# ---- checkpoint-key-not-saved: ckpt["state_dict"] of a file saved without that key ----------------
+
+
+@pytest.mark.parametrize("source, line, words", [
+    ("""\
+torch.save(model.state_dict(), "pretrained.pth")
+model = build_model()
+ckpt = torch.load("pretrained.pth", map_location="cpu")
+model.load_state_dict(ckpt["state_dict"])
+""", 4, ["ckpt['state_dict'] raises KeyError", "line 1", "bare state dict of model", "pass ckpt itself"]),
+    ("""\
+import torch
+CKPT = "run/best.pt"
+
+def save(model, opt, epoch):
+    torch.save({"epoch": epoch, "model": model.state_dict(), "opt": opt.state_dict()}, CKPT)
+
+def load(model):
+    model.load_state_dict(torch.load(CKPT)["model_state_dict"])
+""", 8, ["torch.load(CKPT)['model_state_dict'] raises KeyError", "'epoch', 'model', 'opt'",
+         "read torch.load(CKPT)['model']"]),
+    ("""\
+path = tmp / "ckpt.pth"
+torch.save({"net": net.state_dict(), "step": step}, path)
+state = torch.load(path, weights_only=True)
+net.load_state_dict(state["net"])
+print("resumed at", state["epoch"])
+""", 5, ["state['epoch']", "'net', 'step'"]),
+])
+def test_key_that_was_not_saved_is_found(source, line, words):
+    assert_found("checkpoint-key-not-saved", source, line, words)
+
+
+@pytest.mark.parametrize("source", [
+    """\
+torch.save({"epoch": 2, "state_dict": model.state_dict()}, "ckpt.pth")
+ckpt = torch.load("ckpt.pth")
+model.load_state_dict(ckpt["state_dict"])
+""",
+    """\
+torch.save(model.state_dict(), "w.pth")
+ckpt = torch.load("w.pth")
+if "state_dict" in ckpt:
+    ckpt = ckpt["state_dict"]
+model.load_state_dict(ckpt)
+""",
+    """\
+torch.save(model.state_dict(), "w.pth")
+ckpt = torch.load("w.pth")
+try:
+    weights = ckpt["model"]
+except KeyError:
+    weights = ckpt
+""",
+    """\
+ckpt = torch.load("downloaded.pth")            # saved by someone else: its layout is unknown here
+model.load_state_dict(ckpt["state_dict"])
+""",
+    """\
+state = {"epoch": epoch, "model": model.state_dict()}
+state["optimizer"] = opt.state_dict()
+torch.save(state, "ckpt.pth")
+ckpt = torch.load("ckpt.pth")
+opt.load_state_dict(ckpt["optimizer"])
+""",
+    """\
+torch.save(model.state_dict(), "w.pth")
+sd = torch.load("w.pth")
+print(sd["fc.weight"].shape, sd["weight"].shape)
+""",
+])
+def test_saved_keys_and_unknown_files_are_not_found(source):
+    assert lines("checkpoint-key-not-saved", source) == []
