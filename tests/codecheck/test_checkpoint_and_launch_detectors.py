@@ -305,3 +305,194 @@ print(sd["fc.weight"].shape, sd["weight"].shape)
 ])
 def test_saved_keys_and_unknown_files_are_not_found(source):
     assert lines("checkpoint-key-not-saved", source) == []
+
+
+# ---- distributed-without-process-group: torch.distributed used, init_process_group never called -----
+
+
+@pytest.mark.parametrize("source, line, words", [
+    ("""\
+import torch
+import torch.distributed as dist
+
+def is_main_process():
+    return dist.get_rank() == 0
+
+model = torch.nn.Linear(4, 2)
+if is_main_process():
+    torch.save(model.state_dict(), "model.pt")
+""", 5, ["dist.get_rank() in is_main_process()", "init_process_group", "Default process group has not been"]),
+    ("""\
+import os
+import torch
+from torch.nn.parallel import DistributedDataParallel as DDP
+
+def build():
+    return torch.nn.Linear(8, 8)
+
+def main():
+    local_rank = int(os.environ.get("LOCAL_RANK", 0))
+    model = DDP(build().to(local_rank), device_ids=[local_rank])
+    return model
+
+if __name__ == "__main__":
+    main()
+""", 10, ["DDP(...) in main()", "init_process_group"]),
+    ("""\
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data.distributed import DistributedSampler
+
+dataset = TensorDataset(torch.randn(64, 3))
+sampler = DistributedSampler(dataset, shuffle=True)
+loader = DataLoader(dataset, batch_size=8, sampler=sampler)
+""", 6, ["DistributedSampler(dataset) without num_replicas and rank"]),
+    ("""\
+import torch
+import torch.distributed as dist
+
+t = torch.ones(3)
+dist.all_reduce(t)
+print(t / dist.get_world_size())
+""", 5, ["dist.all_reduce()", "needs the default process group"]),
+])
+def test_distributed_call_without_process_group_is_found(source, line, words):
+    assert_found("distributed-without-process-group", source, line, words)
+
+
+@pytest.mark.parametrize("source", [
+    """\
+import os
+import torch.distributed as dist
+
+def setup():
+    dist.init_process_group("gloo")
+    return dist.get_rank()
+
+rank = setup()
+""",
+    """\
+import torch.distributed as dist
+
+def rank():
+    return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
+
+print(rank())
+""",
+    """\
+import torch
+import torch.distributed as dist
+
+def reduce_mean(t):                  # a library helper: the caller has initialised the group
+    dist.all_reduce(t)
+    return t / dist.get_world_size()
+""",
+    """\
+import torch.distributed as dist
+from utils import setup_distributed
+
+setup_distributed()
+print(dist.get_rank())
+""",
+    """\
+import torch
+from torch.utils.data.distributed import DistributedSampler
+
+sampler = DistributedSampler(torch.arange(10), num_replicas=2, rank=0)
+print(list(sampler))
+""",
+    """\
+rank = dist.get_rank()               # a fragment: where the group is made is not shown
+print(rank)
+""",
+])
+def test_initialised_guarded_or_partial_code_is_not_found(source):
+    assert lines("distributed-without-process-group", source) == []
+
+
+# ---- local-rank-underscore-only: argparse knows --local_rank, the launcher passes --local-rank --------
+
+
+@pytest.mark.parametrize("source, line, words", [
+    ("""\
+import argparse
+import torch
+import torch.distributed as dist
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--epochs", type=int, default=10)
+parser.add_argument("--local_rank", type=int, default=0)
+args = parser.parse_args()
+torch.cuda.set_device(args.local_rank)
+dist.init_process_group(backend="nccl")
+""", 7, ["parser.add_argument('--local_rank', type=int, default=0)", "--local-rank=N", "LOCAL_RANK"]),
+    ("""\
+def get_args():
+    p = argparse.ArgumentParser(description="DDP training")
+    p.add_argument('--local_rank', type=int, required=True)
+    return p.parse_args()
+
+args = get_args()
+model = DistributedDataParallel(model.cuda(args.local_rank), device_ids=[args.local_rank])
+""", 3, ["p.add_argument('--local_rank', type=int, required=True)", "unrecognized arguments"]),
+    ("""\
+import subprocess
+import sys
+
+SCRIPT = '''
+import argparse
+import torch.distributed as dist
+parser = argparse.ArgumentParser()
+parser.add_argument("--local_rank", type=int, default=-1)
+args = parser.parse_args()
+dist.init_process_group("gloo")
+'''
+
+def test_launch(tmp_path):
+    (tmp_path / "train.py").write_text(SCRIPT)
+    subprocess.run([sys.executable, "-m", "torch.distributed.launch", "--nproc-per-node=2",
+                    str(tmp_path / "train.py")], check=True)
+""", 8, ["'--local_rank'", "torch.distributed.launch"]),
+])
+def test_underscore_only_local_rank_is_found(source, line, words):
+    assert_found("local-rank-underscore-only", source, line, words)
+
+
+@pytest.mark.parametrize("source", [
+    """\
+parser.add_argument("--local-rank", "--local_rank", type=int, default=0)
+args = parser.parse_args()
+dist.init_process_group("nccl")
+""",
+    """\
+parser.add_argument("--local_rank", type=int, default=int(os.environ.get("LOCAL_RANK", 0)))
+args = parser.parse_args()
+dist.init_process_group("nccl")
+""",
+    """\
+parser.add_argument("--local_rank", type=int, default=0)
+args, _ = parser.parse_known_args()
+dist.init_process_group("nccl")
+""",
+    """\
+import argparse
+parser = argparse.ArgumentParser()           # not a distributed script: just an option of that name
+parser.add_argument("--local_rank", type=int, default=0)
+args = parser.parse_args()
+print(args.local_rank)
+""",
+    """\
+import deepspeed                              # the DeepSpeed launcher passes --local_rank
+parser.add_argument("--local_rank", type=int, default=-1)
+args = parser.parse_args()
+deepspeed.init_distributed()
+""",
+    """\
+parser.add_argument("--local_rank", type=int, default=-1)
+args = parser.parse_args()
+args.local_rank = int(os.environ["LOCAL_RANK"])
+dist.init_process_group("nccl")
+""",
+])
+def test_both_spellings_or_the_environment_are_not_found(source):
+    assert lines("local-rank-underscore-only", source) == []
