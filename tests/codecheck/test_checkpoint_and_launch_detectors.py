@@ -496,3 +496,135 @@ dist.init_process_group("nccl")
 ])
 def test_both_spellings_or_the_environment_are_not_found(source):
     assert lines("local-rank-underscore-only", source) == []
+
+
+# ---- strict-false-loads-nothing: strict=False between state dicts that share no name ---------------
+
+
+@pytest.mark.parametrize("source, line, words", [
+    ("""\
+class Teacher(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Linear(16, 32), nn.ReLU())
+        self.classifier = nn.Linear(32, 4)
+
+class Student(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.Sequential(nn.Linear(16, 32), nn.ReLU())
+        self.head = nn.Linear(32, 4)
+        self.register_buffer("temperature", torch.tensor(2.0))
+
+teacher = Teacher()
+student = Student()
+student.load_state_dict(teacher.state_dict(), strict=False)
+""", 16, ["student.load_state_dict(..., strict=False) loads nothing", "classifier., features. (Teacher())",
+          "encoder., head., temperature. (Student())"]),
+    ("""\
+import torch
+from torch import nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(8, 16)
+        self.fc2 = nn.Linear(16, 2)
+
+old = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 2))
+torch.save(old.state_dict(), "mlp.pt")
+new = Net()
+new.load_state_dict(torch.load("mlp.pt", weights_only=True), strict=False)
+""", 13, ["new.load_state_dict", "0., 1., 2. (nn.Sequential)", "fc1., fc2. (Net())", "random weights"]),
+])
+def test_strict_false_between_unrelated_names_is_found(source, line, words):
+    assert_found("strict-false-loads-nothing", source, line, words)
+
+
+@pytest.mark.parametrize("source", [
+    """\
+class Net(nn.Module):
+    def __init__(self, classes=10):
+        super().__init__()
+        self.backbone = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU())
+        self.head = nn.Linear(8, classes)
+
+pretrained = Net(classes=1000)
+model = Net(classes=5)
+model.load_state_dict(pretrained.state_dict(), strict=False)
+""",
+    """\
+class Pretrain(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.backbone = nn.Linear(4, 4)
+        self.projector = nn.Linear(4, 2)
+
+class Finetune(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.backbone = nn.Linear(4, 4)
+        self.classifier = nn.Linear(4, 3)
+
+model = Finetune()
+model.load_state_dict(Pretrain().state_dict(), strict=False)   # the backbone loads: a new head on purpose
+""",
+    """\
+checkpoint = Pretrain().state_dict()
+model = make_backbone()
+state = {k.removeprefix("backbone."): v for k, v in checkpoint.items()}
+model.load_state_dict(state, strict=False)
+""",
+    """\
+def make_backbone():
+    return nn.Sequential(nn.Linear(32, 64), nn.ReLU())
+
+class Wrapper(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.backbone = make_backbone()
+
+sd = Wrapper().state_dict()
+for key in list(sd):
+    sd[key.replace("backbone.", "")] = sd.pop(key)
+model = make_backbone()
+model.load_state_dict(sd, strict=False)
+""",
+    """\
+class Big(Base):                       # names inherited from Base are not known here
+    def __init__(self):
+        super().__init__()
+        self.extra = nn.Linear(2, 2)
+
+small = nn.Sequential(nn.Linear(2, 2))
+Big().load_state_dict(small.state_dict(), strict=False)
+big = Big()
+big.load_state_dict(small.state_dict(), strict=False)
+""",
+    """\
+from collections import OrderedDict
+a = nn.Sequential(OrderedDict([("fc", nn.Linear(3, 3))]))
+class Head(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 3)
+b = Head()
+b.load_state_dict(a.state_dict(), strict=False)
+""",
+    """\
+model = torchvision.models.resnet18(num_classes=10)
+model.load_state_dict(Encoder().state_dict(), strict=False)
+""",
+    """\
+class Encoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Linear(6, 6)
+
+model = nn.Sequential(nn.Linear(6, 6))
+model.body = nn.Linear(6, 6)           # a name added after the model was built
+model.load_state_dict(Encoder().state_dict(), strict=False)
+""",
+])
+def test_strict_false_with_shared_or_unknown_names_is_not_found(source):
+    assert lines("strict-false-loads-nothing", source) == []

@@ -65,7 +65,7 @@ def _what_is_saved(code: Code, call: ast.Call) -> Saved | None:
     if (weights := state_dict_call(code, value)) is not None:
         return Saved(call, None, weights, None)
     if isinstance(value, ast.Name):
-        if _filled_later(code, value.id):
+        if changed_in_place(code, value.id):
             return None
         value = code.reaching_value(value)
     if not isinstance(value, ast.Dict) or not value.keys:
@@ -86,13 +86,16 @@ def _is_optimizer_like(state_dict: ast.Call) -> bool:
     return any(word in owner for word in ("opt", "sched", "scaler"))
 
 
-def _filled_later(code: Code, name: str) -> bool:
-    """The dict bound to `name` gets items after it is built (`ckpt["epoch"] = ...`, `ckpt.update`)."""
+def changed_in_place(code: Code, name: str) -> bool:
+    """The dict bound to `name` gets or loses items somewhere in the file (`ckpt["epoch"] = ...`,
+    `del sd[k]`, `sd.pop(k)`, `ckpt.update(...)`): its keys are then not the ones it was built with."""
     for node in code.nodes_of(ast.Subscript):
-        if isinstance(node.ctx, ast.Store) and dotted(node.value) == name:  # type: ignore[attr-defined]
+        if isinstance(node.ctx, (ast.Store, ast.Del)) and dotted(node.value) == name:  # type: ignore[attr-defined]
             return True
-    return any(isinstance(c.func, ast.Attribute) and c.func.attr in ("update", "setdefault")
-               and dotted(c.func.value) == name for c in code.calls_of("update", "setdefault"))
+    return any(isinstance(c.func, ast.Attribute) and dotted(c.func.value) == name for c in code.calls_of(*_CHANGING))
+
+
+_CHANGING = ("update", "setdefault", "pop", "popitem", "clear")
 
 
 def saved_before(code: Code, load: ast.Call) -> Saved | None:
