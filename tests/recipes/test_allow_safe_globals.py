@@ -67,3 +67,111 @@ def test_no_allowlisting_of_the_users_own_classes():
     message = ("Weights only load failed. WeightsUnpickler error: Unsupported global: GLOBAL __main__.Net was "
                "not an allowed global by default.")
     assert not applies(recipe, "import torch\nmodel = torch.load('model.pt')\n", Facts("UnpicklingError", message))
+
+
+BEST_SCORE_AS_NUMPY = '''\
+import io
+
+import numpy as np
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self, width):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(6, width), nn.ReLU(), nn.Linear(width, 3))
+
+    def forward(self, x):
+        return self.body(x)
+
+
+torch.manual_seed(0)
+xs, ys = torch.randn(64, 6), torch.randint(0, 3, (64,))
+model = Net(16)
+opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+best, path = np.float64(0.0), io.BytesIO()
+for epoch in range(5):
+    opt.zero_grad()
+    nn.functional.cross_entropy(model(xs), ys).backward()
+    opt.step()
+    acc = np.mean((model(xs).argmax(1) == ys).numpy())
+    if acc > best:
+        best = acc
+        path = io.BytesIO()
+        torch.save({"state": model.state_dict(), "best_acc": best, "epoch": epoch}, path)
+        path.seek(0)
+
+ckpt = torch.load(path)
+restored = Net(16)
+restored.load_state_dict(ckpt["state"])
+'''
+
+
+def test_numpy_scalar_then_its_dtype_class_join_one_allowlist(sandbox):
+    first = patch(recipe, BEST_SCORE_AS_NUMPY, sandbox.facts(BEST_SCORE_AS_NUMPY, "UnpicklingError"))
+    assert "\ntorch.serialization.add_safe_globals([np._core.multiarray.scalar, np.dtype])\n\nckpt = torch.load(path)\n" in first
+    assert "import numpy\n" not in first
+    second = patch(recipe, first, sandbox.facts(first, "UnpicklingError"))
+    assert ("\ntorch.serialization.add_safe_globals([np._core.multiarray.scalar, np.dtype, np.dtypes.Float64DType])\n"
+            "\nckpt = torch.load(path)\n") in second
+    sandbox.assert_clean(second + '''
+assert float(ckpt["best_acc"]) == float(best) and isinstance(ckpt["best_acc"], np.float64)
+assert np.mean((restored(xs).argmax(1) == ys).numpy()) == best
+''')
+
+
+CONFIG_DATACLASS = '''\
+import io
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+
+@dataclass
+class TrainConfig:
+    in_dim: int = 12
+    hidden: int = 32
+    name: str = "mlp"
+
+
+def make_model(cfg):
+    return nn.Sequential(nn.Linear(cfg.in_dim, cfg.hidden), nn.ReLU(), nn.Linear(cfg.hidden, 1))
+
+
+torch.manual_seed(4)
+config = TrainConfig(hidden=20)
+net = make_model(config)
+disk = io.BytesIO()
+torch.save({"config": config, "model": net.state_dict()}, disk)
+disk.seek(0)
+
+payload = torch.load(disk)
+rebuilt = make_model(payload["config"])
+rebuilt.load_state_dict(payload["model"])
+'''
+
+
+def test_allowlists_a_config_dataclass_the_script_defines(sandbox):
+    patched = patch(recipe, CONFIG_DATACLASS, sandbox.facts(CONFIG_DATACLASS, "UnpicklingError"))
+    assert "disk.seek(0)\ntorch.serialization.add_safe_globals([TrainConfig])\n\npayload = torch.load(disk)\n" in patched
+    sandbox.assert_clean(patched + '''
+x = torch.randn(3, 12)
+assert payload["config"] == TrainConfig(hidden=20) and torch.equal(rebuilt(x), net(x))
+''')
+
+
+def test_no_allowlisting_of_types_the_safe_loader_cannot_rebuild(sandbox):
+    code = '''\
+import io
+from collections import defaultdict
+import torch
+history = defaultdict(list)
+history["loss"].append(0.5)
+buffer = io.BytesIO()
+torch.save({"history": history}, buffer)
+buffer.seek(0)
+state = torch.load(buffer)
+'''
+    assert not applies(recipe, code, sandbox.facts(code, "UnpicklingError"))
