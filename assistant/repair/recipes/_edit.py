@@ -73,13 +73,25 @@ def has_call(tree: cst.CSTNode, kinds: Iterable[str]) -> bool:
 
 
 def with_keyword(call: cst.Call, name: str, value: str) -> cst.Call:
-    """The call with `name=value` appended to its arguments, spaced like `f(x, dim=-1)`."""
+    """The call with `name=value` appended to its arguments, spaced like `f(x, dim=-1)`; a call laid
+    out one argument per line with a trailing comma gets it on a line of its own, like the others."""
+    last = call.args[-1] if call.args else None
+    if last is not None and isinstance(last.comma, cst.Comma) and isinstance(
+            last.comma.whitespace_after, cst.ParenthesizedWhitespace):
+        separators = [arg.comma for arg in call.args[:-1] if isinstance(arg.comma, cst.Comma)]
+        separator = separators[-1] if separators else cst.Comma(whitespace_after=call.whitespace_before_args)
+        added = _keyword_arg(name, value).with_changes(comma=last.comma)
+        return call.with_changes(args=[*call.args[:-1], last.with_changes(comma=separator), added])
     args = list(call.args)
     if args:
         args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+    return call.with_changes(args=[*args, _keyword_arg(name, value)])
+
+
+def _keyword_arg(name: str, value: str) -> cst.Arg:
     no_space = cst.SimpleWhitespace("")
-    equal = cst.AssignEqual(whitespace_before=no_space, whitespace_after=no_space)
-    return call.with_changes(args=[*args, cst.Arg(value=expr(value), keyword=cst.Name(name), equal=equal)])
+    return cst.Arg(value=expr(value), keyword=cst.Name(name),
+                   equal=cst.AssignEqual(whitespace_before=no_space, whitespace_after=no_space))
 
 
 def without_keywords(call: cst.Call, names: Iterable[str]) -> cst.Call:
@@ -311,6 +323,15 @@ class Edits:
             self.insert_after(imports[-1], *new)
         else:
             self.insert_before(body[0], *new)
+
+    def set_keyword(self, call: cst.Call, name: str, value: str) -> None:
+        """The call passes `name=value`: the value replaced where the keyword is given, else the
+        keyword appended (with_keyword)."""
+        given = keyword(call, name)
+        if given is None:
+            self.replace(call, with_keyword(call, name, value))
+        else:
+            self.replace(given.value, expr(value))
 
     def wrap_argument(self, call: cst.Call, method: str, index: int = 0) -> bool:
         """Append `.method` to the call's positional argument number `index`."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import libcst as cst
 
 from assistant.repair.recipes import Problem
-from assistant.repair.recipes._edit import Edits, callee, keyword, positional, with_keyword
+from assistant.repair.recipes._edit import Edits, callee, keyword, positional
 
 name = "load-on-cpu"
 _LOADS = ("torch.load", "torch.jit.load", "jit.load")
@@ -27,11 +27,7 @@ def match(problem: Problem) -> list[cst.Call] | None:
 def apply(problem: Problem, loads: list[cst.Call]) -> Edits:
     edits = problem.edits()
     for call in loads:
-        mapped = keyword(call, "map_location")
-        if mapped is None:
-            edits.replace(call, with_keyword(call, "map_location", '"cpu"'))
-        else:
-            edits.replace(mapped.value, cst.SimpleString('"cpu"'))
+        edits.set_keyword(call, "map_location", '"cpu"')
     return edits
 
 

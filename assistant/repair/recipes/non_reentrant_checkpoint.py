@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import libcst as cst
 
 from assistant.repair.recipes import Problem
-from assistant.repair.recipes._edit import Edits, Script, callee, dotted, expr, keyword, with_keyword
+from assistant.repair.recipes._edit import Edits, Script, callee, dotted, keyword
 
 name = "non-reentrant-checkpoint"
 _MODULE = "torch.utils.checkpoint"
@@ -31,25 +31,8 @@ def match(problem: Problem) -> list[cst.Call] | None:
 def apply(problem: Problem, calls: list[cst.Call]) -> Edits:
     edits = problem.edits()
     for call in calls:
-        chosen = keyword(call, "use_reentrant")
-        if chosen is None:
-            edits.replace(call, _with_last_keyword(call, "use_reentrant", "False"))
-        else:
-            edits.replace(chosen.value, expr("False"))
+        edits.set_keyword(call, "use_reentrant", "False")
     return edits
-
-
-def _with_last_keyword(call: cst.Call, keyword_name: str, value: str) -> cst.Call:
-    """`name=value` appended; a call laid out one argument per line with a trailing comma gets it
-    on a line of its own, like the arguments above it."""
-    last = call.args[-1] if call.args else None
-    if last is None or not isinstance(last.comma, cst.Comma) or not isinstance(
-            last.comma.whitespace_after, cst.ParenthesizedWhitespace):
-        return with_keyword(call, keyword_name, value)
-    separators = [arg.comma for arg in call.args[:-1] if isinstance(arg.comma, cst.Comma)]
-    separator = separators[-1] if separators else cst.Comma(whitespace_after=call.whitespace_before_args)
-    added = with_keyword(call.with_changes(args=[]), keyword_name, value).args[0].with_changes(comma=last.comma)
-    return call.with_changes(args=[*call.args[:-1], last.with_changes(comma=separator), added])
 
 
 def _reentrant(call: cst.Call) -> bool:

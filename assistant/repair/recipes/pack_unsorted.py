@@ -10,7 +10,7 @@ from __future__ import annotations
 import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_calls
-from assistant.repair.recipes._edit import Edits, expr, keyword, kind_of, with_keyword
+from assistant.repair.recipes._edit import Edits, keyword, kind_of
 
 name = "pack-unsorted"
 PACKING = ("pack_padded_sequence", "pack_sequence")
@@ -27,11 +27,7 @@ def match(problem: Problem) -> list[cst.Call] | None:
 def apply(problem: Problem, calls: list[cst.Call]) -> Edits:
     edits = problem.edits()
     for call in calls:
-        flag = keyword(call, "enforce_sorted")
-        if flag is None:
-            edits.replace(call, with_keyword(call, "enforce_sorted", "False"))
-        else:
-            edits.replace(flag.value, expr("False"))
+        edits.set_keyword(call, "enforce_sorted", "False")
     return edits
 
 
