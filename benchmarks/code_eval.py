@@ -9,8 +9,8 @@ warm sandbox, then the code's text; no real run):
   confident-wrong answers by kind of snippet (`shape`), and which evidence answered;
 - benchmarks/clean-code/*.py, correct programs pasted whole: the share answered confidently (each
   one is a false alarm);
-- benchmarks/blind-scripts/*.py (not the .fixed.py), broken scripts pasted whole as code without
-  running them (expected.json names the entry): recall@1 and confident wrong.
+- benchmarks/blind-scripts/*.py and blind-scripts-2/*.py (not the .fixed.py), broken scripts pasted
+  whole as code without running them (expected*.json name the entry): recall@1 and confident wrong.
 
 `--baseline` answers with retrieval over the code's text and the error-text confidence, which is
 what `kb ask` did on code before the code path (the "before" figures). benchmarks/calibrate.py
@@ -74,9 +74,13 @@ def clean_cases() -> list[Case]:
 
 
 def script_cases() -> list[Case]:
-    folder = BENCHMARKS / "blind-scripts"
-    expected = json.loads((folder / "expected.json").read_text())
-    return [Case("script", name, (folder / name).read_text(), item["entry"]) for name, item in sorted(expected.items())]
+    """Both blind script sets; a set's writers keep an expected*.json each."""
+    cases = []
+    for folder in (BENCHMARKS / "blind-scripts", BENCHMARKS / "blind-scripts-2"):
+        for part in sorted(folder.glob("expected*.json")):
+            cases += [Case("script", name, (folder / name).read_text(), item["entry"])
+                      for name, item in sorted(json.loads(part.read_text()).items())]
+    return cases
 
 
 def answer(engine: Engine, box: WarmSandbox | None, case: Case) -> Outcome:
@@ -125,7 +129,7 @@ def main() -> None:
     args = parser.parse_args()
     sets = {"devset": ("blind code set (devset-code.jsonl), by kind of snippet", devset_cases),
             "clean": ("correct files pasted whole (clean-code/): 'neg conf' are false alarms", clean_cases),
-            "scripts": ("broken scripts pasted whole as code (blind-scripts/)", script_cases)}
+            "scripts": ("broken scripts pasted whole as code (blind-scripts/, blind-scripts-2/)", script_cases)}
     unknown = set(args.only.split(",")) - sets.keys()
     if unknown:
         parser.error(f"unknown set(s) {', '.join(sorted(unknown))}; choose from {', '.join(sets)}")
