@@ -153,6 +153,11 @@ model.load_state_dict(torch.load(path, weights_only=True))
 model.eval()
 """,
     """\
+torch.serialization.add_safe_globals([Net, nn.Linear])    # weights_only may then unpickle these classes
+model = torch.load("net.pt", weights_only=True)
+model.eval()
+""",
+    """\
 state = torch.load(path, weights_only=True)
 print(state.keys(), len(state))
 for name, tensor in state.items():
@@ -227,6 +232,14 @@ ckpt = torch.load(path)
 model.load_state_dict(ckpt, strict=False)      # strict-false-silent-no-load's situation
 print(ckpt["epoch"])
 """,
+    """\
+state = torch.load(CKPT, map_location="cpu")
+if "model_state_dict" in state:
+    model.load_state_dict(state["model_state_dict"])
+    opt.load_state_dict(state["optimizer_state_dict"])
+else:
+    model.load_state_dict(state)               # a bare state dict, in the branch that knows it is one
+""",
 ])
 def test_the_weights_item_or_a_bare_state_dict_is_not_found(source):
     assert lines("checkpoint-wrapper-into-model", source) == []
@@ -285,6 +298,12 @@ try:
     weights = ckpt["model"]
 except KeyError:
     weights = ckpt
+""",
+    """\
+torch.save(model.state_dict(), "w.pth")
+ckpt = torch.load("w.pth")
+weights = ckpt.get("state_dict", ckpt) if isinstance(ckpt, dict) else ckpt
+print(ckpt["model"] if "model" in ckpt else None)
 """,
     """\
 ckpt = torch.load("downloaded.pth")            # saved by someone else: its layout is unknown here

@@ -120,6 +120,20 @@ def torch_load(code: Code, value: ast.expr | None) -> ast.Call | None:
     return None
 
 
+def loaded_names(code: Code) -> frozenset[str]:
+    """The plain names some assignment binds to a torch.load(...) call: a cheap filter before a
+    detector follows a name to its load for certain (torch_load)."""
+    if "checkpoint loaded names" not in code.memo:
+        found = set()
+        for call in code.calls_of("load"):
+            node = code.parents.get(call)
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                    and torch_load(code, call) is call:
+                found.add(node.targets[0].id)
+        code.memo["checkpoint loaded names"] = frozenset(found)
+    return code.memo["checkpoint loaded names"]  # type: ignore[return-value]
+
+
 def weights_only(load: ast.Call) -> bool:
     value = keyword(load, "weights_only")
     return isinstance(value, ast.Constant) and value.value is True
@@ -141,3 +155,27 @@ def string_items(code: Code, name: str, load: ast.Call) -> list[tuple[str, ast.S
                 and isinstance(index, ast.Constant) and isinstance(index.value, str) and torch_load(code, value) is load:
             found.append((index.value, node))
     return sorted(found, key=lambda item: (item[1].lineno, item[1].col_offset))
+
+
+def guarded(code: Code, item: ast.Subscript, key: str) -> bool:
+    """The read sits under a test of that key or inside a try: the code expects it may be absent."""
+    for holder in code.ancestors(item):
+        if isinstance(holder, ast.Try) and holder.handlers:
+            return True
+        test = getattr(holder, "test", None) if isinstance(holder, (ast.If, ast.IfExp, ast.While)) else None
+        if test is not None and any(isinstance(n, ast.Constant) and n.value == key for n in ast.walk(test)):
+            return True
+        if isinstance(holder, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return False
+    return False
+
+
+def inspected(code: Code, name: str) -> bool:
+    """The code looks at what the loaded dict holds before using it (`"model" in ckpt`, `ckpt.get(...)`,
+    `ckpt.keys()`, `isinstance(ckpt, dict)`): it expects more than one layout."""
+    for node in code.nodes_of(ast.Compare):
+        if any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops) and any(  # type: ignore[attr-defined]
+                dotted(side) == name for side in node.comparators):  # type: ignore[attr-defined]
+            return True
+    return any(isinstance(c.func, ast.Attribute) and dotted(c.func.value) == name for c in code.calls_of("get", "keys")) \
+        or any(c.args and dotted(c.args[0]) == name for c in code.calls_of("isinstance"))

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, keyword, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
-from assistant.codecheck.detectors._checkpoints import WRAPPER_KEYS, saved_before, string_items, torch_load
+from assistant.codecheck.detectors._checkpoints import (WRAPPER_KEYS, guarded, inspected, loaded_names, saved_before, string_items,
+                                                        torch_load)
 
 name = "checkpoint-wrapper-into-model"
 
@@ -21,6 +22,8 @@ def check(code: Code) -> Iterator[Hit]:
         if not (isinstance(call.func, ast.Attribute) and len(call.args) == 1) or keyword(call, "strict") is not None:
             continue
         given = call.args[0]
+        if isinstance(given, ast.Name) and given.id not in loaded_names(code):
+            continue
         if (load := torch_load(code, given)) is None:
             continue
         saved = saved_before(code, load)
@@ -29,8 +32,9 @@ def check(code: Code) -> Iterator[Hit]:
             yield Hit.at(code, call, f"{source_of(call)} passes the whole checkpoint saved at line {saved.call.lineno} "
                          f"(keys {keys}), not the weights: every weight is missing and those keys are unexpected; "
                          f"pass its \"{saved.weights_key}\" item", {"key": saved.weights_key or ""})
-        elif saved is None and isinstance(given, ast.Name):
-            read = [(key, item) for key, item in string_items(code, given.id, load) if key in WRAPPER_KEYS]
+        elif saved is None and isinstance(given, ast.Name) and not inspected(code, given.id):
+            read = [(key, item) for key, item in string_items(code, given.id, load)
+                    if key in WRAPPER_KEYS and not guarded(code, item, key)]
             if read:
                 key, item = read[0]
                 yield Hit.at(code, call, f"{source_of(call)} passes the whole checkpoint {given.id}, which line "

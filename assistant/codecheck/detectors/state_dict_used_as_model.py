@@ -1,6 +1,7 @@
 """`model = torch.load(path)` used as a module (`model.eval()`, `model(x)`, `model.parameters()`)
 where what the file holds is certainly not one: the same script saved `net.state_dict()` (or a
-checkpoint dict) to that path, or the load passes `weights_only=True`, which never unpickles a module.
+checkpoint dict) to that path, or the load passes `weights_only=True`, which unpickles no module
+class unless the file allowlists some (add_safe_globals).
 The name is then an OrderedDict: "'collections.OrderedDict' object has no attribute 'eval'"."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, dotted, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
-from assistant.codecheck.detectors._checkpoints import saved_before, torch_load, weights_only
+from assistant.codecheck.detectors._checkpoints import loaded_names, saved_before, torch_load, weights_only
 
 name = "state-dict-used-as-model"
 MODULE_METHODS = frozenset({"eval", "train", "parameters", "named_parameters", "modules", "named_modules",
@@ -20,10 +21,7 @@ MODULE_METHODS = frozenset({"eval", "train", "parameters", "named_parameters", "
 
 @needs_calls("load")
 def check(code: Code) -> Iterator[Hit]:
-    loaded = {}  # the name bound to a torch.load, per assignment
-    for node in code.nodes_of(ast.Assign):
-        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and torch_load(code, node.value):
-            loaded[node.targets[0].id] = node
+    loaded = loaded_names(code)
     if not loaded:
         return
     reported: set[ast.AST] = set()
@@ -39,7 +37,7 @@ def check(code: Code) -> Iterator[Hit]:
             what = (f"the state dict of {source_of(saved.weights.func.value)} saved at line {saved.call.lineno}"  # type: ignore[union-attr]
                     if saved.bare else f"the checkpoint dict saved at line {saved.call.lineno} "
                     f"(keys {', '.join(repr(k) for k in saved.keys)})")  # type: ignore[union-attr]
-        elif weights_only(load):
+        elif weights_only(load) and "safe_globals" not in code.source:  # allowlisted classes do unpickle
             what = "what torch.load(..., weights_only=True) returns: tensors in dicts, never a module"
         else:
             continue
