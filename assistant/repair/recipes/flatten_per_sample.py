@@ -10,7 +10,8 @@ from __future__ import annotations
 import libcst as cst
 
 from assistant.repair.recipes import Facts, Problem
-from assistant.repair.recipes._edit import Edits, Script, constants, evaluate, keyword, positional
+from assistant.repair.recipes._edit import Edits, Script, keyword, positional
+from assistant.repair.recipes._values import integer
 
 name = "flatten-per-sample"
 _RESHAPES = ("view", "reshape")
@@ -23,9 +24,8 @@ def match(problem: Problem) -> tuple[cst.Call, cst.Arg, int] | None:
     if batches is None:
         return None
     script, (rows, samples) = problem.script, batches
-    env = constants(script)
-    folding = [(call, width, layer) for call in script.calls() if (width := _folded_width(call, env)) is not None
-               and (layer := _linear_taking(script, width, env)) is not None]
+    folding = [(call, width, layer) for call in script.calls() if (width := _folded_width(script, call)) is not None
+               and (layer := _linear_taking(script, call, width)) is not None]
     if len(folding) != 1 or (rows * folding[0][1]) % samples:
         return None
     view, width, layer = folding[0]
@@ -50,19 +50,24 @@ def _batches(facts: Facts) -> tuple[int, int] | None:
     return (rows, samples) if rows > samples > 0 else None
 
 
-def _folded_width(call: cst.Call, env: dict[str, int]) -> int | None:
-    """K of `t.view(-1, K)` / `t.reshape(-1, K)`, when K is a constant."""
+def _folded_width(script: Script, call: cst.Call) -> int | None:
+    """K of `t.view(-1, K)` / `t.reshape(-1, K)`, when K's value is known (a constant, a config
+    entry, a `self.` attribute set from one)."""
     if not (isinstance(call.func, cst.Attribute) and call.func.attr.value in _RESHAPES):
         return None
     args = positional(call)
-    if len(args) != 2 or len(call.args) != 2 or evaluate(args[0].value, env) != -1:
+    if len(args) != 2 or len(call.args) != 2 or integer(script, args[0].value) != -1:
         return None
-    return evaluate(args[1].value, env)
+    return integer(script, args[1].value)
 
 
-def _linear_taking(script: Script, features: int, env: dict[str, int]) -> cst.Call | None:
-    """The only Linear whose in_features evaluates to this count."""
-    found = [call for call in script.constructors(("Linear",))
+def _linear_taking(script: Script, view: cst.Call, features: int) -> cst.Call | None:
+    """The only Linear whose in_features evaluates to this count; of several (a hidden layer as
+    wide as the folded rows), the only one whose in_features is written as the view's K."""
+    found = [(call, args[0].value) for call in script.constructors(("Linear",))
              if (args := positional(call) or [keyword(call, "in_features")]) and args[0] is not None
-             and evaluate(args[0].value, env) == features]
-    return found[0] if len(found) == 1 else None
+             and integer(script, args[0].value) == features]
+    if len(found) > 1:
+        written = script.code(positional(view)[1].value)
+        found = [(call, width) for call, width in found if script.code(width) == written]
+    return found[0][0] if len(found) == 1 else None
