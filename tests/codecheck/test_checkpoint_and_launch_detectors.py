@@ -631,6 +631,25 @@ b = Head()
 b.load_state_dict(a.state_dict(), strict=False)
 """,
     """\
+class Old(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 1, 1)
+
+class New(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(1, 1, 1)
+
+    def _load_from_state_dict(self, state_dict, prefix, *args):     # maps the old names itself
+        state_dict[prefix + "stem.weight"] = state_dict.pop(prefix + "conv.weight")
+        state_dict[prefix + "stem.bias"] = state_dict.pop(prefix + "conv.bias")
+        super()._load_from_state_dict(state_dict, prefix, *args)
+
+new = New()
+new.load_state_dict(Old().state_dict(), strict=False)
+""",
+    """\
 model = torchvision.models.resnet18(num_classes=10)
 model.load_state_dict(Encoder().state_dict(), strict=False)
 """,

@@ -14,14 +14,15 @@ from assistant.codecheck.detectors._calls import calls_to
 name = "deprecated-torch-alias"
 _INIT = ("uniform", "normal", "constant", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal",
          "orthogonal", "sparse")
-# old full name -> (replacement, how the replacement differs: None when it takes the same arguments)
+# old full name -> (replacement, how to call it: None when it takes the same arguments)
 ALIASES: dict[str, tuple[str, str | None]] = {
     **{f"torch.nn.init.{old}": (f"{old}_", None) for old in _INIT},
     "torch.nn.utils.clip_grad_norm": ("clip_grad_norm_", None),
     "torch.nn.utils.clip_grad.clip_grad_norm": ("clip_grad_norm_", None),
     "torch.nn.functional.upsample": ("interpolate", None),
-    "torch.nn.functional.upsample_bilinear": ("interpolate", "mode='bilinear', align_corners=True"),
-    "torch.nn.functional.upsample_nearest": ("interpolate", "mode='nearest'"),
+    "torch.nn.functional.upsample_bilinear": ("interpolate", " with mode='bilinear', align_corners=True spelled out, "
+                                                             "or the output changes"),
+    "torch.nn.functional.upsample_nearest": ("interpolate", " with the same arguments (mode='nearest' is its default)"),
 }
 
 
@@ -33,6 +34,6 @@ def check(code: Code) -> Iterator[Hit]:
         replacement = f"{written.rpartition('.')[0]}.{new}" if "." in written else new
         if new == "interpolate" and "." not in written:
             replacement = "F.interpolate"
-        how = f" with {spelled} spelled out, or the output changes" if spelled else " with the same arguments"
+        how = spelled or " with the same arguments"
         yield Hit.at(code, call, f"{written}(...) is the deprecated alias of {replacement}: each call warns "
                      f"that {old} is deprecated; call {replacement}(...){how}", {"old": old, "new": new})

@@ -52,7 +52,7 @@ def _in_script(outer: Code, code: Code, offset: int) -> Iterator[Hit]:
                      "torch.distributed.launch on PyTorch 2.x passes --local-rank=N, which parse_args() rejects "
                      "(\"unrecognized arguments\", exit code 2), and torchrun passes nothing, so local_rank keeps its "
                      "default on every rank; read int(os.environ[\"LOCAL_RANK\"]), or declare \"--local-rank\", "
-                     "\"--local_rank\" with that default", {"rank": "0"})
+                     "\"--local_rank\" with that default")
         yield Hit(hit.line + offset, hit.col, hit.message, hit.facts) if offset else hit
         return
 

@@ -20,6 +20,7 @@ from assistant.codecheck.detectors._checkpoints import changed_in_place, saved_b
 
 name = "strict-false-loads-nothing"
 MOVES = ("to", "cuda", "cpu", "float", "double", "half", "train", "eval")
+OWN_LOADING = ("state_dict", "load_state_dict", "_load_from_state_dict", "_save_to_state_dict", "__getattr__")
 REGISTERING = ("register_buffer", "register_parameter", "add_module", "register_module")
 
 
@@ -102,6 +103,9 @@ def _attributes(code: Code, cls: ast.ClassDef) -> frozenset[str] | None:
     """Every attribute a module class of the file sets on self, when it derives from nn.Module only."""
     if len(cls.bases) != 1 or code.resolved(cls.bases[0]) not in ("torch.nn.Module", "torch.nn.modules.module.Module"):
         return None
+    if any(isinstance(m, ast.FunctionDef) and m.name in OWN_LOADING for m in cls.body) or "state_dict_pre_hook" in \
+            code.source or "state_dict_post_hook" in code.source or "load_state_dict_pre_hook" in code.source:
+        return None  # the class renames keys as it saves or loads them
     found: set[str] = set()
     for node in ast.walk(cls):
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) and dotted(node.value) == "self":
