@@ -101,7 +101,7 @@ def test_projects_the_query_in_front_of_the_attention(sandbox):
 
 def test_wraps_a_query_that_is_an_expression(sandbox):
     patched = patch(recipe, BACKBONE_ENCODER, sandbox.facts(BACKBONE_ENCODER, "AssertionError"))
-    assert "self.encoder_proj = nn.Linear(96, 128)" in patched
+    assert "self.encoder_proj = nn.Linear(96, D_MODEL)" in patched   # the stacked layer's spelling
     assert "return self.encoder(self.encoder_proj(self.backbone(frames)))" in patched
     sandbox.assert_clean(patched + "assert encoded.shape == (2, 16, D_MODEL)\n")
 
@@ -110,3 +110,65 @@ def test_channels_first_conv_features_are_left_alone(sandbox):
     facts = sandbox.facts(CHANNELS_FIRST, "AssertionError")
     assert "was expecting embedding dimension of 32, but got 100" in facts.message
     assert not applies(recipe, CHANNELS_FIRST, facts)
+
+
+KEYWORD_QUERY = '''\
+import torch
+from torch import nn
+
+torch.manual_seed(1)
+
+
+class Pool(nn.Module):
+    def __init__(self, in_dim=40, attn_dim=32, heads=4):
+        super().__init__()
+        self.mha = nn.MultiheadAttention(embed_dim=attn_dim, num_heads=heads, batch_first=True)
+
+    def forward(self, feats):
+        pooled, _ = self.mha(query=feats, key=feats, value=feats)
+        return pooled.mean(1)
+
+
+pool = Pool()
+out = pool(torch.randn(6, 10, 40))
+'''
+
+CONFIG_ENCODER = '''\
+import torch
+import torch.nn as nn
+
+config = {"vocab_size": 200, "hidden": 32, "d_model": 64, "nhead": 4, "layers": 2, "classes": 5}
+
+
+class SentenceModel(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.embed = nn.Embedding(cfg["vocab_size"], cfg["hidden"])
+        block = nn.TransformerEncoderLayer(cfg["d_model"], cfg["nhead"], batch_first=True)
+        self.encoder = nn.TransformerEncoder(block, cfg["layers"])
+        self.cls = nn.Linear(cfg["d_model"], cfg["classes"])
+
+    def forward(self, tokens):
+        h = self.embed(tokens)
+        h = self.encoder(h)
+        return self.cls(h[:, 0])
+
+
+model = SentenceModel(config)
+logits = model(torch.randint(0, 200, (8, 16)))
+logits.sum().backward()
+'''
+
+
+def test_query_given_by_keyword(sandbox):
+    patched = patch(recipe, KEYWORD_QUERY, sandbox.facts(KEYWORD_QUERY, "AssertionError"))
+    assert "        self.mha_proj = nn.Linear(40, attn_dim)\n" in patched
+    assert "        feats = self.mha_proj(feats)\n        pooled, _ = self.mha(query=feats" in patched
+    sandbox.assert_clean(patched + "assert out.shape == (6, 32)\n")
+
+
+def test_width_of_the_layer_an_encoder_stacks(sandbox):
+    patched = patch(recipe, CONFIG_ENCODER, sandbox.facts(CONFIG_ENCODER, "AssertionError"))
+    assert "        self.encoder_proj = nn.Linear(32, cfg[\"d_model\"])\n" in patched
+    assert "        h = self.encoder_proj(h)\n        h = self.encoder(h)\n" in patched
+    sandbox.assert_clean(patched + "assert logits.shape == (8, 5) and model.encoder_proj.weight.grad is not None\n")

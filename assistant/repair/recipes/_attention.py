@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from assistant.repair.recipes._edit import Script, callee, keyword, kind_of, positional
+from assistant.repair.recipes._edit import Script, callee, dotted, keyword, kind_of, positional
 
 ATTENTION = ("MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer",
              "TransformerEncoder", "TransformerDecoder", "Transformer")
@@ -13,6 +13,10 @@ ATTENTION = ("MultiheadAttention", "TransformerEncoderLayer", "TransformerDecode
 PADDING_KEYWORD = {"attn_mask": "key_padding_mask", "src_mask": "src_key_padding_mask",
                    "mask": "src_key_padding_mask", "tgt_mask": "tgt_key_padding_mask",
                    "memory_mask": "memory_key_padding_mask"}
+_QUERY_KEYWORDS = ("query", "src", "tgt")
+_STACKS = ("TransformerEncoder", "TransformerDecoder")
+_STACKED = ("TransformerEncoderLayer", "TransformerDecoderLayer")
+_CONVS = ("Conv1d", "Conv2d", "Conv3d")
 _MASK_POSITION = {"TransformerEncoderLayer": ("src_mask", 1), "TransformerEncoder": ("mask", 1)}
 
 
@@ -34,6 +38,7 @@ def mask_argument(call: cst.Call, built: cst.Call) -> tuple[str, cst.Arg] | None
         given.append((slot[0], positional(call)[slot[1]]))
     return given[0] if len(given) == 1 else None
 
+
 _PADDING_POSITION = {"MultiheadAttention": ("key_padding_mask", 3), "TransformerEncoderLayer": ("src_key_padding_mask", 2),
                      "TransformerEncoder": ("src_key_padding_mask", 2)}
 
@@ -44,3 +49,41 @@ def padding_argument(call: cst.Call, built: cst.Call) -> tuple[str, cst.Arg] | N
     if (slot := _PADDING_POSITION.get(kind_of(built))) is not None and len(positional(call)) > slot[1]:
         given.append((slot[0], positional(call)[slot[1]]))
     return given[0] if len(given) == 1 else None
+
+
+def query_argument(call: cst.Call) -> cst.Arg | None:
+    """The attention's query (MultiheadAttention) or input (`src`/`tgt` of the Transformer layers)."""
+    args = positional(call)
+    return args[0] if args else next((arg for word in _QUERY_KEYWORDS if (arg := keyword(call, word))), None)
+
+
+def conv_feeding(script: Script, call: cst.Call) -> cst.Call | None:
+    """The constructor of the convolution whose output the query was last assigned from in the
+    calling function (a channels-first [batch, channels, length] tensor), if any."""
+    query = query_argument(call)
+    function = script.function_of(call)
+    if query is None or not isinstance(query.value, cst.Name):
+        return None
+    line = script.span(call)[0]
+    sources = [node.value for node in script.nodes(cst.Assign)
+               if script.function_of(node) is function and script.span(node)[1] < line
+               and any(dotted(target.target) == query.value.value for target in node.targets)]
+    if not sources:
+        return None
+    convs = [built for inner in script.nodes(cst.Call) if _inside(script, inner, sources[-1])
+             and (target := callee(inner)) and (built := script.built_from(target, _CONVS)) is not None]
+    return convs[0] if convs else None
+
+
+def stacked_layer(script: Script, built: cst.Call) -> cst.Call | None:
+    """The layer a TransformerEncoder/Decoder stacks, when built in the same function (so that
+    its spelling of d_model is in scope where the projection goes)."""
+    args = positional(built)
+    if kind_of(built) not in _STACKS or not args or not isinstance(args[0].value, cst.Name):
+        return None
+    layer = script.built_from(args[0].value.value, _STACKED)
+    return layer if layer is not None and script.function_of(layer) is script.function_of(built) else None
+
+
+def _inside(script: Script, node: cst.CSTNode, container: cst.CSTNode) -> bool:
+    return node is container or container in script.ancestors(node)

@@ -7,7 +7,7 @@ and optimizer) and applied to the query where the attention is called.
 
 Channels-first features (a Conv1d output [batch, channels, length]) also trip this check, but there
 the length is what the message calls the width; projecting it would run and mean nothing, so
-those programs are left alone.
+those programs are left to the conv-features-last recipe.
 """
 
 from __future__ import annotations
@@ -17,15 +17,14 @@ from dataclasses import dataclass
 import libcst as cst
 
 from assistant.repair.recipes import Facts, Problem, needs_calls, needs_failing_line
-from assistant.repair.recipes._attention import ATTENTION
+from assistant.repair.recipes._attention import ATTENTION, conv_feeding, query_argument, stacked_layer
 from assistant.repair.recipes._edit import (
-    Edits, Script, callee, dotted, expr, free_name, keyword, kind_of, positional, statement,
+    Edits, Script, callee, expr, free_name, keyword, kind_of, positional, statement,
 )
 
 name = "project-to-embed-dim"
 _WIDTH_FIRST = ("MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer", "Transformer")
 _WIDTH_KEYWORDS = ("embed_dim", "d_model")
-_CONVS = ("Conv1d", "Conv2d", "Conv3d")
 
 
 @dataclass(frozen=True)
@@ -49,10 +48,10 @@ def match(problem: Problem) -> Found | None:
         for call in script.calls_on(line):
             layer = callee(call)
             built = script.built_from(layer, ATTENTION) if layer else None
-            if built is None or not positional(call):
+            if built is None or query_argument(call) is None:
                 continue
             holder = script.statement_of(built)
-            if not isinstance(holder, cst.SimpleStatementLine) or _from_conv(script, call):
+            if not isinstance(holder, cst.SimpleStatementLine) or conv_feeding(script, call) is not None:
                 return None
             return Found(call, layer, holder, _width(script, built, embed_dim), features)
     return None
@@ -62,16 +61,22 @@ def apply(problem: Problem, found: Found) -> Edits:
     script, edits = problem.script, problem.edits()
     projection = free_name(script, f"{found.layer}_proj")
     edits.insert_after(found.built, statement(f"{projection} = {script.nn}.Linear({found.features}, {found.width})\n"))
-    query = positional(found.call)[0].value
+    query = query_argument(found.call).value
     failing = script.statement_of(found.call)
     if isinstance(query, cst.Name) and isinstance(failing, cst.SimpleStatementLine):
         edits.insert_before(failing, statement(f"{query.value} = {projection}({query.value})\n"))
         return edits
     text = script.code(query)
-    for arg in positional(found.call)[:3]:  # query, and the key/value that are the same tensor
+    for arg in _inputs(found.call):  # query, and the key/value that are the same tensor
         if script.code(arg.value) == text:
             edits.replace(arg.value, expr(f"{projection}({text})"))
     return edits
+
+
+def _inputs(call: cst.Call) -> list[cst.Arg]:
+    """The query, key and value arguments, positional or by keyword."""
+    given = [keyword(call, word) for word in ("query", "key", "value")]
+    return positional(call)[:3] + [arg for arg in given if arg is not None]
 
 
 def _sizes(facts: Facts) -> tuple[int, int] | None:
@@ -91,24 +96,6 @@ def _width(script: Script, built: cst.Call, embed_dim: int) -> str:
     args = positional(built)
     if kind_of(built) in _WIDTH_FIRST and args:
         return script.code(args[0].value)
+    if (layer := stacked_layer(script, built)) is not None:
+        return _width(script, layer, embed_dim)
     return str(embed_dim)
-
-
-def _from_conv(script: Script, call: cst.Call) -> bool:
-    """Whether the query was last assigned from a convolution's output (channels-first)."""
-    query = positional(call)[0].value
-    function = script.function_of(call)
-    if not isinstance(query, cst.Name) or function is None:
-        return False
-    line = script.span(call)[0]
-    sources = [node.value for node in script.nodes(cst.Assign)
-               if script.function_of(node) is function and script.span(node)[1] < line
-               and any(dotted(target.target) == query.value for target in node.targets)]
-    if not sources:
-        return False
-    return any((target := callee(inner)) and script.built_from(target, _CONVS)
-               for inner in script.nodes(cst.Call) if _inside(script, inner, sources[-1]))
-
-
-def _inside(script: Script, node: cst.CSTNode, container: cst.CSTNode) -> bool:
-    return node is container or container in script.ancestors(node)
