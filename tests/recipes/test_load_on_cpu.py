@@ -62,3 +62,75 @@ def test_a_hard_coded_cuda_location_becomes_cpu():
     code = "import torch\nstate = torch.load('ckpt.pt', map_location='cuda:0')\n"
     assert patch(recipe, code, facts).endswith("""state = torch.load('ckpt.pt', map_location="cpu")\n""")
     assert not applies(recipe, "import torch\nstate = torch.load('ckpt.pt', map_location=device)\n", facts)
+
+
+def _gpu_file(body: str) -> str:
+    """A script whose checkpoints are written as a GPU run writes them (see GPU_CHECKPOINT)."""
+    return GPU_CHECKPOINT.split("\n\nclass Classifier")[0] + "\n" + body
+
+
+DEVICE_FROM_ARGS = _gpu_file('''
+import argparse
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--device", default="cuda")
+parser.add_argument("--hidden", type=int, default=12)
+args = parser.parse_args([])
+
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(5, args.hidden), nn.Tanh(), nn.Linear(args.hidden, 1))
+blob = io.BytesIO()
+torch.save(model.state_dict(), blob)
+blob.seek(0)
+
+fresh = nn.Sequential(nn.Linear(5, args.hidden), nn.Tanh(), nn.Linear(args.hidden, 1))
+fresh.load_state_dict(torch.load(blob, map_location=args.device))
+''')
+
+
+def test_a_device_from_the_command_line_is_replaced_on_the_failing_load(sandbox):
+    patched = patch(recipe, DEVICE_FROM_ARGS, sandbox.facts(DEVICE_FROM_ARGS, "RuntimeError"))
+    assert 'fresh.load_state_dict(torch.load(blob, map_location="cpu"))\n' in patched
+    assert 'parser.add_argument("--device", default="cuda")' in patched
+    sandbox.assert_clean(patched + "x = torch.randn(3, 5)\nassert torch.equal(fresh(x), model(x))\n")
+
+
+ENSEMBLE_ON_DEVICE = _gpu_file('''
+device = "cuda:0"
+torch.manual_seed(4)
+ensemble = [nn.Linear(4, 2) for _ in range(3)]
+files = []
+for member in ensemble:
+    f = io.BytesIO()
+    torch.save(member.state_dict(), f)
+    f.seek(0)
+    files.append(f)
+
+members = []
+for f in files:
+    m = nn.Linear(4, 2)
+    m.load_state_dict(
+        torch.load(
+            f,
+            map_location=device,
+        )
+    )
+    members.append(m)
+''')
+
+
+def test_a_device_variable_in_a_call_laid_out_over_lines(sandbox):
+    patched = patch(recipe, ENSEMBLE_ON_DEVICE, sandbox.facts(ENSEMBLE_ON_DEVICE, "RuntimeError"))
+    assert '        torch.load(\n            f,\n            map_location="cpu",\n        )\n' in patched
+    sandbox.assert_clean(patched + '''
+x = torch.randn(5, 4)
+assert all(torch.equal(m(x), e(x)) for m, e in zip(members, ensemble))
+''')
+
+
+def test_a_file_given_by_keyword_gets_the_location_too():
+    facts = Facts("RuntimeError", "Attempting to deserialize object on a CUDA device but torch.cuda.is_available() "
+                                  "is False.", line=3)
+    code = 'import torch\nwith open("a.pt", "rb") as fh:\n    state = torch.load(f=fh)["model"]\n'
+    assert patch(recipe, code, facts) == ('import torch\nwith open("a.pt", "rb") as fh:\n'
+                                          '    state = torch.load(f=fh, map_location="cpu")["model"]\n')

@@ -2,6 +2,10 @@
 torch.load rebuilds it there unless `map_location` says otherwise; on a machine without that GPU
 it refuses. `map_location="cpu"` loads every storage into host memory, which any model accepts
 (`model.to(device)` moves it afterwards), so the recipe writes it into the failing load call.
+Whatever that call mapped to (a `device` variable or `args.device` set to "cuda", a
+`torch.device("cuda")`, a remapping dict or a lambda that calls `.cuda()`) sent the storages to a
+GPU, since the traceback names it; a load the traceback does not name is only edited when it
+visibly maps nothing or maps to CUDA.
 """
 
 from __future__ import annotations
@@ -16,24 +20,32 @@ _LOADS = ("torch.load", "torch.jit.load", "jit.load")
 
 
 def match(problem: Problem) -> list[cst.Call] | None:
-    """The torch.load calls on the failing line (else all) that map nothing, or map onto a CUDA
-    device by a string literal."""
+    """The torch.load calls on the failing line, else every load that maps nothing or maps onto
+    a CUDA device in plain sight."""
     script = problem.script
-    loads = [call for call in script.calls() if callee(call) in _LOADS and positional(call)]
-    loads = script.at_failure(loads, problem.facts.user_lines)
+    loads = [call for call in script.calls() if callee(call) in _LOADS and (positional(call) or keyword(call, "f"))]
+    failing = [call for call in loads if any(script.covers(call, line) for line in problem.facts.user_lines)]
+    if failing:
+        return script.at_failure(failing, problem.facts.user_lines)
     return [call for call in loads if _maps_to_cuda_or_nothing(call)] or None
 
 
 def apply(problem: Problem, loads: list[cst.Call]) -> Edits:
     edits = problem.edits()
     for call in loads:
-        edits.set_keyword(call, "map_location", '"cpu"')
+        location = positional(call)[1:2]
+        if location and keyword(call, "map_location") is None:  # torch.load(f, "cuda:0")
+            edits.replace(location[0].value, cst.SimpleString('"cpu"'))
+        else:
+            edits.set_keyword(call, "map_location", '"cpu"')
     return edits
 
 
 def _maps_to_cuda_or_nothing(call: cst.Call) -> bool:
     mapped = keyword(call, "map_location")
-    if mapped is None:
-        return len(positional(call)) < 2  # torch.load(f, location) maps positionally
-    value = mapped.value
+    value = mapped.value if mapped is not None else next(iter(positional(call)[1:2]), None)
+    if value is None:
+        return True
+    if isinstance(value, cst.Call) and callee(value) == "torch.device" and value.args:
+        value = value.args[0].value
     return isinstance(value, cst.SimpleString) and str(value.evaluated_value).startswith("cuda")
