@@ -47,7 +47,93 @@ def test_sequence_first_layers_get_the_steps_first():
     assert patch(recipe, code, facts).endswith("out, state = lstm(series.view(-1, 1, 1))\n")
 
 
-def test_no_match_with_several_features_per_step():
-    code = "import torch\nlstm = torch.nn.LSTM(4, 8)\nout, state = lstm(series)\n"
+def test_several_features_are_one_step():
+    code = "import torch\nlstm = torch.nn.LSTM(4, 8)\nout, state = lstm(reading)\n"
+    facts = Facts("ValueError", "LSTM: Expected input to be 2D or 3D, got 1D instead", line=3, lines=(3,))
+    assert patch(recipe, code, facts).endswith("out, state = lstm(reading.view(1, 1, -1))\n")
+
+
+def test_no_match_when_the_input_size_is_unknown():
+    code = "import torch\nlstm = torch.nn.LSTM(width(), 8)\nout, state = lstm(series)\n"
     facts = Facts("ValueError", "LSTM: Expected input to be 2D or 3D, got 1D instead", line=3, lines=(3,))
     assert not applies(recipe, code, facts)
+
+
+LAYER_AS_PARAMETER = '''\
+import torch
+from torch import nn
+
+torch.manual_seed(1)
+net = nn.GRU(1, 8)            # sequence-first
+head = nn.Linear(8, 1)
+
+
+def forecast(rnn, seq):
+    _, h = rnn(seq)
+    return head(h[-1])
+
+
+prices = torch.cumsum(torch.randn(30), 0)
+prediction = forecast(net, prices)
+'''
+
+ONE_READING = '''\
+import argparse
+import torch
+import torch.nn as nn
+
+p = argparse.ArgumentParser()
+p.add_argument("--features", type=int, default=6)
+p.add_argument("--hidden", type=int, default=10)
+args = p.parse_args([])
+
+torch.manual_seed(2)
+rnn = nn.RNN(args.features, args.hidden, batch_first=True)
+readout = nn.Linear(args.hidden, 3)
+
+sensor = torch.randn(args.features)     # one reading of every sensor
+out, h = rnn(sensor)
+scores = readout(h[-1])
+'''
+
+STEP_METHOD = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(5)
+
+
+class Encoder(nn.Module):
+    def __init__(self, embed=12, hidden=20):
+        super().__init__()
+        self.gru = nn.GRU(embed, hidden, batch_first=True)
+
+    def step(self, token_vec, state=None):
+        out, state = self.gru(token_vec, state)
+        return out, state
+
+
+enc = Encoder()
+vec = torch.randn(12)
+out, state = enc.step(vec)
+'''
+
+
+def test_layer_passed_to_a_helper(sandbox):
+    patched = patch(recipe, LAYER_AS_PARAMETER, sandbox.facts(LAYER_AS_PARAMETER, "ValueError"))
+    assert "    _, h = rnn(seq.view(-1, 1, 1))\n" in patched
+    sandbox.assert_clean(patched + "_, h = net(prices.view(30, 1, 1))\nassert torch.allclose(prediction, head(h[-1]))\n")
+
+
+def test_one_reading_of_several_sensors_is_one_step(sandbox):
+    facts = sandbox.facts(ONE_READING, "ValueError")
+    assert "got 1D tensor instead" in facts.message   # nn.RNN's own wording
+    patched = patch(recipe, ONE_READING, facts)
+    assert "out, h = rnn(sensor.view(1, 1, -1))\n" in patched
+    sandbox.assert_clean(patched + "assert out.shape == (1, 1, 10) and scores.shape == (1, 3)\n")
+
+
+def test_direct_layer_call_in_a_method(sandbox):
+    patched = patch(recipe, STEP_METHOD, sandbox.facts(STEP_METHOD, "ValueError"))
+    assert "        out, state = self.gru(token_vec.view(1, 1, -1), state)\n" in patched
+    sandbox.assert_clean(patched + "assert out.shape == (1, 1, 20) and state.shape == (1, 1, 20)\n")
