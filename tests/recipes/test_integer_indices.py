@@ -95,3 +95,138 @@ def test_no_match_for_an_index_of_unknown_origin():
     code = "import torch\nrows = load()\nsel = X[rows]\n"
     facts = Facts("IndexError", "tensors used as indices must be long, int, byte or bool tensors", line=3, lines=(3,))
     assert not applies(recipe, code, facts)
+
+
+CENTER_FRAMES = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+
+
+def center_crop_frames(clip, keep):
+    """Keep `keep` frames around the middle of each clip."""
+    total = clip.size(1)
+    start = (total - keep) / 2
+    frames = torch.arange(keep) + start
+    return clip[:, frames]
+
+
+clips = torch.randn(2, 20, 3, 8, 8)
+middle = center_crop_frames(clips, keep=8)
+'''
+
+# Frames 6..13 of 20: the eight around the middle, in order.
+MIDDLE_FRAMES = '''
+assert torch.equal(middle, clips[:, 6:14])
+'''
+
+CLIP_STARTS = '''\
+import torch
+from torch.utils.data import Dataset, DataLoader
+
+torch.manual_seed(0)
+
+
+class Clips(Dataset):
+    def __init__(self, video, clip_len=4, n_clips=6):
+        self.video = video
+        self.clip_len = clip_len
+        self.starts = torch.linspace(0, len(video) - clip_len, n_clips).round()
+
+    def __len__(self):
+        return len(self.starts)
+
+    def __getitem__(self, i):
+        start = self.starts[i]
+        offsets = torch.arange(self.clip_len) + start
+        return self.video[offsets]
+
+
+video = torch.arange(50.).view(50, 1)
+batches = [clip for clip in DataLoader(Clips(video), batch_size=3)]
+'''
+
+# Six clips of four consecutive frames, starting at the rounded, evenly spaced starts 0, 9, ..., 46.
+CONSECUTIVE_FRAMES = '''
+clips = torch.cat(batches)
+assert clips.shape == (6, 4, 1)
+assert clips[:, 0, 0].tolist() == [0.0, 9.0, 18.0, 28.0, 37.0, 46.0]
+assert torch.all(clips[:, 1:] - clips[:, :-1] == 1)
+'''
+
+SPREADSHEET_IDS = '''\
+import numpy as np
+import torch
+import torch.nn as nn
+
+rng = np.random.default_rng(0)
+interactions = rng.integers(0, 30, size=(64, 2)).astype(np.float64)   # ids exported as float
+
+item_table = nn.Parameter(torch.randn(30, 8))
+user_table = nn.Parameter(torch.randn(30, 8))
+pairs = torch.from_numpy(interactions)
+users, items = pairs[:, 0], pairs[:, 1]
+score = (user_table[users] * item_table[items]).sum(-1)
+'''
+
+SAME_ROWS = '''
+rows = torch.from_numpy(interactions.astype(np.int64))
+assert torch.allclose(score, (user_table[rows[:, 0]] * item_table[rows[:, 1]]).sum(-1))
+'''
+
+MASK_ALSO_COUNTED = '''\
+import torch
+
+scores = torch.tensor([0.9, 0.2, 0.7, 0.4])
+boxes = torch.arange(16.).view(4, 4)
+keep = (scores > 0.5).float()
+print("kept", keep.sum().item())
+kept = boxes[keep]
+assert kept.tolist() == [boxes[0].tolist(), boxes[2].tolist()]
+'''
+
+HALF_WAY = '''\
+import torch
+
+sequence = torch.arange(9.)
+n = len(sequence)
+median_step = sequence[n / 2]
+assert median_step.item() == 4.0
+'''
+
+
+def test_positions_shifted_by_a_true_division_become_long(sandbox):
+    patched = patch(recipe, CENTER_FRAMES, sandbox.facts(CENTER_FRAMES, "IndexError"))
+    assert "    frames = (torch.arange(keep) + start).long()\n    return clip[:, frames]\n" in patched
+    sandbox.assert_clean(patched + MIDDLE_FRAMES)
+
+
+def test_float_starts_of_a_dataset_are_followed_through_its_attribute(sandbox):
+    patched = patch(recipe, CLIP_STARTS, sandbox.facts(CLIP_STARTS, "IndexError"))
+    assert "        offsets = (torch.arange(self.clip_len) + start).long()\n" in patched
+    sandbox.assert_clean(patched + CONSECUTIVE_FRAMES)
+
+
+def test_float_ids_from_numpy_are_converted_at_the_lookup(sandbox):
+    patched = patch(recipe, SPREADSHEET_IDS, sandbox.facts(SPREADSHEET_IDS, "IndexError"))
+    assert "score = (user_table[users.long()] * item_table[items.long()]).sum(-1)\n" in patched
+    sandbox.assert_clean(patched + SAME_ROWS)
+
+
+def test_a_mask_used_elsewhere_becomes_bool_at_the_subscript(sandbox):
+    patched = patch(recipe, MASK_ALSO_COUNTED, sandbox.facts(MASK_ALSO_COUNTED, "IndexError"))
+    assert 'keep = (scores > 0.5).float()\nprint("kept", keep.sum().item())\nkept = boxes[keep.bool()]\n' in patched
+    sandbox.assert_clean(patched)
+
+
+def test_a_python_float_from_division_gets_floor_division(sandbox):
+    patched = patch(recipe, HALF_WAY, sandbox.facts(HALF_WAY, "IndexError"))
+    assert "median_step = sequence[n // 2]\n" in patched
+    sandbox.assert_clean(patched)
+
+
+def test_only_the_float_index_of_several_is_converted():
+    code = "import torch\nrows = torch.arange(3)\nlast = torch.tensor([2.0, 1.0, 0.0])\nsel = h[rows, last]\n"
+    facts = Facts("IndexError", "tensors used as indices must be long, int, byte or bool tensors", line=4, lines=(4,))
+    assert patch(recipe, code, facts) == code.replace("0.0])", "0.0]).long()")

@@ -1,9 +1,11 @@
 """Embedding lookups, gather/scatter/index_select and tensor indexing take integer positions (or a
 bool mask for indexing); floats are refused even when they hold whole numbers, as they do after
 `floor()`, `arange(0., n)` or a `torch.zeros` buffer filled with token ids. The recipe converts
-the indices the failing line uses: at the lookup for embedding and gather-style calls, and where
-an index tensor was computed for subscripts, choosing `.long()` for computed positions and
-`.bool()` for a comparison-made mask, and leaving alone a subscript whose index it cannot place.
+the indices the failing line uses: at the lookup for embedding and gather-style calls; for
+subscripts, each index known to hold floats (followed to where it was made: `/`, `floor()`,
+`linspace`, float data from NumPy) is converted where its name was assigned when the name serves
+only as an index, else at the subscript. Computed positions get `.long()`, a comparison-made
+mask `.bool()`, a Python number from `/` gets `//`; an index of unknown dtype is left alone.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import libcst as cst
 import libcst.matchers as m
 
 from assistant.repair.recipes import Problem, needs_failing_line
+from assistant.repair.recipes._definitions import assignment
 from assistant.repair.recipes._edit import Edits, Script, callee, dotted, keyword, kind_of, positional
+from assistant.repair.recipes._float_values import is_float
 
 name = "integer-indices"
 EMBEDDINGS = ("Embedding", "EmbeddingBag")
@@ -20,7 +24,7 @@ _INDEXED = ("gather", "scatter", "scatter_add", "scatter_reduce", "index_select"
             "index_fill")
 _FUNCTIONAL_EMBEDDINGS = ("F.embedding", "nn.functional.embedding", "torch.nn.functional.embedding", "embedding")
 _FLOATS = ("float", "double", "half")
-_POSITIONS = ("floor", "ceil", "round", "trunc", "arange", "linspace", "argsort", "multinomial", "div", "floor_divide")
+PYTHON_NUMBER = "are valid indices"  # a Python float as index, not a tensor
 
 
 @needs_failing_line
@@ -30,7 +34,7 @@ def match(problem: Problem) -> list[tuple[cst.BaseExpression, str]] | None:
     for line in reversed(problem.facts.user_lines):
         calls = script.calls_on(line)
         found = [(arg.value, "long()") for call in calls if (arg := _index_argument(script, call)) is not None]
-        found += _subscript_indices(script, line)
+        found += _subscript_indices(script, line, PYTHON_NUMBER in problem.facts.message)
         if found:
             return found
     return None
@@ -39,7 +43,12 @@ def match(problem: Problem) -> list[tuple[cst.BaseExpression, str]] | None:
 def apply(problem: Problem, indices: list[tuple[cst.BaseExpression, str]]) -> Edits:
     edits = problem.edits()
     for index, conversion in dict(indices).items():
-        edits.replace(index, _converted(problem.script, index, conversion))
+        if conversion == "//":
+            edits.replace(index, index.with_changes(operator=cst.FloorDivide()))
+        elif conversion == "int":
+            edits.replace(index, cst.Call(cst.Name("int"), [cst.Arg(index)]))
+        else:
+            edits.replace(index, _converted(problem.script, index, conversion))
     return edits
 
 
@@ -64,28 +73,46 @@ def _index_argument(script: Script, call: cst.Call) -> cst.Arg | None:
     return keyword(call, "index") or (args[position] if len(args) > position else None)
 
 
-def _subscript_indices(script: Script, line: int) -> list[tuple[cst.BaseExpression, str]]:
-    """Names used as indices on the line whose assignment computed float positions or a float mask:
-    the assigned value is what gets converted, once, where it is made."""
+def _subscript_indices(script: Script, line: int, number: bool) -> list[tuple[cst.BaseExpression, str]]:
+    """The float indices of the subscripts on the line, each placed where it is converted."""
     found = []
     for subscript in script.nodes(cst.Subscript):
-        if not script.covers(subscript, line):
-            continue
-        for element in subscript.slice:
-            index = element.slice
-            origin = script.bindings.get(index.value.value) if m.matches(index, m.Index(m.Name())) else None
-            if origin is not None and (conversion := _conversion(origin)):
-                found.append((origin, conversion))
+        if script.covers(subscript, line):
+            found += [_placed(script, element.slice.value, number) for element in subscript.slice
+                      if isinstance(element.slice, cst.Index) and is_float(script, element.slice.value)]
     return found
 
 
-def _conversion(origin: cst.Call) -> str | None:
+def _placed(script: Script, index: cst.BaseExpression, number: bool) -> tuple[cst.BaseExpression, str]:
+    """(where to convert, how): the value the index's name was assigned when the name serves
+    only as an index (so nothing else sees the change), else the index itself; a mask made by a
+    comparison becomes bool, a Python number made by `/` gets `//`."""
+    name = dotted(index)
+    bound = assignment(script, name, index) if name is not None else None
+    origin = bound[1] if bound is not None else index
+    target = origin if bound is not None and _only_indexes(script, name, index) else index
     if m.findall(origin, m.Comparison()):
-        return "bool()"
-    made = {_called(call) for call in m.findall(origin, m.Call()) if isinstance(call, cst.Call)}
-    return "long()" if made & set(_POSITIONS) else None
+        return target, "bool()"
+    if number:
+        return target, "//" if m.matches(target, m.BinaryOperation(operator=m.Divide())) else "int"
+    return target, "long()"
 
 
-def _called(call: cst.Call) -> str:
-    """The function or method a call names, also on an expression: `floor` for `(a * n).floor()`."""
-    return call.func.attr.value if isinstance(call.func, cst.Attribute) else kind_of(call)
+def _only_indexes(script: Script, name: str, user: cst.CSTNode) -> bool:
+    """Every use of the name (in the user's function; anywhere for a `self.` attribute) is a
+    subscript index or an assignment to it."""
+    scope = script.function_of(user)
+    uses = [node for node in script.nodes((cst.Name, cst.Attribute)) if dotted(node) == name
+            and ("." in name or script.function_of(node) is scope)]
+    return all(_indexes_or_binds(script, node) for node in uses)
+
+
+def _indexes_or_binds(script: Script, node: cst.CSTNode) -> bool:
+    parent = next(script.ancestors(node), None)
+    if isinstance(parent, cst.AssignTarget) or (isinstance(parent, cst.Tuple) and _in_target(script, parent)):
+        return True
+    return isinstance(parent, cst.Index) and isinstance(next(script.ancestors(parent), None), cst.SubscriptElement)
+
+
+def _in_target(script: Script, node: cst.CSTNode) -> bool:
+    return any(isinstance(ancestor, cst.AssignTarget) for ancestor in script.ancestors(node))
