@@ -629,3 +629,50 @@ def test_pasted_fragments_without_imports_are_judged_too():
     assert lines("rnn-output-used-as-tensor", source) == [5]
     assert lines("layernorm-width-disagrees", source) == [6]
     assert lines("conv-channels-disagree", source) == [7]
+
+
+def test_an_lstm_state_pair_used_as_a_tensor_fires_and_a_gru_state_is_quiet():
+    source = """\
+        import torch.nn as nn
+
+        class Encoder(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.lstm = nn.LSTM(8, 32, batch_first=True)
+                self.gru = nn.GRU(8, 32, batch_first=True)
+                self.head = nn.Linear(32, 3)
+
+            def forward(self, x):
+                output, hidden = self.lstm(x)
+                states, h_n = self.gru(x)
+                last = self.head(h_n[-1])
+                return self.head(hidden[-1]), hidden.size(0), last, h_n.shape
+    """
+    found = findings("rnn-output-used-as-tensor", source)
+    assert [f.line for f in found] == [14]
+    assert found[0].message.startswith("hidden.size(0) calls a tensor method, but hidden is the second value of "
+                                       "self.lstm(x) (line 11), an LSTM's state pair (h_n, c_n)")
+
+
+def test_inputs_reshaped_permuted_or_drawn_from_a_loader_in_a_notebook_fire():
+    source = """\
+        import torch
+        import torch.nn as nn
+        from torch.utils.data import DataLoader, TensorDataset
+        train_ds = TensorDataset(torch.rand(256, 1, 28, 28), torch.randint(0, 10, (256,)))
+        train_loader = DataLoader(train_ds, batch_size=64, shuffle=True)
+        model = nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU(), nn.Flatten())
+        images, labels = next(iter(train_loader))
+        images = images.to("cpu")
+        out = model(images)
+        rows = torch.rand(32, 784)
+        out2 = model(rows.view(-1, 1, 28, 28))
+        hwc = torch.rand(8, 3, 32, 32)
+        out3 = model(hwc.permute(0, 2, 3, 1))
+        mlp = nn.Sequential(nn.Linear(512, 10))
+        out4 = mlp(torch.rand(8, 16, 32).view(8, -1))
+        out5 = mlp(torch.rand(8, 512).unsqueeze(1))
+    """
+    assert lines("conv-channels-disagree", source) == [9, 11, 13]
+    assert "images is [N, 1, 28, 28], 1 channels at dim 1" in findings("conv-channels-disagree", source)[0].message
+    assert lines("linear-widths-disagree", source) == []

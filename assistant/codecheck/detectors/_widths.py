@@ -9,8 +9,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from assistant.codecheck._code import Code, argument, constant, dotted, has_star_arguments, kind_of, source_of
+from assistant.codecheck.detectors._blocks import before, statement_of
 from assistant.codecheck.detectors._factory_shapes import factory_sizes
-from assistant.codecheck.detectors._loaders import tensor_dataset_part
+from assistant.codecheck.detectors._loaders import (TENSOR_DATASETS, is_call_of, loader_call, loader_dataset,
+                                                   tensor_dataset_part)
 from assistant.codecheck.detectors._signatures import file_modules
 from assistant.codecheck.detectors._torch_names import is_functional, is_layer, is_torch_function, layer_call, may_hold
 from assistant.codecheck.detectors._unpacked import is_parameter
@@ -337,20 +339,58 @@ def input_sizes(code: Code, value: ast.expr, depth: int = 0) -> list[int] | None
         bound = code.reaching_value(value)
         if bound is not None:
             return input_sizes(code, bound, depth + 1)
+        if (first := _next_batch_part(code, value)) is not None:
+            return _batched(input_sizes(code, first, depth + 1))
         if len(code.assigned(code.scope_of(value), value.id)) != 1:
             return None  # a loop variable that the loop also rebinds
-        part = tensor_dataset_part(code, value)
-        if part is not None:
-            return _batched(input_sizes(code, part, depth + 1))
-        split = _split_loop_part(code, value)
-        return _batched(input_sizes(code, split, depth + 1)) if split is not None else None
+        part = tensor_dataset_part(code, value) or _split_loop_part(code, value)
+        return _batched(input_sizes(code, part, depth + 1)) if part is not None else None
     if isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Slice):
         return _batched(input_sizes(code, value.value, depth + 1))
     if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
-            and value.func.attr in SHAPE_KEEPING_METHODS and dotted(value.func.value) not in ("torch", "F", "np"):
-        return input_sizes(code, value.func.value, depth + 1)
+            and dotted(value.func.value) not in ("torch", "F", "np", "numpy") and not value.keywords:
+        method = value.func.attr
+        if method in SHAPE_KEEPING_METHODS:
+            return input_sizes(code, value.func.value, depth + 1)
+        if method in ("view", "reshape"):
+            return _reshaped(code, value.args)
+        if method in ("permute", "transpose", "unsqueeze"):
+            inner = input_sizes(code, value.func.value, depth + 1)
+            return _moved(code, inner, method, value.args) if inner is not None else None
     sizes = factory_sizes(value)
     return list(sizes) if sizes else None
+
+
+def _reshaped(code: Code, arguments: list[ast.expr]) -> list[int] | None:
+    """The sizes `x.view(-1, 1, 28, 28)` asks for: every one known but the batch (dim 0)."""
+    if len(arguments) == 1 and isinstance(arguments[0], (ast.Tuple, ast.List)):
+        arguments = arguments[0].elts
+    if not arguments or any(isinstance(a, ast.Starred) for a in arguments):
+        return None
+    sizes = [int_value(code, a) for a in arguments]
+    if any(size is None or size < 1 for size in sizes[1:]):
+        return None
+    return [-1 if sizes[0] is None or sizes[0] < 1 else sizes[0], *sizes[1:]]  # type: ignore[list-item]
+
+
+def _moved(code: Code, sizes: list[int], method: str, arguments: list[ast.expr]) -> list[int] | None:
+    """The sizes after `permute(0, 3, 1, 2)`, `transpose(1, 2)` or `unsqueeze(1)` with literal dims."""
+    dims = [constant(a) for a in arguments]
+    if not all(isinstance(d, int) and not isinstance(d, bool) for d in dims):
+        return None
+    rank = len(sizes) + (method == "unsqueeze")
+    dims = [d + rank if d < 0 else d for d in dims]  # type: ignore[operator]
+    if any(not 0 <= d < rank for d in dims):  # type: ignore[operator]
+        return None
+    if method == "permute":
+        return [sizes[d] for d in dims] if sorted(dims) == list(range(rank)) else None  # type: ignore[index]
+    if method == "transpose" and len(dims) == 2:
+        moved = list(sizes)
+        moved[dims[0]], moved[dims[1]] = moved[dims[1]], moved[dims[0]]  # type: ignore[index]
+        return moved
+    if method == "unsqueeze" and len(dims) == 1:
+        return [*sizes[: dims[0]], 1, *sizes[dims[0]:]]  # type: ignore[index]
+    return None
 
 
 def _batched(sizes: list[int] | None) -> list[int] | None:
@@ -370,6 +410,35 @@ def _split_loop_part(code: Code, name: ast.Name) -> ast.expr | None:
             and len(iterated.args) == len(target.elts) and not iterated.keywords:
         position = next((i for i, t in enumerate(target.elts) if isinstance(t, ast.Name) and t.id == name.id), None)
         return _split_of(iterated.args[position]) if position is not None else None
+    return None
+
+
+def _next_batch_part(code: Code, name: ast.Name) -> ast.expr | None:
+    """The tensor of a TensorDataset that `images` takes its first batch from in a notebook's
+    `images, labels = next(iter(loader))`, when that is the nearest binding of the name above its use
+    in the same block."""
+    statement = statement_of(code, name)
+    for previous in before(code, statement) if statement is not None else ():
+        if isinstance(previous, ast.Assign) and len(previous.targets) == 1 \
+                and isinstance(target := previous.targets[0], ast.Tuple) \
+                and name.id in (names := [dotted(e) for e in target.elts]):
+            return _first_batch_part(code, previous.value, names.index(name.id), len(names))
+        if any(isinstance(n, ast.Name) and n.id == name.id and not isinstance(n.ctx, ast.Load)
+               for n in ast.walk(previous)):
+            return None
+    return None
+
+
+def _first_batch_part(code: Code, value: ast.expr, position: int, count: int) -> ast.expr | None:
+    """The `position`-th tensor of the TensorDataset that `next(iter(loader))` draws a batch from."""
+    if not (isinstance(value, ast.Call) and dotted(value.func) == "next" and len(value.args) == 1
+            and isinstance(inner := value.args[0], ast.Call) and dotted(inner.func) == "iter" and len(inner.args) == 1):
+        return None
+    loader = loader_call(code, inner.args[0])
+    dataset = loader_dataset(code, loader) if loader is not None else None
+    if isinstance(dataset, ast.Call) and is_call_of(code, dataset, TENSOR_DATASETS) and len(dataset.args) == count \
+            and not any(isinstance(a, ast.Starred) for a in dataset.args):
+        return dataset.args[position]
     return None
 
 

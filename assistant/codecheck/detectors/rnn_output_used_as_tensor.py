@@ -42,6 +42,27 @@ def check(code: Code) -> Iterator[Hit]:
                 yield Hit.at(code, use, f"{misuse}, but {source_of(call)} (line {call.lineno}) returns a tuple "
                              f"{_parts(layer)}, not a tensor: {_unpack(call, layer)}")
                 break
+        if kind_of(layer) == "LSTM":
+            yield from _state_pair_used(code, call)
+
+
+def _state_pair_used(code: Code, call: ast.Call) -> Iterator[Hit]:
+    """`output, hidden = self.lstm(x)` and then `hidden` used as a tensor: an LSTM's state is the pair
+    (h_n, c_n). The name must be bound only there in its scope."""
+    statement = code.parents.get(call)
+    if not (isinstance(statement, ast.Assign) and statement.value is call and len(statement.targets) == 1
+            and isinstance(target := statement.targets[0], ast.Tuple) and len(target.elts) == 2
+            and isinstance(state := target.elts[1], ast.Name)):
+        return
+    scope = code.scope_of(statement)
+    if len(code.assigned(scope, state.id)) != 1:
+        return
+    for node in sorted(_names_read(code, scope, state.id), key=lambda n: (n.lineno, n.col_offset)):
+        if node.lineno > statement.lineno and (misuse := _as_tensor(code, node)) is not None:
+            yield Hit.at(code, node, f"{misuse}, but {state.id} is the second value of {source_of(call)} (line "
+                         f"{call.lineno}), an LSTM's state pair (h_n, c_n), not a tensor: unpack it, "
+                         f"`output, (h_n, c_n) = {source_of(call)}`, and use h_n")
+            return
 
 
 def _torch_layer(code: Code, layer: ast.Call) -> bool:
