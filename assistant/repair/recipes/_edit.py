@@ -436,3 +436,13 @@ def imported_modules(script: Script) -> set[str]:
     use them."""
     return {(alias.asname.name.value if alias.asname else script.code(alias.name))
             for node in script.nodes(cst.Import) for alias in node.names}
+
+
+def import_name(script: Script, module: str) -> str | None:
+    """The name a plain `import` bound a module to in this file (`np` for `import numpy as np`),
+    None when it is not imported that way."""
+    for node in script.nodes(cst.Import):
+        for alias in node.names:
+            if script.code(alias.name) == module:
+                return alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else module
+    return None

@@ -16,7 +16,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from assistant.repair.recipes import Problem
-from assistant.repair.recipes._edit import Edits, callee, dotted, expr, statement
+from assistant.repair.recipes._edit import Edits, callee, dotted, expr, import_name, statement
 
 name = "allow-safe-globals"
 HARMLESS = frozenset({"argparse.Namespace", "pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath",
@@ -67,7 +67,7 @@ def apply(problem: Problem, found: Found) -> Edits:
     names, statements = found
     edits = problem.edits()
     for module in sorted({name.split(".", 1)[0] for name in names if "." in name}):
-        if (alias := _import_name(problem.script.module, module)) is None:
+        if (alias := import_name(problem.script, module)) is None:
             edits.insert_after_imports(statement(f"import {module}"))
         elif alias != module:
             names = [f"{alias}{name[len(module):]}" if name.startswith(f"{module}.") else name for name in names]
@@ -80,15 +80,6 @@ def apply(problem: Problem, found: Found) -> Edits:
             new = [name for name in names if name not in {problem.script.code(e.value) for e in listed.elements}]
             edits.replace(listed, expr(f"[{', '.join([problem.script.code(listed)[1:-1], *new])}]"))
     return edits
-
-
-def _import_name(module: cst.Module, wanted: str) -> str | None:
-    """The name the script imported a top-level module under (`np` for `import numpy as np`)."""
-    for node in m.findall(module, m.Import()):
-        for alias in node.names if isinstance(node, cst.Import) else ():
-            if isinstance(alias.name, cst.Name) and alias.name.value == wanted:
-                return alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else wanted
-    return None
 
 
 def _allowlist_before(problem: Problem, load: cst.BaseStatement) -> cst.Call | None:
