@@ -279,7 +279,7 @@ def test_layernorm_over_a_conv_channels_first_output_fires():
                 h = torch.relu(self.norm(h))
                 return h.mean(dim=-1)
 
-        stem = nn.Sequential(nn.Conv2d(3, 64, 4, stride=4), nn.LayerNorm(64))
+        stem = nn.Sequential(nn.Conv2d(3, 64, 4, stride=4), nn.LayerNorm([64]))
     """
     found = findings("layernorm-width-disagrees", source)
     assert [f.line for f in found] == [12, 15]
@@ -676,3 +676,24 @@ def test_inputs_reshaped_permuted_or_drawn_from_a_loader_in_a_notebook_fire():
     assert lines("conv-channels-disagree", source) == [9, 11, 13]
     assert "images is [N, 1, 28, 28], 1 channels at dim 1" in findings("conv-channels-disagree", source)[0].message
     assert lines("linear-widths-disagree", source) == []
+
+
+def test_layernorm_given_a_tensor_that_ends_in_other_sizes_fires():
+    source = """\
+        import torch
+        import torch.nn as nn
+        norm = nn.LayerNorm(256)
+        h = torch.randn(4, 256, 10)
+        y = norm(h)
+        maps = nn.LayerNorm([64, 32, 32])
+        digits = torch.rand(16, 64, 28, 28)
+        z = maps(digits)
+        ok = norm(torch.randn(4, 10, 256)), maps(torch.rand(16, 64, 32, 32)), norm(h.transpose(1, 2))
+    """
+    found = findings("layernorm-width-disagrees", source)
+    assert [f.line for f in found] == [5, 8]
+    assert found[0].message == ("norm(h): h is [4, 256, 10], but nn.LayerNorm(256) (line 3) normalises its last dim, "
+                                "which must be 256, not 10; the features are at dim 1: normalise h.transpose(1, -1) "
+                                "and transpose back")
+    assert found[0].facts == {"normalized_shape": "[256]", "input_size": "[4, 256, 10]"}
+    assert "its last 3 dims, which must be [64, 32, 32], not [64, 28, 28]" in found[1].message

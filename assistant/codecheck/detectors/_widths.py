@@ -450,3 +450,22 @@ def _split_of(iterated: ast.expr) -> ast.expr | None:
     if dotted(iterated.func.value) == "torch":
         return iterated.args[0] if len(iterated.args) == 2 else None
     return iterated.func.value if len(iterated.args) == 1 else None
+
+
+def model_inputs(code: Code, kinds: tuple[str, ...]) -> Iterator[tuple[ast.Call, ast.Call, list[int]]]:
+    """(the call, the layer it applies first, the input's sizes) for each one-argument call of a layer,
+    an nn.Sequential or a module class of the file whose first layer is of these kinds, on a tensor whose
+    sizes the code shows (`input_sizes`)."""
+    models = code.bound_to("Sequential", *kinds, *file_modules(code))
+    for call, spelled in zip(code.calls, code.callees):
+        if spelled not in models or len(call.args) != 1 or call.keywords:
+            continue
+        sizes = input_sizes(code, call.args[0])
+        first = first_layer_of(code, call, kinds) if sizes else None
+        if first is not None:
+            yield call, first, sizes  # type: ignore[misc]
+
+
+def shown_sizes(sizes: list[int]) -> str:
+    """`[N, 1, 28, 28]`: the sizes as torch prints a shape, N for a batch size the code does not fix."""
+    return "[" + ", ".join("N" if size == -1 else str(size) for size in sizes) + "]"

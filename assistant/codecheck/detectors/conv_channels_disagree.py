@@ -9,9 +9,8 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, kind_of, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
-from assistant.codecheck.detectors._signatures import file_modules
-from assistant.codecheck.detectors._widths import (BATCHNORMS, CONVS, KEEP_CHANNELS, conv_dims, first_layer_of,
-                                                   in_width, input_sizes, links, out_width)
+from assistant.codecheck.detectors._widths import (BATCHNORMS, CONVS, KEEP_CHANNELS, conv_dims, in_width, links,
+                                                   model_inputs, out_width, shown_sizes)
 
 name = "conv-channels-disagree"
 KEEPING = (*KEEP_CHANNELS, *BATCHNORMS, "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d")
@@ -34,13 +33,8 @@ def check(code: Code) -> Iterator[Hit]:
 
 
 def _inputs(code: Code) -> Iterator[Hit]:
-    models = code.bound_to("Sequential", *CONVS, *file_modules(code))
-    for call, spelled in zip(code.calls, code.callees):
-        if spelled not in models or len(call.args) != 1 or call.keywords:
-            continue
-        sizes = input_sizes(code, call.args[0])
-        first = first_layer_of(code, call, CONVS) if sizes is not None else None
-        wanted = in_width(code, first) if first is not None else None
+    for call, first, sizes in model_inputs(code, CONVS):
+        wanted = in_width(code, first)
         if wanted is None or wanted.value is None:
             continue
         dims = conv_dims(kind_of(first))
@@ -50,7 +44,7 @@ def _inputs(code: Code) -> Iterator[Hit]:
         if got == wanted.value:
             continue
         given = source_of(call.args[0])
-        shape = "[" + ", ".join("N" if s == -1 else str(s) for s in sizes) + "]"
+        shape = shown_sizes(sizes)
         if sizes[-1] == wanted.value and len(sizes) == dims + 2:
             fix = (f"the channels are last: move them to dim 1 with {given}.permute(0, {dims + 1}, "
                    f"{', '.join(str(d) for d in range(1, dims + 1))})")

@@ -5,12 +5,13 @@ with L ("Given normalized_shape=[32], expected input with shape [*, 32], but got
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
-from assistant.codecheck._code import Code, argument, kind_of, source_of
+from assistant.codecheck._code import Code, argument, has_star_arguments, kind_of, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
-from assistant.codecheck.detectors._widths import CONVS, KEEP_CHANNELS, KEEP_FEATURES, conv_dims, in_width, links, \
-    out_width
+from assistant.codecheck.detectors._widths import (CONVS, KEEP_CHANNELS, KEEP_FEATURES, conv_dims, in_width, int_value,
+                                                   links, model_inputs, out_width, shown_sizes)
 
 name = "layernorm-width-disagrees"
 
@@ -28,7 +29,8 @@ def check(code: Code) -> Iterator[Hit]:
     for link in links(code, CONVS, ("LayerNorm",), tuple(k for k in KEEP_CHANNELS if "Pool" not in k)):
         made = out_width(code, link.producer)
         shape = argument(link.consumer, 0, "normalized_shape")
-        wanted = in_width(code, link.consumer) if shape is not None and not hasattr(shape, "elts") else None
+        single = shape is not None and (not isinstance(shape, (ast.List, ast.Tuple)) or len(shape.elts) == 1)
+        wanted = in_width(code, link.consumer) if single else None  # LayerNorm([C, L]) spans the length too
         if made is None or wanted is None or made.same_as(wanted, code) is not True:
             continue
         dims = conv_dims(kind_of(link.producer))
@@ -39,3 +41,30 @@ def check(code: Code) -> Iterator[Hit]:
                      f"the channels at dim 1, so it compares {wanted.shown()} with {spatial[-1]}; move the channels "
                      f"last first ({move}, and back after), or use nn.GroupNorm(1, {source_of(made.node)})",
                      {"normalized_shape": f"[{wanted.value}]" if wanted.value is not None else source_of(wanted.node)})
+    yield from _inputs(code)
+
+
+def _inputs(code: Code) -> Iterator[Hit]:
+    """A LayerNorm (or a model that applies one first) called on a factory-made tensor whose trailing
+    sizes are not its normalized_shape."""
+    for call, norm, sizes in model_inputs(code, ("LayerNorm",)):
+        shape = argument(norm, 0, "normalized_shape") if not has_star_arguments(norm) else None
+        elements = shape.elts if isinstance(shape, (ast.List, ast.Tuple)) else [shape] if shape is not None else []
+        wanted = [int_value(code, e) for e in elements]
+        if not wanted or None in wanted or len(wanted) > len(sizes):
+            continue
+        trailing = sizes[len(sizes) - len(wanted):]  # type: ignore[index]
+        if -1 in trailing or trailing == wanted:
+            continue
+        given = source_of(call.args[0])
+        what = "its last dim" if len(wanted) == 1 else f"its last {len(wanted)} dims"
+        shown = shown_sizes(sizes)
+        hint = f"; the features are at dim 1: normalise {given}.transpose(1, -1) and transpose back" \
+            if len(wanted) == 1 and len(sizes) >= 3 and sizes[1] == wanted[0] else ""  # type: ignore[index]
+        yield Hit.at(code, call, f"{source_of(call)}: {given} is {shown}, but {source_of(norm)} (line {norm.lineno}) "
+                     f"normalises {what}, which must be {_sizes(wanted)}, not {_sizes(trailing)}{hint}",
+                     {"normalized_shape": str(wanted), "input_size": shown})
+
+
+def _sizes(sizes: list[int]) -> str:
+    return str(sizes[0]) if len(sizes) == 1 else "[" + ", ".join(map(str, sizes)) + "]"

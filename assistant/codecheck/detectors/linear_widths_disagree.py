@@ -9,8 +9,7 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, kind_of, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
-from assistant.codecheck.detectors._signatures import file_modules
-from assistant.codecheck.detectors._widths import KEEP_FEATURES, first_layer_of, in_width, input_sizes, links, out_width
+from assistant.codecheck.detectors._widths import KEEP_FEATURES, in_width, links, model_inputs, out_width, shown_sizes
 
 name = "linear-widths-disagree"
 PRODUCERS = ("Linear", "LazyLinear", "Bilinear", "Embedding")
@@ -34,17 +33,12 @@ def check(code: Code) -> Iterator[Hit]:
 
 
 def _inputs(code: Code) -> Iterator[Hit]:
-    models = code.bound_to("Sequential", "Linear", *file_modules(code))
-    for call, spelled in zip(code.calls, code.callees):
-        if spelled not in models or len(call.args) != 1 or call.keywords:
-            continue
-        sizes = input_sizes(code, call.args[0])
-        first = first_layer_of(code, call, ("Linear",)) if sizes else None
-        wanted = in_width(code, first) if first is not None else None
+    for call, first, sizes in model_inputs(code, ("Linear",)):
+        wanted = in_width(code, first)
         if wanted is None or wanted.value is None or sizes[-1] in (-1, wanted.value):
             continue
         given = source_of(call.args[0])
-        shape = "[" + ", ".join("N" if s == -1 else str(s) for s in sizes) + "]"
+        shape = shown_sizes(sizes)
         out = out_width(code, first)
         yield Hit.at(code, call, f"{source_of(call)}: {given} is {shape}, {sizes[-1]} features in its last dim, but "
                      f"the first layer {source_of(first)} (line {first.lineno}) has in_features {wanted.shown()}; "
