@@ -97,3 +97,89 @@ def test_guarded_scripts_and_loaders_without_workers_or_spawn_are_quiet():
                 pass
     """
     assert lines("spawn-loader-at-module-level", loop_in_a_function) == []
+
+
+# rnn-state-shape-disagrees ----------------------------------------------------------------------------
+
+
+def test_a_batch_first_state_for_a_batch_first_lstm_fires_at_the_call():
+    source = """\
+        import torch
+        import torch.nn as nn
+
+        class Tagger(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.lstm = nn.LSTM(16, 64, num_layers=2, batch_first=True)
+
+            def forward(self, tokens):
+                n = tokens.shape[0]
+                h0 = torch.zeros(n, 2, 64)
+                c0 = torch.zeros(n, 2, 64)
+                out, _ = self.lstm(tokens, (h0, c0))
+                return out
+    """
+    found = findings("rnn-state-shape-disagrees", source)
+    assert [f.line for f in found] == [13]
+    message = found[0].message
+    assert message.startswith("self.lstm (nn.LSTM(16, 64, num_layers=2, batch_first=True), line 7) needs h0 of shape "
+                              "(num_layers * num_directions, batch, hidden_size) even with batch_first=True")
+    assert "h0 by torch.zeros(n, 2, 64) (line 11)" in message
+    assert "with the batch on axis 0" in message and "build it as (2, n, 64)" in message
+
+
+def test_literal_layer_counts_widths_and_batches_that_differ_fire():
+    source = """\
+        import torch
+        import torch.nn as nn
+        HIDDEN = 128
+        gru = nn.GRU(10, HIDDEN, num_layers=2, bidirectional=True)
+        x = torch.randn(25, 8, 10)
+        out, h = gru(x, torch.zeros(2, 8, HIDDEN))
+        h = torch.zeros(4, 8, 64)
+        out, h = gru(x, h)
+        out, h = gru(x, torch.zeros(4, 16, HIDDEN))
+        out, h = gru(x, torch.zeros(8, 4, HIDDEN))
+    """
+    found = findings("rnn-state-shape-disagrees", source)
+    assert [f.line for f in found] == [6, 8, 9, 10]
+    assert "has 2 on axis 0 (from 2) where the layer has 4 (num_layers * num_directions = 2 * 2)" in found[0].message
+    assert "has 64 on its last axis (from 64) where the layer's hidden_size is 128" in found[1].message
+    assert "has batch 16 on axis 1 (from 16) where the input x has 8" in found[2].message
+    assert "the batch and the layer axes are swapped" in found[3].message
+
+
+def test_states_built_from_the_layer_or_left_out_are_quiet():
+    source = """\
+        import torch
+        import torch.nn as nn
+
+        class Encoder(nn.Module):
+            def __init__(self, layers=2, hidden=32, proj=0):
+                super().__init__()
+                self.lstm = nn.LSTM(8, hidden, num_layers=layers, batch_first=True, bidirectional=True)
+                self.gru = nn.GRU(8, 16, batch_first=True)
+                self.proj = nn.LSTM(8, 64, proj_size=16)
+
+            def forward(self, x, lengths=None):
+                batch = x.size(0)
+                layers = self.lstm.num_layers * 2
+                h0 = x.new_zeros(layers, batch, self.lstm.hidden_size)
+                out, _ = self.lstm(x, (h0, h0.clone()))
+                out2, _ = self.gru(x)
+                out3, _ = self.gru(x, torch.zeros(1, x.size(0), 16))
+                seq = x.transpose(0, 1)
+                h = torch.zeros(1, seq.size(1), 16)
+                c = torch.zeros(1, seq.size(1), 64)
+                out4, _ = self.proj(seq, (h, c))
+                return out, out2, out3, out4
+    """
+    assert lines("rnn-state-shape-disagrees", source) == []
+    unbatched = """\
+        rnn = nn.RNN(4, 8)
+        out, h = rnn(torch.randn(5, 4), torch.zeros(1, 8))
+        seq_first = nn.LSTM(4, 8)
+        x = torch.randn(5, 3, 4)
+        out, (h, c) = seq_first(x, (torch.zeros(1, x.size(1), 8), torch.zeros(1, x.size(1), 8)))
+    """
+    assert lines("rnn-state-shape-disagrees", unbatched) == []
