@@ -189,3 +189,90 @@ def test_a_state_without_the_layer_axis_gets_it(sandbox):
     patched = patch(recipe, STATE_WITHOUT_LAYERS, sandbox.facts(STATE_WITHOUT_LAYERS, "RuntimeError"))
     assert "    h0 = torch.zeros(gru.num_layers, x.size(1), HIDDEN)\n" in patched
     sandbox.assert_clean(patched)
+
+
+CELL_LOOP = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(3)
+batch, steps, features, hidden = 6, 5, 3, 8
+cell = nn.GRUCell(features, hidden)
+inputs = torch.randn(steps, batch - 2, features)
+h = torch.zeros(batch, hidden)
+outputs = []
+for t in range(steps):
+    h = cell(inputs[t], h)
+    outputs.append(h)
+'''
+
+CELL_IN_A_MODEL = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(6)
+
+
+class Stepper(nn.Module):
+    def __init__(self, features=5, hidden=20):
+        super().__init__()
+        self.cell = nn.LSTMCell(features, hidden)
+        self.head = nn.Linear(hidden, 1)
+        self.hidden = hidden
+
+    def forward(self, x):                # x: [batch, time, features]
+        h = torch.zeros(x.size(0), self.hidden + 1)
+        c = torch.zeros(x.size(0), self.hidden + 1)
+        for t in range(x.size(1)):
+            h, c = self.cell(x[:, t], (h, c))
+        return self.head(h)
+
+
+model = Stepper()
+pred = model(torch.randn(3, 8, 5))
+pred.sum().backward()
+'''
+
+STATE_FROM_THE_CALLER = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(4)
+
+
+class CharModel(nn.Module):
+    def __init__(self, n_chars=30, hidden=32):
+        super().__init__()
+        self.embed = nn.Embedding(n_chars, 16)
+        self.rnn = nn.RNN(16, hidden, batch_first=True)
+        self.out = nn.Linear(hidden, n_chars)
+
+    def forward(self, ids, hx):
+        y, hx = self.rnn(self.embed(ids), hx=hx)
+        return self.out(y), hx
+
+
+model = CharModel()
+ids = torch.randint(0, 30, (4, 12))
+hx = torch.zeros(4, 32)
+logits, hx = model(ids, hx)
+'''
+
+
+def test_a_cell_state_gets_the_batch_size_of_its_steps(sandbox):
+    patched = patch(recipe, CELL_LOOP, sandbox.facts(CELL_LOOP, "RuntimeError"))
+    assert "h = torch.zeros(inputs.size(1), hidden)\n" in patched   # the batch axis of inputs[t]
+    sandbox.assert_clean(patched + "assert torch.stack(outputs).shape == (5, 4, 8)\n")
+
+
+def test_a_cell_state_gets_the_cells_hidden_size(sandbox):
+    patched = patch(recipe, CELL_IN_A_MODEL, sandbox.facts(CELL_IN_A_MODEL, "RuntimeError"))
+    assert "        h = torch.zeros(x.size(0), self.cell.hidden_size)\n" in patched
+    assert "        c = torch.zeros(x.size(0), self.cell.hidden_size)\n" in patched
+    sandbox.assert_clean(patched + "assert pred.shape == (3, 1) and model.cell.weight_hh.grad is not None\n")
+
+
+def test_a_module_level_state_gets_the_layer_count_as_a_number(sandbox):
+    patched = patch(recipe, STATE_FROM_THE_CALLER, sandbox.facts(STATE_FROM_THE_CALLER, "RuntimeError"))
+    assert "hx = torch.zeros(1, 4, 32)\n" in patched
+    sandbox.assert_clean(patched + "assert logits.shape == (4, 12, 30) and hx.shape == (1, 4, 32)\n")

@@ -17,9 +17,11 @@ import libcst as cst
 from assistant.repair.recipes import Problem, needs_calls
 from assistant.repair.recipes._definitions import MAX_DEPTH, assignment, passed, returned
 from assistant.repair.recipes._edit import Edits, Script, callee, dotted, expr, keyword, kind_of, parse_shape, positional
+from assistant.repair.recipes._values import integer
 
 name = "rnn-state-shape"
 RNNS = ("LSTM", "GRU", "RNN")
+CELLS = ("LSTMCell", "GRUCell", "RNNCell")
 CREATIONS = ("zeros", "ones", "randn", "rand", "empty", "new_zeros", "new_ones", "new_empty")
 SAME_TENSOR = ("to", "cuda", "cpu", "float", "double", "detach", "requires_grad_", "contiguous")  # same shape
 
@@ -33,21 +35,20 @@ class StateCall:
     call: cst.Call
 
 
-@needs_calls(*RNNS)
+@needs_calls(*RNNS, *CELLS)
 def match(problem: Problem) -> dict[cst.CSTNode, cst.CSTNode] | None:
     """The state constructors' nodes to rewrite (sizes, or whole calls that lack the layer axis),
     with their new values."""
+    if (axis := _cell_axis(problem.facts.message)) is not None:
+        return _cell_match(problem, axis)
     expected, got = parse_shape(problem.facts.values.get("expected")), parse_shape(problem.facts.values.get("got"))
     lacks_layers = expected is None and "2-D" in problem.facts.values.get("got", "")
     if not lacks_layers and (expected is None or got is None or len(expected) != 3 or len(got) != 3 or expected == got):
         return None
     script = problem.script
-    if (failing := _rnn_call(script, problem.facts.user_lines)) is None:
+    if (failing := _rnn_call(script, problem.facts.user_lines, RNNS)) is None:
         return None
-    state = keyword(failing.call, "hx") or (positional(failing.call)[1:2] or [None])[0]
-    if state is None:
-        return None
-    constructors = _constructors(script, state.value, "h", problem.facts.user_lines)
+    constructors = _state_constructors(script, failing, problem.facts.user_lines)
     first = next((call for role, call in constructors if role == "h"), None)
     if first is None or _sizes(first, 2 if lacks_layers else 3) is None:
         return None
@@ -68,12 +69,63 @@ def apply(problem: Problem, rewrites: dict[cst.CSTNode, cst.CSTNode]) -> Edits:
     return edits
 
 
-def _rnn_call(script: Script, lines: tuple[int, ...]) -> StateCall | None:
-    """The call of an LSTM/GRU/RNN with a state argument on the innermost failing line with one."""
+def _cell_axis(message: str) -> int | None:
+    """Which axis of a cell's (batch, hidden) state the message says is wrong."""
+    if "doesn't match hidden" in message and "batch size" in message:
+        return 0
+    return 1 if "has inconsistent hidden_size" in message else None
+
+
+def _cell_match(problem: Problem, axis: int) -> dict[cst.CSTNode, cst.CSTNode] | None:
+    """An LSTMCell/GRUCell/RNNCell state (batch, hidden): the wrong size computed from the input
+    (`x.size(0)`) or the cell (`cell.hidden_size`), in every constructor built like h's."""
+    script, lines = problem.script, problem.facts.user_lines
+    if (failing := _rnn_call(script, lines, CELLS)) is None:
+        return None
+    constructors = [call for _, call in _state_constructors(script, failing, lines)]
+    if not constructors or any(_sizes(call, 2) is None or not _same_sizes(script, call, constructors[0])
+                               for call in constructors):
+        return None
+    rewrites: dict[cst.CSTNode, cst.CSTNode] = {}
+    for call in constructors:
+        new = _cell_batch(script, failing, call) if axis == 0 else _cell_hidden(script, failing, call)
+        if new is None:
+            return None
+        rewrites[_sizes(call, 2)[axis]] = expr(new)
+    return rewrites
+
+
+def _cell_hidden(script: Script, failing: StateCall, call: cst.Call) -> str | None:
+    return f"{failing.rnn}.hidden_size" if _visible(script, failing.rnn, call, failing.call) else None
+
+
+def _cell_batch(script: Script, failing: StateCall, call: cst.Call) -> str | None:
+    """The batch size of the cell's input, spelled with a tensor bound where the state is built:
+    `x` gives `x.size(0)`, a step `x[:, t]` also `x.size(0)`, a step `x[t]` `x.size(1)`."""
+    data = positional(failing.call)[0].value
+    axis = 0
+    if isinstance(data, cst.Subscript) and data.slice:
+        first = data.slice[0].slice
+        axis = 0 if isinstance(first, cst.Slice) and first.lower is first.upper is first.step is None else 1
+        if axis == 1 and not isinstance(getattr(first, "value", None), (cst.Name, cst.Integer)):
+            return None
+        data = data.value
+    if not isinstance(data, cst.Name) or script.function_of(call) is not script.function_of(failing.call):
+        return None
+    return f"{data.value}.size({axis})" if _bound_before(script, data.value, call) else None
+
+
+def _state_constructors(script: Script, failing: StateCall, lines: tuple[int, ...]) -> list[tuple[str, cst.Call]]:
+    state = keyword(failing.call, "hx") or (positional(failing.call)[1:2] or [None])[0]
+    return _constructors(script, state.value, "h", lines) if state is not None else []
+
+
+def _rnn_call(script: Script, lines: tuple[int, ...], kinds: tuple[str, ...]) -> StateCall | None:
+    """The call of a layer of these kinds with a state argument on the innermost failing line with one."""
     for line in reversed(lines):
         for call in script.calls_on(line):
             rnn = callee(call)
-            layer = script.built_from(rnn, RNNS) if rnn else None
+            layer = script.built_from(rnn, kinds) if rnn else None
             if layer is not None and (len(positional(call)) >= 2 or keyword(call, "hx")):
                 return StateCall(rnn, layer, call)
     return None
@@ -147,7 +199,7 @@ def _axis_size(script: Script, failing: StateCall, call: cst.Call, role: str, ax
     """The size of one axis of the state, spelled with the layer's attributes and the input."""
     rnn, layer = failing.rnn, failing.layer
     if not _visible(script, rnn, call, failing.call):
-        return None
+        return _layer_count(script, layer) if axis == 0 else None
     if axis == 0:
         directions = _flag(layer, "bidirectional", 6)
         return {False: f"{rnn}.num_layers", True: f"2 * {rnn}.num_layers"}.get(
@@ -161,6 +213,15 @@ def _axis_size(script: Script, failing: StateCall, call: cst.Call, role: str, ax
     if batch_first is None or not _bound_before(script, data.value, call):
         return None
     return f"{data.value}.size({0 if batch_first else 1})"
+
+
+def _layer_count(script: Script, layer: cst.Call) -> str | None:
+    """num_layers * num_directions as a number, where the layer's name cannot be read (a state
+    built at module level for a model's `self.rnn`) and the constructor spells both out."""
+    given = keyword(layer, "num_layers") or (positional(layer)[2:3] or [None])[0]
+    layers = integer(script, given.value) if given is not None else 1
+    directions = _flag(layer, "bidirectional", 6)
+    return str(layers * (2 if directions else 1)) if layers is not None and directions is not None else None
 
 
 def _flag(layer: cst.Call, option: str, position: int) -> bool | None:
