@@ -183,3 +183,116 @@ def test_states_built_from_the_layer_or_left_out_are_quiet():
         out, (h, c) = seq_first(x, (torch.zeros(1, x.size(1), 8), torch.zeros(1, x.size(1), 8)))
     """
     assert lines("rnn-state-shape-disagrees", unbatched) == []
+
+
+# label-beyond-one-hot-classes -------------------------------------------------------------------------
+
+
+def test_one_based_and_max_counted_labels_into_one_hot_fire():
+    source = """\
+        import torch
+        import torch.nn.functional as F
+        NUM_CLASSES = 5
+        stars = torch.randint(1, NUM_CLASSES + 1, (32,))
+        soft = F.one_hot(stars, NUM_CLASSES).float()
+        mask = torch.tensor([[0, 1, 2], [2, 3, 1]])
+        onehot = F.one_hot(mask.long(), num_classes=3)
+        y = torch.randint(0, 7, (100,))
+        n_classes = int(y.max())
+        targets = F.one_hot(y, num_classes=n_classes)
+    """
+    found = findings("label-beyond-one-hot-classes", source)
+    assert [f.line for f in found] == [5, 7, 10]
+    assert found[0].message.startswith("F.one_hot(stars, NUM_CLASSES): stars (torch.randint(1, NUM_CLASSES + 1, (32,)), "
+                                       "line 4) draws labels up to 5, but num_classes is 5 (NUM_CLASSES)")
+    assert "labels numbered from 1 need stars - 1" in found[0].message
+    assert "holds the label 3, but num_classes is 3" in found[1].message
+    assert "num_classes is n_classes, the largest label of y itself" in found[2].message
+    assert "y.max() + 1" in found[2].message
+
+
+def test_one_hot_of_labels_inside_the_classes_is_quiet():
+    source = """\
+        import torch
+        import torch.nn.functional as F
+        stars = torch.randint(1, 6, (32,))
+        a = F.one_hot(stars - 1, num_classes=5)
+        b = F.one_hot(stars, num_classes=6)
+        c = F.one_hot(stars)
+        y = torch.randint(0, 7, (100,))
+        d = F.one_hot(y, num_classes=int(y.max()) + 1)
+        other = torch.tensor([0, 1, 2])
+        e = F.one_hot(other, num_classes=int(y.max()))
+        valid = F.one_hot(torch.tensor([0, 1, 2]).clamp(0, 2), 3)
+    """
+    assert lines("label-beyond-one-hot-classes", source) == []
+
+
+# label-beyond-head ------------------------------------------------------------------------------------
+
+
+def test_one_based_labels_into_a_head_fire_through_a_loader_and_a_module_class():
+    source = """\
+        import torch
+        import torch.nn as nn
+        from torch.utils.data import DataLoader, TensorDataset
+
+        class Classifier(nn.Module):
+            def __init__(self, classes=4):
+                super().__init__()
+                self.body = nn.Sequential(nn.Linear(10, 32), nn.ReLU())
+                self.out = nn.Linear(32, 4)
+
+            def forward(self, x):
+                return self.out(self.body(x))
+
+        X = torch.randn(200, 10)
+        Y = torch.randint(1, 5, (200,))
+        loader = DataLoader(TensorDataset(X, Y), batch_size=20, shuffle=True)
+        model = Classifier()
+        criterion = nn.CrossEntropyLoss()
+        for xb, yb in loader:
+            out = model(xb)
+            loss = criterion(out, yb)
+    """
+    found = findings("label-beyond-head", source)
+    assert [f.line for f in found] == [21]
+    assert found[0].message.startswith("criterion(out, yb): the logits come from nn.Linear(32, 4) (line 9) with 4 "
+                                       "classes, so targets must lie in 0..3, but yb (torch.randint(1, 5, (200,)), "
+                                       "line 15) draws labels up to 4")
+
+
+def test_a_head_sized_by_the_largest_label_fires():
+    source = """\
+        labels = torch.tensor(df["label"].values)
+        num_classes = labels.max().item()
+        head = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, num_classes))
+        logits = head(features)
+        loss = F.cross_entropy(logits, labels)
+    """
+    found = findings("label-beyond-head", source)
+    assert [f.line for f in found] == [5]
+    assert "the head nn.Linear(128, num_classes) (line 3) has num_classes outputs, the largest label of labels itself" \
+        in found[0].message
+
+
+def test_targets_inside_the_head_or_ignored_are_quiet():
+    source = """\
+        import torch
+        import torch.nn as nn
+        model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 3))
+        x = torch.randn(6, 6)
+        raw = torch.tensor([1, 2, 3, 1, 2, 3])
+        loss = nn.CrossEntropyLoss()(model(x), raw - 1)
+        padded = torch.tensor([0, 2, -100, 1, -100, 2])
+        loss = nn.CrossEntropyLoss()(model(x), padded)
+        void = torch.tensor([0, 2, 255, 1, 255, 2])
+        loss = nn.CrossEntropyLoss(ignore_index=255)(model(x), void)
+        loss = nn.functional.cross_entropy(model(x), torch.randint(0, 3, (6,)))
+        labels = torch.randint(0, 3, (6,))
+        k = int(labels.max()) + 1
+        head = nn.Linear(6, k)
+        loss = nn.functional.cross_entropy(head(x), labels)
+        loss = nn.functional.cross_entropy(model(x).view(-1, 3), raw)
+    """
+    assert lines("label-beyond-head", source) == []

@@ -10,10 +10,11 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from assistant.codecheck._code import Code, argument, constant, dotted, has_star_arguments, keyword, kind_of, source_of
+from assistant.codecheck._code import Code, argument, constant, dotted, has_star_arguments, kind_of, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
+from assistant.codecheck.detectors._labels import same_tensor
 from assistant.codecheck.detectors._torch_names import is_torch_function
-from assistant.codecheck.detectors._unpacked import is_parameter, known_value
+from assistant.codecheck.detectors._unpacked import known_value
 from assistant.codecheck.detectors._widths import held_layer, input_sizes, int_value
 
 name = "rnn-state-shape-disagrees"
@@ -171,20 +172,7 @@ def _is_batch_of(code: Code, size: ast.expr, given: ast.expr, axis: int) -> bool
         tensor, index = value.value.value, value.slice
     else:
         return False
-    return constant(index) == axis and _same_tensor(code, tensor, given)
-
-
-def _same_tensor(code: Code, a: ast.expr, b: ast.expr) -> bool:
-    """Two reads of one name that certainly see the same value: a parameter never rebound, or one binding."""
-    if not (isinstance(a, ast.Name) and isinstance(b, ast.Name) and a.id == b.id):
-        return False
-    scope = code.scope_of(a)
-    if scope is not code.scope_of(b):
-        return False
-    bound = code.assigned(scope, a.id)
-    if not bound:
-        return is_parameter(scope, a.id)
-    return len(bound) == 1 and code.reaching_value(a) is bound[0] and code.reaching_value(b) is bound[0]
+    return constant(index) == axis and same_tensor(code, tensor, given)
 
 
 def _is_attribute(code: Code, size: ast.expr, rnn: str, attribute: str) -> bool:
