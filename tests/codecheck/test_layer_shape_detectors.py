@@ -697,3 +697,72 @@ def test_layernorm_given_a_tensor_that_ends_in_other_sizes_fires():
                                 "and transpose back")
     assert found[0].facts == {"normalized_shape": "[256]", "input_size": "[4, 256, 10]"}
     assert "its last 3 dims, which must be [64, 32, 32], not [64, 28, 28]" in found[1].message
+
+
+def test_constructor_defaults_count_when_every_construction_in_the_file_keeps_them():
+    source = """\
+        import torch
+        import torch.nn as nn
+
+        class Encoder(nn.Module):
+            def __init__(self, d_model=100, nhead=8, in_channels=3):
+                super().__init__()
+                self.layer = nn.TransformerEncoderLayer(d_model, nhead, batch_first=True)
+                self.stem = nn.Conv2d(in_channels, 16, 3)
+
+            def forward(self, x):
+                return self.stem(x)
+
+        model = Encoder()
+        twin = Encoder(nhead=8)
+        out = model(torch.randn(2, 1, 28, 28))
+    """
+    found = findings("heads-do-not-divide-embed-dim", source)
+    assert [f.line for f in found] == [7]
+    assert "d_model = 100 is not divisible by nhead = 8" in found[0].message
+    assert lines("conv-channels-disagree", source) == [15]
+
+
+def test_constructor_arguments_that_differ_or_escape_and_swapped_layers_are_quiet():
+    source = """\
+        import torch
+        import torch.nn as nn
+
+        class Encoder(nn.Module):
+            def __init__(self, d_model=100, nhead=8):
+                super().__init__()
+                self.layer = nn.TransformerEncoderLayer(d_model, nhead)
+
+        class Wide(Encoder):
+            pass
+
+        class Block(nn.Module):
+            def __init__(self, heads=8):
+                super().__init__()
+                self.attn = nn.MultiheadAttention(100, heads)
+
+        class CNN(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.stem = nn.Conv2d(3, 16, 3)
+                self.fc = nn.Linear(10, 2)
+
+            def forward(self, x):
+                return self.stem(x)
+
+        a, b = Encoder(), Encoder(d_model=128)
+        blocks = [Block(h) for h in (4, 5)]
+        kind = Block
+        model = CNN()
+        model.stem = nn.Conv2d(1, 16, 3)
+        out = model(torch.randn(8, 1, 32, 32))
+        seq = nn.Sequential(nn.Linear(10, 4), nn.ReLU())
+        seq[0] = nn.Linear(12, 4)
+        y = seq(torch.randn(3, 12))
+        model.fc = nn.Identity()
+        model.fc.weight = torch.zeros(2, 10)
+    """
+    assert lines("heads-do-not-divide-embed-dim", source) == []
+    assert lines("conv-channels-disagree", source) == []
+    assert lines("linear-widths-disagree", source) == []
+    assert lines("plain-tensor-into-parameter", source) == []

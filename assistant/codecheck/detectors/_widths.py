@@ -8,7 +8,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from assistant.codecheck._code import Code, argument, constant, dotted, has_star_arguments, kind_of, source_of
+from assistant.codecheck._code import Code, argument, constant, dotted, has_star_arguments, keyword, kind_of, source_of
 from assistant.codecheck.detectors._blocks import before, statement_of
 from assistant.codecheck.detectors._factory_shapes import factory_sizes
 from assistant.codecheck.detectors._loaders import (TENSOR_DATASETS, is_call_of, loader_call, loader_dataset,
@@ -85,7 +85,9 @@ def int_value(code: Code, node: ast.expr | None, depth: int = 0) -> int | None:
         if bound is not None and not (isinstance(bound, ast.Constant) and bound.value is NotImplemented):
             return int_value(code, bound, depth + 1)
         unpacked = _unpacked(code, node)
-        return int_value(code, unpacked, depth + 1) if unpacked is not None else None
+        if unpacked is not None:
+            return int_value(code, unpacked, depth + 1)
+        return _constructor_argument(code, node, depth)
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv)):
         left, right = int_value(code, node.left, depth + 1), int_value(code, node.right, depth + 1)
         if left is None or right is None or (isinstance(node.op, ast.FloorDiv) and right == 0):
@@ -93,6 +95,56 @@ def int_value(code: Code, node: ast.expr | None, depth: int = 0) -> int | None:
         operations = {ast.Add: int.__add__, ast.Sub: int.__sub__, ast.Mult: int.__mul__, ast.FloorDiv: int.__floordiv__}
         return operations[type(node.op)](left, right)
     return None
+
+
+def _constructor_argument(code: Code, use: ast.Name, depth: int) -> int | None:
+    """A parameter of a module class's __init__ (never rebound there) that every construction of the
+    class in the file gives the same int, passed or by default; the class must be used only by calling
+    it (no subclass, no alias), so that those calls are all the values it gets."""
+    init = code.scope_of(use)
+    cls = code.parents.get(init)
+    if not (isinstance(init, ast.FunctionDef) and init.name == "__init__" and isinstance(cls, ast.ClassDef)
+            and file_modules(code).get(cls.name) is cls and is_parameter(init, use.id)
+            and not code.assigned(init, use.id)):
+        return None
+    arguments = init.args
+    if arguments.vararg or arguments.kwarg:
+        return None
+    positional = [a.arg for a in [*arguments.posonlyargs, *arguments.args]][1:]
+    defaults = dict(zip(positional[len(positional) - len(arguments.defaults):], arguments.defaults))
+    defaults.update({a.arg: d for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults) if d is not None})
+    calls = _constructions(code).get(cls.name)
+    if not calls:
+        return None
+    values = set()
+    for call in calls:
+        if has_star_arguments(call):
+            return None
+        given = call.args[positional.index(use.id)] if use.id in positional and positional.index(use.id) < len(
+            call.args) else keyword(call, use.id)
+        value = int_value(code, given if given is not None else defaults.get(use.id), depth + 1)
+        if value is None:
+            return None
+        values.add(value)
+    return values.pop() if len(values) == 1 else None
+
+
+def _constructions(code: Code) -> dict[str, list[ast.Call]]:
+    """For each module class of the file that is only ever called (never subclassed, passed or aliased),
+    its calls."""
+    if "width constructions" not in code.memo:
+        classes = file_modules(code)
+        calls: dict[str, list[ast.Call]] = {}
+        spoilt = {dotted(base) for cls in code.classes for base in cls.bases}
+        for node in code.nodes_of(ast.Name):
+            if node.id in classes and isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
+                parent = code.parents.get(node)
+                if isinstance(parent, ast.Call) and parent.func is node:
+                    calls.setdefault(node.id, []).append(parent)  # type: ignore[attr-defined]
+                else:
+                    spoilt.add(node.id)  # type: ignore[attr-defined]
+        code.memo["width constructions"] = {name: found for name, found in calls.items() if name not in spoilt}
+    return code.memo["width constructions"]  # type: ignore[return-value]
 
 
 def _declared_global(code: Code) -> set[str]:
@@ -232,10 +284,35 @@ def _call_links(code: Code, producers: tuple[str, ...], consumers: tuple[str, ..
 
 def held_layer(code: Code, node: ast.expr, kinds: tuple[str, ...]) -> ast.Call | None:
     """The construction of the layer `self.fc` / `fc` holds, when it is one of these kinds."""
-    if not may_hold(code, node, *kinds):
+    if not may_hold(code, node, *kinds) or replaced(code, node):
         return None
     built = layer_call(code, node)
     return built if isinstance(built, ast.Call) and is_layer(built, *kinds) else None
+
+
+def replaced(code: Code, node: ast.expr) -> bool:
+    """Model surgery may have swapped the layer: an attribute of that name is set on something other than
+    `self` (`model.stem = nn.Conv2d(1, ...)`), or the container is changed in place (`model[0] = ...`,
+    `features.append(...)`)."""
+    if "width surgery" not in code.memo:
+        attributes, containers = set(), set()
+        for statement in code.nodes_of(ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete):
+            targets = statement.targets if isinstance(statement, (ast.Assign, ast.Delete)) else [statement.target]  # type: ignore[attr-defined]
+            for target in targets:
+                if isinstance(target, ast.Attribute) and dotted(target.value) != "self":
+                    attributes.add(target.attr)
+                elif isinstance(target, ast.Subscript):
+                    containers.add(dotted(target.value))
+        for call in code.calls_of("append", "insert", "extend", "add_module", "register_module", "pop"):
+            if isinstance(call.func, ast.Attribute):
+                containers.add(dotted(call.func.value))
+        surgery = "setattr" in code.source
+        code.memo["width surgery"] = (attributes, containers, surgery)
+    attributes, containers, surgery = code.memo["width surgery"]  # type: ignore[misc]
+    name = dotted(node) or ""
+    if "." in name and (surgery or name.rpartition(".")[2] in attributes):
+        return True
+    return name in containers or f"self.{name.rpartition('.')[2]}" in containers
 
 
 def _first_of(code: Code, func: ast.expr, kinds: tuple[str, ...], keeping: tuple[str, ...]) -> ast.Call | None:

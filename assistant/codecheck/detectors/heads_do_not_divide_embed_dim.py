@@ -34,10 +34,9 @@ def check(code: Code) -> Iterator[Hit]:
         e, h = size.value, heads.value
         divisors = [d for d in range(1, min(e, 64) + 1) if e % d == 0]
         wider = -(-e // h) * h
-        shown = [w.shown() if argument(call, i, p) is not None else f"{w.value} (its default)"
+        shown = [_shown(w, p, argument(call, i, p) is None)
                  for i, (w, p) in enumerate([(size, size_name), (heads, heads_name)])]
-        yield Hit.at(code, call, f"{source_of(call)}: {size_name} {shown[0]} is not divisible by {heads_name} "
-                     f"{shown[1]} ({e} / {h} = {e / h:g}), and the heads split {size_name} into equal slices; "
+        yield Hit.at(code, call, f"{source_of(call)}: {shown[0]} is not divisible by {shown[1]} ({e} / {h} = {e / h:g}), and the heads split {size_name} into equal slices; "
                      f"use a number of heads that divides {e} ({', '.join(map(str, divisors))}), or project the "
                      f"features to a multiple of {h} (e.g. nn.Linear({e}, {wider})) first",
                      {size_name: str(e), heads_name: str(h)})
@@ -49,3 +48,11 @@ def _given(code: Code, call: ast.Call, index: int, parameter: str, defaults: tup
     if given is not None:
         return width(code, given)
     return Width(ast.Constant(defaults[index]), defaults[index]) if defaults is not None else None
+
+
+def _shown(size: Width, parameter: str, defaulted: bool) -> str:
+    """`d_model FEATURES = 100`, `d_model = 100` when the name is the parameter's, `nhead 8 (its default)`."""
+    if defaulted:
+        return f"{parameter} {size.value} (its default)"
+    spelled = source_of(size.node)
+    return f"{parameter} = {size.value}" if spelled == parameter else f"{parameter} {size.shown()}"

@@ -14,6 +14,7 @@ from assistant.codecheck.detectors import Hit, precondition
 from assistant.codecheck.detectors._signatures import file_modules
 from assistant.codecheck.detectors._torch_names import LAYERS, is_layer, layer_call
 from assistant.codecheck.detectors._unpacked import known_value
+from assistant.codecheck.detectors._widths import replaced
 
 name = "plain-tensor-into-parameter"
 WEIGHT_AND_BIAS = ("Linear", "Bilinear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
@@ -57,6 +58,8 @@ def _layer_parameter(code: Code, target: ast.Attribute) -> str | None:
     """`model.embed` is nn.Embedding(...) (line 9), for `model.embed.weight`: the layer whose parameter
     the target names, described."""
     owner, attribute = target.value, target.attr
+    if replaced(code, owner):
+        return None  # the layer may have been swapped for another module
     built = layer_call(code, owner) if dotted(owner) is not None else _sequential_item(code, owner)
     if not isinstance(built, ast.Call):
         return None
