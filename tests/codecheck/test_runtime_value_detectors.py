@@ -296,3 +296,104 @@ def test_targets_inside_the_head_or_ignored_are_quiet():
         loss = nn.functional.cross_entropy(model(x).view(-1, 3), raw)
     """
     assert lines("label-beyond-head", source) == []
+
+
+# tensor-as-truth-value --------------------------------------------------------------------------------
+
+
+def test_comparisons_of_many_element_tensors_in_conditions_fire():
+    source = """\
+        import torch
+
+        scores = torch.rand(16)
+        if scores > 0.5:
+            print("confident")
+        threshold = torch.tensor([0.2, 0.4, 0.6])
+        assert threshold.float() < 1
+        err = torch.ones(4, 4)
+        while err > 1e-3:
+            err = err * 0.5
+        a = torch.randn(10)
+        b = torch.randn(10)
+        both = a > 0 and b > 0
+        flags = [x for x in range(3) if not (a == b)]
+    """
+    found = findings("tensor-as-truth-value", source)
+    assert [f.line for f in found] == [4, 7, 9, 13, 14]
+    assert found[0].message == ("`if` needs one truth value, but scores > 0.5 is elementwise and scores is a tensor of "
+                                "16 elements (shape [16]) (torch.rand(16), line 3): bool() of a tensor with more than "
+                                "one element is ambiguous; say which you mean with .all() or .any(), or count matches "
+                                "with .sum().item()")
+    assert "threshold.float() is a tensor of 3 elements (shape [3])" in found[1].message
+    assert found[2].message.startswith("`while` needs one truth value, but err > 0.001 is elementwise and err is a "
+                                       "tensor of 16 elements (shape [4, 4]) (torch.ones(4, 4), line 8)")
+    assert found[3].message.startswith("`and` needs one truth value, but a > 0 is elementwise")
+    assert found[4].message.startswith("`not` needs one truth value, but a == b")
+
+
+def test_rows_batches_and_reductions_along_one_dim_fire_in_functions():
+    source = """\
+        import torch
+        import torch.nn as nn
+        from torch.utils.data import DataLoader, TensorDataset
+
+        X = torch.randn(100, 3, 8)
+        Y = torch.randint(0, 2, (100, 4))
+
+        def evaluate(model):
+            hits = 0
+            for x, y in zip(X, Y):
+                if model(x).argmax(dim=1) == y:
+                    hits += 1
+            for xb, yb in DataLoader(TensorDataset(X, Y), batch_size=10):
+                if yb.sum(dim=0) > 5:
+                    pass
+            probs = torch.softmax(torch.randn(5, 3), dim=1)
+            if probs.max(dim=1, keepdim=True)[0] > 0.9:
+                pass
+            return hits
+    """
+    found = findings("tensor-as-truth-value", source)
+    assert [f.line for f in found] == [11, 14]
+    assert "y is a tensor of 4 elements (shape [4])" in found[0].message
+    assert "yb.sum(dim=0) is a tensor of 4 elements (shape [4])" in found[1].message
+
+
+def test_reduced_scalar_and_single_element_conditions_are_quiet():
+    source = """\
+        import torch
+        import numpy as np
+        x = torch.randn(8, 5)
+        y = torch.randint(0, 3, (8,))
+        pred = x.argmax(dim=1)
+        if (pred == y).all() or (pred == y).any():
+            pass
+        if (pred == y).sum().item() > 4 and x.sum() > 0 and x.mean(dim=(0, 1)) > 0:
+            pass
+        if x.numel() > 1 and x.shape[0] == 8 and x.size(1) == 5 and len(x) > 2:
+            pass
+        one = torch.tensor([3.0])
+        if one > 0 and torch.randn(1) < 2 and torch.tensor(5) == 5 and torch.zeros(1, 1) == 0:
+            pass
+        if torch.equal(pred, y) and torch.allclose(x, x):
+            pass
+        mask = x > 0
+        if mask is not None and x is not None:
+            pass
+        arr = np.zeros(8)
+        if arr.sum() > 0:
+            pass
+        z = torch.randn(8)
+        z = z.sum()
+        if z > 0:
+            pass
+        for row in torch.randn(6):
+            if row > 0:
+                pass
+        values, indices = x.max(dim=1)
+        if x.max(dim=1):
+            pass
+        done = torch.zeros(4, dtype=torch.bool)
+        masked = torch.where(x > 0, x, 0.1 * x)
+    """
+    assert lines("tensor-as-truth-value", source) == []
