@@ -157,3 +157,63 @@ def test_a_local_dataset_class_moves_only_when_it_reads_nothing_of_its_function(
     patched = patch(recipe, fixed_length, sandbox.facts(fixed_length, "AttributeError"))
     assert "\n\nclass Squares(Dataset):\n    def __len__(self):\n" in patched
     sandbox.assert_clean(patched.replace("    main()", "    assert main()[2][1][:, 0].tolist() == [64, 81, 100, 121]"))
+
+
+NAMED_MODULE_LAMBDA = '''\
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+normalize = lambda x: (x - x.mean()) / (x.std() + 1e-6)
+
+
+class Signals(Dataset):
+    def __init__(self, n, transform=None):
+        g = torch.Generator().manual_seed(0)
+        self.data = torch.randn(n, 32, generator=g) * 5 + 2
+        self.transform = transform
+
+    def __len__(self):
+        return len(self.data)
+
+    def __getitem__(self, idx):
+        x = self.data[idx]
+        return self.transform(x) if self.transform else x
+
+
+if __name__ == "__main__":
+    ds = Signals(64, transform=normalize)
+    loader = DataLoader(ds, batch_size=16, num_workers=1, multiprocessing_context="spawn")
+    batches = list(loader)
+    assert len(batches) == 4 and torch.allclose(batches[0][0], normalize(ds.data[0]))
+    assert abs(batches[0][3].mean().item()) < 1e-5
+'''
+
+
+def test_a_lambda_named_at_module_level_becomes_a_def_of_that_name(sandbox):
+    patched = patch(recipe, NAMED_MODULE_LAMBDA, sandbox.facts(NAMED_MODULE_LAMBDA, "PicklingError"))
+    assert ("from torch.utils.data import DataLoader, Dataset\n\n"
+            "def normalize(x):\n    return (x - x.mean()) / (x.std() + 1e-6)\n\n\nclass Signals") in patched
+    sandbox.assert_clean(patched)
+
+
+MAIN_BLOCK_COLLATE = '''\
+import torch
+from torch.utils.data import DataLoader
+
+torch.manual_seed(6)
+clips = [torch.randn(int(n), 2) for n in torch.randint(2, 6, (12,))]
+
+if __name__ == "__main__":
+    loader = DataLoader(clips, batch_size=4, num_workers=1, multiprocessing_context="spawn",
+                        collate_fn=lambda b: torch.nn.utils.rnn.pad_sequence(b, batch_first=True))
+    shapes = [tuple(x.shape) for x in loader]
+    assert shapes == [(4, max(len(c) for c in clips[i:i + 4]), 2) for i in range(0, 12, 4)], shapes
+'''
+
+
+def test_a_collate_lambda_in_the_main_block_is_lifted_out_of_it(sandbox):
+    patched = patch(recipe, MAIN_BLOCK_COLLATE, sandbox.facts(MAIN_BLOCK_COLLATE, "PicklingError"))
+    assert ("\n\ndef collate_batch(b):\n    return torch.nn.utils.rnn.pad_sequence(b, batch_first=True)\n\n"
+            'if __name__ == "__main__":\n') in patched
+    assert "                        collate_fn=collate_batch)\n" in patched
+    sandbox.assert_clean(patched)

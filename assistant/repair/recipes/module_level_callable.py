@@ -19,6 +19,7 @@ from assistant.repair.recipes._edit import Edits, Script, dotted, expr, free_nam
 
 name = "module-level-callable"
 _LOCALS = ".<locals>."
+_MAIN_LAMBDA = "attribute lookup <lambda> on __main__ failed"
 Definition = cst.Lambda | cst.FunctionDef | cst.ClassDef
 _TWO_BLANK_LINES = (cst.EmptyLine(), cst.EmptyLine())
 _NAMES_BY_KEYWORD = {"collate_fn": "collate_batch", "worker_init_fn": "init_worker"}
@@ -32,6 +33,7 @@ class Lift:
     node: Definition
     before: cst.BaseStatement
     captured: tuple[str, ...]
+    named: str | None = None  # a top-level `named = lambda ...`: rewritten as `def named` in place
 
 
 def match(problem: Problem) -> list[Lift] | None:
@@ -39,7 +41,7 @@ def match(problem: Problem) -> list[Lift] | None:
     handed to a call or stored on an object, or its nested def or class of that name."""
     qualname = problem.facts.values.get("name", "").strip("'\"")
     if _LOCALS not in qualname:
-        return None
+        return _main_lambdas(problem) if _MAIN_LAMBDA in problem.facts.message else None
     outer, _, local = qualname.rpartition(_LOCALS)
     script = problem.script
     function = next((node for node in script.nodes(cst.FunctionDef) if _qualname(script, node) == outer), None)
@@ -60,15 +62,42 @@ def apply(problem: Problem, lifts: list[Lift]) -> Edits:
             edits.insert_before(lift.before, lift.node.with_changes(leading_lines=_TWO_BLANK_LINES))
             edits.replace(script.statement_of(lift.node), cst.RemovalSentinel.REMOVE)
             continue
-        function_name = _new_name(script, _suggested_name(script, lift.node), added)
+        function_name = lift.named or _new_name(script, _suggested_name(script, lift.node), added)
         params = ", ".join([*lift.captured, script.code(lift.node.params)]).rstrip(", ")
         definition = statement(f"def {function_name}({params}):\n    return {script.code(lift.node.body)}\n")
+        if lift.named:
+            edits.replace(lift.before, definition.with_changes(leading_lines=lift.before.leading_lines))
+            continue
         edits.insert_before(lift.before, definition.with_changes(leading_lines=_TWO_BLANK_LINES))
         replacement = f"functools.partial({function_name}, {', '.join(lift.captured)})" if lift.captured else function_name
         edits.replace(lift.node, expr(replacement))
     if any(lift.captured for lift in lifts) and "functools" not in imported_modules(script):
         edits.insert_after_imports(statement("import functools"))
     return edits
+
+
+def _main_lambdas(problem: Problem) -> list[Lift] | None:
+    """Lambdas outside any function or class that are handed to an object or named at module level
+    (`normalize = lambda x: ...`): pickle finds no `__main__.<lambda>` for them either. A named one
+    becomes a `def` of that name in its place; nothing is captured, what it reads is global."""
+    script = problem.script
+    lifts = []
+    for node in script.nodes(cst.Lambda):
+        if any(isinstance(a, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) for a in script.ancestors(node)):
+            continue
+        top = next(a for a in script.ancestors(node) if script.parents.get(a) is script.module)
+        if (named := _named_at_top(script, node, top)) or _handed_over(script, node):
+            lifts.append(Lift(node, top, (), named))
+    return lifts or None
+
+
+def _named_at_top(script: Script, node: cst.Lambda, top: cst.BaseStatement) -> str | None:
+    """`name` of a top-level `name = lambda ...` statement whose value is this lambda."""
+    assign = script.parents.get(node)
+    if (isinstance(assign, cst.Assign) and script.parents.get(assign) is top and len(assign.targets) == 1
+            and isinstance(assign.targets[0].target, cst.Name)):
+        return assign.targets[0].target.value
+    return None
 
 
 def _lift(script: Script, node: Definition) -> Lift | None:
@@ -127,7 +156,8 @@ def _suggested_name(script: Script, node: cst.Lambda) -> str:
     if isinstance(parent, cst.Arg) and parent.keyword is not None:
         return _NAMES_BY_KEYWORD.get(parent.keyword.value, f"{parent.keyword.value}_fn")
     if isinstance(parent, cst.Assign) and (target := dotted(parent.targets[0].target)):
-        return f"{target.rsplit('.', 1)[-1]}_fn"
+        attribute = target.rsplit(".", 1)[-1]
+        return attribute if attribute.endswith("fn") else f"{attribute}_fn"
     return "worker_fn"
 
 
