@@ -40,3 +40,88 @@ def test_no_match_when_the_extra_input_is_not_a_target():
     source = ("import torch.nn as nn\nenc = nn.Sequential(nn.Linear(4, 4))\nout = enc(x, mask)\n"
               "loss = nn.functional.mse_loss(out, y)\n")
     assert not applies(recipe, source, Facts("TypeError", message, line=3, lines=(3,)))
+
+
+DICT_BATCHES = '''\
+import torch
+import torch.nn as nn
+from torch.utils.data import Dataset, DataLoader
+
+torch.manual_seed(0)
+
+
+class Rows(Dataset):
+    def __init__(self, n=64):
+        self.x = torch.randn(n, 6)
+        self.y = (self.x[:, 0] > 0).long()
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, i):
+        return {"features": self.x[i], "label": self.y[i]}
+
+
+model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 2))
+criterion = nn.CrossEntropyLoss()
+opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+for epoch in range(15):
+    for batch in DataLoader(Rows(), batch_size=16):
+        out = model(batch["features"], batch["label"])
+        loss = criterion(out, batch["label"])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+'''
+
+# The model learns the sign of the first feature from the features alone.
+LEARNS_FROM_FEATURES = '''
+data = Rows()
+assert (model(data.x).argmax(1) == data.y).float().mean() > 0.9
+'''
+
+CONVERTED_TARGET = '''\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+torch.manual_seed(0)
+
+
+class Regressor(nn.Module):
+    def __init__(self, d_in, d_hidden=32):
+        super().__init__()
+        self.fc1 = nn.Linear(d_in, d_hidden)
+        self.fc2 = nn.Linear(d_hidden, 1)
+
+    def forward(self, x):
+        return self.fc2(torch.relu(self.fc1(x)))
+
+
+def train_step(net, optimizer, xb, yb):
+    pred = net(xb, yb)
+    loss = F.mse_loss(pred, yb.view(-1, 1))
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+net = Regressor(4)
+optimizer = torch.optim.SGD(net.parameters(), lr=0.05)
+X = torch.randn(100, 4)
+Y = X @ torch.tensor([1.0, -2.0, 0.5, 3.0])
+losses = [train_step(net, optimizer, X, Y) for _ in range(100)]
+'''
+
+
+def test_a_target_taken_from_a_dict_batch_is_dropped(sandbox):
+    patched = patch(recipe, DICT_BATCHES, sandbox.facts(DICT_BATCHES, "TypeError"))
+    assert '        out = model(batch["features"])\n        loss = criterion(out, batch["label"])\n' in patched
+    sandbox.assert_clean(patched + LEARNS_FROM_FEATURES)
+
+
+def test_a_target_the_loss_reshapes_is_still_the_target(sandbox):
+    patched = patch(recipe, CONVERTED_TARGET, sandbox.facts(CONVERTED_TARGET, "TypeError"))
+    assert "    pred = net(xb)\n    loss = F.mse_loss(pred, yb.view(-1, 1))\n" in patched
+    sandbox.assert_clean(patched + "\nassert losses[-1] < 0.1 * losses[0], losses[::20]\n")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_failing_line
-from assistant.repair.recipes._edit import Edits, Script, dotted, positional
+from assistant.repair.recipes._edit import Edits, Script, positional
 from assistant.repair.recipes._losses import loss_calls, target
 
 name = "drop-target-argument"
@@ -32,7 +32,7 @@ def match(problem: Problem) -> tuple[cst.Call, list[cst.Arg]] | None:
     script = problem.script
     targets = _loss_targets(script)
     for call in script.model_calls(problem.facts.user_lines):
-        dropped = [arg for arg in positional(call)[1:] if dotted(arg.value) in targets]
+        dropped = [arg for arg in positional(call)[1:] if script.code(arg.value) in targets]
         if len(dropped) == extra:
             return call, dropped
     return None
@@ -48,13 +48,23 @@ def apply(problem: Problem, found: tuple[cst.Call, list[cst.Arg]]) -> Edits:
 
 
 def _too_many(values: dict[str, str]) -> int:
+    """Arguments given beyond what forward takes (beyond its most, when it has defaults)."""
     try:
+        if "given_range" in values:
+            return int(values["given_range"]) - int(values["high"])
         return int(values["given"]) - int(values["expected"])
     except (KeyError, ValueError):
         return 0
 
 
 def _loss_targets(script: Script) -> set[str]:
-    """The names the code passes to a loss as its target."""
+    """What the code passes to a loss as its target (`y`, `batch["label"]`), also before the
+    conversions applied to it there (`yb` of `yb.view(-1, 1)`, `y` of `y.float()`)."""
     losses = loss_calls(script, (), _LOSS_FUNCTIONS, _LOSS_MODULES)
-    return {name for call in losses if (arg := target(call)) is not None and (name := dotted(arg.value))}
+    found = set()
+    for value in (arg.value for call in losses if (arg := target(call)) is not None):
+        found.add(script.code(value))
+        while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+            value = value.func.value
+            found.add(script.code(value))
+    return found
