@@ -397,3 +397,82 @@ def test_reduced_scalar_and_single_element_conditions_are_quiet():
         masked = torch.where(x > 0, x, 0.1 * x)
     """
     assert lines("tensor-as-truth-value", source) == []
+
+
+# half-op-on-cpu ---------------------------------------------------------------------------------------
+
+
+def test_ops_without_a_half_cpu_kernel_on_float16_tensors_fire():
+    source = """\
+        import torch
+        import torch.nn.functional as F
+        queries = torch.randn(100, 3).half()
+        keys = torch.randn(10, 3, dtype=torch.float16)
+        dists = torch.cdist(queries, keys)
+        u, s, v = torch.linalg.svd(torch.rand(4, 4).half())
+        pairs = F.pdist(queries)
+        fine = torch.cdist(queries.float(), keys.float())
+    """
+    found = findings("half-op-on-cpu", source)
+    assert [f.line for f in found] == [5, 6, 7]
+    assert found[0].message.startswith("torch.cdist(queries, keys) runs on float16 tensors on the CPU")
+    assert "\"cdist\" not implemented for 'Half'" in found[0].message
+    assert "\"linalg_svd_cpu\" not implemented" in found[1].message
+    assert found[2].facts == {"kernel": "pdist"}
+
+
+def test_a_half_model_whose_forward_runs_cdist_fires_at_its_call():
+    source = """\
+        import torch
+        import torch.nn as nn
+
+        class Matcher(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.proj = nn.Linear(32, 8)
+                self.centers = nn.Parameter(torch.randn(4, 8))
+
+            def forward(self, x):
+                return torch.cdist(self.proj(x), self.centers)
+
+        matcher = Matcher().half()
+        batch = torch.randn(16, 32).half()
+        scores = matcher(batch)
+    """
+    found = findings("half-op-on-cpu", source)
+    assert [f.line for f in found] == [15]
+    assert found[0].message.startswith("matcher(batch) runs Matcher.forward, whose torch.cdist (line 11) gets the "
+                                       "float16 weights of matcher (Matcher().half(), line 13) on the CPU")
+
+
+def test_float32_bfloat16_and_gpu_scripts_are_quiet():
+    on_gpu = """\
+        import torch
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+        a = torch.randn(100, 3).half()
+        d = torch.cdist(a, a)
+    """
+    assert lines("half-op-on-cpu", on_gpu) == []
+    other_dtypes = """\
+        import torch
+        import torch.nn as nn
+        a = torch.randn(100, 3)
+        d = torch.cdist(a, a)
+        b = torch.randn(100, 3).bfloat16()
+        e = torch.cdist(b.float(), b.float())
+        mixed = torch.cdist(a.half(), a)
+
+        class Matcher(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.centers = nn.Parameter(torch.randn(4, 8))
+
+            def forward(self, x):
+                return torch.cdist(x.float(), self.centers.float())
+
+        model = Matcher().half()
+        out = model(torch.randn(2, 8).half())
+        float_model = Matcher()
+        out = float_model(torch.randn(2, 8))
+    """
+    assert lines("half-op-on-cpu", other_dtypes) == []
