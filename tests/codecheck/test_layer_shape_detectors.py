@@ -766,3 +766,28 @@ def test_constructor_arguments_that_differ_or_escape_and_swapped_layers_are_quie
     assert lines("conv-channels-disagree", source) == []
     assert lines("linear-widths-disagree", source) == []
     assert lines("plain-tensor-into-parameter", source) == []
+
+
+def test_models_moved_to_a_device_when_built_are_still_judged():
+    source = """\
+        import torch
+        import torch.nn as nn
+        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(3, 8, 3)
+
+            def forward(self, x):
+                return self.conv(x)
+
+        mlp = nn.Sequential(nn.Linear(10, 32), nn.ReLU(), nn.Linear(32, 1)).to(device)
+        X = torch.randn(100, 12)
+        for xb in X.split(20):
+            pred = mlp(xb.to(device))
+        net = Net().to(device).eval()
+        out = net(torch.rand(4, 1, 28, 28, device=device))
+    """
+    assert lines("linear-widths-disagree", source) == [16]
+    assert lines("conv-channels-disagree", source) == [18]

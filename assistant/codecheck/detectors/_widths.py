@@ -284,10 +284,22 @@ def _call_links(code: Code, producers: tuple[str, ...], consumers: tuple[str, ..
 
 def held_layer(code: Code, node: ast.expr, kinds: tuple[str, ...]) -> ast.Call | None:
     """The construction of the layer `self.fc` / `fc` holds, when it is one of these kinds."""
-    if not may_hold(code, node, *kinds) or replaced(code, node):
+    if not may_hold(code, node, *kinds, *MODULE_MOVES) or replaced(code, node):
         return None
-    built = layer_call(code, node)
+    built = unmoved(layer_call(code, node))
     return built if isinstance(built, ast.Call) and is_layer(built, *kinds) else None
+
+
+# Module methods that return the module itself: `nn.Sequential(...).to(device)` is still that Sequential.
+MODULE_MOVES = ("to", "cuda", "cpu", "float", "double", "half", "train", "eval")
+
+
+def unmoved(built: ast.expr | None) -> ast.expr | None:
+    """The construction under `.to(device)`, `.cuda()`, `.eval()`: `nn.Linear(4, 2)` of `nn.Linear(4, 2).to(device)`."""
+    while isinstance(built, ast.Call) and isinstance(built.func, ast.Attribute) and built.func.attr in MODULE_MOVES \
+            and isinstance(built.func.value, ast.Call):
+        built = built.func.value
+    return built
 
 
 def replaced(code: Code, node: ast.expr) -> bool:
@@ -373,7 +385,7 @@ def first_layer_of(code: Code, call: ast.Call, kinds: tuple[str, ...]) -> ast.Ca
         return None
     if (layer := _first_of(code, call.func, kinds, ())) is not None:
         return layer
-    built = layer_call(code, call.func)
+    built = unmoved(layer_call(code, call.func))
     if not (isinstance(built, ast.Call) and isinstance(built.func, ast.Name)):
         return None
     first = _forward_first_call(code, built.func.id)
@@ -533,7 +545,7 @@ def model_inputs(code: Code, kinds: tuple[str, ...]) -> Iterator[tuple[ast.Call,
     """(the call, the layer it applies first, the input's sizes) for each one-argument call of a layer,
     an nn.Sequential or a module class of the file whose first layer is of these kinds, on a tensor whose
     sizes the code shows (`input_sizes`)."""
-    models = code.bound_to("Sequential", *kinds, *file_modules(code))
+    models = code.bound_to("Sequential", *kinds, *file_modules(code), *MODULE_MOVES)
     for call, spelled in zip(code.calls, code.callees):
         if spelled not in models or len(call.args) != 1 or call.keywords:
             continue
