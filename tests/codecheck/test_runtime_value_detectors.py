@@ -149,6 +149,29 @@ def test_literal_layer_counts_widths_and_batches_that_differ_fire():
     assert "the batch and the layer axes are swapped" in found[3].message
 
 
+def test_a_script_of_constants_with_the_state_batch_first_or_one_direction_fires():
+    source = """\
+        import torch
+        import torch.nn as nn
+
+        batch_size, seq_len, input_size, hidden_size, num_layers = 32, 10, 8, 64, 2
+        lstm = nn.LSTM(input_size, hidden_size, num_layers, batch_first=True)
+        x = torch.randn(batch_size, seq_len, input_size)
+        h0 = torch.zeros(batch_size, num_layers, hidden_size)
+        c0 = torch.zeros(batch_size, num_layers, hidden_size)
+        out, (hn, cn) = lstm(x, (h0, c0))
+        bi = nn.GRU(input_size, hidden_size, num_layers=num_layers, bidirectional=True, batch_first=True)
+        h = torch.zeros(num_layers, batch_size, hidden_size)
+        out, hn = bi(x, h)
+    """
+    found = findings("rnn-state-shape-disagrees", source)
+    assert [f.line for f in found] == [9, 12]
+    assert "h0 by torch.zeros(batch_size, num_layers, hidden_size) (line 7), passed at line 9, has shape (32, 2, 64) " \
+           "where (2, 32, ...) is needed: the batch and the layer axes are swapped" in found[0].message
+    assert "has 2 on axis 0 (from num_layers) where the layer has 4 (num_layers * num_directions = num_layers * 2)" \
+        in found[1].message
+
+
 def test_states_built_from_the_layer_or_left_out_are_quiet():
     source = """\
         import torch

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from assistant.codecheck._code import Code, argument, constant, dotted, has_star_arguments, kind_of, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
+from assistant.codecheck.detectors._known_sizes import sizes_of
 from assistant.codecheck.detectors._labels import same_tensor
 from assistant.codecheck.detectors._torch_names import is_torch_function
 from assistant.codecheck.detectors._unpacked import known_value
@@ -141,7 +142,8 @@ def _problem(code: Code, layer: Layer, call: ast.Call, tensor: ast.expr, cell: b
                 f"build it as {layer.expected(spelled[0] if batch_first else 'batch', cell)}")
     values = [int_value(code, s) for s in sizes]
     width = layer.hidden if cell else layer.output
-    inputs = input_sizes(code, given)
+    made = known_value(code, given) if isinstance(given, ast.Name) else given
+    inputs = sizes_of(code, made) if is_torch_function(made, *FACTORIES) else input_sizes(code, given)
     batch = inputs[batch_axis] if inputs is not None and len(inputs) == 3 and inputs[batch_axis] > 0 else None
     if values[0] is not None and layer.layers is not None and values[0] != layer.layers:
         if batch is not None and values[0] == batch and values[1] == layer.layers:
