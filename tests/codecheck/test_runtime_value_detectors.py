@@ -344,8 +344,8 @@ def test_comparisons_of_many_element_tensors_in_conditions_fire():
     found = findings("tensor-as-truth-value", source)
     assert [f.line for f in found] == [4, 7, 9, 13, 14]
     assert found[0].message == ("`if` needs one truth value, but scores > 0.5 is elementwise and scores is a tensor of "
-                                "16 elements (shape [16]) (torch.rand(16), line 3): bool() of a tensor with more than "
-                                "one element is ambiguous; say which you mean with .all() or .any(), or count matches "
+                                "16 elements (shape [16]) (torch.rand(16), line 3): bool() of a tensor is defined only "
+                                "for exactly one element; say which you mean with .all() or .any(), or count matches "
                                 "with .sum().item()")
     assert "threshold.float() is a tensor of 3 elements (shape [3])" in found[1].message
     assert found[2].message.startswith("`while` needs one truth value, but err > 0.001 is elementwise and err is a "
@@ -418,6 +418,11 @@ def test_reduced_scalar_and_single_element_conditions_are_quiet():
             pass
         done = torch.zeros(4, dtype=torch.bool)
         masked = torch.where(x > 0, x, 0.1 * x)
+        if x == None or y != "label" or y == [0, 1, 2] or y == config.target:
+            pass
+        flag = y == some_object
+        if flag:
+            pass
     """
     assert lines("tensor-as-truth-value", source) == []
 

@@ -24,6 +24,14 @@ ELEMENTWISE = ("abs", "float", "double", "half", "long", "int", "bool", "sigmoid
                "isinf", "isfinite", "logical_not", "contiguous", "eq", "ne", "lt", "le", "gt", "ge", "clamp")
 # methods that keep the number of elements and change only the layout
 SAME_COUNT = ("flatten", "t", "transpose", "permute", "unsqueeze", "squeeze", "ravel")
+# methods of a tensor, and torch functions, that certainly return one tensor (not a tuple)
+TENSOR_METHODS = ("argmax", "argmin", "sum", "mean", "float", "double", "half", "long", "int", "bool", "abs", "exp",
+                  "log", "sqrt", "sigmoid", "softmax", "log_softmax", "round", "squeeze", "unsqueeze", "view",
+                  "reshape", "flatten", "detach", "cpu", "cuda", "clone", "to", "clamp", "relu", "tanh", "norm",
+                  "contiguous", "type_as", "masked_fill", "gather")
+TORCH_TENSORS = ("argmax", "argmin", "sum", "mean", "abs", "exp", "log", "sigmoid", "softmax", "log_softmax", "round",
+                 "where", "zeros_like", "ones_like", "full_like", "rand_like", "randn_like", "tensor", "as_tensor",
+                 "isnan", "isinf", "clamp", "cat", "stack", "norm", "tanh", "relu")
 REDUCING = ("argmax", "argmin", "sum", "mean", "prod", "all", "any", "amax", "amin", "std", "var", "norm", "logsumexp")
 
 
@@ -49,10 +57,8 @@ def sizes_of(code: Code, value: ast.expr | None, depth: int = 0) -> list[int] | 
             return [-1, *whole[1:]] if whole else None
         return input_sizes(code, value)  # a split loop's chunks, a notebook's next(iter(loader))
     if isinstance(value, ast.Compare):
-        if len(value.ops) == 1 and isinstance(value.ops[0], ORDERING):
-            found = [sizes_of(code, v, depth + 1) for v in (value.left, value.comparators[0])]
-            return next((s for s in found if s is not None and not_one(s)), None)
-        return None
+        found = compared(code, value, depth + 1)
+        return found[1] if found is not None else None
     if isinstance(value, ast.BinOp) and not isinstance(value.op, ast.MatMult):
         found = [sizes_of(code, v, depth + 1) for v in (value.left, value.right)]
         return next((s for s in found if s is not None and not_one(s)), None)
@@ -61,6 +67,47 @@ def sizes_of(code: Code, value: ast.expr | None, depth: int = 0) -> list[int] | 
     if isinstance(value, ast.Call):
         return _call_sizes(code, value, depth)
     return None
+
+
+def compared(code: Code, comparison: ast.Compare, depth: int = 0) -> tuple[ast.expr, list[int]] | None:
+    """(the operand, its sizes) of an elementwise comparison whose result certainly has not one element:
+    an operand of known sizes compared with a tensor or a number (a tensor compared with None, a list
+    or a string gives a plain False). `a < b < c` compares a with b first."""
+    if not all(isinstance(op, ORDERING) for op in comparison.ops):
+        return None
+    pair = (comparison.left, comparison.comparators[0])
+    for operand, other in (pair, pair[::-1]):
+        sizes = sizes_of(code, operand, depth + 1)
+        if sizes is not None and not_one(sizes) and tensor_or_number(code, other, depth + 1):
+            return operand, sizes
+    return None
+
+
+def tensor_or_number(code: Code, value: ast.expr | None, depth: int = 0) -> bool:
+    """`value` is certainly a torch tensor or a Python number (what a tensor compares with elementwise)."""
+    if value is None or depth > 10:
+        return False
+    number = constant(value)
+    if isinstance(number, (int, float)):
+        return True
+    if isinstance(value, ast.Name):
+        bound = known_value(code, value)
+        if bound is not None:
+            return tensor_or_number(code, bound, depth + 1)
+        return int_value(code, value) is not None or sizes_of(code, value, depth + 1) is not None
+    if isinstance(value, ast.UnaryOp) and isinstance(value.op, (ast.USub, ast.UAdd, ast.Invert)):
+        return tensor_or_number(code, value.operand, depth + 1)
+    if isinstance(value, ast.BinOp):
+        return tensor_or_number(code, value.left, depth + 1) and tensor_or_number(code, value.right, depth + 1)
+    if isinstance(value, ast.Call):
+        if dotted(value.func) in ("len", "int", "float"):
+            return True
+        if isinstance(value.func, ast.Attribute) and dotted(value.func.value) not in ("np", "numpy", "math", "random"):
+            if value.func.attr in (TORCH_TENSORS if dotted(value.func.value) == "torch" else (*TENSOR_METHODS, "item")):
+                return True
+            if value.func.attr == "size" and len(value.args) == 1:
+                return True
+    return sizes_of(code, value, depth + 1) is not None
 
 
 def _call_sizes(code: Code, call: ast.Call, depth: int) -> list[int] | None:

@@ -13,7 +13,7 @@ from math import prod
 
 from assistant.codecheck._code import Code, dotted, source_of
 from assistant.codecheck.detectors import Hit
-from assistant.codecheck.detectors._known_sizes import ORDERING, not_one, sizes_of
+from assistant.codecheck.detectors._known_sizes import compared, not_one, sizes_of
 from assistant.codecheck.detectors._unpacked import known_value
 
 name = "tensor-as-truth-value"
@@ -32,7 +32,7 @@ def check(code: Code) -> Iterator[Hit]:
             what = f"{source_of(operand)} is" if operand is tested else \
                 f"{source_of(tested)} is elementwise and {source_of(operand)} is"
             yield Hit.at(code, tested, f"{_context(code, tested)} needs one truth value, but {what} a tensor of "
-                         f"{_count(sizes)}{origin}: bool() of a tensor with more than one element is ambiguous; "
+                         f"{_count(sizes)}{origin}: bool() of a tensor is defined only for exactly one element; "
                          "say which you mean with .all() or .any(), or count matches with .sum().item()",
                          {"tensor": source_of(operand)})
 
@@ -88,13 +88,6 @@ def _context(code: Code, tested: ast.expr) -> str:
 def _many(code: Code, tested: ast.expr) -> tuple[ast.expr, list[int]] | None:
     """(the operand, its sizes) that makes `tested` a tensor of 0 or many elements, where certain."""
     if isinstance(tested, ast.Compare):
-        if not all(isinstance(op, ORDERING) for op in tested.ops):
-            return None
-        operands = [tested.left, *tested.comparators][: 2]  # `a < b < c` tests a < b first
-        for operand in operands:
-            sizes = sizes_of(code, operand)
-            if sizes is not None and not_one(sizes):
-                return operand, sizes
-        return None
+        return compared(code, tested)
     sizes = sizes_of(code, tested)
     return (tested, sizes) if sizes is not None and not_one(sizes) else None
