@@ -434,15 +434,18 @@ def test_ops_without_a_half_cpu_kernel_on_float16_tensors_fire():
     source = """\
         import torch
         import torch.nn.functional as F
-        queries = torch.randn(100, 3).half()
+        queries = torch.randn(20, 3).half()
         keys = torch.randn(10, 3, dtype=torch.float16)
         dists = torch.cdist(queries, keys)
         u, s, v = torch.linalg.svd(torch.rand(4, 4).half())
         pairs = F.pdist(queries)
         fine = torch.cdist(queries.float(), keys.float())
+        many = torch.randn(100, 3).half()
+        by_matmul = torch.cdist(many, keys)
+        manhattan = torch.cdist(many, keys, p=1)
     """
     found = findings("half-op-on-cpu", source)
-    assert [f.line for f in found] == [5, 6, 7]
+    assert [f.line for f in found] == [5, 6, 7, 11]
     assert found[0].message.startswith("torch.cdist(queries, keys) runs on float16 tensors on the CPU")
     assert "\"cdist\" not implemented for 'Half'" in found[0].message
     assert "\"linalg_svd_cpu\" not implemented" in found[1].message
