@@ -791,3 +791,25 @@ def test_models_moved_to_a_device_when_built_are_still_judged():
     """
     assert lines("linear-widths-disagree", source) == [16]
     assert lines("conv-channels-disagree", source) == [18]
+
+
+def test_numpy_images_and_tables_made_with_literal_sizes_are_followed():
+    source = """\
+        import numpy as np
+        import torch
+        import torch.nn as nn
+        rng = np.random.default_rng(0)
+        images = rng.integers(0, 255, size=(8, 32, 32, 3), dtype=np.uint8)
+        x = torch.from_numpy(images).float() / 255.0
+        net = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.ReLU())
+        out = net(x)
+        table = np.random.rand(64, 12).astype(np.float32)
+        mlp = nn.Sequential(nn.Linear(10, 1))
+        pred = mlp(torch.tensor(table))
+        fine = net(torch.from_numpy(np.zeros((8, 3, 32, 32), dtype=np.float32)))
+        also_fine = mlp(torch.as_tensor(np.random.randn(5, 10)) * 2)
+    """
+    found = findings("conv-channels-disagree", source)
+    assert [f.line for f in found] == [8]
+    assert "x is [8, 32, 32, 3], 32 channels at dim 1" in found[0].message and "x.permute(0, 3, 1, 2)" in found[0].message
+    assert lines("linear-widths-disagree", source) == [11]

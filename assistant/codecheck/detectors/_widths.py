@@ -446,8 +446,51 @@ def input_sizes(code: Code, value: ast.expr, depth: int = 0) -> list[int] | None
         if method in ("permute", "transpose", "unsqueeze"):
             inner = input_sizes(code, value.func.value, depth + 1)
             return _moved(code, inner, method, value.args) if inner is not None else None
-    sizes = factory_sizes(value)
+    if isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
+        for tensor, other in ((value.left, value.right), (value.right, value.left)):
+            if isinstance(constant(other), (int, float)) and not isinstance(constant(other), bool):
+                return input_sizes(code, tensor, depth + 1)  # x / 255.0 keeps x's shape
+        return None
+    if isinstance(value, ast.Call) and code.resolved(value.func) in ("torch.from_numpy", "torch.as_tensor",
+                                                                      "torch.tensor", "torch.Tensor") \
+            and len(value.args) == 1 and not isinstance(value.args[0], (ast.List, ast.Tuple)):
+        return input_sizes(code, value.args[0], depth + 1)
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "astype":
+        return input_sizes(code, value.func.value, depth + 1)
+    sizes = factory_sizes(value) or _array_sizes(code, value)
     return list(sizes) if sizes else None
+
+
+NUMPY_SHAPED = ("numpy.zeros", "numpy.ones", "numpy.empty", "numpy.random.rand", "numpy.random.randn")
+RANDOM_SIZED = ("integers", "random", "normal", "uniform", "standard_normal", "randint", "rand", "randn")
+
+
+def _array_sizes(code: Code, value: ast.expr) -> list[int] | None:
+    """The sizes of a NumPy array made with literal ones: `np.zeros((8, 32, 32, 3))`, `np.random.rand(8, 12)`,
+    `rng.integers(0, 255, size=(8, 32, 32, 3))` of `np.random.default_rng(...)`."""
+    if not isinstance(value, ast.Call) or not isinstance(value.func, ast.Attribute):
+        return None
+    spelled = code.resolved(value.func) or ""
+    if spelled in NUMPY_SHAPED and value.args:
+        shape = value.args[0] if spelled.rpartition(".")[2] in ("zeros", "ones", "empty") else None
+        sizes = shape.elts if isinstance(shape, (ast.Tuple, ast.List)) else [shape] if shape is not None else value.args
+    elif value.func.attr in RANDOM_SIZED and _numpy_random(code, value.func.value) \
+            and isinstance(size := keyword(value, "size"), (ast.Tuple, ast.List, ast.Constant)):
+        sizes = size.elts if isinstance(size, (ast.Tuple, ast.List)) else [size]
+    else:
+        return None
+    numbers = [constant(s) for s in sizes]
+    return numbers if numbers and all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in numbers) \
+        else None  # type: ignore[return-value]
+
+
+def _numpy_random(code: Code, receiver: ast.expr) -> bool:
+    """`np.random` or a generator of `np.random.default_rng(...)` (called there or bound to a name)."""
+    if isinstance(receiver, ast.Name):
+        receiver = code.reaching_value(receiver)  # type: ignore[assignment]
+    if isinstance(receiver, ast.Call):
+        return code.resolved(receiver.func) in ("numpy.random.default_rng", "numpy.random.RandomState")
+    return receiver is not None and code.resolved(receiver) == "numpy.random"
 
 
 def _reshaped(code: Code, arguments: list[ast.expr]) -> list[int] | None:
