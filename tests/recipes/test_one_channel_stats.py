@@ -144,13 +144,16 @@ from torch import nn
 CFG = {"mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225], "batch": 8}
 
 
-class Normalize:
-    def __init__(self, mean, std):
-        self.mean = torch.tensor(mean).view(-1, 1, 1)
-        self.std = torch.tensor(std).view(-1, 1, 1)
+class Normalize(nn.Module):
+    """Scales a [C, H, W] image in place, the way torchvision's transform does."""
 
-    def __call__(self, img):
-        return img.sub_(self.mean).div_(self.std)
+    def __init__(self, mean, std, eps=0.0):
+        super().__init__()
+        self.shift, self.scale, self.eps = torch.as_tensor(mean), torch.as_tensor(std), eps
+
+    def forward(self, picture):
+        picture.sub_(self.shift.reshape(-1, 1, 1))
+        return picture.div_(self.scale.reshape(-1, 1, 1) + self.eps)
 
 
 norm = Normalize(CFG["mean"], CFG["std"])
