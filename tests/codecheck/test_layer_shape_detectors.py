@@ -151,7 +151,22 @@ def test_unbatched_image_and_conv1d_sequences_fire():
     found = findings("conv-channels-disagree", source)
     assert [f.line for f in found] == [5, 8]
     assert "seq is [16, 100, 12], 100 channels at dim 1" in found[0].message and "seq.permute(0, 2, 1)" in found[0].message
-    assert "28 channels at dim 0 (unbatched)" in found[1].message
+    assert "28 channels at dim 0 (unbatched)" in found[1].message and "image.permute(2, 0, 1).unsqueeze(0)" in found[1].message
+
+
+def test_a_batch_missing_its_channel_axis_is_left_to_the_rank_entries():
+    source = """\
+        import torch
+        import torch.nn as nn
+        conv = nn.Conv1d(1, 16, 5)
+        signal = torch.randn(32, 400)
+        feats = conv(signal)
+        rgb = nn.Conv1d(3, 16, 5)
+        feats3 = rgb(signal)
+        stem = nn.Conv2d(1, 8, 3)
+        digits = stem(torch.rand(64, 28, 28))
+    """
+    assert lines("conv-channels-disagree", source) == []
 
 
 # linear-widths-disagree ------------------------------------------------------------------------------

@@ -41,11 +41,14 @@ def _inputs(code: Code) -> Iterator[Hit]:
         if len(sizes) not in (dims + 1, dims + 2) or -1 in sizes[len(sizes) - dims - 1:]:
             continue
         got = sizes[len(sizes) - dims - 1]
-        if got == wanted.value:
-            continue
+        if got == wanted.value or len(sizes) == dims + 1 and sizes[-1] != wanted.value:
+            continue  # one unbatched sample, or a batch that lacks its channel axis (a rank error): not told apart
         given = source_of(call.args[0])
         shape = shown_sizes(sizes)
-        if sizes[-1] == wanted.value and len(sizes) == dims + 2:
+        if len(sizes) == dims + 1:
+            fix = (f"it is one channels-last sample: use {given}.permute({dims}, "
+                   f"{', '.join(str(d) for d in range(dims))}).unsqueeze(0)")
+        elif sizes[-1] == wanted.value:
             fix = (f"the channels are last: move them to dim 1 with {given}.permute(0, {dims + 1}, "
                    f"{', '.join(str(d) for d in range(1, dims + 1))})")
         elif {got, wanted.value} <= {1, 3, 4}:
