@@ -6,6 +6,9 @@ look-alike is quiet."""
 
 from __future__ import annotations
 
+import textwrap
+
+from assistant.codecheck import check_source
 from tests.codecheck.lines import findings, lines
 
 # spawn-loader-at-module-level -------------------------------------------------------------------------
@@ -507,3 +510,28 @@ def test_float32_bfloat16_and_gpu_scripts_are_quiet():
         out = float_model(torch.randn(2, 8))
     """
     assert lines("half-op-on-cpu", other_dtypes) == []
+
+
+# the corpus's declarations ----------------------------------------------------------------------------
+
+
+def test_a_pasted_fragment_without_imports_is_found_under_the_entries_that_declare_the_detectors():
+    source = textwrap.dedent("""\
+        model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+        criterion = nn.CrossEntropyLoss()
+        x = torch.randn(64, 784)
+        y = torch.randint(1, 11, (64,))
+        loss = criterion(model(x), y)
+        emb = torch.randn(4, 3)
+        if emb.mean(dim=1) > 0:
+            print("positive")
+        gru = nn.GRU(16, 32, batch_first=True)
+        seq = torch.randn(8, 20, 16)
+        out, h = gru(seq, torch.zeros(8, 1, 32))
+        targets = F.one_hot(y, num_classes=10)
+    """)
+    entries = {"cross-entropy-target-out-of-bounds", "tensor-bool-ambiguous", "rnn-hidden-size-mismatch",
+               "one-hot-class-out-of-range"}
+    found = [(f.line, f.entry_id) for f in check_source(source) if f.entry_id in entries]
+    assert found == [(5, "cross-entropy-target-out-of-bounds"), (7, "tensor-bool-ambiguous"),
+                     (11, "rnn-hidden-size-mismatch"), (12, "one-hot-class-out-of-range")]
