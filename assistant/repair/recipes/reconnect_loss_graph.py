@@ -20,6 +20,7 @@ from assistant.repair.recipes._loss_path import assignments_on_path, backward_ca
 
 name = "reconnect-loss-graph"
 _NEW_TENSOR = ("torch.tensor", "torch.Tensor", "torch.as_tensor", "torch.FloatTensor")
+_MEANS = ("np.mean", "numpy.mean", "statistics.mean", "mean")
 
 
 @needs_failing_line
@@ -47,10 +48,11 @@ def apply(problem: Problem, cuts: list[cst.CSTNode]) -> Edits:
 
 
 def _stacked(script: Script, collected: cst.BaseExpression) -> cst.BaseExpression:
-    """`losses` -> `torch.stack(losses)`, `sum(losses)` -> `torch.stack(losses).sum()`."""
-    if isinstance(collected, cst.Call) and dotted(collected.func) == "sum":
-        return cst.parse_expression(f"torch.stack({script.code(positional(collected)[0].value)}).sum()")
-    return cst.parse_expression(f"torch.stack({script.code(collected)})")
+    """`losses` -> `torch.stack(losses)`, `sum(losses)` -> `torch.stack(losses).sum()`,
+    `sum(losses) / len(losses)` or `np.mean(losses)` -> `torch.stack(losses).mean()`."""
+    items, reduction = _reduced(collected)
+    stacked = f"torch.stack({script.code(items)})"
+    return cst.parse_expression(f"{stacked}.{reduction}()" if reduction else stacked)
 
 
 def _cuts(script: Script, value: cst.BaseExpression) -> list[cst.CSTNode]:
@@ -70,10 +72,25 @@ def _cuts(script: Script, value: cst.BaseExpression) -> list[cst.CSTNode]:
 
 
 def _collected_name(value: cst.BaseExpression) -> str | None:
-    """`losses` in `torch.tensor(losses)` or `torch.tensor(sum(losses))`."""
-    if isinstance(value, cst.Call) and dotted(value.func) == "sum" and len(positional(value)) == 1:
-        value = positional(value)[0].value
-    return dotted(value)
+    """`losses` in `torch.tensor(losses)`, `torch.tensor(sum(losses))`, `torch.tensor(np.mean(losses))`."""
+    return dotted(_reduced(value)[0])
+
+
+def _reduced(value: cst.BaseExpression) -> tuple[cst.BaseExpression, str | None]:
+    """(the collected list, the reduction applied to it in Python: "sum", "mean" or None)."""
+    if m.matches(value, m.BinaryOperation(operator=m.Divide(), left=m.Call(), right=m.Call())):
+        items, reduction = _reduced(value.left)
+        length = positional(value.right)
+        if (reduction == "sum" and dotted(value.right.func) == "len" and len(length) == 1
+                and dotted(length[0].value) == dotted(items)):
+            return items, "mean"
+    if isinstance(value, cst.Call) and len(positional(value)) == 1 and len(value.args) == 1:
+        function = dotted(value.func)
+        if function == "sum":
+            return positional(value)[0].value, "sum"
+        if function in _MEANS:
+            return positional(value)[0].value, "mean"
+    return value, None
 
 
 def _appends(script: Script, name: str) -> list[cst.Call | None] | None:
