@@ -320,6 +320,15 @@ def test_targets_inside_the_head_or_ignored_are_quiet():
         head = nn.Linear(6, k)
         loss = nn.functional.cross_entropy(head(x), labels)
         loss = nn.functional.cross_entropy(model(x).view(-1, 3), raw)
+        shifted = torch.tensor([1, 2, 3, 1, 2, 3])
+        shifted -= 1
+        loss = nn.functional.cross_entropy(model(x), shifted)
+        remapped = torch.tensor([1, 2, 3, 1, 2, 3])
+        remapped[remapped == 3] = 0
+        loss = nn.functional.cross_entropy(model(x), remapped)
+        clamped = torch.randint(0, 5, (6,))
+        clamped.clamp_(max=2)
+        loss = nn.functional.cross_entropy(model(x), clamped)
     """
     assert lines("label-beyond-head", source) == []
 

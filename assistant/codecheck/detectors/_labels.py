@@ -34,6 +34,8 @@ def largest_label(code: Code, value: ast.expr | None, ignored: int | None = None
     if value is None or depth > 8:
         return None
     if isinstance(value, ast.Name):
+        if value.id in _changed_in_place(code):
+            return None
         bound = known_value(code, value)
         if bound is None and len(code.assigned(code.scope_of(value), value.id)) == 1:
             bound = tensor_dataset_part(code, value)  # the labels a loop over a DataLoader draws batches from
@@ -57,6 +59,18 @@ def largest_label(code: Code, value: ast.expr | None, ignored: int | None = None
         if high is not None and high >= 1 and high - 1 != ignored:
             return Largest(high - 1, value, f"draws labels up to {high - 1}")
     return None
+
+
+def _changed_in_place(code: Code) -> frozenset[str]:
+    """The names whose tensor the file changes in place (`y -= 1`, `y[y == 3] = 0`, `y.sub_(1)`): their
+    values are then not the ones they were made with."""
+    if "labels changed in place" not in code.memo:
+        found = {dotted(n.target) for n in code.nodes_of(ast.AugAssign)}  # type: ignore[attr-defined]
+        found |= {dotted(n.value) for n in code.nodes_of(ast.Subscript) if isinstance(n.ctx, ast.Store)}  # type: ignore[attr-defined]
+        found |= {dotted(c.func.value) for c in code.calls if isinstance(c.func, ast.Attribute)
+                  and c.func.attr.endswith("_") and not c.func.attr.startswith("_")}
+        code.memo["labels changed in place"] = frozenset(n for n in found if n)
+    return code.memo["labels changed in place"]  # type: ignore[return-value]
 
 
 def _int_literals(node: ast.expr) -> list[int] | None:
