@@ -250,6 +250,10 @@ def test_one_hot_of_labels_inside_the_classes_is_quiet():
         other = torch.tensor([0, 1, 2])
         e = F.one_hot(other, num_classes=int(y.max()))
         valid = F.one_hot(torch.tensor([0, 1, 2]).clamp(0, 2), 3)
+        ids = torch.randint(1, 9, (50,))
+        count = int(ids.max())
+        ids -= 1
+        f = F.one_hot(ids, num_classes=count)
     """
     assert lines("label-beyond-one-hot-classes", source) == []
 

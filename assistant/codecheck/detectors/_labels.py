@@ -99,6 +99,11 @@ def _randint_high(code: Code, call: ast.Call) -> int | None:
     return None
 
 
+def same_labels(code: Code, a: ast.expr, b: ast.expr) -> bool:
+    """same_tensor, for labels the file never changes in place."""
+    return same_tensor(code, a, b) and dotted(a) not in _changed_in_place(code)
+
+
 def max_of(code: Code, count: ast.expr | None) -> ast.expr | None:
     """The tensor whose largest value the class count `count` is, without + 1: `y.max()`,
     `int(y.max())`, `y.max().item()`, `torch.max(y)` (also through a name)."""

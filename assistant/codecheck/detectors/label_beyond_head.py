@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from assistant.codecheck._code import Code, argument, keyword, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
 from assistant.codecheck.detectors._class_index_losses import class_index_losses
-from assistant.codecheck.detectors._labels import largest_label, max_of, same_tensor
+from assistant.codecheck.detectors._labels import largest_label, max_of, same_labels
 from assistant.codecheck.detectors._losses import loss_options
 from assistant.codecheck.detectors._torch_names import forward_returns, is_layer, layer_call, module_classes
 from assistant.codecheck.detectors._widths import KEEP_FEATURES, int_value, out_width, producing_layer
@@ -41,7 +41,7 @@ def check(code: Code) -> Iterator[Hit]:
                              {"target": str(largest.value)})
             continue
         counted = max_of(code, width.node)
-        if counted is not None and same_tensor(code, counted, target):
+        if counted is not None and same_labels(code, counted, target):
             yield Hit.at(code, call, f"{shown}: the head {source_of(head)} (line {head.lineno}) has "
                          f"{source_of(width.node)} outputs, the largest label of {source_of(target)} itself, so that "
                          f"label is one past the last class; size the head {source_of(counted)}.max() + 1",

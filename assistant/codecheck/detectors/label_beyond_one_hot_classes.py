@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from assistant.codecheck._code import Code, argument, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
 from assistant.codecheck.detectors._calls import calls_to
-from assistant.codecheck.detectors._labels import largest_label, max_of, same_tensor
+from assistant.codecheck.detectors._labels import largest_label, max_of, same_labels
 from assistant.codecheck.detectors._widths import int_value
 
 name = "label-beyond-one-hot-classes"
@@ -33,7 +33,7 @@ def check(code: Code) -> Iterator[Hit]:
                              {"label": str(largest.value), "num_classes": str(classes)})
             continue
         counted = max_of(code, count)
-        if counted is not None and same_tensor(code, counted, labels):
+        if counted is not None and same_labels(code, counted, labels):
             yield Hit.at(code, call, f"{source_of(call)}: num_classes is {source_of(count)}, the largest label of "
                          f"{source_of(labels)} itself, so that label is one past the last class; count the classes as "
                          f"{source_of(counted)}.max() + 1", {"num_classes": source_of(count)})
