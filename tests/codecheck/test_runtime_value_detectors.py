@@ -398,6 +398,26 @@ def test_rows_batches_and_reductions_along_one_dim_fire_in_functions():
     assert "yb.sum(dim=0) is a tensor of 4 elements (shape [4])" in found[1].message
 
 
+def test_builtin_max_and_min_of_many_element_tensors_fire():
+    source = """\
+        import torch
+        left = torch.randn(4, 4)
+        right = torch.zeros(4, 4)
+        peak = max(left, right)
+        low = min(left.abs(), 0.5)
+        fine = max(left.max(), right.max())
+        also_fine = torch.maximum(left, right)
+        scores = {"a": 1}
+        best = max(scores, key=scores.get)
+    """
+    found = findings("tensor-as-truth-value", source)
+    assert [f.line for f in found] == [4, 5]
+    assert found[0].message.startswith("max() compares its arguments with > and needs one truth value, but left is a "
+                                       "tensor of 16 elements (shape [4, 4])")
+    assert "torch.maximum(left, right) compares elementwise" in found[0].message
+    assert "torch.minimum(left.abs(), 0.5)" in found[1].message
+
+
 def test_reduced_scalar_and_single_element_conditions_are_quiet():
     source = """\
         import torch

@@ -13,7 +13,7 @@ from math import prod
 
 from assistant.codecheck._code import Code, dotted, source_of
 from assistant.codecheck.detectors import Hit
-from assistant.codecheck.detectors._known_sizes import compared, not_one, sizes_of
+from assistant.codecheck.detectors._known_sizes import compared, not_one, sizes_of, tensor_or_number
 from assistant.codecheck.detectors._unpacked import known_value
 
 name = "tensor-as-truth-value"
@@ -35,6 +35,34 @@ def check(code: Code) -> Iterator[Hit]:
                          f"{_count(sizes)}{origin}: bool() of a tensor is defined only for exactly one element; "
                          "say which you mean with .all() or .any(), or count matches with .sum().item()",
                          {"tensor": source_of(operand)})
+    yield from _builtin_max_min(code)
+
+
+def _builtin_max_min(code: Code) -> Iterator[Hit]:
+    """Python's max(a, b) / min(a, b) of tensors: it compares them with > / <, and bool() of that
+    many-element result raises; torch.maximum / torch.minimum compare elementwise."""
+    for call in code.calls_of("max", "min"):
+        function = call.func.id if isinstance(call.func, ast.Name) else None
+        if function is None or function in code.imported or function in _defined(code) or call.keywords \
+                or len(call.args) < 2 or any(isinstance(a, ast.Starred) for a in call.args):
+            continue
+        for operand in call.args:
+            sizes = sizes_of(code, operand)
+            if sizes is not None and not_one(sizes) \
+                    and all(tensor_or_number(code, other) for other in call.args if other is not operand):
+                yield Hit.at(code, call, f"{function}() compares its arguments with {'>' if function == 'max' else '<'}"
+                             f" and needs one truth value, but {source_of(operand)} is a tensor of {_count(sizes)}: "
+                             f"bool() of a tensor is defined only for exactly one element; torch."
+                             f"{'maximum' if function == 'max' else 'minimum'}({', '.join(map(source_of, call.args[:2]))})"
+                             " compares elementwise", {"tensor": source_of(operand)})
+                break
+
+
+def _defined(code: Code) -> set[str]:
+    if "defined names" not in code.memo:
+        code.memo["defined names"] = {d.name for d in [*code.classes, *code.functions]} | {
+            n.id for n in code.nodes_of(ast.Name) if isinstance(n.ctx, ast.Store)}
+    return code.memo["defined names"]  # type: ignore[return-value]
 
 
 def _count(sizes: list[int]) -> str:
