@@ -230,3 +230,21 @@ def test_only_the_float_index_of_several_is_converted():
     code = "import torch\nrows = torch.arange(3)\nlast = torch.tensor([2.0, 1.0, 0.0])\nsel = h[rows, last]\n"
     facts = Facts("IndexError", "tensors used as indices must be long, int, byte or bool tensors", line=4, lines=(4,))
     assert patch(recipe, code, facts) == code.replace("0.0])", "0.0]).long()")
+
+
+SAVED_FLOAT_MASK = '''\
+import numpy as np
+import torch
+
+rng = np.random.default_rng(0)
+valid_mask = (rng.random(12) > 0.3).astype(np.float32)   # saved by the annotation tool as 0/1 floats
+features = torch.randn(12, 5)
+mask = torch.from_numpy(valid_mask)
+kept = features[mask]
+'''
+
+
+def test_a_float_mask_loaded_as_data_stays_a_mask(sandbox):
+    patched = patch(recipe, SAVED_FLOAT_MASK, sandbox.facts(SAVED_FLOAT_MASK, "IndexError"))
+    assert "mask = torch.from_numpy(valid_mask).bool()\n" in patched
+    sandbox.assert_clean(patched + "\nassert torch.equal(kept, features[valid_mask == 1])\n")

@@ -24,6 +24,7 @@ _INDEXED = ("gather", "scatter", "scatter_add", "scatter_reduce", "index_select"
             "index_fill")
 _FUNCTIONAL_EMBEDDINGS = ("F.embedding", "nn.functional.embedding", "torch.nn.functional.embedding", "embedding")
 _FLOATS = ("float", "double", "half")
+MASK_WORDS = ("mask",)
 PYTHON_NUMBER = "are valid indices"  # a Python float as index, not a tensor
 
 
@@ -85,17 +86,24 @@ def _subscript_indices(script: Script, line: int, number: bool) -> list[tuple[cs
 
 def _placed(script: Script, index: cst.BaseExpression, number: bool) -> tuple[cst.BaseExpression, str]:
     """(where to convert, how): the value the index's name was assigned when the name serves
-    only as an index (so nothing else sees the change), else the index itself; a mask made by a
-    comparison becomes bool, a Python number made by `/` gets `//`."""
+    only as an index (so nothing else sees the change), else the index itself; a mask (made by a
+    comparison, or named one) becomes bool, a Python number made by `/` gets `//`."""
     name = dotted(index)
     bound = assignment(script, name, index) if name is not None else None
     origin = bound[1] if bound is not None else index
     target = origin if bound is not None and _only_indexes(script, name, index) else index
-    if m.findall(origin, m.Comparison()):
+    if m.findall(origin, m.Comparison()) or _named_as_mask(index) or _named_as_mask(origin):
         return target, "bool()"
     if number:
         return target, "//" if m.matches(target, m.BinaryOperation(operator=m.Divide())) else "int"
     return target, "long()"
+
+
+def _named_as_mask(node: cst.BaseExpression) -> bool:
+    """A float tensor called a mask (`mask`, `valid_mask`) selects rows: `.long()` would
+    turn its 0/1 values into the positions 0 and 1."""
+    names = [found.value.lower() for found in m.findall(node, m.Name()) if isinstance(found, cst.Name)]
+    return any(word in name for name in names for word in MASK_WORDS)
 
 
 def _only_indexes(script: Script, name: str, user: cst.CSTNode) -> bool:
