@@ -828,3 +828,27 @@ def test_numpy_images_and_tables_made_with_literal_sizes_are_followed():
     assert [f.line for f in found] == [8]
     assert "x is [8, 32, 32, 3], 32 channels at dim 1" in found[0].message and "x.permute(0, 3, 1, 2)" in found[0].message
     assert lines("linear-widths-disagree", source) == [11]
+
+
+def test_a_layer_subclass_replacing_its_inherited_parameter_fires():
+    source = """\
+        import torch
+        import torch.nn as nn
+
+        class FixedLinear(nn.Linear):
+            def __init__(self, n):
+                super().__init__(n, n)
+                self.weight = torch.eye(n)
+
+            def reset_parameters(self):
+                self.bias = None
+
+        class Scaled(nn.Linear):
+            def __init__(self, n):
+                self.extra = torch.ones(n)
+                super().__init__(n, n)
+                self.gain = torch.ones(n)
+    """
+    found = findings("plain-tensor-into-parameter", source)
+    assert [f.line for f in found] == [7]
+    assert "FixedLinear is an nn.Linear, whose __init__ registered self.weight" in found[0].message

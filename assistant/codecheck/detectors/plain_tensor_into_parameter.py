@@ -32,7 +32,7 @@ TENSOR_METHODS = ("clone", "detach", "t", "transpose", "permute", "view", "resha
                   "mul", "add", "div", "sub", "neg", "mean", "sum", "repeat", "expand", "narrow", "roll", "numpy",
                   "tolist", "new_tensor", "new_zeros", "new_ones", "new_empty", "new_full")
 TENSOR_ATTRIBUTES = ("T", "mT", "data")
-_ESCAPES = ("delattr", "_parameters", "weight_norm", "spectral_norm", "parametriz", "setattr", "register_parameter")
+_ESCAPES = ("delattr", "._parameters", "weight_norm", "spectral_norm", "parametriz", "setattr", "register_parameter")
 
 
 @precondition(lambda code: "Parameter" in code.source or not code.attributes.isdisjoint(("weight", "bias")))
@@ -105,9 +105,26 @@ def _class_parameter(code: Code, node: ast.Assign, target: ast.Attribute) -> str
     init = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
     made = next((s for s in init.body if isinstance(s, ast.Assign) and len(s.targets) == 1
                  and dotted(s.targets[0]) == f"self.{target.attr}" and _is_parameter(code, s.value)), None) if init else None
-    if made is None or (method is init and node.lineno <= made.lineno):
+    if made is not None and not (method is init and node.lineno <= made.lineno):
+        return f"{cls.name}.__init__ made self.{target.attr} an nn.Parameter (line {made.lineno})"
+    return _inherited_parameter(code, cls, init, method, node, target.attr)
+
+
+def _inherited_parameter(code: Code, cls: ast.ClassDef, init: ast.FunctionDef | None, method: ast.AST | None,
+                         node: ast.Assign, attribute: str) -> str | None:
+    """`self.weight` of a class built on nn.Linear (or another layer with that parameter), set after the
+    base's __init__ registered it: after `super().__init__(...)` in __init__, or in another method."""
+    kinds = WEIGHT_AND_BIAS if attribute == "bias" else (*WEIGHT_AND_BIAS, *WEIGHT_ONLY) if attribute == "weight" else ()
+    base = next((b for b in cls.bases if (code.resolved(b) or "").rpartition(".")[0] == "torch.nn"
+                 and (code.resolved(b) or "").rpartition(".")[2] in kinds), None)
+    if base is None or len(cls.bases) != 1:
         return None
-    return f"{cls.name}.__init__ made self.{target.attr} an nn.Parameter (line {made.lineno})"
+    if method is init:
+        started = next((s for s in init.body if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call)  # type: ignore[union-attr]
+                        and isinstance(s.value.func, ast.Attribute) and s.value.func.attr == "__init__"), None)
+        if started is None or node.lineno <= started.lineno:
+            return None
+    return f"{cls.name} is an {source_of(base)}, whose __init__ registered self.{attribute}"
 
 
 def _is_parameter(code: Code, value: ast.expr) -> bool:
