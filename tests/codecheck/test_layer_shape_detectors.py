@@ -852,3 +852,22 @@ def test_a_layer_subclass_replacing_its_inherited_parameter_fires():
     found = findings("plain-tensor-into-parameter", source)
     assert [f.line for f in found] == [7]
     assert "FixedLinear is an nn.Linear, whose __init__ registered self.weight" in found[0].message
+
+
+def test_layers_of_the_same_name_from_elsewhere_are_not_judged():
+    source = """\
+        import torch
+        import torch.nn as nn
+        from mylib.layers import Linear as QLinear, Conv2d
+
+        class Linear(nn.Module):
+            def __init__(self, out_features, in_features):
+                super().__init__()
+                self.weight = nn.Parameter(torch.randn(out_features, in_features))
+
+        head = nn.Sequential(Linear(10, 64), Linear(32, 10))
+        convs = nn.Sequential(Conv2d(3, 16, 3), Conv2d(32, 8, 3))
+        quant = nn.Sequential(QLinear(64, 10), QLinear(20, 2))
+    """
+    assert lines("linear-widths-disagree", source) == []
+    assert lines("conv-channels-disagree", source) == []

@@ -259,9 +259,9 @@ def _sequential_links(code: Code, producers: tuple[str, ...], consumers: tuple[s
             if not isinstance(layer, ast.Call):
                 previous = None
                 continue
-            if previous is not None and is_layer(layer, *consumers):
+            if previous is not None and torch_layer(code, layer, consumers):
                 yield Link(previous, layer, layer, source_of(layer))
-            if is_layer(layer, *producers):
+            if torch_layer(code, layer, producers):
                 previous = layer
             elif not is_layer(layer, *keeping):
                 previous = None
@@ -287,7 +287,19 @@ def held_layer(code: Code, node: ast.expr, kinds: tuple[str, ...]) -> ast.Call |
     if not may_hold(code, node, *kinds, *MODULE_MOVES) or replaced(code, node):
         return None
     built = unmoved(layer_call(code, node))
-    return built if isinstance(built, ast.Call) and is_layer(built, *kinds) else None
+    return built if isinstance(built, ast.Call) and torch_layer(code, built, kinds) else None
+
+
+def torch_layer(code: Code, call: ast.expr, kinds: tuple[str, ...]) -> bool:
+    """`nn.Linear(...)` (or a bare `Linear(...)` from torch.nn, or one a fragment never imports) of these
+    kinds, not a class of the same name that the file defines or imports from elsewhere, whose sizes
+    may mean something else."""
+    if not is_layer(call, *kinds):
+        return False
+    spelled = code.resolved(call.func)  # type: ignore[attr-defined]
+    if spelled is not None:
+        return spelled.startswith("torch.nn.")
+    return call.func.id not in {d.name for d in code.classes}  # type: ignore[attr-defined]
 
 
 # Module methods that return the module itself: `nn.Sequential(...).to(device)` is still that Sequential.
@@ -333,15 +345,15 @@ def _first_of(code: Code, func: ast.expr, kinds: tuple[str, ...], keeping: tuple
     if (layer := held_layer(code, func, kinds)) is not None:
         return layer
     block = held_layer(code, func, ("Sequential",))
-    return _past_keeping(block.args, kinds, keeping) if block is not None else None
+    return _past_keeping(code, block.args, kinds, keeping) if block is not None else None
 
 
-def _past_keeping(layers: list[ast.expr], kinds: tuple[str, ...], keeping: tuple[str, ...]) -> ast.Call | None:
+def _past_keeping(code: Code, layers: list[ast.expr], kinds: tuple[str, ...], keeping: tuple[str, ...]) -> ast.Call | None:
     """The first of these layers (in order) that is of these kinds, when only `keeping` ones precede it."""
     for layer in layers:
         if not isinstance(layer, ast.Call):
             return None
-        if is_layer(layer, *kinds):
+        if torch_layer(code, layer, kinds):
             return layer
         if not is_layer(layer, *keeping):
             return None
@@ -374,7 +386,7 @@ def producing_layer(code: Code, value: ast.expr, producers: tuple[str, ...], kee
     if held_layer(code, value.func, keeping) is not None:
         return producing_layer(code, value.args[0], producers, keeping, depth + 1)
     block = held_layer(code, value.func, ("Sequential",))
-    return _past_keeping(list(reversed(block.args)), producers, keeping) if block is not None else None
+    return _past_keeping(code, list(reversed(block.args)), producers, keeping) if block is not None else None
 
 
 def first_layer_of(code: Code, call: ast.Call, kinds: tuple[str, ...]) -> ast.Call | None:
