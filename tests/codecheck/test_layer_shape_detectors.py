@@ -871,3 +871,13 @@ def test_layers_of_the_same_name_from_elsewhere_are_not_judged():
     """
     assert lines("linear-widths-disagree", source) == []
     assert lines("conv-channels-disagree", source) == []
+
+
+def test_an_attention_class_of_the_same_name_from_elsewhere_is_not_judged():
+    source = """\
+        from mylib import MultiheadAttention
+        attn = MultiheadAttention(100, 8)
+        from torch.nn import TransformerEncoderLayer
+        layer = TransformerEncoderLayer(100, 8)
+    """
+    assert lines("heads-do-not-divide-embed-dim", source) == [4]

@@ -9,8 +9,7 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, argument, has_star_arguments, kind_of, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
-from assistant.codecheck.detectors._torch_names import is_layer
-from assistant.codecheck.detectors._widths import Width, width
+from assistant.codecheck.detectors._widths import Width, torch_layer, width
 
 name = "heads-do-not-divide-embed-dim"
 # kind -> (width parameter, heads parameter, their defaults when the layer has them)
@@ -24,7 +23,7 @@ LAYERS = {"MultiheadAttention": ("embed_dim", "num_heads", None),
 def check(code: Code) -> Iterator[Hit]:
     for call in code.calls_of(*LAYERS):
         kind = kind_of(call)
-        if not is_layer(call, kind) or has_star_arguments(call):
+        if not torch_layer(code, call, (kind,)) or has_star_arguments(call):
             continue
         size_name, heads_name, defaults = LAYERS[kind]
         size, heads = _given(code, call, 0, size_name, defaults), _given(code, call, 1, heads_name, defaults)
