@@ -1,4 +1,4 @@
-"""Step-based training (fixed number of updates, not epochs), as in many RL / diffusion codebases."""
+"""Step-based training (a set number of updates, not epochs), as in many RL / diffusion codebases."""
 import numpy as np
 import torch
 import torch.nn as nn
