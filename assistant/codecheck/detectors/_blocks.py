@@ -26,6 +26,17 @@ def before(code: Code, statement: ast.stmt) -> list[ast.stmt]:
     return list(reversed(block[: block.index(statement)])) if block else []
 
 
+def stored_names(code: Code, statement: ast.stmt) -> frozenset[str]:
+    """The plain names the statement binds or deletes anywhere inside it, walked once per file:
+    detectors looking back through a block for a name's last binding ask this of every statement
+    above it, and walking each again made a 2,000-line module quadratic."""
+    memo: dict[ast.stmt, frozenset[str]] = code.memo.setdefault("stored names", {})  # type: ignore[assignment]
+    if statement not in memo:
+        memo[statement] = frozenset(node.id for node in ast.walk(statement)
+                                    if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load))
+    return memo[statement]
+
+
 def after(code: Code, statement: ast.stmt) -> list[ast.stmt]:
     """The statements below this one in its block, in order."""
     block = _block(code, statement)

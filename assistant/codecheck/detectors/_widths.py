@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from assistant.codecheck._code import Code, argument, constant, dotted, has_star_arguments, keyword, kind_of, source_of
-from assistant.codecheck.detectors._blocks import before, statement_of
+from assistant.codecheck.detectors._blocks import before, statement_of, stored_names
 from assistant.codecheck.detectors._factory_shapes import factory_sizes
 from assistant.codecheck.detectors._loaders import (TENSOR_DATASETS, is_call_of, loader_call, loader_dataset,
                                                    tensor_dataset_part)
@@ -567,8 +567,7 @@ def _next_batch_part(code: Code, name: ast.Name) -> ast.expr | None:
                 and isinstance(target := previous.targets[0], ast.Tuple) \
                 and name.id in (names := [dotted(e) for e in target.elts]):
             return _first_batch_part(code, previous.value, names.index(name.id), len(names))
-        if any(isinstance(n, ast.Name) and n.id == name.id and not isinstance(n.ctx, ast.Load)
-               for n in ast.walk(previous)):
+        if name.id in stored_names(code, previous):
             return None
     return None
 

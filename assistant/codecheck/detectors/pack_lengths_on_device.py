@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, argument, dotted, keyword, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
-from assistant.codecheck.detectors._blocks import before, statement_of
+from assistant.codecheck.detectors._blocks import before, statement_of, stored_names
 from assistant.codecheck.detectors._moves import moves_to_device
 from assistant.codecheck.detectors._unpacked import known_value
 
@@ -64,7 +64,7 @@ def _bound_just_above(code: Code, use: ast.Name) -> ast.expr | None:
                 names = [dotted(element) for element in target.elts]
                 if use.id in names:
                     return previous.value.elts[names.index(use.id)]
-        if any(dotted(node) == use.id for node in ast.walk(previous) if isinstance(getattr(node, "ctx", None), ast.Store)):
+        if use.id in stored_names(code, previous):
             return None
     return None
 
