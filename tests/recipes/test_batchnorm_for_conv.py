@@ -1,3 +1,5 @@
+import pytest
+
 from tests.recipes.kbfix import applies, patch
 from assistant.repair.recipes import batchnorm_for_conv as recipe
 
@@ -155,3 +157,70 @@ def test_not_for_a_single_image_through_a_conv2d(sandbox):
     facts = sandbox.facts(SINGLE_IMAGE, "ValueError")
     assert "expected 4D input (got 3D input)" in facts.message
     assert not applies(recipe, SINGLE_IMAGE, facts)
+
+
+ACTIVATION_BETWEEN = '''\
+import torch
+import torch.nn as nn
+from torch.utils.data import Dataset, DataLoader
+
+torch.manual_seed(2)
+
+
+class Spectra(Dataset):
+    def __len__(self):
+        return 16
+
+    def __getitem__(self, i):
+        return torch.randn(4, 50), i % 2
+
+
+def make_model(width=8):
+    return nn.Sequential(
+        nn.Conv1d(4, width, 3), nn.ReLU(), nn.BatchNorm2d(width),
+        nn.AdaptiveMaxPool1d(1), nn.Flatten(), nn.Linear(width, 2))
+
+
+model = make_model()
+opt = torch.optim.Adam(model.parameters())
+for xb, yb in DataLoader(Spectra(), batch_size=4):
+    loss = nn.functional.cross_entropy(model(xb), yb)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+'''
+
+ACTIVATIONS_IN_FORWARD = '''\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+torch.manual_seed(6)
+
+
+class TCN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(3, 6, 3, padding=1)
+        self.act = nn.GELU()
+        self.bn = nn.BatchNorm2d(6)
+
+    def forward(self, x):
+        x = F.relu(self.conv(x))
+        x = self.act(x)
+        return self.bn(x)
+
+
+out = TCN()(torch.randn(4, 3, 30))
+'''
+
+
+@pytest.mark.parametrize("broken, fixed_line, meant", [
+    (ACTIVATION_BETWEEN, "        nn.Conv1d(4, width, 3), nn.ReLU(), nn.BatchNorm1d(width),\n",
+     "assert model(torch.randn(3, 4, 50)).shape == (3, 2)\n"),
+    (ACTIVATIONS_IN_FORWARD, "        self.bn = nn.BatchNorm1d(6)\n", "assert out.shape == (4, 6, 30)\n"),
+])
+def test_looks_through_activations(sandbox, broken, fixed_line, meant):
+    patched = patch(recipe, broken, sandbox.facts(broken, "ValueError"))
+    assert fixed_line in patched
+    sandbox.assert_clean(patched + meant)

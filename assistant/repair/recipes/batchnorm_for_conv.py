@@ -26,6 +26,11 @@ _OUTPUT_RANK = {"Conv1d": 3, "ConvTranspose1d": 3, "Conv2d": 4, "ConvTranspose2d
                 "Conv3d": 5, "ConvTranspose3d": 5, "Linear": 2}
 _NORM_FOR_RANK = {2: "BatchNorm1d", 3: "BatchNorm1d", 4: "BatchNorm2d", 5: "BatchNorm3d"}
 _NORMS = ("BatchNorm1d", "BatchNorm2d", "BatchNorm3d")
+# layers and functions that keep their input's shape, looked through to find the feeding layer
+_SAME_SHAPE = frozenset({"ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish",
+                         "Hardswish", "Tanh", "Sigmoid", "Softplus", "Dropout", "Identity",
+                         "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "mish", "tanh", "sigmoid",
+                         "softplus", "dropout"})
 
 
 @needs_calls(*_NORMS)
@@ -54,7 +59,8 @@ def _fed_norms(script: Script) -> list[tuple[cst.Call, cst.Call]]:
     pairs = []
     for call in script.calls():
         if kind_of(call) == "Sequential":
-            layers = [arg.value for arg in positional(call) if isinstance(arg.value, cst.Call)]
+            layers = [arg.value for arg in positional(call)
+                      if isinstance(arg.value, cst.Call) and kind_of(arg.value) not in _SAME_SHAPE]
             pairs += [(norm, before) for before, norm in zip(layers, layers[1:]) if kind_of(norm) in _NORMS]
         elif (layer := callee(call)) and (norm := script.built_from(layer, _NORMS)) is not None and positional(call):
             if (feeder := _feeding_layer(script, positional(call)[0].value)) is not None:
@@ -64,11 +70,19 @@ def _fed_norms(script: Script) -> list[tuple[cst.Call, cst.Call]]:
 
 def _feeding_layer(script: Script, value: cst.BaseExpression) -> cst.Call | None:
     """The constructor of the layer that computed `value`: called there, or assigned to the name."""
-    if isinstance(value, cst.Name) and (bound := _last_assigned(script, value)) is not None:
-        value = bound
-    if not isinstance(value, cst.Call) or (layer := callee(value)) is None:
-        return None
-    return script.built_from(layer, _OUTPUT_RANK)
+    for _ in range(8):  # through names and shape-keeping calls: `x = F.relu(self.conv(x))`
+        if isinstance(value, cst.Name) and (bound := _last_assigned(script, value)) is not None:
+            value = bound
+        if not isinstance(value, cst.Call) or (layer := callee(value)) is None:
+            return None
+        if (built := script.built_from(layer, (*_OUTPUT_RANK, *_SAME_SHAPE))) is None and kind_of(value) not in _SAME_SHAPE:
+            return None
+        if built is not None and kind_of(built) in _OUTPUT_RANK:
+            return built
+        if not positional(value):
+            return None
+        value = positional(value)[0].value
+    return None
 
 
 def _last_assigned(script: Script, name: cst.Name) -> cst.BaseExpression | None:
