@@ -60,7 +60,7 @@ def test_a_lazy_linear_on_a_conv_map_raises_nothing_and_is_still_found(run):
 
 
 def test_a_plain_linear_mismatch_names_the_layer_in_the_note(run):
-    evidence = gather_evidence("fc = nn.Linear(256, 10)\nx = torch.randn(8, 64)\ny = fc(x)\n", run)
+    evidence = gather_evidence("fc = nn.Linear(256, 10)\nx = torch.randn(8, 4, 16).flatten(1)\ny = fc(x)\n", run)
     assert not evidence.findings and "(Linear(in_features=256, out_features=10) receives [8, 64])" in evidence.note
 
 
