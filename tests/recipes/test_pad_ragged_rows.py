@@ -47,3 +47,26 @@ def test_no_match_when_a_deeper_level_is_ragged():
     message = "expected sequence of length 2 at dim 2 (got 3)"
     source = "import torch\nboxes = torch.tensor([[[1, 2], [3, 4, 5]]])\n"
     assert not applies(recipe, source, Facts("ValueError", message, line=2, lines=(2,)))
+
+
+FEATURE_SEQUENCES = '''\
+import numpy as np
+import torch
+from torch import nn
+
+rng = np.random.default_rng(5)
+recordings = [rng.normal(size=(n, 3)) for n in (4, 7, 5)]
+batch = np.array(recordings, dtype=np.float32)
+lstm = nn.LSTM(3, 6, batch_first=True)
+out, _ = lstm(torch.from_numpy(batch))
+'''
+
+
+def test_ragged_numpy_rows_are_padded_into_the_array_the_code_expected(sandbox):
+    patched = patch(recipe, FEATURE_SEQUENCES, sandbox.facts(FEATURE_SEQUENCES, "ValueError"))
+    assert ("\nbatch = torch.nn.utils.rnn.pad_sequence([torch.as_tensor(row) for row in recordings], batch_first=True, "
+            "padding_value=0).numpy().astype(np.float32)\n") in patched
+    sandbox.assert_clean(patched + '''
+assert batch.shape == (3, 7, 3) and batch.dtype == np.float32 and out.shape == (3, 7, 6)
+assert np.allclose(batch[0, :4], recordings[0]) and not batch[0, 4:].any()
+''')
