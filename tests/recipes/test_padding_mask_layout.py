@@ -91,3 +91,11 @@ def test_positional_padding_mask_of_an_encoder_layer(sandbox):
 def test_not_for_a_mask_of_the_wrong_length():
     length = Facts("AssertionError", "Expected key_padded_mask.shape[1] to be 6, but got 8", line=10, lines=(10,))
     assert not applies(recipe, ENCODER_POSITIONAL, length)
+
+
+def test_a_transposed_mask_is_not_transposed_back():
+    code = ("import torch\nmha = torch.nn.MultiheadAttention(8, 2, batch_first=True)\n"
+            "out, _ = mha(x, x, x, key_padding_mask=pad.t())\n")
+    facts = Facts("AssertionError", "Expected key_padded_mask.shape[0] to be 3, but got 6", line=3, lines=(3,))
+    assert applies(recipe, code.replace("pad.t()", "pad"), facts)
+    assert not applies(recipe, code, facts)

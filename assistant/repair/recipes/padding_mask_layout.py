@@ -28,7 +28,7 @@ def match(problem: Problem) -> tuple[cst.Arg, str] | None:
         return None
     calls = attention_calls(problem.script, problem.facts.user_lines)
     masks = [found for call, built in calls if (found := padding_argument(call, built)) is not None]
-    return (masks[0][1], method) if len(masks) == 1 else None
+    return (masks[0][1], method) if len(masks) == 1 and not _rearranged(masks[0][1].value) else None
 
 
 def apply(problem: Problem, found: tuple[cst.Arg, str]) -> Edits:
@@ -45,3 +45,12 @@ def _method(facts: Facts) -> str | None:
     if "`key_padding_mask` to be `None` or 2-D" in facts.message:
         return "flatten(1)"
     return None
+
+
+def _rearranged(mask: cst.BaseExpression) -> bool:
+    """Whether the mask is already transposed or flattened where it is passed (by this recipe in
+    an earlier round, or by the user): doing it again would only undo it."""
+    if isinstance(mask, cst.Attribute):
+        return mask.attr.value in ("T", "mT")
+    return (isinstance(mask, cst.Call) and isinstance(mask.func, cst.Attribute)
+            and mask.func.attr.value in ("t", "transpose", "permute", "flatten"))
