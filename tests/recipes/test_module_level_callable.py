@@ -121,12 +121,15 @@ def test_a_nested_collate_function_moves_to_module_level(sandbox):
     sandbox.assert_clean(patched)
 
 
-def test_a_nested_function_reading_its_enclosing_locals_is_not_moved():
-    code = ("def main(scale):\n    def collate(b):\n        return b * scale\n"
-            "    return DataLoader(d, collate_fn=collate)\n")
+def test_a_nested_function_reading_its_enclosing_locals_takes_them_by_partial():
+    code = ("import functools\nfrom torch.utils.data import DataLoader\n\n\ndef main(d, scale):\n"
+            "    def collate(b):\n        return b * scale\n\n    return DataLoader(d, collate_fn=collate)\n")
     facts = Facts("AttributeError", "Can't pickle local object 'main.<locals>.collate'")
-    assert not applies(recipe, code, facts)
-    assert applies(recipe, code.replace("b * scale", "b * 2"), facts)
+    assert patch(recipe, code, facts) == (
+        "import functools\nfrom torch.utils.data import DataLoader\n\n\ndef collate(scale, b):\n"
+        "    return b * scale\n\n\ndef main(d, scale):\n\n    return DataLoader(d, collate_fn=functools.partial(collate, scale))\n")
+    called_too = code.replace("    return DataLoader", "    print(collate(d[0]))\n    return DataLoader")
+    assert not applies(recipe, called_too, facts)   # its calls in main would need the partial too
 
 
 LOCAL_DATASET = '''\
@@ -216,4 +219,41 @@ def test_a_collate_lambda_in_the_main_block_is_lifted_out_of_it(sandbox):
     assert ("\n\ndef collate_batch(b):\n    return torch.nn.utils.rnn.pad_sequence(b, batch_first=True)\n\n"
             'if __name__ == "__main__":\n') in patched
     assert "                        collate_fn=collate_batch)\n" in patched
+    sandbox.assert_clean(patched)
+
+
+CAPTURING_COLLATE = '''\
+import argparse
+
+import torch
+from torch.utils.data import DataLoader
+
+
+def build_loader(cfg):
+    tokens = [torch.randint(1, 50, (int(n),)) for n in torch.randint(2, 10, (24,))]
+
+    def collate(batch):
+        return torch.nn.utils.rnn.pad_sequence(batch, batch_first=True, padding_value=cfg.pad_id)
+
+    return DataLoader(tokens, batch_size=cfg.batch_size, num_workers=1,
+                      multiprocessing_context="spawn", collate_fn=collate), tokens
+
+
+if __name__ == "__main__":
+    torch.manual_seed(2)
+    p = argparse.ArgumentParser()
+    p.add_argument("--pad-id", type=int, default=-1)
+    p.add_argument("--batch-size", type=int, default=6)
+    loader, tokens = build_loader(p.parse_args([]))
+    batches = list(loader)
+    assert len(batches) == 4 and batches[0].shape == (6, max(len(t) for t in tokens[:6]))
+    assert (batches[0] == -1).any() and batches[0][0, :len(tokens[0])].tolist() == tokens[0].tolist()
+'''
+
+
+def test_a_nested_collate_reading_the_config_is_lifted_with_it(sandbox):
+    patched = patch(recipe, CAPTURING_COLLATE, sandbox.facts(CAPTURING_COLLATE, "AttributeError"))
+    assert ("\n\ndef collate(cfg, batch):\n    return torch.nn.utils.rnn.pad_sequence(batch, batch_first=True, "
+            "padding_value=cfg.pad_id)\n\n\ndef build_loader(cfg):\n") in patched
+    assert 'multiprocessing_context="spawn", collate_fn=functools.partial(collate, cfg)), tokens\n' in patched
     sandbox.assert_clean(patched)

@@ -34,6 +34,7 @@ class Lift:
     before: cst.BaseStatement
     captured: tuple[str, ...]
     named: str | None = None  # a top-level `named = lambda ...`: rewritten as `def named` in place
+    references: tuple[cst.Name, ...] = ()  # where a nested def that reads its function's names is used
 
 
 def match(problem: Problem) -> list[Lift] | None:
@@ -59,7 +60,13 @@ def apply(problem: Problem, lifts: list[Lift]) -> Edits:
     added: set[str] = set()
     for lift in lifts:
         if not isinstance(lift.node, cst.Lambda):
-            edits.insert_before(lift.before, lift.node.with_changes(leading_lines=_TWO_BLANK_LINES))
+            moved = lift.node.with_changes(leading_lines=_TWO_BLANK_LINES)
+            if lift.captured and isinstance(moved, cst.FunctionDef):
+                taken = [cst.Param(cst.Name(captured)) for captured in lift.captured]
+                moved = moved.with_changes(params=moved.params.with_changes(params=[*taken, *moved.params.params]))
+                for reference in lift.references:
+                    edits.replace(reference, expr(f"functools.partial({reference.value}, {', '.join(lift.captured)})"))
+            edits.insert_before(lift.before, moved)
             edits.replace(script.statement_of(lift.node), cst.RemovalSentinel.REMOVE)
             continue
         function_name = lift.named or _new_name(script, _suggested_name(script, lift.node), added)
@@ -101,11 +108,30 @@ def _named_at_top(script: Script, node: cst.Lambda, top: cst.BaseStatement) -> s
 
 
 def _lift(script: Script, node: Definition) -> Lift | None:
-    """How to lift the callable: a nested def or class only when it reads nothing of the
-    functions around it."""
+    """How to lift the callable: a nested class only when it reads nothing of the functions
+    around it; a nested def that does takes what it reads as leading parameters, bound with
+    functools.partial wherever its function hands it on."""
     top = next(a for a in (node, *script.ancestors(node)) if script.parents.get(a) is script.module)
     captured = _captured(script, node)
-    return None if captured and not isinstance(node, cst.Lambda) else Lift(node, top, captured)
+    if not captured or isinstance(node, cst.Lambda):
+        return Lift(node, top, captured)
+    references = _references(script, node) if isinstance(node, cst.FunctionDef) else None
+    return Lift(node, top, captured, references=references) if references else None
+
+
+def _references(script: Script, node: cst.FunctionDef) -> tuple[cst.Name, ...] | None:
+    """The uses of a nested def's name in its function, when it is only handed on as a value
+    (`collate_fn=collate`), never called there, decorated, nor given positional-only parameters."""
+    function = _function_of(script, node)
+    if function is None or node.decorators or node.params.posonly_params:
+        return None
+    scopes = script.wrapper.resolve(ScopeProvider)
+    accesses = [access.node for assignment in scopes[function.body].assignments
+                if assignment.name == node.name.value for access in assignment.references]
+    if not accesses or any(not isinstance(use, cst.Name) or node in set(script.ancestors(use))
+                           or isinstance(script.parents.get(use), cst.Call) for use in accesses):
+        return None
+    return tuple(accesses)
 
 
 def _captured(script: Script, node: Definition) -> tuple[str, ...]:
