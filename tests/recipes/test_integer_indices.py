@@ -248,3 +248,39 @@ def test_a_float_mask_loaded_as_data_stays_a_mask(sandbox):
     patched = patch(recipe, SAVED_FLOAT_MASK, sandbox.facts(SAVED_FLOAT_MASK, "IndexError"))
     assert "mask = torch.from_numpy(valid_mask).bool()\n" in patched
     sandbox.assert_clean(patched + "\nassert torch.equal(kept, features[valid_mask == 1])\n")
+
+
+FLOAT_LENGTHS = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+
+
+class Pooler(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, hidden, lengths):
+        last = lengths - 1
+        rows = torch.arange(hidden.size(0))
+        return self.proj(hidden[rows, last])
+
+
+hidden = torch.randn(3, 7, 16)
+lengths = torch.tensor([7.0, 5.0, 2.0])       # kept as float for normalisation elsewhere
+pooler = Pooler(16)
+pooled = pooler(hidden, lengths)
+'''
+
+# Each sequence is pooled at its own last step: 6, 4 and 1.
+LAST_STEPS = '''
+assert torch.allclose(pooled, pooler.proj(torch.stack([hidden[0, 6], hidden[1, 4], hidden[2, 1]])))
+'''
+
+
+def test_float_lengths_passed_to_forward_are_followed_to_the_call(sandbox):
+    patched = patch(recipe, FLOAT_LENGTHS, sandbox.facts(FLOAT_LENGTHS, "IndexError"))
+    assert "        last = (lengths - 1).long()\n        rows = torch.arange(hidden.size(0))\n" in patched
+    sandbox.assert_clean(patched + LAST_STEPS)

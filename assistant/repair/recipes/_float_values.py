@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from assistant.repair.recipes._definitions import assignment
+from assistant.repair.recipes._definitions import assignment, parameters
 from assistant.repair.recipes._edit import Script, dotted, keyword, kind_of, positional
 
 MAX_DEPTH = 8
@@ -42,7 +42,23 @@ def is_float(script: Script, node: cst.BaseExpression, depth: int = 0) -> bool |
     name = dotted(node)
     if name is not None and (bound := assignment(script, name, node)) is not None:
         return is_float(script, bound[1], depth + 1)
-    return None
+    passed = _passed_to_forward(script, node) if isinstance(node, cst.Name) else []
+    return _any(script, passed, depth) if passed else None
+
+
+def _passed_to_forward(script: Script, name: cst.Name) -> list[cst.BaseExpression]:
+    """What the calls of a module pass for a parameter of its class's forward: `pool(h, lengths)`
+    with `pool = Pooler(16)`, or `Pooler(16)(h, lengths)`; empty when any call passes nothing."""
+    function = script.function_of(name)
+    owner = next((a for a in script.ancestors(function) if isinstance(a, cst.ClassDef)), None) if function else None
+    if owner is None or function.name.value != "forward" or name.value not in parameters(function):
+        return []
+    index = parameters(function).index(name.value)
+    instances = {bound for bound, call in script.bindings.items() if kind_of(call) == owner.name.value}
+    calls = [call for call in script.calls() if dotted(call.func) in instances
+             or (isinstance(call.func, cst.Call) and kind_of(call.func) == owner.name.value)]
+    passed = [positional(call)[index].value for call in calls if len(positional(call)) > index]
+    return passed if calls and len(passed) == len(calls) else []
 
 
 def _call(script: Script, call: cst.Call, depth: int) -> bool | None:
