@@ -4,10 +4,10 @@ from torch.utils.data import DataLoader, Dataset
 
 
 def synthetic_photos():
-    """Decoded images as HWC uint8 arrays; scans from the archive come out single-channel."""
+    """Decoded images as HWC uint8 arrays."""
     rng = np.random.default_rng(5)
     photos = [rng.integers(0, 256, (32, 32, 3), dtype=np.uint8) for _ in range(5)]
-    photos.append(rng.integers(0, 256, (32, 32), dtype=np.uint8))  # archive scan
+    photos.append(rng.integers(0, 256, (32, 32), dtype=np.uint8))
     photos += [rng.integers(0, 256, (32, 32, 3), dtype=np.uint8) for _ in range(2)]
     return photos
 

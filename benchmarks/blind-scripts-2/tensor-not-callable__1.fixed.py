@@ -21,5 +21,10 @@ for epoch in range(200):
     history.append(loss.item())
     if epoch % 50 == 0:
         print(f"epoch {epoch:3d}  mse {loss.item():.4f}")
+
+model.eval()
+with torch.no_grad():
+    grid = torch.tensor([[-1.0], [0.0], [1.0]])
+    print("predictions at -1, 0, 1:", model(grid).squeeze(1).tolist())
 assert len(history) == 200 and history[-1] < history[0] and history[-1] < 0.05
 print(f"RESULT quadratic fitted, mse {history[-1]:.4f}")
