@@ -252,8 +252,9 @@ if __name__ == "__main__":
 
 
 def test_a_nested_collate_reading_the_config_is_lifted_with_it(sandbox):
-    patched = patch(recipe, CAPTURING_COLLATE, sandbox.facts(CAPTURING_COLLATE, "AttributeError"))
-    assert ("\n\ndef collate(cfg, batch):\n    return torch.nn.utils.rnn.pad_sequence(batch, batch_first=True, "
-            "padding_value=cfg.pad_id)\n\n\ndef build_loader(cfg):\n") in patched
-    assert 'multiprocessing_context="spawn", collate_fn=functools.partial(collate, cfg)), tokens\n' in patched
-    sandbox.assert_clean(patched)
+    facts = sandbox.facts(CAPTURING_COLLATE, "AttributeError")
+    lifted = patch(recipe, CAPTURING_COLLATE, facts).split("\n\n\n")
+    assert lifted[1] == ("def collate(cfg, batch):\n    return torch.nn.utils.rnn.pad_sequence(batch, batch_first=True, "
+                         "padding_value=cfg.pad_id)")
+    assert lifted[2].endswith('collate_fn=functools.partial(collate, cfg)), tokens') and lifted[0].endswith("DataLoader\nimport functools")
+    sandbox.assert_clean("\n\n\n".join(lifted))
