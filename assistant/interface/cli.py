@@ -7,6 +7,7 @@ assistant.interface.query_input, as on the launcher's fast path and in the serve
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -243,6 +244,11 @@ def serve(
                      ready=lambda where: print(f"listening on {where}", flush=True))
     except server.ServerError as error:
         fail(str(error))
+    # Requests still running in the pool's daemon threads are abandoned by design; interpreter
+    # finalization would end such a thread inside native code, which aborts (SIGABRT), so stop here.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(wire.EXIT_OK)
 
 
 @app.command("check-corpus")
