@@ -1,8 +1,10 @@
 """Assigning a plain tensor to a module's parameter attribute (`layer.weight = pretrained`) is
 refused: the attribute must stay an nn.Parameter, the object the optimizer holds. Copying the values
 into the existing parameter under no_grad keeps its identity (the optimizer still updates it), its
-dtype and its device, which is what loading pretrained values means; a tensor of another shape
-fails the copy instead of being silently reshaped.
+dtype and its device, which is what loading pretrained values means. `copy_` broadcasts: a
+tensor whose shape cannot broadcast to the parameter's still fails, but one that can (a `[out]`
+row into an `[out, in]` weight) fills every row, so a verified copy proves that it runs, not
+that the two shapes were meant to broadcast.
 """
 
 from __future__ import annotations
