@@ -308,6 +308,10 @@ class Edits:
     def replace(self, node: cst.CSTNode, new: cst.CSTNode) -> None:
         self.replacements[node] = new
 
+    def call_method(self, node: cst.BaseExpression, call: str) -> None:
+        """Replace `node` by `node.call` (`labels` -> `labels.long()`), the edit most recipes make."""
+        self.replace(node, self.script.with_method(node, call))
+
     def insert_before(self, anchor: cst.BaseStatement, *new: cst.BaseStatement) -> None:
         self.before.setdefault(anchor, []).extend(new)
 

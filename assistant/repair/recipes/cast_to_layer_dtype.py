@@ -30,5 +30,5 @@ def match(problem: Problem) -> tuple[cst.BaseExpression, str] | None:
 def apply(problem: Problem, found: tuple[cst.BaseExpression, str]) -> Edits:
     data, layer = found
     edits = problem.edits()
-    edits.replace(data, problem.script.with_method(data, f"to(next({layer}.parameters()).dtype)"))
+    edits.call_method(data, f"to(next({layer}.parameters()).dtype)")
     return edits

@@ -37,7 +37,7 @@ def apply(problem: Problem, found: tuple[cst.BaseExpression, str]) -> Edits:
     if missing == "channel":
         edits.replace(tensor, expr(f"torch.atleast_3d({script.code(tensor)})"))
     else:
-        edits.replace(tensor, script.with_method(tensor, "unsqueeze(0)"))
+        edits.call_method(tensor, "unsqueeze(0)")
     return edits
 
 

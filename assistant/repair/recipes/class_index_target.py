@@ -30,7 +30,7 @@ def match(problem: Problem) -> list[tuple[cst.Arg, str]] | None:
 def apply(problem: Problem, targets: list[tuple[cst.Arg, str]]) -> Edits:
     edits = problem.edits()
     for arg, conversion in targets:
-        edits.replace(arg.value, problem.script.with_method(arg.value, conversion))
+        edits.call_method(arg.value, conversion)
     return edits
 
 

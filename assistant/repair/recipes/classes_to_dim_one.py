@@ -31,5 +31,5 @@ def match(problem: Problem) -> list[cst.BaseExpression] | None:
 def apply(problem: Problem, predictions: list[cst.BaseExpression]) -> Edits:
     edits = problem.edits()
     for predicted in predictions:
-        edits.replace(predicted, problem.script.with_method(predicted, "transpose(1, 2)"))
+        edits.call_method(predicted, "transpose(1, 2)")
     return edits

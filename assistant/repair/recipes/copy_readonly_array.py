@@ -46,7 +46,7 @@ def _converted(script: Script, calls: list[cst.Call]) -> list[cst.BaseExpression
 def apply(problem: Problem, arrays: list[cst.BaseExpression]) -> Edits:
     edits = problem.edits()
     for array in arrays:
-        edits.replace(array, problem.script.with_method(array, "copy()"))
+        edits.call_method(array, "copy()")
     return edits
 
 

@@ -29,5 +29,5 @@ def match(problem: Problem) -> list[cst.BaseExpression] | None:
 def apply(problem: Problem, arrays: list[cst.BaseExpression]) -> Edits:
     edits = problem.edits()
     for array in arrays:
-        edits.replace(array, problem.script.with_method(array, "copy()"))
+        edits.call_method(array, "copy()")
     return edits

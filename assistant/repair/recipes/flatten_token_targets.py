@@ -41,7 +41,7 @@ def match(problem: Problem) -> list[cst.BaseExpression] | None:
 def apply(problem: Problem, targets: list[cst.BaseExpression]) -> Edits:
     edits = problem.edits()
     for label in targets:
-        edits.replace(label, problem.script.with_method(label, "reshape(-1)"))
+        edits.call_method(label, "reshape(-1)")
     return edits
 
 

@@ -31,7 +31,7 @@ def apply(problem: Problem, data: cst.BaseExpression) -> Edits:
     if isinstance(data, cst.Call) and isinstance(data.func, cst.Attribute) and data.func.attr.value == "double":
         edits.replace(data.func, data.func.with_changes(attr=cst.Name("float")))
     else:
-        edits.replace(data, problem.script.with_method(data, "float()"))
+        edits.call_method(data, "float()")
     return edits
 
 

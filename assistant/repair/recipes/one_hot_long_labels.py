@@ -30,5 +30,5 @@ def apply(problem: Problem, labels: list[cst.BaseExpression]) -> Edits:
                 and label.func.attr.value in _OTHER_DTYPES):
             edits.replace(label, label.with_changes(func=label.func.with_changes(attr=cst.Name("long"))))
         else:
-            edits.replace(label, problem.script.with_method(label, "long()"))
+            edits.call_method(label, "long()")
     return edits

@@ -34,7 +34,7 @@ def match(problem: Problem) -> tuple[cst.Arg, str] | None:
 def apply(problem: Problem, found: tuple[cst.Arg, str]) -> Edits:
     mask, method = found
     edits = problem.edits()
-    edits.replace(mask.value, problem.script.with_method(mask.value, method))
+    edits.call_method(mask.value, method)
     return edits
 
 

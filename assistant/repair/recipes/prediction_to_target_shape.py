@@ -41,7 +41,7 @@ def match(problem: Problem) -> tuple[cst.Arg, str] | None:
 def apply(problem: Problem, found: tuple[cst.Arg, str]) -> Edits:
     predicted, reshape = found
     edits = problem.edits()
-    edits.replace(predicted.value, problem.script.with_method(predicted.value, reshape))
+    edits.call_method(predicted.value, reshape)
     return edits
 
 

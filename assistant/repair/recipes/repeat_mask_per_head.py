@@ -29,7 +29,7 @@ def match(problem: Problem) -> tuple[cst.Arg, int] | None:
 def apply(problem: Problem, found: tuple[cst.Arg, int]) -> Edits:
     mask, heads = found
     edits = problem.edits()
-    edits.replace(mask.value, problem.script.with_method(mask.value, f"repeat_interleave({heads}, dim=0)"))
+    edits.call_method(mask.value, f"repeat_interleave({heads}, dim=0)")
     return edits
 
 

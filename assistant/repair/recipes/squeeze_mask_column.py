@@ -30,7 +30,7 @@ def match(problem: Problem) -> cst.BaseExpression | None:
 
 def apply(problem: Problem, mask: cst.BaseExpression) -> Edits:
     edits = problem.edits()
-    edits.replace(mask, problem.script.with_method(mask, "squeeze(-1)"))
+    edits.call_method(mask, "squeeze(-1)")
     return edits
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_failing_line
-from assistant.repair.recipes._edit import Edits, Script, dotted, positional
+from assistant.repair.recipes._edit import Edits, Script, positional
 
 name = "tensor-truth-value"
 _ELEMENTWISE = {"max": "torch.maximum", "min": "torch.minimum"}
@@ -54,7 +54,7 @@ def apply(problem: Problem, found: tuple[str, cst.CSTNode]) -> Edits:
     elif kind == "optional":
         edits.replace(node.test, cst.parse_expression(f"{script.code(node.test)} is not None"))
     elif kind == "reduce":
-        edits.replace(node, script.with_method(node, f"{_reduction(node)}()"))
+        edits.call_method(node, f"{_reduction(node)}()")
     elif kind == "elementwise":
         edits.replace(node.func, cst.parse_expression(_ELEMENTWISE[node.func.value]))
     else:

@@ -31,7 +31,7 @@ def match(problem: Problem) -> tuple[cst.BaseExpression, int] | None:
 def apply(problem: Problem, found: tuple[cst.BaseExpression, int]) -> Edits:
     tensor, missing = found
     edits = problem.edits()
-    edits.replace(tensor, problem.script.with_method(tensor, ".".join(["unsqueeze(-1)"] * missing)))
+    edits.call_method(tensor, ".".join(["unsqueeze(-1)"] * missing))
     return edits
 
 
