@@ -45,3 +45,34 @@ def test_no_match_for_a_criterion_shared_with_the_training_loss(sandbox):
 def test_no_match_for_a_plain_sum():
     source = "import torch\nt = torch.ones(3).sum()\nfor v in t:\n    print(v)\n"
     assert not applies(recipe, source, Facts("TypeError", "iteration over a 0-d tensor", line=3, lines=(3,)))
+
+
+CRITERION_IN_A_TRAINER = '''\
+import torch
+import torch.nn as nn
+
+
+class Trainer:
+    def __init__(self):
+        self.model = nn.Linear(3, 1)
+        self.loss_fn = nn.MSELoss()
+
+    def report(self, x, y):
+        errs = self.loss_fn(self.model(x), y)
+        return [float(e) for e in errs]
+
+
+torch.manual_seed(0)
+x, y = torch.randn(5, 3), torch.randn(5, 1)
+trainer = Trainer()
+per_sample = trainer.report(x, y)
+expected = ((trainer.model(x) - y) ** 2).flatten().tolist()
+assert len(per_sample) == 5 and torch.allclose(torch.tensor(per_sample), torch.tensor(expected))
+'''
+
+
+def test_the_criterion_built_in_a_constructor_gives_one_value_per_sample(sandbox):
+    facts = sandbox.facts(CRITERION_IN_A_TRAINER, "TypeError")
+    patched = patch(recipe, CRITERION_IN_A_TRAINER, facts)
+    assert '        self.loss_fn = nn.MSELoss(reduction="none")\n' in patched
+    sandbox.assert_clean(patched)
