@@ -7,6 +7,8 @@ zeros, later calls pass the state they got back, exactly as the RNN layer itself
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_failing_line
@@ -25,7 +27,7 @@ def match(problem: Problem) -> list[cst.Param] | None:
     script = problem.script
     for line in reversed(problem.facts.user_lines):
         for call in script.calls_on(line):
-            if (forward := _forward_of(script, call)) is not None and (missing := _missing(script, call, forward)) \
+            if (forward := _forward_of(script, call, _class_in_message(problem))) is not None and (missing := _missing(script, call, forward)) \
                     and _named_by_message(problem, missing):
                 return missing
     return None
@@ -47,13 +49,23 @@ def apply(problem: Problem, params: list[cst.Param]) -> Edits:
     return edits
 
 
-def _forward_of(script: Script, call: cst.Call) -> cst.FunctionDef | None:
-    """The `forward` of the module class (defined here) the called name was built from."""
+def _class_in_message(problem: Problem) -> str | None:
+    """The class Python names in front of `forward()` (`Tagger.forward() missing ...`): the module
+    that was called, when the code hands it on (`self.net = net`, a function's parameter) so that
+    the called name was never bound to a constructor here."""
+    found = re.search(r"(\w+)\.forward\(\)", problem.facts.message)
+    return found.group(1) if found else None
+
+
+def _forward_of(script: Script, call: cst.Call, named: str | None) -> cst.FunctionDef | None:
+    """The `forward` of the module class (defined here) the called name was built from, or else
+    of the class the message names."""
     built = script.bindings.get(callee(call) or "")
-    if built is None:
+    kind = kind_of(built) if built is not None else named
+    if kind is None:
         return None
     for node in script.nodes(cst.ClassDef):
-        if node.name.value == kind_of(built):
+        if node.name.value == kind:
             return next((item for item in node.body.body if isinstance(item, cst.FunctionDef)
                          and item.name.value == "forward"), None)
     return None
