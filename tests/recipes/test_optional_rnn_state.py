@@ -141,3 +141,39 @@ def test_the_state_of_another_call_on_the_line_is_not_defaulted_for_the_missing_
     # which is also missing on that line, would not fix it
     facts = sandbox.facts(TAGGER, "TypeError")
     assert not applies(recipe, TAGGER, facts)
+
+
+HANDED_ON = '''\
+import torch
+import torch.nn as nn
+
+
+class Encoder(nn.Module):
+    def __init__(self, n_in=6, n_hidden=10):
+        super().__init__()
+        self.cell = nn.RNN(n_in, n_hidden)
+
+    def forward(self, frames, initial):
+        outputs, last = self.cell(frames, initial)
+        return outputs, last
+
+
+def encode_all(encoder, clips):
+    return [encoder(clip)[1] for clip in clips]
+
+
+torch.manual_seed(0)
+enc = Encoder()
+clips = [torch.randn(5, 2, 6) for _ in range(3)]
+states = encode_all(enc, clips)
+'''
+
+
+def test_a_module_handed_to_a_function_is_found_by_the_class_the_message_names(sandbox):
+    # `encoder` is a parameter, so only the message's `Encoder.forward()` says whose forward it is
+    patched = patch(recipe, HANDED_ON, sandbox.facts(HANDED_ON, "TypeError"))
+    assert "    def forward(self, frames, initial=None):\n" in patched
+    sandbox.assert_clean(patched + (
+        "with torch.no_grad():\n"
+        "    assert all(torch.equal(s, enc(c, torch.zeros(1, 2, 10))[1]) for s, c in zip(states, clips))\n"
+        "assert torch.stack(states).shape == (3, 1, 2, 10)\n"))
