@@ -24,11 +24,11 @@ def match(problem: Problem) -> list[cst.Param] | None:
     of a recurrent layer and they are the last ones."""
     if "n" not in problem.facts.values:  # the unexpected-keyword message: nothing to default
         return None
-    script = problem.script
+    script, named_class = problem.script, _class_in_message(problem)
     for line in reversed(problem.facts.user_lines):
         for call in script.calls_on(line):
-            if (forward := _forward_of(script, call, _class_in_message(problem))) is not None and (missing := _missing(script, call, forward)) \
-                    and _named_by_message(problem, missing):
+            if (forward := _forward_of(script, call, named_class)) is not None \
+                    and (missing := _missing(script, call, forward)) and _named_by_message(problem, missing):
                 return missing
     return None
 
