@@ -309,7 +309,7 @@ class Edits:
         self.replacements[node] = new
 
     def call_method(self, node: cst.BaseExpression, call: str) -> None:
-        """Replace `node` by `node.call` (`labels` -> `labels.long()`), the edit most recipes make."""
+        """Replace `node` by `node.call` (`labels` -> `labels.long()`): a cast or reshape in place."""
         self.replace(node, self.script.with_method(node, call))
 
     def insert_before(self, anchor: cst.BaseStatement, *new: cst.BaseStatement) -> None:
