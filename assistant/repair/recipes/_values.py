@@ -66,6 +66,28 @@ def definitions(script: Script, node: cst.BaseExpression, depth: int = 0) -> lis
     return _followed(script, default, depth) if default is not None else []
 
 
+def settings(script: Script, node: cst.BaseExpression, depth: int = 0) -> list[cst.BaseExpression]:
+    """The expressions a setting may hold when the script ran (literals, calls), followed like
+    `integer` follows sizes: through names, parameters, config dicts and classes, argparse
+    defaults. For recipes that look for a non-numeric choice (`multiprocessing_context=
+    cfg["ctx"]` holding "spawn") wherever the script spells it; empty when unknown."""
+    if depth > MAX_DEPTH:
+        return []
+    if isinstance(node, cst.Subscript):
+        found = [_item(script, node, source) for source in definitions(script, node.value, depth + 1)]
+    elif isinstance(node, cst.Attribute) and (parsed := _parsed_arguments(script, node.value)) is not None:
+        found = [_argparse_default(script, parsed, node.attr.value)]
+    elif isinstance(node, cst.Attribute) and not (dotted(node) or "self.").startswith("self."):
+        found = [_field(script, source, node.attr.value) for source in definitions(script, node.value, depth + 1)]
+    elif isinstance(node, (cst.Name, cst.Attribute)):
+        found = definitions(script, node, depth + 1)
+    elif isinstance(node, cst.IfExp):  # `"spawn" if os.name != "nt" else None`: either may run
+        found = [node.body, node.orelse]
+    else:
+        return [node]
+    return [setting for value in found if value is not None for setting in settings(script, value, depth + 1)]
+
+
 def _followed(script: Script, value: cst.BaseExpression, depth: int) -> list[cst.BaseExpression]:
     return definitions(script, value, depth + 1) if dotted(value) is not None else [value]
 
