@@ -65,3 +65,128 @@ def test_without_the_saved_optimizer_in_the_script_nothing_is_guessed():
     facts_below = Facts(facts.error_type, facts.message, line=4, lines=(4,))
     assert patch(recipe, saved_elsewhere, facts_below).endswith(
         "opt = torch.optim.SGD(model.parameters(), lr=0.1)\nopt.load_state_dict(torch.load('ckpt.pt')['opt'])\n")
+
+
+SAVED_BY_A_HELPER = '''\
+import argparse
+import os
+import tempfile
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def save_checkpoint(path, model, optimizer, epoch):
+    torch.save({"epoch": epoch, "model_state_dict": model.state_dict(),
+                "optimizer_state_dict": optimizer.state_dict()}, path)
+
+
+def run_epoch(model, optimizer, data):
+    for inputs, targets in data:
+        optimizer.zero_grad()
+        F.binary_cross_entropy_with_logits(model(inputs).squeeze(1), targets).backward()
+        optimizer.step()
+
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--lr", type=float, default=0.01)
+args = parser.parse_args([])
+torch.manual_seed(0)
+data = [(torch.randn(8, 6), torch.randint(0, 2, (8,)).float()) for _ in range(4)]
+model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 1))
+opt = torch.optim.RMSprop(model.parameters(), lr=args.lr)
+run_epoch(model, opt, data)
+ckpt_file = os.path.join(tempfile.mkdtemp(), "ckpt.pth")
+save_checkpoint(ckpt_file, model, opt, 1)
+
+ckpt = torch.load(ckpt_file)
+model.load_state_dict(ckpt["model_state_dict"])
+model[0].requires_grad_(False)
+opt = torch.optim.RMSprop([p for p in model.parameters() if p.requires_grad], lr=args.lr)
+opt.load_state_dict(ckpt["optimizer_state_dict"])
+frozen = model[0].weight.clone()
+run_epoch(model, opt, data)
+'''
+
+
+def test_an_optimizer_saved_by_a_helper_is_followed_to_where_the_caller_built_it(sandbox):
+    patched = patch(recipe, SAVED_BY_A_HELPER, sandbox.facts(SAVED_BY_A_HELPER, "ValueError"))
+    assert "opt = torch.optim.RMSprop(model.parameters(), lr=args.lr)\nopt.load_state_dict(" in patched
+    # the saved square averages came back (4 steps, then 4 more) and the frozen layer stayed put
+    sandbox.assert_clean(patched + 'assert opt.state_dict()["state"][2]["step"] == 8\n'
+                         "assert torch.equal(model[0].weight, frozen)\n")
+
+
+BUILT_BY_A_FACTORY = '''\
+import torch
+import torch.nn as nn
+
+
+class Seq2Vec(nn.Module):
+    def __init__(self, vocab=50, dim=16):
+        super().__init__()
+        self.encoder = nn.Embedding(vocab, dim)
+        self.out = nn.Linear(dim, 1)
+
+    def forward(self, tokens):
+        return self.out(self.encoder(tokens).mean(1)).squeeze(-1)
+
+
+def make_optimizer(net, lr, betas=(0.9, 0.98)):
+    return torch.optim.AdamW(net.parameters(), lr=lr, betas=betas)
+
+
+def train(model, opt, steps=3):
+    for _ in range(steps):
+        tokens, y = torch.randint(0, 50, (4, 7)), torch.randn(4)
+        opt.zero_grad()
+        ((model(tokens) - y) ** 2).mean().backward()
+        opt.step()
+
+
+torch.manual_seed(0)
+model = Seq2Vec()
+opt = make_optimizer(model, 1e-3)
+train(model, opt)
+resume = {"model": model.state_dict(), "optimizer": opt.state_dict()}  # kept in memory between the cells
+
+model = Seq2Vec()
+model.load_state_dict(resume["model"])
+model.encoder.weight.requires_grad = False
+opt = torch.optim.AdamW([p for n, p in model.named_parameters() if not n.startswith("encoder")],
+                        lr=1e-3, betas=(0.9, 0.98))
+opt.load_state_dict(resume["optimizer"])
+frozen = model.encoder.weight.clone()
+train(model, opt)
+'''
+
+
+def test_a_factory_built_optimizer_gives_its_parameters_in_the_callers_names(sandbox):
+    patched = patch(recipe, BUILT_BY_A_FACTORY, sandbox.facts(BUILT_BY_A_FACTORY, "ValueError"))
+    assert "opt = torch.optim.AdamW(model.parameters(),\n                        lr=1e-3, betas=(0.9, 0.98))\n" in patched
+    sandbox.assert_clean(patched + 'assert opt.state_dict()["state"][1]["step"] == 6\n'
+                         "assert torch.equal(model.encoder.weight, frozen)\n"
+                         "assert all(p is q for p, q in zip(opt.param_groups[0]['params'], model.parameters()))\n")
+
+
+def test_the_saved_optimizer_of_another_model_is_not_taken(sandbox):
+    code = '''\
+import io
+
+import torch
+import torch.nn as nn
+
+model = nn.Sequential(nn.Linear(10, 32), nn.ReLU(), nn.Linear(32, 3))
+optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+buffer = io.BytesIO()
+torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict()}, buffer)
+buffer.seek(0)
+ckpt = torch.load(buffer)
+new_model = nn.Sequential(nn.Linear(10, 32), nn.ReLU(), nn.Linear(32, 3), nn.ReLU(), nn.Linear(3, 7))
+new_model.load_state_dict(ckpt["model"], strict=False)
+optimizer = torch.optim.Adam(new_model.parameters(), lr=1e-3)
+optimizer.load_state_dict(ckpt["optimizer"])
+'''
+    # model.parameters() would load, and then train the old model instead of new_model
+    assert patch(recipe, code, sandbox.facts(code, "ValueError")) is None

@@ -3,51 +3,175 @@ needs an optimizer built over the same parameters in the same groups. When the s
 the optimizer whose state it saved was built (same class, other parameters: a filter on
 requires_grad, another group split), the loading optimizer is built over those parameters again.
 Frozen parameters can stay in it: without gradients, `step()` leaves them alone.
+
+The saved optimizer may be built by a factory function of the script (its parameters then read
+with the factory's arguments) and saved by a helper that gets it as an argument. The saved
+parameters are only taken when they belong to the model being resumed (the same name, a part of
+it, or a module it was built from): the optimizer of another model (an old, smaller architecture
+before fine-tuning) would load but train the wrong weights.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import libcst as cst
+import libcst.matchers as m
 
 from assistant.repair.recipes import Problem
-from assistant.repair.recipes._edit import Edits, Script, dotted, kind_of, positional
+from assistant.repair.recipes._definitions import MAX_DEPTH, parameters, resolved
+from assistant.repair.recipes._edit import Edits, Script, calls_in, dotted, keyword, kind_of, positional
 from assistant.repair.recipes._models import assigned_before
 from assistant.repair.recipes._state_dicts import failing_loads
+from assistant.repair.recipes._values import _passed_at_calls
 
 name = "optimizer-as-saved"
 OPTIMIZERS = frozenset({"SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam",
                         "ASGD", "Rprop", "LBFGS", "SparseAdam", "Adafactor"})
+_PARAMETER_METHODS = ("parameters", "named_parameters")
 
 
-def match(problem: Problem) -> tuple[cst.Arg, cst.Arg] | None:
-    """The parameters argument of the optimizer that failed to load, and the saved optimizer's."""
+def match(problem: Problem) -> tuple[cst.Arg, cst.BaseExpression] | None:
+    """The parameters argument of the optimizer that failed to load, and the saved optimizer's
+    parameters as they read at the load."""
     script = problem.script
     for load in failing_loads(script, problem.facts.user_lines):
         target = dotted(load.func.value) if isinstance(load.func, cst.Attribute) else None
         built = _built_before(script, target, load) if target else None
-        if built is not None and positional(built) and (saved := _saved_parameters(script, built)):
+        if built is not None and positional(built) and (saved := _saved_parameters(script, built, load)) is not None:
             return positional(built)[0], saved
     return None
 
 
-def apply(problem: Problem, found: tuple[cst.Arg, cst.Arg]) -> Edits:
+def apply(problem: Problem, found: tuple[cst.Arg, cst.BaseExpression]) -> Edits:
     loading, saved = found
     edits = problem.edits()
-    edits.replace(loading.value, saved.value.deep_clone())
+    edits.replace(loading.value, saved.deep_clone())
     return edits
 
 
-def _saved_parameters(script: Script, loading: cst.Call) -> cst.Arg | None:
-    """The parameters argument of the one other construction of this optimizer class whose
-    state_dict() the script takes."""
-    found: dict[str, cst.Arg] = {}
+def _saved_parameters(script: Script, loading: cst.Call, load: cst.Call) -> cst.BaseExpression | None:
+    """The parameters of the one other construction of this optimizer class whose state_dict()
+    the script takes, when they are the resumed model's."""
+    loading_code = script.code(positional(loading)[0].value)
+    found: dict[str, cst.BaseExpression] = {}
     for call in script.calls():
         if kind_of(call) == "state_dict" and isinstance(call.func, cst.Attribute) and (owner := dotted(call.func.value)):
-            built = _built_before(script, owner, call)
-            if built is not None and built is not loading and kind_of(built) == kind_of(loading) and positional(built):
-                found[script.code(positional(built)[0])] = positional(built)[0]
-    found.pop(script.code(positional(loading)[0]), None)
-    return next(iter(found.values())) if len(found) == 1 else None
+            for built, params in _constructions(script, owner, call):
+                if built is not loading and kind_of(built) == kind_of(loading):
+                    found[script.code(params)] = params
+    found.pop(loading_code, None)
+    if len(found) != 1:
+        return None
+    saved = next(iter(found.values()))
+    return saved if _same_model(script, saved, positional(loading)[0].value, load) else None
+
+
+def _constructions(script: Script, owner: str, use: cst.CSTNode,
+                   depth: int = 0) -> Iterator[tuple[cst.Call, cst.BaseExpression]]:
+    """(the optimizer construction, its parameters as the caller's code reads them) for the
+    optimizer named `owner` at `use`: built there directly, by a factory function of the script,
+    or handed to the function holding `use` by its callers."""
+    function = script.function_of(use)
+    if function is not None and owner in parameters(function):
+        for given in _passed_at_calls(script, function, owner) if depth < MAX_DEPTH else ():
+            if (name_given := dotted(given)) is not None:
+                yield from _constructions(script, name_given, given, depth + 1)
+        return
+    built = assigned_before(script, owner, use)
+    if built is None:
+        return
+    if kind_of(built) in OPTIMIZERS and positional(built):
+        yield built, positional(built)[0].value
+    elif (made := _factory_construction(script, built)) is not None:
+        yield made
+
+
+def _factory_construction(script: Script, call: cst.Call) -> tuple[cst.Call, cst.BaseExpression] | None:
+    """What `make_optimizer(model, lr)` builds, when that function of the script returns one
+    optimizer construction: the construction, and its parameters with the factory's parameter
+    names replaced by the call's arguments."""
+    functions = [node for node in script.nodes(cst.FunctionDef) if node.name.value == kind_of(call)
+                 and script.function_of(node) is None and not any(isinstance(a, cst.ClassDef) for a in script.ancestors(node))]
+    if len(functions) != 1 or any(arg.star for arg in call.args):
+        return None
+    returns = [node.value for node in m.findall(functions[0], m.Return()) if isinstance(node, cst.Return)]
+    if len(returns) != 1 or not isinstance(returns[0], cst.Call) or kind_of(returns[0]) not in OPTIMIZERS:
+        return None
+    made = returns[0]
+    if not positional(made) or (values := _arguments(functions[0], call)) is None:
+        return None
+    return made, positional(made)[0].value.visit(_Substituted(values))
+
+
+def _arguments(function: cst.FunctionDef, call: cst.Call) -> dict[str, cst.BaseExpression] | None:
+    """The call's value for each of the function's parameters (given by position or keyword, or
+    the default); None when one has neither."""
+    by_position = [*function.params.posonly_params, *function.params.params]
+    given = {param.name.value: arg.value for param, arg in zip(by_position, positional(call))}
+    given |= {arg.keyword.value: arg.value for arg in call.args if arg.keyword is not None}
+    values = {}
+    for param in (*by_position, *function.params.kwonly_params):
+        value = given.get(param.name.value, param.default)
+        if value is None:
+            return None
+        values[param.name.value] = value
+    return values
+
+
+class _Substituted(cst.CSTTransformer):
+    """Replaces names by values (a function's parameters by a call's arguments), leaving
+    attribute names and keywords alone."""
+
+    def __init__(self, values: dict[str, cst.BaseExpression]) -> None:
+        super().__init__()
+        self.values = values
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
+        return self.values.get(original_node.value, updated_node)
+
+    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.Attribute:
+        return updated_node.with_changes(attr=original_node.attr)
+
+    def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
+        return updated_node.with_changes(keyword=original_node.keyword)
+
+
+def _same_model(script: Script, saved: cst.BaseExpression, loading: cst.BaseExpression, load: cst.Call) -> bool:
+    """No module the saved parameters come from is, at the load, another model than the resumed
+    one: each is the resumed model, a part of it, a module it was built from
+    (`net = nn.Sequential(backbone, head)`), or not built in the script at all."""
+    saved_roots = _model_roots(saved)
+    loading_roots = _model_roots(resolved(script, loading))
+    return bool(saved_roots) and all(any(not _unrelated(script, saved_root, root, load) for root in loading_roots)
+                                     for saved_root in saved_roots)
+
+
+def _model_roots(params: cst.BaseExpression) -> set[str]:
+    """The modules a parameters expression reads: owners of `.parameters()` and
+    `.named_parameters()`, and names handed to helpers (`grouped_parameters(model, 0.01)`)."""
+    roots: set[str] = set()
+    for call in calls_in(params):
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value in _PARAMETER_METHODS:
+            roots |= {owner} if (owner := dotted(call.func.value)) else set()
+        elif not isinstance(call.func, cst.Attribute):
+            roots |= {given for arg in positional(call) if (given := dotted(arg.value))}
+    return roots
+
+
+def _unrelated(script: Script, saved_root: str, loading_root: str, load: cst.Call) -> bool:
+    """Both names hold, at the load, modules the script builds separately (`new_model = ...`
+    beside `model = ...`), neither of them built from or a part of the other."""
+    if saved_root == loading_root or loading_root.startswith(saved_root + ".") or saved_root.startswith(loading_root + "."):
+        return False
+    saved_built, loading_built = assigned_before(script, saved_root, load), assigned_before(script, loading_root, load)
+    if saved_built is None or loading_built is None:
+        return False
+    return not (_mentions(loading_built, saved_root) or _mentions(saved_built, loading_root))
+
+
+def _mentions(node: cst.CSTNode, wanted: str) -> bool:
+    return wanted in {dotted(part) for part in m.findall(node, m.Name() | m.Attribute())}
 
 
 def _built_before(script: Script, name: str, use: cst.CSTNode) -> cst.Call | None:
