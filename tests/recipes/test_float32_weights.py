@@ -78,3 +78,75 @@ def test_scaler_trains_float32_weights_and_autocast_keeps_its_dtype(sandbox):
 def test_no_match_without_float16_in_the_code():
     source = "import torch\nx = torch.randn(3).to(torch.float32)\nassert x.dtype != torch.float16\n"
     assert not applies(recipe, source, Facts("ValueError", "Attempting to unscale FP16 gradients."))
+
+
+FLAG_CONFIG_AND_NUMPY_ROWS = '''\
+import argparse
+import copy
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--fp16", action="store_true", default=True)
+args = parser.parse_args([])
+CONFIG = {"dim": 10, "dtype": torch.float16 if args.fp16 else torch.float32}
+
+
+class Rows(Dataset):
+    def __init__(self):
+        self.rows = np.random.default_rng(0).standard_normal((12, CONFIG["dim"]))
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __getitem__(self, i):
+        return torch.from_numpy(self.rows[i].astype(np.float16))
+
+
+torch.manual_seed(0)
+encoder = nn.Sequential(nn.Linear(CONFIG["dim"], 16), nn.Tanh(), nn.Linear(16, 6)).to(CONFIG["dtype"])
+bank = torch.randn(5, 6, dtype=CONFIG["dtype"])
+with torch.no_grad():
+    nearest = torch.cat([torch.cdist(encoder(rows), bank).argmin(1) for rows in DataLoader(Rows(), batch_size=4)])
+    exact = torch.cdist(copy.deepcopy(encoder).double()(torch.from_numpy(Rows().rows)), bank.double()).argmin(1)
+assert next(encoder.parameters()).dtype == torch.float32 and nearest.shape == (12,)
+assert torch.equal(nearest, exact)          # the float32 search finds what exact arithmetic finds
+'''
+
+DEFAULT_DTYPE_AND_LEGACY_TYPE = '''\
+import torch
+import torch.nn as nn
+
+
+def build_encoder(d_in, dtype=torch.float16):
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(d_in, 8), nn.GELU()).to(dtype)
+
+
+encoder = build_encoder(6)
+docs = torch.randn(7, 6).type(torch.HalfTensor)
+with torch.no_grad():
+    q, r = torch.linalg.qr(encoder(docs))
+assert q.dtype == torch.float32 and q.shape == (7, 7)
+assert torch.allclose(q.T @ q, torch.eye(q.shape[1]), atol=1e-5)
+assert torch.allclose(q @ r, encoder(docs), atol=1e-5)
+'''
+
+
+def test_a_config_entry_a_flag_branch_and_numpy_rows_become_float32(sandbox):
+    facts = sandbox.facts(FLAG_CONFIG_AND_NUMPY_ROWS, "NotImplementedError")
+    patched = patch(recipe, FLAG_CONFIG_AND_NUMPY_ROWS, facts)
+    assert '"dtype": torch.float32 if args.fp16 else torch.float32}' in patched
+    assert "self.rows[i].astype(np.float32)" in patched
+    sandbox.assert_clean(patched)
+
+
+def test_a_parameter_default_and_the_legacy_half_tensor_type_become_float32(sandbox):
+    facts = sandbox.facts(DEFAULT_DTYPE_AND_LEGACY_TYPE, "NotImplementedError")
+    patched = patch(recipe, DEFAULT_DTYPE_AND_LEGACY_TYPE, facts)
+    assert "def build_encoder(d_in, dtype=torch.float32):" in patched
+    assert "docs = torch.randn(7, 6).type(torch.FloatTensor)" in patched
+    sandbox.assert_clean(patched)

@@ -2,9 +2,13 @@
 GradScaler refuses parameters that are float16 themselves (it unscales float32 master gradients).
 Both entries' fix is to keep the model and its inputs in float32 and leave low precision to
 autocast. The recipe turns the code's float16 conversions into float32 ones, in place: `.half()`
-becomes `.float()` (the entry's `model.float()` for CPU use), and `torch.float16` given to a call
-(`.to(torch.float16)`, `dtype=torch.float16`) or bound to a name (`DTYPE = torch.half`) becomes
-`torch.float32`. Autocast's own dtype, and comparisons such as `x.dtype == torch.float16`, stay.
+becomes `.float()` (the entry's `model.float()` for CPU use), and a float16 dtype (`torch.float16`,
+`torch.half`, NumPy's `np.float16`, the legacy `torch.HalfTensor` type) becomes its float32 twin
+wherever the code hands it on: to a call (`.to(torch.float16)`, `.astype(np.float16)`,
+`.type(torch.HalfTensor)`), bound to a name or a config entry (`DTYPE = torch.half`,
+`{"dtype": torch.float16}`), as a parameter's default (`def build(dtype=torch.float16)`), or as a
+branch of a conditional that does one of those (`torch.float16 if args.fp16 else torch.float32`).
+Autocast's own dtype, and comparisons such as `x.dtype == torch.float16`, stay.
 """
 
 from __future__ import annotations
@@ -15,21 +19,26 @@ from assistant.repair.recipes import Problem
 from assistant.repair.recipes._edit import Edits, Script, dotted
 
 name = "float32-weights"
-_HALF = frozenset({"torch.float16", "torch.half"})
+_FLOAT32_TWIN = {"float16": "float32", "half": "float32", "HalfTensor": "FloatTensor"}
+_HALF = frozenset({"torch.float16", "torch.half", "torch.HalfTensor", "np.float16", "np.half",
+                   "numpy.float16", "numpy.half"})
 
 
-def match(problem: Problem) -> list[cst.CSTNode] | None:
-    """Every `.half()` call and every float16 dtype handed to a call or bound to a name."""
+def match(problem: Problem) -> list[tuple[cst.Name, str]] | None:
+    """(name to replace, its float32 spelling) for every `.half()` call and every float16 dtype the
+    code hands on: `half` of `x.half()` -> `float`, `float16` of `np.float16` -> `float32`."""
     script = problem.script
-    halves: list[cst.CSTNode] = [call.func.attr for call in script.calls() if _is_half_method(call)]
-    halves += [node for node in script.nodes(cst.Attribute) if dotted(node) in _HALF and _converts(script, node)]
+    halves = [(call.func.attr, "float") for call in script.calls() if _is_half_method(call)]
+    halves += [(node.attr, _FLOAT32_TWIN[node.attr.value]) for node in script.nodes(cst.Attribute)
+               if dotted(node) in _HALF and _converts(script, node)]
     return halves or None
 
 
-def apply(problem: Problem, halves: list[cst.CSTNode]) -> Edits:
+def apply(problem: Problem, halves: list[tuple[cst.Name, str]]) -> Edits:
+    """Only the name changes: a dtype keeps the module the code spells it with (`np.`, `torch.`)."""
     edits = problem.edits()
-    for node in halves:
-        edits.replace(node, cst.Name("float") if isinstance(node, cst.Name) else cst.parse_expression("torch.float32"))
+    for attr, float32 in halves:
+        edits.replace(attr, cst.Name(float32))
     return edits
 
 
@@ -38,10 +47,16 @@ def _is_half_method(call: cst.Call) -> bool:
 
 
 def _converts(script: Script, dtype: cst.Attribute) -> bool:
-    """The dtype is an argument of a call that is not autocast's, or the value of an assignment."""
-    parent = script.parents.get(dtype)
-    if isinstance(parent, (cst.Assign, cst.AnnAssign)):
-        return parent.value is dtype
+    """The dtype (or a conditional expression it is a branch of) is the value of an assignment, of
+    a dict entry or of a parameter's default, or an argument of a call that is not autocast's."""
+    value: cst.CSTNode = dtype
+    parent = script.parents.get(value)
+    while isinstance(parent, cst.IfExp) and value is not parent.test:
+        value, parent = parent, script.parents.get(parent)
+    if isinstance(parent, (cst.Assign, cst.AnnAssign, cst.DictElement)):
+        return parent.value is value
+    if isinstance(parent, cst.Param):
+        return parent.default is value
     if isinstance(parent, cst.Arg):
         call = script.parents.get(parent)
         return isinstance(call, cst.Call) and "autocast" not in (dotted(call.func) or "")
