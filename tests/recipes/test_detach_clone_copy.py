@@ -51,7 +51,6 @@ def test_values_not_known_to_be_tensors_are_left_alone():
                                  "rather than torch.tensor(sourceTensor).")
     assert not applies(recipe, "rows = load_rows()\nx = torch.tensor(rows)\n", facts)
     assert not applies(recipe, "ids = torch.randn(3).tolist()\nx = torch.tensor(ids)\n", facts)
-    assert not applies(recipe, "h = torch.randn(3)\nx = torch.tensor(h.mean(0), requires_grad=True)\n", facts)
     assert applies(recipe, "h = torch.randn(3)\nx = torch.tensor(h.mean(0))\n", facts)
 
 
@@ -162,3 +161,26 @@ def test_a_helper_also_given_lists_is_left_alone(sandbox):
     source = ("import torch\n\n\ndef to_tensor(v):\n    return torch.tensor(v, dtype=torch.float32)\n\n\n"
               "a = to_tensor(torch.ones(3))\nb = to_tensor([1.0, 2.0])\n")
     assert not applies(recipe, source, sandbox.warning_facts(source, "UserWarning"))
+
+
+NEW_LEAF_FROM_AN_INIT = '''\
+import torch
+
+torch.manual_seed(0)
+init = torch.randn(3, 1) * 0.1
+w = torch.tensor(init, dtype=torch.float64, requires_grad=True)
+x = torch.randn(8, 3, dtype=torch.float64)
+loss = (x @ w).pow(2).mean()
+loss.backward()
+'''
+
+# A float64 leaf that trains, copied from an init that stays as it was.
+TRAINABLE_LEAF = '''
+assert w.is_leaf and w.requires_grad and w.dtype == torch.float64 and w.grad is not None
+assert torch.equal(w.detach(), init.double()) and not init.requires_grad
+'''
+
+
+def test_a_copy_asked_to_require_grad_becomes_the_converted_leaf(sandbox):
+    patched = copied_cleanly(sandbox, NEW_LEAF_FROM_AN_INIT, TRAINABLE_LEAF)
+    assert "w = init.detach().clone().to(dtype=torch.float64).requires_grad_(True)\n" in patched

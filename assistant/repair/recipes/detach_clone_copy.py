@@ -1,6 +1,7 @@
 """`torch.tensor(t)` on a tensor `t` builds a detached copy and warns that the intent is unclear.
 `t.detach().clone()` is that same copy, said plainly (`.to(...)` adds the dtype or device that
-was asked for), so values, dtype, device and the break from autograd stay what they were.
+was asked for, `.requires_grad_(True)` makes it the new leaf that was asked for), so values,
+dtype, device and the break from autograd stay what they were.
 
 The recipe rewrites every call whose argument the code shows to be a tensor: built by a torch
 function, a tensor method, arithmetic or a comparison on a tensor, a layer of torch.nn, a helper
@@ -16,11 +17,12 @@ import libcst as cst
 
 from assistant.repair.recipes import Problem
 from assistant.repair.recipes._definitions import returned
-from assistant.repair.recipes._edit import Edits, Script, callee, dotted, expr, kind_of, positional
+from assistant.repair.recipes._edit import Edits, Script, callee, dotted, expr, keyword, kind_of, positional
 from assistant.repair.recipes._values import definitions
 
 name = "detach-clone-copy"
-_KEYWORDS = ("dtype", "device")
+_CONVERSIONS = ("dtype", "device")
+_KEYWORDS = (*_CONVERSIONS, "requires_grad")
 _NOT_TENSORS = ("tolist", "item", "numpy", "size", "dim", "numel", "keys", "values", "items")
 _NOT_TENSOR_MAKERS = ("torch.nn.", "torch.utils.", "torch.optim.", "torch.distributed.", "torch.cuda.",
                       "torch.backends.", "torch.jit.", "torch.autograd.", "torch.load", "torch.device",
@@ -34,8 +36,8 @@ _DEPTH = 10  # how many bindings, operations and method calls back a value is fo
 
 
 def match(problem: Problem) -> list[cst.Call] | None:
-    """The `torch.tensor(x, [dtype=..., device=...])` calls whose `x` is known to be a tensor, and
-    the one on the warned line that the run showed to be given a tensor."""
+    """The `torch.tensor(x, [dtype=..., device=..., requires_grad=...])` calls whose `x` is known
+    to be a tensor, and the one on the warned line that the run showed to be given a tensor."""
     script = problem.script
     forms = [call for call in script.calls() if _converts_one_value(call)]
     copies = [call for call in forms if _is_tensor(script, positional(call)[0].value, _DEPTH)]
@@ -48,13 +50,15 @@ def apply(problem: Problem, copies: list[cst.Call]) -> Edits:
     for call in copies:
         source = script.with_method(positional(call)[0].value, "detach()")
         conversion = ", ".join(f"{arg.keyword.value}={script.code(arg.value)}" for arg in call.args
-                               if arg.keyword is not None)
-        edits.replace(call, expr(f"{script.code(source)}.clone()" + (f".to({conversion})" if conversion else "")))
+                               if arg.keyword is not None and arg.keyword.value in _CONVERSIONS)
+        leaf = keyword(call, "requires_grad")  # set after the conversion, so that the copy is the leaf
+        edits.replace(call, expr(f"{script.code(source)}.clone()" + (f".to({conversion})" if conversion else "")
+                                 + (f".requires_grad_({script.code(leaf.value)})" if leaf else "")))
     return edits
 
 
 def _converts_one_value(call: cst.Call) -> bool:
-    """`torch.tensor(x)` with at most a dtype and a device."""
+    """`torch.tensor(x)` with at most a dtype, a device and requires_grad."""
     only_conversions = all(arg.keyword is None and not arg.star or arg.keyword is not None
                            and arg.keyword.value in _KEYWORDS for arg in call.args)
     return callee(call) == "torch.tensor" and len(positional(call)) == 1 and only_conversions
