@@ -234,3 +234,45 @@ with torch.no_grad():
 def test_a_loss_a_list_is_extended_with_gives_one_value_per_sample(sandbox):
     patched = patched_cleanly(sandbox, ERRORS_EXTENDED_PER_BATCH, ONE_ERROR_PER_SAMPLE)
     assert '        batch_errors = F.mse_loss(model(xb), yb, reduction="none")\n' in patched
+
+
+HELPER_RESULT_UNPACKED = '''\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def evaluate(model, x, y):
+    return F.cross_entropy(model(x), y)
+
+
+model = nn.Linear(3, 4)
+val_loss, val_acc = evaluate(model, torch.randn(8, 3), torch.randint(0, 4, (8,)))
+'''
+
+CRITERION_BUILT_IN_ANOTHER_FUNCTION = '''\
+import torch
+import torch.nn as nn
+
+
+def report(model, x, y, criterion):
+    return [float(v) for v in criterion(model(x), y)]
+
+
+def main():
+    criterion = nn.MSELoss()
+    model = nn.Linear(2, 1)
+    x, y = torch.randn(4, 2), torch.randn(4, 1)
+    criterion(model(x), y).backward()
+    report(model, x, y, criterion)
+
+
+main()
+'''
+
+
+def test_no_match_where_per_sample_losses_were_not_what_the_code_meant_or_cannot_be_reached(sandbox):
+    """Unpacking a helper's result expects the tuple it should return (a loss and an accuracy),
+    not one loss per sample; a twin built in main() would not be in scope in report()."""
+    for source in (HELPER_RESULT_UNPACKED, CRITERION_BUILT_IN_ANOTHER_FUNCTION):
+        assert not applies(recipe, source, sandbox.facts(source, "TypeError"))

@@ -115,9 +115,15 @@ def _iterated_on(script: Script, line: int) -> list[cst.BaseExpression]:
             found += [arg.value for arg in call.args]
         found += [arg.value for arg in call.args if arg.star == "*"]
     for assign in script.nodes(cst.Assign):
-        if script.covers(assign, line) and isinstance(assign.targets[0].target, (cst.Tuple, cst.List)):
-            found.append(assign.value)
+        unpacks = isinstance(assign.targets[0].target, (cst.Tuple, cst.List))
+        if script.covers(assign, line) and unpacks and not _is_helper_call(script, assign.value):
+            found.append(assign.value)  # a helper's result unpacked was meant to be a tuple, not per-sample losses
     return found
+
+
+def _is_helper_call(script: Script, value: cst.BaseExpression) -> bool:
+    """A call of a function or method defined in this file."""
+    return isinstance(value, cst.Call) and kind_of(value) in script.defined_functions | script.methods
 
 
 def _per_sample(script: Script, value: cst.BaseExpression, depth: int) -> Change | None:
@@ -132,7 +138,7 @@ def _per_sample(script: Script, value: cst.BaseExpression, depth: int) -> Change
         return None
     if isinstance(value.func, cst.Call):  # `nn.MSELoss()(pred, y)`
         return Unreduced(value.func) if _is_loss_module(value.func) else None
-    if kind_of(value) in script.defined_functions | script.methods:
+    if _is_helper_call(script, value):
         return _through_helper(script, value, depth)
     if _is_loss_function_call(value):
         return Unreduced(value)
@@ -141,7 +147,8 @@ def _per_sample(script: Script, value: cst.BaseExpression, depth: int) -> Change
 
 def _without_same_shape_methods(value: cst.BaseExpression) -> cst.BaseExpression:
     """`losses` for `losses.detach().cpu()`: methods that keep one value per element."""
-    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in _SAME_SHAPE:
+    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and (
+            value.func.attr.value in _SAME_SHAPE):
         value = value.func.value
     return value
 
@@ -156,11 +163,24 @@ def _from_module(script: Script, call: cst.Call) -> Change | None:
     uses = [other for other in script.calls() if _calls_module(script, other, constructor)]
     if len(uses) == 1:
         return Unreduced(constructor)
+    return PerSampleTwin(constructor, callee(call) or "", call) if _twin_is_visible(script, constructor, call) else None
+
+
+def _twin_is_visible(script: Script, constructor: cst.Call, call: cst.Call) -> bool:
+    """Whether a twin assigned next to the constructor is in scope at the call: the module is
+    bound under the name the call uses (not handed in as a parameter of another name), at module
+    level, in the calling function, or as a `self.` attribute of the calling method's class."""
     bound = script.statement_of(constructor)
     same_name = bound is not None and any(
         isinstance(part, cst.Assign) and part.value is constructor and dotted(part.targets[0].target) == callee(call)
         for part in getattr(bound, "body", ()))
-    return PerSampleTwin(constructor, callee(call) or "", call) if same_name else None
+    built_in, called_in = script.function_of(constructor), script.function_of(call)
+    return same_name and (built_in in (None, called_in) or (callee(call) or "").startswith("self.")
+                          and _class_of(script, built_in) is _class_of(script, called_in) is not None)
+
+
+def _class_of(script: Script, node: cst.CSTNode | None) -> cst.ClassDef | None:
+    return next((a for a in script.ancestors(node) if isinstance(a, cst.ClassDef)), None) if node is not None else None
 
 
 def _through_helper(script: Script, call: cst.Call, depth: int) -> Change | None:
