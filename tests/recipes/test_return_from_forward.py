@@ -78,3 +78,101 @@ def test_no_match_when_some_path_returns():
               '            return x * 2\n        x = x + 1\n')
     message = "argument 'input' (position 1) must be Tensor, not NoneType"
     assert not applies(recipe, source, Facts("TypeError", message))
+
+
+DEBUG_PRINT_AND_RETURN_UNDER_IF = '''\
+import torch
+from torch import nn
+
+torch.manual_seed(0)
+
+
+class Backbone(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(8, 16)
+        self.fc2 = nn.Linear(16, 3)
+
+    def forward(self, x):
+        logits = self.fc2(torch.relu(self.fc1(x)))
+        print("logits", logits.shape)
+
+
+class Net(nn.Module):
+    def __init__(self, use_dropout=False):
+        super().__init__()
+        self.backbone = Backbone()
+        self.drop = nn.Dropout(0.5)
+        self.use_dropout = use_dropout
+
+    def forward(self, x):
+        x = self.backbone(x)
+        if self.use_dropout:
+            x = self.drop(x)
+            return torch.log_softmax(x, dim=1)
+
+
+net = Net()
+x = torch.randn(5, 8)
+out = net(x)
+b = net.backbone
+assert torch.allclose(out, torch.log_softmax(b.fc2(torch.relu(b.fc1(x))), dim=1)) and out.shape == (5, 3)
+'''
+
+LOOP_AND_EVAL_BRANCH = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+
+
+class Stack(nn.Module):
+    def __init__(self, sizes):
+        super().__init__()
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes, sizes[1:]))
+
+    def forward(self, x):
+        for i, layer in enumerate(self.layers):
+            x = layer(x)
+            if i < len(self.layers) - 1:
+                x = torch.relu(x)
+
+
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stack = Stack([6, 12, 4])
+        self.aux = nn.Linear(4, 2)
+
+    def forward(self, x):
+        feats = self.stack(x)
+        if self.training:
+            return feats, self.aux(feats)
+        else:
+            scores = feats.softmax(dim=1)
+
+
+model = Classifier().eval()
+x = torch.randn(3, 6)
+with torch.no_grad():
+    scores = model(x)
+    first, second = model.stack.layers
+    expected = second(torch.relu(first(x))).softmax(dim=1)
+assert scores.shape == (3, 4) and torch.allclose(scores, expected)
+'''
+
+
+def test_returns_past_debug_output_and_moves_a_return_out_of_its_if(sandbox):
+    facts = sandbox.facts(DEBUG_PRINT_AND_RETURN_UNDER_IF, "TypeError")
+    patched = patch(recipe, DEBUG_PRINT_AND_RETURN_UNDER_IF, facts)
+    assert '        print("logits", logits.shape)\n        return logits\n' in patched
+    assert ("            x = self.drop(x)\n        return torch.log_softmax(x, dim=1)\n") in patched
+    sandbox.assert_clean(patched)
+
+
+def test_returns_what_a_loop_updates_and_what_the_falling_branch_computes(sandbox):
+    facts = sandbox.facts(LOOP_AND_EVAL_BRANCH, "AttributeError")
+    patched = patch(recipe, LOOP_AND_EVAL_BRANCH, facts)
+    assert "                x = torch.relu(x)\n        return x\n" in patched
+    assert "            scores = feats.softmax(dim=1)\n            return scores\n" in patched
+    sandbox.assert_clean(patched)
