@@ -108,3 +108,89 @@ def test_forked_workers_or_no_workers_are_left_alone():
     guarded = spawned.replace("loader = ", 'if __name__ == "__main__":\n    loader = ').replace(
         "for batch", "    for batch").replace("    pass", "        pass")
     assert not applies(recipe, guarded, facts)
+
+
+ARGPARSE_START_METHOD = '''\
+import argparse
+
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+parser = argparse.ArgumentParser(description="toy regression")
+parser.add_argument("--workers", type=int, default=2)
+parser.add_argument("--start-method", default="spawn", choices=["fork", "spawn", "forkserver"])
+args = parser.parse_args()
+
+torch.manual_seed(0)
+X = torch.randn(40, 3)
+y = X @ torch.tensor([[1.0], [-2.0], [0.5]])
+train_loader = DataLoader(TensorDataset(X, y), batch_size=10, num_workers=args.workers,
+                          multiprocessing_context=args.start_method)
+net = torch.nn.Linear(3, 1)
+optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+seen = []
+for inputs, target in train_loader:
+    optimizer.zero_grad()
+    torch.nn.functional.mse_loss(net(inputs), target).backward()
+    optimizer.step()
+    seen.append(inputs)
+'''
+
+# The main process trained on every sample once, in order, with the workers the flags asked for.
+EVERY_SAMPLE_ONCE = '''
+    assert train_loader.num_workers == 2 and torch.equal(torch.cat(seen), X)
+'''
+
+
+def test_a_start_method_from_an_argparse_default_is_seen(sandbox):
+    patched = patch(recipe, ARGPARSE_START_METHOD, sandbox.facts(ARGPARSE_START_METHOD, "RuntimeError"))
+    assert (GUARD + '    parser = argparse.ArgumentParser(description="toy regression")\n') in patched
+    assert "import argparse\n\nimport torch\nfrom torch.utils.data import DataLoader, TensorDataset\n\ntorch.manual_seed(0)\n" in patched
+    sandbox.assert_clean(patched + EVERY_SAMPLE_ONCE)
+
+
+CONTEXT_THROUGH_A_HELPER_AND_KWARGS = '''\
+import os
+
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+CFG = {"workers": 2, "mp_context": "spawn"}
+
+
+class Shards(Dataset):
+    def __init__(self, n_shards=3, per_shard=4):
+        self.items = [(s, j) for s in range(n_shards) for j in range(per_shard)]
+
+    def __len__(self):
+        return len(self.items)
+
+    def __getitem__(self, k):
+        shard, j = self.items[k]
+        return torch.full((2,), float(shard * 10 + j))
+
+
+def make_loader(dataset, context):
+    options = dict(batch_size=4, num_workers=CFG["workers"],
+                   multiprocessing_context=context if os.name != "nt" else None)
+    return DataLoader(dataset, **options)
+
+
+seen = []
+for batch in make_loader(Shards(), CFG["mp_context"]):
+    seen += batch[:, 0].tolist()
+'''
+
+SHARDS_IN_ORDER = '''
+    assert seen == [float(s * 10 + j) for s in range(3) for j in range(4)]
+'''
+
+
+def test_a_context_passed_to_a_helper_and_spread_from_a_dict_is_seen(sandbox):
+    source = CONTEXT_THROUGH_A_HELPER_AND_KWARGS
+    patched = patch(recipe, source, sandbox.facts(source, "RuntimeError"))
+    assert (GUARD + "    seen = []\n    for batch in make_loader(Shards(), CFG[\"mp_context\"]):\n") in patched
+    assert 'CFG = {"workers": 2, "mp_context": "spawn"}\n' in patched.split(GUARD)[0]
+    sandbox.assert_clean(patched + SHARDS_IN_ORDER)
+    forked = source.replace('"mp_context": "spawn"', '"mp_context": "fork"')  # fork's workers import nothing
+    assert not applies(recipe, forked, Facts("RuntimeError", "DataLoader worker (pid(s) 4242) exited unexpectedly"))

@@ -15,6 +15,7 @@ import libcst.matchers as m
 
 from assistant.repair.recipes import Problem, needs_calls
 from assistant.repair.recipes._edit import Edits, Script, has_call, keyword, kind_of, positional, statement
+from assistant.repair.recipes._values import settings
 
 name = "main-guard"
 _SPAWNING = ("spawn", "forkserver")
@@ -73,22 +74,43 @@ def _spaced_for_a_block(lines: list[cst.BaseStatement]) -> list[cst.BaseStatemen
 
 
 def _asks_for_spawn(script: Script) -> bool:
-    """`multiprocessing_context="spawn"` on a loader, or `set_start_method("spawn")`/`get_context`."""
+    """`multiprocessing_context="spawn"` on a loader, or `set_start_method("spawn")`/`get_context`,
+    also where the choice comes through a name, a config dict, an argparse default, a helper's
+    parameter or a `**loader_kwargs` dict."""
     for call in script.calls():
-        chosen = keyword(call, "multiprocessing_context")
-        if chosen is not None and _names_spawn(chosen.value):
+        if any(_names_spawn(script, chosen) for chosen in _contexts_given(script, call)):
             return True
         if kind_of(call) in ("set_start_method", "get_context") and positional(call) \
-                and _names_spawn(positional(call)[0].value):
+                and _names_spawn(script, positional(call)[0].value):
             return True
     return False
 
 
-def _names_spawn(node: cst.BaseExpression) -> bool:
+def _contexts_given(script: Script, call: cst.Call) -> list[cst.BaseExpression]:
+    """The `multiprocessing_context` a call is given: as a keyword, or inside a `**kwargs` dict."""
+    chosen = keyword(call, "multiprocessing_context")
+    given = [chosen.value] if chosen is not None else []
+    for spread in (arg.value for arg in call.args if arg.star == "**"):
+        for options in settings(script, spread):
+            if isinstance(options, cst.Dict):
+                given += [element.value for element in options.elements if isinstance(element, cst.DictElement)
+                          and isinstance(element.key, cst.SimpleString)
+                          and element.key.evaluated_value == "multiprocessing_context"]
+            elif isinstance(options, cst.Call) and kind_of(options) == "dict" \
+                    and (inside := keyword(options, "multiprocessing_context")) is not None:
+                given.append(inside.value)
+    return given
+
+
+def _names_spawn(script: Script, node: cst.BaseExpression) -> bool:
+    return any(_is_spawn(script, value) for value in settings(script, node))
+
+
+def _is_spawn(script: Script, node: cst.BaseExpression) -> bool:
     if isinstance(node, cst.SimpleString):
         return node.evaluated_value in _SPAWNING
     return isinstance(node, cst.Call) and kind_of(node) == "get_context" and bool(positional(node)) \
-        and _names_spawn(positional(node)[0].value)
+        and _names_spawn(script, positional(node)[0].value)
 
 
 def _is_main_guard(line: cst.BaseStatement) -> bool:
