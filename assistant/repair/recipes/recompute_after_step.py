@@ -2,9 +2,11 @@
 back-propagated: `step()` updated the weights that forward saved, in place. In GAN and
 actor-critic loops this is the generator loss built from the discriminator output that also fed
 the discriminator's loss. The fix the entry gives is a fresh forward after stepping: the
-statements that compute that loss from the stepped network are run again right after the step, on
-the same inputs (the samples, the shared features before the stepped layers), so the backward sees
-the updated weights and the loss is the one the next step is meant to use.
+statements of that loss's forward that pass through the stepped network and ran before the step
+are run again right after it, on the same inputs (the samples, the shared features before the
+stepped layers, the actions already sampled), so the backward sees the updated weights and the
+loss is the one the next step is meant to use. What the program computes from that forward after
+the step (`g_loss = bce(d_fake, ones)` written below `opt_d.step()`) then reads the fresh values.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ import libcst.matchers as m
 
 from assistant.repair.recipes import Problem, needs_failing_line
 from assistant.repair.recipes._definitions import resolved
-from assistant.repair.recipes._edit import Edits, Script, callee, dotted, positional
+from assistant.repair.recipes._edit import Edits, Script, calls_in, callee, dotted, keyword, kind_of, positional
 
 name = "recompute-after-step"
-Found = tuple[cst.BaseStatement, list[cst.SimpleStatementLine]]  # (the last step, what to recompute after it)
+Found = tuple[cst.BaseStatement, list[cst.SimpleStatementLine]]  # (where to insert, what to recompute there)
+Chain = list[tuple[int, cst.SimpleStatementLine]]  # (index in the block, assignment) in source order
+_DRAWS = ("sample", "multinomial")  # a value drawn at random: recomputing it would draw another one
 
 
 @needs_failing_line
@@ -35,66 +39,128 @@ def match(problem: Problem) -> Found | None:
 
 
 def apply(problem: Problem, found: Found) -> Edits:
-    step, statements = found
+    anchor, statements = found
     edits = problem.edits()
-    edits.insert_after(step, *(line.with_changes(leading_lines=[]) for line in statements))
+    edits.insert_after(anchor, *(line.with_changes(leading_lines=[]) for line in statements))
     return edits
 
 
 def _recompute_for(script: Script, backward: cst.Call) -> Found | None:
-    if not (m.matches(backward.func, m.Attribute(value=m.Name(), attr=m.Name("backward")))):
+    """What to run again, and after which statement, for `<loss>.backward()` (the loss may be a
+    name or an expression such as `bce(d_fake, ones)`)."""
+    if not m.matches(backward.func, m.Attribute(attr=m.Name("backward"))):
         return None
-    loss = backward.func.value.value
     statement = script.statement_of(backward)
-    block = script.parents.get(statement)
-    body: Sequence[cst.BaseStatement] = getattr(block, "body", ())
+    body: Sequence[cst.BaseStatement] = getattr(script.parents.get(statement), "body", ())
     if statement not in body:
         return None
     before = list(body[:list(body).index(statement)])
-    defined_at = max((i for i, line in enumerate(before) if loss in _targets(line)), default=None)
-    if defined_at is None:
+    steps = [(i, model) for i, line in enumerate(before) for model in _stepped_models(script, line)]
+    chain = _dependencies(before, _reads(backward.func.value))
+    forward = _through(chain, {model for _, model in steps})
+    used = [i for i, model in steps if any(model in models for _, _, models in forward)]
+    if not used:
         return None
-    steps = [(i, model) for i, line in enumerate(before) if i > defined_at
-             for model in _stepped_models(script, line)]
-    if not steps:
+    stepped_at = used[-1]
+    stale = [line for i, line, _ in forward if i < stepped_at]
+    if not stale:
         return None
-    stepped = {model for _, model in steps}
-    chain = _forward_through(before[:defined_at + 1], loss, stepped)
-    return (before[steps[-1][0]], chain) if chain and loss in _targets(chain[-1]) else None
+    later = [line for i, line in chain if i > stepped_at]
+    anchor = _insertion_point(before, stepped_at, later, {model for _, model in steps})
+    return anchor, _blank_unused_targets(stale, later, backward.func.value)
 
 
 def _stepped_models(script: Script, line: cst.BaseStatement) -> set[str]:
-    """`opt_d.step()` -> {"D"} when `opt_d = torch.optim.Adam(D.parameters(), ...)`."""
+    """`opt_d.step()` -> {"D"} when `opt_d = torch.optim.Adam(D.parameters(), ...)` (or `params=`)."""
     if not m.matches(line, m.SimpleStatementLine([m.Expr(m.Call(func=m.Attribute(attr=m.Name("step")), args=[]))])):
         return set()
     receiver = line.body[0].value.func.value
     optimizer = resolved(script, receiver)  # also `opt_g, opt_d = Adam(...), Adam(...)`
     if not isinstance(optimizer, cst.Call):  # a parameter: the optimizer built under that name
         optimizer = script.bindings.get(dotted(receiver) or "")
-    if optimizer is None or not positional(optimizer):
+    if optimizer is None:
         return set()
-    params = positional(optimizer)[0].value
-    return {dotted(call.func.value) for call in m.findall(params, m.Call(func=m.Attribute(attr=m.Name("parameters"))))
-            if dotted(call.func.value)}
+    given = keyword(optimizer, "params") or next(iter(positional(optimizer)), None)
+    if given is None:
+        return set()
+    calls = m.findall(given.value, m.Call(func=m.Attribute(attr=m.Name("parameters"))))
+    return {dotted(call.func.value) for call in calls if dotted(call.func.value)}
 
 
-def _forward_through(statements: list[cst.BaseStatement], loss: str, stepped: set[str]) -> list[cst.SimpleStatementLine]:
-    """The assignments, in order, that the loss depends on and that call a stepped network or use
-    what such a call produced. What does not pass through it (the generator's samples, the noise)
-    is kept as it is: the loss is recomputed on the same inputs."""
-    needed, chain = {loss}, []
-    for line in reversed(statements):
+def _dependencies(statements: list[cst.BaseStatement], needed: set[str]) -> Chain:
+    """(index, assignment) of every statement, in order, whose value the loss depends on."""
+    needed, chain = set(needed), []
+    for index in reversed(range(len(statements))):
+        line = statements[index]
         if isinstance(line, cst.SimpleStatementLine) and _targets(line) & needed:
-            chain.insert(0, line)
-            needed |= _reads(line)
-    tainted: set[str] = set()
-    kept = []
-    for line in chain:
-        calls = [call for call in m.findall(line, m.Call()) if isinstance(call, cst.Call)]
-        if any(callee(call) in stepped for call in calls) or _reads(line) & tainted:
-            kept.append(line)
-            tainted |= _targets(line)
-    return kept
+            chain.insert(0, (index, line))
+            needed |= _reads(line.body[0].value)
+    return chain
+
+
+def _through(chain: Chain, stepped: set[str]) -> list[tuple[int, cst.SimpleStatementLine, set[str]]]:
+    """The assignments of the chain that call a stepped network (or hand it to a helper) or use
+    what such a call produced, each with the stepped networks its value passed through. What does
+    not pass through one (the generator's samples, the noise, the sampled actions) keeps its value:
+    the loss is recomputed on the same inputs."""
+    passed: dict[str, set[str]] = {}
+    found = []
+    for index, line in chain:
+        value = line.body[0].value
+        if any(kind_of(call) in _DRAWS for call in calls_in(value)):
+            continue
+        models = _models_called(value, stepped).union(*(passed.get(read, set()) for read in _reads(value)))
+        if models:
+            found.append((index, line, models))
+            passed.update(dict.fromkeys(_targets(line), models))
+    return found
+
+
+def _models_called(value: cst.BaseExpression, stepped: set[str]) -> set[str]:
+    """The stepped networks a value calls: `D(fake)`, `self.disc.net(x)`, `gan_losses(G, D, z)`."""
+    found = set()
+    for call in calls_in(value):
+        named = callee(call) or ""
+        handed = {dotted(arg.value) for arg in call.args}
+        found |= {model for model in stepped if named == model or named.startswith(model + ".") or model in handed}
+    return found
+
+
+def _insertion_point(before: list[cst.BaseStatement], stepped_at: int, later: list[cst.SimpleStatementLine],
+                     stepped: set[str]) -> cst.BaseStatement:
+    """The step, or the last statement right after it that still works on a stepped network
+    (WGAN's weight clipping) before the loss's own statements: the fresh forward sees the weights
+    as the backward will."""
+    anchor = before[stepped_at]
+    for line in before[stepped_at + 1:]:
+        if line in later or not _mentions(line, stepped):
+            break
+        anchor = line
+    return anchor
+
+
+def _mentions(line: cst.BaseStatement, models: set[str]) -> bool:
+    return any(dotted(node) in models for node in m.findall(line, m.Name() | m.Attribute()))
+
+
+def _blank_unused_targets(stale: list[cst.SimpleStatementLine], later: list[cst.SimpleStatementLine],
+                          loss: cst.BaseExpression) -> list[cst.SimpleStatementLine]:
+    """The statements to recompute, where `d_loss, g_loss = losses(G, D, ...)` rebinds only what
+    the loss needs (`_, g_loss = ...`): the other values stay those the program already used."""
+    wanted = _reads(loss).union(*(_reads(line.body[0].value) for line in [*stale, *later]))
+    return [_only_wanted(line, wanted) for line in stale]
+
+
+def _only_wanted(line: cst.SimpleStatementLine, wanted: set[str]) -> cst.SimpleStatementLine:
+    assign = line.body[0]
+    target = assign.targets[0].target
+    if len(assign.targets) != 1 or not isinstance(target, (cst.Tuple, cst.List)):
+        return line
+    elements = [element.with_changes(value=cst.Name("_"))
+                if isinstance(element.value, cst.Name) and element.value.value not in wanted else element
+                for element in target.elements]
+    retargeted = assign.targets[0].with_changes(target=target.with_changes(elements=elements))
+    return line.with_changes(body=[assign.with_changes(targets=[retargeted])])
 
 
 def _targets(line: cst.BaseStatement) -> set[str]:
@@ -104,5 +170,5 @@ def _targets(line: cst.BaseStatement) -> set[str]:
             if isinstance(node, cst.Name)}
 
 
-def _reads(line: cst.SimpleStatementLine) -> set[str]:
-    return {node.value for node in m.findall(line.body[0].value, m.Name()) if isinstance(node, cst.Name)}
+def _reads(node: cst.CSTNode) -> set[str]:
+    return {name.value for name in m.findall(node, m.Name()) if isinstance(name, cst.Name)}
