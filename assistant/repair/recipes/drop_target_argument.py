@@ -12,8 +12,10 @@ from __future__ import annotations
 import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_failing_line
-from assistant.repair.recipes._edit import Edits, Script, positional
-from assistant.repair.recipes._losses import loss_calls, target
+from assistant.repair.recipes._definitions import parameters
+from assistant.repair.recipes._edit import Edits, Script, callee, kind_of, positional
+from assistant.repair.recipes._losses import argument, loss_calls, target
+from assistant.repair.recipes._values import definitions
 
 name = "drop-target-argument"
 _LOSS_FUNCTIONS = ("cross_entropy", "nll_loss", "mse_loss", "l1_loss", "binary_cross_entropy",
@@ -60,11 +62,36 @@ def _too_many(values: dict[str, str]) -> int:
 def _loss_targets(script: Script) -> set[str]:
     """What the code passes to a loss as its target (`y`, `batch["label"]`), also before the
     conversions applied to it there (`yb` of `yb.view(-1, 1)`, `y` of `y.float()`)."""
-    losses = loss_calls(script, (), _LOSS_FUNCTIONS, _LOSS_MODULES)
     found = set()
-    for value in (arg.value for call in losses if (arg := target(call)) is not None):
+    for value in _target_values(script):
         found.add(script.code(value))
         while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
             value = value.func.value
             found.add(script.code(value))
+    return found
+
+
+def _target_values(script: Script) -> list[cst.BaseExpression]:
+    """The target arguments of the loss calls, and of the calls of helpers that hand one of their
+    parameters to a loss as its target (at that parameter's position)."""
+    losses = loss_calls(script, (), _LOSS_FUNCTIONS, _LOSS_MODULES) + _losses_through_parameters(script)
+    values = [arg.value for call in losses if (arg := target(call)) is not None]
+    for helper in script.nodes(cst.FunctionDef):
+        names = parameters(helper)
+        for index in {names.index(value.value) for value in values
+                      if isinstance(value, cst.Name) and value.value in names and script.function_of(value) is helper}:
+            values += [arg.value for call in script.calls() if kind_of(call) == helper.name.value
+                       and (arg := argument(call, index, names[index])) is not None]
+    return values
+
+
+def _losses_through_parameters(script: Script) -> list[cst.Call]:
+    """Calls of a parameter (`loss_fn(pred, y)`) that every caller binds to a loss module."""
+    found = []
+    for call in script.calls():
+        function = script.function_of(call)
+        if isinstance(call.func, cst.Name) and function is not None and call.func.value in parameters(function):
+            bound = definitions(script, call.func)
+            if bound and all(isinstance(value, cst.Call) and kind_of(value) in _LOSS_MODULES for value in bound):
+                found.append(call)
     return found
