@@ -142,9 +142,7 @@ def compute_loss(logits, targets):
 def train_step(model, opt, tokens, y):
     out = model(tokens, y)
     loss = compute_loss(out, y)
-    opt.zero_grad()
-    loss.backward()
-    opt.step()
+    opt.zero_grad(); loss.backward(); opt.step()
     return loss.item()
 
 
