@@ -39,7 +39,13 @@ def model_constructions(script: Script) -> list[cst.Call]:
 def saved_constructions(script: Script) -> list[cst.Call]:
     """The constructions whose `.state_dict()` a torch.save call writes, directly
     (`torch.save(Net().state_dict(), p)`) or through the name they were last bound to before."""
-    built = set(model_constructions(script))
+    return saved_among(script, model_constructions(script))
+
+
+def saved_among(script: Script, constructions: list[cst.Call]) -> list[cst.Call]:
+    """Those of these constructions whose weights a torch.save call writes, as saved_constructions
+    finds them: for recipes that look at more constructions than model_constructions gives."""
+    built = set(constructions)
     found: list[cst.Call] = []
     for save in (call for call in script.calls() if callee(call) == "torch.save"):
         for inner in calls_in(save):
@@ -49,6 +55,23 @@ def saved_constructions(script: Script) -> list[cst.Call]:
                 if construction in built and construction not in found:
                     found.append(construction)
     return found
+
+
+def whole_models(script: Script) -> list[cst.Call]:
+    """model_constructions, and also the whole models built in a class that is not a module (a
+    predictor or service wrapper's `self.model = Net()`) and the torch.nn containers built as the
+    model itself (`encoder = nn.Sequential(...)` outside any module class)."""
+    classes = module_classes(script)
+    builders = classes | _model_factories(script)
+    return [call for call in script.calls()
+            if (callee(call) in builders or kind_of(call) in _CONTAINERS)
+            and not any(isinstance(a, cst.ClassDef) and a.name.value in classes for a in script.ancestors(call))
+            and not _inside_container(script, call)]
+
+
+def _inside_container(script: Script, call: cst.Call) -> bool:
+    """A layer or block built as an argument of a container (`nn.Sequential(Block(), ...)`)."""
+    return any(isinstance(a, cst.Call) and kind_of(a) in _CONTAINERS for a in script.ancestors(call))
 
 
 def assigned_before(script: Script, name: str | None, use: cst.CSTNode) -> cst.Call | None:
