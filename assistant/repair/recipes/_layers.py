@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from assistant.repair.recipes._edit import Edits, Script, callee, keyword, positional
+from assistant.repair.recipes._edit import Edits, Script, callee, calls_in, expr, keyword, kind_of, positional
 from assistant.repair.recipes._values import integer
 
 
@@ -54,3 +54,16 @@ def with_size(edits: Edits, size_argument: cst.Arg, size: int) -> Edits:
     """The constructor's size argument rewritten to the size the message says the layer receives."""
     edits.replace(size_argument.value, cst.Integer(str(size)))
     return edits
+
+
+def spelled_size(script: Script, layer: cst.Call, size: int) -> cst.BaseExpression:
+    """How the code near the layer already spells this size: a layer argument in the same function
+    (`FF`, `2 * hidden`) that holds it, so that a new size follows the config as its neighbours do;
+    else the number itself."""
+    scope = script.function_of(layer) or script.module
+    constructors = [call for call in calls_in(scope) if call is not layer and kind_of(call)[:1].isupper()]
+    for call in constructors:
+        for arg in call.args:
+            if not isinstance(arg.value, cst.Integer) and integer(script, arg.value) == size:
+                return expr(script.code(arg.value))
+    return cst.Integer(str(size))
