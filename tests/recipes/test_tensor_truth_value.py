@@ -187,3 +187,81 @@ def test_no_match_for_an_asserted_inequality():
     message = "Boolean value of Tensor with more than one value is ambiguous"
     source = "import torch\na, b = torch.ones(3), torch.zeros(3)\nassert a != b\n"
     assert not applies(recipe, source, Facts("RuntimeError", message, line=3, lines=(3,)))
+
+
+LOADER_ACCURACY = '''\
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+
+class Points(Dataset):
+    def __len__(self):
+        return 20
+
+    def __getitem__(self, i):
+        return torch.full((4,), float(i)), i % 3
+
+
+model = torch.nn.Linear(4, 3)
+hits, seen = 0, 0
+for feats, labels in DataLoader(Points(), batch_size=5):
+    with torch.no_grad():
+        guess = model(feats).argmax(-1)
+    if guess.eq(labels):
+        hits = hits + 1
+    seen += len(labels)
+'''
+
+
+def test_a_counter_written_out_counts_matching_samples(sandbox):
+    """`n = n + 1` under `if pred.eq(y):` counts samples, as `n += 1` under `if pred == y:` does."""
+    patched = patch(recipe, LOADER_ACCURACY, sandbox.facts(LOADER_ACCURACY, "RuntimeError"))
+    assert "    hits += (guess.eq(labels)).sum().item()\n" in patched
+    expected = ("x = torch.stack([Points()[i][0] for i in range(20)])\n"
+                "y = torch.tensor([Points()[i][1] for i in range(20)])\n"
+                "assert hits == (model(x).argmax(-1) == y).sum().item() and seen == 20\n")
+    sandbox.assert_clean(patched + expected)
+
+
+NONFINITE_GUARD = '''\
+import torch
+
+net = torch.nn.Linear(4, 4)
+batch = torch.randn(3, 4)
+sq = (net(batch) - batch) ** 2
+skipped = False
+if torch.isnan(sq) or torch.isinf(sq):
+    skipped = True
+'''
+
+
+def test_both_sides_of_a_nonfinite_guard_ask_for_any(sandbox):
+    patched = patch(recipe, NONFINITE_GUARD, sandbox.facts(NONFINITE_GUARD, "RuntimeError"))
+    assert "if torch.isnan(sq).any() or torch.isinf(sq).any():\n" in patched
+    sandbox.assert_clean(patched + "assert not skipped\n")
+    poisoned = patched.replace("batch = torch.randn(3, 4)", "batch = torch.tensor([[1.0, float('inf'), 0.0, 0.0]])")
+    sandbox.assert_clean(poisoned + "assert skipped\n")
+
+
+LEAKY_GATE = '''\
+import torch
+import torch.nn as nn
+
+
+class LeakyGate(nn.Module):
+    def __init__(self, slope=0.1):
+        super().__init__()
+        self.slope = slope
+
+    def forward(self, x):
+        return x if x > 0 else self.slope * x
+
+
+h = LeakyGate()(torch.tensor([-2.0, 0.5, 3.0]))
+'''
+
+
+def test_a_conditional_expression_on_the_compared_tensor_chooses_per_element(sandbox):
+    patched = patch(recipe, LEAKY_GATE, sandbox.facts(LEAKY_GATE, "RuntimeError"))
+    assert "        return torch.where(x > 0, x, self.slope * x)\n" in patched
+    sandbox.assert_clean(patched + "assert torch.allclose(h, torch.nn.functional.leaky_relu(torch.tensor([-2.0, 0.5, 3.0]), 0.1))\n")

@@ -2,13 +2,17 @@
 has one per element. The entry's fix is to say which reduction or elementwise operation is meant;
 the recipe writes it where the code itself says so, and nowhere else:
 
-- `if pred == y: correct += 1` counts matches, one per sample: `correct += (pred == y).sum().item()`;
+- `if pred == y: correct += 1` (or `correct = correct + 1`, or `if pred.eq(y):`) counts matches, one per
+  sample: `correct += (pred == y).sum().item()`;
 - `if mask:` on a parameter that defaults to None asks whether it was given: `if mask is not None:`;
 - `max(a, b)` / `min(a, b)` of two tensors is elementwise: `torch.maximum(a, b)` / `torch.minimum(a, b)`;
 - `a > 0 and b > 0` outside a condition builds a mask: `(a > 0) & (b > 0)` (`|` for `or`);
 - `assert labels < n_classes` checks every element: `assert (labels < n_classes).all()`;
 - `if torch.isnan(loss):` asks whether there is any NaN: `if torch.isnan(loss).any():`
-  (`isinf` likewise; `isfinite` asks whether all are finite: `.all()`).
+  (`isinf` likewise; `isfinite` asks whether all are finite: `.all()`), also as one side of
+  `if torch.isnan(x) or torch.isinf(x):`;
+- `x if x > 0 else 0.1 * x`, a choice between values computed from the compared tensor, is a
+  per-element choice: `torch.where(x > 0, x, 0.1 * x)`.
 
 An `if` or `while` on a comparison that means "all of them" or "any of them" is not rewritten:
 which one is meant is not in the code.
@@ -17,39 +21,49 @@ which one is meant is not in the code.
 from __future__ import annotations
 
 import libcst as cst
+import libcst.matchers as m
 
 from assistant.repair.recipes import Problem, needs_failing_line
-from assistant.repair.recipes._edit import Edits, Script, positional
+from assistant.repair.recipes._edit import Edits, Script, imported_modules, positional
 
 name = "tensor-truth-value"
 _ELEMENTWISE = {"max": "torch.maximum", "min": "torch.minimum"}
 _OPERATORS = {cst.And: "&", cst.Or: "|"}
 _EVERY_ELEMENT = (cst.Equal, cst.LessThan, cst.GreaterThan, cst.LessThanEqual, cst.GreaterThanEqual)
 _NONFINITE_CHECKS = {"isnan": "any", "isinf": "any", "isposinf": "any", "isneginf": "any", "isfinite": "all"}
+_COMPARING_METHODS = ("eq", "ne", "lt", "le", "gt", "ge")
 
 
 @needs_failing_line
-def match(problem: Problem) -> tuple[str, cst.CSTNode] | None:
-    """(which rewrite, the node) for the innermost failing line that holds one."""
+def match(problem: Problem) -> tuple[str, list[cst.CSTNode]] | None:
+    """(which rewrite, the nodes) for the innermost failing line that holds one: every check to
+    reduce on it (`isnan(x) or isinf(x)`), else the first node."""
     script = problem.script
     for line in reversed(problem.facts.user_lines):
         for kind, nodes in (("count", _counting_ifs(script)), ("optional", _optional_tests(script)),
                             ("elementwise", _builtin_max_min(script)), ("mask", _mask_expressions(script)),
+                            ("where", _elementwise_choices(script)),
                             ("reduce", _asserted_comparisons(script) + _nonfinite_checks(script))):
             on_line = [node for node in nodes if _test_line(script, node) == line]
             if on_line:
-                return kind, on_line[0]
+                return kind, on_line if kind == "reduce" else on_line[:1]
     return None
 
 
-def apply(problem: Problem, found: tuple[str, cst.CSTNode]) -> Edits:
-    kind, node = found
-    script = problem.script
+def apply(problem: Problem, found: tuple[str, list[cst.CSTNode]]) -> Edits:
+    kind, nodes = found
     edits = problem.edits()
+    for node in nodes:
+        _rewrite(problem.script, edits, kind, node)
+    return edits
+
+
+def _rewrite(script: Script, edits: Edits, kind: str, node: cst.CSTNode) -> None:
     if kind == "count":
         counter = node.body.body[0].body[0]
         test = script.code(node.test)
-        edits.replace(node, cst.parse_statement(f"{script.code(counter.target)} += ({test}).sum().item()\n")
+        target = counter.targets[0].target if isinstance(counter, cst.Assign) else counter.target
+        edits.replace(node, cst.parse_statement(f"{script.code(target)} += ({test}).sum().item()\n")
                       .with_changes(leading_lines=node.leading_lines))
     elif kind == "optional":
         edits.replace(node.test, cst.parse_expression(f"{script.code(node.test)} is not None"))
@@ -57,10 +71,12 @@ def apply(problem: Problem, found: tuple[str, cst.CSTNode]) -> Edits:
         edits.call_method(node, f"{_reduction(node)}()")
     elif kind == "elementwise":
         edits.replace(node.func, cst.parse_expression(_ELEMENTWISE[node.func.value]))
+    elif kind == "where":
+        parts = ", ".join(script.code(part) for part in (node.test, node.body, node.orelse))
+        edits.replace(node, cst.parse_expression(f"torch.where({parts})"))
     else:
         parts = [f"({script.code(side)})" for side in (node.left, node.right)]
         edits.replace(node, cst.parse_expression(f" {_OPERATORS[type(node.operator)]} ".join(parts)))
-    return edits
 
 
 def _test_line(script: Script, node: cst.CSTNode) -> int:
@@ -69,17 +85,38 @@ def _test_line(script: Script, node: cst.CSTNode) -> int:
 
 
 def _counting_ifs(script: Script) -> list[cst.If]:
-    """`if <comparison>: n += 1` with nothing else in it and no else branch."""
+    """`if <comparison>: n += 1` (or `n = n + 1`) with nothing else in it and no else branch."""
     found = []
     for node in script.nodes(cst.If):
         body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
-        if node.orelse is None and isinstance(node.test, cst.Comparison) and len(body) == 1 \
-                and isinstance(body[0], cst.SimpleStatementLine) and len(body[0].body) == 1:
-            small = body[0].body[0]
-            if isinstance(small, cst.AugAssign) and isinstance(small.operator, cst.AddAssign) \
-                    and isinstance(small.value, cst.Integer) and small.value.value == "1":
-                found.append(node)
+        if node.orelse is None and _compares(node.test) and len(body) == 1 \
+                and isinstance(body[0], cst.SimpleStatementLine) and len(body[0].body) == 1 \
+                and _adds_one(script, body[0].body[0]):
+            found.append(node)
     return found
+
+
+def _compares(test: cst.BaseExpression) -> bool:
+    """`a == b`, or the method spelling `a.eq(b)` (`ne`, `gt`...) of an elementwise comparison."""
+    if isinstance(test, cst.Call):
+        return isinstance(test.func, cst.Attribute) and test.func.attr.value in _COMPARING_METHODS \
+            and len(positional(test)) == 1
+    return isinstance(test, cst.Comparison)
+
+
+def _adds_one(script: Script, small: cst.BaseSmallStatement) -> bool:
+    """`n += 1` or `n = n + 1`: a counter going up by one."""
+    if isinstance(small, cst.AugAssign):
+        return isinstance(small.operator, cst.AddAssign) and _is_one(small.value)
+    if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.value, cst.BinaryOperation):
+        total = small.value
+        return isinstance(total.operator, cst.Add) and _is_one(total.right) \
+            and script.code(total.left) == script.code(small.targets[0].target)
+    return False
+
+
+def _is_one(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Integer) and node.value == "1"
 
 
 def _optional_tests(script: Script) -> list[cst.If]:
@@ -131,16 +168,40 @@ def _asserted_comparisons(script: Script) -> list[cst.Comparison]:
 
 
 def _nonfinite_checks(script: Script) -> list[cst.Call]:
-    """`torch.isnan(x)` / `x.isinf()` as (or negated as) the test of an `if`, `while` or `assert`."""
+    """`torch.isnan(x)` / `x.isinf()` as the test of an `if`, `while` or `assert`, negated or as one
+    side of `and` / `or` there."""
     found = []
     for node in script.nodes((cst.If, cst.While, cst.Assert)):
-        test = node.test
-        while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-            test = test.expression
-        if isinstance(test, cst.Call) and isinstance(test.func, (cst.Attribute, cst.Name)) \
-                and _check_name(test) in _NONFINITE_CHECKS:
-            found.append(test)
+        for test in _condition_operands(node.test):
+            if isinstance(test, cst.Call) and isinstance(test.func, (cst.Attribute, cst.Name)) \
+                    and _check_name(test) in _NONFINITE_CHECKS:
+                found.append(test)
     return found
+
+
+def _condition_operands(test: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The operands a condition asks the truth of: through `not`, `and`, `or`."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _condition_operands(test.expression)
+    if isinstance(test, cst.BooleanOperation):
+        return _condition_operands(test.left) + _condition_operands(test.right)
+    return [test]
+
+
+def _elementwise_choices(script: Script) -> list[cst.IfExp]:
+    """`x if x > 0 else 0.1 * x`: a comparison choosing between values that use a compared name,
+    which a tensor can only mean element by element."""
+    found = []
+    for node in script.nodes(cst.IfExp):
+        if isinstance(node.test, cst.Comparison) and "torch" in imported_modules(script):
+            compared = _names(node.test)
+            if compared & _names(node.body) or compared & _names(node.orelse):
+                found.append(node)
+    return found
+
+
+def _names(node: cst.CSTNode) -> set[str]:
+    return {name.value for name in m.findall(node, m.Name()) if isinstance(name, cst.Name)}
 
 
 def _check_name(call: cst.Call) -> str:
