@@ -152,3 +152,98 @@ def test_float_of_a_per_sample_loss_logs_its_mean(sandbox):
     patched = patch(recipe, LOGGED_WITH_FLOAT, sandbox.facts(LOGGED_WITH_FLOAT, "ValueError"))
     assert "    loss = criterion(model(x), y).mean()\n" in patched
     sandbox.assert_clean(patched + "assert len(history) == 3 and history[0] > history[-1]\n")
+
+
+SUMMED_FOR_BACKWARD = '''\
+import torch
+import torch.nn as nn
+
+
+class Regressor(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Linear(4, 1)
+        self.loss = nn.SmoothL1Loss(reduction="none")
+
+    def forward(self, x, y):
+        return self.loss(self.body(x).squeeze(-1), y)
+
+
+torch.manual_seed(0)
+reg = Regressor()
+start = [p.detach().clone() for p in reg.parameters()]
+opt = torch.optim.SGD(reg.parameters(), lr=0.05)
+x, y = torch.randn(16, 4), torch.randn(16)
+logged = []
+for it in range(2):
+    per_sample = reg(x, y)
+    opt.zero_grad()
+    per_sample.sum().backward()
+    opt.step()
+    logged.append(float(per_sample))
+'''
+
+
+def test_a_loss_summed_for_backward_keeps_its_samples_and_logs_their_mean(sandbox):
+    """Averaging at the definition would turn the summed gradient into a mean one (a step 16
+    times smaller): the logging call takes the mean, the training is the user's."""
+    patched = patch(recipe, SUMMED_FOR_BACKWARD, sandbox.facts(SUMMED_FOR_BACKWARD, "ValueError"))
+    assert "    per_sample = reg(x, y)\n" in patched
+    assert "    logged.append(float(per_sample.mean()))\n" in patched
+    replay = ("ref = nn.Linear(4, 1)\nwith torch.no_grad():\n    ref.weight.copy_(start[0]); ref.bias.copy_(start[1])\n"
+              "ref_opt = torch.optim.SGD(ref.parameters(), lr=0.05)\n"
+              "for it in range(2):\n    ref_opt.zero_grad()\n"
+              "    nn.functional.smooth_l1_loss(ref(x).squeeze(-1), y, reduction='sum').backward()\n    ref_opt.step()\n"
+              "assert torch.allclose(ref.weight, reg.body.weight)\n"
+              "first = nn.functional.linear(x, start[0], start[1]).squeeze(-1)\n"
+              "assert len(logged) == 2 and abs(logged[0] - nn.functional.smooth_l1_loss(first, y).item()) < 1e-6\n")
+    sandbox.assert_clean(patched + replay)
+
+
+CONFIGURED_REDUCTION = '''\
+import argparse
+import torch
+import torch.nn as nn
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--reduction", default="none")
+cfg = parser.parse_args([])
+
+torch.manual_seed(0)
+lin = nn.Linear(3, 1)
+bce = nn.BCEWithLogitsLoss(reduction=cfg.reduction)
+x = torch.randn(9, 3)
+t = (torch.rand(9, 1) > 0.5).float()
+loss = bce(lin(x), t)
+print(f"val loss {loss:.4f}")
+'''
+
+
+def test_a_reduction_set_by_argparse_and_a_format_spec(sandbox):
+    """`reduction=cfg.reduction` holds "none"; `f"{loss:.4f}"` needs one number like `.item()`."""
+    patched = patch(recipe, CONFIGURED_REDUCTION, sandbox.facts(CONFIGURED_REDUCTION, "TypeError"))
+    assert "loss = bce(lin(x), t).mean()\n" in patched
+    sandbox.assert_clean(patched + "assert torch.allclose(loss, nn.functional.binary_cross_entropy_with_logits(lin(x), t))\n")
+
+
+HARD_EXAMPLES = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+model = nn.Linear(3, 1)
+mse = nn.MSELoss(reduction="none")
+x, y = torch.randn(10, 3), torch.randn(10, 1)
+losses = mse(model(x), y).squeeze(1)
+hard = losses > losses.median()
+losses[hard].mean().backward()
+logged = losses.item()
+'''
+
+
+def test_a_reshaped_per_sample_loss_used_per_sample_is_averaged_where_it_is_logged(sandbox):
+    patched = patch(recipe, HARD_EXAMPLES, sandbox.facts(HARD_EXAMPLES, "RuntimeError"))
+    assert "losses = mse(model(x), y).squeeze(1)\n" in patched
+    assert "logged = losses.mean().item()\n" in patched
+    sandbox.assert_clean(patched + "assert losses.shape == (10,) and int(hard.sum()) == 5\n"
+                                   "assert abs(logged - nn.functional.mse_loss(model(x), y).item()) < 1e-6\n")

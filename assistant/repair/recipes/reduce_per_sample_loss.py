@@ -1,10 +1,13 @@
-"""`backward()`, `.item()` and `float()`/`int()` need one number, and a loss built with `reduction='none'` (or a
+"""`backward()`, `.item()`, `float()`/`int()` and a format spec (`f"{loss:.4f}"`) need one number, and a loss built with `reduction='none'` (or a
 hand-written error such as `(pred - y) ** 2`, or `-(y * p.log()).sum(dim=1)` reduced over the
 classes only) holds one per sample. When the value is such a per-sample loss, the reduction that was meant is the one the built-in losses apply by
 default, the mean; when the per-sample losses are multiplied by weights or a mask, it is the
 weighted mean `(loss * w).sum() / w.sum()`, which is what the entry's fix writes. The reduction
 goes where the loss is defined (`loss = ...`), so that the backward, the logging and everything
-after them see the same scalar; a loss that is also indexed per sample later is left alone.
+after them see the same scalar. A loss whose per-sample values the code also uses (indexed,
+summed, `topk`, handed to a function) keeps them: `.item()` or `float()` of it logs its mean
+there (`losses.mean().item()`); a `backward()` of a loss indexed per sample later is left alone. A `reduction=` given
+through a setting (`reduction=args.reduction`, a config dict) counts when it can hold "none".
 
 Values that are not losses (a model output, a metric like `(pred == y).float()`) get nothing:
 whether their mean, sum or one element was meant cannot be read from the code.
@@ -18,6 +21,7 @@ import libcst.matchers as m
 from assistant.repair.recipes import Problem, needs_failing_line
 from assistant.repair.recipes._definitions import assignment, returned
 from assistant.repair.recipes._edit import Edits, Script, callee, dotted, keyword, kind_of, positional
+from assistant.repair.recipes._values import settings
 
 name = "reduce-per-sample-loss"
 _NEEDS_SCALAR = ("backward", "item")
@@ -25,6 +29,7 @@ _TO_NUMBER = ("float", "int")
 _ELEMENTWISE = ("abs", "pow", "square")
 _LOGS = ("log", "log_softmax", "logsigmoid", "log_sigmoid")
 _MAX_DEPTH = 4
+_KEEPS_PER_SAMPLE = ("squeeze", "view", "reshape", "flatten", "float", "double", "detach", "cpu", "to", "clone")
 
 
 @needs_failing_line
@@ -33,16 +38,36 @@ def match(problem: Problem) -> tuple[cst.BaseExpression, bool] | None:
     `.item()` or `float()` on the failing line whose tensor is a per-sample loss."""
     script = problem.script
     for line in reversed(problem.facts.user_lines):
-        for call in script.calls_on(line):
-            if (tensor := _scalar_operand(call)) is None:
-                continue
+        for use, tensor in _scalar_uses(script, line):
             if (name := dotted(tensor)) is not None:
-                bound = assignment(script, name, call)
-                if bound is not None and _per_sample(script, bound[1], 0) and not _indexed_later(script, name, bound[0]):
-                    return bound[1], True
+                if (found := _named_loss(script, use, name, tensor)) is not None:
+                    return found
             elif _per_sample(script, tensor, 0):
                 return tensor, False
     return None
+
+
+def _scalar_uses(script: Script, line: int) -> list[tuple[cst.CSTNode, cst.BaseExpression]]:
+    """(the use, its tensor) for each use on the line that needs one number: the calls of
+    `_scalar_operand`, and f-string fields with a format spec (`f"{loss:.4f}"`)."""
+    uses = [(call, tensor) for call in script.calls_on(line) if (tensor := _scalar_operand(call)) is not None]
+    fields = [node for node in script.nodes(cst.FormattedStringExpression)
+              if node.format_spec and script.covers(node, line)]
+    return uses + [(field, field.expression) for field in fields]
+
+
+def _named_loss(script: Script, use: cst.CSTNode, name: str,
+                tensor: cst.BaseExpression) -> tuple[cst.BaseExpression, bool] | None:
+    """Where to reduce the per-sample loss a name holds: at its definition, or at the failing
+    `.item()`/`float()`/format when later code reads its per-sample values."""
+    bound = assignment(script, name, use)
+    if bound is None or not _per_sample(script, bound[1], 0):
+        return None
+    if _is_backward(use):
+        return None if _indexed_later(script, name, bound[0]) else (bound[1], True)
+    if _used_per_sample(script, name, bound[0], tensor):
+        return tensor, False
+    return bound[1], True
 
 
 def apply(problem: Problem, found: tuple[cst.BaseExpression, bool]) -> Edits:
@@ -50,6 +75,10 @@ def apply(problem: Problem, found: tuple[cst.BaseExpression, bool]) -> Edits:
     edits = problem.edits()
     edits.replace(value, cst.parse_expression(_reduced(problem.script, value)))
     return edits
+
+
+def _is_backward(use: cst.CSTNode) -> bool:
+    return isinstance(use, cst.Call) and isinstance(use.func, cst.Attribute) and use.func.attr.value == "backward"
 
 
 def _scalar_operand(call: cst.Call) -> cst.BaseExpression | None:
@@ -74,11 +103,12 @@ def _reduced(script: Script, value: cst.BaseExpression) -> str:
 
 def _per_sample(script: Script, value: cst.BaseExpression, depth: int) -> bool:
     """A loss with `reduction='none'`, an elementwise error (`(a - b) ** 2`, `(a - b).abs()`),
-    or arithmetic on one, followed through the names it is assigned to."""
+    arithmetic on one or a reshape of one, followed through the names it is assigned to."""
     if depth > _MAX_DEPTH:
         return False
     if isinstance(value, cst.Call):
         return (_unreduced_loss(script, value) or _elementwise_error(value) or _reduced_per_row(value)
+                or _reshaped(script, value, depth)
                 or any(_per_sample(script, result, depth + 1) for result in returned(script, value)))
     if isinstance(value, cst.BinaryOperation):
         if isinstance(value.operator, cst.Power) and _is_difference(value.left):
@@ -89,6 +119,12 @@ def _per_sample(script: Script, value: cst.BaseExpression, depth: int) -> bool:
     if (name := dotted(value)) is not None and (bound := assignment(script, name, value)) is not None:
         return _per_sample(script, bound[1], depth + 1)
     return False
+
+
+def _reshaped(script: Script, call: cst.Call, depth: int) -> bool:
+    """`losses.squeeze(1)`, `losses.view(-1)`, `losses.detach()`: still one value per sample."""
+    return isinstance(call.func, cst.Attribute) and call.func.attr.value in _KEEPS_PER_SAMPLE \
+        and _per_sample(script, call.func.value, depth + 1)
 
 
 def _is_number(script: Script, node: cst.BaseExpression) -> bool:
@@ -102,16 +138,18 @@ def _is_number(script: Script, node: cst.BaseExpression) -> bool:
 
 def _unreduced_loss(script: Script, call: cst.Call) -> bool:
     """`F.cross_entropy(..., reduction="none")` or `criterion(...)` with a criterion built so."""
-    if _reduction_none(call):
+    if _reduction_none(script, call):
         return True
     built = script.bindings.get(callee(call) or "")
-    return built is not None and kind_of(built).endswith("Loss") and _reduction_none(built)
+    return built is not None and kind_of(built).endswith("Loss") and _reduction_none(script, built)
 
 
-def _reduction_none(call: cst.Call) -> bool:
+def _reduction_none(script: Script, call: cst.Call) -> bool:
+    """`reduction="none"`, spelled out or held by a setting (`reduction=cfg.reduction`)."""
     reduction = keyword(call, "reduction")
-    return reduction is not None and isinstance(reduction.value, cst.SimpleString) \
-        and reduction.value.evaluated_value == "none"
+    return reduction is not None and any(
+        isinstance(value, cst.SimpleString) and value.evaluated_value == "none"
+        for value in settings(script, reduction.value))
 
 
 def _elementwise_error(call: cst.Call) -> bool:
@@ -144,8 +182,42 @@ def _is_difference(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Subtract)
 
 
+def _used_per_sample(script: Script, name: str, bound: cst.CSTNode, site: cst.BaseExpression) -> bool:
+    """Whether code after the definition reads the name's per-sample values: any use other than
+    the failing one, its mean (which the reduction keeps) and the calls that need one number."""
+    after, scope = script.span(bound)[1], script.function_of(bound)
+    uses = [node for node in script.nodes((cst.Name, cst.Attribute)) if dotted(node) == name
+            and node is not site and script.span(node)[0] > after and script.function_of(node) is scope
+            and not _is_attribute_name(script, node)]
+    return any(not _keeps_scalar_use(script, node) for node in uses if not _is_assigned(script, node))
+
+
 def _indexed_later(script: Script, name: str, bound: cst.CSTNode) -> bool:
     """Whether per-sample values of the name are read after it is defined (`loss[mask]`)."""
     after = script.span(bound)[1]
     return any(script.span(node)[0] > after and dotted(node.value) == name
                for node in script.nodes(cst.Subscript))
+
+
+def _is_attribute_name(script: Script, node: cst.BaseExpression) -> bool:
+    """`losses` in `stats.losses`: another object's attribute, not the name."""
+    parent = script.parents.get(node)
+    return isinstance(parent, cst.Attribute) and parent.attr is node
+
+
+def _keeps_scalar_use(script: Script, node: cst.BaseExpression) -> bool:
+    """`name.mean()`, `name.item()`, `name.backward()`, `float(name)`, `f"{name:.3f}"`: uses a
+    mean serves as well."""
+    parent = script.parents.get(node)
+    if isinstance(parent, cst.FormattedStringExpression):
+        return parent.format_spec is not None
+    if isinstance(parent, cst.Attribute) and parent.value is node:
+        call = script.parents.get(parent)
+        return isinstance(call, cst.Call) and not call.args and parent.attr.value in ("mean", *_NEEDS_SCALAR)
+    call = script.parents.get(parent) if isinstance(parent, cst.Arg) else None
+    return isinstance(call, cst.Call) and _scalar_operand(call) is node
+
+
+def _is_assigned(script: Script, node: cst.BaseExpression) -> bool:
+    parent = script.parents.get(node)
+    return isinstance(parent, cst.AssignTarget) or (isinstance(parent, cst.AugAssign) and parent.target is node)
