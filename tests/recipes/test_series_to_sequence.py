@@ -137,3 +137,67 @@ def test_direct_layer_call_in_a_method(sandbox):
     patched = patch(recipe, STEP_METHOD, sandbox.facts(STEP_METHOD, "ValueError"))
     assert "        out, state = self.gru(token_vec.view(1, 1, -1), state)\n" in patched
     sandbox.assert_clean(patched + "assert out.shape == (1, 1, 20) and state.shape == (1, 1, 20)\n")
+
+
+FACTORY_BUILT = '''\
+import torch
+from torch import nn
+
+torch.manual_seed(6)
+
+
+def build(hidden):
+    return nn.GRU(1, hidden)
+
+
+def predict(net, readings):
+    output, last = net(readings)
+    return last[-1]
+
+
+gru = build(6)
+signal = torch.linspace(0, 3, 30)
+state = predict(gru, signal)
+'''
+
+FRAME_FEATURES = '''\
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, TensorDataset
+
+torch.manual_seed(7)
+clips = torch.randn(16, 6, 4, 4)            # clips, frames, 4x4 feature map per frame
+labels = torch.randint(0, 3, (16,))
+loader = DataLoader(TensorDataset(clips, labels), batch_size=4)
+
+
+class ClipClassifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.temporal = nn.LSTM(16, 12, batch_first=True)
+        self.cls = nn.Linear(12, 3)
+
+    def forward(self, frames):
+        seq, _ = self.temporal(frames)
+        return self.cls(seq[:, -1])
+
+
+net = ClipClassifier()
+for xb, yb in loader:
+    logits = net(xb)
+    loss = nn.functional.cross_entropy(logits, yb)
+'''
+
+
+def test_a_layer_built_by_a_factory_function(sandbox):
+    patched = patch(recipe, FACTORY_BUILT, sandbox.facts(FACTORY_BUILT, "ValueError"))
+    assert "    output, last = net(readings.view(-1, 1, 1))\n" in patched
+    sandbox.assert_clean(patched + "assert torch.allclose(state, gru(signal.view(30, 1, 1))[1][-1])\n")
+
+
+def test_frame_features_are_merged_into_each_steps_features(sandbox):
+    patched = patch(recipe, FRAME_FEATURES, sandbox.facts(FRAME_FEATURES, "ValueError"))
+    assert "        seq, _ = self.temporal(frames.flatten(2))\n" in patched
+    # each frame's 16 values are one step's features: a batch of 4 clips of 6 steps
+    meant = "\nseq, _ = net.temporal(xb.reshape(4, 6, 16))\nassert torch.allclose(logits, net.cls(seq[:, -1]))\n"
+    sandbox.assert_clean(patched + meant)

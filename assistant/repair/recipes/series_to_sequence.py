@@ -8,7 +8,13 @@ axes. The layer's input_size says which one it is:
 
 The view goes where the tensor enters the model (the outermost model call on the traceback), or
 on the recurrent layer's own call when it is called directly. The layer is found where it is
-called, also when it arrives as a function's parameter (`def forecast(rnn, seq): rnn(seq)`).
+called, also when it arrives as a function's parameter (`def forecast(rnn, seq): rnn(seq)`) or
+is built by a factory function of this file (`gru = build(hidden)`).
+
+A 4-D tensor has one axis too many: frame features `[batch, seq, H, W]` whose last two axes are
+the features of one step. The entry's `flatten(2)` merges them on the recurrent layer's own
+call, whatever came before it; a tensor whose trailing axes do not multiply to input_size fails
+the layer's input_size check instead, so it never verifies.
 """
 
 from __future__ import annotations
@@ -16,8 +22,8 @@ from __future__ import annotations
 import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_calls, needs_failing_line
-from assistant.repair.recipes._definitions import passed
-from assistant.repair.recipes._edit import Edits, Script, callee, dotted, keyword, positional
+from assistant.repair.recipes._definitions import passed, returned
+from assistant.repair.recipes._edit import Edits, Script, callee, dotted, keyword, kind_of, positional
 from assistant.repair.recipes._values import integer
 
 name = "series-to-sequence"
@@ -27,11 +33,16 @@ RNNS = ("RNN", "LSTM", "GRU")
 @needs_calls(*RNNS)
 @needs_failing_line
 def match(problem: Problem) -> tuple[cst.Call, str] | None:
-    """The model call where the 1-D tensor enters, and the view that gives it both axes."""
-    if not problem.facts.values.get("ndim", "").startswith("1"):
-        return None
+    """The model call where the 1-D tensor enters, and the view that gives it both axes; or the
+    recurrent layer's call that a 4-D tensor reaches, and the flatten that merges its features."""
+    ndim = problem.facts.values.get("ndim", "")
     script, lines = problem.script, problem.facts.user_lines
-    layer = _layer_at_failure(script, lines)
+    found = _layer_call_at_failure(script, lines)
+    if ndim == "4" and found is not None and positional(found[1]):
+        return found[1], "flatten(2)"
+    if not ndim.startswith("1"):
+        return None
+    layer = found[0] if found is not None else None
     size = (positional(layer)[:1] or [keyword(layer, "input_size")])[0] if layer is not None else None
     features = integer(script, size.value) if size is not None else None
     if features is None or features < 1:
@@ -47,19 +58,28 @@ def apply(problem: Problem, found: tuple[cst.Call, str]) -> Edits:
     return edits
 
 
-def _layer_at_failure(script: Script, lines: tuple[int, ...]) -> cst.Call | None:
-    """The constructor of the recurrent layer called on the innermost failing line, following a
-    parameter to what the caller passed for it."""
+def _layer_call_at_failure(script: Script, lines: tuple[int, ...]) -> tuple[cst.Call, cst.Call] | None:
+    """(constructor, call) of the recurrent layer called on the innermost failing line, following
+    a parameter to what the caller passed for it."""
     for line in reversed(lines):
         for call in script.calls_on(line):
             if (name := callee(call)) is None:
                 continue
-            if (built := script.built_from(name, RNNS)) is not None:
-                return built
+            if (built := _built_rnn(script, name)) is not None:
+                return built, call
             given = passed(script, name, call, lines) if "." not in name else None
-            if given is not None and (source := dotted(given)) and (built := script.built_from(source, RNNS)):
-                return built
+            if given is not None and (source := dotted(given)) and (built := _built_rnn(script, source)):
+                return built, call
     return None
+
+
+def _built_rnn(script: Script, name: str) -> cst.Call | None:
+    """The recurrent layer's constructor bound to the name, directly or as the one layer a
+    factory function of this file returns (`gru = build(hidden)`)."""
+    if (built := script.built_from(name, RNNS)) is not None or (made := script.bindings.get(name)) is None:
+        return built
+    layers = [value for value in returned(script, made) if isinstance(value, cst.Call) and kind_of(value) in RNNS]
+    return layers[0] if len(layers) == 1 else None
 
 
 def _view(script: Script, layer: cst.Call, features: int) -> str:
