@@ -76,3 +76,61 @@ def test_features_that_are_not_square_images_are_left_alone():
                                   "[4, 3000]", line=10)
     assert not applies(recipe, CIFAR_SEQUENTIAL, facts)
     assert applies(recipe, CIFAR_SEQUENTIAL, Facts("RuntimeError", facts.message.replace("3000", "3072"), line=10))
+
+
+ONE_SCAN = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+net = nn.Sequential(
+    nn.Conv2d(1, 4, 3), nn.ReLU(),
+    nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 2),
+)
+net.eval()
+scan = torch.rand(20, 20)      # one grayscale scan, H x W
+with torch.no_grad():
+    probs = net(scan).softmax(dim=1)
+'''
+
+ONE_RECORDING = '''\
+import torch
+import torch.nn as nn
+
+
+class Detector(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(1, 4, kernel_size=5)
+        self.head = nn.Linear(4, 1)
+
+    def forward(self, wave):
+        z = torch.relu(self.conv(wave))
+        return self.head(z.mean(-1))
+
+
+torch.manual_seed(1)
+det = Detector()
+wave = torch.randn(50)  # one recording
+score = det(wave)
+'''
+
+
+def test_one_grayscale_image_becomes_a_batch_of_one_single_channel_image(sandbox):
+    patched = patch(recipe, ONE_SCAN, sandbox.facts(ONE_SCAN, "RuntimeError"))
+    assert "    probs = net(scan.unsqueeze(0).unsqueeze(0)).softmax(dim=1)\n" in patched
+    meant = "assert probs.shape == (1, 2) and torch.allclose(probs, net(scan.view(1, 1, 20, 20)).softmax(1))\n"
+    sandbox.assert_clean(patched + meant)
+
+
+def test_one_recording_into_conv1d_is_one_channel_of_one_sample(sandbox):
+    patched = patch(recipe, ONE_RECORDING, sandbox.facts(ONE_RECORDING, "RuntimeError"))
+    assert "score = det(wave.unsqueeze(0).unsqueeze(0))\n" in patched
+    sandbox.assert_clean(patched + "assert score.shape == (1, 1) and det.conv(wave.view(1, 1, 50)).shape == (1, 4, 46)\n")
+
+
+def test_a_lone_sample_needs_a_one_channel_conv():
+    three_channels = ONE_SCAN.replace("nn.Conv2d(1, 4, 3)", "nn.Conv2d(3, 4, 3)")
+    message = "Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: [20, 20]"
+    assert not applies(recipe, three_channels, Facts("RuntimeError", message, line=12, lines=(12,)))
+    assert applies(recipe, ONE_SCAN, Facts("RuntimeError", message, line=12, lines=(12,)))
