@@ -276,3 +276,77 @@ def test_a_module_level_state_gets_the_layer_count_as_a_number(sandbox):
     patched = patch(recipe, STATE_FROM_THE_CALLER, sandbox.facts(STATE_FROM_THE_CALLER, "RuntimeError"))
     assert "hx = torch.zeros(1, 4, 32)\n" in patched
     sandbox.assert_clean(patched + "assert logits.shape == (4, 12, 30) and hx.shape == (1, 4, 32)\n")
+
+
+SHORT_LAST_BATCH = '''\
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, TensorDataset
+
+BATCH = 8
+torch.manual_seed(3)
+seqs, targets = torch.randn(20, 5, 3), torch.randn(20, 1)
+loader = DataLoader(TensorDataset(seqs, targets), batch_size=BATCH)
+
+
+class Regressor(nn.Module):
+    def __init__(self, hidden=6):
+        super().__init__()
+        self.hidden = hidden
+        self.lstm = nn.LSTM(3, hidden, batch_first=True)
+        self.fc = nn.Linear(hidden, 1)
+
+    def init_hidden(self, batch_size):
+        return (torch.zeros(1, batch_size, self.hidden), torch.zeros(1, batch_size, self.hidden))
+
+    def forward(self, x):
+        state = self.init_hidden(BATCH)
+        out, _ = self.lstm(x, state)
+        return self.fc(out[:, -1])
+
+
+model = Regressor()
+for xb, yb in loader:
+    loss = nn.functional.mse_loss(model(xb), yb)
+'''
+
+SEQUENCE_FIRST_HELPER = '''\
+import torch
+import torch.nn as nn
+
+
+def zero_state(layers, batch, hidden):
+    return torch.zeros(layers, batch, hidden)
+
+
+class Model(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.LSTM(2, 5, num_layers=3)
+
+    def forward(self, x):  # x: seq, batch, feat
+        h = zero_state(self.rnn.num_layers, x.size(0), self.rnn.hidden_size)
+        c = zero_state(self.rnn.num_layers, x.size(0), self.rnn.hidden_size)
+        return self.rnn(x, (h, c))[0]
+
+
+torch.manual_seed(4)
+m = Model()
+x = torch.randn(10, 4, 2)
+out = m(x)
+'''
+
+
+def test_a_helper_given_a_fixed_batch_size_is_given_the_inputs(sandbox):
+    patched = patch(recipe, SHORT_LAST_BATCH, sandbox.facts(SHORT_LAST_BATCH, "RuntimeError"))
+    assert "        state = self.init_hidden(x.size(0))\n" in patched
+    assert "torch.zeros(1, batch_size, self.hidden)" in patched  # the helper is untouched
+    last = "\nwith torch.no_grad():\n    assert torch.allclose(model(xb), model.fc(model.lstm(xb)[0][:, -1]))\n"
+    sandbox.assert_clean(patched + "assert len(xb) == 4\n" + last)
+
+
+def test_a_helper_called_with_the_wrong_axis_gets_the_batch_axis(sandbox):
+    patched = patch(recipe, SEQUENCE_FIRST_HELPER, sandbox.facts(SEQUENCE_FIRST_HELPER, "RuntimeError"))
+    assert patched.count("zero_state(self.rnn.num_layers, x.size(1), self.rnn.hidden_size)") == 2
+    same = "\nwith torch.no_grad():\n    assert out.shape == (10, 4, 5) and torch.allclose(out, m.rnn(x)[0])\n"
+    sandbox.assert_clean(patched + same)

@@ -5,7 +5,9 @@ arguments and helpers such as `init_hidden`) back to the `torch.zeros(...)` (or 
 empty) that built it and corrects that constructor's sizes: a state built batch-first gets its
 first two sizes swapped; any other wrong axis is computed from the layer and the input,
 `rnn.num_layers`, `x.size(0)`, `rnn.hidden_size`, as the entry's fix does; a 2-D state for a
-batched input gets the layer axis in front.
+batched input gets the layer axis in front. A helper that builds the state from a batch size it
+is given (`init_hidden(BATCH)`, `zero_state(layers, x.size(0), hidden)`) gets the input's batch
+size where it is called next to the layer, since the helper itself cannot see the input.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_calls
-from assistant.repair.recipes._definitions import MAX_DEPTH, assignment, passed, returned
+from assistant.repair.recipes._definitions import MAX_DEPTH, assignment, parameters, passed, returned
 from assistant.repair.recipes._edit import Edits, Script, callee, dotted, expr, keyword, kind_of, parse_shape, positional
 from assistant.repair.recipes._values import integer
 
@@ -189,10 +191,31 @@ def _corrected(script: Script, failing: StateCall, call: cst.Call, role: str, ex
     rewrites = {}
     for axis in (axis for axis in range(3) if got[axis] != expected[axis]):
         new = _axis_size(script, failing, call, role, axis)
-        if new is None:
+        if new is not None:
+            rewrites[sizes[axis]] = expr(new)
+        elif axis == 1 and (given := _batch_given_to_helper(script, failing, call, sizes[axis])):
+            rewrites |= given
+        else:
             return None
-        rewrites[sizes[axis]] = expr(new)
     return rewrites
+
+
+def _batch_given_to_helper(script: Script, failing: StateCall, call: cst.Call,
+                           size: cst.BaseExpression) -> dict[cst.BaseExpression, cst.BaseExpression] | None:
+    """The batch-size argument of each call, next to the layer's, of the helper that builds the
+    state from its parameter, rewritten to the input's batch size."""
+    helper = script.function_of(call)
+    if helper is None or not isinstance(size, cst.Name) or size.value not in (names := parameters(helper)):
+        return None
+    index, caller = names.index(size.value), script.function_of(failing.call)
+    uses = [used for used in script.calls() if kind_of(used) == helper.name.value
+            and script.function_of(used) is caller and len(positional(used)) > index]
+    rewrites = {}
+    for used in uses:
+        if (new := _axis_size(script, failing, used, "h", 1)) is None:
+            return None
+        rewrites[positional(used)[index].value] = expr(new)
+    return rewrites or None
 
 
 def _axis_size(script: Script, failing: StateCall, call: cst.Call, role: str, axis: int) -> str | None:
