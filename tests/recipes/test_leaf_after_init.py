@@ -90,3 +90,84 @@ def test_intermediate_activation_keeps_its_gradient(sandbox):
 def test_no_match_for_leaves():
     source = "import torch\nw = torch.zeros(3, requires_grad=True)\nopt = torch.optim.SGD([w], lr=0.1)\n"
     assert not applies(recipe, source, Facts("ValueError", "can't optimize a non-leaf Tensor", line=3, lines=(3,)))
+
+
+PARAMS_FROM_A_HELPER = '''\
+import torch
+
+torch.manual_seed(0)
+
+
+def init_params(n_in, n_out, scale=0.1):
+    w = torch.randn(n_in, n_out, requires_grad=True) * scale
+    b = torch.zeros(n_out, requires_grad=True)
+    return w, b
+
+
+w1, b1 = init_params(3, 5)
+x, t = torch.randn(8, 3), torch.randn(8, 5)
+torch.nn.functional.mse_loss(x @ w1 + b1, t).backward()
+grads = {}
+for p in (w1, b1):
+    grads[p.shape] = p.grad
+'''
+
+
+def test_a_tensor_returned_by_a_helper_and_read_through_a_loop_variable(sandbox):
+    """`for p in (w1, b1): p.grad` reads `w1`, which `init_params` scaled after creating it."""
+    facts = sandbox.warning_facts(PARAMS_FROM_A_HELPER, "UserWarning")
+    patched = patch(recipe, PARAMS_FROM_A_HELPER, facts)
+    assert "    w = (torch.randn(n_in, n_out) * scale).requires_grad_()\n" in patched
+    meant = ("expected = 2 * x.T @ (x @ w1 + b1 - t).detach() / 40\n"
+             "assert w1.is_leaf and torch.allclose(grads[(3, 5)], expected, atol=1e-6)\n")
+    sandbox.assert_clean(patched + meant, without_warning="not a leaf Tensor")
+
+
+STORED_ACTIVATION = '''\
+import torch
+import torch.nn as nn
+
+
+class Probe(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Linear(4, 4)
+        self.out = nn.Linear(4, 1)
+
+    def forward(self, x):
+        self.feat = torch.tanh(self.enc(x))
+        return self.out(self.feat)
+
+
+probe = Probe()
+probe(torch.randn(3, 4)).sum().backward()
+feature_grad = probe.feat.grad
+'''
+
+
+def test_an_activation_kept_on_the_module_retains_its_gradient_where_forward_computes_it(sandbox):
+    patched = patch(recipe, STORED_ACTIVATION, sandbox.warning_facts(STORED_ACTIVATION, "UserWarning"))
+    assert "        self.feat = torch.tanh(self.enc(x))\n        self.feat.retain_grad()\n" in patched
+    meant = "assert torch.allclose(feature_grad, probe.out.weight.detach().expand(3, 4))\n"
+    sandbox.assert_clean(patched + meant, without_warning="not a leaf Tensor")
+
+
+LAYER_OF_A_SEQUENTIAL = '''\
+import torch
+import torch.nn as nn
+
+model = nn.Sequential(nn.Linear(6, 10), nn.ReLU(), nn.Linear(10, 2))
+x = torch.randn(4, 6)
+hidden = model[0](x)
+logits = model[2](model[1](hidden))
+logits.sum().backward()
+hidden_grad = hidden.grad
+'''
+
+
+def test_the_output_of_one_layer_of_a_sequential_retains_its_gradient(sandbox):
+    patched = patch(recipe, LAYER_OF_A_SEQUENTIAL, sandbox.warning_facts(LAYER_OF_A_SEQUENTIAL, "UserWarning"))
+    assert "hidden = model[0](x)\nhidden.retain_grad()\n" in patched
+    meant = ("through_relu = (hidden > 0).float() * model[2].weight.sum(0)\n"
+             "assert torch.allclose(hidden_grad, through_relu.detach())\n")
+    sandbox.assert_clean(patched + meant, without_warning="not a leaf Tensor")

@@ -3,11 +3,13 @@ user created: autograd fills `.grad` only on leaves (so reading it warns and giv
 optimizer refuses to update anything else. Both entries give the same fix: compute the final
 values first and make that tensor the leaf, `(torch.randn(3) * 0.01).requires_grad_()`. The
 recipe rewrites the definition of each such tensor the failing line uses (the optimizer's
-parameters, the tensor whose `.grad` is read).
+parameters, the tensor whose `.grad` is read), followed into the helper that made it
+(`w, b = init_params()`) and through a loop over tensors (`for p in (w, b): p.grad`).
 
 A tensor whose `.grad` is read but that is an intermediate result by design (an activation,
 logits) cannot become a leaf without cutting the graph; for those the entry's fix is to keep its
-gradient with `t.retain_grad()` right after it is computed.
+gradient with `t.retain_grad()` right after it is computed: where `forward` stores it for
+`probe.feat.grad`, after `h = model[0](x)` for one layer of a container.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ import libcst as cst
 import libcst.matchers as m
 
 from assistant.repair.recipes import Problem
-from assistant.repair.recipes._definitions import assignment, returned
-from assistant.repair.recipes._edit import Edits, Script, dotted, keyword, positional
+from assistant.repair.recipes._definitions import assignment, loop_binding, returned
+from assistant.repair.recipes._edit import Edits, Script, callee, dotted, keyword, kind_of, positional
 
 name = "leaf-after-init"
 _OPTIMIZER_MODULES = ("torch.optim", "optim")
@@ -26,38 +28,44 @@ _LEAF_WRAPPERS = ("nn.Parameter", "torch.nn.Parameter", "Parameter")
 _MAX_DEPTH = 3
 
 
-def match(problem: Problem) -> list[tuple[cst.BaseExpression, str]] | None:
-    """(definition, what to do: 'leaf' or 'retain') for each tensor the failing line hands to an
+Fix = tuple[cst.BaseExpression, str, str]  # (definition, 'leaf' or 'retain', the tensor's name there)
+
+
+def match(problem: Problem) -> list[Fix] | None:
+    """(definition, what to do, the tensor) for each tensor the failing line hands to an
     optimizer, or for each tensor whose `.grad` is read."""
     script = problem.script
     optimizers = [call for line in problem.facts.user_lines for call in script.calls_on(line) if _is_optimizer(call)]
     if optimizers:
         names = [name for call in optimizers for name in _parameters(call)]
-        found = [(value, "leaf") for name in names
+        found = [(value, "leaf", name) for name in names
                  if (value := _origin(script, name, optimizers[0])) is not None and _scaled_leaf(value)]
         return found or None
-    found = []
-    for read in _grad_reads(script):
-        bound = assignment(script, read.value.value, read)
-        origin = _origin(script, read.value.value, read)
-        if bound is None or origin is None or any(seen in (bound[1], origin) for seen, _ in found):
+    return _grad_read_fixes(script) or None
+
+
+def _grad_read_fixes(script: Script) -> list[Fix]:
+    """A leaf made after the scaling for a scaled tensor, a kept gradient for an activation."""
+    found: list[Fix] = []
+    for name, user in _read_tensors(script):
+        bound = _definition(script, name, user)
+        origin = _origin(script, name, user) or (bound[1] if bound else None)
+        if bound is None or origin is None or any(seen in (bound[1], origin) for seen, _, _ in found):
             continue
         if _scaled_leaf(origin):
-            found.append((origin, "leaf"))
+            found.append((origin, "leaf", name))
         elif not _creates_leaf(bound[1]) and _tracked(script, bound[1]) and script.statement_of(bound[1]) is not None:
-            found.append((bound[1], "retain"))
-    return found or None
+            found.append((bound[1], "retain", bound[0]))
+    return found
 
 
-def apply(problem: Problem, found: list[tuple[cst.BaseExpression, str]]) -> Edits:
+def apply(problem: Problem, found: list[Fix]) -> Edits:
     script = problem.script
     edits = problem.edits()
-    for value, action in found:
+    for value, action, tensor in found:
         if action == "leaf":
             edits.replace(value, script.with_method(value.visit(_DropRequiresGrad()), _MAKE_LEAF))
         else:
-            tensor = next(read.value.value for read in _grad_reads(script)
-                          if (bound := assignment(script, read.value.value, read)) and bound[1] is value)
             edits.insert_after(script.statement_of(value), cst.parse_statement(f"{tensor}.retain_grad()\n"))
     return edits
 
@@ -75,10 +83,63 @@ def _parameters(call: cst.Call) -> list[str]:
 
 
 def _grad_reads(script: Script) -> list[cst.Attribute]:
-    """`w.grad` wherever it is read (assignments to `.grad` are not reads)."""
-    reads = [node for node in script.nodes(cst.Attribute) if node.attr.value == "grad" and isinstance(node.value, cst.Name)]
+    """`w.grad` or `probe.feat.grad` wherever it is read (assignments to `.grad` are not reads)."""
+    reads = [node for node in script.nodes(cst.Attribute) if node.attr.value == "grad" and dotted(node.value)]
     written = {id(target.target) for node in script.nodes(cst.Assign) for target in node.targets}
     return [read for read in reads if id(read) not in written]
+
+
+def _read_tensors(script: Script) -> list[tuple[str, cst.CSTNode]]:
+    """(name, where it is used) of each tensor whose `.grad` is read: the loop variable of
+    `for p in (w, b): p.grad` stands for `w` and `b`."""
+    found = []
+    for read in _grad_reads(script):
+        name = dotted(read.value)
+        loop = loop_binding(script, name, read)
+        if loop is not None and isinstance(loop.target, cst.Name) and isinstance(loop.iter, (cst.Tuple, cst.List)):
+            found += [(element, loop) for item in loop.iter.elements if (element := dotted(item.value))]
+        else:
+            found.append((name, read))
+    return found
+
+
+def _definition(script: Script, name: str, user: cst.CSTNode) -> tuple[str, cst.BaseExpression] | None:
+    """(the name the definition gives it, the value) of the tensor: its assignment, the one a
+    helper returns into a tuple (`w, b = init()`), or `self.feat = ...` in the class of `probe`
+    for `probe.feat`."""
+    if (bound := assignment(script, name, user)) is not None:
+        return name, bound[1]
+    return _unpacked_from_helper(script, name, user) or _instance_attribute(script, name)
+
+
+def _unpacked_from_helper(script: Script, name: str, user: cst.CSTNode) -> tuple[str, cst.BaseExpression] | None:
+    """`w1, b1 = init_params(...)` where the helper ends in `return w, b`: `w`'s definition."""
+    for node in script.nodes(cst.Assign):
+        target = node.targets[0].target
+        if len(node.targets) != 1 or not isinstance(target, cst.Tuple) or not isinstance(node.value, cst.Call) \
+                or script.span(node)[0] > script.span(user)[0]:
+            continue
+        names = [dotted(element.value) for element in target.elements]
+        results = [r for r in returned(script, node.value) if isinstance(r, cst.Tuple) and len(r.elements) == len(names)]
+        if name in names and len(results) == 1 and (inner := dotted(results[0].elements[names.index(name)].value)):
+            if (bound := assignment(script, inner, results[0])) is not None:
+                return inner, bound[1]
+    return None
+
+
+def _instance_attribute(script: Script, name: str) -> tuple[str, cst.BaseExpression] | None:
+    """`self.feat = ...` for `probe.feat`, `probe` being built from a class of this file."""
+    owner, _, attribute = name.rpartition(".")
+    built = script.bindings.get(owner)
+    if not owner or "." in owner or built is None:
+        return None
+    for node in script.nodes(cst.ClassDef):
+        if node.name.value == kind_of(built):
+            assigned = [a for a in m.findall(node, m.Assign()) if isinstance(a, cst.Assign)
+                        and any(dotted(t.target) == f"self.{attribute}" for t in a.targets)]
+            if len(assigned) == 1:
+                return f"self.{attribute}", assigned[0].value
+    return None
 
 
 def _scaled_leaf(value: cst.BaseExpression) -> bool:
@@ -98,17 +159,26 @@ def _creates_leaf(node: cst.CSTNode) -> bool:
 
 
 def _tracked(script: Script, value: cst.BaseExpression, depth: int = 0) -> bool:
-    """A result autograd tracks: a model's output, or computed from one or from a tensor that
-    requires grad (followed through the names it uses)."""
+    """A result autograd tracks: a model's (or a layer's) output, or computed from one or from a
+    tensor that requires grad (followed through the names it uses)."""
     if depth > _MAX_DEPTH or not isinstance(value, (cst.Call, cst.BinaryOperation, cst.Subscript)):
         return False
-    if isinstance(value, cst.Call) and script.is_model_call(value):
+    calls = [call for call in m.findall(value, m.Call()) if isinstance(call, cst.Call)]
+    if any(script.is_model_call(call) or _runs_layer(script, call) for call in calls):
         return True
     if any(_creates_leaf(call) for call in m.findall(value, m.Call())):
         return True
     names = {dotted(node) for node in m.findall(value, m.Name())} - {None}
     return any((bound := assignment(script, name, value)) is not None and _tracked(script, bound[1], depth + 1)
                for name in names)
+
+
+def _runs_layer(script: Script, call: cst.Call) -> bool:
+    """`model[0](x)`: a layer of a container built from torch.nn, called on data."""
+    if not isinstance(call.func, cst.Subscript) or (base := dotted(call.func.value)) is None:
+        return False
+    built = script.bindings.get(base)
+    return built is not None and (callee(built) or "").startswith(("nn.", "torch.nn."))
 
 
 def _origin(script: Script, name: str | None, user: cst.CSTNode) -> cst.BaseExpression | None:
