@@ -111,3 +111,82 @@ def test_a_vocabulary_size_in_a_helper_that_embeds(sandbox):
 def test_not_when_the_loaded_model_is_trained_for_a_new_task(sandbox):
     facts = sandbox.facts(FINE_TUNING, "RuntimeError")
     assert not applies(recipe, FINE_TUNING, facts)
+
+
+WRAPPER_AND_CONFIG_OF_THE_TRAINING_RUN = '''\
+import io
+
+import torch
+from torch import nn
+
+DEFAULTS = {"d_model": 16, "n_classes": 4}
+
+
+class Model(nn.Module):
+    def __init__(self, d_model, n_classes):
+        super().__init__()
+        self.enc = nn.Linear(8, d_model)
+        self.cls = nn.Linear(d_model, n_classes)
+
+    def forward(self, x):
+        return self.cls(torch.tanh(self.enc(x)))
+
+
+class Predictor:
+    def __init__(self, weights):
+        self.model = Model(**DEFAULTS)
+        self.model.load_state_dict(torch.load(weights))
+        self.model.eval()
+
+    @torch.no_grad()
+    def __call__(self, rows):
+        return self.model(rows).argmax(-1)
+
+
+def train(cfg, store):
+    torch.manual_seed(0)
+    model = Model(**cfg)
+    torch.save(model.state_dict(), store)
+    return model
+
+
+store = io.BytesIO()
+trained = train({"d_model": 32, "n_classes": 4}, store)
+store.seek(0)
+rows = torch.randn(6, 8)
+assert torch.equal(Predictor(store)(rows), trained(rows).argmax(-1))   # the trained weights serve
+'''
+
+SEQUENTIAL_RELOADED_IN_A_LATER_CELL = '''\
+import io
+
+import torch
+from torch import nn
+
+torch.manual_seed(0)
+encoder = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4))
+blob = io.BytesIO()
+torch.save(encoder.state_dict(), blob)
+x = torch.randn(5, 8)
+expected = encoder(x).detach()
+
+blob.seek(0)
+encoder = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 4))
+encoder.load_state_dict(torch.load(blob))
+with torch.no_grad():
+    assert torch.equal(encoder(x), expected)
+'''
+
+
+def test_a_wrapper_class_builds_the_model_with_the_training_runs_config(sandbox):
+    facts = sandbox.facts(WRAPPER_AND_CONFIG_OF_THE_TRAINING_RUN, "RuntimeError")
+    patched = patch(recipe, WRAPPER_AND_CONFIG_OF_THE_TRAINING_RUN, facts)
+    assert "        self.model = Model(d_model=32, n_classes=4)\n" in patched
+    sandbox.assert_clean(patched)
+
+
+def test_a_sequential_is_rebuilt_with_the_saved_ones_layers(sandbox):
+    facts = sandbox.facts(SEQUENTIAL_RELOADED_IN_A_LATER_CELL, "RuntimeError")
+    patched = patch(recipe, SEQUENTIAL_RELOADED_IN_A_LATER_CELL, facts)
+    assert "encoder = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4))\nencoder.load_state_dict" in patched
+    sandbox.assert_clean(patched)
