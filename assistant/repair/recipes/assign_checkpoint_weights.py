@@ -3,47 +3,166 @@ copies the checkpoint into those parameters, which for meta tensors copies nothi
 is still empty when `.to(device)` or `.item()` needs its values. `load_state_dict(sd, assign=True)`
 makes the checkpoint's tensors the parameters instead of copying into them: the fix the entry
 names when the code does load a checkpoint (without one, there are no values to give).
+
+Which models are empty: those built under `with torch.device("meta")` (or accelerate's
+`init_empty_weights()`), with `device="meta"`, moved with `.to("meta")`, returned by a helper
+that builds them so, and, for "Cannot copy out of meta tensor", the module the failing line moves
+(the error itself says it is meta). A load into one of its submodules counts as a load into it.
+When the model is moved first and the checkpoint loaded after, the move becomes
+`to_empty(device=...)`, the entry's other fix: storage on the device, which the strict load then
+fills. A load that may leave parameters out (`strict=False`) or buffers the checkpoint lacks
+(`persistent=False`) would leave uninitialised memory behind, so then nothing is changed.
 """
 
 from __future__ import annotations
 
 import libcst as cst
+import libcst.matchers as m
 
 from assistant.repair.recipes import Problem
-from assistant.repair.recipes._edit import Edits, Script, dotted, keyword, kind_of, positional, with_keyword
+from assistant.repair.recipes._definitions import MAX_DEPTH
+from assistant.repair.recipes._edit import Edits, Script, calls_in, dotted, keyword, kind_of, positional, with_keyword
 from assistant.repair.recipes._state_dicts import is_load_state_dict
+from assistant.repair.recipes._values import _called_as
 
 name = "assign-checkpoint-weights"
 _EMPTY_BUILDERS = ("init_empty_weights", "init_on_device")
+_MOVES = ("to", "cuda", "cpu")
 
 
-def match(problem: Problem) -> list[cst.Call] | None:
-    """The loads, before the failing line, into models built on the meta device that copy rather
-    than assign."""
-    script = problem.script
-    built_empty = _built_on_meta(script)
-    failing = problem.facts.user_lines[0] if problem.facts.user_lines else None  # the outermost frame
+def match(problem: Problem) -> tuple[str, list[cst.Call]] | None:
+    """("assign", the loads into empty models that ran before the failure and copied rather than
+    assigned), else ("to_empty", the failing move of a model whose checkpoint is loaded after it)."""
+    script, lines = problem.script, problem.facts.user_lines
+    moved = _moved_on_failing_lines(script, lines)
+    empty = _built_on_meta(script) | {name for move in moved if (name := dotted(move.func.value))}
+    ran_first = {call for move in moved for call in calls_in(move.func.value)}  # `Net.load(f).to(d)`
     loads = [call for call in script.calls() if is_load_state_dict(call) and keyword(call, "assign") is None
-             and dotted(call.func.value) in built_empty
-             and (failing is None or script.span(call)[1] < failing)]
-    return loads or None
+             and _into(dotted(call.func.value), empty)
+             and (not lines or _before_failure(script, call, lines, ran_first))]
+    if loads:
+        return "assign", loads
+    late = [move for move in moved if _movable_to_empty(move) and _filled_after(script, move)]
+    return ("to_empty", late[:1]) if late else None
 
 
-def apply(problem: Problem, loads: list[cst.Call]) -> Edits:
+def apply(problem: Problem, found: tuple[str, list[cst.Call]]) -> Edits:
+    how, calls = found
     edits = problem.edits()
-    for call in loads:
-        edits.replace(call, with_keyword(call, "assign", "True"))
+    for call in calls:
+        edits.replace(call, with_keyword(call, "assign", "True") if how == "assign" else _to_empty(call))
     return edits
 
 
+def _into(target: str | None, modules: set[str]) -> bool:
+    """The load's target is one of the modules or a submodule of one (`model.encoder`)."""
+    return target is not None and any(target == module or target.startswith(module + ".") for module in modules)
+
+
+def _moved_on_failing_lines(script: Script, lines: tuple[int, ...]) -> list[cst.Call]:
+    """`model.to(device)`, `self.net.cuda()`, `m.cpu()` on the traceback's lines, innermost first."""
+    found = []
+    for line in reversed(lines):
+        found += [call for call in script.calls_on(line) if isinstance(call.func, cst.Attribute)
+                  and call.func.attr.value in _MOVES and call not in found]
+    return found
+
+
+def _before_failure(script: Script, node: cst.CSTNode, lines: tuple[int, ...], ran_first: set[cst.Call],
+                    depth: int = 0) -> bool:
+    """The node ran before the failing lines: it ends before one of them in the same function,
+    or its function is called before one of them (or by the call whose result the failing line
+    moves)."""
+    scope = script.function_of(node)
+    if node in ran_first or any(frame_scope is scope and script.span(node)[1] < line
+                                for frame_scope, line in _frames(script, lines)):
+        return True
+    if scope is None or depth >= MAX_DEPTH or (called := _called_as(script, scope)) is None:
+        return False
+    return any(kind_of(call) == called and not script.covers(scope, script.span(call)[0])
+               and _before_failure(script, call, lines, ran_first, depth + 1) for call in script.calls())
+
+
+def _frames(script: Script, lines: tuple[int, ...]) -> list[tuple[cst.FunctionDef | None, int]]:
+    """(the function holding it, or None at module level; the line) for each traceback line with a call."""
+    return [(script.function_of(calls[0]), line) for line in lines if (calls := script.calls_on(line))]
+
+
+def _movable_to_empty(move: cst.Call) -> bool:
+    """A plain device move: `.to(device)`, `.to(device=d)`, `.cuda()`, `.cpu()`."""
+    method = move.func.attr.value
+    if method == "to":
+        return len(move.args) == 1 and (move.args[0].keyword is None or move.args[0].keyword.value == "device")
+    return not move.args
+
+
+def _filled_after(script: Script, move: cst.Call) -> bool:
+    """A strict load into the moved model itself follows the move in the same function, and no
+    module of the script keeps buffers out of its state_dict."""
+    moved, scope, line = dotted(move.func.value), script.function_of(move), script.span(move)[1]
+    if moved is None:
+        return False
+    strict = [call for call in script.calls() if is_load_state_dict(call) and dotted(call.func.value) == moved
+              and script.function_of(call) is scope and script.span(call)[0] > line and _strict(call)]
+    return bool(strict) and not any(_is_false(arg.value) for call in script.calls()
+                                    if (arg := keyword(call, "persistent")) is not None)
+
+
+def _strict(load: cst.Call) -> bool:
+    given = keyword(load, "strict")
+    return given is None or (isinstance(given.value, cst.Name) and given.value.value == "True")
+
+
+def _is_false(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "False"
+
+
+def _to_empty(move: cst.Call) -> cst.Call:
+    """`model.to(d)` -> `model.to_empty(device=d)`; `.cuda()` / `.cpu()` name their device."""
+    method = move.func.attr.value
+    device = cst.Module([]).code_for_node(move.args[0].value) if move.args else f'"{method}"'
+    empty = move.with_changes(func=move.func.with_changes(attr=cst.Name("to_empty")), args=[])
+    return with_keyword(empty, "device", device)
+
+
 def _built_on_meta(script: Script) -> set[str]:
-    """Names assigned inside `with torch.device("meta"):` (or accelerate's `init_empty_weights()`)."""
-    names: set[str] = set()
-    for block in script.nodes(cst.With):
-        if any(_is_meta_context(item.item) for item in block.items):
-            names |= {name for node in script.nodes(cst.Assign) if block in script.ancestors(node)
-                      for target in node.targets if (name := dotted(target.target))}
-    return names
+    """Names of modules built without storage: assigned inside `with torch.device("meta"):` (or
+    accelerate's `init_empty_weights()`), from a call with `device="meta"` or `.to("meta")`, or
+    from a helper of the script that returns such a module."""
+    names = {name for node in script.nodes(cst.Assign) if _meta_assignment(script, node)
+             for target in node.targets if (name := dotted(target.target))}
+    helpers = _meta_helpers(script, names)
+    return names | {name for node in script.nodes(cst.Assign) if isinstance(node.value, cst.Call)
+                    and kind_of(node.value) in helpers for target in node.targets if (name := dotted(target.target))}
+
+
+def _meta_assignment(script: Script, node: cst.CSTNode) -> bool:
+    """The statement is in a meta `with` block, or builds its value on the meta device."""
+    if any(isinstance(block, cst.With) and any(_is_meta_context(item.item) for item in block.items)
+           for block in script.ancestors(node)):
+        return True
+    value = getattr(node, "value", None)
+    return isinstance(value, cst.Call) and _names_meta(value)
+
+
+def _meta_helpers(script: Script, built: set[str]) -> set[str]:
+    """Functions of the script whose return gives a meta module: returned inside a meta `with`
+    block, built on meta in the return itself, or a name built so."""
+    helpers = set()
+    for node in m.findall(script.module, m.Return()):
+        if not isinstance(node, cst.Return) or node.value is None or (function := script.function_of(node)) is None:
+            continue
+        if _meta_assignment(script, node) or dotted(node.value) in built:
+            helpers.add(function.name.value)
+    return helpers
+
+
+def _names_meta(call: cst.Call) -> bool:
+    """`Net(device="meta")`, `net.to("meta")`, `nn.Linear(4, 8, device="meta")`."""
+    device = keyword(call, "device")
+    if device is None and isinstance(call.func, cst.Attribute) and call.func.attr.value == "to" and positional(call):
+        device = positional(call)[0]
+    return device is not None and _is_meta_string(device.value)
 
 
 def _is_meta_context(node: cst.BaseExpression) -> bool:
@@ -52,5 +171,8 @@ def _is_meta_context(node: cst.BaseExpression) -> bool:
     if kind_of(node) in _EMPTY_BUILDERS:
         return True
     args = positional(node)
-    return kind_of(node) == "device" and bool(args) and isinstance(args[0].value, cst.SimpleString) \
-        and args[0].value.evaluated_value.split(":")[0] == "meta"
+    return kind_of(node) == "device" and bool(args) and _is_meta_string(args[0].value)
+
+
+def _is_meta_string(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.SimpleString) and node.evaluated_value.split(":")[0] == "meta"
