@@ -20,7 +20,7 @@ import libcst.matchers as m
 
 from assistant.repair.recipes import Problem
 from assistant.repair.recipes._definitions import MAX_DEPTH, parameters, resolved
-from assistant.repair.recipes._edit import Edits, Script, calls_in, dotted, keyword, kind_of, positional
+from assistant.repair.recipes._edit import Edits, Script, calls_in, dotted, kind_of, positional
 from assistant.repair.recipes._models import assigned_before
 from assistant.repair.recipes._state_dicts import failing_loads
 from assistant.repair.recipes._values import _passed_at_calls
@@ -91,8 +91,8 @@ def _factory_construction(script: Script, call: cst.Call) -> tuple[cst.Call, cst
     """What `make_optimizer(model, lr)` builds, when that function of the script returns one
     optimizer construction: the construction, and its parameters with the factory's parameter
     names replaced by the call's arguments."""
-    functions = [node for node in script.nodes(cst.FunctionDef) if node.name.value == kind_of(call)
-                 and script.function_of(node) is None and not any(isinstance(a, cst.ClassDef) for a in script.ancestors(node))]
+    functions = [node for node in script.module.body if isinstance(node, cst.FunctionDef)
+                 and node.name.value == kind_of(call)]
     if len(functions) != 1 or any(arg.star for arg in call.args):
         return None
     returns = [node.value for node in m.findall(functions[0], m.Return()) if isinstance(node, cst.Return)]
