@@ -76,3 +76,72 @@ def test_sizes_read_from_the_tensor_are_left_alone():
     assert applies(recipe, "import torch\ny = x.view(4, 3, 32, 32)\n", facts)
     assert not applies(recipe, "import torch\ny = x.view(4, 3, 32, 32)\n",
                        Facts("RuntimeError", "shape '[4, 3, 32, 32]' is invalid for input of size 6000", line=2))
+
+
+COMPUTED_RESHAPE = '''\
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, TensorDataset
+
+config = {"batch_size": 20, "seq_len": 12, "hidden": 8}
+seqs = torch.randn(45, config["seq_len"], 4)
+targets = torch.randn(45, config["seq_len"], 1)
+
+
+class Tagger(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.cfg = cfg
+        self.rnn = nn.GRU(4, cfg["hidden"], batch_first=True)
+        self.out = nn.Linear(cfg["hidden"], 1)
+
+    def forward(self, x):
+        h, _ = self.rnn(x)
+        flat = h.contiguous().view(-1, self.cfg["hidden"])
+        return self.out(flat).view(self.cfg["batch_size"], self.cfg["seq_len"], 1)
+
+
+model = Tagger(config)
+shapes = []
+for xb, yb in DataLoader(TensorDataset(seqs, targets), batch_size=config["batch_size"]):
+    pred = model(xb)
+    nn.functional.mse_loss(pred, yb)
+    shapes.append(tuple(pred.shape))
+'''
+
+
+def test_a_computed_value_takes_its_batch_from_minus_one(sandbox):
+    patched = patch(recipe, COMPUTED_RESHAPE, sandbox.facts(COMPUTED_RESHAPE, "RuntimeError"))
+    assert 'return self.out(flat).view(-1, self.cfg["seq_len"], 1)' in patched
+    sandbox.assert_clean(patched + "assert shapes == [(20, 12, 1), (20, 12, 1), (5, 12, 1)], shapes\n")
+
+
+SAME_BATCH_TWICE = '''\
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, TensorDataset
+
+
+class Discriminator(nn.Module):
+    def __init__(self, batch_size):
+        super().__init__()
+        self.batch_size = batch_size
+        self.conv = nn.Conv2d(2, 4, 3, padding=1)
+        self.head = nn.Linear(4 * 8 * 8, 1)
+
+    def forward(self, flat):
+        img = flat.view(self.batch_size, 2, 8, 8)
+        h = self.conv(img).relu()
+        return self.head(h.view(self.batch_size, -1)).squeeze(1)
+
+
+D = Discriminator(4)
+scores = [D(x) for (x,) in DataLoader(TensorDataset(torch.randn(14, 128)), batch_size=4)]
+'''
+
+
+def test_every_reshape_that_hard_codes_the_batch_reads_it_from_its_tensor(sandbox):
+    patched = patch(recipe, SAME_BATCH_TWICE, sandbox.facts(SAME_BATCH_TWICE, "RuntimeError"))
+    assert "img = flat.view(flat.size(0), 2, 8, 8)" in patched
+    assert "return self.head(h.view(h.size(0), -1)).squeeze(1)" in patched
+    sandbox.assert_clean(patched + "assert [tuple(s.shape) for s in scores] == [(4,), (4,), (4,), (2,)]\n")
