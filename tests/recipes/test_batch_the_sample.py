@@ -60,3 +60,65 @@ def test_no_match_when_the_dim_is_more_than_one_past_the_rank():
     facts = Facts("IndexError", "Dimension out of range (expected to be in range of [-1, 0], but got 2)", line=3,
                   lines=(3,))
     assert not applies(recipe, code, facts)
+
+
+UNCERTAINTY_HEAD = '''\
+import torch
+import torch.nn as nn
+
+
+class MeanAndVariance(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.body = nn.Linear(d, 2)
+
+    def forward(self, x):
+        out = self.body(x)
+        mean, log_var = out.chunk(2, dim=1)
+        return mean, log_var
+
+
+torch.manual_seed(0)
+model = MeanAndVariance(7)
+query = torch.randn(7)
+mu, log_var = model(query)
+'''
+
+
+def test_a_failure_inside_forward_batches_the_sample_where_it_enters(sandbox):
+    patched = patch(recipe, UNCERTAINTY_HEAD, sandbox.facts(UNCERTAINTY_HEAD, "IndexError"))
+    assert "mu, log_var = model(query.unsqueeze(0))" in patched
+    assert "out = self.body(x)\n" in patched
+    sandbox.assert_clean(patched + (
+        "batch = torch.randn(5, 7)\n"
+        "assert mu.shape == (1, 1) and model(batch)[0].shape == (5, 1)\n"
+        "assert torch.allclose(mu[0], model(torch.stack([query, query]))[0][0])\n"))
+
+
+BIDIRECTIONAL_STATE = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+rnn = nn.LSTM(3, 4, batch_first=True, bidirectional=True)
+fc = nn.Linear(8, 2)
+
+
+def classify(seq):
+    _, (h, c) = rnn(seq)
+    both = torch.cat([h[0], h[1]], dim=1)
+    return fc(both)
+
+
+sequence = torch.randn(5, 3)
+logits = classify(sequence)
+'''
+
+
+def test_a_state_unpacked_from_the_rnn_batches_the_rnn_input(sandbox):
+    patched = patch(recipe, BIDIRECTIONAL_STATE, sandbox.facts(BIDIRECTIONAL_STATE, "IndexError"))
+    assert "_, (h, c) = rnn(seq.unsqueeze(0))" in patched
+    sandbox.assert_clean(patched + (
+        "_, (state, _) = rnn(torch.stack([sequence, torch.randn(5, 3)]))\n"
+        "assert logits.shape == (1, 2)\n"
+        "assert torch.allclose(logits, fc(torch.cat([state[0], state[1]], dim=1))[:1], atol=1e-6)\n"))
