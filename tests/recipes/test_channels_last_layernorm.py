@@ -79,3 +79,35 @@ def test_a_wrong_width_is_not_a_layout_problem():
     facts = Facts("RuntimeError", "Given normalized_shape=[32], expected input with shape [*, 32], but got input of "
                                   "size[8, 10, 64]", line=7)
     assert not applies(recipe, CONVNEXT, facts)
+
+
+FUNCTIONAL_NORM = '''\
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+torch.manual_seed(0)
+conv = nn.Conv1d(6, 12, kernel_size=5, padding=2)
+gamma = nn.Parameter(torch.rand(12) + 0.5)
+beta = nn.Parameter(torch.randn(12))
+
+
+def encode(wave):
+    feats = conv(wave)
+    feats = F.layer_norm(feats, (12,), gamma, beta)
+    return feats
+
+
+batch = torch.randn(3, 6, 40)
+z = encode(batch)
+'''
+
+
+def test_functional_layer_norm_normalises_each_position_over_channels(sandbox):
+    patched = patch(recipe, FUNCTIONAL_NORM, sandbox.facts(FUNCTIONAL_NORM, "RuntimeError"))
+    assert "feats = F.layer_norm(feats.movedim(1, -1), (12,), gamma, beta).movedim(-1, 1)" in patched
+    sandbox.assert_clean(patched + (
+        "h = conv(batch)\n"
+        "mean, var = h.mean(1, keepdim=True), h.var(1, unbiased=False, keepdim=True)\n"
+        "expected = (h - mean) / (var + 1e-5).sqrt() * gamma[:, None] + beta[:, None]\n"
+        "assert z.shape == (3, 12, 40) and torch.allclose(z, expected, atol=1e-5)\n"))

@@ -35,10 +35,11 @@ pred = net(torch.randn(5, 20))
 '''
 
 
-def test_the_norm_takes_the_real_width(sandbox):
+def test_the_norm_takes_the_real_width_as_its_neighbour_spells_it(sandbox):
     patched = patch(recipe, MLP_BLOCK, sandbox.facts(MLP_BLOCK, "RuntimeError"))
-    assert "self.norm = nn.LayerNorm(128)          # written before the expansion was added" in patched
-    sandbox.assert_clean(patched + "assert out.shape == (8, 10, 64) and block.norm.weight.shape == (128,)\n")
+    assert "self.norm = nn.LayerNorm(dim * expansion)          # written before the expansion was added" in patched
+    sandbox.assert_clean(patched + "assert out.shape == (8, 10, 64) and block.norm.weight.shape == (128,)\n"
+                                   "assert FeedForward(32)(torch.randn(2, 3, 32)).shape == (2, 3, 32)\n")
 
 
 def test_a_norm_inside_sequential_is_found_by_its_width(sandbox):
@@ -51,3 +52,36 @@ def test_channels_first_features_are_not_a_width_problem():
     facts = Facts("RuntimeError", "Given normalized_shape=[40], expected input with shape [*, 40], but got input of "
                                   "size[5, 40, 48]", line=5)
     assert not applies(recipe, SEQUENTIAL, facts)
+
+
+BIDIRECTIONAL_ENCODER = '''\
+import torch
+import torch.nn as nn
+
+HIDDEN = 48
+
+
+class TextEncoder(nn.Module):
+    def __init__(self, vocab, hidden):
+        super().__init__()
+        self.emb = nn.Embedding(vocab, 16)
+        self.rnn = nn.GRU(16, hidden, batch_first=True, bidirectional=True)
+        self.norm = nn.LayerNorm(hidden)
+        self.cls = nn.Linear(2 * hidden, 3)
+
+    def forward(self, ids):
+        out, _ = self.rnn(self.emb(ids))
+        return self.cls(self.norm(out).mean(1))
+
+
+enc = TextEncoder(30, HIDDEN)
+logits = enc(torch.randint(0, 30, (4, 9)))
+'''
+
+
+def test_a_bidirectional_width_follows_the_hidden_size(sandbox):
+    patched = patch(recipe, BIDIRECTIONAL_ENCODER, sandbox.facts(BIDIRECTIONAL_ENCODER, "RuntimeError"))
+    assert "self.norm = nn.LayerNorm(2 * hidden)" in patched
+    sandbox.assert_clean(patched + (
+        "assert logits.shape == (4, 3) and enc.norm.weight.shape == (96,)\n"
+        "assert TextEncoder(30, 8)(torch.randint(0, 30, (2, 5))).shape == (2, 3)\n"))

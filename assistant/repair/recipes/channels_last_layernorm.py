@@ -2,7 +2,8 @@
 [N, C, H, W]), so the norm compares C with the length or width and fails. For per-position
 normalisation over channels (what LayerNorm(C) after a conv means) the entry's fix moves the
 channels last for the norm and back afterwards: at the failing norm call, or, for a norm inside an
-nn.Sequential (no call site to edit), in a LayerNorm subclass that does the same in its forward.
+nn.Sequential (no call site to edit), in a LayerNorm subclass that does the same in its forward. A functional `F.layer_norm(h, (C,), w, b)`
+on the failing line gets the same moves around it, its shape, weight and bias as written.
 The layer's parameters and the rest of the model stay as they are.
 """
 
@@ -19,6 +20,7 @@ from assistant.repair.recipes._edit import (
 
 name = "channels-last-layernorm"
 NORMS = ("LayerNorm", "RMSNorm")
+FUNCTIONAL_NORMS = ("layer_norm", "rms_norm")
 _SUBCLASS = "ChannelsLast{kind}"
 
 
@@ -28,9 +30,9 @@ class Found:
     in_sequentials: list[cst.Call]  # or norm constructors of that width inside an nn.Sequential
 
 
-@needs_calls(*NORMS)
+@needs_calls(*NORMS, *FUNCTIONAL_NORMS)
 def match(problem: Problem) -> Found | None:
-    """The norm call on the failing line, else the Sequential norms of the message's width, when
+    """The norm call (module or functional) on the failing line, else the Sequential norms of the message's width, when
     the input has that width on dim 1, not last."""
     if not channels_first(problem.facts):
         return None
@@ -38,6 +40,8 @@ def match(problem: Problem) -> Found | None:
     for line in reversed(problem.facts.user_lines):
         for call in script.calls_on(line):
             if (target := callee(call)) and script.built_from(target, NORMS) and len(positional(call)) == 1:
+                return Found(call, [])
+            if kind_of(call) in FUNCTIONAL_NORMS and positional(call) and positional(call)[0] is call.args[0]:
                 return Found(call, [])
     width = parse_shape(problem.facts.values["normalized_shape"])[0]
     env = constants(script)
@@ -51,7 +55,7 @@ def apply(problem: Problem, found: Found) -> Edits:
     if found.call is not None:
         moved = positional(found.call)[0]
         channels_last = moved.with_changes(value=script.with_method(moved.value, "movedim(1, -1)"))
-        inner = found.call.with_changes(args=[channels_last])
+        inner = found.call.with_changes(args=[channels_last, *found.call.args[1:]])
         edits.replace(found.call, script.with_method(inner, "movedim(-1, 1)"))
         return edits
     for call in found.in_sequentials:

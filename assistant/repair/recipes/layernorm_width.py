@@ -1,7 +1,7 @@
 """A LayerNorm built for one width and given features of another (the model's width changed, or the
 norm was written with a different constant) fails on its last-axis check. The message names the
 real width, so the norm's constructor takes it, as the entry says (build the norm from the real
-feature size). Channels-first conv features, where the width sits on dim 1, are the other recipe's.
+feature size), spelled as a neighbouring layer already spells it (`FF`, `2 * hidden`) when one does. Channels-first conv features, where the width sits on dim 1, are the other recipe's.
 """
 
 from __future__ import annotations
@@ -10,13 +10,14 @@ import libcst as cst
 
 from assistant.repair.recipes import Facts, Problem, needs_calls
 from assistant.repair.recipes._edit import Edits, constants, evaluate, keyword, parse_shape, positional
+from assistant.repair.recipes._layers import spelled_size
 from assistant.repair.recipes.channels_last_layernorm import NORMS, channels_first
 
 name = "layernorm-width"
 
 
 @needs_calls(*NORMS)
-def match(problem: Problem) -> tuple[cst.Arg, int] | None:
+def match(problem: Problem) -> tuple[cst.Call, cst.Arg, int] | None:
     """The normalized_shape argument of the norm that failed, and the width it must be."""
     if (widths := _widths(problem.facts)) is None:
         return None
@@ -31,13 +32,13 @@ def match(problem: Problem) -> tuple[cst.Arg, int] | None:
     argument = _shape_argument(norm) if norm is not None else None
     if argument is None or isinstance(argument.value, (cst.List, cst.Tuple)):
         return None
-    return argument, wanted
+    return norm, argument, wanted
 
 
-def apply(problem: Problem, found: tuple[cst.Arg, int]) -> Edits:
-    argument, width = found
+def apply(problem: Problem, found: tuple[cst.Call, cst.Arg, int]) -> Edits:
+    norm, argument, width = found
     edits = problem.edits()
-    edits.replace(argument.value, cst.Integer(str(width)))
+    edits.replace(argument.value, spelled_size(problem.script, norm, width))
     return edits
 
 
