@@ -89,3 +89,39 @@ def test_a_meta_model_gets_the_checkpoint_assigned_not_a_copy_to_the_host(sandbo
     assert "clf.load_state_dict(torch.load(checkpoint), assign=True)" in patched
     sandbox.assert_clean(patched + "assert torch.allclose(probs, trained(tokens).softmax(-1))\n"
                                    "assert table.shape == (4, 3)\n")
+
+
+COLLECTED_PROBABILITIES = '''\
+import numpy as np
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, TensorDataset
+from sklearn.metrics import roc_auc_score
+
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(4, 1), nn.Sigmoid())
+x, y = torch.randn(16, 4), torch.randint(0, 2, (16,))
+probs, labels = [], []
+for xb, yb in DataLoader(TensorDataset(x, y), batch_size=4):
+    probs.append(model(xb).squeeze(1))
+    labels.append(yb.numpy())
+auc = roc_auc_score(np.concatenate(labels), np.concatenate(probs))
+'''
+
+
+def test_a_list_of_batch_outputs_is_moved_to_the_host_where_the_loop_appends(sandbox):
+    """`np.concatenate(probs)` converts each tensor itself: the recipe detaches and copies each
+    batch once where the loop collects it, not every `.numpy()` of the file."""
+    patched = patch(recipe, COLLECTED_PROBABILITIES, sandbox.facts(COLLECTED_PROBABILITIES, "RuntimeError"))
+    assert "    probs.append(model(xb).squeeze(1).detach().cpu())\n" in patched
+    assert "    labels.append(yb.numpy())\n" in patched
+    meant = "assert abs(auc - roc_auc_score(y.numpy(), model(x).squeeze(1).detach().numpy())) < 1e-12\n"
+    sandbox.assert_clean(patched + meant)
+
+
+def test_a_weight_handed_to_a_numpy_function_on_the_gpu():
+    source = ("import numpy as np\nimport torch\nlayer = torch.nn.Linear(8, 8).cuda()\n"
+              "counts, edges = np.histogram(layer.weight, bins=5)\n")
+    message = "can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first."
+    patched = patch(recipe, source, Facts("TypeError", message, line=4, lines=(4,)))
+    assert patched.endswith("counts, edges = np.histogram(layer.weight.detach().cpu(), bins=5)\n")
