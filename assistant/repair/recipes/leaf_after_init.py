@@ -120,7 +120,8 @@ def _unpacked_from_helper(script: Script, name: str, user: cst.CSTNode) -> tuple
                 or script.span(node)[0] > script.span(user)[0]:
             continue
         names = [dotted(element.value) for element in target.elements]
-        results = [r for r in returned(script, node.value) if isinstance(r, cst.Tuple) and len(r.elements) == len(names)]
+        results = [result for result in returned(script, node.value)
+                   if isinstance(result, cst.Tuple) and len(result.elements) == len(names)]
         if name in names and len(results) == 1 and (inner := dotted(results[0].elements[names.index(name)].value)):
             if (bound := assignment(script, inner, results[0])) is not None:
                 return inner, bound[1]
