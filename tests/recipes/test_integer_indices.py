@@ -284,3 +284,89 @@ def test_float_lengths_passed_to_forward_are_followed_to_the_call(sandbox):
     patched = patch(recipe, FLOAT_LENGTHS, sandbox.facts(FLOAT_LENGTHS, "IndexError"))
     assert "        last = (lengths - 1).long()\n        rows = torch.arange(hidden.size(0))\n" in patched
     sandbox.assert_clean(patched + LAST_STEPS)
+
+
+CATEGORY_TABLES = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+cardinalities = [5, 7, 3]
+cats = torch.stack([torch.randint(0, c, (16,)) for c in cardinalities], dim=1).to(torch.float32)
+
+
+class CategoricalEncoder(nn.Module):
+    def __init__(self, sizes, dim=4):
+        super().__init__()
+        self.embs = nn.ModuleList([nn.Embedding(n, dim) for n in sizes])
+
+    def forward(self, x):
+        parts = [emb(x[:, i]) for i, emb in enumerate(self.embs)]
+        return torch.cat(parts, dim=1)
+
+
+enc = CategoricalEncoder(cardinalities)
+out = enc(cats)
+'''
+
+# Each column looked up in its own table, with the category ids the float matrix holds.
+SAME_CATEGORIES = '''
+ids = cats.long()
+assert out.shape == (16, 12)
+assert torch.equal(out[:, 4:8], enc.embs[1].weight[ids[:, 1]])
+'''
+
+
+def test_tables_of_a_module_list_get_integer_ids(sandbox):
+    patched = patch(recipe, CATEGORY_TABLES, sandbox.facts(CATEGORY_TABLES, "RuntimeError"))
+    assert "        parts = [emb(x[:, i].long()) for i, emb in enumerate(self.embs)]\n" in patched
+    sandbox.assert_clean(patched + SAME_CATEGORIES)
+
+
+SEQUENTIAL_FROM_A_BUFFER = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+buffer = torch.zeros(3, 4)
+buffer[:, :3] = torch.randint(1, 15, (3, 3)).float()
+model = nn.Sequential(
+    nn.Embedding(15, 6),
+    nn.Flatten(),
+)
+vectors = model(buffer)
+'''
+
+
+def test_a_sequential_that_starts_with_an_embedding_gets_integer_ids(sandbox):
+    patched = patch(recipe, SEQUENTIAL_FROM_A_BUFFER, sandbox.facts(SEQUENTIAL_FROM_A_BUFFER, "RuntimeError"))
+    assert "vectors = model(buffer.long())\n" in patched
+    sandbox.assert_clean(patched + "assert torch.equal(vectors.view(3, 4, 6)[:, 3], model[0].weight[[0, 0, 0]])\n")
+
+
+FLOAT_POSITIONS_BESIDE_TOKENS = '''\
+import torch
+import torch.nn as nn
+
+
+class TokensAndPositions(nn.Module):
+    def __init__(self, vocab=40, d_model=8, max_len=16):
+        super().__init__()
+        self.tok = nn.Embedding(vocab, d_model)
+        self.pos = nn.Embedding(max_len, d_model)
+
+    def forward(self, ids):
+        positions = torch.arange(0., ids.size(1)).unsqueeze(0)
+        return self.tok(ids) + self.pos(positions)
+
+
+layer = TokensAndPositions()
+ids = torch.randint(0, 40, (2, 10))
+out = layer(ids)
+'''
+
+
+def test_only_the_float_ids_of_a_line_are_converted(sandbox):
+    patched = patch(recipe, FLOAT_POSITIONS_BESIDE_TOKENS, sandbox.facts(FLOAT_POSITIONS_BESIDE_TOKENS, "RuntimeError"))
+    assert "        return self.tok(ids) + self.pos(positions.long())\n" in patched
+    sandbox.assert_clean(patched + "assert torch.equal(out[1], layer.tok.weight[ids[1]] + layer.pos.weight[:10])\n")

@@ -1,14 +1,18 @@
 """Embedding lookups, gather/scatter/index_select and tensor indexing take integer positions (or a
 bool mask for indexing); floats are refused even when they hold whole numbers, as they do after
 `floor()`, `arange(0., n)` or a `torch.zeros` buffer filled with token ids. The recipe converts
-the indices the failing line uses: at the lookup for embedding and gather-style calls; for
-subscripts, each index known to hold floats (followed to where it was made: `/`, `floor()`,
-`linspace`, float data from NumPy) is converted where its name was assigned when the name serves
-only as an index, else at the subscript. Computed positions get `.long()`, a comparison-made
-mask `.bool()`, a Python number from `/` gets `//`; an index of unknown dtype is left alone.
+the indices the failing line uses: at the lookup for embedding and gather-style calls (an
+embedding called by name, as the first layer of a Sequential, or from a ModuleList of tables),
+leaving ids already known to be integers alone; for subscripts, each index known to hold floats
+(followed to where it was made: `/`, `floor()`, `linspace`, float data from NumPy) is converted
+where its name was assigned when the name serves only as an index, else at the subscript.
+Computed positions get `.long()`, a comparison-made mask `.bool()`, a Python number from `/`
+gets `//`; an index of unknown dtype is left alone.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import libcst as cst
 import libcst.matchers as m
@@ -25,6 +29,8 @@ _INDEXED = ("gather", "scatter", "scatter_add", "scatter_reduce", "index_select"
 _FUNCTIONAL_EMBEDDINGS = ("F.embedding", "nn.functional.embedding", "torch.nn.functional.embedding", "embedding")
 _FLOATS = ("float", "double", "half")
 MASK_WORDS = ("mask",)
+_CONTAINERS = ("ModuleList", "ModuleDict")
+_WRAPPERS = ("dict", "list", "range", "len", "enumerate", "zip", "items")
 PYTHON_NUMBER = "are valid indices"  # a Python float as index, not a tensor
 
 
@@ -62,16 +68,69 @@ def _converted(script: Script, index: cst.BaseExpression, conversion: str) -> cs
 
 
 def _index_argument(script: Script, call: cst.Call) -> cst.Arg | None:
-    """The ids of an embedding lookup (`self.emb(ids)`, `F.embedding(ids, w)`) or the index of a
-    gather-style call (`x.gather(1, idx)`, `torch.gather(x, 1, idx)`)."""
+    """The ids of an embedding lookup (`self.emb(ids)`, `F.embedding(ids, w)`, a Sequential that
+    starts with an embedding, a table taken from a ModuleList of them) or the index of a
+    gather-style call (`x.gather(1, idx)`, `torch.gather(x, 1, idx)`). Ids known to be integers
+    already are not the float ones and are left alone."""
     args, name = positional(call), callee(call)
-    if (name is not None and script.built_from(name, EMBEDDINGS)) or name in _FUNCTIONAL_EMBEDDINGS:
-        return args[0] if args else None
+    if _is_lookup(script, call) or name in _FUNCTIONAL_EMBEDDINGS:
+        return args[0] if args and is_float(script, args[0].value) is not False else None
     if kind_of(call) not in _INDEXED:
         return None
     method = isinstance(call.func, cst.Attribute) and dotted(call.func.value) != "torch"
     position = 1 if method else 2
     return keyword(call, "index") or (args[position] if len(args) > position else None)
+
+
+def _is_lookup(script: Script, call: cst.Call) -> bool:
+    """The call runs an embedding on its first argument: a name built as one, a Sequential whose
+    first layer is one, or a member of a ModuleList/ModuleDict of them, taken by subscript
+    (`self.tables[i](x)`) or by a loop or comprehension over the container."""
+    name = callee(call)
+    built = script.bindings.get(name) if name is not None else None
+    if built is not None and (kind_of(built) in EMBEDDINGS or _starts_with_embedding(built)):
+        return True
+    if isinstance(call.func, cst.Subscript):
+        return _holds_embeddings(script, call.func.value)
+    return isinstance(call.func, cst.Name) and any(
+        _holds_embeddings(script, source) for source in _iterated_for(script, call, call.func.value))
+
+
+def _starts_with_embedding(built: cst.Call) -> bool:
+    args = positional(built)
+    return (kind_of(built) == "Sequential" and bool(args) and isinstance(args[0].value, cst.Call)
+            and kind_of(args[0].value) in EMBEDDINGS)
+
+
+def _holds_embeddings(script: Script, container: cst.BaseExpression) -> bool:
+    """A name bound to a ModuleList/ModuleDict whose members are all built as embeddings."""
+    built = script.bindings.get(dotted(container) or "")
+    if built is None or kind_of(built) not in _CONTAINERS:
+        return False
+    layers = [inner for inner in m.findall(built, m.Call()) if isinstance(inner, cst.Call)
+              and inner is not built and kind_of(inner) not in _WRAPPERS]
+    return bool(layers) and all(kind_of(layer) in EMBEDDINGS for layer in layers)
+
+
+def _iterated_for(script: Script, user: cst.CSTNode, name: str) -> list[cst.BaseExpression]:
+    """The names in what the loop or comprehension that binds `name` around `user` iterates over
+    (`self.embs` of `for i, emb in enumerate(self.embs)`)."""
+    for loop in _loops_around(script, user):
+        if name in {found.value for found in m.findall(loop.target, m.Name()) if isinstance(found, cst.Name)}:
+            return [found for found in m.findall(loop.iter, m.Name() | m.Attribute()) if dotted(found)]
+    return []
+
+
+def _loops_around(script: Script, user: cst.CSTNode) -> Iterator[cst.For | cst.CompFor]:
+    """The `for` statements and comprehension clauses around `user`, innermost first."""
+    for node in script.ancestors(user):
+        if isinstance(node, cst.For):
+            yield node
+        elif isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp, cst.DictComp)):
+            clause = node.for_in
+            while clause is not None:
+                yield clause
+                clause = clause.inner_for_in
 
 
 def _subscript_indices(script: Script, line: int, number: bool) -> list[tuple[cst.BaseExpression, str]]:
