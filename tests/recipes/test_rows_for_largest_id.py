@@ -139,3 +139,93 @@ def test_a_classifier_head_sized_by_the_largest_label_gets_its_logit(sandbox):
     patched = patch(recipe, HEAD_SIZED_BY_THE_LARGEST_LABEL, sandbox.facts(HEAD_SIZED_BY_THE_LARGEST_LABEL, "IndexError"))
     assert "num_classes = int(y.max()) + 1\n" in patched and "y = torch.randint(0, 4, (30,))\n" in patched
     sandbox.assert_clean(patched + "assert model(X).shape == (30, 4) and loss.item() > 0\n")
+
+
+SIZED_BEFORE_THE_SPECIALS = '''\
+import torch
+import torch.nn as nn
+
+corpus = ["a red fox", "the red dog"]
+vocab = {}
+for line in corpus:
+    for w in line.split():
+        vocab.setdefault(w, len(vocab))
+VOCAB_SIZE = len(vocab)
+for special in ["<pad>", "<unk>", "<eos>"]:
+    vocab[special] = len(vocab)
+emb = nn.Embedding(VOCAB_SIZE, 8)
+ids = torch.tensor([[vocab["a"], vocab["fox"], vocab["<eos>"]]])
+vectors = emb(ids)
+'''
+
+
+def test_a_length_taken_before_special_tokens_is_taken_again_at_the_table(sandbox):
+    patched = patch(recipe, SIZED_BEFORE_THE_SPECIALS, sandbox.facts(SIZED_BEFORE_THE_SPECIALS, "IndexError"))
+    assert "emb = nn.Embedding(len(vocab), 8)\n" in patched and "VOCAB_SIZE = len(vocab)\n" in patched
+    sandbox.assert_clean(patched + "assert emb.num_embeddings == 8 and torch.equal(vectors[0, 2], emb.weight[7])\n")
+
+
+COUNT_ON_THE_DATASET = '''\
+import torch
+import torch.nn as nn
+from torch.utils.data import Dataset, DataLoader
+
+torch.manual_seed(0)
+
+
+class Interactions(Dataset):
+    def __init__(self, n=40):
+        self.products = torch.randint(0, 25, (n,))
+        self.products[0] = 24
+        self.num_products = self.products.max().item()
+
+    def __len__(self):
+        return len(self.products)
+
+    def __getitem__(self, i):
+        return self.products[i]
+
+
+data = Interactions()
+table = nn.Embedding(data.num_products, 4)
+rows = torch.cat([table(pid) for pid in DataLoader(data, batch_size=8)])
+'''
+
+
+def test_a_count_set_on_a_dataset_instance_gets_the_largest_ids_row(sandbox):
+    patched = patch(recipe, COUNT_ON_THE_DATASET, sandbox.facts(COUNT_ON_THE_DATASET, "IndexError"))
+    assert "        self.num_products = self.products.max().item() + 1\n" in patched
+    sandbox.assert_clean(patched + "assert table.num_embeddings == 25 and torch.equal(rows[0], table.weight[24])\n")
+
+
+SIZES_IN_A_CONFIG = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+user_ids = torch.randint(0, 30, (64,))
+item_ids = torch.randint(0, 45, (64,))
+user_ids[0], item_ids[0] = 29, 44
+config = {"n_users": int(user_ids.max()), "n_items": int(item_ids.max()), "dim": 8}
+
+
+class MF(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.users = nn.Embedding(cfg["n_users"], cfg["dim"])
+        self.items = nn.Embedding(cfg["n_items"], cfg["dim"])
+
+    def forward(self, u, i):
+        return (self.users(u) * self.items(i)).sum(-1)
+
+
+model = MF(config)
+scores = model(user_ids, item_ids)
+'''
+
+
+def test_sizes_kept_in_a_config_dict_get_the_largest_ids_row(sandbox):
+    patched = patch(recipe, SIZES_IN_A_CONFIG, sandbox.facts(SIZES_IN_A_CONFIG, "IndexError"))
+    assert 'config = {"n_users": int(user_ids.max()) + 1, "n_items": int(item_ids.max()) + 1, "dim": 8}\n' in patched
+    sandbox.assert_clean(patched + "assert (model.users.num_embeddings, model.items.num_embeddings) == (30, 45)\n"
+                                   "assert scores.shape == (64,)\n")
