@@ -69,3 +69,35 @@ def test_void_pixels_are_ignored_by_the_functional_loss(sandbox):
 def test_no_match_for_a_label_that_may_be_a_class():
     code = "import torch.nn.functional as F\nloss = F.cross_entropy(logits, labels)\n"
     assert not applies(recipe, code, Facts("IndexError", "Target 3 is out of bounds.", line=2, lines=(2,)))
+
+
+LOSS_HANDED_TO_A_STEP = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+
+
+def train_step(model, batch, loss_fn):
+    inputs, targets = batch
+    return loss_fn(model(inputs), targets)
+
+
+model = nn.Sequential(nn.Linear(4, 3), nn.LogSoftmax(dim=1))
+criterion = nn.NLLLoss()
+targets = torch.tensor([0, 2, -1, 1, -1, 2])
+batch = (torch.randn(6, 4), targets)
+loss = train_step(model, batch, criterion)
+'''
+
+# The mean is over the four annotated rows only.
+ANNOTATED_ROWS = '''
+kept = targets != -1
+assert torch.allclose(loss, nn.functional.nll_loss(model(batch[0])[kept], targets[kept]))
+'''
+
+
+def test_a_loss_module_handed_to_a_helper_is_declared_where_it_is_built(sandbox):
+    patched = patch(recipe, LOSS_HANDED_TO_A_STEP, sandbox.facts(LOSS_HANDED_TO_A_STEP, "IndexError"))
+    assert "criterion = nn.NLLLoss(ignore_index=-1)\n" in patched
+    sandbox.assert_clean(patched + ANNOTATED_ROWS)

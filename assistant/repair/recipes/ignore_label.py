@@ -2,16 +2,20 @@
 masks) is a marker, not a class, and CrossEntropyLoss refuses it as out of bounds. The entry's fix
 is to declare it, `ignore_index=<value>`: those positions then add nothing to the loss, and the
 mean is over the real labels. The recipe writes it where the loss is configured: the loss
-module's constructor, or the functional call on the failing line.
+module's constructor (also when the module reaches the failing line as a helper's argument), or
+the functional call on the failing line.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_failing_line
-from assistant.repair.recipes._edit import Edits, Script, callee, expr, keyword, with_keyword
+from assistant.repair.recipes._edit import Edits, Script, callee, dotted, expr, keyword, kind_of, with_keyword
 from assistant.repair.recipes._losses import loss_calls
+from assistant.repair.recipes._values import definitions
 
 name = "ignore-label"
 FUNCTIONS = ("cross_entropy", "nll_loss")
@@ -30,7 +34,9 @@ def match(problem: Problem) -> tuple[list[cst.Call], int] | None:
     if not (label < 0 or label == VOID) or label == DEFAULT_IGNORED:
         return None
     script = problem.script
-    configuring = [_configured_by(script, call) for call in loss_calls(script, problem.facts.user_lines, FUNCTIONS, MODULES)]
+    lines = problem.facts.user_lines
+    configuring = [_configured_by(script, call) for call in loss_calls(script, lines, FUNCTIONS, MODULES)]
+    configuring = configuring or _passed_losses(script, lines)
     return (list(dict.fromkeys(configuring)), label) if configuring else None
 
 
@@ -52,3 +58,16 @@ def _configured_by(script: Script, call: cst.Call) -> cst.Call:
     if isinstance(call.func, cst.Call):
         return call.func
     return script.built_from(callee(call) or "", MODULES) or call
+
+
+def _passed_losses(script: Script, lines: Sequence[int]) -> list[cst.Call]:
+    """The loss modules a helper called on the failing line gets as an argument (`def
+    train_step(model, batch, loss_fn)` called with `criterion = nn.NLLLoss()`): the constructors
+    every call of the helper passes for that parameter."""
+    for line in reversed(lines):
+        for call in script.calls_on(line):
+            name = dotted(call.func)
+            built = definitions(script, call.func) if name is not None and "." not in name else []
+            if built and all(isinstance(value, cst.Call) and kind_of(value) in MODULES for value in built):
+                return built
+    return []
