@@ -100,3 +100,48 @@ def test_an_ignore_value_is_masked_where_the_helper_encodes(sandbox):
 
 def test_labels_too_large_are_not_padding(sandbox):
     assert not applies(recipe, TOO_LARGE, sandbox.facts(TOO_LARGE, "RuntimeError"))
+
+
+VOID_BORDER = '''\
+import torch
+import torch.nn.functional as F
+
+torch.manual_seed(0)
+n_classes = 4
+mask = torch.randint(0, n_classes, (2, 6, 6))
+mask[:, 0, :] = 255
+onehot = F.one_hot(mask, num_classes=n_classes).permute(0, 3, 1, 2)
+'''
+
+# Void pixels get no class; every other pixel keeps its own.
+VOID_ROWS_EMPTY = '''
+assert onehot.shape == (2, 4, 6, 6)
+assert onehot[:, :, 0].sum() == 0
+assert torch.equal(onehot[:, :, 1:].argmax(1), mask[:, 1:]) and torch.all(onehot[:, :, 1:].sum(1) == 1)
+'''
+
+
+def test_void_pixels_written_by_the_script_become_zero_rows(sandbox):
+    patched = patch(recipe, VOID_BORDER, sandbox.facts(VOID_BORDER, "RuntimeError"))
+    assert ("onehot = (F.one_hot(mask.clamp(max=n_classes - 1), num_classes=n_classes)"
+            " * (mask < n_classes).unsqueeze(-1)).permute(0, 3, 1, 2)\n") in patched
+    sandbox.assert_clean(patched + VOID_ROWS_EMPTY)
+
+
+FLATTENED_PADDED_TAGS = '''\
+import torch
+import torch.nn.functional as F
+
+seqs = [[2, 0, 1], [1, 1], [0]]
+labels = torch.full((3, 3), -1)
+for row, s in enumerate(seqs):
+    labels[row, :len(s)] = torch.tensor(s)
+targets = F.one_hot(labels.view(-1), num_classes=3).float()
+'''
+
+
+def test_padded_tags_flattened_at_the_call_become_zero_rows(sandbox):
+    patched = patch(recipe, FLATTENED_PADDED_TAGS, sandbox.facts(FLATTENED_PADDED_TAGS, "RuntimeError"))
+    assert "(labels.view(-1) >= 0).unsqueeze(-1)).float()\n" in patched
+    sandbox.assert_clean(patched + "assert targets.sum(1).tolist() == [1, 1, 1, 1, 1, 0, 1, 0, 0]\n"
+                                   "assert targets[0].tolist() == [0, 0, 1] and targets.shape == (9, 3)\n")
