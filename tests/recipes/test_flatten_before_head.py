@@ -106,3 +106,28 @@ def test_a_head_sized_for_the_flat_map_is_fed_the_flattened_map(sandbox):
     patched = patch(recipe, FEATURE_MAP_INTO_SIZED_HEAD, facts)
     assert "        x = x.flatten(1)\n        return self.fc(x)\n" in patched and "nn.Linear(4 * 4 * 4, classes)" in patched
     sandbox.assert_clean(patched + "assert logits.shape == (8, 10)\n")
+
+
+POOLED_FEATURES = '''\
+import torch
+import torch.nn as nn
+
+features = nn.Sequential(
+    nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+    nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1),
+)
+classifier = nn.Linear(32, 10)
+
+images = torch.randn(5, 3, 16, 16)
+logits = classifier(features(images))
+'''
+
+
+def test_a_head_called_on_a_feature_map_in_a_script_flattens_it(sandbox):
+    facts = sandbox.facts(POOLED_FEATURES, "RuntimeError")
+    patched = patch(recipe, POOLED_FEATURES, facts)
+    assert "logits = classifier(features(images).flatten(1))" in patched
+    assert "nn.Linear(32, 10)" in patched
+    sandbox.assert_clean(patched + (
+        "assert logits.shape == (5, 10)\n"
+        "assert torch.allclose(logits, features(images)[:, :, 0, 0] @ classifier.weight.T + classifier.bias)\n"))

@@ -245,3 +245,58 @@ for images, labels in DataLoader(data, batch_size=BATCH_SIZE):
 def test_not_when_the_hard_coded_view_is_in_a_module_the_traceback_does_not_name(sandbox):
     facts = sandbox.facts(BATCH_IN_A_FLATTEN_MODULE, "RuntimeError")
     assert not applies(recipe, BATCH_IN_A_FLATTEN_MODULE, facts)
+
+
+DOUBLED_HIDDEN = '''\
+import torch
+import torch.nn as nn
+
+
+class MLP(nn.Module):
+    def __init__(self, in_dim, hidden, n_classes):
+        super().__init__()
+        self.fc1 = nn.Linear(in_dim, hidden)
+        self.fc2 = nn.Linear(hidden * 2, hidden)
+        self.fc3 = nn.Linear(hidden, n_classes)
+
+    def forward(self, x):
+        return self.fc3(torch.relu(self.fc2(torch.relu(self.fc1(x)))))
+
+
+net = MLP(20, 64, 5)
+logits = net(torch.randn(16, 20))
+'''
+
+
+def test_the_new_in_features_is_spelled_as_the_layer_before_spells_it(sandbox):
+    patched = patch(recipe, DOUBLED_HIDDEN, sandbox.facts(DOUBLED_HIDDEN, "RuntimeError"))
+    assert "self.fc2 = nn.Linear(hidden, hidden)" in patched
+    sandbox.assert_clean(patched + "assert logits.shape == (16, 5) and MLP(3, 8, 2)(torch.randn(4, 3)).shape == (4, 2)\n")
+
+
+UNFLATTENED_AUDIO = '''\
+import torch
+import torch.nn as nn
+
+
+class AudioNet(nn.Module):
+    def __init__(self, n_mels=20, n_classes=4):
+        super().__init__()
+        self.conv = nn.Sequential(nn.Conv1d(n_mels, 32, 3, padding=1), nn.ReLU(), nn.MaxPool1d(2))
+        self.fc = nn.Linear(32, n_classes)
+
+    def forward(self, spec):
+        h = self.conv(spec)
+        return self.fc(h)
+
+
+scores = AudioNet()(torch.randn(3, 20, 50))
+'''
+
+
+def test_a_head_fed_an_unflattened_map_is_left_to_the_flatten(sandbox):
+    assert not applies(recipe, UNFLATTENED_AUDIO, sandbox.facts(UNFLATTENED_AUDIO, "RuntimeError"))
+    flattened = UNFLATTENED_AUDIO.replace("        return self.fc(h)", "        h = h.flatten(1)\n        return self.fc(h)")
+    patched = patch(recipe, flattened, sandbox.facts(flattened, "RuntimeError"))
+    assert "self.fc = nn.Linear(800, n_classes)" in patched
+    sandbox.assert_clean(patched + "assert scores.shape == (3, 4)\n")

@@ -2,7 +2,9 @@
 reaches the classifier head unflattened comes out as [N, C, H, classes], which the loss reads as a
 per-pixel prediction and rejects the [N] class targets. The entry's fix flattens everything but
 the batch before the first Linear: an `nn.Flatten()` in front of it inside an nn.Sequential, or
-`x = x.flatten(1)` (torch.flatten(x, 1)) in a hand-written forward.
+`x = x.flatten(1)` (torch.flatten(x, 1)) in a hand-written forward. A head that the failing line
+calls on a feature map directly (`classifier(features(images))` in a script or helper, where the
+Linear then multiplies the map's last axis) gets the map flattened in the call.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from assistant.repair.recipes import Problem, needs_calls
+from assistant.repair.recipes import Facts, Problem, needs_calls
 from assistant.repair.recipes._edit import Edits, Script, callee, calls_in, expr, kind_of, positional, statement
 
 name = "flatten-before-head"
@@ -33,7 +35,9 @@ def match(problem: Problem) -> list[Found] | None:
     script = problem.script
     found = [Found(sequential=sequential, head=head) for sequential in script.constructors(("Sequential",))
              if (head := _unflattened_head(sequential)) is not None]
-    found += [Found(head_call=call) for call in _unflattened_forward_heads(script)]
+    heads = _unflattened_forward_heads(script)
+    heads += [call for call in _heads_on_maps_at_failure(script, problem.facts) if call not in heads]
+    found += [Found(head_call=call) for call in heads]
     return found or None
 
 
@@ -45,9 +49,10 @@ def apply(problem: Problem, found: list[Found]) -> Edits:
             flatten = cst.Arg(expr(f"{script.nn}.Flatten()"), comma=space)
             args = [new for arg in place.sequential.args for new in ((flatten, arg) if arg is place.head else (arg,))]
             edits.replace(place.sequential, place.sequential.with_changes(args=args))
+        elif isinstance(fed := positional(place.head_call)[0].value, cst.Call):
+            edits.call_method(fed, "flatten(1)")
         else:
-            first = positional(place.head_call)[0].value.value
-            edits.insert_before(script.statement_of(place.head_call), statement(f"{first} = {first}.flatten(1)\n"))
+            edits.insert_before(script.statement_of(place.head_call), statement(f"{fed.value} = {fed.value}.flatten(1)\n"))
     return edits
 
 
@@ -102,6 +107,23 @@ def _unflattened_forward_heads(script: Script) -> list[cst.Call]:
                 break
             last = role or last
     return found
+
+
+def _heads_on_maps_at_failure(script: Script, facts: Facts) -> list[cst.Call]:
+    """The head called on the innermost failing line, when what it is given is a feature map: a
+    conv/pool layer's call, or a name assigned from one."""
+    for line in reversed(facts.user_lines):
+        for call in script.calls_on(line):
+            if _role(script, call) == HEAD and positional(call) and _is_map(script, positional(call)[0].value):
+                return [call] if script.statement_of(call) is not None else []
+    return []
+
+
+def _is_map(script: Script, fed: cst.BaseExpression) -> bool:
+    """A conv/pool call (`features(x)`), or a plain name assigned from one."""
+    if isinstance(fed, cst.Name):
+        fed = script.bindings.get(fed.value, fed)
+    return isinstance(fed, cst.Call) and _role(script, fed) == MAP
 
 
 def _end(script: Script, node: cst.CSTNode) -> tuple[int, int]:

@@ -1,16 +1,20 @@
 """`mat1 and mat2 shapes cannot be multiplied (AxB and CxD)` says a Linear(C, D) received B
 features. The message already holds the true number, so the constructor argument can be rewritten
 to B: no guessing of conv/pool arithmetic, and it stays right only for the input size that ran,
-which is why the fix is verified by running it.
+which is why the fix is verified by running it. B is written as a neighbouring layer already
+spells it (`hidden`, `2 * hidden`) when one does, so the layer follows the config as they do.
+A Linear fed an unflattened conv/pool map is left to flatten-before-head: there B is the map's
+last axis (its width, or 1 after global pooling), and a layer of that size would score every
+channel separately instead of the sample.
 """
 
 from __future__ import annotations
 
 import libcst as cst
 
-from assistant.repair.recipes import Facts, Problem, needs_calls
-from assistant.repair.recipes._edit import Edits, Script, positional
-from assistant.repair.recipes._layers import argument, failed_layer, with_size
+from assistant.repair.recipes import Facts, Problem, flatten_before_head, needs_calls
+from assistant.repair.recipes._edit import Edits, Script, callee, positional
+from assistant.repair.recipes._layers import argument, failed_layer, spelled_size
 from assistant.repair.recipes._values import integer
 
 name = "linear-in-features"
@@ -18,7 +22,7 @@ _SIZES = ("in_features", "out_features")
 
 
 @needs_calls("Linear")
-def match(problem: Problem) -> tuple[cst.Arg, int] | None:
+def match(problem: Problem) -> tuple[cst.Call, cst.Arg, int] | None:
     """The in_features argument of the Linear that failed, and the feature count it must take."""
     if (sizes := _sizes(problem.facts)) is None:
         return None
@@ -28,11 +32,16 @@ def match(problem: Problem) -> tuple[cst.Arg, int] | None:
         return None
     layer = failed_layer(problem.script, problem.facts.user_lines, ("Linear",), _SIZES, (in_features, out_features))
     found = argument(layer, 0, "in_features") if layer is not None else None
-    return (found, features) if found is not None else None
+    if found is None or _fed_a_feature_map(problem, layer):
+        return None
+    return layer, found, features
 
 
-def apply(problem: Problem, found: tuple[cst.Arg, int]) -> Edits:
-    return with_size(problem.edits(), *found)
+def apply(problem: Problem, found: tuple[cst.Call, cst.Arg, int]) -> Edits:
+    layer, size_argument, features = found
+    edits = problem.edits()
+    edits.replace(size_argument.value, spelled_size(problem.script, layer, features))
+    return edits
 
 
 def _sizes(facts: Facts) -> tuple[int, int, int] | None:
@@ -42,6 +51,14 @@ def _sizes(facts: Facts) -> tuple[int, int, int] | None:
         return int(facts.values["got"]), int(facts.values["expected"]), int(facts.values["out"])
     except (KeyError, ValueError):
         return None
+
+
+def _fed_a_feature_map(problem: Problem, layer: cst.Call) -> bool:
+    """The layer is a head that flatten-before-head finds given a conv/pool map unflattened."""
+    script = problem.script
+    return any((place.head is not None and place.head.value is layer)
+               or (place.head_call is not None and script.bindings.get(callee(place.head_call) or "") is layer)
+               for place in flatten_before_head.match(problem) or [])
 
 
 def _batch_hard_coded(script: Script, rows: int) -> bool:
