@@ -224,3 +224,42 @@ def test_looks_through_activations(sandbox, broken, fixed_line, meant):
     patched = patch(recipe, broken, sandbox.facts(broken, "ValueError"))
     assert fixed_line in patched
     sandbox.assert_clean(patched + meant)
+
+
+TEMPORAL_BLOCKS = '''\
+import torch
+import torch.nn as nn
+
+
+class TCN(nn.Module):
+    def __init__(self, channels=(2, 8, 16)):
+        super().__init__()
+        self.convs = nn.ModuleList([nn.Conv1d(a, b, 3, padding=1) for a, b in zip(channels, channels[1:])])
+        self.bns = nn.ModuleList([nn.BatchNorm2d(b) for b in channels[1:]])
+
+    def forward(self, x):
+        for conv, bn in zip(self.convs, self.bns):
+            x = torch.relu(bn(conv(x)))
+        return x.mean(-1)
+
+
+torch.manual_seed(0)
+tcn = TCN()
+signal = torch.randn(4, 2, 32)
+features = tcn(signal)
+'''
+
+# each block normalises its conv's channels over batch and time, as BatchNorm1d on [N, C, L] does
+PER_CHANNEL_OVER_TIME = '''
+x = signal
+for conv in tcn.convs:
+    y = conv(x)
+    x = torch.relu((y - y.mean((0, 2), keepdim=True)) / torch.sqrt(y.var((0, 2), unbiased=False, keepdim=True) + 1e-5))
+assert features.shape == (4, 16) and torch.allclose(features, x.mean(-1), atol=1e-5)
+'''
+
+
+def test_norms_in_a_module_list_zipped_with_the_convs_get_the_convs_kind(sandbox):
+    patched = patch(recipe, TEMPORAL_BLOCKS, sandbox.facts(TEMPORAL_BLOCKS, "ValueError"))
+    assert "        self.bns = nn.ModuleList([nn.BatchNorm1d(b) for b in channels[1:]])\n" in patched
+    sandbox.assert_clean(patched + PER_CHANNEL_OVER_TIME)

@@ -7,7 +7,9 @@ kind: the constructor's name changes, its arguments (num_features, eps, momentum
 
 The feeding layer is the one right before the BatchNorm in an `nn.Sequential`, the call inside the
 BatchNorm's call (`self.bn(self.conv(x))`), or the call last assigned to its argument in the same
-function (`x = self.conv(x)` then `x = self.bn(x)`).
+function (`x = self.conv(x)` then `x = self.bn(x)`). Layers called through a loop over
+ModuleLists (`for conv, bn in zip(self.convs, self.bns): x = bn(conv(x))`) are the ones the
+lists are built from, when each list holds one kind of layer.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import re
 import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_calls
+from assistant.repair.recipes._definitions import loop_binding
 from assistant.repair.recipes._edit import Edits, Script, callee, dotted, kind_of, positional
 
 name = "batchnorm-for-conv"
@@ -62,7 +65,7 @@ def _fed_norms(script: Script) -> list[tuple[cst.Call, cst.Call]]:
             layers = [arg.value for arg in positional(call)
                       if isinstance(arg.value, cst.Call) and kind_of(arg.value) not in _SAME_SHAPE]
             pairs += [(norm, before) for before, norm in zip(layers, layers[1:]) if kind_of(norm) in _NORMS]
-        elif (layer := callee(call)) and (norm := script.built_from(layer, _NORMS)) is not None and positional(call):
+        elif (layer := callee(call)) and (norm := _built(script, layer, call, _NORMS)) is not None and positional(call):
             if (feeder := _feeding_layer(script, positional(call)[0].value)) is not None:
                 pairs.append((norm, feeder))
     return pairs
@@ -75,7 +78,7 @@ def _feeding_layer(script: Script, value: cst.BaseExpression) -> cst.Call | None
             value = bound
         if not isinstance(value, cst.Call) or (layer := callee(value)) is None:
             return None
-        if (built := script.built_from(layer, (*_OUTPUT_RANK, *_SAME_SHAPE))) is None and kind_of(value) not in _SAME_SHAPE:
+        if (built := _built(script, layer, value, (*_OUTPUT_RANK, *_SAME_SHAPE))) is None and kind_of(value) not in _SAME_SHAPE:
             return None
         if built is not None and kind_of(built) in _OUTPUT_RANK:
             return built
@@ -83,6 +86,32 @@ def _feeding_layer(script: Script, value: cst.BaseExpression) -> cst.Call | None
             return None
         value = positional(value)[0].value
     return None
+
+
+def _built(script: Script, name: str, use: cst.CSTNode, kinds: tuple[str, ...]) -> cst.Call | None:
+    """The constructor of the layer (of these kinds) a name holds where it is used: assigned, or
+    taken by a loop from a ModuleList of one kind of layer."""
+    if (built := script.built_from(name, kinds)) is not None or "." in name:
+        return built
+    loop = loop_binding(script, name, use)
+    container = script.bindings.get(dotted(_iterated(loop, name)) or "") if loop is not None else None
+    if container is None or kind_of(container) != "ModuleList" or not positional(container):
+        return None
+    items = positional(container)[0].value
+    layers = [items.elt] if isinstance(items, cst.ListComp) else [
+        element.value for element in items.elements] if isinstance(items, cst.List) else []
+    kinds_held = {kind_of(layer) if isinstance(layer, cst.Call) else "" for layer in layers}
+    return layers[0] if len(kinds_held) == 1 and kinds_held <= set(kinds) else None
+
+
+def _iterated(loop: cst.For, name: str) -> cst.BaseExpression:
+    """What the loop takes the name's values from: `self.bns` for `bn` in
+    `for conv, bn in zip(self.convs, self.bns)`, the iterable itself for `for bn in self.bns`."""
+    if not isinstance(loop.target, cst.Tuple) or not isinstance(loop.iter, cst.Call) or kind_of(loop.iter) != "zip":
+        return loop.iter
+    names = [dotted(element.value) for element in loop.target.elements]
+    zipped = positional(loop.iter)
+    return zipped[names.index(name)].value if name in names and len(zipped) == len(names) else loop.iter
 
 
 def _last_assigned(script: Script, name: cst.Name) -> cst.BaseExpression | None:
