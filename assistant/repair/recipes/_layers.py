@@ -67,3 +67,9 @@ def spelled_size(script: Script, layer: cst.Call, size: int) -> cst.BaseExpressi
             if not isinstance(arg.value, cst.Integer) and integer(script, arg.value) == size:
                 return expr(script.code(arg.value))
     return cst.Integer(str(size))
+
+
+def with_spelled_size(edits: Edits, layer: cst.Call, size_argument: cst.Arg, size: int) -> Edits:
+    """with_size, the size written as the layer's neighbours write it (spelled_size)."""
+    edits.replace(size_argument.value, spelled_size(edits.script, layer, size))
+    return edits
