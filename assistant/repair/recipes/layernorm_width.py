@@ -1,7 +1,8 @@
 """A LayerNorm built for one width and given features of another (the model's width changed, or the
 norm was written with a different constant) fails on its last-axis check. The message names the
 real width, so the norm's constructor takes it, as the entry says (build the norm from the real
-feature size), spelled as a neighbouring layer already spells it (`FF`, `2 * hidden`) when one does. Channels-first conv features, where the width sits on dim 1, are the other recipe's.
+feature size), spelled as a neighbouring layer already spells it (`FF`, `2 * hidden`) when one
+does. Channels-first conv features, where the width sits on dim 1, are the other recipe's.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import libcst as cst
 
 from assistant.repair.recipes import Facts, Problem, needs_calls
 from assistant.repair.recipes._edit import Edits, constants, evaluate, keyword, parse_shape, positional
-from assistant.repair.recipes._layers import spelled_size
+from assistant.repair.recipes._layers import with_spelled_size
 from assistant.repair.recipes.channels_last_layernorm import NORMS, channels_first
 
 name = "layernorm-width"
@@ -36,10 +37,7 @@ def match(problem: Problem) -> tuple[cst.Call, cst.Arg, int] | None:
 
 
 def apply(problem: Problem, found: tuple[cst.Call, cst.Arg, int]) -> Edits:
-    norm, argument, width = found
-    edits = problem.edits()
-    edits.replace(argument.value, spelled_size(problem.script, norm, width))
-    return edits
+    return with_spelled_size(problem.edits(), *found)
 
 
 def _widths(facts: Facts) -> tuple[int, int] | None:

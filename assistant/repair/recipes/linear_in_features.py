@@ -14,7 +14,7 @@ import libcst as cst
 
 from assistant.repair.recipes import Facts, Problem, flatten_before_head, needs_calls
 from assistant.repair.recipes._edit import Edits, Script, callee, positional
-from assistant.repair.recipes._layers import argument, failed_layer, spelled_size
+from assistant.repair.recipes._layers import argument, failed_layer, with_spelled_size
 from assistant.repair.recipes._values import integer
 
 name = "linear-in-features"
@@ -38,10 +38,7 @@ def match(problem: Problem) -> tuple[cst.Call, cst.Arg, int] | None:
 
 
 def apply(problem: Problem, found: tuple[cst.Call, cst.Arg, int]) -> Edits:
-    layer, size_argument, features = found
-    edits = problem.edits()
-    edits.replace(size_argument.value, spelled_size(problem.script, layer, features))
-    return edits
+    return with_spelled_size(problem.edits(), *found)
 
 
 def _sizes(facts: Facts) -> tuple[int, int, int] | None:
