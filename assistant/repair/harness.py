@@ -276,15 +276,29 @@ def _literal(node: ast.expr) -> object:
 
 def _drives(tree: ast.Module, classes: dict[str, ast.ClassDef]) -> bool:
     """Whether top-level code (including `if __name__ == "__main__":`) runs a model or a function
-    that may: `model(x)`, `Net()(x)`, `model.fit(...)`, `main()`, `train(model, ...)`."""
+    that may: `model(x)`, `Net()(x)`, `model.fit(...)`, `main()`, `train(model, ...)`,
+    `Net.from_checkpoint(path)`, `trainer = Trainer(); trainer.run()`."""
     functions = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
     instances = {target.id for node in _top_level(tree) if isinstance(node, ast.Assign)
                  and isinstance(node.value, ast.Call) and _builds_a_user_module(node.value, classes)
                  for target in node.targets if isinstance(target, ast.Name)}
+    functions |= _public_methods(tree)
     for node in _top_level(tree):
         if isinstance(node, ast.Call) and _runs_something(node, functions, instances, classes):
             return True
     return False
+
+
+def _public_methods(tree: ast.Module) -> set[str]:
+    """`Owner.method` for the file's own classes, and `obj.method` for the top-level objects built
+    from them (`trainer = Trainer(cfg)`): calling one runs the file's code, as `main()` does."""
+    owners = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+    for node in _top_level(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name):
+            built = owners.get(node.value.func.id)
+            owners |= {target.id: built for target in node.targets if built and isinstance(target, ast.Name)}
+    return {f"{owner}.{method.name}" for owner, node in owners.items() for method in node.body
+            if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) and not method.name.startswith("_")}
 
 
 def _builds_a_user_module(call: ast.Call, classes: dict[str, ast.ClassDef]) -> bool:
@@ -296,6 +310,8 @@ def _runs_something(call: ast.Call, functions: set[str], instances: set[str], cl
     func = call.func
     if isinstance(func, ast.Name) and (func.id in functions or func.id in instances):
         return True
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and f"{func.value.id}.{func.attr}" in functions:
+        return True  # `Net.from_checkpoint(path)`, `trainer.run()`: the file's own code
     if isinstance(func, ast.Call) and _last_name(func.func) in classes:
         return True
     if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in instances:
