@@ -78,7 +78,8 @@ def _feeding_layer(script: Script, value: cst.BaseExpression) -> cst.Call | None
             value = bound
         if not isinstance(value, cst.Call) or (layer := callee(value)) is None:
             return None
-        if (built := _built(script, layer, value, (*_OUTPUT_RANK, *_SAME_SHAPE))) is None and kind_of(value) not in _SAME_SHAPE:
+        built = _built(script, layer, value, (*_OUTPUT_RANK, *_SAME_SHAPE))
+        if built is None and kind_of(value) not in _SAME_SHAPE:
             return None
         if built is not None and kind_of(built) in _OUTPUT_RANK:
             return built

@@ -66,7 +66,8 @@ def _loader_of_carried_state(script: Script, call: cst.Call) -> cst.Call | None:
 
 def _state_name(value: cst.BaseExpression) -> str | None:
     """`hidden` for `hidden`, `hidden.detach()` or `hidden.to(device)`."""
-    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in SAME_TENSOR:
+    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
+            and value.func.attr.value in SAME_TENSOR:
         value = value.func.value
     return dotted(value)
 

@@ -45,8 +45,8 @@ def match(problem: Problem) -> tuple[Found, tuple[int, int, int]] | cst.Call | N
     found = _conv_at_failure(script, lines)
     if found is None:
         return None
-    features = _flat_features(problem.facts)
-    if kind_of(found.conv) == "Conv2d" and features is not None and (image := _image_shape(script, found.conv, features)):
+    features = _flat_features(problem.facts) if kind_of(found.conv) == "Conv2d" else None
+    if features is not None and (image := _image_shape(script, found.conv, features)) is not None:
         return found, image
     if _lone_sample(problem.facts) and _in_channels(script, found.conv) == 1:
         calls = script.model_calls(lines)
