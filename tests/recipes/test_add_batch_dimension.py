@@ -40,6 +40,19 @@ def test_single_image_into_batchnorm2d(sandbox):
     sandbox.assert_clean(patched)
 
 
+def test_a_sample_handed_to_forward_directly_is_batched_at_that_call(sandbox):
+    """`net.forward(x)` is where data enters the model as much as `net(x)` is: the batch axis goes
+    there, not inside forward (which would break every batched call of the same model)."""
+    broken = SCORER.replace("print(scorer(features))", "score = scorer.forward(features)\nprint(score.shape)")
+    facts = sandbox.facts(broken, "ValueError")
+    patched = patch(recipe, broken, facts)
+    assert "score = scorer.forward(features.unsqueeze(0))" in patched
+    assert "self.bn(self.fc(x))" in patched
+    result = sandbox.run(patched)
+    assert result.status == "ok", result.error.traceback if result.error else result.detail
+    assert "torch.Size([1, 1])" in result.stdout  # one sample in, one score out
+
+
 def test_matches_rank_errors_only():
     tree = (SCORER)
     assert applies(recipe, tree, Facts("ValueError", "expected 2D or 3D input (got 1D input)", line=12, lines=(17, 12)))

@@ -245,7 +245,8 @@ class Script:
         return [call for call in self.calls() if kind_of(call) in wanted]
 
     def is_model_call(self, call: cst.Call) -> bool:
-        """A call that most likely runs a module: `model(x)`, `self.encoder(x)`, `net(x)`.
+        """A call that most likely runs a module: `model(x)`, `self.encoder(x)`, `net(x)`,
+        `net.forward(x)`.
 
         Names of functions, classes and builtins, torch/numpy functions and tensor methods are not.
         """
@@ -258,6 +259,8 @@ class Script:
             return not _is_torch_function(bound) and not kind_of(bound).endswith("Loss")
         if not head:
             return name not in self.defined_functions | self.imported | NOT_MODELS and name not in TORCH_NAMESPACES
+        if method == "forward":
+            return head.partition(".")[0] not in TORCH_NAMESPACES
         return head == "self" and method not in self.methods and method not in _NON_MODEL_METHODS
 
     @cached_property
