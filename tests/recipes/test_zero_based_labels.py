@@ -104,3 +104,22 @@ def test_labels_drawn_from_zero_are_not_shifted(sandbox):
     """randint(0, 4) makes 0-based labels: a label 3 out of bounds means too few classes."""
     facts = sandbox.facts(HEAD_SIZED_BY_THE_LARGEST_LABEL, "IndexError")
     assert not applies(recipe, HEAD_SIZED_BY_THE_LARGEST_LABEL, facts)
+
+
+FLOAT_GRADES = '''\
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+grades = np.array([0, 2, 1, 3, 2, 0], dtype=np.float32)
+y = torch.from_numpy(grades)
+onehot = F.one_hot(y, num_classes=4)
+'''
+
+
+def test_float_labels_refused_by_one_hot_are_not_renumbered(sandbox):
+    """The labels are refused for their dtype; 0..3 already fit four classes, and `y - 1` would
+    turn grade 0 into -1."""
+    facts = sandbox.facts(FLOAT_GRADES, "RuntimeError")
+    assert "index tensor" in facts.message
+    assert not applies(recipe, FLOAT_GRADES, facts)

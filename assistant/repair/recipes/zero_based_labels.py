@@ -23,6 +23,7 @@ FUNCTIONS = ("cross_entropy", "nll_loss")
 MODULES = ("CrossEntropyLoss", "NLLLoss")
 VOID = 255  # the "ignore this pixel" value of segmentation masks (Pascal VOC, Cityscapes)
 _ATOMS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript)
+NOT_INDICES = "only applicable to index tensor"  # float or int32 labels (one-hot-long-labels)
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,8 @@ class Shift:
 @needs_failing_line
 def match(problem: Problem) -> list[Shift] | None:
     """Where the labels of the failing loss or one_hot call are to be shifted."""
-    if "non-negative" in problem.facts.message:  # padding below 0 (one-hot-valid-positions)
+    message = problem.facts.message
+    if "non-negative" in message or NOT_INDICES in message:  # padding below 0, or a dtype: no numbering
         return None
     label = problem.facts.values.get("target")
     if label is not None and (not label.lstrip("-").isdigit() or int(label) < 0 or int(label) == VOID):
