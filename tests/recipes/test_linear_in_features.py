@@ -300,3 +300,35 @@ def test_a_head_fed_an_unflattened_map_is_left_to_the_flatten(sandbox):
     patched = patch(recipe, flattened, sandbox.facts(flattened, "RuntimeError"))
     assert "self.fc = nn.Linear(800, n_classes)" in patched
     sandbox.assert_clean(patched + "assert scores.shape == (3, 4)\n")
+
+
+ARGPARSE_FACTORY = '''\
+import argparse
+import torch
+from torch import nn
+
+def build_model(num_numeric, hidden):
+    return nn.Sequential(nn.Linear(num_numeric, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--num-numeric", type=int, default=6)
+    parser.add_argument("--hidden", type=int, default=16)
+    args = parser.parse_args([])
+    model = build_model(args.num_numeric, args.hidden)
+    rows = torch.randn(8, 5)
+    print(tuple(model(rows).shape))
+
+main()
+'''
+
+
+def test_a_size_that_comes_from_argparse_through_a_factory_parameter(sandbox):
+    """`build_model(args.num_numeric, ...)`: the layer's size is known only by following the
+    parameter to the call and the attribute to its argparse default (6, where the rows have 5)."""
+    facts = sandbox.facts(ARGPARSE_FACTORY, "RuntimeError")
+    patched = patch(recipe, ARGPARSE_FACTORY, facts)
+    assert "nn.Linear(5, hidden)" in patched
+    result = sandbox.run(patched)
+    assert result.status == "ok", result.error.traceback if result.error else result.detail
+    assert "(8, 1)" in result.stdout  # one prediction per row, the hidden width as configured

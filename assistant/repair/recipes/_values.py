@@ -89,7 +89,11 @@ def settings(script: Script, node: cst.BaseExpression, depth: int = 0) -> list[c
 
 
 def _followed(script: Script, value: cst.BaseExpression, depth: int) -> list[cst.BaseExpression]:
-    return definitions(script, value, depth + 1) if dotted(value) is not None else [value]
+    """A name's definitions; an attribute with no assignment of its own (`args.hidden` handed to
+    a function) stays itself, for `integer` and `settings` to read through argparse or a config."""
+    if dotted(value) is None:
+        return [value]
+    return definitions(script, value, depth + 1) or ([value] if isinstance(value, cst.Attribute) else [])
 
 
 def _agreed(script: Script, values: list[cst.BaseExpression | None], depth: int) -> int | None:
