@@ -140,7 +140,8 @@ def _bindings(script: Script, name: str) -> list[tuple[cst.CSTNode, cst.BaseExpr
         if isinstance(node, cst.For):
             targets = {dotted(t) for t in m.findall(node.target, m.Name() | m.Attribute())}
             found += [(node, None)] if name in targets else []
-        elif isinstance(node, cst.AnnAssign):
+            continue
+        if isinstance(node, cst.AnnAssign):
             pairs = [(dotted(node.target), node.value)] if node.value is not None else []
         else:
             pairs = [pair for target in node.targets for pair in _unpacked(target.target, node.value)]
