@@ -17,16 +17,15 @@ fills. A load that may leave parameters out (`strict=False`) or buffers the chec
 from __future__ import annotations
 
 import libcst as cst
-import libcst.matchers as m
 
 from assistant.repair.recipes import Problem
 from assistant.repair.recipes._definitions import MAX_DEPTH
-from assistant.repair.recipes._edit import Edits, Script, calls_in, dotted, keyword, kind_of, positional, with_keyword
+from assistant.repair.recipes._edit import Edits, Script, calls_in, dotted, keyword, kind_of, with_keyword
+from assistant.repair.recipes._meta import built_on_meta, into
 from assistant.repair.recipes._state_dicts import is_load_state_dict
 from assistant.repair.recipes._values import _called_as
 
 name = "assign-checkpoint-weights"
-_EMPTY_BUILDERS = ("init_empty_weights", "init_on_device")
 _MOVES = ("to", "cuda", "cpu")
 
 
@@ -35,10 +34,10 @@ def match(problem: Problem) -> tuple[str, list[cst.Call]] | None:
     assigned), else ("to_empty", the failing move of a model whose checkpoint is loaded after it)."""
     script, lines = problem.script, problem.facts.user_lines
     moved = _moved_on_failing_lines(script, lines)
-    empty = _built_on_meta(script) | {name for move in moved if (name := dotted(move.func.value))}
+    empty = built_on_meta(script) | {name for move in moved if (name := dotted(move.func.value))}
     ran_first = {call for move in moved for call in calls_in(move.func.value)}  # `Net.load(f).to(d)`
     loads = [call for call in script.calls() if is_load_state_dict(call) and keyword(call, "assign") is None
-             and _into(dotted(call.func.value), empty)
+             and into(dotted(call.func.value), empty)
              and (not lines or _before_failure(script, call, lines, ran_first))]
     if loads:
         return "assign", loads
@@ -52,11 +51,6 @@ def apply(problem: Problem, found: tuple[str, list[cst.Call]]) -> Edits:
     for call in calls:
         edits.replace(call, with_keyword(call, "assign", "True") if how == "assign" else _to_empty(call))
     return edits
-
-
-def _into(target: str | None, modules: set[str]) -> bool:
-    """The load's target is one of the modules or a submodule of one (`model.encoder`)."""
-    return target is not None and any(target == module or target.startswith(module + ".") for module in modules)
 
 
 def _moved_on_failing_lines(script: Script, lines: tuple[int, ...]) -> list[cst.Call]:
@@ -123,56 +117,3 @@ def _to_empty(move: cst.Call) -> cst.Call:
     device = cst.Module([]).code_for_node(move.args[0].value) if move.args else f'"{method}"'
     empty = move.with_changes(func=move.func.with_changes(attr=cst.Name("to_empty")), args=[])
     return with_keyword(empty, "device", device)
-
-
-def _built_on_meta(script: Script) -> set[str]:
-    """Names of modules built without storage: assigned inside `with torch.device("meta"):` (or
-    accelerate's `init_empty_weights()`), from a call with `device="meta"` or `.to("meta")`, or
-    from a helper of the script that returns such a module."""
-    names = {name for node in script.nodes(cst.Assign) if _meta_assignment(script, node)
-             for target in node.targets if (name := dotted(target.target))}
-    helpers = _meta_helpers(script, names)
-    return names | {name for node in script.nodes(cst.Assign) if isinstance(node.value, cst.Call)
-                    and kind_of(node.value) in helpers for target in node.targets if (name := dotted(target.target))}
-
-
-def _meta_assignment(script: Script, node: cst.CSTNode) -> bool:
-    """The statement is in a meta `with` block, or builds its value on the meta device."""
-    if any(isinstance(block, cst.With) and any(_is_meta_context(item.item) for item in block.items)
-           for block in script.ancestors(node)):
-        return True
-    value = getattr(node, "value", None)
-    return isinstance(value, cst.Call) and _names_meta(value)
-
-
-def _meta_helpers(script: Script, built: set[str]) -> set[str]:
-    """Functions of the script whose return gives a meta module: returned inside a meta `with`
-    block, built on meta in the return itself, or a name built so."""
-    helpers = set()
-    for node in m.findall(script.module, m.Return()):
-        if not isinstance(node, cst.Return) or node.value is None or (function := script.function_of(node)) is None:
-            continue
-        if _meta_assignment(script, node) or dotted(node.value) in built:
-            helpers.add(function.name.value)
-    return helpers
-
-
-def _names_meta(call: cst.Call) -> bool:
-    """`Net(device="meta")`, `net.to("meta")`, `nn.Linear(4, 8, device="meta")`."""
-    device = keyword(call, "device")
-    if device is None and isinstance(call.func, cst.Attribute) and call.func.attr.value == "to" and positional(call):
-        device = positional(call)[0]
-    return device is not None and _is_meta_string(device.value)
-
-
-def _is_meta_context(node: cst.BaseExpression) -> bool:
-    if not isinstance(node, cst.Call):
-        return False
-    if kind_of(node) in _EMPTY_BUILDERS:
-        return True
-    args = positional(node)
-    return kind_of(node) == "device" and bool(args) and _is_meta_string(args[0].value)
-
-
-def _is_meta_string(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.SimpleString) and node.evaluated_value.split(":")[0] == "meta"

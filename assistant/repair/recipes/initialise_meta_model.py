@@ -17,10 +17,8 @@ import libcst as cst
 
 from assistant.repair.recipes import Problem
 from assistant.repair.recipes._edit import Edits, Script, dotted, free_name, has_call, kind_of, statement
+from assistant.repair.recipes._meta import into, is_meta_context, meta_assignment, meta_helpers
 from assistant.repair.recipes._state_dicts import is_load_state_dict
-from assistant.repair.recipes.assign_checkpoint_weights import (
-    _into, _is_meta_context, _meta_assignment, _meta_helpers,
-)
 
 name = "initialise-meta-model"
 rank = 40  # before detach-before-numpy, whose `.cpu()` cannot copy a meta tensor either
@@ -34,7 +32,7 @@ def match(problem: Problem) -> list[tuple[str, cst.BaseStatement]] | None:
     loaded = {target for call in script.calls() if is_load_state_dict(call)
               if (target := dotted(call.func.value))}
     built = [(module, anchor) for module, anchor in _meta_modules(script)
-             if not any(_into(target, {module}) for target in loaded)]
+             if not any(into(target, {module}) for target in loaded)]
     return built or None
 
 
@@ -52,7 +50,7 @@ def apply(problem: Problem, built: list[tuple[str, cst.BaseStatement]]) -> Edits
 def _meta_modules(script: Script) -> list[tuple[str, cst.BaseStatement]]:
     """Modules assigned on the meta device or from a helper that returns one; a helper's own
     assignment is left to its call sites, where the module is used."""
-    helpers = _meta_helpers(script, set())
+    helpers = meta_helpers(script, set())
     found = []
     for node in script.nodes(cst.Assign):
         if not isinstance(node.value, cst.Call) or not _builds_module(node.value, helpers):
@@ -60,7 +58,7 @@ def _meta_modules(script: Script) -> list[tuple[str, cst.BaseStatement]]:
         function = script.function_of(node)
         if function is not None and function.name.value in helpers:
             continue
-        if _meta_assignment(script, node) or kind_of(node.value) in helpers:
+        if meta_assignment(script, node) or kind_of(node.value) in helpers:
             found += [(module, _anchor(script, node)) for target in node.targets
                       if (module := dotted(target.target))]
     return found
@@ -77,7 +75,7 @@ def _builds_module(call: cst.Call, helpers: set[str]) -> bool:
 def _anchor(script: Script, node: cst.Assign) -> cst.BaseStatement:
     """The outermost meta `with` block holding the assignment, else the assignment's own line."""
     blocks = [block for block in script.ancestors(node) if isinstance(block, cst.With)
-              and any(_is_meta_context(item.item) for item in block.items)]
+              and any(is_meta_context(item.item) for item in block.items)]
     return blocks[-1] if blocks else script.statement_of(node)
 
 
