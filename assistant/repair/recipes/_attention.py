@@ -87,3 +87,16 @@ def stacked_layer(script: Script, built: cst.Call) -> cst.Call | None:
 
 def _inside(script: Script, node: cst.CSTNode, container: cst.CSTNode) -> bool:
     return node is container or container in script.ancestors(node)
+
+
+def query_length(script: Script, call: cst.Call, built: cst.Call) -> str | None:
+    """`x.size(1)` (batch_first) or `x.size(0)` for the query `x` of the call, read at run time
+    so that batches of every length get it; None when the query is not a name or the layer's
+    batch_first is not spelled True or False."""
+    query = query_argument(call)
+    if query is None or (text := dotted(query.value)) is None:
+        return None
+    flag = keyword(stacked_layer(script, built) or built, "batch_first")
+    if flag is not None and script.code(flag.value) not in ("True", "False"):
+        return None
+    return f"{text}.size({1 if flag is not None and script.code(flag.value) == 'True' else 0})"
