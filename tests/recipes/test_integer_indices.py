@@ -370,3 +370,75 @@ def test_only_the_float_ids_of_a_line_are_converted(sandbox):
     patched = patch(recipe, FLOAT_POSITIONS_BESIDE_TOKENS, sandbox.facts(FLOAT_POSITIONS_BESIDE_TOKENS, "RuntimeError"))
     assert "        return self.tok(ids) + self.pos(positions.long())\n" in patched
     sandbox.assert_clean(patched + "assert torch.equal(out[1], layer.tok.weight[ids[1]] + layer.pos.weight[:10])\n")
+
+
+TABLE_HANDED_TO_A_HELPER = '''\
+import numpy as np
+import torch
+import torch.nn as nn
+
+
+def pooled(table, ids):
+    return table(ids).mean(dim=1)
+
+
+ids = torch.from_numpy(np.array([[1, 4, 2], [3, 3, 0]], dtype=np.float32))
+emb = nn.Embedding(6, 3)
+vectors = pooled(emb, ids)
+'''
+
+
+def test_a_table_passed_to_a_helper_gets_integer_ids(sandbox):
+    patched = patch(recipe, TABLE_HANDED_TO_A_HELPER, sandbox.facts(TABLE_HANDED_TO_A_HELPER, "RuntimeError"))
+    assert "    return table(ids.long()).mean(dim=1)\n" in patched
+    sandbox.assert_clean(patched + "assert torch.allclose(vectors[1], emb.weight[[3, 3, 0]].mean(0))\n")
+
+
+TABLE_FROM_A_FACTORY = '''\
+import torch
+from torch import nn
+
+
+def position_table(max_len, width):
+    return nn.Embedding(max_len, width)
+
+
+class Encoder(nn.Module):
+    def __init__(self, vocab=20, width=8):
+        super().__init__()
+        self.tok = nn.Embedding(vocab, width)
+        self.pos = position_table(16, width)
+
+    def forward(self, ids):
+        steps = torch.arange(ids.size(1), dtype=torch.float32)
+        return self.tok(ids) + self.pos(steps)
+
+
+enc = Encoder()
+x = torch.randint(0, 20, (2, 5))
+h = enc(x)
+'''
+
+
+def test_a_table_built_by_a_factory_gets_integer_ids(sandbox):
+    patched = patch(recipe, TABLE_FROM_A_FACTORY, sandbox.facts(TABLE_FROM_A_FACTORY, "RuntimeError"))
+    assert "        return self.tok(ids) + self.pos(steps.long())\n" in patched
+    sandbox.assert_clean(patched + "assert torch.equal(h[0], enc.tok.weight[x[0]] + enc.pos.weight[:5])\n")
+
+
+PRETRAINED_TABLE_BY_FORWARD = '''\
+import torch
+import torch.nn as nn
+
+weights = torch.randn(12, 5)
+words = nn.Embedding.from_pretrained(weights, freeze=True)
+sentence = torch.FloatTensor([3, 7, 1, 11])
+vectors = words.forward(sentence)
+'''
+
+
+def test_a_pretrained_table_run_through_forward_gets_integer_ids(sandbox):
+    source = PRETRAINED_TABLE_BY_FORWARD
+    patched = patch(recipe, source, sandbox.facts(source, "RuntimeError"))
+    assert "vectors = words.forward(sentence.long())\n" in patched
+    sandbox.assert_clean(patched + "assert torch.equal(vectors, weights[[3, 7, 1, 11]])\n")

@@ -12,13 +12,13 @@ gets `//`; an index of unknown dtype is left alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import libcst as cst
 import libcst.matchers as m
 
 from assistant.repair.recipes import Problem, needs_failing_line
-from assistant.repair.recipes._definitions import assignment
+from assistant.repair.recipes._definitions import assignment, passed, returned
 from assistant.repair.recipes._edit import Edits, Script, callee, dotted, keyword, kind_of, positional
 from assistant.repair.recipes._float_values import is_float
 
@@ -40,7 +40,8 @@ def match(problem: Problem) -> list[tuple[cst.BaseExpression, str]] | None:
     script = problem.script
     for line in reversed(problem.facts.user_lines):
         calls = script.calls_on(line)
-        found = [(arg.value, "long()") for call in calls if (arg := _index_argument(script, call)) is not None]
+        found = [(arg.value, "long()") for call in calls
+                 if (arg := _index_argument(script, call, problem.facts.user_lines)) is not None]
         found += _subscript_indices(script, line, PYTHON_NUMBER in problem.facts.message)
         if found:
             return found
@@ -67,13 +68,13 @@ def _converted(script: Script, index: cst.BaseExpression, conversion: str) -> cs
     return script.with_method(index, conversion)
 
 
-def _index_argument(script: Script, call: cst.Call) -> cst.Arg | None:
+def _index_argument(script: Script, call: cst.Call, lines: Sequence[int]) -> cst.Arg | None:
     """The ids of an embedding lookup (`self.emb(ids)`, `F.embedding(ids, w)`, a Sequential that
     starts with an embedding, a table taken from a ModuleList of them) or the index of a
     gather-style call (`x.gather(1, idx)`, `torch.gather(x, 1, idx)`). Ids known to be integers
     already are not the float ones and are left alone."""
     args, name = positional(call), callee(call)
-    if _is_lookup(script, call) or name in _FUNCTIONAL_EMBEDDINGS:
+    if _is_lookup(script, call, lines) or name in _FUNCTIONAL_EMBEDDINGS:
         return args[0] if args and is_float(script, args[0].value) is not False else None
     if kind_of(call) not in _INDEXED:
         return None
@@ -82,18 +83,41 @@ def _index_argument(script: Script, call: cst.Call) -> cst.Arg | None:
     return keyword(call, "index") or (args[position] if len(args) > position else None)
 
 
-def _is_lookup(script: Script, call: cst.Call) -> bool:
-    """The call runs an embedding on its first argument: a name built as one, a Sequential whose
-    first layer is one, or a member of a ModuleList/ModuleDict of them, taken by subscript
-    (`self.tables[i](x)`) or by a loop or comprehension over the container."""
-    name = callee(call)
-    built = script.bindings.get(name) if name is not None else None
-    if built is not None and (kind_of(built) in EMBEDDINGS or _starts_with_embedding(built)):
+def _is_lookup(script: Script, call: cst.Call, lines: Sequence[int]) -> bool:
+    """The call runs an embedding on its first argument: a name built as one (also through its
+    `.forward`, a factory function of this file, or a parameter the caller on the traceback gave
+    one), a Sequential whose first layer is one, or a member of a ModuleList/ModuleDict of them,
+    taken by subscript (`self.tables[i](x)`) or by a loop or comprehension over the container."""
+    func = call.func
+    if isinstance(func, cst.Attribute) and func.attr.value == "forward":
+        func = func.value
+    built = _built_layer(script, func, call, lines)
+    if built is not None and (_is_embedding(built) or _starts_with_embedding(built)):
         return True
-    if isinstance(call.func, cst.Subscript):
-        return _holds_embeddings(script, call.func.value)
-    return isinstance(call.func, cst.Name) and any(
-        _holds_embeddings(script, source) for source in _iterated_for(script, call, call.func.value))
+    if isinstance(func, cst.Subscript):
+        return _holds_embeddings(script, func.value)
+    return isinstance(func, cst.Name) and any(
+        _holds_embeddings(script, source) for source in _iterated_for(script, call, func.value))
+
+
+def _built_layer(script: Script, layer: cst.BaseExpression, user: cst.CSTNode, lines: Sequence[int]) -> cst.Call | None:
+    """The constructor call behind a called name: its binding, what the factory it was bound to
+    returns, or, for a parameter, the binding of what the caller on the traceback passed."""
+    name = dotted(layer)
+    if name is None:
+        return None
+    given = passed(script, name, user, lines) if "." not in name else None
+    built = script.bindings.get(dotted(given) or "") if given is not None else script.bindings.get(name)
+    returns = returned(script, built) if built is not None and kind_of(built) in script.defined_functions else []
+    if len(returns) == 1 and isinstance(returns[0], cst.Call):
+        return returns[0]
+    return built
+
+
+def _is_embedding(built: cst.Call) -> bool:
+    """`nn.Embedding(...)`, or a table made by `nn.Embedding.from_pretrained(...)`."""
+    name = callee(built) or ""
+    return kind_of(built) in EMBEDDINGS or any(name.endswith(f"{kind}.from_pretrained") for kind in EMBEDDINGS)
 
 
 def _starts_with_embedding(built: cst.Call) -> bool:
