@@ -265,3 +265,125 @@ def test_a_conditional_expression_on_the_compared_tensor_chooses_per_element(san
     patched = patch(recipe, LEAKY_GATE, sandbox.facts(LEAKY_GATE, "RuntimeError"))
     assert "        return torch.where(x > 0, x, self.slope * x)\n" in patched
     sandbox.assert_clean(patched + "assert torch.allclose(h, torch.nn.functional.leaky_relu(torch.tensor([-2.0, 0.5, 3.0]), 0.1))\n")
+
+
+def assert_computes(sandbox, broken: str, rewritten: str, meaning: str) -> str:
+    """The patch holds the rewritten lines, and the patched program passes the checks of what it meant."""
+    patched = patch(recipe, broken, sandbox.facts(broken, "RuntimeError"))
+    assert rewritten in patched
+    sandbox.assert_clean(patched + meaning)
+    return patched
+
+
+BRANCHING_ACTIVATION = '''\
+import torch
+import torch.nn as nn
+
+
+class Scorer(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Linear(3, 4)
+
+    def forward(self, x):
+        h = self.proj(x)
+        if h >= 0:
+            act = h
+        else:
+            act = 0.2 * h
+        return act
+
+
+net = Scorer()
+inputs = torch.randn(6, 3)
+out = net(inputs)
+'''
+
+
+def test_an_if_else_assigning_one_name_chooses_per_element(sandbox):
+    expected = "assert torch.allclose(out, torch.nn.functional.leaky_relu(net.proj(inputs), 0.2))\n"
+    assert_computes(sandbox, BRANCHING_ACTIVATION, "        act = torch.where(h >= 0, h, 0.2 * h)\n        return act\n", expected)
+
+
+RETURNING_BRANCHES = '''\
+import torch
+
+
+def huber(err, delta=1.0):
+    if err.abs() < delta:
+        return 0.5 * err ** 2
+    else:
+        return delta * (err.abs() - 0.5 * delta)
+
+
+residuals = torch.tensor([0.5, -3.0, 2.0])
+loss = huber(residuals).mean()
+'''
+
+
+def test_an_if_else_returning_in_each_branch_chooses_per_element(sandbox):
+    patched = patch(recipe, RETURNING_BRANCHES, sandbox.facts(RETURNING_BRANCHES, "RuntimeError"))
+    expected = "assert torch.isclose(loss, torch.nn.functional.huber_loss(residuals, torch.zeros(3)))\n"
+    sandbox.assert_clean(patched + expected)
+
+
+ONE_LINE_COUNTER = '''\
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+torch.manual_seed(0)
+features, classes = torch.randn(20, 6), torch.randint(0, 2, (20,))
+loader = DataLoader(TensorDataset(features, classes), batch_size=5)
+clf = torch.nn.Linear(6, 2)
+hits = 0
+with torch.no_grad():
+    for feats, target in loader:
+        guess = clf(feats).argmax(1)
+        hits += 1 if guess == target else 0
+'''
+
+
+def test_a_one_line_counter_counts_matching_samples(sandbox):
+    expected = "assert hits == (clf(features).argmax(1) == classes).sum().item()\n"
+    assert_computes(sandbox, ONE_LINE_COUNTER, "        hits += (guess == target).sum().item()\n", expected)
+
+
+MASK_DEFAULT_BY_OR = '''\
+import torch
+
+emb = torch.nn.Embedding(10, 4)
+
+
+def pooled(ids, mask=None):
+    mask = mask or torch.ones_like(ids)
+    return (emb(ids) * mask.unsqueeze(-1)).sum(1)
+
+
+ids = torch.tensor([[1, 2, 3], [4, 5, 0]])
+with torch.no_grad():
+    summed = pooled(ids, (ids != 0).long())
+    plain = pooled(ids)
+'''
+
+
+def test_a_default_given_with_or_tests_for_none(sandbox):
+    expected = ("assert torch.allclose(summed[1], emb(ids[1, :2]).sum(0))\n"
+                "assert torch.allclose(plain, emb(ids).sum(1))\n")
+    assert_computes(sandbox, MASK_DEFAULT_BY_OR, "    mask = mask if mask is not None else torch.ones_like(ids)\n", expected)
+
+
+JOINED_ASSERT = '''\
+import torch
+
+logits = torch.randn(8, 4)
+labels = torch.randint(0, 4, (8,))
+assert labels.max() < logits.shape[1] and labels >= 0
+loss = torch.nn.functional.cross_entropy(logits, labels)
+'''
+
+
+def test_each_comparison_of_an_asserted_and_checks_every_element(sandbox):
+    patched = patch(recipe, JOINED_ASSERT, sandbox.facts(JOINED_ASSERT, "RuntimeError"))
+    sandbox.assert_clean(patched + "assert loss.shape == ()\n")
+    broken = patched.replace("torch.randint(0, 4, (8,))", "torch.tensor([0, 1, -1, 2, 3, 0, 1, 2])")
+    assert sandbox.run(broken).error.type == "AssertionError"

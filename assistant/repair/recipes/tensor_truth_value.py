@@ -2,17 +2,20 @@
 has one per element. The entry's fix is to say which reduction or elementwise operation is meant;
 the recipe writes it where the code itself says so, and nowhere else:
 
-- `if pred == y: correct += 1` (or `correct = correct + 1`, or `if pred.eq(y):`) counts matches, one per
-  sample: `correct += (pred == y).sum().item()`;
+- `if pred == y: correct += 1` (or `correct = correct + 1`, or `if pred.eq(y):`, or
+  `correct += 1 if pred == y else 0`) counts matches, one per sample: `correct += (pred == y).sum().item()`;
 - `if mask:` on a parameter that defaults to None asks whether it was given: `if mask is not None:`;
+  `mask = mask or torch.ones_like(ids)` asks the same: `mask if mask is not None else torch.ones_like(ids)`;
 - `max(a, b)` / `min(a, b)` of two tensors is elementwise: `torch.maximum(a, b)` / `torch.minimum(a, b)`;
 - `a > 0 and b > 0` outside a condition builds a mask: `(a > 0) & (b > 0)` (`|` for `or`);
-- `assert labels < n_classes` checks every element: `assert (labels < n_classes).all()`;
+- `assert labels < n_classes` checks every element: `assert (labels < n_classes).all()`, also each
+  comparison joined by `and` (`assert labels.max() < n and labels >= 0`);
 - `if torch.isnan(loss):` asks whether there is any NaN: `if torch.isnan(loss).any():`
   (`isinf` likewise; `isfinite` asks whether all are finite: `.all()`), also as one side of
   `if torch.isnan(x) or torch.isinf(x):`;
 - `x if x > 0 else 0.1 * x`, a choice between values computed from the compared tensor, is a
-  per-element choice: `torch.where(x > 0, x, 0.1 * x)`.
+  per-element choice: `torch.where(x > 0, x, 0.1 * x)`; so is the statement form, an `if`/`else`
+  whose branches each assign one name (or each return) such a value: `out = torch.where(x > 0, x, 0.1 * x)`.
 
 An `if` or `while` on a comparison that means "all of them" or "any of them" is not rewritten:
 which one is meant is not in the code.
@@ -40,7 +43,9 @@ def match(problem: Problem) -> tuple[str, list[cst.CSTNode]] | None:
     reduce on it (`isnan(x) or isinf(x)`), else the first node."""
     script = problem.script
     for line in reversed(problem.facts.user_lines):
-        for kind, nodes in (("count", _counting_ifs(script)), ("optional", _optional_tests(script)),
+        for kind, nodes in (("count", _counting_ifs(script)), ("count-choice", _counting_choices(script)),
+                            ("optional", _optional_tests(script)), ("default", _defaults_by_or(script)),
+                            ("where-statement", _elementwise_branches(script)),
                             ("elementwise", _builtin_max_min(script)), ("mask", _mask_expressions(script)),
                             ("where", _elementwise_choices(script)),
                             ("reduce", _asserted_comparisons(script) + _nonfinite_checks(script))):
@@ -65,6 +70,13 @@ def _rewrite(script: Script, edits: Edits, kind: str, node: cst.CSTNode) -> None
         target = counter.targets[0].target if isinstance(counter, cst.Assign) else counter.target
         edits.replace(node, cst.parse_statement(f"{script.code(target)} += ({test}).sum().item()\n")
                       .with_changes(leading_lines=node.leading_lines))
+    elif kind == "count-choice":
+        edits.replace(node.value, cst.parse_expression(f"({script.code(node.value.test)}).sum().item()"))
+    elif kind == "default":
+        given = script.code(node.left)
+        edits.replace(node, cst.parse_expression(f"{given} if {given} is not None else {script.code(node.right)}"))
+    elif kind == "where-statement":
+        _rewrite_branches(script, edits, node)
     elif kind == "optional":
         edits.replace(node.test, cst.parse_expression(f"{script.code(node.test)} is not None"))
     elif kind == "reduce":
@@ -119,6 +131,21 @@ def _is_one(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Integer) and node.value == "1"
 
 
+def _counting_choices(script: Script) -> list[cst.AugAssign]:
+    """`n += 1 if <comparison> else 0`: the one-line spelling of a counting `if`."""
+    return [node for node in script.nodes(cst.AugAssign) if isinstance(node.operator, cst.AddAssign)
+            and isinstance(node.value, cst.IfExp) and _compares(node.value.test) and _is_one(node.value.body)
+            and isinstance(node.value.orelse, cst.Integer) and node.value.orelse.value == "0"]
+
+
+def _defaults_by_or(script: Script) -> list[cst.BooleanOperation]:
+    """`mask or torch.ones_like(ids)` whose value is kept: a default for a tensor that may be
+    missing, which `or` asks the truth of instead of whether it is None."""
+    return [node for node in script.nodes(cst.BooleanOperation) if isinstance(node.operator, cst.Or)
+            and isinstance(node.left, (cst.Name, cst.Attribute)) and isinstance(node.right, cst.Call)
+            and not _is_condition(script, node)]
+
+
 def _optional_tests(script: Script) -> list[cst.If]:
     """`if name:` where `name` is a parameter of the function that defaults to None."""
     found = []
@@ -161,10 +188,18 @@ def _is_condition(script: Script, node: cst.CSTNode) -> bool:
 
 
 def _asserted_comparisons(script: Script) -> list[cst.Comparison]:
-    """`assert a < b` (also `==`, `>=`...): a check meant of every element. `!=` and `in` are
-    left alone: "any differs" and "all differ" read the same there."""
-    return [node.test for node in script.nodes(cst.Assert) if isinstance(node.test, cst.Comparison)
-            and all(isinstance(target.operator, _EVERY_ELEMENT) for target in node.test.comparisons)]
+    """`assert a < b` (also `==`, `>=`..., each side of an `and`): a check meant of every element.
+    `!=` and `in` are left alone: "any differs" and "all differ" read the same there."""
+    return [test for node in script.nodes(cst.Assert) for test in _conjuncts(node.test)
+            if isinstance(test, cst.Comparison)
+            and all(isinstance(target.operator, _EVERY_ELEMENT) for target in test.comparisons)]
+
+
+def _conjuncts(test: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The checks `a and b and c` asserts each of."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _conjuncts(test.left) + _conjuncts(test.right)
+    return [test]
 
 
 def _nonfinite_checks(script: Script) -> list[cst.Call]:
@@ -198,6 +233,46 @@ def _elementwise_choices(script: Script) -> list[cst.IfExp]:
             if compared & _names(node.body) or compared & _names(node.orelse):
                 found.append(node)
     return found
+
+
+def _elementwise_branches(script: Script) -> list[cst.If]:
+    """`if x > 0: out = x` / `else: out = 0.1 * x` (or a `return` in each branch): the statement
+    spelling of a per-element choice between values that use a compared name."""
+    found = []
+    for node in script.nodes(cst.If):
+        values = _branch_values(script, node)
+        if values and isinstance(node.test, cst.Comparison) and "torch" in imported_modules(script) \
+                and _names(node.test) & (_names(values[1]) | _names(values[2])):
+            found.append(node)
+    return found
+
+
+def _branch_values(script: Script, node: cst.If) -> tuple[str | None, cst.BaseExpression, cst.BaseExpression] | None:
+    """(the name both branches assign, or None when both return; the `if` value; the `else` value)."""
+    if not isinstance(node.orelse, cst.Else):
+        return None
+    first, second = _only_statement(node.body), _only_statement(node.orelse.body)
+    if isinstance(first, cst.Return) and isinstance(second, cst.Return) and first.value and second.value:
+        return None, first.value, second.value
+    if isinstance(first, cst.Assign) and isinstance(second, cst.Assign) and len(first.targets) == 1 \
+            and len(second.targets) == 1 and isinstance(first.targets[0].target, (cst.Name, cst.Attribute)) \
+            and script.code(first.targets[0].target) == script.code(second.targets[0].target):
+        return script.code(first.targets[0].target), first.value, second.value
+    return None
+
+
+def _only_statement(block: cst.BaseSuite) -> cst.BaseSmallStatement | None:
+    body = block.body if isinstance(block, cst.IndentedBlock) else ()
+    if len(body) == 1 and isinstance(body[0], cst.SimpleStatementLine) and len(body[0].body) == 1:
+        return body[0].body[0]
+    return None
+
+
+def _rewrite_branches(script: Script, edits: Edits, node: cst.If) -> None:
+    target, chosen, otherwise = _branch_values(script, node)
+    choice = f"torch.where({script.code(node.test)}, {script.code(chosen)}, {script.code(otherwise)})"
+    line = f"return {choice}\n" if target is None else f"{target} = {choice}\n"
+    edits.replace(node, cst.parse_statement(line).with_changes(leading_lines=node.leading_lines))
 
 
 def _names(node: cst.CSTNode) -> set[str]:
