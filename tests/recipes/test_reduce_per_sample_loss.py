@@ -247,3 +247,43 @@ def test_a_reshaped_per_sample_loss_used_per_sample_is_averaged_where_it_is_logg
     assert "logged = losses.mean().item()\n" in patched
     sandbox.assert_clean(patched + "assert losses.shape == (10,) and int(hard.sum()) == 5\n"
                                    "assert abs(logged - nn.functional.mse_loss(model(x), y).item()) < 1e-6\n")
+
+
+GATHERED_LOG_LIKELIHOOD = '''\
+import torch
+
+torch.manual_seed(0)
+scores = torch.randn(6, 4, requires_grad=True)
+answers = torch.randint(0, 4, (6,))
+log_probs = torch.log_softmax(scores, dim=1)
+nll = -log_probs.gather(1, answers.unsqueeze(1)).squeeze(1)
+print("nll %.3f" % nll.item())
+'''
+
+
+def test_negative_log_likelihood_picked_with_gather_is_averaged(sandbox):
+    patched = patch(recipe, GATHERED_LOG_LIKELIHOOD, sandbox.facts(GATHERED_LOG_LIKELIHOOD, "RuntimeError"))
+    assert "nll = (-log_probs.gather(1, answers.unsqueeze(1)).squeeze(1)).mean()\n" in patched
+    same_targets = "assert torch.isclose(nll, torch.nn.functional.cross_entropy(scores, answers))\n"
+    sandbox.assert_clean(patched + same_targets)
+
+
+FEATURE_MEAN_OF_UNREDUCED_LOSS = '''\
+import torch
+import torch.nn.functional as F
+
+torch.manual_seed(0)
+autoencoder = torch.nn.Sequential(torch.nn.Linear(6, 3), torch.nn.ReLU(), torch.nn.Linear(3, 6))
+signal = torch.randn(9, 6)
+rebuilt = autoencoder(signal)
+per_example = F.mse_loss(rebuilt, signal, reduction="none").mean(dim=1)
+score = float(per_example)
+'''
+
+
+def test_an_unreduced_loss_averaged_over_features_only_is_averaged_over_samples(sandbox):
+    source = FEATURE_MEAN_OF_UNREDUCED_LOSS
+    patched = patch(recipe, source, sandbox.facts(source, "ValueError"))
+    assert 'reduction="none").mean(dim=1).mean()\n' in patched
+    same_targets = "assert abs(score - F.mse_loss(rebuilt, signal).item()) < 1e-6\n"
+    sandbox.assert_clean(patched + same_targets)

@@ -1,6 +1,7 @@
 """`backward()`, `.item()`, `float()`/`int()` and a format spec (`f"{loss:.4f}"`) need one number, and a loss built with `reduction='none'` (or a
 hand-written error such as `(pred - y) ** 2`, or `-(y * p.log()).sum(dim=1)` reduced over the
-classes only) holds one per sample. When the value is such a per-sample loss, the reduction that was meant is the one the built-in losses apply by
+classes only, `-logp.gather(1, y[:, None])` of log-probabilities, or a `reduction='none'` loss
+averaged over the features only with `.mean(dim=1)`) holds one per sample. When the value is such a per-sample loss, the reduction that was meant is the one the built-in losses apply by
 default, the mean; when the per-sample losses are multiplied by weights or a mask, it is the
 weighted mean `(loss * w).sum() / w.sum()`, which is what the entry's fix writes. The reduction
 goes where the loss is defined (`loss = ...`), so that the backward, the logging and everything
@@ -108,7 +109,8 @@ def _per_sample(script: Script, value: cst.BaseExpression, depth: int) -> bool:
         return False
     if isinstance(value, cst.Call):
         return (_unreduced_loss(script, value) or _elementwise_error(value) or _reduced_per_row(value)
-                or _reshaped(script, value, depth)
+                or _reshaped(script, value, depth) or _reduced_over_dim(script, value, depth)
+                or _picked_log_probabilities(script, value)
                 or any(_per_sample(script, result, depth + 1) for result in returned(script, value)))
     if isinstance(value, cst.BinaryOperation):
         if isinstance(value.operator, cst.Power) and _is_difference(value.left):
@@ -125,6 +127,24 @@ def _reshaped(script: Script, call: cst.Call, depth: int) -> bool:
     """`losses.squeeze(1)`, `losses.view(-1)`, `losses.detach()`: still one value per sample."""
     return isinstance(call.func, cst.Attribute) and call.func.attr.value in _KEEPS_PER_SAMPLE \
         and _per_sample(script, call.func.value, depth + 1)
+
+
+def _reduced_over_dim(script: Script, call: cst.Call, depth: int) -> bool:
+    """`losses.mean(dim=1)`, `kl(...).sum(-1)`: per-element losses reduced over the features
+    only, still one value per sample."""
+    return isinstance(call.func, cst.Attribute) and call.func.attr.value in ("sum", "mean") \
+        and bool(positional(call) or keyword(call, "dim")) and _per_sample(script, call.func.value, depth + 1)
+
+
+def _picked_log_probabilities(script: Script, call: cst.Call) -> bool:
+    """`logp.gather(1, y.unsqueeze(1))` of log-probabilities (`log_softmax`, through names): the
+    hand-written negative log-likelihood, one value per sample."""
+    if not (isinstance(call.func, cst.Attribute) and call.func.attr.value == "gather"):
+        return False
+    source = call.func.value
+    if (name := dotted(source)) is not None and (bound := assignment(script, name, source)) is not None:
+        source = bound[1]
+    return isinstance(source, cst.Call) and _called_name(source) in _LOGS
 
 
 def _is_number(script: Script, node: cst.BaseExpression) -> bool:
