@@ -139,3 +139,97 @@ def test_no_match_for_a_parameter_stepped_by_an_optimizer():
                "version 2; expected version 1 instead")
     source = "import torch\nw = torch.ones(4, 2)\nh = torch.sigmoid(w)\nh += 1\nloss.backward()\n"
     assert not applies(recipe, source, Facts("RuntimeError", message, line=5, lines=(5,)))
+
+
+TANH_THEN_INPLACE_DROPOUT = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+model = nn.Sequential(
+    nn.Linear(6, 12),
+    nn.Tanh(),
+    nn.Dropout(p=0.2, inplace=True),
+    nn.Linear(12, 1),
+)
+model.eval()
+x, y = torch.randn(16, 6), torch.randn(16, 1)
+model.train()
+torch.manual_seed(1)
+loss = ((model(x) - y) ** 2).mean()
+loss.backward()
+'''
+
+# same dropout draw, the hidden activations recomputed by hand
+DROPOUT_MEANT = '''
+torch.manual_seed(1)
+hidden = nn.functional.dropout(torch.tanh(model[0](x)), p=0.2, training=True)
+assert torch.allclose(loss, ((model[3](hidden) - y) ** 2).mean())
+'''
+
+SQUARED_PROJECTION = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+
+
+class Energy(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Linear(4, 3)
+
+    def forward(self, x):
+        z = self.proj(x)
+        energy = z.pow(2).sum(dim=1)
+        z += 1.0
+        return energy + z.mean(dim=1)
+
+
+m = Energy()
+x = torch.randn(5, 4)
+out = m(x)
+out.sum().backward()
+z = m.proj(x)
+assert torch.allclose(out, z.pow(2).sum(dim=1) + (z + 1.0).mean(dim=1))
+w = m.proj.weight
+grad = torch.autograd.grad(((x @ w.T + m.proj.bias) ** 2).sum() + (x @ w.T).mean(dim=1).sum(), w)[0]
+assert torch.allclose(w.grad, grad)
+'''
+
+ZEROED_DIAGONAL = '''\
+import torch
+
+torch.manual_seed(0)
+q = torch.randn(4, 8, requires_grad=True)
+att = torch.softmax(q @ q.T, dim=-1)
+att.fill_diagonal_(0.0)
+ctx = att @ q
+ctx.pow(2).sum().backward()
+'''
+
+DIAGONAL_MEANT = '''
+assert torch.all(att.diagonal() == 0)
+p = q.detach().requires_grad_()
+off = torch.softmax(p @ p.T, dim=-1) * (1 - torch.eye(4))
+(off @ p).pow(2).sum().backward()
+assert torch.allclose(q.grad, p.grad, atol=1e-6)
+'''
+
+
+def test_drops_inplace_from_a_dropout_after_tanh_in_a_sequential(sandbox):
+    patched = patch(recipe, TANH_THEN_INPLACE_DROPOUT, sandbox.facts(TANH_THEN_INPLACE_DROPOUT, "RuntimeError"))
+    assert "    nn.Dropout(p=0.2),\n" in patched
+    sandbox.assert_clean(patched + DROPOUT_MEANT)
+
+
+def test_shifts_a_linear_output_out_of_place_after_pow_saved_it(sandbox):
+    patched = patch(recipe, SQUARED_PROJECTION, sandbox.facts(SQUARED_PROJECTION, "RuntimeError"))
+    assert "        z = z + 1.0\n" in patched
+    sandbox.assert_clean(patched)
+
+
+def test_zeroes_the_diagonal_of_a_copy_of_the_softmax(sandbox):
+    patched = patch(recipe, ZEROED_DIAGONAL, sandbox.facts(ZEROED_DIAGONAL, "RuntimeError"))
+    assert "att = att.clone()\natt.fill_diagonal_(0.0)" in patched
+    sandbox.assert_clean(patched + DIAGONAL_MEANT)

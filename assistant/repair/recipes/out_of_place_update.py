@@ -7,7 +7,10 @@ fix both entries document.
 
 Which write to change: for a dtype error it is on the failing line. For a saved tensor the
 traceback points at backward(), so the message's op (`output 0 of Sigmoid`) says which
-assignment produced the victim, and the writes to that name after it are the ones to change.
+assignment produced the victim, and the writes to that name after it are the ones to change
+(a linear layer's output is reported as Add or Addmm; in an `nn.Sequential` the writer is the
+`inplace=True` layer right after the op's layer). `fill_diagonal_`, `fill_`, `zero_` and `copy_`
+have no out-of-place twin, so they write into a clone that the rest of the code then uses.
 """
 
 from __future__ import annotations
@@ -26,9 +29,16 @@ _OPERATORS = {
     cst.DivideAssign: cst.Divide, cst.PowerAssign: cst.Power,
 }
 _METHODS = frozenset({"add_", "sub_", "mul_", "div_", "pow_", "clamp_", "clamp_min_", "clamp_max_", "exp_",
-                      "sigmoid_", "tanh_", "relu_", "neg_", "abs_", "sqrt_", "masked_fill_"})  # each has an x.op()
+                      "sigmoid_", "tanh_", "relu_", "neg_", "abs_", "sqrt_", "masked_fill_", "index_fill_",
+                      "index_add_", "index_copy_", "scatter_", "scatter_add_", "masked_scatter_",
+                      "index_put_"})  # each has an x.op()
+_CLONE_FIRST = frozenset({"fill_diagonal_", "fill_", "zero_", "copy_"})  # no out-of-place twin: write into a copy
 _ATOMS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float)
 _NOT_AN_OP = ("AsStrided", "T", "Unsqueeze", "View", "Expand")  # a parameter stepped by an optimizer
+_LAYER_OPS = {"linear": ("addmm", "add", "mm"), "conv1d": ("convolution",), "conv2d": ("convolution",),
+              "conv3d": ("convolution",)}  # the op a layer's output is reported as
+_OPERATOR_OPS = {cst.Add: "add", cst.Subtract: "sub", cst.Multiply: "mul", cst.Divide: "div",
+                 cst.MatrixMultiply: "mm"}
 
 
 def match(problem: Problem) -> list[cst.CSTNode] | None:
@@ -38,7 +48,7 @@ def match(problem: Problem) -> list[cst.CSTNode] | None:
         if on_line := [write for write in _writes(script) if script.covers(write, line)]:
             return on_line
     op = _op_name(problem.facts.values.get("op", ""))
-    return _writes_to_output_of(script, op) or None if op else None
+    return _writes_to_output_of(script, op) or _inplace_layers_after(script, op) or None if op else None
 
 
 def apply(problem: Problem, writes: list[cst.CSTNode]) -> Edits:
@@ -66,7 +76,7 @@ def _writes(script: Script) -> list[cst.CSTNode]:
 
 def _inplace_method(node: cst.BaseExpression) -> bool:
     return (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
-            and node.func.attr.value in _METHODS and dotted(node.func.value) is not None)
+            and node.func.attr.value in _METHODS | _CLONE_FIRST and dotted(node.func.value) is not None)
 
 
 def _subscripted(target: cst.BaseExpression) -> str | None:
@@ -102,13 +112,27 @@ def _writes_to_output_of(script: Script, op: str) -> list[cst.CSTNode]:
 
 
 def _produced_by(script: Script, value: cst.BaseExpression, op: str) -> bool:
-    """`torch.sigmoid(...)`, `x.sigmoid()`, `F.sigmoid(...)` or `self.act(...)` with `act = nn.Sigmoid()`."""
+    """`torch.sigmoid(...)`, `x.sigmoid()`, `F.sigmoid(...)` or `self.act(...)` with `act = nn.Sigmoid()`;
+    `a + b` for Add, and `self.proj(x)` with `proj = nn.Linear(...)` for the ops a linear layer runs."""
+    if isinstance(value, cst.BinaryOperation):
+        return _OPERATOR_OPS.get(type(value.operator)) == op
     if not isinstance(value, cst.Call):
         return False
-    if kind_of(value).lower() == op:
-        return True
     layer = script.bindings.get(callee(value) or "")
-    return layer is not None and kind_of(layer).lower() == op
+    kinds = {kind_of(value).lower(), *([kind_of(layer).lower()] if layer is not None else [])}
+    return op in kinds or any(op in _LAYER_OPS.get(kind, ()) for kind in kinds)
+
+
+def _inplace_layers_after(script: Script, op: str) -> list[cst.CSTNode]:
+    """Layers built with `inplace=True` right after the op's layer in an `nn.Sequential(...)`:
+    they overwrite the output that layer saved (`nn.Tanh(), nn.Dropout(inplace=True)`)."""
+    found: list[cst.CSTNode] = []
+    for sequential in (call for call in script.calls() if kind_of(call) == "Sequential"):
+        layers = [arg.value for arg in positional(sequential)]
+        found += [layer for before, layer in zip(layers, layers[1:])
+                  if isinstance(before, cst.Call) and kind_of(before).lower() == op
+                  and isinstance(layer, cst.Call) and _inplace_keyword(layer)]
+    return found
 
 
 def _next_assignment(script: Script, assign: cst.Assign, target: str) -> int:
@@ -141,6 +165,8 @@ def _rewrite(script: Script, edits: Edits, write: cst.CSTNode) -> None:
         value = write.value if isinstance(write.value, _ATOMS) else cst.parse_expression(f"({script.code(write.value)})")
         binary = cst.BinaryOperation(left=write.target, operator=operator, right=value)
         edits.replace(write, cst.Assign(targets=[cst.AssignTarget(write.target)], value=binary))
+    elif isinstance(write, cst.Expr) and write.value.func.attr.value in _CLONE_FIRST:
+        edits.insert_before(script.statement_of(write), _clone(write.value.func.value, script))
     elif isinstance(write, cst.Expr):
         call = write.value
         method = call.func.attr.value.removesuffix("_")
