@@ -12,7 +12,8 @@ from __future__ import annotations
 import libcst as cst
 
 from assistant.repair.recipes import Facts, Problem, needs_calls, needs_failing_line
-from assistant.repair.recipes._attention import ATTENTION, attention_calls, mask_argument, query_argument, stacked_layer
+from assistant.repair.recipes._attention import (ATTENTION, attention_calls, mask_argument, query_argument,
+                                                 query_length)
 from assistant.repair.recipes._edit import Edits, Script, dotted, expr, keyword, kind_of, parse_shape, positional
 
 name = "crop-mask-to-length"
@@ -55,8 +56,8 @@ def _longer_square(facts: Facts) -> bool:
 
 
 def _length(script: Script, call: cst.Call, built: cst.Call) -> str | None:
-    """`x.size(1)` (batch_first) or `x.size(0)` for the query `x`, when it is a name and the key
-    is the same tensor (self-attention)."""
+    """The input's length (see query_length), when the key is the same tensor as the query
+    (self-attention)."""
     query = query_argument(call)
     if query is None or (text := dotted(query.value)) is None:
         return None
@@ -64,7 +65,4 @@ def _length(script: Script, call: cst.Call, built: cst.Call) -> str | None:
         key = (positional(call)[1:2] or [keyword(call, "key")])[0]
         if key is None or dotted(key.value) != text:
             return None
-    flag = keyword(stacked_layer(script, built) or built, "batch_first")
-    if flag is not None and script.code(flag.value) not in ("True", "False"):
-        return None
-    return f"{text}.size({1 if flag is not None and script.code(flag.value) == 'True' else 0})"
+    return query_length(script, call, built)
