@@ -172,3 +172,37 @@ def test_width_of_the_layer_an_encoder_stacks(sandbox):
     assert "        self.encoder_proj = nn.Linear(32, cfg[\"d_model\"])\n" in patched
     assert "        h = self.encoder_proj(h)\n        h = self.encoder(h)\n" in patched
     sandbox.assert_clean(patched + "assert logits.shape == (8, 5) and model.encoder_proj.weight.grad is not None\n")
+
+
+SENSOR_LOOP = '''\
+import torch
+import torch.nn as nn
+
+N_SENSORS, WIDTH = 10, 16
+series = torch.randn(8, 20, N_SENSORS)
+y = torch.randn(8, 1)
+enc = nn.TransformerEncoder(
+    nn.TransformerEncoderLayer(d_model=WIDTH, nhead=4, dim_feedforward=32, batch_first=True),
+    num_layers=1,
+)
+regressor = nn.Linear(WIDTH, 1)
+opt = torch.optim.Adam([*enc.parameters(), *regressor.parameters()], lr=1e-2)
+for xb, yb in zip(series.split(4), y.split(4)):
+    z = enc(xb)
+    loss = nn.functional.mse_loss(regressor(z.mean(dim=1)), yb)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+'''
+
+PROJECTION_TRAINED = '''
+trained = {id(p) for group in opt.param_groups for p in group["params"]}
+assert all(id(p) in trained for p in enc_proj.parameters())
+assert enc_proj.in_features == 10 and enc_proj.out_features == 16
+'''
+
+
+def test_a_script_level_projection_is_trained_by_the_optimizer(sandbox):
+    patched = patch(recipe, SENSOR_LOOP, sandbox.facts(SENSOR_LOOP, "AssertionError"))
+    assert "Adam([*enc.parameters(), *regressor.parameters(), *enc_proj.parameters()], lr=1e-2)" in patched
+    sandbox.assert_clean(patched + PROJECTION_TRAINED)

@@ -61,6 +61,7 @@ def apply(problem: Problem, found: Found) -> Edits:
     script, edits = problem.script, problem.edits()
     projection = free_name(script, f"{found.layer}_proj")
     edits.insert_after(found.built, statement(f"{projection} = {script.nn}.Linear({found.features}, {found.width})\n"))
+    _train_with_layer(script, edits, found, projection)
     query = query_argument(found.call).value
     failing = script.statement_of(found.call)
     if isinstance(query, cst.Name) and isinstance(failing, cst.SimpleStatementLine):
@@ -71,6 +72,36 @@ def apply(problem: Problem, found: Found) -> Edits:
         if script.code(arg.value) == text:
             edits.replace(arg.value, expr(f"{projection}({text})"))
     return edits
+
+
+def _train_with_layer(script: Script, edits: Edits, found: Found, projection: str) -> None:
+    """A projection outside a module (a script's or function's own name) is in no model's
+    parameters(): add it to every optimizer built after it from the attention layer's parameters,
+    which would otherwise leave the projection at its random initial weights."""
+    if found.layer.startswith("self."):
+        return
+    start, scope = script.span(found.built)[1], script.function_of(found.built)
+    for optimizer in script.calls():
+        params = positional(optimizer)[:1]
+        if (script.span(optimizer)[0] > start and script.function_of(optimizer) is scope and params
+                and _is_optimizer(optimizer) and f"{found.layer}.parameters()" in script.code(params[0].value)):
+            edits.replace(params[0].value, _with_projection(params[0].value, projection))
+
+
+def _is_optimizer(call: cst.Call) -> bool:
+    name = callee(call) or ""
+    return name.startswith(("torch.optim.", "optim.")) and ".lr_scheduler" not in name
+
+
+def _with_projection(params: cst.BaseExpression, projection: str) -> cst.BaseExpression:
+    """The optimizer's parameter argument with the projection's parameters added, in its own form:
+    one more element of a list, or a list of both iterables."""
+    extra = expr(f"[*{projection}.parameters()]")
+    if isinstance(params, (cst.List, cst.Tuple)):
+        return params.with_changes(elements=[*params.elements, extra.elements[0]])
+    if isinstance(params, cst.BinaryOperation) and isinstance(params.operator, cst.Add):
+        return cst.BinaryOperation(params, cst.Add(), expr(f"list({projection}.parameters())"))
+    return cst.List([cst.StarredElement(params), extra.elements[0]])
 
 
 def _inputs(call: cst.Call) -> list[cst.Arg]:
