@@ -350,3 +350,63 @@ def test_a_helper_called_with_the_wrong_axis_gets_the_batch_axis(sandbox):
     assert patched.count("zero_state(self.rnn.num_layers, x.size(1), self.rnn.hidden_size)") == 2
     same = "\nwith torch.no_grad():\n    assert out.shape == (10, 4, 5) and torch.allclose(out, m.rnn(x)[0])\n"
     sandbox.assert_clean(patched + same)
+
+
+DETACHED_EACH_STEP = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+data = torch.randint(0, 15, (3, 16))
+
+
+class LM(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(15, 8)
+        self.lstm = nn.LSTM(8, 8, batch_first=True)
+
+    def init_hidden(self, bsz):
+        return (torch.zeros(bsz, 1, 8), torch.zeros(bsz, 1, 8))
+
+    def forward(self, ids, hidden):
+        return self.lstm(self.emb(ids), hidden)
+
+
+lm = LM()
+hidden = lm.init_hidden(3)
+for i in range(0, 15, 5):
+    hidden = tuple(h.detach() for h in hidden)
+    out, hidden = lm(data[:, i:i + 5], hidden)
+'''
+
+
+def test_a_state_detached_tensor_by_tensor_is_followed_to_its_helper(sandbox):
+    patched = patch(recipe, DETACHED_EACH_STEP, sandbox.facts(DETACHED_EACH_STEP, "RuntimeError"))
+    assert "        return (torch.zeros(1, bsz, 8), torch.zeros(1, bsz, 8))\n" in patched
+    sandbox.assert_clean(patched + "assert out.shape == (3, 5, 8) and hidden[0].shape == (1, 3, 8)\n")
+
+
+FIXED_BATCH_IN_A_LOADER_LOOP = '''\
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, TensorDataset
+
+torch.manual_seed(0)
+BATCH = 4
+xs = torch.randn(10, 5, 2)
+gru = nn.GRU(2, 6, batch_first=True)
+seen = []
+for xb, in DataLoader(TensorDataset(xs), batch_size=BATCH):
+    h = torch.zeros(1, BATCH, 6)
+    out, _ = gru(xb, h)
+    seen.append(out[:, -1])
+'''
+
+
+def test_a_state_rebuilt_per_batch_takes_the_batch_of_the_loop_variable(sandbox):
+    source = FIXED_BATCH_IN_A_LOADER_LOOP
+    patched = patch(recipe, source, sandbox.facts(source, "RuntimeError"))
+    assert "    h = torch.zeros(1, xb.size(0), 6)\n" in patched
+    every_sample = "assert torch.allclose(torch.cat(seen), gru(xs)[0][:, -1])\n"
+    sandbox.assert_clean(patched + "\nwith torch.no_grad():\n    " + every_sample)

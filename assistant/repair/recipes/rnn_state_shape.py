@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_calls
-from assistant.repair.recipes._definitions import MAX_DEPTH, assignment, parameters, passed, returned
+from assistant.repair.recipes._definitions import MAX_DEPTH, assignment, loop_binding, parameters, passed, returned
 from assistant.repair.recipes._edit import Edits, Script, callee, dotted, expr, keyword, kind_of, parse_shape, positional
 from assistant.repair.recipes._values import integer
 
@@ -147,6 +147,8 @@ def _constructors(script: Script, value: cst.BaseExpression, role: str, lines: t
         return [(role, value)]
     if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value in SAME_TENSOR:
         return _constructors(script, value.func.value, role, lines, depth)
+    if (each := _each_tensor_of(value)) is not None:
+        return _constructors(script, each, role, lines, depth)
     if isinstance(value, cst.Call):
         return [found for result in returned(script, value) for found in _constructors(script, result, role, lines, depth + 1)]
     if (name := dotted(value)) is None:
@@ -154,6 +156,19 @@ def _constructors(script: Script, value: cst.BaseExpression, role: str, lines: t
     bound = assignment(script, name, value)
     source = bound[1] if bound is not None else passed(script, name, value, lines)
     return _constructors(script, source, role, lines, depth + 1) if source is not None else []
+
+
+def _each_tensor_of(value: cst.BaseExpression) -> cst.BaseExpression | None:
+    """`hidden` of `tuple(h.detach() for h in hidden)` or `[h.detach() for h in hidden]`: the
+    state rebuilt tensor by tensor with the same shapes (detached between batches)."""
+    if isinstance(value, cst.Call) and kind_of(value) in ("tuple", "list") and len(value.args) == 1:
+        value = value.args[0].value
+    if not isinstance(value, (cst.GeneratorExp, cst.ListComp)) or value.for_in.inner_for_in is not None:
+        return None
+    element, loop = value.elt, value.for_in
+    same = (isinstance(element, cst.Call) and isinstance(element.func, cst.Attribute)
+            and element.func.attr.value in SAME_TENSOR and dotted(element.func.value) == dotted(loop.target))
+    return loop.iter if same and isinstance(loop.target, cst.Name) and not loop.ifs else None
 
 
 def _sizes(call: cst.Call, count: int = 3) -> list[cst.BaseExpression] | None:
@@ -272,4 +287,4 @@ def _bound_before(script: Script, name: str, node: cst.CSTNode) -> bool:
     function = script.function_of(node)
     if function is not None and name in {param.name.value for param in function.params.params}:
         return True
-    return assignment(script, name, node) is not None
+    return assignment(script, name, node) is not None or loop_binding(script, name, node) is not None
