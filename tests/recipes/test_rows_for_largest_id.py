@@ -229,3 +229,73 @@ def test_sizes_kept_in_a_config_dict_get_the_largest_ids_row(sandbox):
     assert 'config = {"n_users": int(user_ids.max()) + 1, "n_items": int(item_ids.max()) + 1, "dim": 8}\n' in patched
     sandbox.assert_clean(patched + "assert (model.users.num_embeddings, model.items.num_embeddings) == (30, 45)\n"
                                    "assert scores.shape == (64,)\n")
+
+
+CLICKS_BY_AMAX = '''\
+import torch
+import torch.nn as nn
+
+clicks = torch.tensor([[0, 4], [2, 1], [3, 6], [1, 6]])
+n_items = clicks[:, 1].amax().item()
+items = nn.Embedding(n_items, 4)
+vectors = items(clicks[:, 1])
+'''
+
+
+def test_a_size_from_amax_gets_the_largest_ids_row(sandbox):
+    patched = patch(recipe, CLICKS_BY_AMAX, sandbox.facts(CLICKS_BY_AMAX, "IndexError"))
+    assert "n_items = clicks[:, 1].amax().item() + 1\n" in patched
+    sandbox.assert_clean(patched + "assert items.num_embeddings == 7 and torch.equal(vectors[2], items.weight[6])\n")
+
+
+STORES_BY_NUMPY_AMAX = '''\
+import numpy as np
+import torch
+import torch.nn as nn
+from torch.utils.data import Dataset, DataLoader
+
+
+class StoreSales(Dataset):
+    def __init__(self):
+        self.store = np.array([3, 0, 7, 2])
+        self.num_stores = int(np.amax(self.store))
+
+    def __len__(self):
+        return len(self.store)
+
+    def __getitem__(self, i):
+        return self.store[i]
+
+
+data = StoreSales()
+store_emb = nn.Embedding(data.num_stores, 3)
+rows = [store_emb(batch) for batch in DataLoader(data, batch_size=2)]
+'''
+
+
+def test_a_dataset_size_from_numpy_amax_gets_the_largest_ids_row(sandbox):
+    patched = patch(recipe, STORES_BY_NUMPY_AMAX, sandbox.facts(STORES_BY_NUMPY_AMAX, "IndexError"))
+    assert "        self.num_stores = int(np.amax(self.store)) + 1\n" in patched
+    sandbox.assert_clean(patched + "assert store_emb.num_embeddings == 8 and torch.equal(rows[1][0], store_emb.weight[7])\n")
+
+
+LAST_OF_SORTED_IDS = '''\
+import torch
+import torch.nn as nn
+
+sessions = [[5, 2, 9], [1, 9, 4]]
+highest = sorted({tok for s in sessions for tok in s})[-1]
+item_emb = nn.Embedding(highest, 4)
+bags = item_emb(torch.tensor(sessions)).sum(1)
+'''
+
+
+def test_a_size_from_the_last_of_the_sorted_ids_gets_its_row(sandbox):
+    patched = patch(recipe, LAST_OF_SORTED_IDS, sandbox.facts(LAST_OF_SORTED_IDS, "IndexError"))
+    assert "highest = sorted({tok for s in sessions for tok in s})[-1] + 1\n" in patched
+    sandbox.assert_clean(patched + "assert item_emb.num_embeddings == 10 and torch.equal(bags[0], item_emb.weight[[5, 2, 9]].sum(0))\n")
+
+
+def test_a_sorted_in_reverse_is_not_taken_for_the_largest_id(sandbox):
+    reverse = LAST_OF_SORTED_IDS.replace("for tok in s})[-1]", "for tok in s}, reverse=True)[-1]")
+    assert not applies(recipe, reverse, sandbox.facts(reverse, "IndexError"))

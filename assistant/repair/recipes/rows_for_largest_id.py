@@ -28,6 +28,7 @@ EMBEDDINGS = ("Embedding", "EmbeddingBag")
 HEADS = ("Linear",)
 _SIZES = {"Embedding": (0, "num_embeddings"), "EmbeddingBag": (0, "num_embeddings"), "Linear": (1, "out_features")}
 _NAMESPACES = ("torch", "np", "numpy")
+_LARGEST = ("max", "amax")
 _GROWING = ("append", "extend", "insert", "update", "setdefault", "add")
 
 
@@ -76,6 +77,8 @@ def _largest_ids(script: Script, node: cst.BaseExpression, depth: int = 0) -> li
         return [found for value in values for found in _largest_ids(script, value, depth + 1)]
     if (value := _instance_attribute(script, node)) is not None:
         return _largest_ids(script, value, depth + 1)
+    if dotted(node) and (named := [value for value in definitions(script, node, depth + 1) if _is_largest(value)]):
+        return named  # read before `settings`, which takes `sorted(ids)[-1]` for a config lookup
     followed = settings(script, node)
     if followed == [node]:
         return followed
@@ -144,11 +147,14 @@ def _adds_to(node: cst.CSTNode, collection: str | None) -> bool:
 
 
 def _is_largest(node: cst.BaseExpression) -> bool:
-    """`max(ids)`, `ids.max()`, `torch.max(ids)`, and those through `int(...)` / `.item()`."""
+    """`max(ids)`, `ids.max()`, `torch.max(ids)`, `np.amax(ids)`, `sorted(ids)[-1]`, and those
+    through `int(...)` / `.item()`."""
+    if _is_last_of_sorted(node):
+        return True
     if not isinstance(node, cst.Call):
         return False
     called = node.func.attr.value if isinstance(node.func, cst.Attribute) else kind_of(node)
-    if called == "max":  # max(ids), torch.max(ids), ids.max(); not ids.max(dim)
+    if called in _LARGEST:  # max(ids), torch.max(ids), ids.max(); not ids.max(dim)
         namespace = dotted(node.func.value) if isinstance(node.func, cst.Attribute) else None
         return not positional(node) or namespace in (None, *_NAMESPACES) and len(positional(node)) == 1
     if called == "int" and len(positional(node)) == 1:
@@ -156,3 +162,13 @@ def _is_largest(node: cst.BaseExpression) -> bool:
     if called == "item" and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Call):
         return _is_largest(node.func.value)
     return False
+
+
+def _is_last_of_sorted(node: cst.BaseExpression) -> bool:
+    """`sorted(ids)[-1]`: the largest id, taken as the last of the ids in ascending order."""
+    if not (isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index)):
+        return False
+    last = node.slice[0].slice.value
+    ascending = (isinstance(node.value, cst.Call) and kind_of(node.value) == "sorted"
+                 and all(arg.keyword is None for arg in node.value.args))  # no key=, no reverse=
+    return ascending and m.matches(last, m.UnaryOperation(operator=m.Minus(), expression=m.Integer("1")))
