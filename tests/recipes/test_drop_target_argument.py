@@ -167,3 +167,98 @@ def test_a_target_handed_to_a_loss_helper_or_a_loss_parameter_is_dropped(sandbox
     patched = patch(recipe, patched, sandbox.facts(patched, "TypeError"))  # kb fix --iterate's next round
     assert "    return [loss_fn(model(x), y).item() for x, y in batches]\n" in patched
     sandbox.assert_clean(patched)
+
+
+USER_LOSS_CLASS = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+
+
+class FocalLoss(nn.Module):
+    def forward(self, logits, target):
+        logp = logits.log_softmax(-1).gather(1, target[:, None]).squeeze(1)
+        return (-(1 - logp.exp()) ** 2 * logp).mean()
+
+
+net, crit = nn.Linear(5, 3), FocalLoss()
+feats, labels = torch.randn(8, 5), torch.randint(0, 3, (8,))
+out = net(feats, labels)
+loss = crit(out, labels)
+'''
+
+FOCAL_MEANT = '''
+logp = net(feats).log_softmax(-1)[torch.arange(8), labels]
+assert torch.allclose(loss, (-(1 - logp.exp()) ** 2 * logp).mean())
+'''
+
+SQUARED_ERROR = '''\
+import torch
+from torch import nn
+
+torch.manual_seed(0)
+reg = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1))
+X = torch.rand(32, 2)
+Y = X.sum(dim=1, keepdim=True)
+pred = reg(X, Y)
+loss = ((pred - Y) ** 2).mean()
+'''
+
+TRAINING_STEP = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+
+
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Linear(4, 2)
+        self.criterion = nn.CrossEntropyLoss()
+
+    def forward(self, x):
+        return self.net(x)
+
+    def training_step(self, batch):
+        x, y = batch
+        logits = self(x, y)
+        return self.criterion(logits, y), (logits.argmax(1) == y).float().mean()
+
+
+clf = Classifier()
+batch = (torch.randn(6, 4), torch.tensor([0, 1, 1, 0, 1, 0]))
+loss, acc = clf.training_step(batch)
+'''
+
+STEP_MEANT = '''
+logits = clf.net(batch[0])
+assert torch.allclose(loss, nn.functional.cross_entropy(logits, batch[1]))
+assert acc == (logits.argmax(1) == batch[1]).float().mean()
+'''
+
+
+def test_a_users_loss_class_takes_the_labels(sandbox):
+    patched = patch(recipe, USER_LOSS_CLASS, sandbox.facts(USER_LOSS_CLASS, "TypeError"))
+    assert "out = net(feats)\n" in patched
+    sandbox.assert_clean(patched + FOCAL_MEANT)
+
+
+def test_the_values_a_hand_written_error_subtracts_are_targets(sandbox):
+    patched = patch(recipe, SQUARED_ERROR, sandbox.facts(SQUARED_ERROR, "TypeError"))
+    assert "pred = reg(X)\n" in patched
+    sandbox.assert_clean(patched + "assert torch.allclose(loss, ((reg(X) - Y) ** 2).mean())\n")
+
+
+def test_a_training_step_calling_self_with_the_labels(sandbox):
+    patched = patch(recipe, TRAINING_STEP, sandbox.facts(TRAINING_STEP, "TypeError"))
+    assert "        logits = self(x)\n" in patched
+    sandbox.assert_clean(patched + STEP_MEANT)
+
+
+def test_a_mask_applied_to_the_output_is_not_a_target():
+    message = "forward() takes 2 positional arguments but 3 were given"
+    source = ("import torch.nn as nn\nenc = nn.Sequential(nn.Linear(4, 4))\nout = enc(x, mask)\n"
+              "loss = criterion(out * mask, y)\nvalid = out[mask == 1]\n")
+    assert not applies(recipe, source, Facts("TypeError", message, line=3, lines=(3,)))
