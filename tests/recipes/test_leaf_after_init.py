@@ -171,3 +171,28 @@ def test_the_output_of_one_layer_of_a_sequential_retains_its_gradient(sandbox):
     meant = ("through_relu = (hidden > 0).float() * model[2].weight.sum(0)\n"
              "assert torch.allclose(hidden_grad, through_relu.detach())\n")
     sandbox.assert_clean(patched + meant, without_warning="not a leaf Tensor")
+
+
+LAYERS_FROM_A_COMPREHENSION = '''\
+import math
+import torch
+
+torch.manual_seed(0)
+sizes = [(4, 8), (8, 2)]
+weights = [torch.randn(fan_in, fan_out, requires_grad=True) / math.sqrt(fan_in) for fan_in, fan_out in sizes]
+x, target = torch.randn(5, 4), torch.randn(5, 2)
+loss = torch.nn.functional.mse_loss(torch.relu(x @ weights[0]) @ weights[1], target)
+loss.backward()
+gradients = []
+for w in weights:
+    gradients.append(w.grad)
+'''
+
+
+def test_tensors_scaled_in_a_list_comprehension_become_leaves(sandbox):
+    source = LAYERS_FROM_A_COMPREHENSION
+    patched = patch(recipe, source, sandbox.warning_facts(source, "UserWarning"))
+    assert "weights = [(torch.randn(fan_in, fan_out) / math.sqrt(fan_in)).requires_grad_() for" in patched
+    filled = ("assert all(w.is_leaf for w in weights)\n"
+              "assert [g.shape for g in gradients] == [(4, 8), (8, 2)] and gradients[1].abs().sum() > 0\n")
+    sandbox.assert_clean(patched + filled)

@@ -4,7 +4,8 @@ optimizer refuses to update anything else. Both entries give the same fix: compu
 values first and make that tensor the leaf, `(torch.randn(3) * 0.01).requires_grad_()`. The
 recipe rewrites the definition of each such tensor the failing line uses (the optimizer's
 parameters, the tensor whose `.grad` is read), followed into the helper that made it
-(`w, b = init_params()`) and through a loop over tensors (`for p in (w, b): p.grad`).
+(`w, b = init_params()`) and through a loop over tensors (`for p in (w, b): p.grad`), also over
+a list built by a comprehension (`params = [torch.randn(n, requires_grad=True) / n for n in dims]`).
 
 A tensor whose `.grad` is read but that is an intermediate result by design (an activation,
 logits) cannot become a leaf without cutting the graph; for those the entry's fix is to keep its
@@ -46,7 +47,7 @@ def match(problem: Problem) -> list[Fix] | None:
 
 def _grad_read_fixes(script: Script) -> list[Fix]:
     """A leaf made after the scaling for a scaled tensor, a kept gradient for an activation."""
-    found: list[Fix] = []
+    found: list[Fix] = _built_in_comprehensions(script)
     for name, user in _read_tensors(script):
         bound = _definition(script, name, user)
         origin = _origin(script, name, user) or (bound[1] if bound else None)
@@ -100,6 +101,22 @@ def _read_tensors(script: Script) -> list[tuple[str, cst.CSTNode]]:
             found += [(element, loop) for item in loop.iter.elements if (element := dotted(item.value))]
         else:
             found.append((name, read))
+    return found
+
+
+def _built_in_comprehensions(script: Script) -> list[Fix]:
+    """The element of `params = [torch.randn(n, m, requires_grad=True) / n ** 0.5 for ...]` when
+    `for p in params: p.grad` reads the gradient: each tensor of the list is scaled after it was
+    made a leaf."""
+    found: list[Fix] = []
+    for read in _grad_reads(script):
+        name = dotted(read.value)
+        loop = loop_binding(script, name, read)
+        listed = dotted(loop.iter) if loop is not None and isinstance(loop.target, cst.Name) else None
+        bound = assignment(script, listed, loop) if listed else None
+        if bound is not None and isinstance(bound[1], cst.ListComp) and _scaled_leaf(bound[1].elt) \
+                and all(seen is not bound[1].elt for seen, _, _ in found):
+            found.append((bound[1].elt, "leaf", name))
     return found
 
 
