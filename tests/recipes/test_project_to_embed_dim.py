@@ -206,3 +206,33 @@ def test_a_script_level_projection_is_trained_by_the_optimizer(sandbox):
     patched = patch(recipe, SENSOR_LOOP, sandbox.facts(SENSOR_LOOP, "AssertionError"))
     assert "Adam([*enc.parameters(), *regressor.parameters(), *enc_proj.parameters()], lr=1e-2)" in patched
     sandbox.assert_clean(patched + PROJECTION_TRAINED)
+
+
+SEQ2SEQ = '''\
+import torch
+import torch.nn as nn
+
+D = 16
+src_embed = nn.Embedding(30, 24)
+tgt_embed = nn.Embedding(30, D)
+model = nn.Transformer(d_model=D, nhead=2, num_encoder_layers=1, num_decoder_layers=1,
+                       dim_feedforward=32, dropout=0.0, batch_first=True)
+opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+src = torch.randint(0, 30, (2, 7))
+tgt = torch.randint(0, 30, (2, 5))
+hidden = model(src_embed(src), tgt_embed(tgt), tgt_mask=model.generate_square_subsequent_mask(5))
+hidden.sum().backward()
+opt.step()
+'''
+
+SOURCE_PROJECTED = '''
+assert model_proj.in_features == 24 and model_proj.out_features == D and hidden.shape == (2, 5, D)
+trained = {id(p) for group in opt.param_groups for p in group["params"]}
+assert all(id(p) in trained for p in model_proj.parameters()) and model_proj.weight.grad is not None
+'''
+
+
+def test_transformer_projects_the_input_of_another_width(sandbox):
+    patched = patch(recipe, SEQ2SEQ, sandbox.facts(SEQ2SEQ, "RuntimeError"))
+    assert "hidden = model(model_proj(src_embed(src)), tgt_embed(tgt), tgt_mask=" in patched
+    sandbox.assert_clean(patched + SOURCE_PROJECTED)

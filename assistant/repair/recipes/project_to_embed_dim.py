@@ -21,10 +21,12 @@ from assistant.repair.recipes._attention import ATTENTION, conv_feeding, query_a
 from assistant.repair.recipes._edit import (
     Edits, Script, callee, expr, free_name, keyword, kind_of, positional, statement,
 )
+from assistant.repair.recipes._values import integer
 
 name = "project-to-embed-dim"
 _WIDTH_FIRST = ("MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer", "Transformer")
 _WIDTH_KEYWORDS = ("embed_dim", "d_model")
+_PRODUCERS = {"Embedding": "embedding_dim", "Linear": "out_features"}
 
 
 @dataclass(frozen=True)
@@ -34,15 +36,13 @@ class Found:
     built: cst.SimpleStatementLine  # the statement that builds the attention layer
     width: str  # the constructor's embed_dim as the user wrote it (`d_model`), or the number
     features: int  # the query's actual width, from the message
+    query: cst.Arg  # the input to project: the query, or the src/tgt of nn.Transformer that is off
 
 
 @needs_calls(*ATTENTION)
 @needs_failing_line
 def match(problem: Problem) -> Found | None:
     """The attention call on the innermost failing line, with how its layer was built."""
-    if (sizes := _sizes(problem.facts)) is None:
-        return None
-    embed_dim, features = sizes
     script = problem.script
     for line in reversed(problem.facts.user_lines):
         for call in script.calls_on(line):
@@ -53,7 +53,11 @@ def match(problem: Problem) -> Found | None:
             holder = script.statement_of(built)
             if not isinstance(holder, cst.SimpleStatementLine) or conv_feeding(script, call) is not None:
                 return None
-            return Found(call, layer, holder, _width(script, built, embed_dim), features)
+            found = _sizes(problem.facts, call) or _transformer_sizes(script, call, built)
+            if found is None:
+                return None
+            (embed_dim, features), query = found
+            return Found(call, layer, holder, _width(script, built, embed_dim), features, query)
     return None
 
 
@@ -62,7 +66,7 @@ def apply(problem: Problem, found: Found) -> Edits:
     projection = free_name(script, f"{found.layer}_proj")
     edits.insert_after(found.built, statement(f"{projection} = {script.nn}.Linear({found.features}, {found.width})\n"))
     _train_with_layer(script, edits, found, projection)
-    query = query_argument(found.call).value
+    query = found.query.value
     failing = script.statement_of(found.call)
     if isinstance(query, cst.Name) and isinstance(failing, cst.SimpleStatementLine):
         edits.insert_before(failing, statement(f"{query.value} = {projection}({query.value})\n"))
@@ -110,13 +114,36 @@ def _inputs(call: cst.Call) -> list[cst.Arg]:
     return positional(call)[:3] + [arg for arg in given if arg is not None]
 
 
-def _sizes(facts: Facts) -> tuple[int, int] | None:
+def _sizes(facts: Facts, call: cst.Call) -> tuple[tuple[int, int], cst.Arg] | None:
     """(embed_dim the layer was built with, the query's width): the entry's placeholders."""
     try:
         embed_dim, features = int(facts.values["embed_dim"]), int(facts.values["got"])
     except (KeyError, ValueError):
         return None
-    return (embed_dim, features) if embed_dim != features else None
+    return ((embed_dim, features), query_argument(call)) if embed_dim != features else None
+
+
+def _transformer_sizes(script: Script, call: cst.Call, built: cst.Call) -> tuple[tuple[int, int], cst.Arg] | None:
+    """nn.Transformer's message names no sizes: (d_model, the width) of the one of src and tgt
+    whose width, read from the Embedding or Linear that produced it, is not d_model."""
+    spelled = keyword(built, "d_model") or (positional(built)[:1] or [None])[0]
+    if kind_of(built) != "Transformer" or spelled is None or (d_model := integer(script, spelled.value)) is None:
+        return None
+    inputs = [keyword(call, word) or (positional(call)[index:index + 1] or [None])[0]
+              for index, word in enumerate(("src", "tgt"))]
+    off = [(width, arg) for arg in inputs if arg is not None
+           and (width := _produced_width(script, arg.value)) is not None and width != d_model]
+    return ((d_model, off[0][0]), off[0][1]) if len(off) == 1 else None
+
+
+def _produced_width(script: Script, value: cst.BaseExpression) -> int | None:
+    """The feature width of `embed(ids)` / `proj(x)`: the layer's embedding_dim or out_features."""
+    layer = callee(value) if isinstance(value, cst.Call) else None
+    built = script.built_from(layer, _PRODUCERS) if layer else None
+    if built is None:
+        return None
+    given = keyword(built, _PRODUCERS[kind_of(built)]) or (positional(built)[1:2] or [None])[0]
+    return integer(script, given.value) if given is not None else None
 
 
 def _width(script: Script, built: cst.Call, embed_dim: int) -> str:
