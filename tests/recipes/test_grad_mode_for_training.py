@@ -89,3 +89,33 @@ def test_drops_no_grad_from_a_helper_the_loss_is_computed_with(sandbox):
     patched = patch(recipe, DECORATED_HELPER, sandbox.facts(DECORATED_HELPER, "RuntimeError"))
     assert "import torch.nn as nn\n\n\ndef embed(encoder, tokens):\n" in patched
     sandbox.assert_clean(patched)
+
+
+DECORATED_TRAIN_STEP = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(6, 4), nn.ReLU(), nn.Linear(4, 2))
+start = [p.detach().clone() for p in model.parameters()]
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+
+
+@torch.no_grad()
+def train_step(x, y):
+    loss = nn.functional.cross_entropy(model(x), y)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    return loss.item()
+
+
+first = train_step(torch.randn(5, 6), torch.randint(0, 2, (5,)))
+'''
+
+
+def test_a_train_step_that_calls_backward_itself_loses_its_no_grad_decorator(sandbox):
+    patched = patch(recipe, DECORATED_TRAIN_STEP, sandbox.facts(DECORATED_TRAIN_STEP, "RuntimeError"))
+    assert "@torch.no_grad()" not in patched and "\ndef train_step(x, y):\n" in patched
+    trained = "assert all(not torch.equal(p, p0) for p, p0 in zip(model.parameters(), start))\n"
+    sandbox.assert_clean(patched + trained)

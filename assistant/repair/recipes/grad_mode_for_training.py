@@ -4,7 +4,7 @@ those contexts around evaluation only, and run the training forward and the loss
 enabled. The recipe finds the grad-free `with` blocks that compute the loss or a value it is
 built from (followed back from the tensor given to backward() through its assignments) and runs
 their statements without the context, unchanged otherwise; a helper of this file that such a
-value calls loses its `@torch.no_grad()` decorator.
+value calls, or the one backward() itself runs in, loses its `@torch.no_grad()` decorator.
 """
 
 from __future__ import annotations
@@ -69,10 +69,13 @@ def _grad_free_blocks(script: Script, path: list[cst.CSTNode]) -> list[cst.With]
 
 
 def _grad_free_helpers(script: Script, path: list[cst.CSTNode]) -> list[cst.FunctionDef]:
-    """Functions of this file decorated with `@torch.no_grad()` that an assignment on the path calls."""
+    """Functions of this file decorated with `@torch.no_grad()` that an assignment on the path
+    calls, or that the path runs in (a `train_step` that calls backward() itself)."""
     called = {dotted(call.func) for node in path if isinstance(node, cst.Assign)
               for call in m.findall(node.value, m.Call()) if isinstance(call, cst.Call)}
-    return [function for function in script.nodes(cst.FunctionDef) if function.name.value in called
+    enclosing = [script.function_of(node) for node in path]
+    return [function for function in script.nodes(cst.FunctionDef)
+            if (function.name.value in called or any(function is outer for outer in enclosing))
             and any(_is_grad_mode_off(d.decorator) for d in function.decorators)]
 
 
