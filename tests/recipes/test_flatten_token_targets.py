@@ -85,3 +85,31 @@ def test_no_match_when_the_logits_were_not_folded_at_the_loss():
     assert not applies(recipe, code, facts)
     assert applies(recipe, code.replace("(out, y)", "(out.view(-1, 5), y)"), facts)
     assert not applies(recipe, code.replace("(out, y)", "(out.view(-1, 5), y.view(-1))"), facts)
+
+
+FOLDED_A_LINE_BEFORE = '''\
+import torch
+from torch import nn
+
+NUM_LABELS, T = 5, 8
+torch.manual_seed(0)
+embed = nn.Embedding(30, 16)
+classifier = nn.Linear(16, NUM_LABELS)
+criterion = nn.CrossEntropyLoss(ignore_index=-100)
+tokens = torch.randint(0, 30, (2, T))
+labels = torch.randint(0, NUM_LABELS, (2, T))
+labels[1, 5:] = -100
+logits = classifier(embed(tokens)).flatten(0, 1)
+loss = criterion(logits, labels)
+'''
+
+SAME_TOKENS_SCORED = '''
+per_token = classifier(embed(tokens)).transpose(1, 2)            # [N, C, T], the unflattened form
+assert torch.allclose(loss, nn.functional.cross_entropy(per_token, labels, ignore_index=-100))
+'''
+
+
+def test_prediction_folded_where_it_is_assigned(sandbox):
+    patched = patch(recipe, FOLDED_A_LINE_BEFORE, sandbox.facts(FOLDED_A_LINE_BEFORE, "ValueError"))
+    assert "loss = criterion(logits, labels.reshape(-1))" in patched
+    sandbox.assert_clean(patched + SAME_TOKENS_SCORED)

@@ -13,8 +13,9 @@ from __future__ import annotations
 import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_failing_line
-from assistant.repair.recipes._edit import Edits, positional
+from assistant.repair.recipes._edit import Edits, Script, positional
 from assistant.repair.recipes._losses import loss_calls, prediction, target
+from assistant.repair.recipes._values import definitions
 
 name = "flatten-token-targets"
 FUNCTIONS = ("cross_entropy", "nll_loss")
@@ -33,7 +34,7 @@ def match(problem: Problem) -> list[cst.BaseExpression] | None:
     if not rows > samples > 0 or rows % samples:
         return None
     losses = loss_calls(problem.script, problem.facts.user_lines, FUNCTIONS, MODULES)
-    found = [label.value for call in losses if (scores := prediction(call)) is not None and _folded(scores.value)
+    found = [label.value for call in losses if (scores := prediction(call)) is not None and _made_folded(problem.script, scores.value)
              and (label := target(call)) is not None and not _flat(label.value)]
     return found or None
 
@@ -43,6 +44,13 @@ def apply(problem: Problem, targets: list[cst.BaseExpression]) -> Edits:
     for label in targets:
         edits.call_method(label, "reshape(-1)")
     return edits
+
+
+def _made_folded(script: Script, value: cst.BaseExpression) -> bool:
+    """The prediction is folded at the call or where the name it is passed as was assigned
+    (`logits = head(h).flatten(0, 1)` a line before `criterion(logits, labels)`)."""
+    made = definitions(script, value)
+    return bool(made) and all(_folded(expression) for expression in made)
 
 
 def _folded(value: cst.BaseExpression) -> bool:
