@@ -1,0 +1,48 @@
+# Regression with a custom "robust" loss written in numpy (log-cosh), trained for a few steps.
+import argparse
+import numpy as np
+import torch
+import torch.nn as nn
+
+
+def log_cosh(pred, target):
+    diff = pred - target
+    return torch.log(torch.cosh(diff)).mean()
+
+
+def parse_args():
+    p = argparse.ArgumentParser()
+    p.add_argument("--steps", type=int, default=300)
+    p.add_argument("--lr", type=float, default=0.2)
+    return p.parse_args([])
+
+
+def main():
+    args = parse_args()
+    rng = np.random.default_rng(0)
+    torch.manual_seed(0)
+    X = rng.normal(size=(200, 3)).astype(np.float32)
+    true_w = np.array([1.5, -2.0, 0.5], dtype=np.float32)
+    y = X @ true_w + 0.1 * rng.standard_normal(200).astype(np.float32)
+
+    model = nn.Linear(3, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=args.lr)
+    xt = torch.from_numpy(X)
+
+    for step in range(args.steps):
+        pred = model(xt).squeeze(1)
+        loss = log_cosh(pred, torch.from_numpy(y))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if step % 50 == 0:
+            print(f"step {step:3d} loss {loss.item():.4f}")
+    print("learned weights:", model.weight.data.numpy().round(2))
+    ref = np.mean(np.log(np.cosh(model(xt).squeeze(1).detach().numpy() - y)))
+    assert abs(ref - log_cosh(model(xt).squeeze(1), torch.from_numpy(y)).item()) < 1e-5
+    assert np.allclose(model.weight.data.numpy()[0], true_w, atol=0.3)
+    print(f"RESULT loss={ref:.4f}")
+
+
+if __name__ == "__main__":
+    main()
