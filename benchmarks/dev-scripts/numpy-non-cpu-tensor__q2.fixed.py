@@ -1,0 +1,52 @@
+#!/usr/bin/env python
+"""Inspect a checkpoint: print shapes and weight statistics of each layer."""
+import argparse
+import os
+import tempfile
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+
+def build_checkpoint(path):
+    torch.manual_seed(1)
+    net = nn.Sequential(
+        nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU(),
+        nn.Flatten(), nn.Linear(8 * 6 * 6, 10),
+    )
+    torch.save({"model": net.state_dict(), "epoch": 7}, path)
+
+
+def summarize(path):
+    # meta tensors have no data; statistics need the real values on the CPU
+    ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    rows = []
+    for name, t in ckpt["model"].items():
+        if not t.is_floating_point():
+            continue
+        arr = t.numpy()
+        rows.append((name, tuple(arr.shape), float(np.abs(arr).mean())))
+    return ckpt["epoch"], rows
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ckpt", default=None)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.ckpt or os.path.join(tmp, "net.pt")
+        if args.ckpt is None:
+            build_checkpoint(path)
+        epoch, rows = summarize(path)
+    print(f"epoch {epoch}")
+    for name, shape, mean_abs in rows:
+        print(f"{name:20s} {str(shape):18s} mean|w|={mean_abs:.4f}")
+    shapes = dict((n, s) for n, s, _ in rows)
+    assert shapes["4.weight"] == (10, 288) and epoch == 7
+    assert all(m > 0 for n, _, m in rows if n.endswith("weight"))
+    print(f"RESULT layers={len(rows)} epoch={epoch}")
+
+
+if __name__ == "__main__":
+    main()
