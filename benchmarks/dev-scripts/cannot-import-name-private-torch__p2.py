@@ -1,0 +1,48 @@
+import random
+
+import torch
+from torch.utils.data import DataLoader, Dataset, Sampler
+from torch.utils.data.sampler import _int_classes
+
+torch.manual_seed(0)
+random.seed(0)
+
+
+class Sentences(Dataset):
+    def __init__(self, n=30):
+        self.data = [torch.randint(1, 50, (random.randint(2, 12),)) for _ in range(n)]
+
+    def __len__(self):
+        return len(self.data)
+
+    def __getitem__(self, i):
+        return self.data[i]
+
+
+class BucketBatchSampler(Sampler):
+    """Groups sentences of similar length to reduce padding."""
+
+    def __init__(self, lengths, batch_size):
+        if not isinstance(batch_size, _int_classes) or batch_size <= 0:
+            raise ValueError(f"batch_size should be a positive integer, got {batch_size}")
+        self.order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+        self.batch_size = batch_size
+
+    def __iter__(self):
+        batches = [self.order[i:i + self.batch_size] for i in range(0, len(self.order), self.batch_size)]
+        random.shuffle(batches)
+        return iter(batches)
+
+    def __len__(self):
+        return (len(self.order) + self.batch_size - 1) // self.batch_size
+
+
+def pad_collate(batch):
+    return torch.nn.utils.rnn.pad_sequence(batch, batch_first=True)
+
+
+ds = Sentences()
+sampler = BucketBatchSampler([len(s) for s in ds.data], batch_size=4)
+loader = DataLoader(ds, batch_sampler=sampler, collate_fn=pad_collate)
+pad_tokens = sum(int((b == 0).sum()) for b in loader)
+print("batches:", len(loader), "padding tokens:", pad_tokens)
