@@ -37,7 +37,7 @@ def make_batch(b=16):
 
 enc, dec = Encoder(), Decoder()
 opt = torch.optim.Adam(list(enc.parameters()) + list(dec.parameters()), lr=5e-3)
-for step in range(60):
+for step in range(40):
     src, tgt_in, tgt_out = make_batch()
     logits, _ = dec(tgt_in, enc(src))
     loss = nn.functional.cross_entropy(logits.reshape(-1, V), tgt_out.reshape(-1))
