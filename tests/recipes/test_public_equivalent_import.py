@@ -47,3 +47,42 @@ def test_an_import_of_that_name_alone_is_replaced():
                   line=1, lines=(1,))
     assert patch(recipe, "from torch._utils import _accumulate as acc  # old\n", facts) == (
         "from itertools import accumulate as acc  # old\n")
+
+
+COLLATE = '''\
+import torch
+from torch.utils.data import DataLoader
+from torch.utils.data._utils.collate import string_classes   # written for torch 1.x
+
+
+def collate_records(batch):
+    """Stack the tensors of a list of records, keep the text fields as lists."""
+    out = {}
+    for key in batch[0]:
+        values = [record[key] for record in batch]
+        out[key] = values if isinstance(values[0], string_classes) else torch.stack(values)
+    return out
+
+
+records = [{"text": f"doc {i}", "x": torch.full((3,), float(i))} for i in range(6)]
+batches = list(DataLoader(records, batch_size=4, collate_fn=collate_records))
+'''
+
+# The text stays a list of strings and the features are stacked, as the torch 1.x alias (str) gave.
+SAME_BATCHES = '''
+assert batches[0]["text"] == ["doc 0", "doc 1", "doc 2", "doc 3"] and batches[1]["text"] == ["doc 4", "doc 5"]
+assert batches[0]["x"].shape == (4, 3) and batches[1]["x"][1, 0].item() == 5.0
+'''
+
+
+def test_a_python2_alias_becomes_the_builtin_it_stood_for(sandbox):
+    patched = patch(recipe, COLLATE, sandbox.facts(COLLATE, "ImportError"))
+    assert "from builtins import str as string_classes   # written for torch 1.x\n" in patched
+    sandbox.assert_clean(patched + SAME_BATCHES)
+
+
+def test_the_private_int_alias_of_the_sampler_module_is_int():
+    facts = Facts("ImportError", "cannot import name '_int_classes' from 'torch.utils.data.sampler' "
+                                 "(/x/torch/utils/data/sampler.py)", line=1, lines=(1,))
+    assert patch(recipe, "from torch.utils.data.sampler import Sampler, _int_classes\n", facts) == (
+        "from torch.utils.data.sampler import Sampler\nfrom builtins import int as _int_classes\n")

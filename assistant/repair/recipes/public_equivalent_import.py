@@ -17,6 +17,12 @@ name = "public-equivalent-import"
 # (private module, name) -> (public module, name): the same function, with the same arguments
 EQUIVALENTS = {
     ("torch._utils", "_accumulate"): ("itertools", "accumulate"),
+    # Python 2 compatibility aliases (torch._six's int_classes / string_classes) that the data
+    # modules re-exported under private names: on Python 3 they were exactly these builtins
+    ("torch.utils.data.sampler", "_int_classes"): ("builtins", "int"),
+    ("torch.utils.data.dataloader", "string_classes"): ("builtins", "str"),
+    ("torch.utils.data._utils.collate", "string_classes"): ("builtins", "str"),
+    ("torch.utils.data._utils.collate", "int_classes"): ("builtins", "int"),
 }
 
 
