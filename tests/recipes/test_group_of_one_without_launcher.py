@@ -91,3 +91,46 @@ def test_a_group_given_its_rank_or_missing_only_its_address_is_left_alone():
     assert not applies(recipe, given, missing_rank)
     guarded = 'import os\nimport torch.distributed as dist\nif "RANK" in os.environ:\n    dist.init_process_group("gloo")\n'
     assert not applies(recipe, guarded, missing_rank)
+
+
+ONE_PROCESS_METRICS = '''\
+import os
+
+import torch
+import torch.distributed as dist
+
+os.environ["MASTER_ADDR"] = "127.0.0.1"
+os.environ["MASTER_PORT"] = "29617"
+dist.init_process_group("gloo", world_size=1)   # a debugging run of the metrics code
+
+
+def global_mean(values):
+    total = torch.tensor([values.sum().item(), float(values.numel())])
+    dist.all_reduce(total)
+    return (total[0] / total[1]).item()
+
+
+losses = torch.tensor([0.5, 1.5, 1.0, 3.0])
+mean = global_mean(losses)
+'''
+
+# The group of one the call asked for: rank 0, and the reduced mean is the plain one.
+ONE_RANK = '''
+assert dist.get_rank() == 0 and dist.get_world_size() == 1 and abs(mean - 1.5) < 1e-6
+dist.destroy_process_group()
+'''
+
+
+def test_a_world_of_one_written_in_the_call_gets_its_only_rank(sandbox):
+    facts = distributed_sandbox.facts(ONE_PROCESS_METRICS, "ValueError")
+    patched = patch(recipe, ONE_PROCESS_METRICS, facts)
+    assert 'dist.init_process_group("gloo", world_size=1, rank=0)   # a debugging run' in patched
+    assert "tempfile" not in patched and "if " not in patched
+    distributed_sandbox.assert_clean(patched + ONE_RANK)
+
+
+def test_a_world_of_several_written_by_hand_is_left_alone():
+    facts = Facts("ValueError", "Error initializing torch.distributed using env:// rendezvous: environment variable "
+                                "RANK expected, but not set", line=2, lines=(2,))
+    code = 'import torch.distributed as dist\ndist.init_process_group("gloo", world_size=4)\n'
+    assert not applies(recipe, code, facts)
