@@ -258,3 +258,39 @@ def test_a_nested_collate_reading_the_config_is_lifted_with_it(sandbox):
                          "padding_value=cfg.pad_id)")
     assert lifted[2].endswith('collate_fn=functools.partial(collate, cfg)), tokens') and lifted[0].endswith("DataLoader\nimport functools")
     sandbox.assert_clean("\n\n\n".join(lifted))
+
+
+NAMED_LOCAL_COLLATE = '''\
+import torch
+from torch.nn.utils.rnn import pad_sequence
+from torch.utils.data import DataLoader
+
+
+def train(pad_id):
+    torch.manual_seed(0)
+    sentences = [torch.randint(1, 50, (int(n),)) for n in torch.randint(2, 7, (12,))]
+    pad_batch = lambda batch: pad_sequence(batch, batch_first=True, padding_value=pad_id)
+    key = lambda s: -len(s)
+    sentences = sorted(sentences, key=key)
+    loader = DataLoader(sentences, batch_size=4, collate_fn=pad_batch,
+                        num_workers=1, multiprocessing_context="spawn")
+    batches = list(loader)
+    for batch, start in zip(batches, range(0, 12, 4)):
+        lengths = [len(s) for s in sentences[start:start + 4]]
+        assert batch.shape == (4, max(lengths))
+        assert all((row[n:] == pad_id).all() for row, n in zip(batch, lengths))   # padded with pad_id
+    return batches
+
+
+if __name__ == "__main__":
+    assert len(train(pad_id=-7)) == 3
+'''
+
+
+def test_a_lambda_named_in_its_function_then_handed_over_is_lifted_with_what_it_reads(sandbox):
+    patched = patch(recipe, NAMED_LOCAL_COLLATE, sandbox.facts(NAMED_LOCAL_COLLATE, "AttributeError"))
+    assert ("def pad_batch_fn(pad_id, batch):\n"
+            "    return pad_sequence(batch, batch_first=True, padding_value=pad_id)\n") in patched
+    assert "    pad_batch = functools.partial(pad_batch_fn, pad_id)\n" in patched
+    assert "    key = lambda s: -len(s)\n" in patched   # only called by sorted, never pickled
+    sandbox.assert_clean(patched)

@@ -50,7 +50,8 @@ def match(problem: Problem) -> list[Lift] | None:
         return None
     found = [node for node in script.nodes((cst.Lambda, cst.FunctionDef, cst.ClassDef))
              if _function_of(script, node) is function
-             and (_handed_over(script, node) if local == "<lambda>" else _is_def(node, local))]
+             and (_handed_over(script, node) or _named_then_handed_over(script, node)
+                  if local == "<lambda>" else _is_def(node, local))]
     lifts = [_lift(script, node) for node in found]
     return lifts if lifts and all(lift is not None for lift in lifts) else None
 
@@ -155,6 +156,24 @@ def _handed_over(script: Script, node: cst.CSTNode) -> bool:
     if isinstance(parent, cst.Arg):
         return kind_of(script.parents[parent])[:1].isupper()
     return isinstance(parent, cst.Assign) and any(isinstance(t.target, cst.Attribute) for t in parent.targets)
+
+
+def _named_then_handed_over(script: Script, node: cst.CSTNode) -> bool:
+    """A lambda given a local name first (`normalize = lambda img: ...`) and handed over by that
+    name (`Images(transform=normalize)`, `self.transform = normalize`): the name holds the same
+    unpicklable object, so the lambda is lifted where it is defined and the name keeps it."""
+    if not isinstance(node, cst.Lambda):
+        return False
+    assign = script.parents.get(node)
+    function = _function_of(script, node)
+    if (function is None or not isinstance(assign, cst.Assign) or len(assign.targets) != 1
+            or not isinstance(assign.targets[0].target, cst.Name)):
+        return False
+    local = assign.targets[0].target.value
+    scopes = script.wrapper.resolve(ScopeProvider)
+    uses = [access.node for assignment in scopes[function.body].assignments if assignment.name == local
+            for access in assignment.references]
+    return any(isinstance(use, cst.Name) and _handed_over(script, use) for use in uses)
 
 
 def _is_def(node: cst.CSTNode, local: str) -> bool:
