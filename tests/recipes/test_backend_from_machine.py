@@ -95,3 +95,69 @@ def test_a_backend_already_chosen_is_left_alone():
     assert f'dist.init_process_group(os.environ.get("DIST_BACKEND", {CHOSEN}))' in patch(recipe, from_environment, facts)
     enum = patch(recipe, code.replace("(backend)", "(backend=dist.Backend.NCCL)"), facts)
     assert f"dist.init_process_group(backend={CHOSEN})" in enum
+
+
+CONFIGURED_SUM = '''\
+import os
+import tempfile
+
+import torch
+import torch.distributed as dist
+
+SETTINGS = {"backend": "nccl", "world_size": 1, "seed": 0}
+
+
+def setup_group(rank):
+    store = os.path.join(tempfile.mkdtemp(), "store")
+    dist.init_process_group(SETTINGS["backend"], init_method=f"file://{store}", rank=rank,
+                            world_size=SETTINGS["world_size"])
+
+
+setup_group(0)
+counts = torch.tensor([3.0, 4.0])
+dist.all_reduce(counts)
+'''
+
+
+def test_the_backend_of_a_config_dict_is_chosen_from_the_machine():
+    patched = patch(recipe, CONFIGURED_SUM, distributed_sandbox.facts(CONFIGURED_SUM, "RuntimeError"))
+    assert f'SETTINGS = {{"backend": {CHOSEN}, "world_size": 1, "seed": 0}}' in patched
+    distributed_sandbox.assert_clean(patched + GROUP_SUMS)
+
+
+# The group really runs (on gloo here) and its one rank's sum is the tensor itself.
+GROUP_SUMS = '''
+assert dist.get_backend() == ("nccl" if torch.cuda.is_available() and dist.is_nccl_available() else "gloo")
+assert counts.tolist() == [3.0, 4.0]
+dist.destroy_process_group()
+'''
+
+SETUP_WITH_DEFAULT = '''\
+import os
+import tempfile
+
+import torch
+import torch.distributed as dist
+
+
+def setup_group(rank, world_size, backend="nccl"):
+    store = os.path.join(tempfile.mkdtemp(), "store")
+    dist.init_process_group(backend=backend, init_method=f"file://{store}", rank=rank, world_size=world_size)
+
+
+setup_group(0, 1)
+counts = torch.tensor([3.0, 4.0])
+dist.all_reduce(counts)
+'''
+
+
+def test_the_default_of_the_setup_parameter_is_chosen_from_the_machine():
+    patched = patch(recipe, SETUP_WITH_DEFAULT, distributed_sandbox.facts(SETUP_WITH_DEFAULT, "RuntimeError"))
+    assert f"def setup_group(rank, world_size, backend={CHOSEN}):" in patched
+    distributed_sandbox.assert_clean(patched + GROUP_SUMS)
+
+
+def test_a_default_the_callers_override_is_left_alone():
+    facts = Facts("RuntimeError", "Distributed package doesn't have NCCL built in")
+    code = SETUP_WITH_DEFAULT.replace("setup_group(0, 1)", 'setup_group(0, 1, "gloo")')
+    assert not applies(recipe, code, facts)

@@ -2,8 +2,9 @@
 macOS or any CPU-only build a process group hard-coded to "nccl" cannot start, while gloo runs
 everywhere. The documented fix chooses the backend from what the machine offers, so the same
 script keeps NCCL on the GPU servers it was written for. The recipe writes that choice where the
-backend name is written: in the `init_process_group` call, in the constant it passes, or as the
-default of a `--backend` option.
+backend name is written: in the `init_process_group` call, in the constant it passes (a name, or a
+key of a config dict written in the file), as the default of the setup function's parameter that
+passes it, or as the default of a `--backend` option.
 """
 
 from __future__ import annotations
@@ -56,11 +57,45 @@ def _nccl_literal(script: Script, backend: cst.BaseExpression | None, at: cst.Ca
             and _is_nccl(positional(backend)[1].value):
         return positional(backend)[1].value
     if isinstance(backend, cst.Name):
-        assigned = [node.value for node in script.nodes(cst.Assign) if script.span(node)[0] < script.span(at)[0]
-                    and any(dotted(target.target) == backend.value for target in node.targets)]
+        if (default := _parameter_default(script, backend.value, at)) is not None:
+            return default if _is_nccl(default) else None
+        assigned = _assigned(script, backend.value, at)
         if assigned and _is_nccl(assigned[-1]):
             return assigned[-1]
+    if isinstance(backend, cst.Subscript) and isinstance(backend.value, cst.Name) and len(backend.slice) == 1 \
+            and isinstance(index := backend.slice[0].slice, cst.Index) and isinstance(index.value, cst.SimpleString):
+        assigned = _assigned(script, backend.value.value, at)
+        if assigned and isinstance(assigned[-1], cst.Dict):
+            values = [element.value for element in assigned[-1].elements if isinstance(element, cst.DictElement)
+                      and isinstance(element.key, cst.SimpleString)
+                      and element.key.evaluated_value == index.value.evaluated_value]
+            if len(values) == 1 and _is_nccl(values[0]):
+                return values[0]
     return None
+
+
+def _assigned(script: Script, name: str, at: cst.Call) -> list[cst.BaseExpression]:
+    """The values `name = ...` assigned before the call, in order."""
+    return [node.value for node in script.nodes(cst.Assign) if script.span(node)[0] < script.span(at)[0]
+            and any(dotted(target.target) == name for target in node.targets)]
+
+
+def _parameter_default(script: Script, name: str, at: cst.Call) -> cst.BaseExpression | None:
+    """The default of the enclosing function's parameter `name` (`def setup(rank, backend="nccl")`),
+    when the function never rebinds it and no call of it passes that argument."""
+    function = script.function_of(at)
+    params = list(function.params.params) + list(function.params.kwonly_params) if function is not None else []
+    param = next((p for p in params if p.name.value == name), None)
+    if param is None or param.default is None:
+        return None
+    rebound = any(dotted(target.target) == name for node in script.nodes(cst.Assign) for target in node.targets
+                  if function in script.ancestors(node))
+    position = params.index(param) if param in function.params.params else None
+    if position is not None and params[0].name.value in ("self", "cls"):
+        position -= 1  # `self.setup(rank)` does not pass self
+    passed = any(keyword(call, name) is not None or (position is not None and len(positional(call)) > position)
+                 for call in script.calls() if kind_of(call) == function.name.value)
+    return None if rebound or passed else param.default
 
 
 def _option_default(call: cst.Call) -> cst.SimpleString | None:
