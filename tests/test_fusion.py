@@ -207,3 +207,31 @@ def test_a_pattern_found_in_a_question_weighs_like_any_other_signal():
     a quoted fragment ('model_state_dict'), so there it ranks on the common scale."""
     signals = Signals([("a", signature(0.1))], lexical=[], dense=[], about_error=False)
     assert fuse(signals, WEIGHTS)[0].score == pytest.approx(WEIGHTS["signature"] / (RRF_K + 1))
+
+
+PANDAS_MISSING_FILE = '''Traceback (most recent call last):
+  File "/home/ana/etl/load.py", line 5, in <module>
+    frame = pd.read_csv("rows.csv")
+  File "/opt/venv/lib/python3.11/site-packages/pandas/io/parsers/readers.py", line 1026, in read_csv
+    return _read(filepath_or_buffer, kwds)
+FileNotFoundError: [Errno 2] No such file or directory: 'rows.csv'
+'''
+
+
+def test_an_error_raised_inside_another_library_off_torch_is_never_confident():
+    report = parse_query(PANDAS_MISSING_FILE).error
+    assert report is not None and report.raised_elsewhere == "pandas"
+    signals = Signals([("data-entry", signature(1.0))], lexical=[], dense=[], about_error=True,
+                      raised_elsewhere=report.raised_elsewhere)
+    top = fuse(signals, WEIGHTS)
+    assert top[0].source == "data-entry" and decide(top) == "weak"  # still shown, never as the answer
+
+
+def test_the_same_library_error_on_a_path_through_torch_is_torchs_to_explain():
+    through_torch = PANDAS_MISSING_FILE.replace(
+        '  File "/opt/venv/lib/python3.11/site-packages/pandas',
+        '  File "/opt/venv/lib/python3.11/site-packages/torch/utils/data/dataset.py", line 9, in __getitem__\n'
+        '    return self.read(i)\n  File "/opt/venv/lib/python3.11/site-packages/pandas')
+    assert parse_query(through_torch).error.raised_elsewhere is None
+    raised_by_user = PANDAS_MISSING_FILE.replace("/opt/venv/lib/python3.11/site-packages/pandas/io/parsers", "/home/ana/etl")
+    assert parse_query(raised_by_user).error.raised_elsewhere is None

@@ -11,6 +11,11 @@ an unrelated error worded like a known one (a linear-algebra failure beside a re
 must not be answered as if it were that one. A pattern that matches part of a long message (its
 decisive line inside torch's advice) does claim it, so agreeing signals may still make that match
 confident; so they may for questions, logs and code, which have no message to declare.
+
+A traceback that shows the exception raised inside a library that does not run on torch (pandas,
+TensorFlow, PyYAML, ...) without ever passing through torch is that library's own error: a torch
+entry whose pattern reads the same (a missing file, a shared library that cannot be opened) may
+be related, so it is shown, but never as the answer.
 """
 
 from __future__ import annotations
@@ -44,6 +49,8 @@ def decide(hits: list[DocumentHit], thresholds: Thresholds = CALIBRATED) -> Matc
     if not hits:
         return "none"
     top = hits[0]
+    if top.raised_elsewhere:
+        return "weak" if top.signature or top.dense >= thresholds.dense_weak else "none"
     if top.signature and top.signature.coverage >= thresholds.signature:
         return "confident"
     agreeing = sum(rank == 1 for rank in top.ranks.values())

@@ -29,6 +29,12 @@ _WRAPPER_MESSAGES = re.compile(
 )
 _WRAPPER_TYPES = frozenset({"ChildFailedError"})
 _USAGE_LINE = re.compile(r"^\S+: error: (?P<reason>.+)$")  # argparse's last words before SystemExit(2)
+# The package a library frame belongs to: site-packages/pandas/..., or the standard library's json/...
+_PACKAGE_OF_FILE = re.compile(r"[/\\](?:site-packages|dist-packages|python3(?:\.\d+)?)[/\\](?P<package>[A-Za-z_]\w*)[/\\.]")
+# Libraries that do not run on torch (other frameworks, table, plot and config libraries): an
+# exception raised inside one of them, on a path that never entered torch, is that library's own.
+FOREIGN_PACKAGES = frozenset({"tensorflow", "keras", "tf_keras", "jax", "jaxlib", "flax", "sklearn", "pandas",
+                              "matplotlib", "yaml", "json"})
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,18 @@ class ErrorReport:
     @property
     def user_frame(self) -> Frame | None:
         return next((frame for frame in reversed(self.frames) if not frame.in_library), None)
+
+    @property
+    def raised_elsewhere(self) -> str | None:
+        """The library (pandas, tensorflow, ...) that raised this exception, when the traceback
+        shows it raised inside one that does not run on torch and never passed through torch:
+        then no torch entry explains it, however much its message reads like one (a missing CSV
+        file, a TensorFlow import that cannot find libcudart)."""
+        packages = [found["package"] for frame in self.frames if (found := _PACKAGE_OF_FILE.search(frame.file))]
+        if not self.frames or not self.frames[-1].in_library or not packages or "torch" in packages:
+            return None
+        innermost = _PACKAGE_OF_FILE.search(self.frames[-1].file)
+        return innermost["package"] if innermost and innermost["package"] in FOREIGN_PACKAGES else None
 
     @property
     def is_wrapper(self) -> bool:

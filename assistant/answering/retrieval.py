@@ -34,6 +34,7 @@ class DocumentHit:
     dense: float = 0.0
     best_chunk: int | None = None
     about_error: bool = False  # the query was an exception's message (see confidence.decide)
+    raised_elsewhere: str | None = None  # the non-torch library that raised it (ErrorReport.raised_elsewhere)
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Signals:
     dense: list[ChunkHit]
     about_error: bool = False  # the query is an exception's message, not a question or code
     secondary: frozenset[str] = frozenset()  # sources whose matching pattern is not their first
+    raised_elsewhere: str | None = None
 
 
 class Retriever:
@@ -130,7 +132,8 @@ class Retriever:
         exact = bool(signatures) and signatures[0][1].coverage >= EXACT_COVERAGE
         dense = [] if exact else self.store.dense_search(self.embed_query(text), CANDIDATES)
         secondary = frozenset(source for source, match in signatures if not self.is_primary(source, match))
-        return query, Signals(signatures, lexical, dense, about_error=query.error is not None, secondary=secondary)
+        return query, Signals(signatures, lexical, dense, about_error=query.error is not None, secondary=secondary,
+                       raised_elsewhere=query.error.raised_elsewhere if query.error else None)
 
     def _between_sharers(self, query: ParsedQuery, signatures: list[tuple[str, PatternMatch]]) -> Signals:
         """Signals for a message that several entries explain alike (one message, two causes): the
@@ -141,7 +144,8 @@ class Retriever:
         lexical = self.store.lexical_search(context, CANDIDATES) if context else []
         dense = self.store.dense_search(self.embed_query(context), CANDIDATES) if context else []
         secondary = frozenset(source for source, match in signatures if not self.is_primary(source, match))
-        return Signals(signatures, lexical, dense, about_error=query.error is not None, secondary=secondary)
+        return Signals(signatures, lexical, dense, about_error=query.error is not None, secondary=secondary,
+                       raised_elsewhere=query.error.raised_elsewhere if query.error else None)
 
     def search(self, query: ParsedQuery, k: int = 5) -> tuple[ParsedQuery, list[DocumentHit]]:
         query, signals = self.gather(query)
@@ -197,7 +201,8 @@ def fuse(signals: Signals, weights: dict[str, float], rrf_k: int = RRF_K,
     hits: dict[str, DocumentHit] = {}
 
     def add(source: str, signal: str, rank: float) -> DocumentHit:
-        hit = hits.setdefault(source, DocumentHit(source, about_error=signals.about_error))
+        hit = hits.setdefault(source, DocumentHit(source, about_error=signals.about_error,
+                                                  raised_elsewhere=signals.raised_elsewhere))
         hit.ranks[signal] = rank
         hit.score += weights[signal] / ((signature_k if signal == "signature" and signals.about_error else rrf_k) + rank)
         return hit
