@@ -85,3 +85,30 @@ def test_a_bidirectional_width_follows_the_hidden_size(sandbox):
     sandbox.assert_clean(patched + (
         "assert logits.shape == (4, 3) and enc.norm.weight.shape == (96,)\n"
         "assert TextEncoder(30, 8)(torch.randint(0, 30, (2, 5))).shape == (2, 3)\n"))
+
+
+TOWER = '''\
+import torch
+from torch import nn
+
+
+def tower(widths, act=nn.SiLU):
+    """Linear -> LayerNorm -> activation for each consecutive pair of widths."""
+    blocks = []
+    for width_in, width_out in zip(widths, widths[1:]):
+        blocks.append(nn.Sequential(nn.Linear(width_in, width_out), nn.LayerNorm(width_in), act()))
+    return nn.Sequential(*blocks)
+
+
+encoder = tower([10, 40, 24])
+codes = encoder(torch.randn(6, 10))
+codes.pow(2).mean().backward()
+'''
+
+
+def test_a_norm_after_a_linear_takes_its_output_width_in_every_iteration(sandbox):
+    patched = patch(recipe, TOWER, sandbox.facts(TOWER, "RuntimeError"))
+    assert "nn.Linear(width_in, width_out), nn.LayerNorm(width_out), act()" in patched
+    sandbox.assert_clean(patched + "assert codes.shape == (6, 24)\n"
+                                   "norms = [m for m in encoder.modules() if isinstance(m, nn.LayerNorm)]\n"
+                                   "assert [n.normalized_shape for n in norms] == [(40,), (24,)]\n")
