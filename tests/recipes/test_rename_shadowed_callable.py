@@ -53,3 +53,52 @@ def test_shape_is_indexed_not_called(sandbox):
 def test_no_match_when_the_callable_is_passed_around():
     source = ("import torch.nn as nn\nloss = nn.MSELoss()\nrun(loss)\nfor x in xs:\n    loss = loss(x, x)\n")
     assert not applies(recipe, source, Facts("TypeError", "'Tensor' object is not callable", line=5, lines=(5,)))
+
+
+PER_BATCH_F1 = '''\
+import torch
+
+
+def f1_score(pred, target):
+    tp = ((pred == 1) & (target == 1)).sum().float()
+    return 2 * tp / ((pred == 1).sum() + (target == 1).sum()).clamp(min=1)
+
+
+def report(pred, target):
+    return f"f1 {f1_score(pred, target).item():.2f}"
+
+
+torch.manual_seed(0)
+targets = torch.randint(0, 2, (3, 16))
+preds = targets.clone()
+preds[:, :4] = 1 - preds[:, :4]
+per_batch = []
+for pred, target in zip(preds, targets):
+    f1_score = f1_score(pred, target)
+    per_batch.append(f1_score.item())
+last = f1_score
+'''
+
+# The function still computes every batch's score, and the code after the loop sees the last one.
+SAME_SCORES = '''
+expected = []
+for pred, target in zip(preds, targets):
+    tp = ((pred == 1) & (target == 1)).sum().float()
+    expected.append((2 * tp / ((pred == 1).sum() + (target == 1).sum())).item())
+assert per_batch == expected and last.item() == expected[-1] and callable(f1_score)
+assert report(preds[0], targets[0]) == f"f1 {expected[0]:.2f}"
+'''
+
+
+def test_the_result_of_a_defined_function_is_renamed(sandbox):
+    patched = patch(recipe, PER_BATCH_F1, sandbox.facts(PER_BATCH_F1, "TypeError"))
+    assert "    f1_score_value = f1_score(pred, target)\n    per_batch.append(f1_score_value.item())\n" in patched
+    assert "last = f1_score_value\n" in patched
+    assert "def f1_score(pred, target):" in patched and "{f1_score(pred, target).item():.2f}" in patched
+    sandbox.assert_clean(patched + SAME_SCORES)
+
+
+def test_a_defined_function_shadowed_inside_a_function_is_left_alone():
+    facts = Facts("TypeError", "'Tensor' object is not callable", line=6, lines=(6,))
+    code = ("def score(x):\n    return x.sum()\n\n\ndef run(xs):\n    score = score(xs)\n    return score\n")
+    assert not applies(recipe, code, facts)

@@ -3,12 +3,15 @@ call (usually the next batch) calls a tensor: `'Tensor' object is not callable`.
 is to keep the function and its result under different names. The recipe renames the callable
 (its definition and every call of it) and keeps the result's name, which the rest of the code
 reads (`loss.backward()`); it gives up when the callable is also used some other way (passed to
-a function). `x.shape(0)`, the other cause the entry names, becomes `x.shape[0]`.
+a function). A callable written with `def` keeps its name (other code calls it by that name): there
+the result is renamed, in the assignment and where the same scope reads it afterwards. `x.shape(0)`,
+the other cause the entry names, becomes `x.shape[0]`.
 """
 
 from __future__ import annotations
 
 import libcst as cst
+import libcst.matchers as m
 
 from assistant.repair.recipes import Problem
 from assistant.repair.recipes._edit import Edits, Script, callee, dotted, positional
@@ -31,6 +34,9 @@ def match(problem: Problem) -> tuple[list[cst.CSTNode], str] | None:
             uses = _uses_as_callable(script, target, assign)
             if uses is not None:
                 return uses, _new_name(script, target)
+            results = _uses_as_result(script, target, assign)
+            if results is not None:
+                return results, _result_name(script, target)
     return None
 
 
@@ -61,6 +67,44 @@ def _uses_as_callable(script: Script, name: str, shadowing: cst.Assign) -> list[
     other_reads = [node for node in script.nodes(cst.Name) if node.value == name and node not in called
                    and node not in defined and start < script.span(node)[0] < script.span(shadowing)[0]]
     return None if other_reads else [*defined[-1:], *called]
+
+
+def _uses_as_result(script: Script, name: str, shadowing: cst.Assign) -> list[cst.Name] | None:
+    """The Name nodes of the result of a `def`ined function assigned to the function's name: the
+    assignment's target and the reads after it in the same scope that do not call it, or None when
+    that scope binds the name some other way too."""
+    if not any(node.name.value == name for node in script.nodes(cst.FunctionDef)):
+        return None
+    scope = script.function_of(shadowing)
+    if scope is not None:
+        return None  # inside a function the assignment makes the name local: not this error
+    same_scope = [node for node in script.nodes(cst.Name) if node.value == name and script.function_of(node) is scope
+                  and not any(isinstance(a, (cst.FunctionDef, cst.ClassDef)) and a.name is node
+                              for a in [script.parents.get(node)])]
+    target = shadowing.targets[0].target
+    bound = [node for node in same_scope if node is not target and _is_bound(script, node)]
+    if bound:
+        return None
+    called = {call.func for call in script.calls() if call.func in same_scope}
+    start = script.span(shadowing)[0]
+    reads = [node for node in same_scope if node is not target and node not in called
+             and script.span(node)[0] >= start and not _is_bound(script, node)]
+    return [target, *reads]
+
+
+def _is_bound(script: Script, node: cst.Name) -> bool:
+    """The name is bound here: an assignment, loop, comprehension or `with` target, or an import."""
+    for ancestor in script.ancestors(node):
+        if isinstance(ancestor, (cst.AssignTarget, cst.AsName, cst.ImportAlias)):
+            return True
+        if isinstance(ancestor, (cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor)):
+            return any(found is node for found in m.findall(ancestor.target, m.Name()))
+    return False
+
+
+def _result_name(script: Script, name: str) -> str:
+    taken = {node.value for node in script.nodes(cst.Name)}
+    return next(n for n in [f"{name}_value", f"{name}_result", f"batch_{name}"] if n not in taken)
 
 
 def _new_name(script: Script, name: str) -> str:
