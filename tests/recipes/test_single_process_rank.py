@@ -87,3 +87,55 @@ def test_a_distributed_sampler_over_a_world_of_one(sandbox):
     assert ("    sampler = (DistributedSampler(dataset, shuffle=True, seed=7) if torch.distributed.is_initialized() "
             "else DistributedSampler(dataset, shuffle=True, seed=7, num_replicas=1, rank=0))\n") in patched
     sandbox.assert_clean(patched + ONE_WORLD)
+
+
+SYNCED_TRAINING = '''\
+import torch
+import torch.distributed as dist
+import torch.nn as nn
+
+
+def sync_initial_weights(model):
+    for p in model.parameters():
+        dist.broadcast(p.data, src=0)
+
+
+def average_gradients(model, world):
+    for p in model.parameters():
+        dist.all_reduce(p.grad)   # summed over the ranks
+        p.grad /= world
+
+
+torch.manual_seed(0)
+model = nn.Linear(4, 1)
+start = [p.detach().clone() for p in model.parameters()]
+sync_initial_weights(model)
+x, y = torch.randn(16, 4), torch.randn(16, 1)
+nn.functional.mse_loss(model(x), y).backward()
+grads = [p.grad.clone() for p in model.parameters()]
+average_gradients(model, world=1)
+dist.barrier()
+'''
+
+# One process: the weights stay as initialised and the averaged gradients are the local ones.
+SAME_AS_ONE_PROCESS = '''
+assert all(torch.equal(p, q) for p, q in zip(model.parameters(), start))
+assert all(torch.equal(p.grad, g) for p, g in zip(model.parameters(), grads))
+'''
+
+
+def test_collectives_are_skipped_without_a_group(sandbox):
+    patched = patch(recipe, SYNCED_TRAINING, sandbox.facts(SYNCED_TRAINING, "ValueError"))
+    assert ("        if dist.is_initialized():  # without a group: a world of one\n"
+            "            dist.broadcast(p.data, src=0)\n") in patched
+    assert ("        if dist.is_initialized():  # without a group: a world of one\n"
+            "            dist.all_reduce(p.grad)   # summed over the ranks\n        p.grad /= world\n") in patched
+    assert "if dist.is_initialized():  # without a group: a world of one\n    dist.barrier()\n" in patched
+    sandbox.assert_clean(patched + SAME_AS_ONE_PROCESS)
+
+
+def test_an_async_collective_is_left_alone():
+    facts = Facts("ValueError", "Default process group has not been initialized, please make sure to call "
+                                "init_process_group.", line=3, lines=(3,))
+    code = "import torch\nimport torch.distributed as dist\nwork = dist.all_reduce(torch.ones(1), async_op=True)\n"
+    assert not applies(recipe, code, facts)

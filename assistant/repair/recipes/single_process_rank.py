@@ -3,7 +3,9 @@ run as a plain `python train.py` there is none, and `dist.get_rank()` (or a Dist
 which asks for them) refuses. A script that should also run as one process asks whether a group
 exists first: without one it is rank 0 of a world of 1 (a sampler built for exactly that world
 gives every sample, in the order it would have had). The recipe writes that at each such call
-that is not guarded yet.
+that is not guarded yet. A collective called for its effect (`dist.all_reduce(t)`, `broadcast`,
+`reduce`, `barrier`) refuses the same way; over a world of one it leaves the tensor as it is, so
+without a group the statement is skipped, which computes what the group of one would.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from collections.abc import Sequence
 import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_failing_line
-from assistant.repair.recipes._edit import Edits, Script, callee, dotted, expr, keyword, kind_of, positional, with_keyword
+from assistant.repair.recipes._edit import (Edits, Script, callee, dotted, expr, keyword, kind_of, positional,
+                                            statement, with_keyword)
 
 name = "single-process-rank"
 SINGLE_PROCESS = {"get_rank": "0", "get_world_size": "1"}
+COLLECTIVES = ("all_reduce", "broadcast", "reduce", "barrier")  # the identity (or nothing) in a world of one
 
 
 @needs_failing_line
@@ -26,7 +30,8 @@ def match(problem: Problem) -> tuple[str, list[cst.Call]] | None:
     line has one."""
     script = problem.script
     modules = _distributed_names(script)
-    asks = [call for call in script.calls() if (_asks(call, modules) or _samples(call)) and not _guarded(script, call)]
+    asks = [call for call in script.calls() if (_asks(call, modules) or _samples(call) or _collective(script, call, modules))
+            and not _guarded(script, call)]
     failing = any(script.covers(call, line) for call in asks for line in problem.facts.user_lines)
     return (_spelling(modules), asks) if failing else None
 
@@ -35,6 +40,12 @@ def apply(problem: Problem, found: tuple[str, list[cst.Call]]) -> Edits:
     distributed, asks = found
     script, edits = problem.script, problem.edits()
     for call in asks:
+        if kind_of(call) in COLLECTIVES:
+            line = script.statement_of(call)
+            guard = statement(f"if {distributed}.is_initialized():  # without a group: a world of one\n    pass\n")
+            edits.replace(line, guard.with_changes(leading_lines=line.leading_lines, body=guard.body.with_changes(
+                body=[line.with_changes(leading_lines=[])])))
+            continue
         single = _single_process_sampler(script, call) if _samples(call) else SINGLE_PROCESS[kind_of(call)]
         edits.replace(call, expr(f"({script.code(call)} if {distributed}.is_initialized() else {single})"))
     return edits
@@ -51,6 +62,15 @@ def _single_process_sampler(script: Script, call: cst.Call) -> str:
     `set_epoch`) it would have had."""
     one = with_keyword(with_keyword(call, "num_replicas", "1"), "rank", "0")
     return script.module.code_for_node(one)
+
+
+def _collective(script: Script, call: cst.Call, modules: Sequence[str]) -> bool:
+    """`dist.all_reduce(t)` (or broadcast, reduce, barrier) as a statement of its own, not async."""
+    module, _, function = (callee(call) or "").rpartition(".")
+    line = script.statement_of(call)
+    return (module in modules and function in COLLECTIVES and keyword(call, "async_op") is None
+            and isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1
+            and isinstance(line.body[0], cst.Expr) and line.body[0].value is call)
 
 
 def _spelling(modules: Sequence[str]) -> str:
