@@ -89,6 +89,56 @@ def test_not_enough_values_for_a_counter_and_the_fields():
 
 def test_a_dict_sample_is_not_unpacked_by_guess():
     code = NOT_ENOUGH.replace("return self.x[i], self.y[i]", 'return {"x": self.x[i], "y": self.y[i], "id": i}')
-    code = code.replace("for i, x, y in loader", "for x, y in loader")
+    code = code.replace("for i, x, y in loader", "for features, target in loader")  # no key of these names
     facts = Facts("ValueError", "too many values to unpack (expected 2)", line=5, lines=(5,))
     assert not applies(recipe, code, facts)
+
+
+DICT_SAMPLES = '''\
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, Dataset
+
+
+class Spectra(Dataset):
+    def __init__(self, n=24):
+        g = torch.Generator().manual_seed(1)
+        self.signal = torch.randn(n, 32, generator=g)
+        self.valid = (torch.rand(n, 32, generator=g) > 0.2).float()
+        self.target = torch.randn(n, generator=g)
+
+    def __len__(self):
+        return len(self.target)
+
+    def __getitem__(self, i):
+        return {"signal": self.signal[i], "valid": self.valid[i], "target": self.target[i], "row": i}
+
+
+def masked_mean(signal, valid):
+    return (signal * valid).sum(1) / valid.sum(1)
+
+
+def mean_squared_error(head, loader):
+    total, count = 0.0, 0
+    for features, target in loader:
+        predicted = head(masked_mean(features["signal"], features["valid"]).unsqueeze(1)).squeeze(1)
+        total += ((predicted - target) ** 2).sum().item()
+        count += len(target)
+    return total / count
+
+
+torch.manual_seed(0)
+head = nn.Linear(1, 1)
+data = Spectra()
+mse = mean_squared_error(head, DataLoader(data, batch_size=5))
+'''
+
+
+def test_a_dict_sample_gives_each_name_its_field_or_the_whole_batch(sandbox):
+    patched = patch(recipe, DICT_SAMPLES, sandbox.facts(DICT_SAMPLES, "ValueError"))
+    assert "    for batch in loader:\n        features, target = batch, batch[\"target\"]\n" in patched
+    with_reference = patched + (
+        "with torch.no_grad():\n"
+        "    expected = ((head(masked_mean(data.signal, data.valid).unsqueeze(1)).squeeze(1) - data.target) ** 2).mean()\n"
+        "assert abs(mse - expected.item()) < 1e-5, (mse, expected)\n")
+    sandbox.assert_clean(with_reference)
