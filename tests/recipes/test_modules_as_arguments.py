@@ -77,3 +77,43 @@ def test_an_uninstantiated_layer_class_is_called():
 def test_a_lambda_has_no_module_version():
     facts = Facts("TypeError", "__main__.<lambda> is not a Module subclass", line=1, lines=(1,))
     assert not applies(recipe, "net = nn.Sequential(nn.Linear(2, 2), lambda x: x * 2)\n", facts)
+
+
+MLP_FROM_SETTINGS = '''\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+SETTINGS = {"sizes": [6, 12, 12, 3], "activation": "tanh"}
+
+
+def mlp(sizes, activation):
+    act = getattr(F, activation)
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
+        layers.append(nn.Linear(n_in, n_out))
+        if i < len(sizes) - 2:
+            layers.append(act)
+    return nn.Sequential(*layers)
+
+
+torch.manual_seed(0)
+model = mlp(SETTINGS["sizes"], SETTINGS["activation"])
+x = torch.randn(5, 6)
+out = model(x)
+'''
+
+# The activation named in the settings, as a module between the layers: the same function.
+SAME_NETWORK = '''
+assert isinstance(model[1], nn.Tanh) and isinstance(model[3], nn.Tanh) and len(model) == 5
+expected = model[4](torch.tanh(model[2](torch.tanh(model[0](x)))))
+assert out.shape == (5, 3) and torch.allclose(out, expected)
+'''
+
+
+def test_a_function_picked_by_name_becomes_the_module_of_that_name(sandbox):
+    patched = patch(recipe, MLP_FROM_SETTINGS, sandbox.facts(MLP_FROM_SETTINGS, "TypeError"))
+    assert "    act = ACTIVATION_MODULES[activation]()\n" in patched
+    assert '\nACTIVATION_MODULES = {  # the module computing each activation function\n' in patched
+    assert '    "tanh": nn.Tanh,\n' in patched and '    "gelu": nn.GELU,\n' in patched
+    sandbox.assert_clean(patched + SAME_NETWORK)

@@ -1,7 +1,9 @@
 """nn.Sequential takes modules, one per argument. Three near misses are refused with `X is not a
 Module subclass`: a Python list of layers passed as one argument (`Sequential(layers)`: unpack it),
 a layer class not instantiated (`nn.ReLU`: call it), and a plain function (`F.relu`: use its module
-version, `nn.ReLU()`, which computes the same). The message names which one it is.
+version, `nn.ReLU()`, which computes the same). The message names which one it is. A function
+picked by name (`act = getattr(F, cfg["activation"])`) becomes the module of that name, picked the
+same way from a table of the activations that have one.
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 import libcst as cst
 
 from assistant.repair.recipes import Problem
-from assistant.repair.recipes._edit import Edits, Script, dotted, expr, positional
+from assistant.repair.recipes._edit import Edits, Script, dotted, expr, positional, statement
+from assistant.repair.recipes._values import definitions
 
 name = "modules-as-arguments"
 CONTAINERS = ("Sequential",)
@@ -19,6 +22,7 @@ MODULE_OF = {"relu": "ReLU", "gelu": "GELU", "silu": "SiLU", "sigmoid": "Sigmoid
              "leaky_relu": "LeakyReLU", "softplus": "Softplus", "mish": "Mish", "selu": "SELU", "relu6": "ReLU6",
              "hardswish": "Hardswish", "logsigmoid": "LogSigmoid"}
 _FUNCTION_HOMES = ("F", "torch", "nn.functional", "torch.nn.functional")
+TABLE = "ACTIVATION_MODULES"
 
 
 def match(problem: Problem) -> tuple[str, list[cst.CSTNode]] | None:
@@ -32,7 +36,11 @@ def match(problem: Problem) -> tuple[str, list[cst.CSTNode]] | None:
     last = refused.rsplit(".", 1)[-1]
     if last in MODULE_OF and "." in refused:
         uses = [node for node in _uncalled(script) if _function_name(node) == last]
-        return ("function", uses) if uses else None
+        if uses:
+            return "function", uses
+        picked = list(dict.fromkeys(found for node in _uncalled(script) if isinstance(node, cst.Name)
+                                    for found in definitions(script, node) if _picked_by_name(found)))
+        return ("named", picked) if picked and TABLE not in {n.value for n in script.nodes(cst.Name)} else None
     if last[:1].isupper() and refused.startswith("torch.nn.modules."):
         uses = [node for node in _uncalled(script) if dotted(node) in (f"nn.{last}", f"torch.nn.{last}")]
         return ("class", uses) if uses else None
@@ -42,8 +50,14 @@ def match(problem: Problem) -> tuple[str, list[cst.CSTNode]] | None:
 def apply(problem: Problem, found: tuple[str, list[cst.CSTNode]]) -> Edits:
     kind, nodes = found
     script, edits = problem.script, problem.edits()
+    if kind == "named":
+        rows = ",\n".join(f'    "{function}": {script.nn}.{module}' for function, module in MODULE_OF.items())
+        edits.insert_after_imports(statement(f"{TABLE} = {{  # the module computing each activation function\n{rows},\n}}\n").with_changes(
+            leading_lines=[cst.EmptyLine()]))
     for node in nodes:
-        if kind == "sequence":
+        if kind == "named":
+            edits.replace(node, expr(f"{TABLE}[{script.code(positional(node)[1].value)}]()"))
+        elif kind == "sequence":
             edits.replace(node, _unpacked(node))
         elif kind == "class":
             edits.replace(node, expr(f"{script.code(node)}()"))
@@ -84,6 +98,12 @@ def _uncalled(script: Script) -> list[cst.BaseExpression]:
                 or isinstance(parent, cst.Param) and parent.default is node):
             found.append(node)
     return found
+
+
+def _picked_by_name(node: cst.BaseExpression) -> bool:
+    """`getattr(F, name)`: a function of torch.nn.functional (or torch) chosen at run time."""
+    return (isinstance(node, cst.Call) and dotted(node.func) == "getattr" and len(node.args) == 2
+            and len(positional(node)) == 2 and dotted(positional(node)[0].value) in _FUNCTION_HOMES)
 
 
 def _function_name(node: cst.CSTNode) -> str | None:
