@@ -130,3 +130,20 @@ def test_help_does_not_import_torch():
             "print(sorted(m for m in ('torch', 'sentence_transformers', 'faiss') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+PANDAS_TRACEBACK = '''Traceback (most recent call last):
+  File "/home/ana/etl/load.py", line 5, in <module>
+    frame = pd.read_csv("rows.csv")
+  File "/opt/venv/lib/python3.11/site-packages/pandas/io/parsers/readers.py", line 1026, in read_csv
+    return _read(filepath_or_buffer, kwds)
+FileNotFoundError: [Errno 2] No such file or directory: 'rows.csv'
+'''
+
+
+def test_an_error_another_library_raised_is_named_and_never_answered_confidently():
+    answer = json.loads(kb("ask", "--json", "-", stdin=PANDAS_TRACEBACK).stdout)
+    assert answer["query"]["raised_in"] == "pandas" and answer["match"] != "confident"
+    shown = kb("ask", "-", stdin=PANDAS_TRACEBACK)
+    assert "Raised inside pandas, not torch" in shown.stdout
+    assert "raised_in" not in json.loads(kb("ask", ERROR, "--json").stdout)["query"]

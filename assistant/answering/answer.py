@@ -70,6 +70,8 @@ class Answer:
         if raised is not None and len(raised.chain) > 1:
             described["chain"] = [{"type": link.type, "message": link.message, "link": link.link}
                                   for link in raised.chain]
+        if error is not None and error.raised_elsewhere:
+            described["raised_in"] = error.raised_elsewhere
         return described
 
 

@@ -116,7 +116,10 @@ def answer(result: dict) -> None:
         if results:
             out.print(line(("Closest, probably unrelated: ", "dim"), ", ".join(r["title"] for r in results)))
         return
-    if match == "weak":
+    if query.get("raised_in"):
+        out.print(line((f"Raised inside {query['raised_in']}, not torch:", "bold yellow"),
+                       " the entries below may be related, but none explains that library's own error."))
+    elif match == "weak":
         out.print(line(("Weak match:", "bold yellow"),
                        " this may not be your problem; check the explanation against your code."))
     for position, item in enumerate(results, 1):

@@ -40,6 +40,8 @@ ASK = _object("kb ask --json", {
             "kind": {"enum": ["error", "traceback", "question", "code"]},
             "error_type": _TEXT_OR_NULL, "message": _TEXT_OR_NULL,
             "layer": {**_TEXT_OR_NULL, "description": "the torch.nn module file the error surfaced in"},
+            "raised_in": {"type": "string", "description": "present when the traceback shows another library "
+                          "(pandas, tensorflow, ...) raised the error off any torch path; the match is then never confident"},
         },
     },
     "match": {"enum": ["confident", "weak", "none"]},
