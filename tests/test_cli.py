@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from assistant.interface.cli import app
 
 from tests.fakes import FakeEmbedder
+from tests.test_fusion import PANDAS_MISSING_FILE
 
 ROOT = Path(__file__).resolve().parents[1]
 ERROR = "RuntimeError: running_mean should contain 50 elements not 256"
@@ -132,18 +133,9 @@ def test_help_does_not_import_torch():
     assert out.strip().splitlines()[-1] == "[]"
 
 
-PANDAS_TRACEBACK = '''Traceback (most recent call last):
-  File "/home/ana/etl/load.py", line 5, in <module>
-    frame = pd.read_csv("rows.csv")
-  File "/opt/venv/lib/python3.11/site-packages/pandas/io/parsers/readers.py", line 1026, in read_csv
-    return _read(filepath_or_buffer, kwds)
-FileNotFoundError: [Errno 2] No such file or directory: 'rows.csv'
-'''
-
-
 def test_an_error_another_library_raised_is_named_and_never_answered_confidently():
-    answer = json.loads(kb("ask", "--json", "-", stdin=PANDAS_TRACEBACK).stdout)
+    answer = json.loads(kb("ask", "--json", "-", stdin=PANDAS_MISSING_FILE).stdout)
     assert answer["query"]["raised_in"] == "pandas" and answer["match"] != "confident"
-    shown = kb("ask", "-", stdin=PANDAS_TRACEBACK)
+    shown = kb("ask", "-", stdin=PANDAS_MISSING_FILE)
     assert "Raised inside pandas, not torch" in shown.stdout
     assert "raised_in" not in json.loads(kb("ask", ERROR, "--json").stdout)["query"]
