@@ -176,3 +176,49 @@ def test_returns_what_a_loop_updates_and_what_the_falling_branch_computes(sandbo
     assert "                x = torch.relu(x)\n        return x\n" in patched
     assert "            scores = feats.softmax(dim=1)\n            return scores\n" in patched
     sandbox.assert_clean(patched)
+
+
+AUX_HEAD_ONLY_IN_TRAINING = '''\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+torch.manual_seed(1)
+
+
+class DeepSupervised(nn.Module):
+    def __init__(self, dim=10, classes=5):
+        super().__init__()
+        self.trunk = nn.Sequential(nn.Linear(dim, 16), nn.ReLU())
+        self.side = nn.Linear(16, classes)
+        self.tail = nn.Sequential(nn.Linear(16, 16), nn.Tanh())
+        self.classifier = nn.Linear(16, classes)
+
+    def forward(self, x):
+        feats = self.trunk(x)
+        out = self.classifier(self.tail(feats))
+        if self.training:
+            side_out = self.side(feats)
+            return out, side_out
+
+
+model = DeepSupervised()
+x, y = torch.randn(8, 10), torch.randint(0, 5, (8,))
+main, side = model(x)
+loss = F.cross_entropy(main, y) + 0.4 * F.cross_entropy(side, y)
+loss.backward()
+
+model.eval()
+with torch.no_grad():
+    scores = model(x)
+# what was meant: evaluation gives the main classifier's scores alone
+assert scores.shape == (8, 5)
+assert torch.allclose(scores, model.classifier(model.tail(model.trunk(x))))
+'''
+
+
+def test_evaluation_returns_the_main_output_of_a_training_only_aux_head(sandbox):
+    facts = sandbox.facts(AUX_HEAD_ONLY_IN_TRAINING, "AttributeError")
+    patched = patch(recipe, AUX_HEAD_ONLY_IN_TRAINING, facts)
+    assert "            return out, side_out\n        return out\n" in patched
+    sandbox.assert_clean(patched)

@@ -10,7 +10,11 @@ there the value that path computed last:
 - an `if`/`else` (or `with`) at the end gets the same treatment in each branch that falls off;
 - an `if` without `else` at the end whose block ends with the return (`return self.head(x)`
   indented under `if self.use_dropout:`) has that return moved after the `if`, when what it
-  returns is bound on both paths.
+  returns is bound on both paths;
+- an `if self.training:` without `else` at the end that returns the main output with auxiliary
+  ones (`return logits, self.aux_head(mid)`, the GoogLeNet/Inception layout) gets, after the
+  `if`, the return of the main output alone, the first of the tuple, when it was bound before
+  the `if`: auxiliary heads are a training-time loss term, evaluation uses the main head.
 Anything else (a path past an early return, a path ending in another statement, two names a loop
 updates) is left alone: what that path should return is a decision about the model.
 """
@@ -109,7 +113,7 @@ def _if_ending(script: Script, last: cst.If, before: set[str], top: bool) -> lis
     """Each branch's fixes; an `if` without `else` whose block ends in `return value` (and the
     value's names bound before the `if`) instead has the return moved after it."""
     if last.orelse is None:
-        return _moved_return(script, last, before) if top else None
+        return (_moved_return(script, last, before) or _main_output(script, last, before)) if top else None
     branches = [list(last.body.body),
                 [last.orelse] if isinstance(last.orelse, cst.If) else list(last.orelse.body.body)]
     fixes: list[_Return] = []
@@ -137,6 +141,22 @@ def _moved_return(script: Script, last: cst.If, before: set[str]) -> list[_Retur
         return None  # it returns a value only the `if` block computes
     kept = last.with_changes(body=last.body.with_changes(body=block[:-1]))
     return [_Return(anchor=last, value=script.code(returned.value), replace=last, new=kept)]
+
+
+def _main_output(script: Script, last: cst.If, before: set[str]) -> list[_Return] | None:
+    """`if self.training: return logits, aux` ending a forward: `return logits` after the `if`."""
+    block = list(last.body.body)
+    final = block[-1]
+    if dotted(last.test) != "self.training" or not isinstance(final, cst.SimpleStatementLine) \
+            or len(final.body) != 1 or not isinstance(final.body[0], cst.Return):
+        return None
+    value = final.body[0].value
+    if not isinstance(value, cst.Tuple) or len(value.elements) < 2:
+        return None
+    main = value.elements[0].value
+    if not isinstance(main, cst.Name) or main.value not in before or main.value in _names_bound(block, nested=True):
+        return None
+    return [_Return(anchor=last, value=main.value)]
 
 
 def _loop_ending(loop: cst.For | cst.While, before: set[str]) -> list[_Return] | None:
