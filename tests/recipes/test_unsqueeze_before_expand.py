@@ -116,3 +116,37 @@ def test_a_slice_assignment_stretches_each_value_along_its_row(sandbox):
     check = "assert torch.equal(table[2, 1], torch.full((n_pos,), scales[2][1].item()))\n"
     assert_fixed(sandbox, HEAD_TABLE, "table[layer] = head_scale.unsqueeze(-1)", check)
 
+
+
+SET_ATTENTION = '''\
+import torch
+
+torch.manual_seed(2)
+sizes = torch.tensor([5, 3, 4])
+B, N, D = len(sizes), int(sizes.max()), 8
+points = torch.randn(B, N, D)
+padding = torch.arange(N)[None, :] >= sizes[:, None]          # [B, N], True on padded slots
+
+
+def attend(x, padding):
+    scores = x @ x.transpose(1, 2) / D ** 0.5                  # [B, N, N]
+    blocked = padding.expand(B, N, N)
+    weights = scores.masked_fill(blocked, -1e9).softmax(dim=-1)
+    return weights @ x, weights
+
+
+mixed, weights = attend(points, padding)
+'''
+
+# Each set attends over its own points only: the result for its real points is the unpadded one.
+SAME_AS_UNPADDED = '''
+for b, n in enumerate(sizes.tolist()):
+    x = points[b, :n]
+    alone = ((x @ x.T) / D ** 0.5).softmax(dim=-1) @ x
+    assert torch.allclose(mixed[b, :n], alone, atol=1e-6)
+    assert torch.all(weights[b, :, n:] == 0)
+'''
+
+
+def test_a_padding_mask_filled_with_minus_infinity_hides_keys(sandbox):
+    assert_fixed(sandbox, SET_ATTENTION, "blocked = padding.unsqueeze(1).expand(B, N, N)", SAME_AS_UNPADDED)
