@@ -387,3 +387,57 @@ def test_each_comparison_of_an_asserted_and_checks_every_element(sandbox):
     sandbox.assert_clean(patched + "assert loss.shape == ()\n")
     broken = patched.replace("torch.randint(0, 4, (8,))", "torch.tensor([0, 1, -1, 2, 3, 0, 1, 2])")
     assert sandbox.run(broken).error.type == "AssertionError"
+
+
+JACOBI_UNTIL_CONVERGED = '''\
+import torch
+
+torch.manual_seed(3)
+n = 6
+A = torch.randn(n, n) + n * torch.eye(n)
+b = torch.randn(n)
+D = torch.diag(A)
+R = A - torch.diag(D)
+
+
+def jacobi(A, b, eps=1e-7, max_steps=500):
+    x = torch.zeros_like(b)
+    steps = 0
+    while steps < max_steps:
+        x_next = (b - R @ x) / D
+        steps += 1
+        if torch.abs(x_next - x) <= eps:
+            return x_next, steps
+        x = x_next
+    return x, steps
+
+
+solution, steps = jacobi(A, b)
+'''
+
+
+def test_a_convergence_check_on_an_absolute_difference_waits_for_every_element(sandbox):
+    meaning = "assert torch.allclose(A @ solution, b, atol=1e-5) and steps > 1\n"
+    assert_computes(sandbox, JACOBI_UNTIL_CONVERGED, "        if (torch.abs(x_next - x) <= eps).all():\n", meaning)
+
+
+STILL_MOVING = '''\
+import torch
+
+torch.manual_seed(5)
+target = torch.randn(4, 3)
+estimate = torch.zeros(4, 3)
+rounds = 0
+while True:
+    step = target - estimate
+    estimate = estimate + 0.5 * step
+    rounds += 1
+    if step.abs() > 1e-4:
+        continue
+    break
+'''
+
+
+def test_a_tolerance_exceeded_check_asks_whether_any_element_still_exceeds(sandbox):
+    meaning = "assert torch.allclose(estimate, target, atol=1e-4) and rounds > 5\n"
+    assert_computes(sandbox, STILL_MOVING, "    if (step.abs() > 1e-4).any():\n", meaning)

@@ -15,7 +15,11 @@ the recipe writes it where the code itself says so, and nowhere else:
   `if torch.isnan(x) or torch.isinf(x):`;
 - `x if x > 0 else 0.1 * x`, a choice between values computed from the compared tensor, is a
   per-element choice: `torch.where(x > 0, x, 0.1 * x)`; so is the statement form, an `if`/`else`
-  whose branches each assign one name (or each return) such a value: `out = torch.where(x > 0, x, 0.1 * x)`.
+  whose branches each assign one name (or each return) such a value: `out = torch.where(x > 0, x, 0.1 * x)`;
+- `if diff < tol:` (or `while`) on an absolute difference (`(new - old).abs()`, `torch.abs(a - b)`,
+  or a name bound to one) is a tolerance check, met when every element is within it:
+  `if (diff < tol).all():`; the other direction, `diff > tol`, asks whether any still exceeds it:
+  `.any()`.
 
 An `if` or `while` on a comparison that means "all of them" or "any of them" is not rewritten:
 which one is meant is not in the code.
@@ -27,6 +31,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from assistant.repair.recipes import Problem, needs_failing_line
+from assistant.repair.recipes._definitions import assignment
 from assistant.repair.recipes._edit import Edits, Script, imported_modules, positional
 
 name = "tensor-truth-value"
@@ -47,7 +52,7 @@ def match(problem: Problem) -> tuple[str, list[cst.CSTNode]] | None:
                             ("optional", _optional_tests(script)), ("default", _defaults_by_or(script)),
                             ("where-statement", _elementwise_branches(script)),
                             ("elementwise", _builtin_max_min(script)), ("mask", _mask_expressions(script)),
-                            ("where", _elementwise_choices(script)),
+                            ("where", _elementwise_choices(script)), ("tolerance", _tolerance_checks(script)),
                             ("reduce", _asserted_comparisons(script) + _nonfinite_checks(script))):
             on_line = [node for node in nodes if _test_line(script, node) == line]
             if on_line:
@@ -81,6 +86,9 @@ def _rewrite(script: Script, edits: Edits, kind: str, node: cst.CSTNode) -> None
         edits.replace(node.test, cst.parse_expression(f"{script.code(node.test)} is not None"))
     elif kind == "reduce":
         edits.call_method(node, f"{_reduction(node)}()")
+    elif kind == "tolerance":
+        within = _is_abs_difference(script, node.left) == isinstance(node.comparisons[0].operator, _BELOW)
+        edits.call_method(node, "all()" if within else "any()")
     elif kind == "elementwise":
         edits.replace(node.func, cst.parse_expression(_ELEMENTWISE[node.func.value]))
     elif kind == "where":
@@ -221,6 +229,43 @@ def _condition_operands(test: cst.BaseExpression) -> list[cst.BaseExpression]:
     if isinstance(test, cst.BooleanOperation):
         return _condition_operands(test.left) + _condition_operands(test.right)
     return [test]
+
+
+_BELOW = (cst.LessThan, cst.LessThanEqual)
+_ABOVE = (cst.GreaterThan, cst.GreaterThanEqual)
+
+
+def _tolerance_checks(script: Script) -> list[cst.Comparison]:
+    """`diff < tol` as the test of an `if` or `while` (also through `not`, `and`, `or`), one side
+    an absolute difference of tensors, compared by one ordering."""
+    found = []
+    for node in script.nodes((cst.If, cst.While)):
+        for test in _condition_operands(node.test):
+            if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 \
+                    and isinstance(test.comparisons[0].operator, _BELOW + _ABOVE) \
+                    and _is_abs_difference(script, test.left) != _is_abs_difference(script, test.comparisons[0].comparator):
+                found.append(test)
+    return found
+
+
+def _is_abs_difference(script: Script, node: cst.BaseExpression, follow: bool = True) -> bool:
+    """`(a - b).abs()`, `torch.abs(a - b)`, `abs(a - b)` (`a - b` also as a name bound to it),
+    or a name last bound to one."""
+    if isinstance(node, cst.Name) and follow:
+        bound = assignment(script, node.value, node)
+        return bound is not None and _is_abs_difference(script, bound[1], follow=False)
+    if not isinstance(node, cst.Call) or not isinstance(node.func, (cst.Attribute, cst.Name)):
+        return False
+    if isinstance(node.func, cst.Attribute) and node.func.attr.value == "abs" and not node.args:
+        inner = node.func.value
+    elif _check_name(node) == "abs" and len(node.args) == 1 and (
+            isinstance(node.func, cst.Name) or script.code(node.func.value) == "torch"):
+        inner = node.args[0].value
+    else:
+        return False
+    if isinstance(inner, cst.Name) and (bound := assignment(script, inner.value, inner)) is not None:
+        inner = bound[1]
+    return isinstance(inner, cst.BinaryOperation) and isinstance(inner.operator, cst.Subtract)
 
 
 def _elementwise_choices(script: Script) -> list[cst.IfExp]:
