@@ -194,3 +194,48 @@ def test_a_context_passed_to_a_helper_and_spread_from_a_dict_is_seen(sandbox):
     sandbox.assert_clean(patched + SHARDS_IN_ORDER)
     forked = source.replace('"mp_context": "spawn"', '"mp_context": "fork"')  # fork's workers import nothing
     assert not applies(recipe, forked, Facts("RuntimeError", "DataLoader worker (pid(s) 4242) exited unexpectedly"))
+
+
+DEFINED_UNDER_THE_GUARD = '''\
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+if __name__ == "__main__":
+    import torch.multiprocessing as mp
+    mp.set_start_method("forkserver", force=True)
+    vocabulary = {"<pad>": 0, "a": 1, "b": 2, "c": 3}
+
+    class Sentences(Dataset):
+        def __init__(self, texts):
+            self.texts = texts
+
+        def __len__(self):
+            return len(self.texts)
+
+        def __getitem__(self, i):
+            return torch.tensor([ord(ch) - ord("a") + 1 for ch in self.texts[i]])
+
+    # pads every batch to its longest sentence
+    def pad_batch(batch, value=0):
+        return torch.nn.utils.rnn.pad_sequence(batch, batch_first=True, padding_value=value)
+
+    def encode(text):
+        return [vocabulary[ch] for ch in text]   # reads the guard's own vocabulary: stays
+
+    texts = ["abc", "a", "cab", "bb"]
+    loader = DataLoader(Sentences(texts), batch_size=2, collate_fn=pad_batch, num_workers=2)
+    batches = [batch.tolist() for batch in loader]
+    assert batches == [[[1, 2, 3], [1, 0, 0]], [[3, 1, 2], [2, 2, 0]]], batches
+    assert encode("cab") == [3, 1, 2]
+'''
+
+
+def test_the_guards_dataset_and_collate_move_above_it_what_reads_its_values_stays(sandbox):
+    patched = patch(recipe, DEFINED_UNDER_THE_GUARD, sandbox.facts(DEFINED_UNDER_THE_GUARD, "RuntimeError"))
+    assert ("from torch.utils.data import DataLoader, Dataset\n\n\nclass Sentences(Dataset):\n"
+            "    def __init__(self, texts):\n") in patched
+    assert ("\n\n\n# pads every batch to its longest sentence\ndef pad_batch(batch, value=0):\n"
+            "    return torch.nn.utils.rnn.pad_sequence(batch, batch_first=True, padding_value=value)\n\n\n"
+            'if __name__ == "__main__":\n    import torch.multiprocessing as mp\n') in patched
+    assert "\n    def encode(text):\n" in patched   # reads `vocabulary`, bound in the guard
+    sandbox.assert_clean(patched)

@@ -4,14 +4,21 @@ level runs again there: the worker reaches the training loop, tries to start wor
 and dies. The `if __name__ == "__main__":` guard is false in workers, so the fix puts what runs
 the program under it, and leaves at module level what workers must find: imports, functions,
 classes, constants, and the values those functions and classes read.
+
+The other way round, a Dataset class (or a collate function) defined under the guard does not
+exist in a worker, which cannot unpickle it and dies. The guard's own functions and classes are
+moved out, just above it, when they read nothing the guard's other statements bind: they then
+mean the same in the main process, and a worker finds them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import libcst as cst
 import libcst.matchers as m
+from libcst.metadata import ScopeProvider
 
 from assistant.repair.recipes import Problem, needs_calls
 from assistant.repair.recipes._edit import Edits, Script, has_call, keyword, kind_of, positional, statement
@@ -23,25 +30,46 @@ _DEFINITIONS = (cst.FunctionDef, cst.ClassDef)
 _LITERALS = (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString, cst.Imaginary)
 
 
+@dataclass(frozen=True)
+class Moves:
+    """The module-level statements that run the program, to go under the guard, and the guard's
+    definitions that workers must find, to go above it."""
+
+    running: tuple[cst.BaseStatement, ...]
+    lifted: tuple[cst.BaseStatement, ...] = ()
+
+
 @needs_calls("DataLoader")
-def match(problem: Problem) -> list[cst.BaseStatement] | None:
-    """The module-level statements that run the program (outside any main guard), when the loaders'
-    workers are spawned: the code asks for spawn, or the message is the bootstrapping one that
-    only spawned workers print."""
+def match(problem: Problem) -> Moves | None:
+    """The module-level statements that run the program (outside any main guard), and the
+    definitions under the guard that read nothing else it binds, when the loaders' workers are
+    spawned: the code asks for spawn, or the message is the bootstrapping one that only spawned
+    workers print."""
     script = problem.script
     if not (_asks_for_spawn(script) or "bootstrapping phase" in problem.facts.message):
         return None
     body = [line for line in script.module.body if not _is_main_guard(line)]
     kept = _needed_by_definitions(body)
-    running = [line for line in body if not _stays(line) and line not in kept]
-    return running or None
+    running = tuple(line for line in body if not _stays(line) and line not in kept)
+    guard = next((line for line in script.module.body if _is_main_guard(line)), None)
+    lifted = _liftable_definitions(script, guard) if isinstance(guard, cst.If) else ()
+    return Moves(running, lifted) if running or lifted else None
 
 
-def apply(problem: Problem, running: list[cst.BaseStatement]) -> Edits:
+def apply(problem: Problem, moves: Moves) -> Edits:
     script, edits = problem.script, problem.edits()
     module = script.module.body
     guard = next((line for line in module if _is_main_guard(line)), None)
+    running = list(moves.running)
     moved = set(map(id, running))
+    if guard is not None and moves.lifted:
+        lifted = set(map(id, moves.lifted))
+        staying = [line for line in guard.body.body if id(line) not in lifted]
+        spaced = [line.with_changes(leading_lines=_two_blank_lines_then_comments(line)) for line in moves.lifted]
+        guard = guard.with_changes(body=guard.body.with_changes(body=_spaced_for_a_block(staying)),
+                                   leading_lines=_two_blank_lines_then_comments(guard))
+        position = module.index(next(line for line in module if _is_main_guard(line)))
+        module = [*module[:position], *spaced, guard, *module[position + 1:]]
     if guard is None:
         block = statement('if __name__ == "__main__":  # false in spawned workers, which import this file\n    pass\n')
         guarded = block.with_changes(body=block.body.with_changes(body=_spaced_for_a_block(running)),
@@ -55,6 +83,33 @@ def apply(problem: Problem, running: list[cst.BaseStatement]) -> Edits:
         body = [guard.with_changes(body=inner) if line is guard else line for line in module if id(line) not in moved]
     edits.replace(script.module, script.module.with_changes(body=body))
     return edits
+
+
+def _two_blank_lines_then_comments(line: cst.BaseStatement) -> list[cst.EmptyLine]:
+    return [cst.EmptyLine(), cst.EmptyLine(), *(empty for empty in line.leading_lines if empty.comment is not None)]
+
+
+def _liftable_definitions(script: Script, guard: cst.If) -> tuple[cst.BaseStatement, ...]:
+    """The functions and classes at the top of the guard's block that read no global the block's
+    other statements bind (a value computed there, an import made there), nor one bound by a
+    definition that cannot move."""
+    inside = list(guard.body.body)
+    scope = script.wrapper.resolve(ScopeProvider)[script.module]
+    binder = {line: set() for line in inside}  # the globals each statement of the block binds
+    for assignment in scope.assignments:
+        line = next((a for a in (assignment.node, *script.ancestors(assignment.node)) if a in binder), None)
+        if line is not None:
+            binder[line].add(assignment.name)
+    reads = {line: {assignment.name for assignment in scope.assignments for access in assignment.references
+                    if line in set(script.ancestors(access.node))} - binder[line]
+             for line in inside if isinstance(line, _DEFINITIONS)}
+    liftable = list(reads)
+    while True:
+        blocked = set().union(*(names for line, names in binder.items() if line not in liftable))
+        kept = [line for line in liftable if not reads[line] & blocked]
+        if kept == liftable:
+            return tuple(kept)
+        liftable = kept
 
 
 def _spaced_for_a_block(lines: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
