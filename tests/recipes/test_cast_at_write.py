@@ -1,5 +1,5 @@
 from tests.recipes.kbfix import applies, patch
-from assistant.repair.recipes import Facts
+from assistant.repair.recipes import Facts, Problem, candidates
 from assistant.repair.recipes import cast_at_write as recipe
 
 ROUTER = '''\
@@ -95,3 +95,86 @@ def test_a_failing_line_without_a_write_is_left_alone():
                   "destination and BFloat16 for the source.", line=2, lines=(2,))
     code = "buf = torch.zeros(3)\ny = helper(buf, x)\nbuf[0] = 1.0\n"
     assert not applies(recipe, code, facts)
+
+
+POOLING = '''\
+import torch
+import torch.nn as nn
+
+
+class SentencePooling(nn.Module):
+    """Projects every token, then sums the tokens of each sentence into one vector."""
+
+    def __init__(self, dim=6):
+        super().__init__()
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, tokens, sentence_of, sentences):
+        projected = self.proj(tokens)
+        totals = torch.zeros(sentences, projected.shape[-1])
+        totals.index_add_(0, sentence_of, projected)
+        counts = torch.bincount(sentence_of, minlength=sentences).clamp(min=1)
+        return totals / counts[:, None]
+
+
+torch.manual_seed(0)
+pool = SentencePooling()
+tokens = torch.randn(9, 6)
+sentence_of = torch.tensor([0, 0, 1, 1, 1, 2, 2, 3, 3])
+with torch.autocast("cpu", dtype=torch.bfloat16):
+    means = pool(tokens, sentence_of, 4)
+means.sum().backward()
+'''
+
+# Each sentence's vector is the mean of its own tokens' projections, and the layer trained.
+SENTENCE_MEANS = '''
+with torch.no_grad():
+    projected = pool.proj(tokens)
+    for s in range(4):
+        assert torch.allclose(means[s], projected[sentence_of == s].mean(0), atol=5e-2)
+assert means.shape == (4, 6) and means.dtype == torch.float32 and pool.proj.weight.grad is not None
+'''
+
+HISTOGRAM = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+gate = nn.Linear(3, 1)
+points = torch.randn(10, 3)
+cells = torch.tensor([[0], [2], [2], [1], [0], [3], [3], [3], [1], [0]])
+with torch.autocast("cpu", dtype=torch.bfloat16):
+    weights = torch.sigmoid(gate(points))
+    mass = torch.zeros(4, 1).scatter_add_(0, cells, src=weights)
+mass.sum().backward()
+'''
+
+# Each cell holds the summed weight of the points that fall in it.
+MASS_PER_CELL = '''
+with torch.no_grad():
+    w = torch.sigmoid(gate(points))
+for c in range(4):
+    assert torch.allclose(mass[c, 0], w[cells[:, 0] == c, 0].sum(), atol=5e-2)
+assert mass.dtype == torch.float32 and gate.weight.grad is not None
+'''
+
+
+def _patched_for_the_entry(source: str, facts: Facts) -> str | None:
+    """The patch when kb fix finds the entry by its text: index_add_'s own message ("self (Float) and
+    source (BFloat16) must have the same scalar type") is none of the entry's patterns."""
+    problem = Problem(source, facts)
+    found = [c for c in candidates(problem, ["cast-at-write"]) if c.recipe.name == recipe.name]
+    return found[0].recipe.patch(problem, found[0].found) if found else None
+
+
+def test_the_summed_messages_are_cast_to_the_accumulator(sandbox):
+    patched = _patched_for_the_entry(POOLING, sandbox.facts(POOLING, "RuntimeError"))
+    assert "        totals.index_add_(0, sentence_of, projected.to(totals.dtype))\n" in patched
+    sandbox.assert_clean(patched + SENTENCE_MEANS)
+
+
+def test_a_source_given_by_keyword_is_cast(sandbox):
+    patched = patch(recipe, HISTOGRAM, sandbox.facts(HISTOGRAM, "RuntimeError"))
+    assert "torch.zeros(4, 1).scatter_add_(0, cells, src=weights.to(torch.zeros(4, 1).dtype))" in patched \
+        or "scatter_add_(0, cells, src=weights.to(" in patched
+    sandbox.assert_clean(patched + MASS_PER_CELL)
