@@ -196,3 +196,48 @@ def test_tensors_scaled_in_a_list_comprehension_become_leaves(sandbox):
     filled = ("assert all(w.is_leaf for w in weights)\n"
               "assert [g.shape for g in gradients] == [(4, 8), (8, 2)] and gradients[1].abs().sum() > 0\n")
     sandbox.assert_clean(patched + filled)
+
+
+FEATURE_MAPS_FILED_BY_FORWARD = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(2)
+
+
+class SmallCNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.blocks = nn.ModuleList([nn.Conv2d(1, 4, 3, padding=1), nn.Conv2d(4, 4, 3, padding=1)])
+        self.head = nn.Linear(4, 2)
+        self.feature_maps = []
+
+    def forward(self, img):
+        self.feature_maps.clear()
+        h = img
+        for conv in self.blocks:
+            h = torch.relu(conv(h))
+            self.feature_maps.append(h)
+        return self.head(h.mean(dim=(2, 3)))
+
+
+net = SmallCNN()
+img = torch.randn(3, 1, 8, 8)
+score = net(img)[:, 1].sum()
+score.backward()
+grads = []
+for i, fmap in enumerate(net.feature_maps):
+    grads.append(fmap.grad)
+    print(f"block {i}: grad {fmap.grad}")
+'''
+
+
+def test_activations_a_forward_files_into_a_list_keep_their_gradients(sandbox):
+    source = FEATURE_MAPS_FILED_BY_FORWARD
+    patched = patch(recipe, source, sandbox.warning_facts(source, "UserWarning"))
+    assert "            self.feature_maps.append(h)\n            h.retain_grad()\n" in patched
+    meant = ("net.feature_maps.clear()\n"
+             "again = net(img)\n"
+             "expected = torch.autograd.grad(again[:, 1].sum(), net.feature_maps)\n"
+             "assert len(grads) == 2 and all(torch.allclose(g, e) for g, e in zip(grads, expected))\n")
+    sandbox.assert_clean(patched + meant, without_warning="not a leaf Tensor")

@@ -10,7 +10,10 @@ a list built by a comprehension (`params = [torch.randn(n, requires_grad=True) /
 A tensor whose `.grad` is read but that is an intermediate result by design (an activation,
 logits) cannot become a leaf without cutting the graph; for those the entry's fix is to keep its
 gradient with `t.retain_grad()` right after it is computed: where `forward` stores it for
-`probe.feat.grad`, after `h = model[0](x)` for one layer of a container.
+`probe.feat.grad`, after `h = model[0](x)` for one layer of a container, and where `forward`
+files each activation into a collection of the module (`self.acts[name] = h`,
+`self.acts.append(h)`) whose tensors are read in a loop (`for k, t in model.acts.items(): t.grad`,
+also with the collection passed to a helper).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from assistant.repair.recipes import Problem
-from assistant.repair.recipes._definitions import assignment, loop_binding, returned
+from assistant.repair.recipes._definitions import assignment, loop_binding, parameters, returned
 from assistant.repair.recipes._edit import Edits, Script, callee, dotted, keyword, kind_of, positional
 
 name = "leaf-after-init"
@@ -47,7 +50,7 @@ def match(problem: Problem) -> list[Fix] | None:
 
 def _grad_read_fixes(script: Script) -> list[Fix]:
     """A leaf made after the scaling for a scaled tensor, a kept gradient for an activation."""
-    found: list[Fix] = _built_in_comprehensions(script)
+    found: list[Fix] = _built_in_comprehensions(script) + _collected_activations(script)
     for name, user in _read_tensors(script):
         bound = _definition(script, name, user)
         origin = _origin(script, name, user) or (bound[1] if bound else None)
@@ -118,6 +121,77 @@ def _built_in_comprehensions(script: Script) -> list[Fix]:
                 and all(seen is not bound[1].elt for seen, _, _ in found):
             found.append((bound[1].elt, "leaf", name))
     return found
+
+
+def _collected_activations(script: Script) -> list[Fix]:
+    """`h` of `self.acts[k] = h` / `self.acts.append(h)` in a module's `forward`, `h` computed
+    there, when a loop reads `.grad` of the tensors of `acts` (`model.acts.items()`, `.values()`,
+    the list itself, or a helper's parameter that calls pass `model.acts` for)."""
+    found: list[Fix] = []
+    for read in _grad_reads(script):
+        name = dotted(read.value)
+        loop = loop_binding(script, name, read)
+        if loop is None or (attribute := _collection_attribute(script, loop)) is None:
+            continue
+        for value in _stored_in_forward(script, attribute):
+            if all(seen is not value for seen, _, _ in found):
+                found.append((value, "retain", value.value))
+    return found
+
+
+def _collection_attribute(script: Script, loop: cst.For) -> str | None:
+    """`acts` for `for k, t in model.acts.items()` (or `.values()`, or `for t in model.acts`,
+    through `enumerate`),
+    also when the collection is a parameter every call of the helper gives `model.acts` for."""
+    source = loop.iter
+    if isinstance(source, cst.Call) and dotted(source.func) == "enumerate" and len(source.args) == 1:
+        source = source.args[0].value
+    if isinstance(source, cst.Call) and isinstance(source.func, cst.Attribute) \
+            and source.func.attr.value in ("items", "values") and not source.args:
+        source = source.func.value
+    held = dotted(source)
+    function = script.function_of(loop)
+    if held is None:
+        return None
+    if "." in held:
+        return held.rsplit(".", 1)[1]
+    if function is None or held not in parameters(function):
+        return None
+    index = parameters(function).index(held)
+    given = {dotted(args[index].value) for call in script.calls() if kind_of(call) == function.name.value
+             and len(args := positional(call)) > index}
+    attribute = given.pop() if len(given) == 1 else None
+    return attribute.rsplit(".", 1)[1] if attribute and "." in attribute else None
+
+
+def _stored_in_forward(script: Script, attribute: str) -> list[cst.Name]:
+    """The names a module's `forward` stores into `self.<attribute>`, each bound in `forward`
+    to a computed value before it is stored."""
+    found = []
+    for forward in script.nodes(cst.FunctionDef):
+        if forward.name.value != "forward":
+            continue
+        for node in m.findall(forward, m.Assign() | m.Call()):
+            if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Subscript) \
+                    and dotted(node.targets[0].target.value) == f"self.{attribute}":
+                value = node.value
+            elif isinstance(node, cst.Call) and dotted(node.func) == f"self.{attribute}.append" and len(node.args) == 1:
+                value = node.args[0].value
+            else:
+                continue
+            computed = _computed_before(script, forward, value) if isinstance(value, cst.Name) else None
+            if computed is not None and isinstance(computed, (cst.Call, cst.BinaryOperation)) and not _creates_leaf(computed):
+                found.append(value)
+    return found
+
+
+def _computed_before(script: Script, function: cst.FunctionDef, name: cst.Name) -> cst.BaseExpression | None:
+    """The value the last `name = ...` of `function` before `name`'s line gives it (a parameter
+    such as `forward`'s `x` counts once the body rebinds it)."""
+    line = script.span(name)[0]
+    bound = [node.value for node in m.findall(function, m.Assign()) if isinstance(node, cst.Assign)
+             and len(node.targets) == 1 and dotted(node.targets[0].target) == name.value and script.span(node)[0] < line]
+    return bound[-1] if bound else None
 
 
 def _definition(script: Script, name: str, user: cst.CSTNode) -> tuple[str, cst.BaseExpression] | None:
