@@ -57,9 +57,8 @@ def query_argument(call: cst.Call) -> cst.Arg | None:
     return args[0] if args else next((arg for word in _QUERY_KEYWORDS if (arg := keyword(call, word))), None)
 
 
-def conv_feeding(script: Script, call: cst.Call) -> cst.Call | None:
-    """The constructor of the convolution whose output the query was last assigned from in the
-    calling function (a channels-first [batch, channels, length] tensor), if any."""
+def query_source(script: Script, call: cst.Call) -> cst.BaseExpression | None:
+    """What the call's query (a plain name) was last assigned from before it, in the calling function."""
     query = query_argument(call)
     function = script.function_of(call)
     if query is None or not isinstance(query.value, cst.Name):
@@ -68,11 +67,40 @@ def conv_feeding(script: Script, call: cst.Call) -> cst.Call | None:
     sources = [node.value for node in script.nodes(cst.Assign)
                if script.function_of(node) is function and script.span(node)[1] < line
                and any(dotted(target.target) == query.value.value for target in node.targets)]
-    if not sources:
+    return sources[-1] if sources else None
+
+
+def conv_feeding(script: Script, call: cst.Call) -> cst.Call | None:
+    """The constructor of the convolution whose output the query was last assigned from in the
+    calling function (a channels-first [batch, channels, length] tensor), if any."""
+    source = query_source(script, call)
+    if source is None:
         return None
-    convs = [built for inner in script.nodes(cst.Call) if _inside(script, inner, sources[-1])
+    convs = [built for inner in script.nodes(cst.Call) if _inside(script, inner, source)
              and (target := callee(inner)) and (built := script.built_from(target, _CONVS)) is not None]
     return convs[0] if convs else None
+
+
+# layers that keep their input's layout: what follows the last conv of a Sequential leaves it channels-first
+_LAYOUT_KEEPING = ("ReLU", "GELU", "SiLU", "Tanh", "Sigmoid", "LeakyReLU", "ELU", "Mish", "Hardswish",
+                   "Dropout", "Dropout1d", "BatchNorm1d", "InstanceNorm1d", "GroupNorm", "Identity")
+
+
+def conv_or_sequential_feeding(script: Script, call: cst.Call) -> cst.Call | None:
+    """conv_feeding, also through an `nn.Sequential` front end (`feats = self.frontend(x)`) whose
+    last layer that changes the layout is a convolution (activations, dropout and batch norms after
+    it keep [batch, channels, length]): the constructor of that convolution."""
+    if (conv := conv_feeding(script, call)) is not None or (source := query_source(script, call)) is None:
+        return conv
+    for inner in script.nodes(cst.Call):
+        if _inside(script, inner, source) and (target := callee(inner)) \
+                and (built := script.built_from(target, ("Sequential",))) is not None:
+            layers = [arg.value for arg in positional(built)]
+            while layers and isinstance(layers[-1], cst.Call) and kind_of(layers[-1]) in _LAYOUT_KEEPING:
+                layers.pop()
+            if layers and isinstance(layers[-1], cst.Call) and kind_of(layers[-1]) in _CONVS:
+                return layers[-1]
+    return None
 
 
 def stacked_layer(script: Script, built: cst.Call) -> cst.Call | None:
