@@ -77,3 +77,50 @@ def test_sequence_first_layer_gets_length_batch_channels(sandbox):
 def test_not_when_the_conv_has_another_width(sandbox):
     facts = sandbox.facts(OTHER_WIDTH, "AssertionError")
     assert not applies(recipe, OTHER_WIDTH, facts)
+
+
+SEQUENTIAL_FRONT_END = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(1)
+SENSORS, WIDTH, STEPS = 6, 32, 40
+
+
+class GestureNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(
+            nn.Conv1d(SENSORS, WIDTH, 5, padding=2),
+            nn.BatchNorm1d(WIDTH),
+            nn.GELU(),
+        )
+        self.mix = nn.TransformerEncoderLayer(WIDTH, 4, dim_feedforward=64, dropout=0.0, batch_first=True)
+        self.head = nn.Linear(WIDTH, 3)
+
+    def forward(self, signal):            # signal: [B, SENSORS, STEPS]
+        z = self.stem(signal)
+        z = self.mix(z)
+        return self.head(z.mean(1))
+
+
+net = GestureNet()
+opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+signal, label = torch.randn(8, SENSORS, STEPS), torch.randint(0, 3, (8,))
+loss = nn.functional.cross_entropy(net(signal), label)
+loss.backward()
+opt.step()
+'''
+
+SEQUENTIAL_MEANT = '''
+net.eval()
+x = torch.randn(2, SENSORS, STEPS)
+tokens = net.stem(x).transpose(1, 2)                      # [B, STEPS, WIDTH]: one token per step
+assert torch.allclose(net(x), net.head(net.mix(tokens).mean(1)), atol=1e-6)
+'''
+
+
+def test_conv_front_end_in_a_sequential_moves_channels_last(sandbox):
+    patched = patch(recipe, SEQUENTIAL_FRONT_END, sandbox.facts(SEQUENTIAL_FRONT_END, "AssertionError"))
+    assert "        z = z.transpose(1, 2)\n        z = self.mix(z)\n" in patched
+    sandbox.assert_clean(patched + SEQUENTIAL_MEANT)

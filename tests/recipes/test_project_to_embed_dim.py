@@ -236,3 +236,10 @@ def test_transformer_projects_the_input_of_another_width(sandbox):
     patched = patch(recipe, SEQ2SEQ, sandbox.facts(SEQ2SEQ, "RuntimeError"))
     assert "hidden = model(model_proj(src_embed(src)), tgt_embed(tgt), tgt_mask=" in patched
     sandbox.assert_clean(patched + SOURCE_PROJECTED)
+
+
+def test_not_for_a_conv_front_end_in_a_sequential(sandbox):
+    """Channels-first conv features: projecting the length axis would run and mean nothing."""
+    from tests.recipes.test_conv_features_last import SEQUENTIAL_FRONT_END
+    facts = sandbox.facts(SEQUENTIAL_FRONT_END, "AssertionError")
+    assert not applies(recipe, SEQUENTIAL_FRONT_END, facts)

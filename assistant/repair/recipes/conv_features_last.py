@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_calls, needs_failing_line
-from assistant.repair.recipes._attention import ATTENTION, conv_feeding, query_argument, stacked_layer
+from assistant.repair.recipes._attention import ATTENTION, conv_or_sequential_feeding, query_argument, stacked_layer
 from assistant.repair.recipes._edit import Edits, Script, callee, keyword, kind_of, positional, statement
 from assistant.repair.recipes._values import integer
 
@@ -53,7 +53,7 @@ def apply(problem: Problem, found: Found) -> Edits:
 
 
 def _found(script: Script, call: cst.Call, built: cst.Call, embed_dim: int) -> Found | None:
-    conv, failing = conv_feeding(script, call), script.statement_of(call)
+    conv, failing = conv_or_sequential_feeding(script, call), script.statement_of(call)
     if conv is None or kind_of(conv) != "Conv1d" or not isinstance(failing, cst.SimpleStatementLine):
         return None
     channels = positional(conv)[1] if len(positional(conv)) > 1 else keyword(conv, "out_channels")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from assistant.repair.recipes import Facts, Problem, needs_calls, needs_failing_line
-from assistant.repair.recipes._attention import ATTENTION, conv_feeding, query_argument, stacked_layer
+from assistant.repair.recipes._attention import ATTENTION, conv_or_sequential_feeding, query_argument, stacked_layer
 from assistant.repair.recipes._edit import (
     Edits, Script, callee, expr, free_name, keyword, kind_of, positional, statement,
 )
@@ -51,7 +51,7 @@ def match(problem: Problem) -> Found | None:
             if built is None or query_argument(call) is None:
                 continue
             holder = script.statement_of(built)
-            if not isinstance(holder, cst.SimpleStatementLine) or conv_feeding(script, call) is not None:
+            if not isinstance(holder, cst.SimpleStatementLine) or conv_or_sequential_feeding(script, call) is not None:
                 return None
             found = _sizes(problem.facts, call) or _transformer_sizes(script, call, built)
             if found is None:
