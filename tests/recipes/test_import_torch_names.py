@@ -83,3 +83,44 @@ def test_a_name_the_user_binds_is_left_alone():
     assert not applies(recipe, in_a_function, facts)
     assert patch(recipe, "import torch\ny = F.relu(torch.ones(2))\n", facts) == (
         "import torch.nn.functional as F\nimport torch\ny = F.relu(torch.ones(2))\n")
+
+
+GENERATED_LAYER = '''\
+import torch
+
+LAYER_CODE = """
+import torch.nn as nn
+
+
+class Scale(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(dim))
+
+    def forward(self, x):
+        return x * self.weight
+"""
+
+namespace = {}
+exec(compile(LAYER_CODE, "generated_layers.py", "exec"), namespace)
+layer = namespace["Scale"](4)
+out = layer(torch.arange(8.0).view(2, 4))
+'''
+
+# The generated layer has its learnable weight and computes with it.
+LAYER_WORKS = '''
+assert torch.equal(out, torch.arange(8.0).view(2, 4)) and list(layer.parameters())[0].shape == (4,)
+'''
+
+
+def test_code_kept_in_a_string_gets_the_import_it_lacks(sandbox):
+    patched = patch(recipe, GENERATED_LAYER, sandbox.facts(GENERATED_LAYER, "NameError"))
+    assert 'LAYER_CODE = """\nimport torch\nimport torch.nn as nn\n' in patched
+    assert patched.count("import torch\n") == 2
+    sandbox.assert_clean(patched + LAYER_WORKS)
+
+
+def test_a_string_that_binds_the_name_itself_is_left_alone():
+    facts = Facts("NameError", "name 'torch' is not defined", line=3, lines=(3,))
+    code = 'import torch\nSRC = """\nimport torch\nx = torch.ones(1)\n"""\nexec(SRC, {})\n'
+    assert not applies(recipe, code, facts)
