@@ -148,3 +148,73 @@ def test_a_model_built_by_a_factory_under_a_reused_name(sandbox):
     assert "saved.seek(0)\nmodel = build_model(mlp_head=True)\nmodel.load_state_dict(" in patched
     x = "x = torch.randn(4, 6)\n"
     sandbox.assert_clean(patched + x + "assert torch.equal(predict(model, x), predict(trained, x))\n")
+
+
+SAVED_HPARAMS = '''\
+import io
+
+import torch
+import torch.nn as nn
+
+
+class Tagger(nn.Module):
+    def __init__(self, vocab=50, dim=16, tags=5, cell="lstm"):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, dim)
+        self.cell = cell
+        if cell == "gru":
+            self.gru = nn.GRU(dim, dim, batch_first=True)
+        else:
+            self.lstm = nn.LSTM(dim, dim, batch_first=True)
+        self.out = nn.Linear(dim, tags)
+
+    def forward(self, ids):
+        rnn = self.gru if self.cell == "gru" else self.lstm
+        return self.out(rnn(self.embed(ids))[0])
+
+
+def train_run():
+    hparams = {"vocab": 50, "dim": 16, "tags": 5, "cell": "gru"}
+    torch.manual_seed(0)
+    net = Tagger(**hparams)
+    store = io.BytesIO()
+    torch.save({"hparams": hparams, "weights": net.state_dict(), "epoch": 3}, store)
+    store.seek(0)
+    return store, net
+
+
+def tag(store, ids):
+    checkpoint = torch.load(store, weights_only=True)
+    net = Tagger(vocab=50, dim=16, tags=5)
+    net.load_state_dict(checkpoint["weights"])
+    with torch.no_grad():
+        return net.eval()(ids).argmax(-1)
+
+
+store, trained = train_run()
+ids = torch.randint(0, 50, (2, 7))
+predicted = tag(store, ids)
+'''
+
+# The tagger that loads is the GRU one that was trained, with its own weights.
+SAME_TAGS = '''
+with torch.no_grad():
+    assert torch.equal(predicted, trained.eval()(ids).argmax(-1))
+assert predicted.shape == (2, 7)
+'''
+
+
+def test_a_config_local_to_training_is_read_from_the_checkpoint_that_saved_it(sandbox):
+    patched = patch(recipe, SAVED_HPARAMS, sandbox.facts(SAVED_HPARAMS, "RuntimeError"))
+    assert '    net = Tagger(**checkpoint["hparams"])\n' in patched
+    sandbox.assert_clean(patched + SAME_TAGS)
+
+
+UNSAVED_HPARAMS = SAVED_HPARAMS.replace('{"hparams": hparams, "weights": net.state_dict(), "epoch": 3}',
+                                        '{"weights": net.state_dict(), "epoch": 3}')
+
+
+def test_a_config_local_to_training_and_not_saved_is_written_as_its_value(sandbox):
+    patched = patch(recipe, UNSAVED_HPARAMS, sandbox.facts(UNSAVED_HPARAMS, "RuntimeError"))
+    assert '    net = Tagger(vocab=50, dim=16, tags=5, cell="gru")\n' in patched
+    sandbox.assert_clean(patched + SAME_TAGS)
