@@ -103,3 +103,32 @@ def test_a_dict_output_gives_its_loss(sandbox):
 def test_no_match_for_a_sum_of_no_losses():
     code = "losses = []\ntotal = sum(losses)\ntotal.backward()\n"
     assert not applies(recipe, code, Facts("AttributeError", "'int' object has no attribute 'backward'", line=3, lines=(3,)))
+
+
+SUMMED_AS_NUMBERS = '''\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+torch.manual_seed(6)
+encoder = nn.Linear(6, 6)
+decoder = nn.Linear(6, 6)
+x = torch.randn(10, 6)
+z = encoder(x)
+recon = decoder(z)
+terms = {"recon": F.mse_loss(recon, x), "sparsity": z.abs().mean()}
+weights = {"recon": 1.0, "sparsity": 1e-2}
+objective = 0
+for key, term in terms.items():
+    objective += weights[key] * term.item()
+objective.backward()
+'''
+
+
+def test_a_total_summed_from_numbers_sums_the_loss_tensors(sandbox):
+    patched = patch(recipe, SUMMED_AS_NUMBERS, sandbox.facts(SUMMED_AS_NUMBERS, "AttributeError"))
+    assert "    objective += weights[key] * term\n" in patched
+    meant = ("again = F.mse_loss(decoder(encoder(x)), x) + 1e-2 * encoder(x).abs().mean()\n"
+             "grads = torch.autograd.grad(again, [encoder.weight, decoder.weight])\n"
+             "assert torch.allclose(encoder.weight.grad, grads[0]) and torch.allclose(decoder.weight.grad, grads[1])\n")
+    sandbox.assert_clean(patched + meant)

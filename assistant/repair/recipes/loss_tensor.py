@@ -1,7 +1,8 @@
 """`backward()` is a tensor's method; a loss that became a Python number (`.item()`, `float()` on
 the way) or that arrived inside what a criterion returns (`return loss, logs`, `{"loss": ...}`)
 has none. The entry's fix keeps the loss a tensor and picks it out: the recipe follows the name
-called on the failing line to its assignment and there drops the `.item()` / `float()`, or
+called on the failing line to its assignment and there drops the `.item()` / `float()` (for a
+total started at a number, `total = 0.0`, in what each `total += w * part.item()` adds), or
 unpacks the tuple the helper or criterion returns (`loss, _ = criterion(pred, y)`), or reads the
 `"loss"` entry of the dict it returns.
 """
@@ -43,6 +44,8 @@ def _as_tensor(script: Script, receiver: cst.BaseExpression) -> list[tuple[cst.C
     if bound is None or not isinstance(bound[0], cst.Assign) or len(bound[0].targets) != 1:
         return []
     target, value = bound[0].targets[0].target, bound[1]
+    if isinstance(value, (cst.Integer, cst.Float)) and name is not None:
+        value = cst.Tuple([cst.Element(added) for added in _accumulated(script, name, bound[0], receiver)])
     if conversions := _conversions(value):
         return [(conversion, _unconverted(conversion)) for conversion in conversions]
     results = returned(script, value) if isinstance(value, cst.Call) else []
@@ -54,6 +57,24 @@ def _as_tensor(script: Script, receiver: cst.BaseExpression) -> list[tuple[cst.C
     if all(isinstance(r, cst.Dict) and _has_loss_key(r) for r in results):
         return [(receiver, expr(f'{script.code(receiver)}["{LOSS_KEY}"]'))]
     return []
+
+
+def _accumulated(script: Script, name: str, start: cst.CSTNode, receiver: cst.CSTNode) -> list[cst.BaseExpression]:
+    """What `total += w * part.item()` (or `total = total + ...`) adds to a total started at a
+    number (`total = 0.0`) between that start and the failing line, in the same function."""
+    first, last = script.span(start)[0], script.span(receiver)[0]
+    scope = script.function_of(start)
+    added = []
+    for node in script.nodes((cst.AugAssign, cst.Assign)):
+        if script.function_of(node) is not scope or not first < script.span(node)[0] < last:
+            continue
+        if isinstance(node, cst.AugAssign) and isinstance(node.operator, cst.AddAssign) and dotted(node.target) == name:
+            added.append(node.value)
+        elif isinstance(node, cst.Assign) and len(node.targets) == 1 and dotted(node.targets[0].target) == name \
+                and isinstance(node.value, cst.BinaryOperation) and isinstance(node.value.operator, cst.Add) \
+                and dotted(node.value.left) == name:
+            added.append(node.value.right)
+    return added
 
 
 def _conversions(value: cst.BaseExpression) -> list[cst.Call]:
