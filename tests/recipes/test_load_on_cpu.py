@@ -134,3 +134,57 @@ def test_a_file_given_by_keyword_gets_the_location_too():
     code = 'import torch\nwith open("a.pt", "rb") as fh:\n    state = torch.load(f=fh)["model"]\n'
     assert patch(recipe, code, facts) == ('import torch\nwith open("a.pt", "rb") as fh:\n'
                                           '    state = torch.load(f=fh, map_location="cpu")["model"]\n')
+
+
+META_PEEK = '''\
+import io
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def export_embeddings(checkpoint, layer):
+    # peek without materialising the checkpoint
+    state = torch.load(checkpoint, map_location=torch.device("meta"), weights_only=True)
+    table = state[layer].numpy()
+    return table / np.linalg.norm(table, axis=1, keepdims=True)
+
+
+torch.manual_seed(0)
+model = nn.Sequential(nn.Embedding(30, 8), nn.Linear(8, 2))
+checkpoint = io.BytesIO()
+torch.save(model.state_dict(), checkpoint)
+checkpoint.seek(0)
+unit = export_embeddings(checkpoint, "0.weight")
+'''
+
+# The exported rows are the saved embedding table's rows, normalised.
+SAVED_ROWS = '''
+expected = model[0].weight.detach().numpy()
+assert unit.shape == (30, 8)
+assert np.allclose(unit, expected / np.linalg.norm(expected, axis=1, keepdims=True))
+'''
+
+
+def test_a_checkpoint_mapped_to_meta_is_loaded_on_cpu_to_read_its_values(sandbox):
+    patched = patch(recipe, META_PEEK, sandbox.facts(META_PEEK, "TypeError"))
+    assert '    state = torch.load(checkpoint, map_location="cpu", weights_only=True)\n' in patched
+    sandbox.assert_clean(patched + SAVED_ROWS)
+
+
+META_MODEL = '''\
+import torch
+from torch import nn
+
+with torch.device("meta"):
+    net = nn.Linear(4, 2)
+state = torch.load("weights.pt", map_location="meta")
+print(net.weight.numpy())
+'''
+
+
+def test_a_model_built_on_meta_is_not_a_load_to_remap():
+    facts = Facts("TypeError", "can't convert meta device type tensor to numpy. Use Tensor.cpu() to copy the "
+                  "tensor to host memory first.", line=7, lines=(7,))
+    assert not applies(recipe, META_MODEL, facts)
