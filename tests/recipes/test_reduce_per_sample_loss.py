@@ -287,3 +287,40 @@ def test_an_unreduced_loss_averaged_over_features_only_is_averaged_over_samples(
     assert 'reduction="none").mean(dim=1).mean()\n' in patched
     same_targets = "assert abs(score - F.mse_loss(rebuilt, signal).item()) < 1e-6\n"
     sandbox.assert_clean(patched + same_targets)
+
+
+MEAN_IOU_OF_CLASSES = '''\
+import torch
+
+torch.manual_seed(8)
+n_classes = 4
+pred = torch.randint(0, n_classes, (2, 16, 16))
+mask = torch.randint(0, n_classes, (2, 16, 16))
+
+
+def class_iou(pred, mask):
+    ious = torch.zeros(n_classes)
+    for c in range(n_classes):
+        inter = ((pred == c) & (mask == c)).sum()
+        union = ((pred == c) | (mask == c)).sum()
+        ious[c] = inter / union.clamp(min=1)
+    return ious
+
+
+logged = {}
+
+
+def log_metrics(**values):
+    logged.update(values)
+
+
+ious = class_iou(pred, mask)
+log_metrics(mean_iou=ious.item(), pixel_acc=(pred == mask).float().mean().item())
+'''
+
+
+def test_a_number_logged_as_a_mean_of_per_class_scores_is_their_mean(sandbox):
+    patched = patch(recipe, MEAN_IOU_OF_CLASSES, sandbox.facts(MEAN_IOU_OF_CLASSES, "RuntimeError"))
+    assert "log_metrics(mean_iou=ious.mean().item()," in patched
+    meant = "assert abs(logged['mean_iou'] - sum(ious.tolist()) / n_classes) < 1e-6\n"
+    sandbox.assert_clean(patched + meant)

@@ -11,10 +11,14 @@ there (`losses.mean().item()`); a `backward()` of a loss indexed per sample late
 through a setting (`reduction=args.reduction`, a config dict) counts when it can hold "none".
 
 Values that are not losses (a model output, a metric like `(pred == y).float()`) get nothing:
-whether their mean, sum or one element was meant cannot be read from the code.
+whether their mean, sum or one element was meant cannot be read from the code, unless the code
+names the number as an average: `"macro_f1": float(f1)`, `mean_iou=ious.item()`,
+`avg_score = float(scores)` store the mean of the values (`float(f1.mean())`).
 """
 
 from __future__ import annotations
+
+import re
 
 import libcst as cst
 import libcst.matchers as m
@@ -30,6 +34,7 @@ _TO_NUMBER = ("float", "int")
 _ELEMENTWISE = ("abs", "pow", "square")
 _LOGS = ("log", "log_softmax", "logsigmoid", "log_sigmoid")
 _MAX_DEPTH = 4
+_AVERAGE_WORDS = {"macro", "mean", "avg", "average"}
 _KEEPS_PER_SAMPLE = ("squeeze", "view", "reshape", "flatten", "float", "double", "detach", "cpu", "to", "clone")
 
 
@@ -45,7 +50,24 @@ def match(problem: Problem) -> tuple[cst.BaseExpression, bool] | None:
                     return found
             elif _per_sample(script, tensor, 0):
                 return tensor, False
+            if not _is_backward(use) and _named_as_average(script, use):
+                return tensor, False
     return None
+
+
+def _named_as_average(script: Script, use: cst.CSTNode) -> bool:
+    """`"macro_f1": float(f1)`, `mean_iou=ious.item()`, `avg_score = float(scores)`: the number
+    is stored under a name that says it is the mean of the values."""
+    parent = script.parents.get(use)
+    if isinstance(parent, cst.DictElement) and parent.value is use and isinstance(parent.key, cst.SimpleString):
+        label = str(parent.key.evaluated_value)
+    elif isinstance(parent, cst.Arg) and parent.keyword is not None:
+        label = parent.keyword.value
+    elif isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
+        label = parent.targets[0].target.value
+    else:
+        return False
+    return bool(set(re.split(r"[^a-z]+", label.lower())) & _AVERAGE_WORDS)
 
 
 def _scalar_uses(script: Script, line: int) -> list[tuple[cst.CSTNode, cst.BaseExpression]]:
