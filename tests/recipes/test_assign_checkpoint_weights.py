@@ -313,3 +313,59 @@ def test_a_model_loaded_by_the_call_whose_result_the_failing_line_moves_assigns(
     patched = patch(recipe, LOADED_IN_A_CLASSMETHOD, sandbox.facts(LOADED_IN_A_CLASSMETHOD, "NotImplementedError"))
     assert '        model.load_state_dict(payload["weights"], assign=True)\n' in patched
     sandbox.assert_clean(patched + "assert torch.equal(logits, lm(ids)) and logits.shape == (1, 6, 40)\n")
+
+
+BACKBONE_ONLY = '''\
+import io
+
+import torch
+import torch.nn as nn
+
+
+class Detector(nn.Module):
+    def __init__(self, classes):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+                                  nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        self.classifier = nn.Linear(8, classes)
+
+    def forward(self, images):
+        return self.classifier(self.stem(images))
+
+
+def backbone_checkpoint():
+    torch.manual_seed(0)
+    pretrained = Detector(classes=10)
+    store = io.BytesIO()
+    torch.save({k: v for k, v in pretrained.state_dict().items() if k.startswith("stem.")}, store)
+    store.seek(0)
+    return store
+
+
+backbone = torch.load(backbone_checkpoint(), weights_only=True)
+with torch.device("meta"):
+    detector = Detector(classes=4)
+result = detector.load_state_dict(backbone, strict=False, assign=True)
+detector = detector.to("cpu")
+optimizer = torch.optim.SGD(detector.classifier.parameters(), lr=0.1)
+images, labels = torch.randn(6, 3, 16, 16), torch.randint(0, 4, (6,))
+loss = nn.functional.cross_entropy(detector(images), labels)
+loss.backward()
+optimizer.step()
+'''
+
+# The stem (with its BatchNorm statistics) is the checkpoint's; the new head is a freshly
+# initialised 4-class layer that trained.
+STEM_LOADED_HEAD_NEW = '''
+assert all(torch.equal(detector.state_dict()[k], v) for k, v in backbone.items())
+assert not any(t.is_meta for t in detector.state_dict().values())
+assert detector.classifier.weight.shape == (4, 8) and detector.classifier.weight.abs().max() <= 8 ** -0.5 + 0.2
+assert torch.isfinite(loss) and detector.classifier.weight.grad is not None
+'''
+
+
+def test_the_layers_a_partial_checkpoint_lacks_are_initialised_after_the_load(sandbox):
+    patched = patch(recipe, BACKBONE_ONLY, sandbox.facts(BACKBONE_ONLY, "NotImplementedError"))
+    assert "result = detector.load_state_dict(backbone, strict=False, assign=True)\nfor submodule in detector.modules()" in patched
+    assert "        submodule.reset_parameters()\n" in patched
+    sandbox.assert_clean(patched + STEM_LOADED_HEAD_NEW)

@@ -12,6 +12,12 @@ When the model is moved first and the checkpoint loaded after, the move becomes
 `to_empty(device=...)`, the entry's other fix: storage on the device, which the strict load then
 fills. A load that may leave parameters out (`strict=False`) or buffers the checkpoint lacks
 (`persistent=False`) would leave uninitialised memory behind, so then nothing is changed.
+
+A load that already assigns with `strict=False` (a checkpoint of the backbone only, the head
+trained from scratch) leaves the layers it lacks on meta. Right after that load, each submodule
+whose own parameters and buffers are all still meta gets storage (`to_empty(recurse=False)`) and
+its own `reset_parameters()`, the initialisation an eager build gives it; a module that holds
+some loaded tensors is left as it is, so a half-loaded layer still fails.
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ import libcst as cst
 
 from assistant.repair.recipes import Problem
 from assistant.repair.recipes._definitions import MAX_DEPTH
-from assistant.repair.recipes._edit import Edits, Script, calls_in, dotted, keyword, kind_of, with_keyword
+from assistant.repair.recipes._edit import (Edits, Script, calls_in, dotted, free_name, keyword, kind_of, statement,
+                                            with_keyword)
 from assistant.repair.recipes._meta import built_on_meta, into
 from assistant.repair.recipes._state_dicts import is_load_state_dict
 from assistant.repair.recipes._values import _called_as
@@ -42,12 +49,29 @@ def match(problem: Problem) -> tuple[str, list[cst.Call]] | None:
     if loads:
         return "assign", loads
     late = [move for move in moved if _movable_to_empty(move) and _filled_after(script, move)]
-    return ("to_empty", late[:1]) if late else None
+    if late:
+        return "to_empty", late[:1]
+    partial = [call for call in script.calls() if is_load_state_dict(call) and _is_true(keyword(call, "assign"))
+               and not _strict(call) and into(dotted(call.func.value), empty)
+               and (not lines or _before_failure(script, call, lines, ran_first))]
+    return ("fill", partial) if partial else None
 
 
 def apply(problem: Problem, found: tuple[str, list[cst.Call]]) -> Edits:
     how, calls = found
     edits = problem.edits()
+    if how == "fill":
+        script = problem.script
+        part, own, tensor = free_name(script, "submodule"), free_name(script, "own"), free_name(script, "tensor")
+        for call in calls:
+            module = dotted(call.func.value)
+            edits.insert_after(script.statement_of(call), statement(
+                f"for {part} in {module}.modules():  # the layers the checkpoint did not hold are still empty\n"
+                f"    {own} = [*{part}.parameters(recurse=False), *{part}.buffers(recurse=False)]\n"
+                f"    if {own} and all({tensor}.is_meta for {tensor} in {own}):\n"
+                f"        {part}.to_empty(device=\"cpu\", recurse=False)\n"
+                f"        {part}.reset_parameters()\n"))
+        return edits
     for call in calls:
         edits.replace(call, with_keyword(call, "assign", "True") if how == "assign" else _to_empty(call))
     return edits
@@ -105,6 +129,10 @@ def _filled_after(script: Script, move: cst.Call) -> bool:
 def _strict(load: cst.Call) -> bool:
     given = keyword(load, "strict")
     return given is None or (isinstance(given.value, cst.Name) and given.value.value == "True")
+
+
+def _is_true(arg: cst.Arg | None) -> bool:
+    return arg is not None and isinstance(arg.value, cst.Name) and arg.value.value == "True"
 
 
 def _is_false(node: cst.BaseExpression) -> bool:
