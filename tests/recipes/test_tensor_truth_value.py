@@ -441,3 +441,35 @@ while True:
 def test_a_tolerance_exceeded_check_asks_whether_any_element_still_exceeds(sandbox):
     meaning = "assert torch.allclose(estimate, target, atol=1e-4) and rounds > 5\n"
     assert_computes(sandbox, STILL_MOVING, "    if (step.abs() > 1e-4).any():\n", meaning)
+
+
+KEEP_THE_BEST_EPOCH = '''\
+import copy
+import torch
+import torch.nn as nn
+
+torch.manual_seed(9)
+x, y = torch.randn(40, 5), torch.randint(0, 3, (40,))
+model = nn.Linear(5, 3)
+opt = torch.optim.SGD(model.parameters(), lr=0.5)
+per_sample = nn.CrossEntropyLoss(reduction="none")
+best_loss, best_state, history = float("inf"), None, []
+for epoch in range(5):
+    opt.zero_grad()
+    per_sample(model(x), y).mean().backward()
+    opt.step()
+    with torch.no_grad():
+        epoch_loss = per_sample(model(x), y)
+    history.append(epoch_loss.mean().item())
+    if epoch_loss < best_loss:
+        best_loss = epoch_loss
+        best_state = copy.deepcopy(model.state_dict())
+'''
+
+
+def test_the_best_loss_so_far_is_kept_as_the_mean_loss(sandbox):
+    meaning = ("assert isinstance(best_loss, float) and abs(best_loss - min(history)) < 1e-6\n"
+               "model.load_state_dict(best_state)\n"
+               "assert abs(nn.functional.cross_entropy(model(x), y).item() - best_loss) < 1e-5\n")
+    patched = assert_computes(sandbox, KEEP_THE_BEST_EPOCH, "    if epoch_loss.mean().item() < best_loss:\n", meaning)
+    assert "        best_loss = epoch_loss.mean().item()\n" in patched

@@ -19,7 +19,10 @@ the recipe writes it where the code itself says so, and nowhere else:
 - `if diff < tol:` (or `while`) on an absolute difference (`(new - old).abs()`, `torch.abs(a - b)`,
   or a name bound to one) is a tolerance check, met when every element is within it:
   `if (diff < tol).all():`; the other direction, `diff > tol`, asks whether any still exceeds it:
-  `.any()`.
+  `.any()`;
+- `if val_loss < best: best = val_loss` (also `best, bad = val_loss, 0`) keeps the best loss so
+  far, one number, so a loss with one value per sample is meant as its mean, as the built-in
+  losses reduce by default: `val_loss.mean().item()` in the test and in what becomes the best.
 
 An `if` or `while` on a comparison that means "all of them" or "any of them" is not rewritten:
 which one is meant is not in the code.
@@ -32,7 +35,7 @@ import libcst.matchers as m
 
 from assistant.repair.recipes import Problem, needs_failing_line
 from assistant.repair.recipes._definitions import assignment
-from assistant.repair.recipes._edit import Edits, Script, imported_modules, positional
+from assistant.repair.recipes._edit import Edits, Script, dotted, imported_modules, positional
 
 name = "tensor-truth-value"
 _ELEMENTWISE = {"max": "torch.maximum", "min": "torch.minimum"}
@@ -53,6 +56,7 @@ def match(problem: Problem) -> tuple[str, list[cst.CSTNode]] | None:
                             ("where-statement", _elementwise_branches(script)),
                             ("elementwise", _builtin_max_min(script)), ("mask", _mask_expressions(script)),
                             ("where", _elementwise_choices(script)), ("tolerance", _tolerance_checks(script)),
+                            ("best", _best_loss_updates(script)),
                             ("reduce", _asserted_comparisons(script) + _nonfinite_checks(script))):
             on_line = [node for node in nodes if _test_line(script, node) == line]
             if on_line:
@@ -86,6 +90,9 @@ def _rewrite(script: Script, edits: Edits, kind: str, node: cst.CSTNode) -> None
         edits.replace(node.test, cst.parse_expression(f"{script.code(node.test)} is not None"))
     elif kind == "reduce":
         edits.call_method(node, f"{_reduction(node)}()")
+    elif kind == "best":
+        for loss in _best_loss_values(script, node):
+            edits.replace(loss, cst.parse_expression(f"{loss.value}.mean().item()"))
     elif kind == "tolerance":
         within = _is_abs_difference(script, node.left) == isinstance(node.comparisons[0].operator, _BELOW)
         edits.call_method(node, "all()" if within else "any()")
@@ -266,6 +273,32 @@ def _is_abs_difference(script: Script, node: cst.BaseExpression, follow: bool = 
     if isinstance(inner, cst.Name) and (bound := assignment(script, inner.value, inner)) is not None:
         inner = bound[1]
     return isinstance(inner, cst.BinaryOperation) and isinstance(inner.operator, cst.Subtract)
+
+
+def _best_loss_updates(script: Script) -> list[cst.If]:
+    """`if loss < best:` whose block makes that loss the new best."""
+    return [node for node in script.nodes(cst.If) if _best_loss_values(script, node)]
+
+
+def _best_loss_values(script: Script, node: cst.If) -> list[cst.Name]:
+    """The loss in the test and where the block assigns it to the best, [] when not so."""
+    test = node.test
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1 \
+            or not isinstance(test.comparisons[0].operator, _BELOW + _ABOVE):
+        return []
+    loss, best = test.left, dotted(test.comparisons[0].comparator)
+    if not isinstance(loss, cst.Name) or "loss" not in loss.value.lower() or best is None:
+        return []
+    stored = []
+    for assign in m.findall(node.body, m.Assign()):
+        for target in assign.targets:
+            pairs = [(target.target, assign.value)]
+            if isinstance(target.target, cst.Tuple) and isinstance(assign.value, cst.Tuple) \
+                    and len(target.target.elements) == len(assign.value.elements):
+                pairs = [(t.value, v.value) for t, v in zip(target.target.elements, assign.value.elements)]
+            stored += [value for name, value in pairs if dotted(name) == best
+                       and isinstance(value, cst.Name) and value.value == loss.value]
+    return [loss, *stored] if stored else []
 
 
 def _elementwise_choices(script: Script) -> list[cst.IfExp]:
