@@ -66,3 +66,39 @@ def test_a_time_major_gru_gives_its_last_step(sandbox):
 def test_no_match_when_the_rnn_is_the_last_layer(sandbox):
     code = "import torch\nimport torch.nn as nn\nnet = nn.Sequential(nn.Linear(4, 8), nn.GRU(8, 8))\nout = net(torch.randn(5, 2, 4))\nout.size(0)\n"
     assert not applies(recipe, code, sandbox.facts(code, "AttributeError"))
+
+
+TAGGER = '''\
+import torch
+from torch import nn
+
+torch.manual_seed(0)
+WORDS, TAGS, B, T = 500, 7, 4, 9
+
+tagger = nn.Sequential(
+    nn.Embedding(WORDS, 24),
+    nn.GRU(24, 40, batch_first=True),
+    nn.Linear(40, TAGS),
+)
+opt = torch.optim.SGD(tagger.parameters(), lr=0.1)
+words, tags = torch.randint(0, WORDS, (B, T)), torch.randint(0, TAGS, (B, T))
+scores = tagger(words)
+loss = nn.functional.cross_entropy(scores.view(-1, TAGS), tags.view(-1))
+loss.backward()
+opt.step()
+'''
+
+# one row of tag scores per token: the head applied to the GRU's output at every step
+TAGS_EVERY_STEP = '''
+with torch.no_grad():
+    output, _ = tagger[1](tagger[0](words))
+    assert torch.allclose(tagger(words), tagger[3](output))
+assert scores.shape == (B, T, TAGS)
+'''
+
+
+def test_a_per_token_reading_gets_the_output_at_every_step(sandbox):
+    patched = patch(recipe, TAGGER, sandbox.facts(TAGGER, "TypeError"))
+    assert "    nn.GRU(24, 40, batch_first=True),\n    RNNOutput(),\n" in patched
+    assert "LastTimeStep" not in patched
+    sandbox.assert_clean(patched + TAGS_EVERY_STEP)
