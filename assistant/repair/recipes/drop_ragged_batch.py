@@ -7,7 +7,8 @@ size the state was built for.
 
 The recipe applies only when the message differs from the state in the batch axis alone, the
 state passed on the failing line is reassigned inside the loop around it (carried), and that loop
-reads a DataLoader whose batch_size is the state's batch size.
+reads a DataLoader whose batch_size is the state's batch size. A state that the model's forward
+takes as a parameter and hands to its RNN is followed to the model call that passes it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from assistant.repair.recipes import Problem, needs_calls, needs_failing_line
-from assistant.repair.recipes._definitions import resolved
+from assistant.repair.recipes._definitions import passed, resolved
 from assistant.repair.recipes._edit import Edits, Script, callee, dotted, keyword, kind_of, parse_shape, positional
 from assistant.repair.recipes._values import integer
 
@@ -37,7 +38,8 @@ def match(problem: Problem) -> cst.Call | None:
     script = problem.script
     for line in reversed(problem.facts.user_lines):
         for call in script.calls_on(line):
-            if (loader := _loader_of_carried_state(script, call)) is not None and _batch_size(script, loader) == got[1]:
+            if (loader := _loader_of_carried_state(script, call, problem.facts.user_lines)) is not None \
+                    and _batch_size(script, loader) == got[1]:
                 return loader
     return None
 
@@ -48,13 +50,25 @@ def apply(problem: Problem, loader: cst.Call) -> Edits:
     return edits
 
 
-def _loader_of_carried_state(script: Script, call: cst.Call) -> cst.Call | None:
-    """The DataLoader read by the loop around an RNN call whose state argument the loop reassigns."""
+def _loader_of_carried_state(script: Script, call: cst.Call, lines: tuple[int, ...]) -> cst.Call | None:
+    """The DataLoader read by the loop around an RNN call whose state argument the loop reassigns;
+    or, when the state is a parameter of the model's forward (`def forward(self, x, state)`), the
+    loop around the model call on the traceback's frame above that passes and reassigns it."""
     layer = callee(call)
     if layer is None or script.built_from(layer, RNNS) is None or len(positional(call)) < 2:
         return None
-    state = _state_name(positional(call)[1].value)
-    loop = next((node for node in script.ancestors(call) if isinstance(node, cst.For)), None)
+    given = positional(call)[1].value
+    if (loader := _loader_around(script, given)) is not None:
+        return loader
+    name = _state_name(given)
+    outer = passed(script, name, call, lines) if name is not None else None
+    return _loader_around(script, outer) if outer is not None else None
+
+
+def _loader_around(script: Script, given: cst.BaseExpression) -> cst.Call | None:
+    """The DataLoader of the loop around this state argument, when the loop reassigns the state."""
+    state = _state_name(given)
+    loop = next((node for node in script.ancestors(given) if isinstance(node, cst.For)), None)
     if state is None or loop is None or not _reassigned_in(loop, state):
         return None
     source = loop.iter
