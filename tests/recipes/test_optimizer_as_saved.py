@@ -190,3 +190,74 @@ optimizer.load_state_dict(ckpt["optimizer"])
 '''
     # model.parameters() would load, and then train the old model instead of new_model
     assert patch(recipe, code, sandbox.facts(code, "ValueError")) is None
+
+
+CHANGED_SETTINGS = '''\
+import io
+
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+SETTINGS = {"lr": 0.05, "head_prefixes": ("head",), "backbone_lr_scale": 0.1}
+
+
+class Regressor(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(5, 12), nn.Tanh())
+        self.neck = nn.Linear(12, 12)
+        self.head = nn.Linear(12, 1)
+
+    def forward(self, x):
+        return self.head(self.neck(self.body(x)))
+
+
+def make_optimizer(net, settings):
+    is_head = {name: name.startswith(settings["head_prefixes"]) for name, _ in net.named_parameters()}
+    groups = [{"params": [p for n, p in net.named_parameters() if not is_head[n]],
+               "lr": settings["lr"] * settings["backbone_lr_scale"]},
+              {"params": [p for n, p in net.named_parameters() if is_head[n]]}]
+    return torch.optim.SGD(groups, lr=settings["lr"], momentum=0.9)
+
+
+def epoch(net, optimizer, x, y):
+    loss = nn.functional.mse_loss(net(x), y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+x, y = torch.randn(20, 5), torch.randn(20, 1)
+settings = dict(SETTINGS)
+net = Regressor()
+optimizer = make_optimizer(net, settings)
+epoch(net, optimizer, x, y)
+store = io.BytesIO()
+torch.save({"net": net.state_dict(), "optimizer": optimizer.state_dict(), "settings": settings}, store)
+
+# resumed by a newer version of the script, which also counts the neck as head
+settings = {**SETTINGS, "head_prefixes": ("neck", "head")}
+store.seek(0)
+checkpoint = torch.load(store)
+net = Regressor()
+net.load_state_dict(checkpoint["net"])
+optimizer = make_optimizer(net, settings)
+optimizer.load_state_dict(checkpoint["optimizer"])
+losses = [epoch(net, optimizer, x, y) for _ in range(3)]
+'''
+
+# The resumed optimizer has the saved groups (4 body+neck tensors, 2 head tensors) with their
+# momentum buffers, so the step continues the first run's.
+SAVED_GROUPS = '''
+assert [len(g["params"]) for g in optimizer.param_groups] == [4, 2]
+assert [g["lr"] for g in optimizer.param_groups] == [0.05 * 0.1, 0.05]
+assert all("momentum_buffer" in optimizer.state[p] for g in optimizer.param_groups for p in g["params"])
+'''
+
+
+def test_the_factory_is_called_with_the_config_the_checkpoint_saved(sandbox):
+    patched = patch(recipe, CHANGED_SETTINGS, sandbox.facts(CHANGED_SETTINGS, "ValueError"))
+    assert 'optimizer = make_optimizer(net, checkpoint["settings"])\noptimizer.load_state_dict' in patched
+    sandbox.assert_clean(patched + SAVED_GROUPS)

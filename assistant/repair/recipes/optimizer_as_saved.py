@@ -9,6 +9,11 @@ with the factory's arguments) and saved by a helper that gets it as an argument.
 parameters are only taken when they belong to the model being resumed (the same name, a part of
 it, or a module it was built from): the optimizer of another model (an old, smaller architecture
 before fine-tuning) would load but train the wrong weights.
+
+When the loading optimizer is built by the same factory call as the saved one, but with a config
+name rebound in between (`cfg` with a longer no-decay list, so other groups), and the checkpoint
+saved that config next to the optimizer's state (`{"opt": opt.state_dict(), "cfg": cfg}`), the
+factory is called with the saved config (`build_optimizer(model, state["cfg"])`).
 """
 
 from __future__ import annotations
@@ -19,8 +24,8 @@ import libcst as cst
 import libcst.matchers as m
 
 from assistant.repair.recipes import Problem
-from assistant.repair.recipes._definitions import MAX_DEPTH, parameters, resolved
-from assistant.repair.recipes._edit import Edits, Script, calls_in, dotted, kind_of, positional
+from assistant.repair.recipes._definitions import MAX_DEPTH, assignment, parameters, resolved
+from assistant.repair.recipes._edit import Edits, Script, callee, calls_in, dotted, kind_of, positional
 from assistant.repair.recipes._models import assigned_before
 from assistant.repair.recipes._state_dicts import failing_loads
 from assistant.repair.recipes._values import _passed_at_calls
@@ -40,6 +45,37 @@ def match(problem: Problem) -> tuple[cst.Arg, cst.BaseExpression] | None:
         built = _built_before(script, target, load) if target else None
         if built is not None and positional(built) and (saved := _saved_parameters(script, built, load)) is not None:
             return positional(built)[0], saved
+        made = assigned_before(script, target, load) if target else None
+        if made is not None and _factory_construction(script, made) is not None and (config := _saved_config(script, made, load)):
+            return config
+    return None
+
+
+def _saved_config(script: Script, made: cst.Call, load: cst.Call) -> tuple[cst.Arg, cst.BaseExpression] | None:
+    """(the factory call's config argument, the checkpoint's copy of it) when the load reads
+    `checkpoint["<key>"]`, a torch.save wrote a dict literal with an optimizer's state under that
+    key and, beside it, the name this call passes, and that name meant another value there."""
+    weights = positional(load)[0].value
+    if not (isinstance(weights, cst.Subscript) and isinstance(weights.value, cst.Name) and len(weights.slice) == 1
+            and isinstance(weights.slice[0].slice, cst.Index)
+            and isinstance(key := weights.slice[0].slice.value, cst.SimpleString)):
+        return None
+    for save in script.calls():
+        saved = positional(save)[0].value if callee(save) == "torch.save" and positional(save) else None
+        if not isinstance(saved, cst.Dict):
+            continue
+        entries = {script.code(e.key): e.value for e in saved.elements if isinstance(e, cst.DictElement)}
+        state = entries.get(script.code(key))
+        if not (isinstance(state, cst.Call) and kind_of(state) == "state_dict" and isinstance(state.func, cst.Attribute)
+                and (owner := dotted(state.func.value)) and (before := assigned_before(script, owner, save)) is not None
+                and script.code(before) == script.code(made)):
+            continue
+        names = {value.value: k for k, value in entries.items() if isinstance(value, cst.Name)}
+        for arg in made.args:
+            if isinstance(arg.value, cst.Name) and (saved_key := names.get(arg.value.value)) is not None:
+                there, here = assignment(script, arg.value.value, save), assignment(script, arg.value.value, made)
+                if there is not None and here is not None and there[0] is not here[0]:
+                    return arg, cst.parse_expression(f"{weights.value.value}[{saved_key}]")
     return None
 
 
