@@ -122,13 +122,16 @@ objective = 0
 for key, term in terms.items():
     objective += weights[key] * term.item()
 objective.backward()
+curve = []
+curve.append(objective)
 '''
 
 
 def test_a_total_summed_from_numbers_sums_the_loss_tensors(sandbox):
     patched = patch(recipe, SUMMED_AS_NUMBERS, sandbox.facts(SUMMED_AS_NUMBERS, "AttributeError"))
-    assert "    objective += weights[key] * term\n" in patched
+    assert "    objective += weights[key] * term\n" in patched and "curve.append(objective.item())\n" in patched
     meant = ("again = F.mse_loss(decoder(encoder(x)), x) + 1e-2 * encoder(x).abs().mean()\n"
              "grads = torch.autograd.grad(again, [encoder.weight, decoder.weight])\n"
-             "assert torch.allclose(encoder.weight.grad, grads[0]) and torch.allclose(decoder.weight.grad, grads[1])\n")
+             "assert torch.allclose(encoder.weight.grad, grads[0]) and torch.allclose(decoder.weight.grad, grads[1])\n"
+             "assert isinstance(curve[0], float) and abs(curve[0] - again.item()) < 1e-6\n")
     sandbox.assert_clean(patched + meant)

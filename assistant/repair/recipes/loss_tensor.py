@@ -2,7 +2,8 @@
 the way) or that arrived inside what a criterion returns (`return loss, logs`, `{"loss": ...}`)
 has none. The entry's fix keeps the loss a tensor and picks it out: the recipe follows the name
 called on the failing line to its assignment and there drops the `.item()` / `float()` (for a
-total started at a number, `total = 0.0`, in what each `total += w * part.item()` adds), or
+total started at a number, `total = 0.0`, in what each `total += w * part.item()` adds; the
+number it recorded after the backward, `history.append(total)`, is then `total.item()`), or
 unpacks the tuple the helper or criterion returns (`loss, _ = criterion(pred, y)`), or reads the
 `"loss"` entry of the dict it returns.
 """
@@ -47,7 +48,8 @@ def _as_tensor(script: Script, receiver: cst.BaseExpression) -> list[tuple[cst.C
     if isinstance(value, (cst.Integer, cst.Float)) and name is not None:
         value = cst.Tuple([cst.Element(added) for added in _accumulated(script, name, bound[0], receiver)])
     if conversions := _conversions(value):
-        return [(conversion, _unconverted(conversion)) for conversion in conversions]
+        kept = [(conversion, _unconverted(conversion)) for conversion in conversions]
+        return kept + [(stored, expr(f"{name}.item()")) for stored in _recorded_after(script, name, receiver)]
     results = returned(script, value) if isinstance(value, cst.Call) else []
     if not results or not isinstance(target, (cst.Name, cst.Attribute)):
         return []
@@ -57,6 +59,15 @@ def _as_tensor(script: Script, receiver: cst.BaseExpression) -> list[tuple[cst.C
     if all(isinstance(r, cst.Dict) and _has_loss_key(r) for r in results):
         return [(receiver, expr(f'{script.code(receiver)}["{LOSS_KEY}"]'))]
     return []
+
+
+def _recorded_after(script: Script, name: str | None, receiver: cst.CSTNode) -> list[cst.Name]:
+    """`total` of `history.append(total)` after the backward, in the same function: the code
+    recorded the number it had made, and a list of loss tensors would keep every step's graph."""
+    line, scope = script.span(receiver)[0], script.function_of(receiver)
+    return [call.args[0].value for call in script.calls() if isinstance(call.func, cst.Attribute)
+            and call.func.attr.value == "append" and len(call.args) == 1 and isinstance(call.args[0].value, cst.Name)
+            and call.args[0].value.value == name and script.function_of(call) is scope and script.span(call)[0] > line]
 
 
 def _accumulated(script: Script, name: str, start: cst.CSTNode, receiver: cst.CSTNode) -> list[cst.BaseExpression]:
