@@ -95,6 +95,8 @@ def _claim_holds(name: str, report: FixReport) -> bool:
         return False
     if problem.warning:  # printed by the original (which may fail because of it), gone after the patch
         return problem.message in before.stderr and after.returncode == 0 and problem.message not in after.stderr
+    if problem.type == "SystemExit":  # printed as no traceback: the failure is the status and its printed reason
+        return before.returncode != 0 and problem.message in before.stderr and after.returncode == 0
     return before.returncode != 0 and f"{problem.type}:" in before.stderr and after.returncode == 0
 
 

@@ -393,3 +393,35 @@ def test_a_warning_torch_prints_once_is_fixed_line_by_line_under_iterate(engine)
     looped = fix_source(TWO_SLOW_CONVERSIONS, engine=engine, iterate=True)
     assert looped.verified and [attempt.round for attempt in looped.applied] == [1, 2]
     assert looped.patched.count("np.stack(") == 2
+
+
+RELAYS_THE_LAUNCHERS_STATUS = '''\
+import argparse
+import subprocess
+import sys
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--local_rank", type=int, default=0)
+    args = parser.parse_args()
+    print("rank", args.local_rank)
+
+
+if __name__ == "__main__":
+    if "--worker" in sys.argv:
+        sys.argv.remove("--worker")
+        main()
+    else:  # stands in for `python -m torch.distributed.launch`, which passes --local-rank=N
+        child = subprocess.run([sys.executable, __file__, "--worker", "--local-rank=0"])
+        if child.returncode:
+            sys.exit(1)  # the launcher's own status: some rank failed
+'''
+
+
+@pytest.mark.parametrize("ending", ["sys.exit(1)", 'raise SystemExit("training failed")'])
+def test_a_launcher_status_passed_on_is_explained_by_the_usage_error_its_ranks_printed(engine, ending):
+    """sys.exit(1) after a launcher says nothing; the rank's argparse line in the same stderr does."""
+    report = fix_source(RELAYS_THE_LAUNCHERS_STATUS.replace("sys.exit(1)", ending), engine=engine)
+    assert (report.error.type, report.error.message) == ("SystemExit", "unrecognized arguments: --local-rank=0")
+    assert report.entry.id == "distributed-launch-local-rank-arg"

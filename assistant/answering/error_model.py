@@ -162,10 +162,14 @@ def _frame_from_wire(data: Any) -> Frame:
 
 def with_usage_reason(report: ErrorReport, stderr: str) -> ErrorReport:
     """argparse rejects a command line by printing `prog: error: <reason>` and raising SystemExit(2):
-    the reason (`unrecognized arguments: --local-rank=1`) is what went wrong, not the "2"."""
-    if report.type != "SystemExit" or report.message != "2":
+    the reason (`unrecognized arguments: --local-rank=1`) is what went wrong, not the "2". A script
+    that starts a launcher and passes its exit status on (`sys.exit(proc.returncode)`) ends in
+    another status, or its own words for it (`SystemExit("training failed")`); the ranks' usage
+    errors are in the same stderr, above the launcher's summary, and they are the reason then."""
+    if report.type != "SystemExit" or report.message in ("", "0", "None"):
         return report
-    for line in reversed(stderr.splitlines()[-5:]):
+    lines = stderr.splitlines()
+    for line in reversed(lines[-5:] if report.message == "2" else lines):
         if found := _USAGE_LINE.match(line.strip()):
             return replace(report, message=found["reason"].strip())
     return report
