@@ -74,3 +74,11 @@ def test_a_class_method_or_a_method_of_a_top_level_object_runs_the_files_code():
     assert not harness.needs_harness(TRAINER + "trainer = Trainer()\ntrainer.run()\n")
     assert harness.needs_harness(TRAINER + "trainer = Trainer()\n")  # built, never run
     assert harness.needs_harness(TRAINER + "trainer = Trainer()\ntrainer._private()\n")
+
+
+def test_modules_built_by_one_tuple_assignment_are_run_by_the_loop_that_calls_them():
+    loop = ("model, trainer = Net(), Trainer()\n"
+            "for step in range(2):\n    out = model(torch.randn(3, 8))\n")
+    assert not harness.needs_harness(TRAINER + loop)
+    assert not harness.needs_harness(TRAINER + "model, trainer = Net(), Trainer()\ntrainer.run()\n")
+    assert harness.needs_harness(TRAINER + "model, trainer = Net(), Trainer()\n")  # built, never run

@@ -279,9 +279,8 @@ def _drives(tree: ast.Module, classes: dict[str, ast.ClassDef]) -> bool:
     that may: `model(x)`, `Net()(x)`, `model.fit(...)`, `main()`, `train(model, ...)`,
     `Net.from_checkpoint(path)`, `trainer = Trainer(); trainer.run()`."""
     functions = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    instances = {target.id for node in _top_level(tree) if isinstance(node, ast.Assign)
-                 and isinstance(node.value, ast.Call) and _builds_a_user_module(node.value, classes)
-                 for target in node.targets if isinstance(target, ast.Name)}
+    instances = {name for node in _top_level(tree) for name, call in _assigned_calls(node)
+                 if _builds_a_user_module(call, classes)}
     functions |= _public_methods(tree)
     for node in _top_level(tree):
         if isinstance(node, ast.Call) and _runs_something(node, functions, instances, classes):
@@ -294,11 +293,25 @@ def _public_methods(tree: ast.Module) -> set[str]:
     from them (`trainer = Trainer(cfg)`): calling one runs the file's code, as `main()` does."""
     owners = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
     for node in _top_level(tree):
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name):
-            built = owners.get(node.value.func.id)
-            owners |= {target.id: built for target in node.targets if built and isinstance(target, ast.Name)}
+        for name, call in _assigned_calls(node):
+            if isinstance(call.func, ast.Name) and (built := owners.get(call.func.id)):
+                owners[name] = built
     return {f"{owner}.{method.name}" for owner, node in owners.items() for method in node.body
             if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) and not method.name.startswith("_")}
+
+
+def _assigned_calls(node: ast.AST) -> list[tuple[str, ast.Call]]:
+    """(name, call) for `name = Call(...)`, and pairwise for `a, b = Call(...), Call(...)`."""
+    if not isinstance(node, ast.Assign):
+        return []
+    pairs = []
+    for target in node.targets:
+        if isinstance(target, ast.Name) and isinstance(node.value, ast.Call):
+            pairs.append((target.id, node.value))
+        elif isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple) and len(target.elts) == len(node.value.elts):
+            pairs += [(name.id, value) for name, value in zip(target.elts, node.value.elts)
+                      if isinstance(name, ast.Name) and isinstance(value, ast.Call)]
+    return pairs
 
 
 def _builds_a_user_module(call: ast.Call, classes: dict[str, ast.ClassDef]) -> bool:
