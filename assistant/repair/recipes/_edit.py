@@ -221,15 +221,18 @@ class Script:
     def bindings(self) -> dict[str, cst.Call]:
         """What each name or `self.` attribute was built from: `self.fc` -> the `nn.Linear(...)` call.
 
-        Built from `target = Call(...)` assignments anywhere; later assignments win, as at run time.
+        Built from `target = Call(...)` assignments anywhere, and pairwise from
+        `model, criterion = Net(), MyLoss()`; later assignments win, as at run time.
         """
         bound: dict[str, cst.Call] = {}
         for node in self.nodes(cst.Assign):
-            if not isinstance(node.value, cst.Call):
-                continue
             for target in node.targets:
-                if name := dotted(target.target):
+                if isinstance(node.value, cst.Call) and (name := dotted(target.target)):
                     bound[name] = node.value
+                elif isinstance(target.target, cst.Tuple) and isinstance(node.value, cst.Tuple) \
+                        and len(target.target.elements) == len(node.value.elements):
+                    bound |= {name: element.value for item, element in zip(target.target.elements, node.value.elements)
+                              if isinstance(element.value, cst.Call) and (name := dotted(item.value))}
         for node in self.nodes(cst.AnnAssign):
             if isinstance(node.value, cst.Call) and (name := dotted(node.target)):
                 bound[name] = node.value
