@@ -7,8 +7,11 @@ The module name starts with `_`, so the registry does not take it for a recipe.
 from __future__ import annotations
 
 import libcst as cst
+import libcst.matchers as m
 
+from assistant.repair.recipes._definitions import assignment, parameters
 from assistant.repair.recipes._edit import Script, callee, calls_in, dotted, kind_of
+from assistant.repair.recipes._values import definitions
 
 _CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")
 
@@ -101,3 +104,62 @@ def _model_factories(script: Script) -> frozenset[str]:
                         and (callee(made) in classes or kind_of(made) in _CONTAINERS)):
                     found.add(function.name.value)
     return frozenset(found)
+
+
+def trained_arguments(script: Script, trained: cst.Call, built: cst.Call) -> list[cst.Arg] | None:
+    """The trained construction's arguments, with each name the loading site cannot see replaced
+    by the one value it had (`**cfg` spread into keywords when that value is a dict literal)."""
+    args: list[cst.Arg] = []
+    for arg in trained.args:
+        if all(visible_from(script, name, trained, built) for name in names_read(arg.value)):
+            args.append(arg.deep_clone())
+        elif (value := _only_value(script, arg.value)) is None:
+            return None
+        elif arg.star == "**" and isinstance(value, cst.Dict) and (spread := _spread(value)) is not None:
+            args += spread
+        elif not arg.star:
+            args.append(arg.with_changes(value=value.deep_clone()))
+        else:
+            return None
+    if args:
+        args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return args
+
+
+def _only_value(script: Script, value: cst.BaseExpression) -> cst.BaseExpression | None:
+    """The one name-free value a name had where the trained model was built."""
+    found = {script.code(item): item for item in definitions(script, value)}
+    only = next(iter(found.values())) if len(found) == 1 else None
+    return only if only is not None and not names_read(only) else None
+
+
+def _spread(value: cst.Dict) -> list[cst.Arg] | None:
+    """`{"d_model": 32}` as the keywords `d_model=32`."""
+    args = []
+    for element in value.elements:
+        key = element.key if isinstance(element, cst.DictElement) else None
+        if not isinstance(key, cst.SimpleString) or not str(key.evaluated_value).isidentifier():
+            return None
+        args.append(cst.Arg(value=element.value.deep_clone(), keyword=cst.Name(str(key.evaluated_value)),
+                            equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))))
+    return args
+
+
+def names_read(value: cst.BaseExpression) -> set[str]:
+    """The names an expression reads: not the attribute after a dot, not a nested call's keyword."""
+    labels = {id(node.attr) for node in m.findall(value, m.Attribute())}
+    labels |= {id(node.keyword) for node in m.findall(value, m.Arg()) if node.keyword is not None}
+    return {node.value for node in m.findall(value, m.Name()) if id(node) not in labels}
+
+
+def visible_from(script: Script, name: str, trained: cst.Call, built: cst.Call) -> bool:
+    """Whether the name means at the loading site what it meant where the model was trained: the
+    same function, or a module-level name (a constant, import, class), not a local or parameter
+    of the training function."""
+    training = script.function_of(trained)
+    if training is None or training is script.function_of(built):
+        return True
+    bound = assignment(script, name, trained)
+    if bound is not None:
+        return script.function_of(bound[0]) is None
+    return name not in parameters(training)

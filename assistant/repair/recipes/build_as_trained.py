@@ -18,9 +18,9 @@ import libcst as cst
 
 from assistant.repair.recipes import Problem
 from assistant.repair.recipes._edit import Edits, Script, callee, dotted
-from assistant.repair.recipes._models import assigned_before, model_constructions, saved_constructions
+from assistant.repair.recipes._models import (assigned_before, model_constructions, names_read, saved_constructions,
+                                              trained_arguments, visible_from)
 from assistant.repair.recipes._state_dicts import failing_loads
-from assistant.repair.recipes.evaluate_as_trained import _arguments_at, _names, _visible
 
 name = "build-as-trained"
 
@@ -48,7 +48,7 @@ def _arguments(script: Script, trained: cst.Call, built: cst.Call, load: cst.Cal
     """The trained arguments as they can be written where the loading model is built: as they
     are, with a config the loading site cannot see read from the checkpoint that saved it, or
     with each such name replaced by the one value it had."""
-    unseen = {name for arg in trained.args for name in _names(arg.value) if not _visible(script, name, trained, built)}
+    unseen = {name for arg in trained.args for name in names_read(arg.value) if not visible_from(script, name, trained, built)}
     if not unseen:
         return [arg.deep_clone() for arg in trained.args]
     saved = _saved_keys(script, trained, load)
@@ -58,13 +58,13 @@ def _arguments(script: Script, trained: cst.Call, built: cst.Call, load: cst.Cal
         for arg in trained.args:
             if isinstance(arg.value, cst.Name) and arg.value.value in keys:
                 args.append(arg.with_changes(value=cst.parse_expression(f'{checkpoint}[{keys[arg.value.value]}]')))
-            elif _names(arg.value) & unseen:
+            elif names_read(arg.value) & unseen:
                 break
             else:
                 args.append(arg.deep_clone())
         else:
             return args
-    return _arguments_at(script, trained, built)
+    return trained_arguments(script, trained, built)
 
 
 def _saved_keys(script: Script, trained: cst.Call, load: cst.Call) -> tuple[str, dict[str, str]] | None:
