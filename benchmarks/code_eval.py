@@ -1,8 +1,8 @@
 """How `kb ask` does on pasted code with no error text, measured on material it was not tuned to.
 
-    python benchmarks/code_eval.py [--baseline] [--only devset,clean,scripts] [--limit N] [--misses]
+    python benchmarks/code_eval.py [--baseline] [--only devset,clean,scripts|dev] [--limit N] [--misses]
 
-Three sets, each answered exactly as `kb ask` answers code (detectors, then the abstract run in a
+Three held-out sets, each answered exactly as `kb ask` answers code (detectors, then the abstract run in a
 warm sandbox, then the code's text; no real run):
 
 - benchmarks/devset-code.jsonl, the blind pasted-code queries (devset-code.md): recall@1 and
@@ -11,6 +11,10 @@ warm sandbox, then the code's text; no real run):
   one is a false alarm);
 - benchmarks/blind-scripts/*.py and blind-scripts-2/*.py (not the .fixed.py), broken scripts pasted
   whole as code without running them (expected*.json name the entry): recall@1 and confident wrong.
+
+`--only dev` measures benchmarks/devset-code-dev-*.jsonl instead: written the same blind way, but
+detectors ARE tuned against it, so its figure says how far the tuning got and devset-code's how far it
+generalises.
 
 `--baseline` answers with retrieval over the code's text and the error-text confidence, which is
 what `kb ask` did on code before the code path (the "before" figures). benchmarks/calibrate.py
@@ -63,10 +67,20 @@ class Outcome:
         return self.match == "confident" and not self.right
 
 
+def jsonl_cases(*paths: Path) -> list[Case]:
+    """Pasted-code queries, one JSON object per line; a case is named by its file and line."""
+    return [Case(item.get("shape", "?"), f"{path.stem}:{number}", item["q"], item["expect"])
+            for path in paths
+            for number, item in enumerate((json.loads(line) for line in path.read_text().splitlines() if line.strip()), 1)]
+
+
 def devset_cases() -> list[Case]:
-    items = [json.loads(line) for line in (BENCHMARKS / "devset-code.jsonl").read_text().splitlines() if line.strip()]
-    return [Case(item.get("shape", "?"), f"devset-code:{number}", item["q"], item["expect"])
-            for number, item in enumerate(items, 1)]
+    return jsonl_cases(BENCHMARKS / "devset-code.jsonl")
+
+
+def dev_cases() -> list[Case]:
+    """The code dev set detectors are tuned against; its writers, like devset-code's, saw only the situations."""
+    return jsonl_cases(*sorted(BENCHMARKS.glob("devset-code-dev-*.jsonl")))
 
 
 def clean_cases() -> list[Case]:
@@ -128,6 +142,7 @@ def main() -> None:
     parser.add_argument("--misses", action="store_true", help="List the positives answered wrong.")
     args = parser.parse_args()
     sets = {"devset": ("blind code set (devset-code.jsonl), by kind of snippet", devset_cases),
+            "dev": ("code dev set, tuned on (devset-code-dev-*.jsonl), by kind of snippet", dev_cases),
             "clean": ("correct files pasted whole (clean-code/): 'neg conf' are false alarms", clean_cases),
             "scripts": ("broken scripts pasted whole as code (blind-scripts/, blind-scripts-2/)", script_cases)}
     unknown = set(args.only.split(",")) - sets.keys()
