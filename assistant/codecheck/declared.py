@@ -44,11 +44,15 @@ class Declaration:
     recipes: tuple[str, ...]
 
 
-@cache
 def declarations(corpus: Path | None = None) -> dict[str, Declaration]:
     """The entries (of `corpus`, default the shipped one) that declare detectors, by id."""
-    if corpus is None:
-        corpus = shipped_corpus_dir()
+    return _declarations(shipped_corpus_dir() if corpus is None else corpus)
+
+
+@cache
+def _declarations(corpus: Path) -> dict[str, Declaration]:
+    """Cached by the directory itself, so that `kb lint`'s titles (declarations()) and check_source's
+    detectors (declarations(None)) read the corpus once, not once per spelling of the default."""
     found = {}
     for path in sorted(corpus.glob("*.md")):
         text = path.read_text(encoding="utf-8")
