@@ -27,14 +27,27 @@ def before(code: Code, statement: ast.stmt) -> list[ast.stmt]:
 
 
 def stored_names(code: Code, statement: ast.stmt) -> frozenset[str]:
-    """The plain names the statement binds or deletes anywhere inside it, walked once per file:
-    detectors looking back through a block for a name's last binding ask this of every statement
-    above it, and walking each again made a 2,000-line module quadratic."""
-    memo: dict[ast.stmt, frozenset[str]] = code.memo.setdefault("stored names", {})  # type: ignore[assignment]
-    if statement not in memo:
-        memo[statement] = frozenset(node.id for node in ast.walk(statement)
-                                    if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load))
-    return memo[statement]
+    """The plain names the statement binds or deletes anywhere inside it: detectors looking back
+    through a block for a name's last binding ask this of every statement above it, so every
+    statement's names come from one pass over the file's stored names, not a walk of each."""
+    found: dict[ast.AST, frozenset[str]] | None = code.memo.get("stored names")  # type: ignore[assignment]
+    if found is None:
+        found = code.memo["stored names"] = _stored_names_by_statement(code)
+    return found.get(statement, frozenset())
+
+
+def _stored_names_by_statement(code: Code) -> dict[ast.AST, frozenset[str]]:
+    """Each statement's stored or deleted names, from each such name up through the statements above it."""
+    names: dict[ast.AST, set[str]] = {}
+    parents, statement = code.parents, ast.stmt
+    for node in code.nodes_of(ast.Name):
+        if node.ctx.__class__ is not ast.Load:
+            holder = parents.get(node)
+            while holder is not None:
+                if isinstance(holder, statement):
+                    names.setdefault(holder, set()).add(node.id)
+                holder = parents.get(holder)
+    return {holder: frozenset(held) for holder, held in names.items()}
 
 
 def after(code: Code, statement: ast.stmt) -> list[ast.stmt]:
