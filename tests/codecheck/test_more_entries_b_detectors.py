@@ -1,0 +1,69 @@
+"""Detectors for the first situations of more-entries (checkpoints, loaders, half precision, forward):
+each fires on its situation in pasted code of several shapes and stays quiet on the correct variant
+and on look-alikes."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.codecheck.lines import lines
+
+# ---- torch-load-of-other-format: torch.load of a safetensors/ONNX file or of a downloaded /blob/ page ----
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+net = UNet(in_channels=3)
+weights = torch.load("downloads/unet_carvana.safetensors")
+net.load_state_dict(weights)
+""", 2),
+    ("""\
+import torch
+WEIGHTS = "exports/detector.onnx"
+model = Detector()
+model.load_state_dict(torch.load(WEIGHTS, map_location="cpu"))
+""", 4),
+    ("""\
+from urllib.request import urlretrieve
+import torch
+
+urlretrieve("https://github.com/acme/styler/blob/master/ckpt/styler.pt", "styler.pt")
+state = torch.load("styler.pt", map_location="cpu")
+""", 5),
+    ("""\
+import torch
+url = "https://huggingface.co/acme/tiny-gpt/blob/main/pytorch_model.bin"
+path = "cache/pytorch_model.bin"
+torch.hub.download_url_to_file(url, path)
+lm.load_state_dict(torch.load(path))
+""", 5),
+])
+def test_torch_load_of_another_format_fires(source, line):
+    assert lines("torch-load-of-other-format", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+from safetensors.torch import load_file
+net.load_state_dict(load_file("downloads/unet_carvana.safetensors"))
+""",
+    """\
+state = torch.load("runs/unet_carvana.pth", map_location="cpu")
+net.load_state_dict(state)
+""",
+    """\
+from urllib.request import urlretrieve
+urlretrieve("https://github.com/acme/styler/raw/master/ckpt/styler.pt", "styler.pt")
+state = torch.load("styler.pt", map_location="cpu")
+""",
+    """\
+from urllib.request import urlretrieve
+urlretrieve("https://github.com/acme/styler/blob/master/README.md", "README.md")
+state = torch.load("styler.pt", map_location="cpu")
+""",
+    """\
+features = np.load("cache/features.npy")
+""",
+])
+def test_torch_load_of_a_checkpoint_is_quiet(source):
+    assert lines("torch-load-of-other-format", source) == []
