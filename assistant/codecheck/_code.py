@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import ast
 from collections import defaultdict
-from collections.abc import Iterator
-from functools import cached_property
+from collections.abc import Callable, Iterator
+from functools import cached_property, wraps
+from typing import TypeVar
 
 Scope = ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
 SCOPES = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
@@ -85,6 +86,27 @@ def _last_name(node: ast.AST) -> str:
 
 def source_of(node: ast.AST) -> str:
     return ast.unparse(node)
+
+
+_Result = TypeVar("_Result")
+_MISSING = object()
+
+
+def _per_file(method: Callable[..., _Result]) -> Callable[..., _Result]:
+    """A Code method whose answer depends only on the file and its arguments (nodes, names), worked
+    out once per file: detectors ask reaching_value, _binding and resolved of the same few hundred
+    nodes thousands of times over (a 2,000-line file: 7,500 _binding calls for 1,300 answers)."""
+    key = ("Code", method.__name__)
+
+    @wraps(method)
+    def once(self: Code, *args: object) -> _Result:
+        memo = self.memo.get(key)
+        if memo is None:
+            memo = self.memo[key] = {}
+        if (found := memo.get(args, _MISSING)) is _MISSING:
+            found = memo[args] = method(self, *args)
+        return found  # type: ignore[return-value]
+    return once
 
 
 class Code:
@@ -253,6 +275,7 @@ class Code:
                   for v in self.assigned(method, f"self.{attribute}")]
         return values[0] if len(values) == 1 else None
 
+    @_per_file
     def reaching_value(self, use: ast.Name) -> ast.expr | None:
         """The value of the plain `name = value` that the use of a name certainly sees: the nearest
         binding above it in straight-line code of its own scope. None when a branch, a loop or
@@ -298,6 +321,7 @@ class Code:
                 return body
         return []
 
+    @_per_file
     def _binding(self, statement: ast.stmt, name: str) -> ast.expr | bool | None:
         """What a statement binds to `name`: its value for a plain assignment, True for any other
         binding inside it (a branch, a loop, an unpacking), None when it does not bind it."""
@@ -357,6 +381,7 @@ class Code:
                     found[alias.asname or alias.name] = f"{node.module}.{alias.name}"
         return found
 
+    @_per_file
     def resolved(self, node: ast.AST) -> str | None:
         """The full dotted name an expression spells through the imports (`F.softmax` is
         `torch.nn.functional.softmax`); None when its first name was not imported."""
