@@ -67,3 +67,50 @@ features = np.load("cache/features.npy")
 ])
 def test_torch_load_of_a_checkpoint_is_quiet(source):
     assert lines("torch-load-of-other-format", source) == []
+
+
+# ---- loader-unpacked-without-enumerate: `for i, (x, y) in loader` without enumerate --------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+for step, (images, masks) in train_loader:
+    preds = unet(images)
+""", 1),
+    ("""\
+from torch.utils.data import DataLoader, TensorDataset
+loader = DataLoader(TensorDataset(features, targets), batch_size=32)
+for i, (xb, yb) in loader:
+    loss = loss_fn(regressor(xb), yb)
+""", 3),
+    ("""\
+def evaluate(self):
+    totals = [self.score(a, b) for n, (a, b) in val_dl]
+    return sum(totals)
+""", 2),
+])
+def test_loader_unpacked_as_enumerate_fires(source, line):
+    assert lines("loader-unpacked-without-enumerate", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+for step, (images, masks) in enumerate(train_loader):
+    preds = unet(images)
+""",
+    """\
+for name, (weight, bias) in layer_params:
+    print(name, weight.shape, bias.shape)
+""",
+    """\
+loader = DataLoader(pairs, batch_size=8, collate_fn=with_indices)
+for i, (xb, yb) in loader:
+    loss = loss_fn(regressor(xb), yb)
+""",
+    """\
+for images, masks in train_loader:
+    preds = unet(images)
+""",
+])
+def test_loader_with_enumerate_or_other_pairs_is_quiet(source):
+    assert lines("loader-unpacked-without-enumerate", source) == []
