@@ -114,3 +114,18 @@ for images, masks in train_loader:
 ])
 def test_loader_with_enumerate_or_other_pairs_is_quiet(source):
     assert lines("loader-unpacked-without-enumerate", source) == []
+
+
+# ---- loss-on-half-model-output: a loss under autocast is computed in float32 -------------------------
+
+
+def test_a_loss_under_autocast_on_a_half_model_is_not_taken_for_float16_overflow():
+    source = """\
+encoder = Encoder().cuda().half()
+for x, y in loader:
+    with torch.autocast("cuda", dtype=torch.float16):
+        loss = F.mse_loss(encoder(x.cuda().half()), y.cuda())
+    loss.backward()
+"""
+    assert lines("loss-on-half-model-output", source) == []
+    assert lines("loss-on-half-model-output", source.replace('    with torch.autocast("cuda", dtype=torch.float16):\n', "    if True:\n")) == [4]
