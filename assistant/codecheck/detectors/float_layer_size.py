@@ -1,12 +1,13 @@
-"""A layer built with a size computed by true division (`nn.Linear(hidden / 2, 10)`): `/` gives a
-float, and layers take ints ("argument 'size' must be tuple of ints, but found element of type float")."""
+"""A layer built with a size computed by true division (`nn.Linear(hidden / 2, 10)`) or scaled by a
+float literal (`hidden = n * 1.5`): either gives a float, and layers take ints ("argument 'size'
+must be tuple of ints, but found element of type float")."""
 
 from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
 
-from assistant.codecheck._code import Code, kind_of, source_of
+from assistant.codecheck._code import Code, constant, kind_of, source_of
 from assistant.codecheck.detectors import Hit
 from assistant.codecheck.detectors._torch_names import is_layer
 
@@ -22,8 +23,18 @@ def check(code: Code) -> Iterator[Hit]:
         if not is_layer(call, kind):
             continue
         for size in call.args[: SIZED[kind]]:
-            divided = code.reaching_value(size) if isinstance(size, ast.Name) else size
-            if isinstance(divided, ast.BinOp) and isinstance(divided.op, ast.Div):
-                named = f"{source_of(size)} = {source_of(divided)}" if divided is not size else source_of(size)
-                yield Hit.at(code, size, f"{kind}(...) gets {named}, a float (true division): sizes must "
-                             f"be ints; use {source_of(divided.left)} // {source_of(divided.right)}")
+            computed = code.reaching_value(size) if isinstance(size, ast.Name) else size
+            if isinstance(computed, ast.BinOp) and (fix := _integer_spelling(computed)):
+                named = f"{source_of(size)} = {source_of(computed)}" if computed is not size else source_of(size)
+                yield Hit.at(code, size, f"{kind}(...) gets {named}, a float: sizes must be ints; use {fix}")
+
+
+def _integer_spelling(computed: ast.BinOp) -> str | None:
+    """How to write the size as an int, when the expression certainly gives a float: a true
+    division, or a product with a float literal (`n * 1.5`, `0.5 * d`)."""
+    if isinstance(computed.op, ast.Div):
+        return f"{source_of(computed.left)} // {source_of(computed.right)} (true division)"
+    if isinstance(computed.op, ast.Mult) and any(isinstance(constant(side), float)
+                                                 for side in (computed.left, computed.right)):
+        return f"int({source_of(computed)}) (times a float)"
+    return None
