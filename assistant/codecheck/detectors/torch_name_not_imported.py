@@ -1,9 +1,10 @@
 """`torch`, `nn` or `F` used in a file that imports from torch but never binds that name:
 `import torch.nn as nn` binds only `nn`, so `torch.manual_seed(0)` raises "name 'torch' is not defined".
 
-A fragment without any torch import is not judged (its imports were left out of the paste); only a
-file that shows its imports, and binds the name nowhere (no import, assignment, parameter, star
-import or exec), is."""
+A fragment without any import is not judged (its imports were left out of the paste); only a file
+that shows its imports (one from torch, or an import block it opens with: `import numpy as np`,
+`import pandas as pd`, then `torch.from_numpy(...)`), and binds the name nowhere (no import,
+assignment, parameter, star import or exec), is."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ IMPORTS = {"torch": "import torch", "nn": "import torch.nn as nn", "F": "import 
 
 def check(code: Code) -> Iterator[Hit]:
     candidates = [n for n in IMPORTS if _used_but_not_imported_by_text(code.source, n)]
-    if not candidates or not _imports_from_torch(code.tree):
+    if not candidates or not (_imports_from_torch(code.tree) or _opens_with_imports(code.tree)):
         return
     bound = _bound_names(code.tree)
     if bound is None:
@@ -53,6 +54,15 @@ def _imports_from_torch(tree: ast.Module) -> bool:
         if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "torch" and node.level == 0:
             return True
     return False
+
+
+def _opens_with_imports(tree: ast.Module) -> bool:
+    """The file's first statement (after a docstring) is an import: the paste starts where the file or
+    cell starts, so its imports are all there."""
+    body = tree.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    return bool(body) and isinstance(body[0], (ast.Import, ast.ImportFrom))
 
 
 def _bound_names(tree: ast.Module) -> set[str] | None:
