@@ -38,6 +38,8 @@ def check(code: Code) -> Iterator[Hit]:
 
 def _is_tensor(code: Code, value: ast.expr) -> bool:
     """The code shows the value is a torch tensor: a dtype is known for it, or a model made it."""
+    if _from_numpy_array(code, value):
+        return False
     if dtype_of(code, value) is not None:
         return True
     if isinstance(value, ast.Name) and _batch_of_a_loader(code, value):
@@ -45,6 +47,15 @@ def _is_tensor(code: Code, value: ast.expr) -> bool:
     if isinstance(value, ast.Name):
         value = code.reaching_value(value)  # type: ignore[assignment]
     return isinstance(value, ast.Call) and model_of(code, value) is not None  # not an item of it: outputs may be tuples
+
+
+def _from_numpy_array(code: Code, value: ast.expr) -> bool:
+    """A method chain on a name the code bound to `t.numpy()` (`probs = out.numpy()`, then
+    `probs.argmax(-1).astype(...)`): a NumPy array, whatever torch call made it."""
+    while isinstance(value, (ast.Call, ast.Attribute, ast.Subscript)):
+        value = value.func if isinstance(value, ast.Call) else value.value
+    bound = code.reaching_value(value) if isinstance(value, ast.Name) else None
+    return isinstance(bound, ast.Call) and isinstance(bound.func, ast.Attribute) and bound.func.attr == "numpy"
 
 
 def _batch_of_a_loader(code: Code, name: ast.Name) -> bool:
