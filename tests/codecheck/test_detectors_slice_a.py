@@ -38,3 +38,53 @@ for noisy, clean in train_loader:
     loss = F.mse_loss(restored, clean.cuda().half())
 """
     assert lines("loss-on-half-model-output", source) == [4]
+
+
+# ---- numpy-on-device-tensor: through the output of a model run on a moved input ------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+classifier.eval()
+scores = []
+for batch in test_loader:
+    batch = batch.cuda()
+    labels = classifier(batch).argmax(dim=-1)
+    scores.append(labels.numpy())
+""", 6),
+    ("""\
+class Tagger(nn.Module):
+    def forward(self, x):
+        return self.fc(x)
+
+tagger = Tagger()
+emb = features.to("cuda:0")
+tags = tagger(emb).detach().numpy()
+""", 7),
+])
+def test_numpy_on_a_model_output_from_a_device_input_fires(source, line):
+    assert lines("numpy-on-device-tensor", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+classifier.eval()
+for batch in test_loader:
+    batch = batch.cuda()
+    labels = classifier(batch).argmax(dim=-1).cpu()
+    print(labels.numpy())
+""",
+    """\
+classifier.eval()
+for batch in test_loader:
+    labels = classifier(batch.cuda().cpu()).argmax(dim=-1)
+    print(labels.numpy())
+""",
+    """\
+batch = batch.cuda()
+labels = summarize(batch).numpy()
+""",
+])
+def test_numpy_after_cpu_or_on_an_unknown_function_is_quiet(source):
+    """.cpu() before .numpy(); a CPU input; a function that is not known to be a model."""
+    assert lines("numpy-on-device-tensor", source) == []

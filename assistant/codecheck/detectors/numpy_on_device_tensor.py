@@ -6,8 +6,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from assistant.codecheck._code import Code, constant, source_of
+from assistant.codecheck._code import Code, constant, dotted, source_of
 from assistant.codecheck.detectors import Hit, needs_attributes
+from assistant.codecheck.detectors._torch_names import model_of
 
 name = "numpy-on-device-tensor"
 SAME_DEVICE = ("detach", "squeeze", "unsqueeze", "view", "reshape", "flatten", "float", "double", "long", "int",
@@ -31,6 +32,8 @@ def _moved_to_device(code: Code, value: ast.expr) -> ast.Call | None:
             value = bound
         elif isinstance(value, ast.Subscript):
             value = value.value
+        elif isinstance(value, ast.Call) and value.args and _runs_a_model(code, value):
+            value = value.args[0]  # a model's output lies on the device of its input
         elif isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
             if value.func.attr == "cuda" or (value.func.attr == "to" and _device(value) not in (None, "cpu")):
                 return value
@@ -40,6 +43,16 @@ def _moved_to_device(code: Code, value: ast.expr) -> ast.Call | None:
         else:
             return None
     return None
+
+
+def _runs_a_model(code: Code, call: ast.Call) -> bool:
+    """Whether `call` runs a module: one built in this file, or a name the code switches with
+    `.eval()` / `.train()` (`model.eval()` then `model(x)`)."""
+    if model_of(code, call) is not None:
+        return True
+    called = dotted(call.func)
+    return called is not None and any(isinstance(switch.func, ast.Attribute) and dotted(switch.func.value) == called
+                                      for switch in code.calls_of("eval", "train"))
 
 
 def _device(moved: ast.Call) -> str | None:
