@@ -129,3 +129,73 @@ for x, y in loader:
 """
     assert lines("loss-on-half-model-output", source) == []
     assert lines("loss-on-half-model-output", source.replace('    with torch.autocast("cuda", dtype=torch.float16):\n', "    if True:\n")) == [4]
+
+
+# ---- forward-without-return: an if/elif chain without else ends forward; a forward pasted alone ----
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+class Tagger(nn.Module):
+    def forward(self, tokens, with_logits=False):
+        h = self.encoder(tokens)
+        if with_logits:
+            return self.head(h)
+        elif self.training:
+            return self.head(self.drop(h))
+""", 4),
+    ("""\
+def forward(self, waveform):
+    spec = self.frontend(waveform)
+    if self.training:
+        return self.decoder(self.augment(spec))
+""", 3),
+    ("""\
+def forward(self, points):
+    self.cache = self.mlp(points)
+""", 1),
+])
+def test_forward_that_can_fall_off_its_end_fires(source, line):
+    assert lines("forward-without-return", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+class Tagger(nn.Module):
+    def forward(self, tokens, with_logits=False):
+        h = self.encoder(tokens)
+        if with_logits:
+            return self.head(h)
+        return h
+""",
+    """\
+class Tagger(nn.Module):
+    def forward(self, tokens):
+        h = self.encoder(tokens)
+        if self.training:
+            return self.head(self.drop(h))
+        else:
+            return self.head(h)
+""",
+    """\
+class Pool(nn.Module):
+    def forward(self, h):
+        if self.mode == "mean":
+            return h.mean(1)
+        elif self.mode == "cls":
+            return h[:, 0]
+""",
+    """\
+def forward(self, waveform):
+    if self.training:
+        return self.decoder(self.augment(waveform))
+    raise RuntimeError("inference goes through predict()")
+""",
+    """\
+def forward(x, weight):
+    if x.is_cuda:
+        return fused_kernel(x, weight)
+""",
+])
+def test_forward_that_always_returns_is_quiet(source):
+    assert lines("forward-without-return", source) == []
