@@ -199,3 +199,34 @@ def forward(x, weight):
 ])
 def test_forward_that_always_returns_is_quiet(source):
     assert lines("forward-without-return", source) == []
+
+
+# ---- dataparallel-attribute: the wrapper read before the code sets that attribute on it -----------
+
+
+def test_a_wrapper_attribute_read_before_the_code_sets_it_fires():
+    source = """\
+clf = torchvision.models.densenet121(weights="DEFAULT")
+clf = nn.DataParallel(clf).cuda()
+width = clf.classifier.in_features
+clf.classifier = nn.Linear(width, 5)
+"""
+    assert lines("dataparallel-attribute", source) == [3]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+clf = nn.DataParallel(backbone).cuda()
+clf.classifier = nn.Linear(1024, 5)
+width = clf.classifier.in_features
+""",
+    """\
+clf = nn.DataParallel(backbone).cuda()
+for epoch in range(3):
+    if epoch:
+        print(clf.tracker.best)
+    clf.tracker = Tracker()
+""",
+])
+def test_a_wrapper_attribute_set_first_is_quiet(source):
+    assert lines("dataparallel-attribute", source) == []

@@ -118,11 +118,29 @@ def _not_on_wrapper(code: Code, node: ast.Attribute) -> bool:
     wrapper = _wrapper_call(code, node.value)  # type: ignore[arg-type]
     if wrapper is not None and any(k.arg == node.attr for k in wrapper.keywords):
         return False  # an option of the wrapper, kept as its attribute
+    stores = _attributes_set(code).get((node.value.id, node.attr), [])  # type: ignore[attr-defined]
+    return not any(_set_before(code, store, node) for store in stores)
+
+
+def _attributes_set(code: Code) -> dict[tuple[str, str], list[ast.Attribute]]:
+    """Each `name.attribute = ...` of the file, by (name, attribute)."""
     if "attributes set on names" not in code.memo:
-        code.memo["attributes set on names"] = {
-            (n.value.id, n.attr) for n in code.nodes_of(ast.Attribute)
-            if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name)}
-    return (node.value.id, node.attr) not in code.memo["attributes set on names"]  # type: ignore[attr-defined, operator]
+        found: dict[tuple[str, str], list[ast.Attribute]] = {}
+        for n in code.nodes_of(ast.Attribute):
+            if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name):
+                found.setdefault((n.value.id, n.attr), []).append(n)
+        code.memo["attributes set on names"] = found
+    return code.memo["attributes set on names"]  # type: ignore[return-value]
+
+
+def _set_before(code: Code, store: ast.Attribute, load: ast.Attribute) -> bool:
+    """Whether the store may run before the load: above it, in another function (called who knows
+    when), or in a loop around both. `in_f = net.fc.in_features` above `net.fc = ...` reads the
+    wrapper before anything set it."""
+    if store.lineno < load.lineno or code.scope_of(store) is not code.scope_of(load):
+        return True
+    loops = {a for a in code.ancestors(load) if isinstance(a, (ast.For, ast.While, ast.AsyncFor))}
+    return any(a in loops for a in code.ancestors(store))
 
 
 def _own_names(cls: ast.ClassDef) -> set[str]:
