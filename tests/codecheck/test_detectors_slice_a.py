@@ -88,3 +88,188 @@ labels = summarize(batch).numpy()
 def test_numpy_after_cpu_or_on_an_unknown_function_is_quiet(source):
     """.cpu() before .numpy(); a CPU input; a function that is not known to be a model."""
     assert lines("numpy-on-device-tensor", source) == []
+
+
+# ---- model-never-moved: inputs moved to the GPU, the model built here left on the CPU -----------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+net = torchvision.models.mobilenet_v3_small(num_classes=3)
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+for step, (frames, targets) in enumerate(loader):
+    frames, targets = frames.cuda(), targets.cuda()
+    logits = net(frames)
+    loss = F.cross_entropy(logits, targets)
+""", 5),
+    ("""\
+import torch
+from torch import nn
+
+class Regressor(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Linear(6, 1)
+
+    def forward(self, x):
+        return self.body(x)
+
+regressor = Regressor()
+device = torch.device("cuda")
+sample = torch.randn(4, 6).to(device)
+print(regressor(sample))
+""", 15),
+])
+def test_a_model_never_moved_given_gpu_inputs_fires(source, line):
+    assert lines("model-never-moved", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+net = torchvision.models.mobilenet_v3_small(num_classes=3)
+net.to("cuda")
+for frames, targets in loader:
+    frames, targets = frames.cuda(), targets.cuda()
+    logits = net(frames)
+""",
+    """\
+net = torchvision.models.mobilenet_v3_small(num_classes=3).cuda()
+for frames, targets in loader:
+    frames = frames.cuda()
+    logits = net(frames)
+""",
+    """\
+net = torchvision.models.mobilenet_v3_small(num_classes=3)
+net = nn.DataParallel(net).cuda()
+for frames, targets in loader:
+    logits = net(frames.cuda())
+""",
+    """\
+net = torchvision.models.mobilenet_v3_small(num_classes=3)
+trainer.fit(net)
+frames = frames.cuda()
+logits = net(frames)
+""",
+    """\
+net = torchvision.models.mobilenet_v3_small(num_classes=3)
+for frames, targets in loader:
+    frames = frames.to("cpu")
+    logits = net(frames)
+""",
+])
+def test_a_moved_model_or_cpu_inputs_are_quiet(source):
+    """Moved by name; moved where built; wrapped and moved; handed to a trainer; inputs on the CPU."""
+    assert lines("model-never-moved", source) == []
+
+
+# ---- batch-field-not-moved: one field of a dict batch left on the CPU beside moved ones ----------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+encoder = encoder.to(dev)
+for sample in val_loader:
+    pixels = sample["pixel_values"].to(dev)
+    boxes = sample["boxes"]
+    pred = encoder(pixels, boxes)
+""", 5),
+    ("""\
+class Runner:
+    def epoch(self):
+        for batch in self.loader:
+            tokens = batch["tokens"].cuda()
+            segments = batch["segment_ids"]
+            out = self.bert(tokens, segments)
+            out.sum().backward()
+""", 6),
+])
+def test_a_batch_field_left_on_the_cpu_fires(source, line):
+    assert lines("batch-field-not-moved", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+for sample in val_loader:
+    pixels = sample["pixel_values"].to(dev)
+    boxes = sample["boxes"].to(dev)
+    pred = encoder(pixels, boxes)
+""",
+    """\
+for sample in val_loader:
+    tokens = sample["tokens"].to(dev)
+    lengths = sample["lengths"]
+    pred = encoder(tokens, lengths)
+""",
+    """\
+for sample in val_loader:
+    tokens = sample["tokens"].to(dev)
+    names = sample["file_name"]
+    print(tokens, names)
+    log_batch(tokens, names)
+""",
+    """\
+for sample in val_loader:
+    tokens = sample["tokens"].to(dev)
+    mask = sample["mask"]
+    mask = mask.to(dev)
+    pred = encoder(tokens, mask)
+""",
+])
+def test_moved_or_cpu_meant_fields_are_quiet(source):
+    """Every field moved; lengths (pack_padded_sequence wants them on the CPU); file names printed and
+    logged; a field moved on a later line."""
+    assert lines("batch-field-not-moved", source) == []
+
+
+# ---- softmax-into-cross-entropy: a CrossEntropyLoss built for a model that returns softmax -------
+
+
+def test_a_criterion_built_for_a_softmax_model_fires():
+    source = """\
+class GenreNet(nn.Module):
+    def __init__(self, n_genres=8):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(40, 128), nn.ReLU(), nn.Linear(128, n_genres))
+
+    def forward(self, mfcc):
+        return F.softmax(self.body(mfcc), dim=-1)
+
+net = GenreNet()
+loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
+"""
+    assert lines("softmax-into-cross-entropy", source) == [10]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+class GenreNet(nn.Module):
+    def forward(self, mfcc):
+        if self.training:
+            return self.body(mfcc)
+        return F.softmax(self.body(mfcc), dim=-1)
+
+net = GenreNet()
+loss_fn = nn.CrossEntropyLoss()
+""",
+    """\
+class GenreNet(nn.Module):
+    def forward(self, mfcc):
+        return self.body(mfcc)
+
+net = GenreNet()
+probs = F.softmax(net(x), dim=-1)
+loss_fn = nn.CrossEntropyLoss()
+""",
+    """\
+class GenreNet(nn.Module):
+    def forward(self, mfcc):
+        return F.softmax(self.body(mfcc), dim=-1)
+
+net = GenreNet()
+loss_fn = nn.CrossEntropyLoss()
+loss = loss_fn(net.body(x), y)
+""",
+])
+def test_logits_in_training_or_a_called_criterion_decide(source):
+    """Logits returned in training; softmax only outside the model; the criterion called on logits."""
+    assert lines("softmax-into-cross-entropy", source) == []
