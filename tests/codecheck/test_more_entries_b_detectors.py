@@ -230,3 +230,64 @@ for epoch in range(3):
 ])
 def test_a_wrapper_attribute_set_first_is_quiet(source):
     assert lines("dataparallel-attribute", source) == []
+
+
+# ---- eval-never-called: a model out of view put in train() and validated under no_grad ----------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+for epoch in range(20):
+    net.train()
+    for seq, tags in train_dl:
+        loss = loss_fn(net(seq), tags)
+        loss.backward(); opt.step(); opt.zero_grad()
+    with torch.no_grad():
+        hits = sum((net(seq).argmax(-1) == tags).sum().item() for seq, tags in val_dl)
+""", 7),
+    ("""\
+def validate(model, loader):
+    model.train()
+    scores = []
+    with torch.no_grad():
+        for x, y in loader:
+            out = model(x)
+            scores.append(metric(out, y))
+    return scores
+""", 6),
+])
+def test_validation_after_train_without_eval_fires(source, line):
+    assert lines("eval-never-called", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+for epoch in range(20):
+    net.train()
+    for seq, tags in train_dl:
+        loss = loss_fn(net(seq), tags)
+        loss.backward(); opt.step(); opt.zero_grad()
+    net.eval()
+    with torch.no_grad():
+        hits = sum((net(seq).argmax(-1) == tags).sum().item() for seq, tags in val_dl)
+""",
+    """\
+swa_model.train()
+with torch.no_grad():
+    for x, _ in train_dl:
+        swa_model(x)
+""",
+    """\
+net.train(mode=is_training)
+with torch.no_grad():
+    preds = net(batch)
+""",
+    """\
+student.train()
+with torch.no_grad():
+    soft = teacher(batch)
+loss = kd_loss(student(batch), soft)
+""",
+])
+def test_eval_called_or_output_unused_is_quiet(source):
+    assert lines("eval-never-called", source) == []
