@@ -59,3 +59,56 @@ def test_numpy_spelling_on_the_tensor_before_numpy_still_fires():
     source = ("import numpy as np\nimport torch\nscores = torch.softmax(logits, 1)\narr = scores.numpy()\n"
               "labels = scores.argmax(-1).astype(np.int32)\n")
     assert lines("numpy-spelling-on-tensor", source) == [5]
+
+
+# ---- dataset-without-getitem: __getitem__ indented into __init__ ----------------------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("from torch.utils.data import Dataset\nclass Clips(Dataset):\n    def __init__(self, clips):\n"
+     "        self.clips = clips\n        def __len__(self):\n            return len(self.clips)\n"
+     "        def __getitem__(self, k):\n            return self.clips[k]\n", 7),
+    ("class Triples(data.Dataset):\n    def __init__(self, rows):\n        self.rows = rows\n\n"
+     "        def __getitem__(self, k):\n            return self.rows[k]\n", 5),
+])
+def test_getitem_indented_into_init_fires(source, line):
+    assert lines("dataset-without-getitem", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    "from torch.utils.data import Dataset\nclass Clips(Dataset):\n    def __init__(self, clips):\n"
+    "        self.clips = clips\n        def __getitem__(self, k):\n            return k\n"
+    "    def __getitem__(self, k):\n        return self.clips[k]\n",
+    "class Clips(Registry):\n    def __init__(self):\n        def __getitem__(self, k):\n            return k\n",
+    "from torch.utils.data import Dataset\nclass Clips(Dataset):\n    def __init__(self, clips):\n"
+    "        def loader(k):\n            return clips[k]\n        self.load = loader\n"
+    "    def __len__(self):\n        return 2\n    def __getitem__(self, k):\n        return self.load(k)\n",
+])
+def test_a_dataset_with_its_own_getitem_or_not_a_dataset_is_quiet(source):
+    assert lines("dataset-without-getitem", source) == []
+
+
+# ---- trainer-given-base-model: Trainer over a model class without a head --------------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("from transformers import AutoModel, Trainer, TrainingArguments\nencoder = AutoModel.from_pretrained('roberta-base')\n"
+     "job = Trainer(model=encoder, args=TrainingArguments('runs'), train_dataset=train_split)\njob.train()\n", 3),
+    ("import transformers\nfrom transformers import DistilBertModel\n"
+     "t = transformers.Trainer(DistilBertModel.from_pretrained('distilbert-base-uncased'), targs, train_dataset=ds)\n", 3),
+])
+def test_a_trainer_over_a_base_model_fires(source, line):
+    assert lines("trainer-given-base-model", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    "from transformers import AutoModelForSequenceClassification, Trainer\n"
+    "m = AutoModelForSequenceClassification.from_pretrained('roberta-base', num_labels=2)\n"
+    "Trainer(model=m, args=a, train_dataset=ds).train()\n",
+    "from transformers import AutoModel, Trainer\nm = AutoModel.from_pretrained('roberta-base')\n"
+    "Trainer(model=m, args=a, train_dataset=ds, compute_loss_func=contrastive).train()\n",
+    "from transformers import AutoModel\nfrom mylib import Trainer\nm = AutoModel.from_pretrained('x')\n"
+    "Trainer(model=m).fit()\n",
+])
+def test_a_trainer_over_a_task_model_or_with_its_own_loss_is_quiet(source):
+    assert lines("trainer-given-base-model", source) == []
