@@ -273,3 +273,49 @@ loss = loss_fn(net.body(x), y)
 def test_logits_in_training_or_a_called_criterion_decide(source):
     """Logits returned in training; softmax only outside the model; the criterion called on logits."""
     assert lines("softmax-into-cross-entropy", source) == []
+
+
+# ---- object-array-to-tensor: a NumPy array of dtype object into a torch converter ----------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+import numpy as np
+import torch
+
+spans = [[3, 9, 14], [2, 5], [7]]
+table = np.array(spans, dtype=object)
+batch = torch.as_tensor(table)
+""", 6),
+    ("""\
+def load_tracks(frame):
+    coords = frame["points"].to_numpy().astype(object)
+    return torch.tensor(coords)
+""", 3),
+    ("""\
+raw = np.asarray(sentences, dtype="O")
+ids = torch.from_numpy(raw)
+""", 2),
+])
+def test_an_object_array_into_a_tensor_fires(source, line):
+    assert lines("object-array-to-tensor", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+table = np.array(spans, dtype=np.int64)
+batch = torch.as_tensor(table)
+""",
+    """\
+table = np.array(spans, dtype=object)
+padded = np.stack([np.pad(np.asarray(r, dtype=np.int64), (0, 5 - len(r))) for r in table])
+batch = torch.from_numpy(padded)
+""",
+    """\
+table = np.array(spans, dtype=object)
+batch = [torch.tensor(row) for row in table]
+""",
+])
+def test_numeric_arrays_and_rows_of_an_object_array_are_quiet(source):
+    """A numeric dtype; an object array padded into a numeric one; one tensor per row of it."""
+    assert lines("object-array-to-tensor", source) == []
