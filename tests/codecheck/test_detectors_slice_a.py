@@ -319,3 +319,41 @@ batch = [torch.tensor(row) for row in table]
 def test_numeric_arrays_and_rows_of_an_object_array_are_quiet(source):
     """A numeric dtype; an object array padded into a numeric one; one tensor per row of it."""
     assert lines("object-array-to-tensor", source) == []
+
+
+# ---- float-index-tensor: a column divided with `/` used as an index of one dimension --------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+grid = torch.zeros(n_boxes, rows, cols)
+cy = centers[:, 1] / cell
+cx = centers[:, 0] / cell
+grid[torch.arange(n_boxes), cy, cx] = 1.0
+""", 4),
+    ("""\
+votes = torch.zeros(n_bins)
+bins = angles[:, 0] / bin_width
+votes[bins] += 1
+""", 3),
+])
+def test_a_quotient_used_as_an_index_fires(source, line):
+    assert lines("float-index-tensor", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+grid = torch.zeros(n_boxes, rows, cols)
+cy = (centers[:, 1] / cell).floor().long()
+cx = (centers[:, 0] / cell).long()
+grid[torch.arange(n_boxes), cy, cx] = 1.0
+""",
+    """\
+grid = torch.zeros(n_boxes, rows, cols)
+scale = sizes[:, 0] / 32
+grid[0, 1, 2] = scale[0]
+""",
+])
+def test_floor_division_long_or_a_quotient_as_a_value_is_quiet(source):
+    """.long() gives integer indices; a quotient used as a value is no index."""
+    assert lines("float-index-tensor", source) == []

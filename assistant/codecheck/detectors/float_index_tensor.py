@@ -21,15 +21,34 @@ INDEXING_METHODS = {"index_select": 1, "gather": 1, "scatter": 1, "scatter_": 1,
 def check(code: Code) -> Iterator[Hit]:
     floats = code.bound_to(*FLOAT_MAKING)
     subscripts: list[ast.Subscript] = code.nodes_of(ast.Subscript)  # type: ignore[assignment]
-    candidates = [(n, n.slice, n.value) for n in subscripts if _may_be_float(n.slice, floats)] + [
+    candidates = [(n, index, n.value) for n in subscripts for index in _indices(n.slice) if _may_be_float(index, floats)
+                  or _divided_column(code, index)] + [
         (c, argument(c, INDEXING_METHODS[kind_of(c)], "index"), None) for c in code.calls_of(*INDEXING_METHODS)
         if isinstance(c.func, ast.Attribute)]
+    reported: set[int] = set()
     for node, index, indexed in candidates:
         dtype = dtype_of(code, index) if index is not None else None
-        if is_float(dtype) and (indexed is None or dtype_of(code, indexed) is not None):  # a dict may be keyed by tensors
+        if dtype is None and index is not None and _divided_column(code, index):
+            dtype = "float"  # a quotient: float32 for a torch tensor, float64 for NumPy, refused alike
+        tensor_indexed = indexed is None or dtype_of(code, indexed) is not None  # a dict may be keyed by tensors
+        if id(node) not in reported and (is_float(dtype) or dtype == "float") and tensor_indexed:
             yield Hit.at(code, node, f"{source_of(index)} is a {dtype} tensor used as indices "  # type: ignore[arg-type]
                          f"({source_of(node)}): indices must be long, int or bool; build them with torch.randint "
                          f"or call .long() on them", {"dtype": dtype})  # type: ignore[dict-item]
+            reported.add(id(node))  # one finding per subscript, for its first float index
+
+
+def _indices(index: ast.expr) -> list[ast.expr]:
+    """The index of each dimension: `heat[rows, ys, xs]` indexes with rows, ys and xs."""
+    return list(index.elts) if isinstance(index, ast.Tuple) else [index]
+
+
+def _divided_column(code: Code, index: ast.expr) -> bool:
+    """`xs` bound to `points[:, 0] / stride`: a column of an array divided with `/`, which always gives
+    floats, whatever the array's dtype."""
+    value = code.reaching_value(index) if isinstance(index, ast.Name) else index
+    return isinstance(value, ast.BinOp) and isinstance(value.op, ast.Div) and isinstance(value.left, ast.Subscript) \
+        and isinstance(value.left.slice, ast.Tuple) and any(isinstance(e, ast.Slice) for e in value.left.slice.elts)
 
 
 def _may_be_float(index: ast.expr, floats: frozenset[str]) -> bool:
