@@ -291,3 +291,46 @@ loss = kd_loss(student(batch), soft)
 ])
 def test_eval_called_or_output_unused_is_quiet(source):
     assert lines("eval-never-called", source) == []
+
+
+# ---- numpy-into-model: an OpenCV image (scaled, transposed) into a model of a pasted fragment -----
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+frame = cv2.imread("frames/0001.png")
+frame = cv2.resize(frame, (320, 320)).astype(np.float32) / 255.0
+batch = frame.transpose(2, 0, 1)[None]
+with torch.no_grad():
+    boxes = net(batch)
+""", 5),
+    ("""\
+import cv2
+gray = cv2.cvtColor(cv2.imread(path), cv2.COLOR_BGR2GRAY)
+logits = model(gray[None, None] / 255)
+""", 3),
+])
+def test_an_opencv_image_into_a_model_fires(source, line):
+    assert lines("numpy-into-model", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+frame = cv2.imread("frames/0001.png")
+frame = cv2.resize(frame, (320, 320)).astype(np.float32) / 255.0
+batch = torch.from_numpy(frame.transpose(2, 0, 1))[None]
+with torch.no_grad():
+    boxes = net(batch)
+""",
+    """\
+frame = cv2.imread("frames/0001.png")
+boxes = detector(frame)
+""",
+    """\
+def run(model):
+    frame = cv2.imread("frames/0001.png")
+    return model.predict(frame)
+""",
+])
+def test_an_opencv_image_converted_or_given_to_a_non_model_is_quiet(source):
+    assert lines("numpy-into-model", source) == []

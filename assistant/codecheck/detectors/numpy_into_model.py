@@ -1,6 +1,7 @@
 """A NumPy array, a pandas DataFrame or a Python list passed to a model: torch layers take tensors
 only ("linear(): argument 'input' (position 1) must be Tensor, not numpy.ndarray"). Convert with
-torch.as_tensor(x, dtype=torch.float32) first."""
+torch.as_tensor(x, dtype=torch.float32) first. In a fragment, a free name spelt as a model (`model`,
+`net`) is taken for one."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, dotted, kind_of, source_of
 from assistant.codecheck.detectors import Hit
+from assistant.codecheck.detectors._fragments import MODEL_NAMES, free_named
 from assistant.codecheck.detectors._signatures import (built_module, called_signature, file_modules, is_torch_layer,
                                                      module_calls)
 from assistant.codecheck.detectors._unpacked import known_value
@@ -20,21 +22,31 @@ DATAFRAMES = ("pandas.read_csv", "pandas.DataFrame", "pandas.read_parquet", "pan
 PANDAS_METHODS = ("drop", "dropna", "fillna", "select_dtypes", "get_dummies", "sample", "reset_index")
 TRANSFORMS = ("transform", "fit_transform", "inverse_transform")
 CONVERTING = ("tensor", "as_tensor", "from_numpy", "Tensor", "FloatTensor", "stack")
+SIGNS = ("np.", "numpy", "pd.", "pandas", "tolist", "([", "sklearn", ".values", "cv2")  # one must be in the file
+OPENCV_ARRAYS = ("imread", "imdecode", "resize", "cvtColor", "GaussianBlur", "warpAffine", "flip", "copyMakeBorder")
 
 
 def check(code: Code) -> Iterator[Hit]:
-    if not any(sign in code.source for sign in ("np.", "numpy", "pd.", "pandas", "tolist", "([", "sklearn", ".values")):
+    if not any(sign in code.source for sign in SIGNS):
         return
-    for call in module_calls(code):
-        if not call.args or (signature := called_signature(code, call)) is None:
+    for call in [*module_calls(code), *_fragment_model_calls(code)]:
+        if not call.args:
             continue
-        if not is_torch_layer(signature) and _converts_inputs(code, call):
-            continue
+        if not free_named(code, call.func, MODEL_NAMES):
+            if (signature := called_signature(code, call)) is None:
+                continue
+            if not is_torch_layer(signature) and _converts_inputs(code, call):
+                continue
         what = _not_a_tensor(code, call.args[0])
         if what is not None:
             yield Hit.at(code, call, f"{source_of(call.func)}({source_of(call.args[0])}) passes {what} to the model: "
                          f"layers take tensors; convert it with torch.as_tensor({source_of(call.args[0])}, "
                          "dtype=torch.float32)", {"type": what})
+
+
+def _fragment_model_calls(code: Code) -> list[ast.Call]:
+    """Calls of a free name spelt as a model (`model(x)` in a fragment that builds it elsewhere)."""
+    return [call for call in code.calls if free_named(code, call.func, MODEL_NAMES)]
 
 
 def _converts_inputs(code: Code, call: ast.Call) -> bool:
@@ -56,6 +68,8 @@ def _not_a_tensor(code: Code, value: ast.expr | None) -> str | None:
         value = known_value(code, value)
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in KEEPS_ARRAY:
             value = value.func.value
+        elif isinstance(value, ast.BinOp) and _number(value.right):  # `image / 255.0` is an array still
+            value = value.left
         elif isinstance(value, ast.Subscript) and not isinstance(known_value(code, value.value), ast.List):
             if (what := _not_a_tensor(code, value.value)) not in (None, "a list"):
                 return "a numpy.ndarray" if what == "a numpy.ndarray" else None
@@ -67,6 +81,8 @@ def _not_a_tensor(code: Code, value: ast.expr | None) -> str | None:
     if not isinstance(value, ast.Call):
         return "a DataFrame's .values (numpy.ndarray)" if _dataframe_values(code, value) else None
     function = code.resolved(value.func) or ""
+    if _opencv_image(code, value):
+        return "a numpy.ndarray"
     if function.startswith("pandas."):
         return "a pandas object" if function in DATAFRAMES else None
     if function.startswith("numpy.") and function not in GENERATORS:
@@ -82,6 +98,18 @@ def _not_a_tensor(code: Code, value: ast.expr | None) -> str | None:
         if value.func.attr in TRANSFORMS and _sklearn_object(code, generator):
             return "a numpy.ndarray"
     return None
+
+
+def _number(value: ast.expr) -> bool:
+    return isinstance(value, ast.Constant) and isinstance(value.value, (int, float)) and not isinstance(value.value, bool)
+
+
+def _opencv_image(code: Code, call: ast.Call) -> bool:
+    """`cv2.imread(...)`, `cv2.resize(...)`: OpenCV's image functions return NumPy arrays (cv2 is
+    taken for OpenCV also in a fragment that left out `import cv2`)."""
+    spelled = dotted(call.func) or ""
+    module, _, function = spelled.rpartition(".")
+    return module == "cv2" and function in OPENCV_ARRAYS and code.resolved(call.func) in (None, spelled)
 
 
 def _sklearn_object(code: Code, value: ast.expr | None) -> bool:
