@@ -357,3 +357,41 @@ grid[0, 1, 2] = scale[0]
 def test_floor_division_long_or_a_quotient_as_a_value_is_quiet(source):
     """.long() gives integer indices; a quotient used as a value is no index."""
     assert lines("float-index-tensor", source) == []
+
+
+# ---- float-class-target: float class ids batched by a TensorDataset ------------------------------
+
+
+def test_float_class_ids_batched_by_a_tensor_dataset_fire():
+    source = """\
+feats = torch.tensor(table[cols].values, dtype=torch.float32)
+grades = torch.tensor(table["grade"].values, dtype=torch.float64)
+train_dl = DataLoader(TensorDataset(feats, grades), batch_size=64)
+loss_fn = nn.CrossEntropyLoss()
+for inputs, grade in train_dl:
+    loss = loss_fn(clf(inputs), grade)
+"""
+    assert lines("float-class-target", source) == [6]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+feats = torch.tensor(table[cols].values, dtype=torch.float32)
+grades = torch.tensor(table["grade"].values, dtype=torch.long)
+train_dl = DataLoader(TensorDataset(feats, grades), batch_size=64)
+loss_fn = nn.CrossEntropyLoss()
+for inputs, grade in train_dl:
+    loss = loss_fn(clf(inputs), grade)
+""",
+    """\
+feats = torch.tensor(table[cols].values, dtype=torch.float32)
+soft = torch.softmax(teacher(feats), dim=1)
+train_dl = DataLoader(TensorDataset(feats, soft), batch_size=64)
+loss_fn = nn.CrossEntropyLoss()
+for inputs, target in train_dl:
+    loss = loss_fn(clf(inputs), target)
+""",
+])
+def test_long_ids_or_soft_labels_in_a_tensor_dataset_are_quiet(source):
+    """int64 class ids; class probabilities from a teacher (a valid float target)."""
+    assert lines("float-class-target", source) == []

@@ -12,6 +12,7 @@ from assistant.codecheck._code import Code, argument, constant, dotted, keyword,
 from assistant.codecheck.detectors import Hit, needs_calls
 from assistant.codecheck.detectors._dtypes import integer_dtype
 from assistant.codecheck.detectors._class_index_losses import class_index_losses
+from assistant.codecheck.detectors._loaders import tensor_dataset_part
 from assistant.codecheck.detectors._unpacked import known_value
 
 name = "float-class-target"
@@ -36,6 +37,10 @@ def check(code: Code) -> Iterator[Hit]:
 
 
 def _class_ids_of_wrong_dtype(code: Code, target: ast.expr) -> tuple[str | None, str]:
+    if isinstance(target, ast.Name) and (part := tensor_dataset_part(code, target)) is not None \
+            and dotted(part) != target.id:
+        dtype, why = _class_ids_of_wrong_dtype(code, part)  # the labels tensor the loader batches
+        return dtype, f"batched from {source_of(part)} of the TensorDataset, {why}" if dtype else ""
     narrow = integer_dtype(code, target)
     if narrow in NARROW_INTEGERS:
         return narrow, f"a {narrow} tensor"
