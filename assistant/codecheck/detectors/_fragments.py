@@ -29,3 +29,13 @@ def free(code: Code, name: ast.Name) -> bool:
 def free_named(code: Code, node: ast.expr, names: re.Pattern[str]) -> bool:
     """A free name spelt like one of `names` (`criterion` for LOSS_NAMES)."""
     return isinstance(node, ast.Name) and bool(names.search(node.id)) and free(code, node)
+
+
+def notebook_cell(code: Code) -> bool:
+    """Code pasted from a notebook cell: it ends with a bare name or attribute (`model`, `xb.shape`),
+    which only a notebook displays, or keeps Jupyter's `# In[3]:` marker. What runs in a notebook
+    runs in the kernel's own __main__, which no other process can import."""
+    last = code.tree.body[-1] if code.tree.body else None
+    if isinstance(last, ast.Expr) and isinstance(last.value, (ast.Name, ast.Attribute, ast.Subscript)):
+        return True
+    return any(line.startswith("# In[") for line in code.lines)
