@@ -112,3 +112,27 @@ def test_a_trainer_over_a_base_model_fires(source, line):
 ])
 def test_a_trainer_over_a_task_model_or_with_its_own_loss_is_quiet(source):
     assert lines("trainer-given-base-model", source) == []
+
+
+# ---- graph-cut-before-loss: a loss rebuilt as a new leaf from a detached output -------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("for feats, target in batches:\n    pred = net(feats)\n    p = pred.detach().numpy()\n"
+     "    penalty = np.square(p - target.numpy()).sum()\n    loss = torch.tensor(penalty, requires_grad=True)\n"
+     "    loss.backward()\n    opt.step()\n", 5),
+    ("import torch\nimport torch.nn as nn\nreg = nn.Linear(4, 1)\nscore = reg(xs).mean().item()\n"
+     "objective = torch.tensor(1.0 - score, requires_grad=True)\nobjective.backward()\n", 5),
+])
+def test_a_loss_rebuilt_as_a_leaf_from_the_output_fires(source, line):
+    assert lines("graph-cut-before-loss", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    "pred = net(feats)\nloss = ((pred - target) ** 2).mean()\nloss.backward()\n",
+    "w = torch.tensor(np.ones(3), requires_grad=True)\nloss = (w * 2).sum()\nloss.backward()\n",
+    "with torch.no_grad():\n    p = net(feats).numpy()\nscale = torch.tensor(p.mean(), requires_grad=True)\n"
+    "scale.backward()\n",
+])
+def test_a_loss_kept_in_torch_or_a_leaf_not_made_from_the_model_is_quiet(source):
+    assert lines("graph-cut-before-loss", source) == []

@@ -1,15 +1,17 @@
 """A trained model's output that reaches the loss only through `.detach()`, `.numpy()`, `.item()`
 or `.tolist()` (in a helper function too): the layers after the cut learn, the model before it gets
 no gradient and never changes (no error is raised). Its parameters being in the optimizer shows it
-was meant to learn."""
+was meant to learn. A loss rebuilt as a new leaf from such an output (`torch.tensor(err,
+requires_grad=True)`) cuts the whole model off: backward() stops at the leaf."""
 
 from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
 
-from assistant.codecheck._code import Code, dotted, source_of
+from assistant.codecheck._code import Code, constant, dotted, keyword, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
+from assistant.codecheck.detectors._fragments import MODEL_NAMES, free_named
 from assistant.codecheck.detectors._losses import loss_kind
 from assistant.codecheck.detectors._torch_names import model_of, without_grad
 from assistant.codecheck.detectors._training import backward_calls
@@ -24,6 +26,9 @@ REBUILDING = ("torch.tensor", "torch.from_numpy", "torch.as_tensor", "torch.Tens
 def check(code: Code) -> Iterator[Hit]:
     seen = set()
     for _, _, made in backward_calls(code):
+        if (leaf := _rebuilt_leaf(code, made)) is not None:
+            yield leaf
+            continue
         if not (isinstance(made, ast.Call) and loss_kind(code, made) and made.args):
             continue
         for cut, model in _cuts(code, made.args[0], after_model=False, depth=0):
@@ -32,6 +37,51 @@ def check(code: Code) -> Iterator[Hit]:
                 yield Hit.at(code, cut, f"{source_of(model)} reaches the loss only through {_how(cut)}: "
                              f"{source_of(model.func)} gets no gradient and never learns although the optimizer "
                              "holds its parameters; keep the computation in torch without detaching")
+
+
+def _rebuilt_leaf(code: Code, made: ast.expr | None) -> Hit | None:
+    """`torch.tensor(value, requires_grad=True)` whose value comes from a model's output through a cut."""
+    if not (isinstance(made, ast.Call) and code.resolved(made.func) in REBUILDING and made.args
+            and constant(keyword(made, "requires_grad")) is True):
+        return None
+    found = _cut_of_model_output(code, made.args[0], depth=0)
+    if found is None:
+        return None
+    cut, model = found
+    return Hit.at(code, made, f"{source_of(made)} is a new leaf tensor made from {source_of(model)} through "
+                  f"{_how(cut)}: backward() stops at it, so {source_of(model.func)} gets no gradient and never "
+                  "learns; compute the loss with torch operations on the output itself")
+
+
+def _cut_of_model_output(code: Code, value: ast.expr, depth: int) -> tuple[ast.Call, ast.Call] | None:
+    """The first cut (`.numpy()`, `.item()`) of a model call's output that the value is computed
+    from, through names, arithmetic and the calls (np.mean, np.abs) it passes through."""
+    if depth > 12:
+        return None
+    if isinstance(value, ast.Name):
+        bound = code.reaching_value(value)
+        return _cut_of_model_output(code, bound, depth + 1) if bound is not None else None
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in CUTTING:
+        model = _model_output_under(code, value.func.value)
+        return (value, model) if model is not None else None
+    parts = [value.left, value.right] if isinstance(value, ast.BinOp) else \
+        [*value.args, *([value.func.value] if isinstance(value.func, ast.Attribute) else [])] \
+        if isinstance(value, ast.Call) else [value.value] if isinstance(value, ast.Subscript) else []
+    return next((found for part in parts if (found := _cut_of_model_output(code, part, depth + 1))), None)
+
+
+def _model_output_under(code: Code, value: ast.expr) -> ast.Call | None:
+    """The model call a detached chain (`out.detach().cpu()`) starts from; in a fragment a free
+    `model(x)` counts as one."""
+    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and \
+            value.func.attr in (*CUTTING, *KEEPING):
+        value = value.func.value
+    if isinstance(value, ast.Name) and (bound := code.reaching_value(value)) is not None:
+        value = bound
+    if isinstance(value, ast.Call) and not without_grad(code, value) and (
+            model_of(code, value) is not None or free_named(code, value.func, MODEL_NAMES)):
+        return value
+    return None
 
 
 def _how(cut: ast.AST) -> str:
