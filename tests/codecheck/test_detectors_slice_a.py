@@ -395,3 +395,59 @@ for inputs, target in train_dl:
 def test_long_ids_or_soft_labels_in_a_tensor_dataset_are_quiet(source):
     """int64 class ids; class probabilities from a teacher (a valid float target)."""
     assert lines("float-class-target", source) == []
+
+
+# ---- getitem-returns-none: a Dataset sample (or a part of it) that can be None ------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+class ClipSet(Dataset):
+    def __getitem__(self, i):
+        clip = self.clips[i]
+        caption = self.captions.get(clip.key)
+        mask = torch.load(clip.mask_path) if clip.has_mask else None
+        return self.load(clip), mask
+""", 6),
+    ("""\
+class PairSet:
+    def __len__(self):
+        return len(self.pairs)
+
+    def __getitem__(self, i):
+        a, b = self.pairs[i]
+        if not os.path.exists(b):
+            return None
+        return read(a), read(b)
+""", 8),
+])
+def test_a_sample_that_can_be_none_fires(source, line):
+    assert lines("getitem-returns-none", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+class ClipSet(Dataset):
+    def __getitem__(self, i):
+        clip = self.clips[i]
+        mask = torch.load(clip.mask_path) if clip.has_mask else torch.zeros(1, 64, 64)
+        return self.load(clip), mask
+""",
+    """\
+class ClipSet(Dataset):
+    def __getitem__(self, i):
+        mask = torch.load(self.masks[i]) if self.masks[i] else None
+        return self.load(i), mask
+
+loader = DataLoader(ClipSet(), batch_size=8, collate_fn=skip_missing)
+""",
+    """\
+class Cache:
+    def __getitem__(self, key):
+        hit = self.store.get(key)
+        return hit if hit is not None else None
+""",
+])
+def test_placeholders_a_collate_fn_or_a_plain_container_are_quiet(source):
+    """A zero mask as placeholder; a collate_fn that handles None; a cache class that is no dataset."""
+    assert lines("getitem-returns-none", source) == []
