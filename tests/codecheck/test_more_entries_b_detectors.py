@@ -334,3 +334,61 @@ def run(model):
 ])
 def test_an_opencv_image_converted_or_given_to_a_non_model_is_quiet(source):
     assert lines("numpy-into-model", source) == []
+
+
+# ---- spawn-dataset-not-importable: spawned workers cannot import a notebook's or main guard's class ----
+
+NOTEBOOK_SPAWN = """\
+class Squares(torch.utils.data.Dataset):
+    def __len__(self):
+        return 64
+    def __getitem__(self, i):
+        return torch.tensor([float(i)]), torch.tensor(i * i)
+
+loader = torch.utils.data.DataLoader(Squares(), batch_size=8, num_workers=3, multiprocessing_context="spawn")
+first = next(iter(loader))
+first[0].shape
+"""
+
+
+@pytest.mark.parametrize("source, line", [
+    (NOTEBOOK_SPAWN, 7),
+    ("""\
+import multiprocessing as mp
+from torch.utils.data import DataLoader, Dataset
+
+if __name__ == "__main__":
+    mp.set_start_method("spawn")
+
+    class Tiles(Dataset):
+        def __len__(self):
+            return 10
+        def __getitem__(self, i):
+            return i
+
+    for batch in DataLoader(Tiles(), num_workers=2):
+        print(batch)
+""", 13),
+])
+def test_a_spawned_loader_over_an_unimportable_class_fires(source, line):
+    assert lines("spawn-dataset-not-importable", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    NOTEBOOK_SPAWN.replace("num_workers=3", "num_workers=0"),
+    NOTEBOOK_SPAWN.replace('multiprocessing_context="spawn"', 'multiprocessing_context="fork"'),
+    NOTEBOOK_SPAWN.replace("first[0].shape\n", "print(first[0].shape)\n"),
+    """\
+from torch.utils.data import DataLoader, TensorDataset
+loader = DataLoader(TensorDataset(xs, ys), num_workers=3, multiprocessing_context="spawn")
+xb, yb = next(iter(loader))
+xb.shape
+""",
+])
+def test_a_spawned_loader_over_an_importable_class_is_quiet(source):
+    assert lines("spawn-dataset-not-importable", source) == []
+
+
+def test_a_notebook_cell_is_not_taken_for_a_script_without_main_guard():
+    assert lines("spawn-loader-at-module-level", NOTEBOOK_SPAWN) == []
+    assert lines("spawn-loader-at-module-level", NOTEBOOK_SPAWN.replace("first[0].shape\n", "print(first)\n")) == [8]

@@ -2,7 +2,8 @@
 with spawn or forkserver (`multiprocessing_context="spawn"`, or `set_start_method("spawn")` at module
 level above the loop): each worker imports the script again, reaches the same loop and tries to
 start workers of its own while still bootstrapping, and dies. Without the start method in the code
-the platform decides (fork on Linux), so nothing is said."""
+the platform decides (fork on Linux), so nothing is said. A notebook cell is not a script: its workers
+never import it again (what fails there is finding its classes, spawn-dataset-not-importable)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 from assistant.codecheck._code import Code, constant, dotted, keyword, source_of
 from assistant.codecheck.detectors import Hit, precondition
 from assistant.codecheck.detectors._calls import calls_to
+from assistant.codecheck.detectors._fragments import notebook_cell
 from assistant.codecheck.detectors._loaders import LOADERS
 from assistant.codecheck.detectors._widths import int_value
 
@@ -24,6 +26,8 @@ DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 @precondition(lambda code: ("spawn" in code.source or "forkserver" in code.source) and "DataLoader" in code.source)
 def check(code: Code) -> Iterator[Hit]:
+    if notebook_cell(code):
+        return
     module_start = _module_start_method(code)
     for loader in calls_to(code, *LOADERS):
         workers = int_value(code, keyword(loader, "num_workers"))
