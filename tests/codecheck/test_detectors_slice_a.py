@@ -451,3 +451,46 @@ class Cache:
 def test_placeholders_a_collate_fn_or_a_plain_container_are_quiet(source):
     """A zero mask as placeholder; a collate_fn that handles None; a cache class that is no dataset."""
     assert lines("getitem-returns-none", source) == []
+
+
+# ---- pack-padded-unsorted-lengths: lengths counted from a shuffled batch, enforce_sorted left on ---
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+from torch.nn.utils.rnn import pack_padded_sequence
+
+class Tagger(nn.Module):
+    def forward(self, chars):
+        n_chars = (chars > 0).sum(-1)
+        packed = pack_padded_sequence(self.embed(chars), n_chars.cpu().long(), batch_first=True)
+        return self.gru(packed)
+""", 6),
+    ("""\
+for notes, target in loader:
+    steps = notes.ne(0).sum(1)
+    seq = torch.nn.utils.rnn.pack_padded_sequence(notes_emb(notes), steps.to("cpu"))
+""", 3),
+])
+def test_lengths_counted_from_the_batch_with_enforce_sorted_fire(source, line):
+    assert lines("pack-padded-unsorted-lengths", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+n_chars = (chars > 0).sum(-1)
+packed = pack_padded_sequence(emb, n_chars.cpu(), batch_first=True, enforce_sorted=False)
+""",
+    """\
+n_chars = (chars > 0).sum(-1)
+n_chars, order = n_chars.sort(descending=True)
+packed = pack_padded_sequence(emb[order], n_chars.cpu(), batch_first=True)
+""",
+    """\
+def forward(self, chars, n_chars):
+    return self.gru(pack_padded_sequence(self.embed(chars), n_chars, batch_first=True))
+""",
+])
+def test_enforce_sorted_off_a_sorted_batch_or_given_lengths_are_quiet(source):
+    """enforce_sorted=False; the batch sorted by length; lengths handed in by the caller."""
+    assert lines("pack-padded-unsorted-lengths", source) == []
