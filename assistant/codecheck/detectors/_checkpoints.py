@@ -9,6 +9,7 @@ with string keys (a training checkpoint). Anything else is unknown, and the dete
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 from assistant.codecheck._code import Code, dotted, keyword
@@ -179,3 +180,26 @@ def inspected(code: Code, name: str) -> bool:
             return True
     return any(isinstance(c.func, ast.Attribute) and dotted(c.func.value) == name for c in code.calls_of("get", "keys")) \
         or any(c.args and dotted(c.args[0]) == name for c in code.calls_of("isinstance"))
+
+
+def saved_by_pattern_before(code: Code, load: ast.Call) -> Saved | None:
+    """What `torch.load("ckpt/epoch_9.pt")` reads back when the file was saved under an f-string
+    (`f"ckpt/epoch_{epoch}.pt"`) whose literal parts the loaded name fits: the one kind of thing
+    every such earlier save stored. The fixed parts of a file name are rarely shared by accident."""
+    path = load.args[0] if load.args else keyword(load, "f")
+    if not (isinstance(path, ast.Constant) and isinstance(path.value, str)):
+        return None
+    same = [saved for saved in (_what_is_saved(code, c) for c in calls_to(code, "torch.save")
+                                if _fits(_saved_path(c), path.value))]
+    if not same or any(s is None or s.call.lineno >= load.lineno for s in same):
+        return None
+    return same[0] if len({(s.keys, s.weights_key) for s in same}) == 1 else None  # type: ignore[union-attr]
+
+
+def _fits(pattern: ast.expr | None, name: str) -> bool:
+    """Whether a file name fits an f-string with placeholders that has a literal part besides them."""
+    if not isinstance(pattern, ast.JoinedStr) or not any(isinstance(p, ast.FormattedValue) for p in pattern.values):
+        return False
+    parts = [re.escape(p.value) if isinstance(p, ast.Constant) else ".+" for p in pattern.values]
+    literal = "".join(p.value for p in pattern.values if isinstance(p, ast.Constant))
+    return len(literal) >= 4 and re.fullmatch("".join(parts), name) is not None
