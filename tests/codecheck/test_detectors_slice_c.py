@@ -136,3 +136,28 @@ def test_a_loss_rebuilt_as_a_leaf_from_the_output_fires(source, line):
 ])
 def test_a_loss_kept_in_torch_or_a_leaf_not_made_from_the_model_is_quiet(source):
     assert lines("graph-cut-before-loss", source) == []
+
+
+# ---- resume-from-weights-only: a previous run's weights file, loaded before this run saves it ------
+
+
+def test_weights_resumed_from_the_file_the_loop_saves_fire():
+    source = ("import os\nimport torch\nnet = Tiny()\nopt = torch.optim.SGD(net.parameters(), lr=0.1)\n"
+              "if os.path.isfile('ckpt/latest.pth'):\n    net.load_state_dict(torch.load('ckpt/latest.pth'))\n"
+              "for epoch in range(30):\n    for a, b in batches:\n        opt.zero_grad()\n"
+              "        crit(net(a), b).backward()\n        opt.step()\n"
+              "    torch.save(net.state_dict(), 'ckpt/latest.pth')\n")
+    assert lines("resume-from-weights-only", source) == [6]
+
+
+@pytest.mark.parametrize("source", [
+    "import torch\nnet = Tiny()\nopt = torch.optim.SGD(net.parameters(), lr=0.1)\n"
+    "net.load_state_dict(torch.load('pretrained/tiny.pth'))\nfor a, b in batches:\n    opt.zero_grad()\n"
+    "    crit(net(a), b).backward()\n    opt.step()\ntorch.save(net.state_dict(), 'ckpt/latest.pth')\n",
+    "import os\nimport torch\nnet = Tiny()\nopt = torch.optim.SGD(net.parameters(), lr=0.1)\n"
+    "if os.path.isfile('last.pth'):\n    state = torch.load('last.pth')\n    net.load_state_dict(state['net'])\n"
+    "    opt.load_state_dict(state['opt'])\nfor a, b in batches:\n    opt.step()\n"
+    "torch.save({'net': net.state_dict(), 'opt': opt.state_dict()}, 'last.pth')\n",
+])
+def test_fine_tuning_from_another_file_or_a_full_resume_is_quiet(source):
+    assert lines("resume-from-weights-only", source) == []

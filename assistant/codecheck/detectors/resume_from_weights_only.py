@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from assistant.codecheck._code import Code, dotted, keyword, source_of
 from assistant.codecheck.detectors import Hit, precondition
 from assistant.codecheck.detectors._calls import calls_to
+from assistant.codecheck.detectors._checkpoints import path_key
 
 name = "resume-from-weights-only"
 
@@ -60,11 +61,16 @@ def _restores_an_optimizer(code: Code) -> bool:
 
 
 def _reads_a_save(code: Code, value: ast.expr, saves: list[ast.Call]) -> bool:
-    """`torch.load(...)` (directly or through a name) when the file saved weights only."""
+    """`torch.load(...)` (directly or through a name) when the file saved weights only: after the
+    save, or before it from the very file the save writes (a previous run's `last.pt`, resumed at
+    the start of this one)."""
     if isinstance(value, ast.Name):
         value = code.reaching_value(value)  # type: ignore[assignment]
-    return bool(saves) and isinstance(value, ast.Call) and code.resolved(value.func) == "torch.load" \
-        and value.lineno > saves[0].lineno
+    if not (saves and isinstance(value, ast.Call) and code.resolved(value.func) == "torch.load"):
+        return False
+    loaded = path_key(code, value.args[0] if value.args else None)
+    return value.lineno > saves[0].lineno or loaded is not None and any(
+        path_key(code, save.args[1] if len(save.args) > 1 else None) == loaded for save in saves)
 
 
 def _trains_after(code: Code, load: ast.Call) -> bool:
