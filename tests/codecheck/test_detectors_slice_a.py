@@ -494,3 +494,65 @@ def forward(self, chars, n_chars):
 def test_enforce_sorted_off_a_sorted_batch_or_given_lengths_are_quiet(source):
     """enforce_sorted=False; the batch sorted by length; lengths handed in by the caller."""
     assert lines("pack-padded-unsorted-lengths", source) == []
+
+
+# ---- shared-output-backpropagated-twice: two backwards through one undetached model output -------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+for photos, _ in loader:
+    noise = torch.randn(photos.size(0), 64)
+    forged = gen(noise)
+    critic_loss = critic(forged).mean() - critic(photos).mean()
+    critic_opt.zero_grad()
+    critic_loss.backward()
+    critic_opt.step()
+    gen_loss = -critic(forged).mean()
+    gen_opt.zero_grad()
+    gen_loss.backward()
+    gen_opt.step()
+""", 10),
+    ("""\
+for step in range(steps):
+    codes = encoder(batch)
+    recon_loss = F.mse_loss(decoder(codes), batch)
+    recon_loss.backward()
+    prior = kl_term(codes)
+    prior.backward()
+""", 6),
+])
+def test_two_backwards_through_one_output_fire(source, line):
+    assert lines("shared-output-backpropagated-twice", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+for photos, _ in loader:
+    forged = gen(torch.randn(photos.size(0), 64))
+    critic_loss = critic(forged.detach()).mean() - critic(photos).mean()
+    critic_loss.backward()
+    gen_loss = -critic(forged).mean()
+    gen_loss.backward()
+""",
+    """\
+for photos, _ in loader:
+    forged = gen(torch.randn(photos.size(0), 64))
+    critic_loss = critic(forged).mean() - critic(photos).mean()
+    critic_loss.backward(retain_graph=True)
+    gen_loss = -critic(forged).mean()
+    gen_loss.backward()
+""",
+    """\
+for part in parts:
+    out = model(part)
+    loss = F.mse_loss(out, target)
+    loss.backward()
+    out = model(part.flip(0))
+    loss = F.mse_loss(out, target)
+    loss.backward()
+""",
+])
+def test_a_detached_retained_or_recomputed_output_is_quiet(source):
+    """Detached in the first loss; retain_graph=True; the output computed again before the second."""
+    assert lines("shared-output-backpropagated-twice", source) == []
