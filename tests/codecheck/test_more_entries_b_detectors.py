@@ -392,3 +392,31 @@ def test_a_spawned_loader_over_an_importable_class_is_quiet(source):
 def test_a_notebook_cell_is_not_taken_for_a_script_without_main_guard():
     assert lines("spawn-loader-at-module-level", NOTEBOOK_SPAWN) == []
     assert lines("spawn-loader-at-module-level", NOTEBOOK_SPAWN.replace("first[0].shape\n", "print(first)\n")) == [8]
+
+
+# ---- checkpoint-wrapper-into-model: the checkpoint was saved under an f-string name ----------------
+
+RESUME = """\
+for step in range(1, 1001):
+    train_step(segmenter, batch)
+    if step % 250 == 0:
+        torch.save({"step": step, "weights": segmenter.state_dict(), "opt": opt.state_dict()},
+                   f"runs/seg/step_{step:05d}.ckpt")
+
+segmenter = SegNet(classes=21)
+segmenter.load_state_dict(torch.load("runs/seg/step_01000.ckpt"))
+"""
+
+
+def test_a_checkpoint_saved_under_an_f_string_name_and_loaded_whole_fires():
+    assert lines("checkpoint-wrapper-into-model", RESUME) == [8]
+
+
+@pytest.mark.parametrize("source", [
+    RESUME.replace('torch.load("runs/seg/step_01000.ckpt")', 'torch.load("runs/seg/step_01000.ckpt")["weights"]'),
+    RESUME.replace('torch.load("runs/seg/step_01000.ckpt")', 'torch.load("pretrained/segnet_voc.pth")'),
+    RESUME.replace('{"step": step, "weights": segmenter.state_dict(), "opt": opt.state_dict()}',
+                   "segmenter.state_dict()"),
+])
+def test_a_load_of_the_weights_or_of_another_file_is_quiet(source):
+    assert lines("checkpoint-wrapper-into-model", source) == []

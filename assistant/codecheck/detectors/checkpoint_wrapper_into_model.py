@@ -1,5 +1,6 @@
 """`model.load_state_dict(torch.load(path))` where the file at `path` is a training checkpoint: the
-script itself saved `{"epoch": ..., "model_state_dict": model.state_dict(), ...}` there, or reads
+script itself saved `{"epoch": ..., "model_state_dict": model.state_dict(), ...}` there (also under an
+f-string name such as f"ckpt/epoch_{epoch}.pt" that the loaded name fits), or reads
 `ckpt["epoch"]` from the very dict it loads. Strict loading then reports every weight missing and
 "Unexpected key(s) in state_dict: "epoch", "model_state_dict", ..."."""
 
@@ -10,8 +11,8 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, keyword, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
-from assistant.codecheck.detectors._checkpoints import (WRAPPER_KEYS, guarded, inspected, loaded_names, saved_before, string_items,
-                                                        torch_load)
+from assistant.codecheck.detectors._checkpoints import (WRAPPER_KEYS, guarded, inspected, loaded_names, saved_before,
+                                                        saved_by_pattern_before, string_items, torch_load)
 
 name = "checkpoint-wrapper-into-model"
 
@@ -26,7 +27,7 @@ def check(code: Code) -> Iterator[Hit]:
             continue
         if (load := torch_load(code, given)) is None:
             continue
-        saved = saved_before(code, load)
+        saved = saved_before(code, load) or saved_by_pattern_before(code, load)
         if saved is not None and not saved.bare:
             keys = ", ".join(f'"{k}"' for k in saved.keys)  # type: ignore[union-attr]
             yield Hit.at(code, call, f"{source_of(call)} passes the whole checkpoint saved at line {saved.call.lineno} "
