@@ -12,13 +12,13 @@ app in assistant.interface.cli.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections import namedtuple
 from pathlib import Path
 
 from assistant.interface import wire
-from assistant.interface.client import Answerer, IndexUnusable, QueryRefused
 from assistant.interface.query_input import InputError, k_option, read_query, stdin_bytes
 from assistant.interface.terminal import print_error
 
@@ -42,10 +42,12 @@ def main() -> None:
     if request is not None:
         sys.exit(answer(request))
     if sys.argv[1:2] == ["lint"]:
+        gc.disable()  # a plain lint is a short process whose objects are freed by reference counting; see below
         from assistant.interface.lint_command import plain_lint
 
         if (code := plain_lint(sys.argv[1:])) is not None:
             sys.exit(code)
+        gc.enable()  # --fix and the rest run the typer app, the engine and scripts: a long life, with cycles
     from kb.store import StoreError
 
     from assistant.interface.cli import app
@@ -87,6 +89,8 @@ def plain_json_ask(args: list[str]) -> PlainAsk | None:
 
 def answer(request: PlainAsk) -> int:
     """Print the JSON answer (or one error line) and return the exit code."""
+    from assistant.interface.client import Answerer, IndexUnusable, QueryRefused  # its socket imports: not for kb lint
+
     try:
         k = k_option(request.k)
         text = read_query(request.words, request.file, stdin_bytes())
