@@ -201,3 +201,46 @@ def test_frame_features_are_merged_into_each_steps_features(sandbox):
     # each frame's 16 values are one step's features: a batch of 4 clips of 6 steps
     meant = "\nseq, _ = net.temporal(xb.reshape(4, 6, 16))\nassert torch.allclose(logits, net.cls(seq[:, -1]))\n"
     sandbox.assert_clean(patched + meant)
+
+
+ROLLOUT = '''\
+import argparse
+import torch
+import torch.nn as nn
+
+torch.manual_seed(3)
+
+
+class LoadForecaster(nn.Module):
+    def __init__(self, hidden):
+        super().__init__()
+        self.gru = nn.GRU(1, hidden, batch_first=True)
+        self.out = nn.Linear(hidden, 1)
+
+    def forward(self, x):  # x: (B, T, 1)
+        steps, _ = self.gru(x)
+        return self.out(steps[:, -1]).squeeze(-1)
+
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--hidden", type=int, default=12)
+args = parser.parse_args([])
+net = LoadForecaster(args.hidden).eval()
+load = torch.rand(30)
+with torch.no_grad():
+    last_step = net.gru(load)[0][-1]
+    forecast = net.out(last_step).squeeze()
+print(forecast.item())
+'''
+
+# The layer saw the 30 readings as one unbatched sequence: its last step is the model's forecast.
+AS_THE_MODEL_DOES = '''
+assert last_step.shape == (12,)
+assert torch.allclose(forecast, net(load.view(1, 30, 1))[0])
+'''
+
+
+def test_a_model_layer_called_directly_gets_an_unbatched_sequence(sandbox):
+    patched = patch(recipe, ROLLOUT, sandbox.facts(ROLLOUT, "ValueError"))
+    assert "last_step = net.gru(load.view(-1, 1))[0][-1]\n" in patched
+    sandbox.assert_clean(patched + AS_THE_MODEL_DOES)
