@@ -420,3 +420,45 @@ def test_a_checkpoint_saved_under_an_f_string_name_and_loaded_whole_fires():
 ])
 def test_a_load_of_the_weights_or_of_another_file_is_quiet(source):
     assert lines("checkpoint-wrapper-into-model", source) == []
+
+
+# ---- checkpoint-named-for-other-architecture: resnet18 loading "resnet50_*.pth" -----------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+encoder = models.resnet18(num_classes=7)
+encoder.load_state_dict(torch.load("weights/resnet50_fer_epoch40.pth"))
+""", 2),
+    ("""\
+import torch, torchvision
+CKPT = "exp/effnet/efficientnet_b3_best.pt"
+net = torchvision.models.efficientnet_b0(num_classes=5)
+state = torch.load(CKPT, map_location="cpu")
+net.load_state_dict(state)
+""", 5),
+])
+def test_a_torchvision_model_loading_another_size_fires(source, line):
+    assert lines("checkpoint-named-for-other-architecture", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+encoder = models.resnet18(num_classes=7)
+encoder.load_state_dict(torch.load("weights/resnet18_fer_epoch40.pth"))
+""",
+    """\
+encoder = models.resnet18(num_classes=7)
+encoder.load_state_dict(torch.load("distill/resnet50_to_resnet18_student.pth"))
+""",
+    """\
+encoder = models.resnet18(num_classes=7)
+encoder.load_state_dict(torch.load("weights/resnet50_fer.pth"), strict=False)
+""",
+    """\
+encoder = ResNet18(num_classes=7)
+encoder.load_state_dict(torch.load("weights/resnet50_fer.pth"))
+""",
+])
+def test_the_same_size_or_another_family_is_quiet(source):
+    assert lines("checkpoint-named-for-other-architecture", source) == []
