@@ -161,3 +161,38 @@ def test_weights_resumed_from_the_file_the_loop_saves_fire():
 ])
 def test_fine_tuning_from_another_file_or_a_full_resume_is_quiet(source):
     assert lines("resume-from-weights-only", source) == []
+
+
+# ---- nll-loss-without-log-softmax: a softmax model beside an NLLLoss the paste never calls ---------
+
+SOFTMAX_TAGGER = """\
+import torch.nn as nn
+import torch.nn.functional as F
+
+class Tagger(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.out = nn.Linear(32, 9)
+
+    def forward(self, h):
+        return F.softmax(self.out(h), dim=-1)
+
+tagger = Tagger()
+"""
+
+
+def test_an_uncalled_nll_loss_beside_a_softmax_model_fires():
+    assert lines("nll-loss-without-log-softmax", SOFTMAX_TAGGER + "loss_fn = nn.NLLLoss(ignore_index=0)\n") == [13]
+
+
+@pytest.mark.parametrize("tail", [
+    "loss_fn = nn.NLLLoss()\nloss = loss_fn(torch.log(tagger(h)), tags)\n",
+    "loss_fn = nn.CrossEntropyLoss()\n",
+])
+def test_a_called_loss_or_another_loss_beside_a_softmax_model_is_quiet(tail):
+    assert lines("nll-loss-without-log-softmax", SOFTMAX_TAGGER + tail) == []
+
+
+def test_an_uncalled_nll_loss_beside_a_log_softmax_model_is_quiet():
+    source = SOFTMAX_TAGGER.replace("F.softmax", "F.log_softmax") + "loss_fn = nn.NLLLoss()\n"
+    assert lines("nll-loss-without-log-softmax", source) == []
