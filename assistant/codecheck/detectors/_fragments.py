@@ -12,6 +12,7 @@ from assistant.codecheck._code import CONVENTIONAL_IMPORTS, Code
 LOSS_NAMES = re.compile(r"criterion|loss", re.I)
 MODEL_NAMES = re.compile(r"^(model|net|network|encoder|decoder|classifier)$")
 OPTIMIZER_NAMES = re.compile(r"^(optimizer|optimiser|opt|optim)$")
+LOADER_NAMES = re.compile(r"(^|_)(data)?loader$|^(train|val|valid|test|eval)_?dl$", re.I)
 
 
 def free(code: Code, name: ast.Name) -> bool:

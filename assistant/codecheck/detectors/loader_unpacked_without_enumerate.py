@@ -6,16 +6,14 @@ may yield such pairs and is left alone."""
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, keyword, source_of
 from assistant.codecheck.detectors import Hit
-from assistant.codecheck.detectors._fragments import free_named
+from assistant.codecheck.detectors._fragments import LOADER_NAMES, free_named
 from assistant.codecheck.detectors._loaders import loader_call
 
 name = "loader-unpacked-without-enumerate"
-LOADER_NAMES = re.compile(r"(^|_)(data)?loader$|^(train|val|valid|test|eval)_?dl$", re.I)
 
 
 def check(code: Code) -> Iterator[Hit]:
