@@ -462,3 +462,36 @@ encoder.load_state_dict(torch.load("weights/resnet50_fer.pth"))
 ])
 def test_the_same_size_or_another_family_is_quiet(source):
     assert lines("checkpoint-named-for-other-architecture", source) == []
+
+
+# ---- loader-unpacked-wrong: a fragment's loader built elsewhere over its one Dataset class ---------
+
+CLIPS = """\
+class ClipDataset(torch.utils.data.Dataset):
+    def __len__(self):
+        return len(self.paths)
+    def __getitem__(self, i):
+        return self.load(self.paths[i]), self.labels[i], self.paths[i]
+
+for step, (clip, label) in enumerate(train_loader):
+    loss = criterion(video_net(clip), label)
+"""
+
+
+def test_a_fragment_loader_unpacked_short_of_its_dataset_samples_fires():
+    assert lines("loader-unpacked-wrong", CLIPS) == [7]
+
+
+@pytest.mark.parametrize("source", [
+    CLIPS.replace("(clip, label)", "(clip, label, path)"),
+    CLIPS.replace("class ClipDataset(torch.utils.data.Dataset):", "class ClipStore:"),
+    CLIPS + """\
+
+class FrameDataset(torch.utils.data.Dataset):
+    def __getitem__(self, i):
+        return self.frames[i], self.labels[i]
+""",
+    CLIPS.replace("enumerate(train_loader)", "enumerate(make_batches(clips))"),
+])
+def test_a_fragment_loader_matching_or_of_unknown_dataset_is_quiet(source):
+    assert lines("loader-unpacked-wrong", source) == []
