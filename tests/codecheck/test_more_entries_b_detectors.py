@@ -495,3 +495,36 @@ class FrameDataset(torch.utils.data.Dataset):
 ])
 def test_a_fragment_loader_matching_or_of_unknown_dataset_is_quiet(source):
     assert lines("loader-unpacked-wrong", source) == []
+
+
+# ---- tensor-from-tensor: an attribute made with torch.as_tensor / torch.tensor, copied again ------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+class Returns(Dataset):
+    def __init__(self, prices):
+        self.prices = torch.as_tensor(prices, dtype=torch.float64)
+
+    def __getitem__(self, i):
+        return torch.tensor(self.prices[i:i + 30])
+""", 6),
+    ("""\
+ids = torch.tensor(encoded, dtype=torch.long)
+copy = torch.tensor(ids[:, :128])
+""", 2),
+])
+def test_a_tensor_copied_with_torch_tensor_fires(source, line):
+    assert lines("tensor-from-tensor", source) == [line]
+
+
+def test_a_list_or_array_given_to_torch_tensor_is_quiet():
+    source = """\
+class Returns(Dataset):
+    def __init__(self, prices):
+        self.prices = np.asarray(prices, dtype=np.float64)
+
+    def __getitem__(self, i):
+        return torch.tensor(self.prices[i:i + 30])
+"""
+    assert lines("tensor-from-tensor", source) == []

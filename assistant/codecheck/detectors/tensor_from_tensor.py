@@ -14,7 +14,7 @@ from assistant.codecheck.detectors._values import KEEPING
 
 name = "tensor-from-tensor"
 TENSOR_FACTORIES = ("randn", "rand", "zeros", "ones", "empty", "arange", "linspace", "randint", "from_numpy", "stack",
-                    "cat", "eye", "full", "randn_like", "zeros_like", "ones_like")
+                    "cat", "eye", "full", "randn_like", "zeros_like", "ones_like", "as_tensor", "tensor", "randperm")
 
 
 def check(code: Code) -> Iterator[Hit]:
