@@ -2,6 +2,7 @@
 
 import pytest
 
+from kb.documents import parse_markdown
 from kb.patterns import ErrorPattern, PatternMatch
 from kb.store import ChunkHit
 
@@ -235,3 +236,35 @@ def test_the_same_library_error_on_a_path_through_torch_is_torchs_to_explain():
     assert parse_query(through_torch).error.raised_elsewhere is None
     raised_by_user = PANDAS_MISSING_FILE.replace("/opt/venv/lib/python3.11/site-packages/pandas/io/parsers", "/home/ana/etl")
     assert parse_query(raised_by_user).error.raised_elsewhere is None
+
+
+def test_code_likeness_is_fused_like_the_other_signals():
+    signals = Signals([], lexical=[chunk("b", 1)], dense=[], code=[("a", 7.5), ("b", 2.0)])
+    hits = {hit.source: hit for hit in fuse(signals, WEIGHTS)}
+    assert hits["a"].ranks == {"code": 1} and hits["a"].score == pytest.approx(WEIGHTS["code"] / (RRF_K + 1))
+    assert hits["b"].score == pytest.approx(WEIGHTS["lexical"] / (RRF_K + 1) + WEIGHTS["code"] / (RRF_K + 2))
+
+
+class WithExamples(SearchableStore):
+    """Entries with broken examples, searched by nothing else."""
+
+    def __init__(self, examples: dict[str, str]) -> None:
+        super().__init__([("view-entry", "view size is not compatible with input tensor's size and stride")])
+        self._documents = {source: parse_markdown(f"---\nid: {source}\ntitle: t\nkind: error\n---\n\n"
+                                                  f"## Broken example\n```python\n{code}\n```\n", source=source)
+                           for source, code in examples.items()}
+
+    def sources(self) -> list[str]:
+        return list(self._documents)
+
+    def document(self, source: str):
+        return self._documents[source]
+
+
+def test_only_pasted_code_is_searched_by_its_likeness_to_broken_examples():
+    retriever = Retriever(WithExamples({"view-entry": "y = x.transpose(0, 1).view(-1)", "load-entry": "torch.load(p)"}),
+                          lambda text: None)
+    _, code = retriever.gather(parse_query("h = feats.transpose(1, 2)\nflat = h.view(h.size(0), -1)\n"))
+    assert [source for source, _ in code.code] == ["view-entry"]
+    _, error = retriever.gather(parse_query("RuntimeError: view size is not compatible with input tensor's size and stride"))
+    assert error.code == []  # an error's retrieval is what it was

@@ -3,7 +3,8 @@
 Each signal ranks whole documents (a document ranks by its best chunk), and the ranks are fused
 with weighted reciprocal-rank fusion. A declared error pattern that matches the user's message is
 the strongest evidence there is, so it weighs most; when it accounts for nearly all of the message
-the dense search (and with it the embedding model) is skipped altogether.
+the dense search (and with it the embedding model) is skipped altogether. Pasted code has one more
+signal: how much it reads like each entry's broken example (assistant.answering.code_match).
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from dataclasses import dataclass, field, replace
 from kb.patterns import ErrorPattern, PatternMatch
 from kb.store import ChunkHit, Store
 
+from assistant.answering.code_match import CodeIndex
 from assistant.answering.error_model import ErrorReport
 from assistant.answering.query import ParsedQuery
 
 RRF_K = 10
 SIGNATURE_RRF_K = 3  # smaller than RRF_K: a pattern that explains more of a message outranks one that explains less
 SECONDARY_OFFSET = 0.1  # how far behind a shared message's owner an entry listing it after its own ranks
-WEIGHTS = {"signature": 2.0, "lexical": 1.0, "dense": 1.0}
+WEIGHTS = {"signature": 2.0, "lexical": 1.0, "dense": 1.0, "code": 1.0}
 EXACT_COVERAGE = 0.8  # a pattern covering this much of the message needs no dense search
 CANDIDATES = 50
 
@@ -48,6 +50,7 @@ class Signals:
     about_error: bool = False  # the query is an exception's message, not a question or code
     secondary: frozenset[str] = frozenset()  # sources whose matching pattern is not their first
     raised_elsewhere: str | None = None
+    code: list[tuple[str, float]] = field(default_factory=list)  # pasted code's likeness to broken examples
 
 
 class Retriever:
@@ -55,6 +58,16 @@ class Retriever:
         self.store = store
         self.embed_query = embed_query
         self._patterns: tuple[int, list[tuple[str, ErrorPattern]], frozenset[tuple[str, str]]] | None = None
+        self._code_index: tuple[int, CodeIndex] | None = None
+
+    @property
+    def code_index(self) -> CodeIndex:
+        """The broken examples of the index as it is now, rebuilt after an ingest (as `patterns`)."""
+        generation = self.store.generation
+        if self._code_index is None or self._code_index[0] != generation:
+            documents = (self.store.document(source) for source in self.store.sources())
+            self._code_index = (generation, CodeIndex.of_documents(documents))
+        return self._code_index[1]
 
     @property
     def patterns(self) -> list[tuple[str, ErrorPattern]]:
@@ -133,7 +146,13 @@ class Retriever:
         dense = [] if exact else self.store.dense_search(self.embed_query(text), CANDIDATES)
         secondary = frozenset(source for source, match in signatures if not self.is_primary(source, match))
         return query, Signals(signatures, lexical, dense, about_error=query.error is not None, secondary=secondary,
-                       raised_elsewhere=query.error.raised_elsewhere if query.error else None)
+                       raised_elsewhere=query.error.raised_elsewhere if query.error else None,
+                       code=self.code_likeness(query))
+
+    def code_likeness(self, query: ParsedQuery) -> list[tuple[str, float]]:
+        """For pasted code, the entries whose broken example it reads like, best first; nothing for
+        the other kinds of query, whose retrieval this signal leaves exactly as it was."""
+        return self.code_index.ranked(query.text, CANDIDATES) if query.kind == "code" else []
 
     def _between_sharers(self, query: ParsedQuery, signatures: list[tuple[str, PatternMatch]]) -> Signals:
         """Signals for a message that several entries explain alike (one message, two causes): the
@@ -209,6 +228,8 @@ def fuse(signals: Signals, weights: dict[str, float], rrf_k: int = RRF_K,
 
     for rank, (source, match) in zip(_signature_ranks(signals.signature, signals.secondary), signals.signature):
         add(source, "signature", rank).signature = match
+    for rank, (source, _) in enumerate(signals.code, 1):
+        add(source, "code", rank)
     for signal, chunks in (("lexical", signals.lexical), ("dense", signals.dense)):
         seen: set[str] = set()
         for chunk in chunks:
