@@ -528,3 +528,48 @@ class Returns(Dataset):
         return torch.tensor(self.prices[i:i + 30])
 """
     assert lines("tensor-from-tensor", source) == []
+
+
+# ---- rnn-output-used-as-tensor: a forward pasted alone, its recurrent layer known by name ----------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("""\
+def forward(self, frames):
+    feats = self.lstm(frames)
+    return self.head(feats[:, -1])
+""", 2),
+    ("""\
+def forward(self, tokens):
+    h = self.bigru(self.embed(tokens))
+    return self.out(h.mean(1))
+""", 2),
+])
+def test_a_pasted_forward_using_a_recurrent_tuple_as_tensor_fires(source, line):
+    assert lines("rnn-output-used-as-tensor", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    """\
+def forward(self, frames):
+    feats, _ = self.lstm(frames)
+    return self.head(feats[:, -1])
+""",
+    """\
+def forward(self, frames):
+    feats = self.lstm_proj(frames)
+    return self.head(feats[:, -1])
+""",
+    """\
+class Tagger(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = PackedLSTMWrapper(64, 128)
+
+    def forward(self, frames):
+        feats = self.lstm(frames)
+        return self.head(feats[:, -1])
+""",
+])
+def test_a_pasted_forward_that_unpacks_or_a_known_layer_is_quiet(source):
+    assert lines("rnn-output-used-as-tensor", source) == []

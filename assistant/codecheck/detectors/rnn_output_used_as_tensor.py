@@ -1,20 +1,23 @@
 """The result of an nn.LSTM / nn.GRU / nn.RNN (or nn.LSTMCell) call used as a tensor: it is a tuple,
 (output, h_n) or (output, (h_n, c_n)). In an nn.Sequential the next layer gets the tuple ("linear():
 argument 'input' (position 1) must be Tensor, not tuple"); in a forward, `out = self.lstm(x)` followed by
-`out.size()`, `out[:, -1]` or `self.fc(out)` fails the same way ("'tuple' object has no attribute 'size'")."""
+`out.size()`, `out[:, -1]` or `self.fc(out)` fails the same way ("'tuple' object has no attribute 'size'").
+A `def forward(self, ...)` pasted without its class is read by its layers' names (`self.lstm`, `self.gru`)."""
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, dotted, kind_of, source_of
-from assistant.codecheck.detectors import Hit, needs_calls
+from assistant.codecheck.detectors import Hit, precondition
 from assistant.codecheck.detectors._torch_names import is_functional, is_layer, is_torch_function, layer_call
 from assistant.codecheck.detectors._widths import held_layer
 
 name = "rnn-output-used-as-tensor"
 RECURRENT = ("LSTM", "GRU", "RNN", "LSTMCell")
+RECURRENT_NAMES = re.compile(r"(?:bi|encoder_|decoder_)?(lstm|gru|rnn)\d*", re.I)  # self.lstm, self.bigru, self.rnn2
 TUPLE_ATTRIBUTES = ("count", "index")
 # torch functions that take one tensor (not a sequence of them, as cat and stack do)
 TENSOR_FUNCTIONS = ("relu", "tanh", "sigmoid", "softmax", "log_softmax", "dropout", "gelu", "flatten", "squeeze",
@@ -22,10 +25,13 @@ TENSOR_FUNCTIONS = ("relu", "tanh", "sigmoid", "softmax", "log_softmax", "dropou
                     "cross_entropy", "mse_loss", "nll_loss", "leaky_relu", "elu", "silu", "max", "argmax")
 
 
-@needs_calls(*RECURRENT)
+@precondition(lambda code: not code.call_kinds.isdisjoint(RECURRENT) or "def forward(self" in code.source)
 def check(code: Code) -> Iterator[Hit]:
     if "register_forward_hook" in code.source:
         return  # a hook may replace what the layer returns
+    yield from _in_pasted_forward(code)
+    if code.call_kinds.isdisjoint(RECURRENT):
+        return
     for sequential in code.calls_of("Sequential"):
         if is_layer(sequential, "Sequential"):
             yield from _in_sequential(code, sequential)
@@ -40,7 +46,7 @@ def check(code: Code) -> Iterator[Hit]:
             misuse = _as_tensor(code, use)
             if misuse is not None:  # the first misuse of each result: the one that raises
                 yield Hit.at(code, use, f"{misuse}, but {source_of(call)} (line {call.lineno}) returns a tuple "
-                             f"{_parts(layer)}, not a tensor: {_unpack(call, layer)}")
+                             f"{_parts(kind_of(layer))}, not a tensor: {_unpack(call, kind_of(layer))}")
                 break
         if kind_of(layer) == "LSTM":
             yield from _state_pair_used(code, call)
@@ -76,19 +82,38 @@ def _in_sequential(code: Code, sequential: ast.Call) -> Iterator[Hit]:
     for layer, following in zip(layers, layers[1:]):
         if is_layer(layer, *RECURRENT) and _torch_layer(code, layer) and isinstance(following, ast.Call) \
                 and (code.resolved(following.func) or "").startswith("torch.nn.") and kind_of(following)[:1].isupper():
-            yield Hit.at(code, following, f"{source_of(following)} in nn.Sequential receives the tuple {_parts(layer)} "  # type: ignore[arg-type]
+            yield Hit.at(code, following, f"{source_of(following)} in nn.Sequential receives the tuple {_parts(kind_of(layer))} "  # type: ignore[arg-type]
                          f"that {source_of(layer)} (line {layer.lineno}) returns, not a tensor: nn.Sequential passes "
                          "it on unchanged; write a module whose forward unpacks it (output, _ = self.rnn(x)) and "
                          "passes output[:, -1] or h_n[-1] to the next layer")
 
 
-def _parts(layer: ast.Call) -> str:
-    kind = kind_of(layer)
+def _in_pasted_forward(code: Code) -> Iterator[Hit]:
+    """`out = self.gru(x)` then `out[:, -1]` in a forward pasted alone: the layer is taken for what its
+    attribute's name says (lstm, gru, rnn) when the file defines no class that could say otherwise."""
+    if code.classes:
+        return
+    for forward in code.tree.body:
+        if not (isinstance(forward, ast.FunctionDef) and forward.name == "forward" and forward.args.args
+                and forward.args.args[0].arg == "self"):
+            continue
+        for call in (n for n in ast.walk(forward) if isinstance(n, ast.Call)):
+            spelled = dotted(call.func) or ""
+            found = RECURRENT_NAMES.fullmatch(spelled.removeprefix("self.")) if spelled.startswith("self.") else None
+            if found is None:
+                continue
+            kind = found.group(1).upper()
+            misuse = next((m for use in _uses(code, call) if (m := _as_tensor(code, use)) is not None), None)
+            if misuse is not None:
+                yield Hit.at(code, call, f"{misuse}, but {source_of(call)} (line {call.lineno}), an nn.{kind} by its "
+                             f"name, returns a tuple {_parts(kind)}, not a tensor: {_unpack(call, kind)}")
+
+
+def _parts(kind: str) -> str:
     return "(h, c)" if kind == "LSTMCell" else "(output, (h_n, c_n))" if kind == "LSTM" else "(output, h_n)"
 
 
-def _unpack(call: ast.Call, layer: ast.Call) -> str:
-    kind = kind_of(layer)
+def _unpack(call: ast.Call, kind: str) -> str:
     names = "h, c" if kind == "LSTMCell" else "output, (h_n, c_n)" if kind == "LSTM" else "output, h_n"
     return f"unpack it first, `{names} = {source_of(call)}`"
 
