@@ -573,3 +573,35 @@ class Tagger(nn.Module):
 ])
 def test_a_pasted_forward_that_unpacks_or_a_known_layer_is_quiet(source):
     assert lines("rnn-output-used-as-tensor", source) == []
+
+
+# ---- backward-after-step-on-shared-graph: a second loss of a retained graph backpropagated after a step ----
+
+TWO_LOSSES = """\
+for obs, act, ret in rollouts:
+    value = value_net(obs)
+    dist = policy(obs)
+    v_loss = (ret - value).pow(2).mean()
+    p_loss = -(dist.log_prob(act) * (ret - value)).mean()
+    v_opt.zero_grad()
+    v_loss.backward(retain_graph=True)
+    v_opt.step()
+    p_opt.zero_grad()
+    p_loss.backward()
+    p_opt.step()
+"""
+
+
+def test_a_loss_made_before_the_step_and_backpropagated_after_it_fires():
+    assert lines("backward-after-step-on-shared-graph", TWO_LOSSES) == [10]
+
+
+@pytest.mark.parametrize("source", [
+    TWO_LOSSES.replace("    v_opt.step()\n", "").replace("    p_opt.step()\n", "    p_opt.step()\n    v_opt.step()\n"),
+    TWO_LOSSES.replace("    p_opt.zero_grad()\n",
+                       "    p_loss = -(policy(obs).log_prob(act) * (ret - value_net(obs)).detach()).mean()\n"
+                       "    p_opt.zero_grad()\n"),
+    TWO_LOSSES.replace("v_loss.backward(retain_graph=True)", "v_loss.backward()"),
+])
+def test_backwards_before_the_steps_or_a_recomputed_loss_is_quiet(source):
+    assert lines("backward-after-step-on-shared-graph", source) == []
