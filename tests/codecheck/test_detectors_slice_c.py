@@ -196,3 +196,19 @@ def test_a_called_loss_or_another_loss_beside_a_softmax_model_is_quiet(tail):
 def test_an_uncalled_nll_loss_beside_a_log_softmax_model_is_quiet():
     source = SOFTMAX_TAGGER.replace("F.softmax", "F.log_softmax") + "loss_fn = nn.NLLLoss()\n"
     assert lines("nll-loss-without-log-softmax", source) == []
+
+
+# ---- torchscript-entry-point: the deprecated torch.jit entry points -------------------------------
+
+
+def test_torchscript_entry_points_fire():
+    source = ("import torch\nfrom torch.jit import trace\nexported = trace(encoder, example)\n"
+              "torch.jit.save(exported, 'enc.pt')\n@torch.jit.script\ndef clamp01(v):\n    return v.clamp(0, 1)\n")
+    assert lines("torchscript-entry-point", source) == [3, 4, 5]
+
+
+def test_export_compile_and_torch_save_are_quiet():
+    source = ("import torch\nprogram = torch.export.export(encoder, (example,))\ntorch.export.save(program, 'e.pt2')\n"
+              "fast = torch.compile(encoder)\ntorch.save(encoder.state_dict(), 'e.pt')\nw = torch.load('e.pt')\n"
+              "@torch.jit.ignore\ndef helper(v):\n    return v\n")
+    assert lines("torchscript-entry-point", source) == []
