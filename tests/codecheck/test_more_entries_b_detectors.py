@@ -37,6 +37,11 @@ path = "cache/pytorch_model.bin"
 torch.hub.download_url_to_file(url, path)
 lm.load_state_dict(torch.load(path))
 """, 5),
+    ("""\
+ckpt = Path(cache) / "vae.pt"
+ckpt.write_text(response.text)
+vae.load_state_dict(torch.load(ckpt))
+""", 3),
 ])
 def test_torch_load_of_another_format_fires(source, line):
     assert lines("torch-load-of-other-format", source) == [line]
@@ -63,6 +68,12 @@ state = torch.load("styler.pt", map_location="cpu")
 """,
     """\
 features = np.load("cache/features.npy")
+""",
+    """\
+ckpt = Path(cache) / "vae.pt"
+ckpt.write_text("placeholder")
+torch.save(vae.state_dict(), ckpt)
+vae.load_state_dict(torch.load(ckpt))
 """,
 ])
 def test_torch_load_of_a_checkpoint_is_quiet(source):

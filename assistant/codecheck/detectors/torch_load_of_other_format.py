@@ -1,7 +1,7 @@
 """`torch.load` of a file that is not a PyTorch checkpoint, as the code itself shows it: a path named with
-another format's extension (`.safetensors`, `.onnx`, Keras `.h5`, NumPy `.npy`), or the file that the code
-has just downloaded from a GitHub / Hugging Face `/blob/` page, which is the HTML page showing the file,
-not the file ("invalid load key, '<'.")."""
+another format's extension (`.safetensors`, `.onnx`, Keras `.h5`, NumPy `.npy`), a file the code wrote
+text into (`path.write_text(...)`), or the file that the code has just downloaded from a GitHub / Hugging
+Face `/blob/` page, which is the HTML page showing the file, not the file ("invalid load key, '<'.")."""
 
 from __future__ import annotations
 
@@ -32,6 +32,10 @@ def check(code: Code) -> Iterator[Hit]:
         if suffix is not None:
             yield Hit.at(code, load, f"{source_of(load)} reads {file!r}, a {suffix} file, not a PyTorch checkpoint: "
                          f"torch.load cannot unpickle it; read it with {OTHER_FORMATS[suffix]}")
+        elif (text := _text_written_to(code, path, load)) is not None:
+            yield Hit.at(code, load, f"{source_of(load)} reads {source_of(path)}, into which line {text.lineno} wrote "  # type: ignore[arg-type]
+                         f"text ({source_of(text.func)}(...)): a text file is not a checkpoint, and torch.load fails "
+                         "on its first character; load the file the checkpoint was saved to")
         elif (page := _blob_page_saved_as(code, path)) is not None:
             yield Hit.at(code, load, f"{source_of(load)} reads what line {page.lineno} downloaded from "
                          f"{_string(code, page.args[0])!r}, a '/blob/' page: that URL serves the HTML page that "
@@ -43,6 +47,15 @@ def _string(code: Code, value: ast.expr | None) -> str | None:
     """The text of a string literal, or of the one a name certainly holds."""
     value = known_value(code, value)
     return value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else None
+
+
+def _text_written_to(code: Code, path: ast.expr | None, load: ast.Call) -> ast.Call | None:
+    """`path.write_text(...)` on the very path, above the load (and no torch.save there)."""
+    wanted = path_key(code, path)
+    if wanted is None or any(path_key(code, argument(save, 1, "f")) == wanted for save in calls_to(code, "torch.save")):
+        return None
+    return next((call for call in code.calls_of("write_text") if isinstance(call.func, ast.Attribute)
+                 and call.lineno < load.lineno and path_key(code, call.func.value) == wanted), None)
 
 
 def _blob_page_saved_as(code: Code, path: ast.expr | None) -> ast.Call | None:
