@@ -1,4 +1,5 @@
 from tests.recipes.kbfix import applies, patch
+from assistant.repair.recipes import Facts
 from assistant.repair.recipes import evaluate_as_trained as recipe
 
 HEAD_OF_ANOTHER_SIZE = '''\
@@ -190,3 +191,15 @@ def test_a_sequential_is_rebuilt_with_the_saved_ones_layers(sandbox):
     patched = patch(recipe, SEQUENTIAL_RELOADED_IN_A_LATER_CELL, facts)
     assert "encoder = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4))\nencoder.load_state_dict" in patched
     sandbox.assert_clean(patched)
+
+
+def test_a_loaded_model_handed_to_a_training_function_is_fine_tuned_not_evaluated():
+    size = Facts("RuntimeError", "Error(s) in loading state_dict for Net:\n\tsize mismatch for out.weight: copying a "
+                                 "param with shape torch.Size([6, 8]) from checkpoint, the shape in current model is "
+                                 "torch.Size([2, 8]).")
+    code = ("class Net(nn.Module):\n    pass\n\n\ndef fit(net, steps):\n    opt = torch.optim.SGD(net.parameters(), lr=0.1)\n"
+            "    for _ in range(steps):\n        net(x).sum().backward()\n        opt.step()\n\n\n"
+            "teacher = Net(classes=6)\ntorch.save(teacher.state_dict(), 'teacher.pt')\n"
+            "student = Net(classes=2)\nstudent.load_state_dict(torch.load('teacher.pt'))\n")
+    assert applies(recipe, code + "print(student(x))\nfit(teacher, 3)\n", size)
+    assert not applies(recipe, code + "fit(student, 3)\n", size)

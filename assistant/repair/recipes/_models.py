@@ -163,3 +163,34 @@ def visible_from(script: Script, name: str, trained: cst.Call, built: cst.Call) 
     if bound is not None:
         return script.function_of(bound[0]) is None
     return name not in parameters(training)
+
+
+_TRAINING = ("backward", "step")
+
+
+def trains_after(script: Script, node: cst.CSTNode, model: str | None = None) -> bool:
+    """A `.backward()`, an optimizer step or an optimizer built on a line after the node, or a
+    function of the script that does one of these called there with the model (`train(model,
+    ...)`): the model is trained from there on (fine-tuning), not only used."""
+    start, trainers = script.span(node)[0], _training_functions(script)
+    return any(script.span(call)[0] > start and (_trains(call) or _trains_model(call, trainers, model))
+               for call in script.calls())
+
+
+def _trains_model(call: cst.Call, trainers: frozenset[str], model: str | None) -> bool:
+    return model is not None and callee(call) in trainers and any(dotted(arg.value) == model for arg in call.args)
+
+
+def _training_functions(script: Script) -> frozenset[str]:
+    """The names of the script's functions whose body trains (calls backward, step or builds an optimizer)."""
+    return frozenset(function.name.value for function in script.nodes(cst.FunctionDef)
+                     if any(_trains(call) for call in calls_in(function)))
+
+
+def _trains(call: cst.Call) -> bool:
+    return kind_of(call) in _TRAINING or _is_optimizer(call)
+
+
+def _is_optimizer(call: cst.Call) -> bool:
+    name = callee(call) or ""
+    return name.startswith(("torch.optim.", "optim.")) and not name.startswith(("torch.optim.lr_scheduler", "optim.lr_scheduler"))

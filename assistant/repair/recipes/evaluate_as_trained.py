@@ -18,12 +18,11 @@ from __future__ import annotations
 import libcst as cst
 
 from assistant.repair.recipes import Problem
-from assistant.repair.recipes._edit import Edits, Script, callee, dotted, kind_of
-from assistant.repair.recipes._models import assigned_before, saved_among, trained_arguments, whole_models
+from assistant.repair.recipes._edit import Edits, Script, callee, dotted
+from assistant.repair.recipes._models import assigned_before, saved_among, trained_arguments, trains_after, whole_models
 from assistant.repair.recipes._state_dicts import failing_loads
 
 name = "evaluate-as-trained"
-_TRAINING = ("backward", "step")
 
 
 def match(problem: Problem) -> tuple[cst.Call, list[cst.Arg]] | None:
@@ -34,7 +33,7 @@ def match(problem: Problem) -> tuple[cst.Call, list[cst.Arg]] | None:
     for load in failing_loads(script, problem.facts.user_lines):
         owner = dotted(load.func.value) if isinstance(load.func, cst.Attribute) else None
         built = assigned_before(script, owner, load)
-        if built in models and not _trains_after(script, built) and (trained := _trained(script, built, models)):
+        if built in models and not trains_after(script, built, owner) and (trained := _trained(script, built, models)):
             args = trained_arguments(script, trained, built)
             return (built, args) if args is not None else None
     return None
@@ -57,14 +56,3 @@ def _trained(script: Script, built: cst.Call, models: list[cst.Call]) -> cst.Cal
             return next(iter(others.values())) if len(others) == 1 else None
     return None
 
-
-def _trains_after(script: Script, built: cst.Call) -> bool:
-    """A `.backward()`, an optimizer step or an optimizer built after the loading model is."""
-    start = script.span(built)[0]
-    return any(script.span(call)[0] > start and (kind_of(call) in _TRAINING or _is_optimizer(call))
-               for call in script.calls())
-
-
-def _is_optimizer(call: cst.Call) -> bool:
-    name = callee(call) or ""
-    return name.startswith(("torch.optim.", "optim.")) and not name.startswith(("torch.optim.lr_scheduler", "optim.lr_scheduler"))
