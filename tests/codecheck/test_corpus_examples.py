@@ -17,6 +17,7 @@ ENTRIES = {path.stem: read_document(path) for path in sorted(shipped_corpus_dir(
 NOT_FOUND_YET = {
     "numpy-non-cpu-tensor": "the broken example's weights are on the meta device (built under with torch.device('meta')); "
                             "the detector sees .cuda() and .to('cuda') moves",
+    "numpy-object-array": "the broken example is a ragged nested list; the detector sees object-dtype NumPy arrays",
 }
 
 

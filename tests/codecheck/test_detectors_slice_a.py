@@ -420,6 +420,12 @@ class PairSet:
             return None
         return read(a), read(b)
 """, 8),
+    ("""\
+class AudioSet(Dataset):
+    def __getitem__(self, i):
+        tag = self.tags[i] if i in self.tagged else None
+        return {"wave": self.waves[i], "tag": tag}
+""", 4),
 ])
 def test_a_sample_that_can_be_none_fires(source, line):
     assert lines("getitem-returns-none", source) == [line]
@@ -471,6 +477,10 @@ for notes, target in loader:
     steps = notes.ne(0).sum(1)
     seq = torch.nn.utils.rnn.pack_padded_sequence(notes_emb(notes), steps.to("cpu"))
 """, 3),
+    ("""\
+sizes = torch.tensor([len(track) for track in tracks])
+packed = pack_padded_sequence(pad_sequence(tracks), sizes)
+""", 2),
 ])
 def test_lengths_counted_from_the_batch_with_enforce_sorted_fire(source, line):
     assert lines("pack-padded-unsorted-lengths", source) == [line]

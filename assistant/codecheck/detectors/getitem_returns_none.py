@@ -29,11 +29,13 @@ def check(code: Code) -> Iterator[Hit]:
 
 
 def _none_part(code: Code, returned: ast.Return) -> ast.expr | None:
-    """The expression that makes the returned sample (or one of its parts) None: a None constant, or
+    """The expression that makes the returned sample (or a part of its tuple or dict) None: a None constant, or
     a conditional with a None branch, written there or bound to the returned name just above."""
     if returned.value is None:
         return returned
-    parts = returned.value.elts if isinstance(returned.value, ast.Tuple) else [returned.value]
+    value = returned.value
+    parts = value.elts if isinstance(value, ast.Tuple) else [v for v in value.values if v is not None] \
+        if isinstance(value, ast.Dict) else [value]
     for part in parts:
         value = code.reaching_value(part) if isinstance(part, ast.Name) else part
         if _is_none(value) or (isinstance(value, ast.IfExp) and (_is_none(value.body) or _is_none(value.orelse))):

@@ -32,7 +32,8 @@ def check(code: Code) -> Iterator[Hit]:
 
 
 def _counted_lengths(code: Code, lengths: ast.expr | None) -> ast.Call | None:
-    """The `(x != pad).sum(1)` count that `lengths` is, through a name and `.cpu()` / `.long()`."""
+    """The `(x != pad).sum(1)` or `torch.tensor([len(s) for s in seqs])` count that `lengths` is, through a
+    name and `.cpu()` / `.long()`."""
     for _ in range(6):
         if isinstance(lengths, ast.Name):
             lengths = code.reaching_value(lengths)
@@ -42,4 +43,8 @@ def _counted_lengths(code: Code, lengths: ast.expr | None) -> ast.Call | None:
             break
     if isinstance(lengths, ast.Call) and kind_of(lengths) in COUNTING and dotted(lengths.func) != "sum":
         return lengths
+    if isinstance(lengths, ast.Call) and kind_of(lengths) == "tensor" and lengths.args \
+            and isinstance(lengths.args[0], ast.ListComp) and isinstance(lengths.args[0].elt, ast.Call) \
+            and dotted(lengths.args[0].elt.func) == "len":
+        return lengths  # torch.tensor([len(s) for s in seqs]): in the batch's order
     return None
