@@ -212,3 +212,31 @@ def test_export_compile_and_torch_save_are_quiet():
               "fast = torch.compile(encoder)\ntorch.save(encoder.state_dict(), 'e.pt')\nw = torch.load('e.pt')\n"
               "@torch.jit.ignore\ndef helper(v):\n    return v\n")
     assert lines("torchscript-entry-point", source) == []
+
+
+# ---- nccl-without-cuda: the nccl backend for a script that never uses a GPU -----------------------
+
+NCCL_WORKER = """\
+import torch
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
+
+def run(rank, size):
+    dist.init_process_group(backend="nccl", rank=rank, world_size=size)
+    net = DistributedDataParallel(torch.nn.Linear(6, 2))
+    net(torch.ones(3, 6)).mean().backward()
+"""
+
+
+def test_nccl_for_a_cpu_only_script_fires():
+    assert lines("nccl-without-cuda", NCCL_WORKER) == [6]
+
+
+@pytest.mark.parametrize("source", [
+    NCCL_WORKER.replace("torch.nn.Linear(6, 2)", "torch.nn.Linear(6, 2).to(rank), device_ids=[rank]"),
+    NCCL_WORKER.replace("torch.nn.Linear(6, 2)", "torch.nn.Linear(6, 2).cuda()"),
+    NCCL_WORKER.replace('"nccl"', '"gloo"'),
+    "import torch.distributed as dist\ndist.init_process_group('nccl')\n",
+])
+def test_nccl_with_gpu_work_gloo_or_no_work_in_view_is_quiet(source):
+    assert lines("nccl-without-cuda", source) == []
