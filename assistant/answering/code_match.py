@@ -5,8 +5,8 @@ program in its situation, and its `## Fixed example` is the cure (which correct 
 and a broken paste does not). So code is matched against the broken examples alone, term by term
 (kb.code_terms: API names, calls, attributes, keyword arguments), each term weighed BM25-like by
 its rarity among the examples: `load_state_dict(` or `weights_only=` picks out a few entries,
-`Linear(` many. The index is a small sparse matrix built in memory from the store's documents;
-nothing is embedded and nothing is written.
+`Linear(` many. The index is a small dense matrix (entries x terms, 186 x ~2,000 for the shipped
+corpus) built in memory from the store's documents; nothing is embedded and nothing is written.
 """
 
 from __future__ import annotations
