@@ -210,6 +210,42 @@ def test_a_pattern_found_in_a_question_weighs_like_any_other_signal():
     assert fuse(signals, WEIGHTS)[0].score == pytest.approx(WEIGHTS["signature"] / (RRF_K + 1))
 
 
+def test_ranks_that_tie_are_decided_by_the_search_whose_first_is_further_ahead():
+    by_words = Signals([], lexical=[chunk("a", 1, 23.5), chunk("b", 2, 23.2)],
+                       dense=[chunk("b", 3, 0.73), chunk("a", 4, 0.68)])
+    assert fuse(by_words, WEIGHTS)[0].source == "b"  # 0.68 is further behind 0.73 than 23.2 is behind 23.5
+    by_meaning = Signals([], lexical=[chunk("a", 1, 30.0), chunk("b", 2, 20.0)],
+                         dense=[chunk("b", 3, 0.70), chunk("a", 4, 0.69)])
+    assert fuse(by_meaning, WEIGHTS)[0].source == "a"
+
+
+def test_on_a_log_of_numbers_dense_ranks_count_for_less():
+    ranks = dict(lexical=[chunk("words", 1, 9.0), chunk("meaning", 2, 8.0)],
+                 dense=[chunk("meaning", 3, 0.6), chunk("other", 4, 0.5), chunk("words", 5, 0.4)])
+    assert fuse(Signals([], **ranks), WEIGHTS)[0].source == "meaning"
+    assert fuse(Signals([], **ranks, mostly_numbers=True), WEIGHTS)[0].source == "words"
+
+
+def test_a_message_quoted_in_a_question_yields_to_the_entry_its_words_and_meaning_agree_on():
+    quoted = dict(lexical=[chunk("situation", 1, 9.0), chunk("message", 2, 8.0)],
+                  dense=[chunk("situation", 3, 0.7), chunk("other", 4, 0.6), chunk("message", 5, 0.5)])
+    assert fuse(Signals([("message", signature(0.4))], **quoted), WEIGHTS)[0].source == "situation"
+    pasted = Signals([("message", signature(0.4))], **quoted, about_error=True)
+    assert fuse(pasted, WEIGHTS)[0].source == "message"  # a pasted error is answered by its message
+    split = Signals([("message", signature(0.4))], lexical=quoted["lexical"],
+                    dense=[chunk("other", 4, 0.6), chunk("situation", 3, 0.5)])
+    assert fuse(split, WEIGHTS)[0].source == "message"  # words and meaning disagree: the message counts
+
+
+def test_by_words_a_question_ranks_an_entry_by_its_two_best_chunks():
+    chunks = [chunk("mentions", 1, 10.0), chunk("about", 2, 8.0), chunk("about", 3, 7.0), chunk("mentions", 4, 1.0)]
+    question = fuse(Signals([], lexical=chunks, dense=[]), WEIGHTS)
+    assert [hit.source for hit in question] == ["about", "mentions"]
+    assert question[0].best_chunk == 2
+    error = fuse(Signals([], lexical=chunks, dense=[], about_error=True), WEIGHTS)
+    assert [hit.source for hit in error] == ["mentions", "about"]  # an error's words: the best chunk
+
+
 PANDAS_MISSING_FILE = '''Traceback (most recent call last):
   File "/home/ana/etl/load.py", line 5, in <module>
     frame = pd.read_csv("rows.csv")

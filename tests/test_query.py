@@ -218,3 +218,17 @@ def test_code_whose_lines_are_continuations_of_one_call_is_code(text):
                                   "epoch 1 loss 0.52\nepoch 2 loss 0.49\nepoch 3 loss 0.49"])
 def test_prose_and_logs_that_do_not_parse_as_code_stay_questions(text):
     assert parse_query(text).kind == "question"
+
+
+def test_a_run_stopped_with_ctrl_c_is_read_as_the_log_it_printed():
+    query = parse_query("$ python train.py\n[epoch 1] loss=0.3255\n[epoch 2] loss=inf\n[epoch 3] loss=nan\n"
+                        "[epoch 4] loss=nan\n^CTraceback (most recent call last):\n"
+                        '  File "/home/kim/train.py", line 61, in train_one_epoch\n    for x, _ in loader:\nKeyboardInterrupt')
+    assert query.error is None
+    assert "the loss becomes nan" in query.search_text
+
+
+def test_a_paste_of_printed_values_is_mostly_numbers_and_a_question_is_not():
+    assert parse_query("trainable params: 453 / 8709\nparams given to optimizer: 8709").mostly_numbers
+    assert not parse_query("why does my loss stay at 2.30 for 10 classes?").mostly_numbers
+    assert not parse_query("RuntimeError: running_mean should contain 40 elements not 128").mostly_numbers

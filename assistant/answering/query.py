@@ -18,6 +18,7 @@ from typing import Literal
 
 from assistant.answering.error_model import ErrorReport, Frame, Link
 from assistant.answering.training_log import describe as describe_training_log
+from assistant.answering.training_log import reads_as_numbers
 
 QueryKind = Literal["error", "traceback", "question", "code"]
 MAX_QUERY_CHARS = 1_000_000
@@ -70,6 +71,11 @@ class ParsedQuery:
         return "\n".join(parts)
 
     @property
+    def mostly_numbers(self) -> bool:
+        """A paste without an error that is mostly printed values: a log (see `reads_as_numbers`)."""
+        return self.error is None and reads_as_numbers(self.text)
+
+    @property
     def context_text(self) -> str:
         """What else the paste says beside the error: every frame's file, function and code, and
         the user's own words around the traceback. When two entries explain the message alike,
@@ -119,7 +125,9 @@ def query_of_error(raised: ErrorReport) -> ParsedQuery:
 
 
 def _with_error(kind: QueryKind, text: str, raised: ErrorReport | None) -> ParsedQuery:
-    if raised is None:
+    """A run the user stopped (Ctrl-C: `KeyboardInterrupt`) failed at nothing: the paste is about
+    what it printed before (a loss turning nan) or where it hung, so it is read as a log."""
+    if raised is None or all(link.type == "KeyboardInterrupt" for link in raised.chain):
         return ParsedQuery(kind, text)
     plain = [link for link in raised.chain if not link.is_wrapper]
     return ParsedQuery(kind, text, plain[-1] if plain else raised, raised)

@@ -16,6 +16,9 @@ import re
 
 _NUMBER = r"(?:-?\d+(?:\.\d+)?(?:e-?\d+)?|nan|inf)\b"
 _LOSS_VALUES = re.compile(rf"\b\w*loss\w*\s*[:=]?\s*(?P<values>{_NUMBER}(?:\s*,\s*{_NUMBER})*)", re.IGNORECASE)
+_NUMERAL = re.compile(r"(?<![A-Za-z_])[-+]?\d[\d.e+-]*")
+_WORD = re.compile(r"[A-Za-z]{2,}")
+_NUMBERS_PER_WORD = 0.3  # a paste with at least this many numbers per word is a log of values
 _MIN_VALUES = 3  # fewer values are no curve
 _FLAT = 0.02  # a loss that moves less than this share of its size over the whole log is flat
 _SLOW = 0.85  # a loss still above this share of where it started after several epochs barely learns
@@ -25,6 +28,13 @@ def loss_values(text: str) -> list[float]:
     """The loss values a log prints, in order (`loss 0.69`, `train_loss: 0.69`, `loss=nan`,
     `loss: 0.69, 0.71, 1.9`)."""
     return [float(value) for found in _LOSS_VALUES.finditer(text) for value in found["values"].split(",")]
+
+
+def reads_as_numbers(text: str) -> bool:
+    """Whether a paste is mostly printed values (`run 1: val_acc=0.8412`, `trainable params: 453 /
+    8709`) rather than sentences: the embedding model reads such text worst, while the few words
+    around the values (`val_acc`, `re-run`, `grad: None`) are what lexical search matches."""
+    return len(_NUMERAL.findall(text)) >= _NUMBERS_PER_WORD * max(len(_WORD.findall(text)), 1)
 
 
 def describe(text: str) -> str:
