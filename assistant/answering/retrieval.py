@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from kb.patterns import ErrorPattern, PatternMatch
 from kb.store import ChunkHit, Store
 
-from assistant.answering.code_match import CodeIndex
 from assistant.answering.error_model import ErrorReport
 from assistant.answering.query import ParsedQuery
+
+if TYPE_CHECKING:  # code_match needs numpy, which an exact error answered cold never loads
+    from assistant.answering.code_match import CodeIndex
 
 RRF_K = 10
 SIGNATURE_RRF_K = 3  # smaller than RRF_K: a pattern that explains more of a message outranks one that explains less
@@ -69,6 +72,8 @@ class Retriever:
         """The broken examples of the index as it is now, rebuilt after an ingest (as `patterns`)."""
         generation = self.store.generation
         if self._code_index is None or self._code_index[0] != generation:
+            from assistant.answering.code_match import CodeIndex  # noqa: PLC0415 (numpy, for code queries only)
+
             documents = (self.store.document(source) for source in self.store.sources())
             self._code_index = (generation, CodeIndex.of_documents(documents))
         return self._code_index[1]
