@@ -566,3 +566,14 @@ for part in parts:
 def test_a_detached_retained_or_recomputed_output_is_quiet(source):
     """Detached in the first loss; retain_graph=True; the output computed again before the second."""
     assert lines("shared-output-backpropagated-twice", source) == []
+
+
+def test_a_model_never_moved_is_quiet_when_the_paste_never_says_its_device_is_a_gpu():
+    source = """\
+head = nn.Sequential(nn.Linear(12, 24), nn.Tanh(), nn.Linear(24, 2))
+for batch, target in loader:
+    out = head(batch.to(device))
+"""
+    assert lines("model-never-moved", source) == []
+    gpu = "device = 'cuda' if torch.cuda.is_available() else 'cpu'\n" + source
+    assert lines("model-never-moved", gpu) == [4]

@@ -28,7 +28,7 @@ def check(code: Code) -> Iterator[Hit]:
             continue
         built = _built_model(code, call)
         moved_input = _moved(code, call.args[0]) if built is not None else None
-        if moved_input is None or _ever_moved(code, model):
+        if moved_input is None or not _to_gpu(code, moved_input) or _ever_moved(code, model):
             continue
         yield Hit.at(code, call, f"{source_of(call)} runs {model} ({source_of(built)}, line {built.lineno}, never "  # type: ignore[union-attr]
                      f"moved) on {source_of(call.args[0])}, which {source_of(moved_input)} (line {moved_input.lineno}) "
@@ -76,6 +76,17 @@ def _last_binding(code: Code, use: ast.Name) -> ast.expr | None:
                 if bound:
                     return bound[0]
     return None
+
+
+def _to_gpu(code: Code, move: ast.Call) -> bool:
+    """Whether the paste shows that `move` targets a GPU: `.cuda()`, or a device that names cuda where it
+    is made (`torch.device("cuda" if ... else "cpu")` too). A `device` the paste never defines may well be
+    the CPU, where an unmoved model is right."""
+    if move.func.attr == "cuda":  # type: ignore[attr-defined]
+        return True
+    target = move.args[0] if move.args else next((k.value for k in move.keywords if k.arg == "device"), None)
+    value = code.reaching_value(target) if isinstance(target, ast.Name) else target
+    return value is not None and "cuda" in source_of(value)
 
 
 def _ever_moved(code: Code, model: str) -> bool:
