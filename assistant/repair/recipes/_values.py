@@ -105,7 +105,7 @@ def _agreed(script: Script, values: list[cst.BaseExpression | None], depth: int)
 def _passed_at_calls(script: Script, function: cst.FunctionDef, name: str) -> list[cst.BaseExpression]:
     """What every call of this function (of its class, for `__init__`) passes for the parameter;
     empty when some call passes nothing for it (its default then) or spreads `*args`/`**kwargs`."""
-    called = _called_as(script, function)
+    called = called_as(script, function)
     index = parameters(function).index(name)
     values = []
     for call in (call for call in script.calls() if called and kind_of(call) == called):
@@ -119,7 +119,7 @@ def _passed_at_calls(script: Script, function: cst.FunctionDef, name: str) -> li
     return values
 
 
-def _called_as(script: Script, function: cst.FunctionDef) -> str | None:
+def called_as(script: Script, function: cst.FunctionDef) -> str | None:
     """The name calls of this function use: its class's for `__init__`, its own otherwise."""
     if function.name.value != "__init__":
         return function.name.value

@@ -30,7 +30,7 @@ from assistant.repair.recipes._edit import (Edits, Script, calls_in, dotted, fre
                                             with_keyword)
 from assistant.repair.recipes._meta import built_on_meta, into
 from assistant.repair.recipes._state_dicts import is_load_state_dict
-from assistant.repair.recipes._values import _called_as
+from assistant.repair.recipes._values import called_as
 
 name = "assign-checkpoint-weights"
 _MOVES = ("to", "cuda", "cpu")
@@ -95,7 +95,7 @@ def _before_failure(script: Script, node: cst.CSTNode, lines: tuple[int, ...], r
     if node in ran_first or any(frame_scope is scope and script.span(node)[1] < line
                                 for frame_scope, line in _frames(script, lines)):
         return True
-    if scope is None or depth >= MAX_DEPTH or (called := _called_as(script, scope)) is None:
+    if scope is None or depth >= MAX_DEPTH or (called := called_as(script, scope)) is None:
         return False
     return any(kind_of(call) == called and not script.covers(scope, script.span(call)[0])
                and _before_failure(script, call, lines, ran_first, depth + 1) for call in script.calls())
