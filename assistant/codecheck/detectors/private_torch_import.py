@@ -8,9 +8,10 @@ import ast
 from collections.abc import Iterator
 from functools import cache
 
-from assistant.codecheck._code import Code, dotted
+from assistant.codecheck._code import Code
 from assistant.codecheck.detectors import Hit
 from assistant.codecheck.detectors._drift import removed_rows
+from assistant.codecheck.detectors._imports import import_has_fallback
 
 name = "private-torch-import"
 # Private helpers that old code imported and current torch does not define (checked against torch 2.x);
@@ -32,31 +33,12 @@ def check(code: Code) -> Iterator[Hit]:
     gone = _gone()
     for node in code.nodes:
         if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("torch.") \
-                and not _guarded(code, node):
+                and not import_has_fallback(code, node):
             for alias in node.names:
                 if (node.module, alias.name) in gone:
                     yield Hit.at(code, node, f"cannot import name {alias.name} from {node.module}: a private torch "
                                  "helper that current releases removed; use a public equivalent or keep a copy "
                                  "of it in your code", {"name": alias.name})
-
-
-def _guarded(code: Code, node: ast.ImportFrom) -> bool:
-    """An import tried with a fallback (in a `try:` that catches ImportError), or the fallback itself
-    (in such a handler): code written to run on several releases."""
-    for ancestor in code.ancestors(node):
-        if isinstance(ancestor, ast.Try) and any(_catches_import_error(h) for h in ancestor.handlers):
-            return True
-        if isinstance(ancestor, ast.ExceptHandler) and _catches_import_error(ancestor):
-            return True
-    return False
-
-
-def _catches_import_error(handler: ast.ExceptHandler) -> bool:
-    if handler.type is None:
-        return True
-    caught = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-    return any((dotted(c) or "").rpartition(".")[2] in ("ImportError", "ModuleNotFoundError", "Exception",
-                                                        "BaseException") for c in caught)
 
 
 @cache
