@@ -1,0 +1,50 @@
+"""Detectors of the d2 slice (losses, autograd, construction, checkpoints, cuda, distributed): each
+fires on its situation written in several ways, and stays quiet on the correct look-alike."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answering.code_query import detect
+from tests.codecheck.lines import lines
+
+# ---- ecosystem-import-moved: a Lightning / transformers / hub / diffusers name that moved ---------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("import torch\nfrom transformers import AdamW, get_linear_schedule_with_warmup\n"
+     "opt = AdamW(model.parameters(), lr=2e-5)\n", 2),
+    ("from huggingface_hub import hf_hub_download, cached_download\npath = cached_download(url)\n", 1),
+    ("import pytorch_lightning as pl\n\nclass Net(pl.LightningModule):\n    def __init__(self):\n"
+     "        super().__init__()\n        self.acc = pl.metrics.Accuracy()\n", 6),
+    ("from pytorch_lightning.callbacks.base import Callback\n\nclass Printer(Callback):\n    pass\n", 1),
+    ("import transformers.modeling_bert as mb\nlayer = mb.BertLayer(config)\n", 1),
+    ("from diffusers.utils import load_image, randn_tensor\nnoise = randn_tensor((1, 4, 64, 64))\n", 1),
+    ("from pytorch_lightning.utilities.distributed import rank_zero_only\n\n@rank_zero_only\ndef log(msg):\n"
+     "    print(msg)\n", 1),
+])
+def test_an_import_of_a_moved_library_name_fires(source, line):
+    assert lines("ecosystem-import-moved", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    "from torch.optim import AdamW\nfrom transformers import get_linear_schedule_with_warmup\n",
+    "from huggingface_hub import hf_hub_download\npath = hf_hub_download('org/model', 'config.json')\n",
+    "import pytorch_lightning as pl\nfrom torchmetrics.functional import accuracy\n\nclass Net(pl.LightningModule):\n"
+    "    pass\n",
+    "from transformers.models.bert.modeling_bert import BertLayer\nfrom transformers.modeling_utils import PreTrainedModel\n",
+    "try:\n    from transformers import AdamW\nexcept ImportError:\n    from torch.optim import AdamW\n",
+    "try:\n    from pytorch_lightning.utilities.distributed import rank_zero_only\nexcept (ImportError, AttributeError):\n"
+    "    from pytorch_lightning.utilities import rank_zero_only\n",
+    "from diffusers.utils.torch_utils import randn_tensor\nfrom mylib.metrics import accuracy\n",
+])
+def test_the_current_import_or_one_with_a_fallback_is_quiet(source):
+    assert lines("ecosystem-import-moved", source) == []
+
+
+def test_a_failing_import_is_answered_before_a_name_the_file_never_imports():
+    source = ("from pytorch_lightning.core.lightning import LightningModule\n\nclass Lit(LightningModule):\n"
+              "    def training_step(self, batch, batch_idx):\n        x, y = batch\n"
+              "        return F.mse_loss(self(x), y)\n")
+    found = detect(source)
+    assert [f.entry_id for f in found][:1] == ["ecosystem-library-api-moved"] and found[0].line == 1
