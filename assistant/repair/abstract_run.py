@@ -53,9 +53,11 @@ _SIZE_PARAMETER = re.compile(r"dim|size|num|^n_|classes|features|channels|vocab|
 _CODE_OWN_CHECK = re.compile(r"(assert|raise)\b")
 _META_WORDING = re.compile(r"\bmeta\b|register_meta|data-dependent|cannot be called on meta"
                            r"|'PastedSelf' object has no attribute|_KbGuessedTarget|_KbMissing", re.IGNORECASE)
-# What the sandbox lacks and the user's machine has: a GPU, MPS, NCCL, a network, worker processes.
+# What the sandbox lacks and the user's machine has: a GPU, MPS, NCCL, a network, worker processes, and
+# the environment a launcher such as torchrun gives the processes it starts (RANK, MASTER_ADDR).
 _SANDBOX_LIMIT = re.compile(r"not compiled with CUDA|without MPS backend|doesn't have NCCL built in|Cannot resolve \S+ to a"
-                            r"|DataLoader worker \(pid\(s\) [\d, ]+\) exited unexpectedly|found no compiled frames")
+                            r"|DataLoader worker \(pid\(s\) [\d, ]+\) exited unexpectedly|found no compiled frames"
+                            r"|env:// rendezvous: environment variable \w+ expected")
 
 
 def program_for(source: str) -> str | None:
