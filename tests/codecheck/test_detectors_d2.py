@@ -48,3 +48,31 @@ def test_a_failing_import_is_answered_before_a_name_the_file_never_imports():
               "        return F.mse_loss(self(x), y)\n")
     found = detect(source)
     assert [f.entry_id for f in found][:1] == ["ecosystem-library-api-moved"] and found[0].line == 1
+
+
+# ---- loss-summed-with-graph: the total of a loss the loop backpropagates, however it was computed --
+
+
+@pytest.mark.parametrize("source, line", [
+    ("for x, y in loader:\n    loss = criterion(model(x), y)\n    opt.zero_grad()\n    loss.backward()\n"
+     "    opt.step()\n    running += loss\n", 6),
+    ("step = 0\nwhile step < steps:\n    out = net(batch)\n    l = loss_fn(out, target)\n    l.backward()\n"
+     "    optim.step()\n    epoch_loss += l\n    step += 1\n", 7),
+    ("def train(model, data):\n    total = 0\n    for i, (a, b) in enumerate(data):\n        err = compute_loss(model, a, b)\n"
+     "        total += err\n        err.backward()\n        optimizer.step()\n    return total / len(data)\n", 5),
+])
+def test_a_total_of_a_backpropagated_loss_fires(source, line):
+    assert lines("loss-summed-with-graph", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    "for x, y in loader:\n    loss = criterion(model(x), y)\n    loss.backward()\n    opt.step()\n"
+    "    running += loss.item()\n",
+    "for x, y in loader:\n    loss = criterion(model(x), y)\n    loss.backward()\n    loss = loss.detach()\n"
+    "    running += loss\n",
+    "for x, y in loader:\n    loss = criterion(model(x), y)\n    loss.backward()\n    opt.step()\n"
+    "    count += n_correct\n",
+    "with torch.no_grad():\n    for x, y in loader:\n        loss = criterion(model(x), y)\n        total += loss\n",
+])
+def test_a_float_total_or_another_sum_in_a_training_loop_is_quiet(source):
+    assert lines("loss-summed-with-graph", source) == []

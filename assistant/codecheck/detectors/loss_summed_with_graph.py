@@ -32,7 +32,7 @@ def _sums_in_loops(code: Code) -> list[tuple[ast.AugAssign, ast.stmt]]:
 def check(code: Code) -> Iterator[Hit]:
     for total, loop in _sums_in_loops(code):
         summed = dotted(total.target)
-        loss = _loss_call(code, total.value)
+        loss = _loss_call(code, total.value) or _backpropagated_in(code, total.value, loop)
         if summed is None or loss is None or without_grad(code, total) or without_grad(code, loss):
             continue
         if not _over_batches(code, loop) or _backpropagated(code, summed, loop) or _rebound_in(loop, summed):
@@ -53,6 +53,18 @@ def _loss_call(code: Code, value: ast.expr) -> ast.Call | None:
         return value
     kind = layer_kind(code, value.func, value.func if isinstance(value.func, ast.Call) else None)
     return value if kind and kind.endswith("Loss") else None
+
+
+def _backpropagated_in(code: Code, value: ast.expr, loop: ast.stmt) -> ast.expr | None:
+    """The added name itself when the loop calls its `.backward()`: a loss however it was computed
+    (a `criterion` the paste does not define), its graph kept by the total as in the PyTorch FAQ."""
+    if not isinstance(value, ast.Name) or not isinstance(loop, (ast.For, ast.AsyncFor, ast.While)):
+        return None
+    if kind_of(code.reaching_value(value) or value) in ("item", "detach", "float", "tolist"):
+        return None  # `loss = loss.detach()` after the backward: the total holds no graph
+    backward = calls_named(code, loop, "backward")
+    return value if any(isinstance(c.func, ast.Attribute) and dotted(c.func.value) == value.id for c in backward) \
+        else None
 
 
 def _over_batches(code: Code, loop: ast.stmt) -> bool:
