@@ -76,3 +76,31 @@ def test_a_total_of_a_backpropagated_loss_fires(source, line):
 ])
 def test_a_float_total_or_another_sum_in_a_training_loop_is_quiet(source):
     assert lines("loss-summed-with-graph", source) == []
+
+
+# ---- tensor-of-tensor-list: per-batch outputs of a model, reduced along one dimension ----------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("model.eval()\npreds, targets = [], []\nfor xb, yb in loader:\n    preds.append(model(xb).argmax(dim=1))\n"
+     "    targets.append(yb)\nall_preds = torch.tensor(preds)\n", 6),
+    ("net.train(False)\nscores = []\nfor i, (images, _) in enumerate(test_dl):\n    scores.append(net(images).argmax(1))\n"
+     "result = torch.tensor(scores)\n", 5),
+    ("encoder.load_state_dict(sd)\nfeats = []\nfor batch in batches:\n    feats.append(encoder(batch).mean(dim=1))\n"
+     "bank = torch.as_tensor(feats)\n", 5),
+])
+def test_a_list_of_per_batch_model_outputs_into_torch_tensor_fires(source, line):
+    assert lines("tensor-of-tensor-list", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    "model.eval()\npreds = []\nfor xb, yb in loader:\n    preds.append(model(xb).argmax(dim=1))\nall_preds = torch.cat(preds)\n",
+    "model.eval()\naccs = []\nfor xb, yb in loader:\n    accs.append((model(xb).argmax(1) == yb).float().mean())\n"
+    "acc = torch.tensor(accs)\n",
+    "model.eval()\nbest = []\nfor xb, yb in loader:\n    best.append(model(xb).argmax())\nvalues = torch.tensor(best)\n",
+    "preds = []\nfor xb, yb in loader:\n    preds.append(predict(xb).argmax(dim=1))\nall_preds = torch.tensor(preds)\n",
+    "model.eval()\nlosses, n = [], 0\nfor xb, yb in loader:\n    losses.append(model(xb).sum().item())\n"
+    "total = torch.tensor(losses)\n",
+])
+def test_joined_outputs_scalars_or_a_callable_not_known_as_a_model_are_quiet(source):
+    assert lines("tensor-of-tensor-list", source) == []

@@ -16,6 +16,7 @@ from assistant.codecheck.detectors._values import origin
 name = "tensor-of-tensor-list"
 SIZED_FACTORIES = ("randn", "rand", "zeros", "ones", "empty")
 REDUCING = ("item", "sum", "mean", "max", "min", "norm", "argmax", "tolist", "numpy")
+ALONG_A_DIM = ("sum", "mean", "argmax", "norm")  # max/min along a dim give (values, indices)
 
 
 def check(code: Code) -> Iterator[Hit]:
@@ -34,7 +35,7 @@ def _multi_element_part(code: Code, listed: ast.expr) -> ast.expr | None:
     appends to a list that starts empty."""
     if isinstance(listed, ast.List):
         return next((e for e in listed.elts if _multi_element(code, e)), None) if listed.elts else None
-    if not isinstance(listed, ast.Name) or not isinstance(made := code.reaching_value(listed), ast.List) or made.elts:
+    if not isinstance(listed, ast.Name) or not _starts_empty(code, listed):
         return None
     scope = code.scope_of(listed)
     for append in code.calls_of("append"):
@@ -44,15 +45,56 @@ def _multi_element_part(code: Code, listed: ast.expr) -> ast.expr | None:
     return None
 
 
-def _multi_element(code: Code, value: ast.expr) -> bool:
-    """A model's batched output, or a factory tensor with a size above one."""
-    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in REDUCING:
+def _starts_empty(code: Code, listed: ast.Name) -> bool:
+    """The list is made empty just above (`preds = []`), or by the one unpacking that binds it in its
+    scope (`preds, labels = [], []`)."""
+    if isinstance(made := code.reaching_value(listed), ast.List):
+        return not made.elts
+    scope = code.scope_of(listed)
+    if len(code.assigned(scope, listed.id)) != 1:
         return False
+    for node in code.nodes_of(ast.Assign):
+        if code.scope_of(node) is scope and len(node.targets) == 1 and isinstance(node.targets[0], ast.Tuple) \
+                and isinstance(node.value, ast.Tuple) and len(node.value.elts) == len(node.targets[0].elts):
+            for target, value in zip(node.targets[0].elts, node.value.elts):
+                if isinstance(target, ast.Name) and target.id == listed.id:
+                    return isinstance(value, ast.List) and not value.elts
+    return False
+
+
+def _multi_element(code: Code, value: ast.expr) -> bool:
+    """A model's batched output, or a factory tensor with a size above one; reduced along one
+    dimension (`out.argmax(dim=1)`), a batch's output still holds one value per sample."""
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in REDUCING:
+        along_a_dim = value.func.attr in ALONG_A_DIM and (value.args or any(k.arg == "dim" for k in value.keywords))
+        return bool(along_a_dim) and _multi_element(code, value.func.value)
     made = origin(code, value, keeping=("cpu", "cuda", "to", "detach", "clone", "float", "double", "contiguous"))
     if not isinstance(made, ast.Call):
         return False
-    if model_of(code, made) is not None:
+    if model_of(code, made) is not None or _module_on_a_batch(code, made):
         return True
     factory = (code.resolved(made.func) or "").rpartition(".")
     sizes = made.args[0].elts if len(made.args) == 1 and isinstance(made.args[0], (ast.Tuple, ast.List)) else made.args
     return factory[0] == "torch" and factory[2] in SIZED_FACTORIES and any(isinstance(constant(s), int) and constant(s) > 1 for s in sizes)  # type: ignore[operator]
+
+
+MODULE_METHODS = ("eval", "train", "parameters", "named_parameters", "state_dict", "load_state_dict")
+
+
+def _module_on_a_batch(code: Code, call: ast.Call) -> bool:
+    """`model(xb)` in `for xb, yb in loader:` where the file calls `model.eval()` (or another method
+    only modules have): a model's output for a batch, one row per sample."""
+    if not isinstance(call.func, ast.Name) or len(call.args) != 1 or not isinstance(call.args[0], ast.Name):
+        return False
+    module = call.func.id
+    is_module = any(isinstance(c.func, ast.Attribute) and dotted(c.func.value) == module
+                    for c in code.calls_of(*MODULE_METHODS))
+    batch = call.args[0].id
+    from_a_loop = any(isinstance(loop, (ast.For, ast.AsyncFor)) and batch in {dotted(t) for t in _targets(loop.target)}
+                      for loop in code.ancestors(call))
+    return is_module and from_a_loop
+
+
+def _targets(target: ast.expr) -> list[ast.expr]:
+    return [e for element in target.elts for e in _targets(element)] if isinstance(target, ast.Tuple) else [target]
+
