@@ -357,6 +357,13 @@ def _kb_abstract_run(code, filename, fragment):  # noqa: ANN001, ANN202, C901 - 
     def float_dtypes(values):
         return {v.dtype for v in values if isinstance(v, torch.Tensor) and v.dim() and v.is_floating_point()}
 
+    def float_into_integer(func, args):
+        """An in-place op writing a float number into an integer tensor (`t *= 0.5`): the meta kernel
+        of `mul_` does not check that the result can be cast back, the CPU's does."""
+        return (func._schema.name.endswith("_") and bool(args) and isinstance(args[0], torch.Tensor)
+                and not args[0].is_floating_point() and not args[0].is_complex()
+                and any(isinstance(value, float) for value in args[1:]))
+
     def replay(func, args, kwargs):
         """The same call on CPU zeros: its result, or the CPU's error in place of meta's."""
         real_args, real_kwargs = tree_map(on_cpu, (args, kwargs))
@@ -422,7 +429,8 @@ def _kb_abstract_run(code, filename, fragment):  # noqa: ANN001, ANN202, C901 - 
             if func is torch.ops.aten._local_scalar_dense.default and args[0].numel() == 1:
                 return False if args[0].dtype == torch.bool else 1  # 1: a step count, a divisor
             try:
-                if (func in lax_on_meta or len(float_dtypes(flat)) > 1) and elements(flat) <= copy_limit:
+                if (func in lax_on_meta or len(float_dtypes(flat)) > 1 or float_into_integer(func, args)) \
+                        and elements(flat) <= copy_limit:
                     replay(func, args, kwargs)  # meta kernels do not check that dtypes agree, nor some shapes
                 return func(*args, **kwargs)
             except Exception as error:

@@ -66,3 +66,47 @@ def test_env_rendezvous_in_spawned_workers_or_a_notebook_fires(source, line):
 ])
 def test_a_launched_script_or_a_given_rendezvous_is_quiet(source):
     assert lines("env-rendezvous-without-launcher", source) == []
+
+
+# ---- the abstract run: what the sandbox lacks, and what meta kernels let through ------------------
+
+
+@pytest.fixture(scope="module")
+def run():
+    from assistant.sandbox import WarmSandbox
+
+    with WarmSandbox() as box:
+        yield box.run_source
+
+
+def test_a_script_on_env_rendezvous_is_not_decided_by_the_abstract_run(run):
+    from assistant.repair.abstract_run import run_abstractly
+
+    script = ('import torch\nimport torch.distributed as dist\n\ndef main():\n    dist.init_process_group("gloo")\n'
+              '    print(torch.ones(2).sum())\n\nif __name__ == "__main__":\n    main()\n')
+    assert run_abstractly(script, run).raised is None
+
+
+@pytest.mark.parametrize("source, line", [
+    ("import torch\nsteps = torch.randint(0, 1000, (8,))\nsteps *= 1.0 / 1000\n", 3),
+    ("import torch\nimport torch.nn as nn\n\nclass Scale(nn.Module):\n    def forward(self, ids):\n"
+     "        ids.mul_(0.5)\n        return ids\n\nprint(Scale()(torch.arange(6)))\n", 6),
+    ("import torch\nlabels = torch.tensor([0, 1, 1, 3])\nlabels += 0.5\n", 3),
+])
+def test_a_float_number_written_into_an_integer_tensor_in_place_raises_as_on_the_cpu(run, source, line):
+    from assistant.repair.abstract_run import abstract_error
+
+    error = abstract_error(source, run)
+    assert error is not None and error.message == "result type Float can't be cast to the desired output type Long"
+    assert error.line == line
+
+
+@pytest.mark.parametrize("source", [
+    "import torch\nsteps = torch.randint(0, 1000, (8,))\nsteps = steps * (1.0 / 1000)\n",
+    "import torch\nids = torch.zeros(4, dtype=torch.long)\nids.fill_(0.5)\nids *= 2\n",
+    "import torch\nx = torch.ones(3)\nx *= 0.5\nx.clamp_(min=0.1)\n",
+])
+def test_in_place_updates_the_cpu_accepts_raise_nothing(run, source):
+    from assistant.repair.abstract_run import abstract_error
+
+    assert abstract_error(source, run) is None
