@@ -95,8 +95,8 @@ def gather_evidence(text: str, run: Callable[..., SandboxResult] | None = None) 
     from assistant.repair.abstract_run import run_abstractly  # the sandbox loads only when it is needed
 
     ran = run_abstractly(text, run)
-    findings = (_unflattened(ran.facts, raised=ran.raised is not None) or _channel_axis_missing(ran.facts, ran.raised)
-                or _made_from_tensors(ran.facts, ran.raised))
+    findings = (_unflattened(ran.facts, raised=ran.raised is not None) or _misflattened(ran.facts, ran.raised)
+                or _channel_axis_missing(ran.facts, ran.raised) or _made_from_tensors(ran.facts, ran.raised))
     if ran.raised is None and not findings:
         return CodeEvidence("text")
     return CodeEvidence("abstract-run", findings, ran.raised, ran.facts.receives)
@@ -130,6 +130,15 @@ def _unflattened(facts: LayerFacts, *, raised: bool) -> tuple[Finding, ...]:
     if not raised and len(facts.unflattened_shape) < 4:
         return ()
     return (Finding(facts.unflattened_line, 1, FLATTEN_ENTRY, facts.unflattened_message),)
+
+
+def _misflattened(facts: LayerFacts, raised: ErrorReport | None) -> tuple[Finding, ...]:
+    """A conv/pool map flattened to another width than the Linear after it reads (`Linear(64 * 5 * 5, ...)`
+    on 28x28 images, whose map flattens to 64 * 4 * 4) is flatten-before-linear's hard-coded size, though
+    the Linear raises linear-shape-mismatch's message: the fix is the head's size from the map."""
+    if raised is None or facts.misflattened is None or facts.misflattened_line is None:
+        return ()
+    return (Finding(facts.misflattened_line, 1, FLATTEN_ENTRY, facts.misflattened_message),)
 
 
 def ran_evidence(raised: ErrorReport, text: str) -> CodeEvidence:
