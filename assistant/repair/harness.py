@@ -4,7 +4,8 @@ Users often paste just their `nn.Module`: nothing instantiates or calls it, so r
 nothing. The harness appended after the snippet builds the model (constructor arguments from
 their defaults or from the module-level constants), feeds it an input whose shape comes from the
 layer that reads the input (an Embedding gets token ids below num_embeddings, a Linear
-[batch, in_features], a Conv2d [N, C, H, W], an LSTM honours batch_first, ...) and runs two
+[batch, in_features], a Conv2d [N, C, H, W], an LSTM honours batch_first, a BatchNorm1d [N, C] or,
+where the layers after it need a sequence, [N, C, L], ...) and runs two
 training steps (forward, backward), which is where shape, dtype and graph errors show.
 
 The shape is decided at run time from the built layers, so arguments computed from constants or
@@ -105,6 +106,8 @@ def _kb_drive(make_model, attributes, hints):  # noqa: ANN001, ANN202, C901 - co
             return torch.randn(batch, layer.in_features if isinstance(layer, nn.Linear) else layer.input_size)
         if isinstance(layer, nn.modules.conv._ConvNd):
             return torch.randn(batch, layer.in_channels, *[free] * spatial_dims(layer))
+        if isinstance(layer, nn.BatchNorm1d):  # [N, C], or [N, C, L] when a length is given
+            return torch.randn(batch, layer.num_features, *([free] if free else []))
         if isinstance(layer, norms):
             return torch.randn(batch, layer.num_features, *[free] * spatial_dims(layer))
         if isinstance(layer, nn.LayerNorm):
@@ -115,6 +118,8 @@ def _kb_drive(make_model, attributes, hints):  # noqa: ANN001, ANN202, C901 - co
         return torch.randn(*((batch, free) if mha.batch_first else (free, batch)), mha.embed_dim)
 
     def free_sizes(model, layer):
+        if isinstance(layer, nn.BatchNorm1d):  # a table's rows first, then sequences of a length
+            return [None, *(hints or [64, 100, 128, 32])]
         if hints:  # the user's own constants say which size the model is meant for
             return list(hints)
         if spatial_dims(layer) == 1:
