@@ -1,0 +1,158 @@
+"""Shape situations of pasted modules and fragments (helper d1): each detector fires on its situation
+written in several ways and stays quiet on the correct look-alike; the abstract run tells a wrongly
+flattened size from a Linear's wrong in_features, and the harness feeds a BatchNorm1d a sequence
+where the layers after it need one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.codecheck.lines import lines
+
+# ---- batchnorm-over-time-axis: BatchNorm1d(C) straight into a batch_first RNN of input_size C ------
+
+NORM_THEN_GRU = """\
+import torch.nn as nn
+class Tagger(nn.Module):
+    def __init__(self, c=40):
+        super().__init__()
+        self.bn = nn.BatchNorm1d(c)
+        self.rnn = nn.GRU(c, 64, batch_first=True)
+    def forward(self, x):
+        x = self.bn(x)
+        out, _ = self.rnn(x)
+        return out
+"""
+
+NESTED_WITH_DROPOUT = """\
+import torch.nn as nn
+class Sensor(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.norm = nn.BatchNorm1d(12)
+        self.drop = nn.Dropout(0.2)
+        self.lstm = nn.LSTM(input_size=12, hidden_size=32, num_layers=2, batch_first=True)
+    def forward(self, seq):
+        h = self.drop(self.norm(seq))
+        return self.lstm(h)[0][:, -1]
+"""
+
+
+@pytest.mark.parametrize("source, line", [(NORM_THEN_GRU, 9), (NESTED_WITH_DROPOUT, 10)])
+def test_a_norm_feeding_a_batch_first_rnn_of_its_width_fires(source, line):
+    assert lines("batchnorm-over-time-axis", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    NORM_THEN_GRU.replace("x = self.bn(x)", "x = self.bn(x.transpose(1, 2)).transpose(1, 2)"),
+    NORM_THEN_GRU.replace("nn.BatchNorm1d(c)", "nn.LayerNorm(c)"),
+    NORM_THEN_GRU.replace(", batch_first=True", ""),
+    NORM_THEN_GRU.replace("nn.BatchNorm1d(c)", "nn.BatchNorm1d(c * 2)"),
+    NESTED_WITH_DROPOUT.replace("h = self.drop(self.norm(seq))", "h = self.drop(self.norm(seq.permute(0, 2, 1)))"
+                                ".permute(0, 2, 1)"),
+])
+def test_a_transposed_norm_a_layernorm_or_another_layout_is_quiet(source):
+    assert lines("batchnorm-over-time-axis", source) == []
+
+
+# ---- the abstract run: a conv map flattened to another width than the Linear after it reads ------------
+
+
+@pytest.fixture(scope="module")
+def run() -> Iterator:
+    from assistant.sandbox import WarmSandbox
+
+    with WarmSandbox() as box:
+        yield box.run_source
+
+
+HARD_CODED_HEAD = """\
+import torch
+import torch.nn as nn
+model = nn.Sequential(
+    nn.Conv2d(3, 16, 3), nn.ReLU(), nn.MaxPool2d(2),
+    nn.Flatten(),
+    nn.Linear(16 * 16 * 16, 10),
+)
+images = torch.randn(4, 3, 32, 32)
+logits = model(images)
+"""
+
+VIEWED_IN_FORWARD = """\
+import torch
+import torch.nn as nn
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(8, 32, 5)
+        self.pool = nn.MaxPool1d(2)
+        self.fc = nn.Linear(32 * 50, 4)
+    def forward(self, x):
+        x = self.pool(torch.relu(self.conv(x)))
+        x = x.view(x.size(0), -1)
+        return self.fc(torch.dropout(x, 0.5, True))
+signal = torch.randn(16, 8, 100)
+out = Net()(signal)
+"""
+
+
+@pytest.mark.parametrize("source, line", [(HARD_CODED_HEAD, 9), (VIEWED_IN_FORWARD, 12)])
+def test_a_map_flattened_to_another_width_is_flatten_before_linear(run, source, line):
+    from assistant.answering.code_query import gather_evidence
+
+    evidence = gather_evidence(source, run)
+    assert evidence.raised.message.startswith("mat1 and mat2 shapes cannot be multiplied")
+    assert [(f.line, f.entry_id) for f in evidence.findings] == [(line, "flatten-before-linear")]
+    assert "flattened to" in evidence.findings[0].message
+
+
+@pytest.mark.parametrize("source", [
+    HARD_CODED_HEAD.replace("16 * 16 * 16", "16 * 15 * 15"),
+    VIEWED_IN_FORWARD.replace("32 * 50", "32 * 48"),
+])
+def test_a_map_flattened_to_the_head_s_width_runs_clean(run, source):
+    from assistant.answering.code_query import gather_evidence
+
+    assert gather_evidence(source, run).how == "text"
+
+
+def test_a_linear_given_a_flattened_table_is_not_a_flatten_finding(run):
+    from assistant.answering.code_query import gather_evidence
+
+    evidence = gather_evidence("import torch\nfc = torch.nn.Linear(60, 2)\nx = torch.randn(8, 5, 10).flatten(1)\n"
+                               "y = fc(x)\n", run)
+    assert evidence.raised is not None and not evidence.findings
+
+
+# ---- the harness: a model opening with BatchNorm1d is fed [N, C, L] where its RNN needs a sequence --------
+
+NORMED_RNN = """\
+import torch.nn as nn
+class Net(nn.Module):
+    def __init__(self, c=16):
+        super().__init__()
+        self.norm = nn.BatchNorm1d(c)
+        self.gru = nn.GRU(c, 32, batch_first=True)
+        self.head = nn.Linear(32, 3)
+    def forward(self, x):
+        out, _ = self.gru(self.norm(x).transpose(1, 2))  # x: [N, C, L], the conv layout
+        return self.head(out[:, -1])
+"""
+
+
+def test_a_model_opening_with_batchnorm1d_is_fed_a_sequence_when_it_needs_one(run):
+    from assistant.repair.abstract_run import run_abstractly
+
+    assert run_abstractly(NORMED_RNN, run).raised is None
+
+
+def test_a_batchnorm1d_mlp_is_still_fed_rows_and_its_mismatch_found(run):
+    from assistant.repair.abstract_run import run_abstractly
+
+    mlp = ("import torch.nn as nn\nclass Mlp(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+           "        self.net = nn.Sequential(nn.BatchNorm1d(10), nn.Linear(12, 2))\n"
+           "    def forward(self, x):\n        return self.net(x)\n")
+    raised = run_abstractly(mlp, run).raised
+    assert raised is not None and "mat1 and mat2 shapes cannot be multiplied (4x10 and 12x2)" in raised.message
