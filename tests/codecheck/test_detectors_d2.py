@@ -104,3 +104,50 @@ def test_a_list_of_per_batch_model_outputs_into_torch_tensor_fires(source, line)
 ])
 def test_joined_outputs_scalars_or_a_callable_not_known_as_a_model_are_quiet(source):
     assert lines("tensor-of-tensor-list", source) == []
+
+
+# ---- ddp-layer-without-gradient: a forward that can leave its loop over the layers early ------------
+
+_EARLY_EXIT = """\
+import torch.nn as nn
+from torch.nn.parallel import DistributedDataParallel as DDP
+
+class Cascade(nn.Module):
+    def __init__(self, width=64, depth=6):
+        super().__init__()
+        self.blocks = nn.ModuleList(nn.Linear(width, width) for _ in range(depth))
+        self.halt = nn.Linear(width, 1)
+
+    def forward(self, x):
+        for i, block in enumerate(self.blocks):
+            x = block(x).relu()
+            {exit}
+        return x
+
+model = DDP(Cascade().cuda(rank), device_ids=[rank]{options})
+"""
+
+
+@pytest.mark.parametrize("exit", [
+    "if self.halt(x).sigmoid().mean() > 0.5:\n                break",
+    "if i >= 2 and self.halt(x).mean() > 0:\n                return x",
+])
+def test_a_loop_over_the_layers_that_stops_early_under_ddp_fires(exit):
+    assert lines("ddp-layer-without-gradient", _EARLY_EXIT.format(exit=exit, options="")) == [17]
+
+
+def test_a_pasted_fragment_spelling_out_distributed_data_parallel_fires():
+    source = ("class Stack(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+              "        self.layers = nn.Sequential(nn.Linear(8, 8), nn.Linear(8, 8))\n\n    def forward(self, x):\n"
+              "        for layer in self.layers:\n            if x.norm() < 1:\n                break\n"
+              "            x = layer(x)\n        return x\n\nnet = DistributedDataParallel(Stack().to(dev))\n")
+    assert lines("ddp-layer-without-gradient", source) == [13]
+
+
+@pytest.mark.parametrize("exit, options", [
+    ("if self.halt(x).sigmoid().mean() > 0.5:\n                break", ", find_unused_parameters=True"),
+    ("x = self.halt(x) * x", ""),
+    ("for _ in range(2):\n                if self.halt(x).sum() > 0:\n                    break", ""),
+])
+def test_unused_parameters_allowed_or_a_loop_that_runs_every_layer_is_quiet(exit, options):
+    assert lines("ddp-layer-without-gradient", _EARLY_EXIT.format(exit=exit, options=options)) == []

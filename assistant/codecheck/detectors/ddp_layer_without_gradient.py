@@ -22,7 +22,7 @@ def check(code: Code) -> Iterator[Hit]:
     if _freezes_anything(code):
         return  # DDP skips parameters that do not require grad
     classes = module_classes(code)
-    for wrap in (c for c in code.calls if code.resolved(c.func) in DDP):  # also under an alias (`as DDP`)
+    for wrap in (c for c in code.calls if _wraps_in_ddp(code, c)):
         if constant(keyword(wrap, "find_unused_parameters")) is True or not wrap.args:
             continue
         cls = _wrapped_class(code, wrap.args[0], classes)
@@ -32,10 +32,59 @@ def check(code: Code) -> Iterator[Hit]:
             yield Hit.at(code, wrap, f"DistributedDataParallel wraps {cls.name}, whose self.{layer} is never used in "
                          f"forward: it gets no gradient and DDP waits for it; remove it, or pass "
                          "find_unused_parameters=True", {"layer": layer})
+        for loop, layers in _loops_left_early(cls):
+            yield Hit.at(code, wrap, f"DistributedDataParallel wraps {cls.name}, whose forward can leave the loop over "
+                         f"self.{layers} early (line {loop.lineno}): the layers after the exit get no gradient in "
+                         "that step and DDP waits for them; pass find_unused_parameters=True", {"layer": layers})
         for call, layer in _discarded_outputs(code, wrap, cls):
             yield Hit.at(code, call, f"the output of {cls.name}.{layer} is thrown away here, so self.{layer} gets no "
                          "gradient and DDP waits for it; use it in the loss, or pass "
                          "find_unused_parameters=True to DistributedDataParallel", {"layer": layer})
+
+
+def _wraps_in_ddp(code: Code, call: ast.Call) -> bool:
+    """`DistributedDataParallel(...)` under any import alias (`as DDP`), or spelled out in a pasted
+    fragment whose imports were left out (the name is bound nowhere in it)."""
+    if code.resolved(call.func) in DDP:
+        return True
+    return isinstance(call.func, ast.Name) and call.func.id == "DistributedDataParallel" \
+        and call.func.id not in code.imported and not code.assigned(code.tree, call.func.id)
+
+
+def _loops_left_early(cls: ast.ClassDef) -> Iterator[tuple[ast.For, str]]:
+    """`for layer in self.layers: ... break` (or `return`) in forward: a loop over a container of
+    layers that can stop before its last layer."""
+    forward = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "forward"), None)
+    containers = set(_containers(cls))
+    for loop in (n for n in ast.walk(forward) if isinstance(n, ast.For)) if forward else ():
+        iterated = loop.iter.args[0] if isinstance(loop.iter, ast.Call) and dotted(loop.iter.func) == "enumerate" \
+            and loop.iter.args else loop.iter
+        spelled = dotted(iterated) or ""
+        if spelled.startswith("self.") and spelled[5:] in containers and _leaves_early(loop):
+            yield loop, spelled[5:]
+
+
+def _leaves_early(loop: ast.For) -> bool:
+    """A `break` of this loop or a `return`, not inside a function or loop nested in it."""
+    stack: list[ast.AST] = list(loop.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Break, ast.Return)):
+            return True
+        if not isinstance(node, (ast.For, ast.While, ast.AsyncFor, ast.FunctionDef, ast.Lambda, ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _containers(cls: ast.ClassDef) -> Iterator[str]:
+    """The self attributes `__init__` sets to an nn.ModuleList or nn.Sequential."""
+    init = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
+    for node in ast.walk(init) if init else ():
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.value, ast.Call):
+            target, (prefix, _, kind) = dotted(node.targets[0]) or "", (dotted(node.value.func) or "").rpartition(".")
+            if target.startswith("self.") and target.count(".") == 1 and prefix in LAYERS \
+                    and kind in ("ModuleList", "Sequential"):
+                yield target[5:]
 
 
 def _freezes_anything(code: Code) -> bool:
