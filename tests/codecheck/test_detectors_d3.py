@@ -110,3 +110,71 @@ def test_in_place_updates_the_cpu_accepts_raise_nothing(run, source):
     from assistant.repair.abstract_run import abstract_error
 
     assert abstract_error(source, run) is None
+
+
+# ---- lightning-state-dict-non-strict: a Lightning checkpoint's keys into the plain network ---------
+
+LIT_LOGS = '''\
+import torch
+from models import UNet
+
+state = torch.load("runs/lightning_logs/version_0/checkpoints/last.ckpt", map_location="cpu")
+unet = UNet(in_channels=3)
+unet.load_state_dict(state["state_dict"], strict=False)
+'''
+
+LIT_EPOCH = '''\
+import torch
+import torch.nn as nn
+
+class Tagger(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(100, 16)
+
+def restore():
+    tagger = Tagger()
+    ckpt = torch.load("checkpoints/epoch=7-step=1200.ckpt")
+    tagger.load_state_dict(ckpt["state_dict"], strict=False)
+    return tagger
+'''
+
+LIT_IMPORTED = '''\
+import lightning as L
+import torch
+from nets import ResNet18
+
+ckpt = torch.load("best.ckpt")
+backbone = ResNet18()
+backbone.load_state_dict(ckpt["state_dict"], strict=False)
+'''
+
+
+@pytest.mark.parametrize("source, line", [(LIT_LOGS, 6), (LIT_EPOCH, 12)])
+def test_a_lightning_checkpoint_loaded_non_strict_into_the_plain_network_fires(source, line):
+    assert lines("lightning-state-dict-non-strict", source) == [line]
+
+
+def test_a_ckpt_file_in_code_that_imports_lightning_fires():
+    assert lines("lightning-state-dict-non-strict", LIT_IMPORTED) == [7]
+
+
+@pytest.mark.parametrize("source", [
+    LIT_LOGS.replace(", strict=False", ""),  # strict: a mismatch raises, it is not silent
+    # the keys are renamed first
+    LIT_LOGS.replace('state["state_dict"], strict=False',
+                     '{k.removeprefix("model."): v for k, v in state["state_dict"].items()}, strict=False'),
+    LIT_EPOCH.replace("class Tagger(nn.Module)", "class Tagger(L.LightningModule)").replace(
+        "import torch.nn as nn", "import torch.nn as nn\nimport lightning as L"),  # its own keys
+    LIT_LOGS.replace("from models import UNet", "from lightning_modules import UNet").replace(
+        "unet = UNet(", "unet = UNet.load_from_checkpoint("),
+    # a plain .ckpt the user wrote, in code that never touches Lightning
+    LIT_LOGS.replace("runs/lightning_logs/version_0/checkpoints/last.ckpt", "weights/best.ckpt"),
+    # the file saves that checkpoint itself
+    'import torch\nnet = Net()\ntorch.save({"state_dict": net.state_dict()}, "epoch=3.ckpt")\n'
+    'ckpt = torch.load("epoch=3.ckpt")\nnet.load_state_dict(ckpt["state_dict"], strict=False)\n',
+    # the Lightning class itself, imported from the Lightning package
+    LIT_LOGS.replace("from models import UNet", "from pytorch_lightning import LightningModule as UNet"),
+])
+def test_a_strict_renamed_own_or_non_lightning_load_is_quiet(source):
+    assert lines("lightning-state-dict-non-strict", source) == []
