@@ -22,6 +22,8 @@ NOT_FOUND_YET = {
                              "notebook cells and the file's own spawned workers, which no launcher starts",
     "batchnorm-sequence-features": "the broken example is BatchNorm1d(T) on a bare tensor, which only its names "
                                    "(B, T, C) tell from [N, C, L]; the detector sees the norm feed a batch_first RNN",
+    "expand-size-mismatch": "the broken example expands a [B] vector to (B, T), sizes held in a tuple unpacking; "
+                            "the detector sees a sequence cut to N items assigned into a slot N wide",
 }
 
 

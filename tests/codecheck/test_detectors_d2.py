@@ -151,3 +151,30 @@ def test_a_pasted_fragment_spelling_out_distributed_data_parallel_fires():
 ])
 def test_unused_parameters_allowed_or_a_loop_that_runs_every_layer_is_quiet(exit, options):
     assert lines("ddp-layer-without-gradient", _EARLY_EXIT.format(exit=exit, options=options)) == []
+
+
+# ---- truncated-into-fixed-slot: a sequence cut to at most N items fills a slot N wide ---------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("def collate(batch, max_len=128):\n    ids = torch.zeros(len(batch), max_len, dtype=torch.long)\n"
+     "    for i, sample in enumerate(batch):\n        ids[i, :max_len] = torch.tensor(sample['ids'][:max_len])\n"
+     "    return ids\n", 4),
+    ("L = 50\nout = np.zeros((n, L))\nfor row, tokens in enumerate(docs):\n    kept = tokens[:L]\n"
+     "    out[row, :L] = kept\n", 5),
+    ("def pad(frames, width):\n    buf = torch.full((frames.shape[0], width), -1.0)\n"
+     "    clip = frames[:, :width].float()\n    buf[:, :width] = clip\n    return buf\n", 4),
+])
+def test_a_sequence_cut_to_the_slot_width_assigned_into_the_slot_fires(source, line):
+    assert lines("truncated-into-fixed-slot", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    "for i, sample in enumerate(batch):\n    seq = torch.tensor(sample['ids'][:max_len])\n    ids[i, :len(seq)] = seq\n",
+    "for i, sample in enumerate(batch):\n    seq = torch.tensor(sample['ids'][:max_len])\n    ids[i, :seq.shape[0]] = seq\n",
+    "for i, sample in enumerate(batch):\n    seq = F.pad(x[:n], (0, n - len(x[:n])))\n    ids[i, :n] = seq\n",
+    "window = signal[:, :256]\nframes[:, :256] = window * hann\n",
+    "head = feats[:, :k]\nout[:, :m] = head\n",
+])
+def test_a_slot_as_long_as_the_value_or_a_padded_value_is_quiet(source):
+    assert lines("truncated-into-fixed-slot", source) == []
