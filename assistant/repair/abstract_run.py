@@ -8,8 +8,9 @@ size costs only the bookkeeping. A file that only defines a model is driven on t
 `forward` declares in a comment, else by the repair harness (assistant.repair.harness), which builds
 the input from the layer definitions and the module's size constants; a fragment runs on the shapes
 its comments declare (assistant.repair.shape_comments), with its undefined model inputs and loaders
-made from the model it builds (assistant.repair.undefined_inputs) and stand-ins for the modules the
-sandbox lacks. Every device is the meta device (`.to(device)`, `.cuda()`), and what the layers were
+made from the model it builds (assistant.repair.undefined_inputs), the layers of its `self` its
+comments declare (assistant.repair.layer_comments), and stand-ins for the modules the sandbox lacks.
+Every device is the meta device (`.to(device)`, `.cuda()`), and what the layers were
 given is reported beside the error (assistant.repair.layer_facts).
 
 Meta kernels check shapes but word some errors differently from the CPU kernels that users see
@@ -35,6 +36,7 @@ from dataclasses import asdict, dataclass, field, replace
 from assistant.answering.error_model import ErrorReport, Frame, from_raised
 from assistant.repair import harness
 from assistant.repair import layer_facts, undefined_inputs
+from assistant.repair.layer_comments import declared_layers
 from assistant.repair.layer_facts import LayerFacts, read_facts
 from assistant.repair.shape_comments import declared_shapes
 from assistant.sandbox import RaisedError, SandboxLimits, SandboxResult, run_source
@@ -95,6 +97,7 @@ class Fragment:
     needs_self: bool = False
     bindings: dict[int, list[str]] = field(default_factory=dict)  # statements that bind an undefined name, by line
     loops: dict[int, str] = field(default_factory=dict)  # a loop's line: the call making a batch for its model
+    layers: dict[str, str] = field(default_factory=dict)  # attributes of `self` the comments declare: `nn.Linear(1024, 3)`
 
 
 def _fragment_plan(code: str) -> Fragment:
@@ -115,7 +118,7 @@ def _fragment_plan(code: str) -> Fragment:
         if binding.name not in shapes.named:
             bindings.setdefault(binding.line, []).append(binding.statement)
     return Fragment(shapes.named, _float_results(tree, shapes.by_line), tuple(calls), needs_self, bindings,
-                    undefined_inputs.fed_loops(tree))
+                    undefined_inputs.fed_loops(tree), declared_layers(code) if needs_self else {})
 
 
 def _float_results(tree: ast.Module, by_line: dict[int, tuple[int, ...]]) -> dict[int, tuple[int, ...]]:
@@ -472,6 +475,8 @@ def _kb_abstract_run(code, filename, fragment):  # noqa: ANN001, ANN202, C901 - 
             namespace.update({name: torch.empty(shape) for name, shape in fragment["named"].items()})
             namespace.update({"self": PastedSelf(), "_kb_declared": torch.empty} if fragment["needs_self"] else
                              {"_kb_declared": torch.empty})
+            for attribute, made in fragment["layers"].items():  # literal constructions of torch.nn layers only
+                setattr(namespace["self"], attribute, eval(made, {"nn": nn}))  # noqa: S307 - in the sandbox
             tree = _kb_fragment_tree(code, fragment["by_line"], "_kb_declared", fragment["bindings"], fragment["loops"])
             exec(compile(tree, filename, "exec"), namespace)  # noqa: S102 - the sandbox's purpose
             for function, arguments in fragment["calls"]:

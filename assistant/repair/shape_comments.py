@@ -39,7 +39,7 @@ def declared_shapes(code: str) -> DeclaredShapes:
     """The shapes the comments of `code` declare, by name and by the line whose result they describe."""
     named: dict[str, tuple[int, ...]] = {}
     by_line: dict[int, tuple[int, ...]] = {}
-    for line, comment, alone in _comments(code):
+    for line, comment, alone in comments(code):
         for found in _SHAPE.finditer(comment):
             shape = _sizes(re.split(r"\s*[,x]\s*", found["dims"].strip()))
             if shape is None or (found["name"] and _INTEGER_DATA.search(found["name"])):
@@ -63,7 +63,7 @@ def _sizes(dimensions: list[str]) -> tuple[int, ...] | None:
     return tuple(sizes)
 
 
-def _comments(code: str) -> list[tuple[int, str, bool]]:
+def comments(code: str) -> list[tuple[int, str, bool]]:
     """(line, comment text, whether the comment is alone on its line) for every comment."""
     found: list[tuple[int, str, bool]] = []
     try:

@@ -156,3 +156,38 @@ def test_a_batchnorm1d_mlp_is_still_fed_rows_and_its_mismatch_found(run):
            "    def forward(self, x):\n        return self.net(x)\n")
     raised = run_abstractly(mlp, run).raised
     assert raised is not None and "mat1 and mat2 shapes cannot be multiplied (4x10 and 12x2)" in raised.message
+
+
+# ---- layers a fragment's comments declare: built on the pasted `self` for the abstract run ---------------
+
+
+def test_a_comment_declares_the_layer_of_its_line_or_of_an_attribute_it_assigns():
+    from assistant.repair.layer_comments import declared_layers
+
+    fragment = ("h = self.encoder(x)  # self.proj = nn.Linear(256, 64)\n"
+                "z = self.norm(h)  # nn.LayerNorm(64, eps=1e-6)\n"
+                "out, state = self.lstm(z, state)  # nn.LSTM(64, 128, batch_first=True), 2 layers\n")
+    assert declared_layers(fragment) == {"proj": "nn.Linear(256, 64)", "norm": "nn.LayerNorm(64, eps=1e-6)",
+                                         "lstm": "nn.LSTM(64, 128, batch_first=True)"}
+
+
+@pytest.mark.parametrize("fragment", [
+    "y = self.fc(x)  # nn.Linear(hidden, 3)\n",  # a size left open
+    "y = self.fc(self.drop(x))  # nn.Linear(16, 3)\n",  # two calls: which one is meant
+    "y = self.fc(x)  # like nn.Linear(16, 3) but with a mask\n",  # the construction does not open the comment
+    "y = fc(x)  # nn.Linear(16, 3)\n",  # not a layer of self
+])
+def test_a_comment_that_leaves_the_layer_open_declares_nothing(fragment):
+    from assistant.repair.layer_comments import declared_layers
+
+    assert declared_layers(fragment) == {}
+
+
+def test_a_fragment_s_declared_head_is_checked_against_its_declared_input(run):
+    from assistant.repair.abstract_run import run_abstractly
+
+    fragment = ("feats = self.backbone(images)   # [B, 512]\n"
+                "scores = self.classifier(feats)  # self.classifier = nn.Linear(2048, 10)\n")
+    raised = run_abstractly(fragment, run).raised
+    assert raised.line == 2 and "(32x512 and 2048x10)" in raised.message
+    assert run_abstractly(fragment.replace("2048", "512"), run).raised is None
