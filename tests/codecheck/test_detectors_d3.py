@@ -178,3 +178,39 @@ def test_a_ckpt_file_in_code_that_imports_lightning_fires():
 ])
 def test_a_strict_renamed_own_or_non_lightning_load_is_quiet(source):
     assert lines("lightning-state-dict-non-strict", source) == []
+
+
+# ---- inplace-float-on-integer: the dtype a comment declares, and a divided operand ---------------
+
+
+@pytest.mark.parametrize("source", [
+    # the comment on the binding line opens with the dtype, followed through a dtype-keeping method
+    "def load(path):\n    frame = torch.from_numpy(read_png(path))   # uint8 [H, W, 3]\n"
+    "    frame = frame.permute(2, 0, 1).contiguous()\n    frame /= 255\n    return frame\n",
+    # named in the comment
+    "ids = tokenizer_output['input_ids']  # ids: int64 [B, T]\nids *= 0.5\n",
+    # a parameter declared on its def line
+    "def embed(self, t, scale):  # t: LongTensor [B]\n    t.mul_(0.25)\n    return t\n",
+    # a true division is a float whatever it divides
+    "steps = torch.randint(0, 1000, (8,))\nsteps *= 1.0 / total_steps\n",
+])
+def test_an_integer_tensor_declared_in_a_comment_or_a_divided_operand_fires(source):
+    updated = next(i for i, text in enumerate(source.splitlines(), 1) if "/=" in text or "*=" in text or "mul_" in text)
+    assert lines("inplace-float-on-integer", source) == [updated]
+
+
+@pytest.mark.parametrize("source", [
+    # a comment that mentions the dtype in passing, or of another name
+    "frame = torch.from_numpy(read_png(path))   # converted from uint8 below\nframe /= 255\n",
+    "frame = torch.from_numpy(read_png(path))   # mask: uint8 [H, W]\nframe /= 255\n",
+    # the binding converts: the comment speaks of the data before
+    "frame = torch.from_numpy(read_png(path)).to(dtype)   # uint8 [H, W, 3]\nframe /= 255\n",
+    # a parameter whose comment names another parameter, or that the function rebinds
+    "def embed(self, t, scale):  # scale: LongTensor [B]\n    t.mul_(0.25)\n    return t\n",
+    "def embed(self, t):  # t: LongTensor [B]\n    t = t.float()\n    t *= 0.25\n    return t\n",
+    # integer updates of an integer tensor
+    "steps = torch.randint(0, 1000, (8,))\nsteps *= total_steps // 4\nsteps += 1\n",
+    "counts = torch.from_numpy(hist)   # int64 [K]\ncounts += 1\n",
+])
+def test_an_undeclared_converted_or_integer_update_is_quiet(source):
+    assert lines("inplace-float-on-integer", source) == []

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, constant, source_of
 from assistant.codecheck.detectors import Hit
+from assistant.codecheck.detectors._declared_dtypes import declared_dtype
 from assistant.codecheck.detectors._tensor_dtypes import dtype_of, is_float, is_integer
 
 name = "inplace-float-on-integer"
@@ -26,6 +27,8 @@ def check(code: Code) -> Iterator[Hit]:
         else:
             continue
         dtype = dtype_of(code, target) if isinstance(target, (ast.Name, ast.Attribute, ast.Call)) else None
+        if dtype is None and isinstance(target, ast.Name):
+            dtype = declared_dtype(code, target)
         if is_integer(dtype) and _float_result(code, operator, operand):
             shown = f"{source_of(target)} {OPERATORS[operator]}= {source_of(operand)}" if isinstance(
                 node, ast.AugAssign) else source_of(node)
@@ -36,8 +39,9 @@ def check(code: Code) -> Iterator[Hit]:
 
 
 def _float_result(code: Code, operator: type, operand: ast.expr) -> bool:
-    """True division always gives a float; * + - do with a float number or a float tensor."""
-    if operator is ast.Div:
+    """True division always gives a float; * + - do with a float number or a float tensor, and a
+    true division (`1.0 / steps`) is one whatever it divides."""
+    if operator is ast.Div or isinstance(operand, ast.BinOp) and isinstance(operand.op, ast.Div):
         return True
     number = constant(operand)
     if isinstance(number, float):
