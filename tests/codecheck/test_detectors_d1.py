@@ -191,3 +191,50 @@ def test_a_fragment_s_declared_head_is_checked_against_its_declared_input(run):
     raised = run_abstractly(fragment, run).raised
     assert raised.line == 2 and "(32x512 and 2048x10)" in raised.message
     assert run_abstractly(fragment.replace("2048", "512"), run).raised is None
+
+
+# ---- batchnorm-last-batch-of-one: a data set that leaves one sample for the last batch --------------------
+
+TENSOR_LOOP = """\
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, TensorDataset
+features = torch.randn(1025, 16)
+labels = torch.randint(0, 2, (1025,))
+loader = DataLoader(TensorDataset(features, labels), batch_size=32, shuffle=True)
+net = nn.Sequential(nn.Linear(16, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Linear(32, 2))
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+for epoch in range(3):
+    for x, y in loader:
+        loss = nn.functional.cross_entropy(net(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+"""
+
+STATED_IN_A_COMMENT = """\
+# len(tabular_set) == 301
+batches = DataLoader(tabular_set, batch_size=100)
+mlp = nn.Sequential(nn.Linear(8, 16), nn.BatchNorm1d(16), nn.Tanh(), nn.Linear(16, 1))
+for step, (inputs, target) in enumerate(batches):
+    inputs = inputs.to(device)
+    pred = mlp(inputs)
+    loss = F.mse_loss(pred, target)
+"""
+
+
+@pytest.mark.parametrize("source, line", [(TENSOR_LOOP, 11), (STATED_IN_A_COMMENT, 6)])
+def test_a_last_batch_of_one_into_a_batchnorm1d_model_fires(source, line):
+    assert lines("batchnorm-last-batch-of-one", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    TENSOR_LOOP.replace("shuffle=True", "shuffle=True, drop_last=True"),
+    TENSOR_LOOP.replace("1025", "1024"),
+    TENSOR_LOOP.replace("nn.BatchNorm1d(32)", "nn.LayerNorm(32)"),
+    TENSOR_LOOP.replace("for epoch in range(3):", "net.eval()\nfor epoch in range(3):"),
+    STATED_IN_A_COMMENT.replace("301", "300"),
+    STATED_IN_A_COMMENT.replace("# len(tabular_set) == 301", "# len(other_set) == 301"),
+])
+def test_drop_last_a_dividing_size_or_no_batchnorm_is_quiet(source):
+    assert lines("batchnorm-last-batch-of-one", source) == []
