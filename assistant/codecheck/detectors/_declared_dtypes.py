@@ -61,13 +61,13 @@ def _comment_dtype(code: Code, first: int, last: int | None, about: str, named: 
     """The dtype a comment on these lines opens with, when it is about `about`: it says so (`t:
     LongTensor`), or, unless `named` is asked for, it names nothing else."""
     for line in range(first, (last or first) + 1):
-        match = _DECLARED.match(_comments(code).get(line, ""))
+        match = _DECLARED.match(comments_by_line(code).get(line, ""))
         if match and (match["name"] == about or (match["name"] is None and not named)):
             return _NAMED.get(match["dtype"])
     return None
 
 
-def _comments(code: Code) -> dict[int, str]:
+def comments_by_line(code: Code) -> dict[int, str]:
     """The comment on each line of the file (tokenized, so a `#` inside a string is no comment)."""
     if "comments" not in code.memo:
         found: dict[int, str] = {}
