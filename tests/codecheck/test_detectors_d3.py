@@ -214,3 +214,47 @@ def test_an_integer_tensor_declared_in_a_comment_or_a_divided_operand_fires(sour
 ])
 def test_an_undeclared_converted_or_integer_update_is_quiet(source):
     assert lines("inplace-float-on-integer", source) == []
+
+
+# ---- result-beyond-memory: one CPU tensor of terabytes, from sizes written or declared ---------------
+
+
+@pytest.mark.parametrize("source, line", [
+    # a column minus a flat vector, sizes declared on the binding lines
+    ("scores = torch.cat(all_scores)        # [2000000, 1]\nlabels = torch.cat(all_labels)   # [2000000]\n"
+     "err = (scores - labels) ** 2\n", 3),
+    # sizes from an int constant, through a Linear and a reduction
+    ("import torch.nn as nn\nROWS = 800_000\nfeats = torch.rand(ROWS, 6)\nhead = nn.Linear(6, 1)\n"
+     "goal = feats.mean(dim=1)\nresidual = head(feats) - goal\n", 6),
+    # an all-pairs similarity, its size declared on the line above
+    ("# vecs: [900_000, 256] sentence embeddings\nvecs = torch.from_numpy(np.load('v.npy'))\n"
+     "vecs = F.normalize(vecs, dim=-1)\nsims = vecs @ vecs.T\n", 4),
+    # cdist of two declared sets
+    ("queries = load_queries()   # [600000, 64]\nkeys = load_keys()   # [700000, 64]\n"
+     "d = torch.cdist(queries, keys)\n", 3),
+])
+def test_a_tensor_of_terabytes_fires(source, line):
+    assert lines("result-beyond-memory", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    # the same shapes, made to agree
+    "scores = torch.cat(all_scores)        # [2000000, 1]\nlabels = torch.cat(all_labels)   # [2000000]\n"
+    "err = (scores.squeeze(1) - labels) ** 2\n",
+    # small enough to fit
+    "scores = torch.cat(all_scores)        # [20000, 1]\nlabels = torch.cat(all_labels)   # [20000]\n"
+    "err = (scores - labels) ** 2\n",
+    # on a GPU it fails otherwise (CUDA out of memory), not in the CPU allocator
+    "# vecs: [900_000, 256]\nvecs = torch.from_numpy(np.load('v.npy')).cuda()\nsims = vecs @ vecs.T\n",
+    # a chunked similarity
+    "# vecs: [900_000, 256]\nvecs = torch.from_numpy(np.load('v.npy'))\n"
+    "for chunk in vecs.split(4096):\n    top = (chunk @ vecs.T).topk(10, dim=1)\n",
+    # symbolic sizes, or a comment about another name
+    "scores = torch.cat(all_scores)        # [N, 1]\nlabels = torch.cat(all_labels)   # [N]\nerr = scores - labels\n",
+    "# other: [900_000, 256]\nvecs = torch.from_numpy(np.load('v.npy'))\nsims = vecs @ vecs.T\n",
+    # rebound in between by something that changes the shape
+    "scores = torch.cat(all_scores)        # [2000000, 1]\nscores = scores.view(-1)\n"
+    "labels = torch.cat(all_labels)   # [2000000]\nerr = scores - labels\n",
+])
+def test_fitting_agreeing_gpu_chunked_or_unknown_sizes_are_quiet(source):
+    assert lines("result-beyond-memory", source) == []
