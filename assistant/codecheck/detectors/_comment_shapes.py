@@ -1,0 +1,50 @@
+"""What pasted code's comments say about its values: the comment on each line, and the shape a
+comment declares for a name (`def forward(self, feats):  # feats: [B, frames, 40]`, or
+`x = load(path)  # [B, T, 40]` on the line that binds it). Fragments and modules cut out of their
+program often say there what the data is; a detector may hold the code's sizes against it."""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+
+from assistant.codecheck._code import Code
+
+_SHAPE = re.compile(r"(?:(?P<name>[A-Za-z_]\w*)\s*:\s*)?[\[(](?P<dims>[^\[\]()]+,[^\[\]()]+)[\])]")
+
+
+def comments_by_line(code: Code) -> dict[int, str]:
+    """The comment on each line of the file, without its `#` (tokenized: a `#` in a string is no comment)."""
+    key = "comments by line"
+    if key not in code.memo:
+        found: dict[int, str] = {}
+        try:
+            for token in tokenize.generate_tokens(io.StringIO(code.source).readline):
+                if token.type == tokenize.COMMENT:
+                    found[token.start[0]] = token.string.lstrip("#").strip()
+        except (tokenize.TokenError, SyntaxError):
+            pass
+        code.memo[key] = found
+    return code.memo[key]  # type: ignore[return-value]
+
+
+def declared_dims(code: Code, use: ast.Name) -> list[str] | None:
+    """The dims (as written) of the shape a comment declares for the name `use` reads: on the `def`
+    line of the function whose parameter it is (`feats: [B, T, 40]`, the name said), or on the line
+    of the assignment that binds it just above (its first shape)."""
+    scope = code.scope_of(use)
+    if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) and use.id in {
+            a.arg for a in [*scope.args.posonlyargs, *scope.args.args]} and not code.assigned(scope, use.id):
+        header = range(scope.lineno, (scope.body[0].lineno if scope.body else scope.lineno))
+        return next((dims for line in header for name, dims in _shapes(code, line) if name == use.id), None)
+    bound = code.reaching_value(use)
+    if bound is None:
+        return None
+    return next((dims for name, dims in _shapes(code, bound.lineno) if name in (None, use.id)), None)
+
+
+def _shapes(code: Code, line: int) -> list[tuple[str | None, list[str]]]:
+    text = comments_by_line(code).get(line, "")
+    return [(m["name"], [d.strip() for d in m["dims"].split(",")]) for m in _SHAPE.finditer(text)]
