@@ -238,3 +238,52 @@ def test_a_last_batch_of_one_into_a_batchnorm1d_model_fires(source, line):
 ])
 def test_drop_last_a_dividing_size_or_no_batchnorm_is_quiet(source):
     assert lines("batchnorm-last-batch-of-one", source) == []
+
+
+# ---- rnn-input-size-disagrees: an RNN's input_size against the layer before it or a declared input -------
+
+DECLARED_FEATURES = """\
+import torch.nn as nn
+class Tagger(nn.Module):
+    def __init__(self, n_feats=20, hidden=64):
+        super().__init__()
+        self.gru = nn.GRU(n_feats, hidden, batch_first=True)
+    def forward(self, frames):  # frames: (batch, steps, 26) from the filterbank
+        out, _ = self.gru(frames)
+        return out
+"""
+
+EMBEDDED_TOKENS = """\
+import torch.nn as nn
+class Lm(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(5000, 300)
+        self.rnn = nn.LSTM(256, 512, batch_first=True)
+    def forward(self, ids):
+        h = self.embed(ids)
+        return self.rnn(h)[0]
+"""
+
+BOUND_WITH_A_COMMENT = """\
+seq = load_sequence(path)   # [T, 1, 7]
+lstm = nn.LSTM(input_size=5, hidden_size=16)
+out, state = lstm(seq)
+"""
+
+
+@pytest.mark.parametrize("source, line", [(DECLARED_FEATURES, 7), (EMBEDDED_TOKENS, 9), (BOUND_WITH_A_COMMENT, 3)])
+def test_an_rnn_given_other_features_than_its_input_size_fires(source, line):
+    assert lines("rnn-input-size-disagrees", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    DECLARED_FEATURES.replace("26)", "20)"),
+    DECLARED_FEATURES.replace("(batch, steps, 26)", "(batch, steps, F)"),
+    DECLARED_FEATURES + "model = Tagger(n_feats=26)\n",  # built in the paste with the declared width
+    EMBEDDED_TOKENS.replace("nn.LSTM(256", "nn.LSTM(300"),
+    BOUND_WITH_A_COMMENT.replace("[T, 1, 7]", "[T, 1, 5]"),
+    BOUND_WITH_A_COMMENT.replace("   # [T, 1, 7]", ""),
+])
+def test_matching_widths_or_widths_left_open_are_quiet(source):
+    assert lines("rnn-input-size-disagrees", source) == []
