@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+import ast
+from collections.abc import Iterator
+
 from assistant.answering.code_query import detect
+from assistant.repair.abstract_run import abstract_error
+from assistant.repair.harness import unpacked_rank
+from assistant.sandbox import WarmSandbox
 from tests.codecheck.lines import lines
 
 # ---- ecosystem-import-moved: a Lightning / transformers / hub / diffusers name that moved ---------
@@ -178,3 +184,54 @@ def test_a_sequence_cut_to_the_slot_width_assigned_into_the_slot_fires(source, l
 ])
 def test_a_slot_as_long_as_the_value_or_a_padded_value_is_quiet(source):
     assert lines("truncated-into-fixed-slot", source) == []
+
+
+# ---- harness: a model-only paste whose forward unpacks `B, T, C = x.shape` is fed that many dims -----
+
+
+@pytest.mark.parametrize("body, rank", [
+    ("B, T, C = x.shape\nreturn x", 3),
+    ("n, c = x.size()\nreturn x", 2),
+    ("b, t, h, w = tokens.shape\nreturn tokens", 4),
+    ("B, *rest = x.shape\nreturn x", None),
+    ("B, T, C = other.shape\nreturn x", None),
+    ("return x.mean(1)", None),
+])
+def test_the_rank_forward_unpacks_from_its_input(body, rank):
+    argument = "tokens" if "tokens" in body else "x"
+    indented = body.replace("\n", "\n    ")
+    forward = ast.parse(f"def forward(self, {argument}):\n    {indented}\n").body[0]
+    assert unpacked_rank(forward) == rank  # type: ignore[arg-type]
+
+
+_ATTENTION = """\
+import math
+import torch
+import torch.nn as nn
+
+class SelfAttention(nn.Module):
+    def __init__(self, dim=32, heads=4, max_len=128):
+        super().__init__()
+        self.heads = heads
+        self.qkv = nn.Linear(dim, dim * 3)
+        self.bias = nn.Parameter(torch.zeros(max_len, max_len))
+
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = self.qkv(x).reshape(B, T, 3, self.heads, C // self.heads).permute(2, 0, 3, 1, 4)
+        att = (q @ k.transpose(-2, -1)) / math.sqrt(C // self.heads)
+        att = att + {bias}
+        return (att.softmax(-1) @ v).transpose(1, 2).reshape(B, T, C)
+"""
+
+
+@pytest.fixture(scope="module")
+def run() -> Iterator:
+    with WarmSandbox() as box:
+        yield box.run_source
+
+
+def test_a_sequence_model_is_driven_past_its_shape_unpacking(run):
+    assert abstract_error(_ATTENTION.format(bias="self.bias[:T, :T]"), run) is None
+    error = abstract_error(_ATTENTION.format(bias="self.bias.expand(B, self.heads, T, T)"), run)
+    assert error is not None and error.message.startswith("The expanded size of the tensor") and error.line == 16
