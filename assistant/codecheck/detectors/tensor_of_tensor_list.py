@@ -11,6 +11,7 @@ from assistant.codecheck._code import Code, constant, dotted, source_of
 from assistant.codecheck.detectors import Hit
 from assistant.codecheck.detectors._calls import calls_to
 from assistant.codecheck.detectors._torch_names import model_of
+from assistant.codecheck.detectors._unpacked import known_value
 from assistant.codecheck.detectors._values import origin
 
 name = "tensor-of-tensor-list"
@@ -48,18 +49,8 @@ def _multi_element_part(code: Code, listed: ast.expr) -> ast.expr | None:
 def _starts_empty(code: Code, listed: ast.Name) -> bool:
     """The list is made empty just above (`preds = []`), or by the one unpacking that binds it in its
     scope (`preds, labels = [], []`)."""
-    if isinstance(made := code.reaching_value(listed), ast.List):
-        return not made.elts
-    scope = code.scope_of(listed)
-    if len(code.assigned(scope, listed.id)) != 1:
-        return False
-    for node in code.nodes_of(ast.Assign):
-        if code.scope_of(node) is scope and len(node.targets) == 1 and isinstance(node.targets[0], ast.Tuple) \
-                and isinstance(node.value, ast.Tuple) and len(node.value.elts) == len(node.targets[0].elts):
-            for target, value in zip(node.targets[0].elts, node.value.elts):
-                if isinstance(target, ast.Name) and target.id == listed.id:
-                    return isinstance(value, ast.List) and not value.elts
-    return False
+    made = known_value(code, listed)
+    return isinstance(made, ast.List) and not made.elts
 
 
 def _multi_element(code: Code, value: ast.expr) -> bool:
