@@ -29,8 +29,8 @@ def declared_dtype(code: Code, name: ast.Name, depth: int = 0) -> str | None:
     bound = code.reaching_value(name)
     if bound is None:
         return _declared_parameter(code, name)
-    if _converts(bound):
-        return None  # the comment may speak of the data before the conversion
+    if not hasattr(bound, "lineno") or _converts(bound):
+        return None  # a value the parser made, or a conversion: the comment may speak of the data before it
     if (declared := _comment_dtype(code, bound.lineno, getattr(bound, "end_lineno", None), name.id)) is not None:
         return declared
     while isinstance(bound, ast.Call) and isinstance(bound.func, ast.Attribute) and bound.func.attr in _KEEPING:
