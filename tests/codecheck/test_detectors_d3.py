@@ -255,6 +255,59 @@ def test_a_tensor_of_terabytes_fires(source, line):
     # rebound in between by something that changes the shape
     "scores = torch.cat(all_scores)        # [2000000, 1]\nscores = scores.view(-1)\n"
     "labels = torch.cat(all_labels)   # [2000000]\nerr = scores - labels\n",
+    # a loop variable read in a function: its value is unknown, and has no line of its own
+    "for step in range(3):\n    pass\n\ndef decay():\n    return step * torch.ones(2)\n",
 ])
 def test_fitting_agreeing_gpu_chunked_or_unknown_sizes_are_quiet(source):
     assert lines("result-beyond-memory", source) == []
+
+
+# ---- only-torch-seeded: a reproducible run that draws from an unseeded NumPy or random generator ---
+
+SPLIT = '''\
+import random
+import torch
+
+torch.manual_seed(42)
+files = sorted(glob.glob("data/*.png"))
+random.shuffle(files)
+train, val = files[:800], files[800:]
+'''
+
+NOISY = '''\
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+class Noisy(Dataset):
+    def __init__(self, n):
+        self.x = np.random.normal(size=(n, 4)).astype("float32")
+
+    def __getitem__(self, i):
+        return torch.from_numpy(self.x[i])
+
+def main():
+    torch.random.manual_seed(0)
+    ds = Noisy(100)
+'''
+
+
+@pytest.mark.parametrize("source, line", [(SPLIT, 6), (NOISY, 7)])
+def test_a_torch_seeded_run_drawing_from_an_unseeded_generator_fires(source, line):
+    assert lines("only-torch-seeded", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    SPLIT.replace("torch.manual_seed(42)", "torch.manual_seed(42)\nrandom.seed(42)"),
+    NOISY.replace("torch.random.manual_seed(0)", "torch.random.manual_seed(0)\n    np.random.seed(0)"),
+    SPLIT.replace("torch.manual_seed(42)", "pl.seed_everything(42)\ntorch.manual_seed(42)"),
+    # a Generator of its own, seeded
+    NOISY.replace("np.random.normal(size=(n, 4))", "np.random.default_rng(0).normal(size=(n, 4))"),
+    # draws in __getitem__: the DataLoader workers seed NumPy and random from torch's generator
+    NOISY.replace("return torch.from_numpy(self.x[i])", "return torch.from_numpy(self.x[i] + np.random.rand(4))")
+    .replace("np.random.normal(size=(n, 4))", "np.zeros((n, 4))"),
+    # no torch seed: the code does not ask for a reproducible run
+    SPLIT.replace("torch.manual_seed(42)\n", ""),
+])
+def test_a_seeded_own_generator_getitem_or_unseeded_run_is_quiet(source):
+    assert lines("only-torch-seeded", source) == []

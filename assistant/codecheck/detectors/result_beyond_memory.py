@@ -110,6 +110,8 @@ def _through_linear(code: Code, layer: ast.Call, given: tuple[int, ...] | None) 
 def _declared(code: Code, bound: ast.expr, about: str) -> tuple[int, ...] | None:
     """The shape a comment declares for the value bound at this line: on the binding's own lines,
     or alone on the line above it, naming the same name or none."""
+    if not hasattr(bound, "lineno"):
+        return None  # a value the parser made, not one of the file's lines
     comments = comments_by_line(code)
     lines = list(range(bound.lineno, (getattr(bound, "end_lineno", None) or bound.lineno) + 1))
     above = bound.lineno - 1
