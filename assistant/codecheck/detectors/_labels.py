@@ -139,3 +139,24 @@ def same_tensor(code: Code, a: ast.expr, b: ast.expr) -> bool:
         return is_parameter(scope, a.id)
     return len(bound) == 1 and code.reaching_value(a) is bound[0] and code.reaching_value(b) is bound[0]
 
+
+
+def largest_mapped_label(code: Code, value: ast.expr | None) -> Largest | None:
+    """The largest label of labels looked up in a dict literal of class ids (`torch.tensor([label_map[l]
+    for l in names])` with `label_map = {"neg": 0, "pos": 1, "mixed": 2}`): its largest value, which
+    some name of the data may well map to (added for label-beyond-head's string-labelled data)."""
+    made = known_value(code, value) if isinstance(value, ast.Name) else value
+    if not (isinstance(made, ast.Call) and is_torch_function(made, *LITERAL_TENSORS) and len(made.args) == 1):
+        return None
+    listed = made.args[0]
+    if not (isinstance(listed, ast.ListComp) and isinstance(listed.elt, ast.Subscript)
+            and isinstance(listed.elt.value, ast.Name)):
+        return None
+    mapping = known_value(code, listed.elt.value)
+    if not isinstance(mapping, ast.Dict) or not mapping.values:
+        return None
+    ids = [constant(v) for v in mapping.values]
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        return None
+    largest = max(ids)  # type: ignore[type-var]
+    return Largest(largest, made, f"maps {listed.elt.value.id}'s names to ids up to {largest}")  # type: ignore[arg-type]
