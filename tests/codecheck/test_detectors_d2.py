@@ -235,3 +235,30 @@ def test_a_sequence_model_is_driven_past_its_shape_unpacking(run):
     assert abstract_error(_ATTENTION.format(bias="self.bias[:T, :T]"), run) is None
     error = abstract_error(_ATTENTION.format(bias="self.bias.expand(B, self.heads, T, T)"), run)
     assert error is not None and error.message.startswith("The expanded size of the tensor") and error.line == 16
+
+
+# ---- label-beyond-head: labels looked up in a map of more classes than the head has ------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("import torch\nimport torch.nn as nn\nclasses = {'cat': 0, 'dog': 1, 'bird': 2}\nhead = nn.Linear(64, 2)\n"
+     "y = torch.tensor([classes[name] for name in names])\nloss = nn.CrossEntropyLoss()(head(feats), y)\n", 6),
+    ("tag_ids = {'O': 0, 'B-PER': 1, 'I-PER': 2, 'B-LOC': 3, 'I-LOC': 4}\nself.tagger = nn.Linear(d_model, 4)\n"
+     "targets = torch.tensor([tag_ids[t] for t in tags], dtype=torch.long)\n"
+     "loss = F.cross_entropy(self.tagger(hidden), targets)\n", 4),
+])
+def test_labels_mapped_beyond_the_head_fire(source, line):
+    assert lines("label-beyond-head", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    "classes = {'cat': 0, 'dog': 1, 'bird': 2}\nhead = nn.Linear(64, len(classes))\n"
+    "y = torch.tensor([classes[n] for n in names])\nloss = F.cross_entropy(head(feats), y)\n",
+    "classes = {'cat': 0, 'dog': 1, 'bird': 2}\nhead = nn.Linear(64, 3)\n"
+    "y = torch.tensor([classes[n] for n in names])\nloss = F.cross_entropy(head(feats), y)\n",
+    "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.fc = nn.Linear(8, 2)\n"
+    "    def forward(self, x):\n        return self.fc(x)\nmapping = {'a': 0, 'b': 1, 'c': 2}\n"
+    "y = torch.tensor([mapping[k] for k in keys])\nloss = F.cross_entropy(other.fc(x), y)\n",
+])
+def test_a_map_that_fits_the_head_or_another_head_is_quiet(source):
+    assert lines("label-beyond-head", source) == []

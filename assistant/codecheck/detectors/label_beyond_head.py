@@ -8,10 +8,10 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from assistant.codecheck._code import Code, argument, keyword, source_of
+from assistant.codecheck._code import Code, argument, dotted, keyword, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
 from assistant.codecheck.detectors._class_index_losses import class_index_losses
-from assistant.codecheck.detectors._labels import largest_label, max_of, same_labels
+from assistant.codecheck.detectors._labels import largest_label, largest_mapped_label, max_of, same_labels
 from assistant.codecheck.detectors._losses import loss_options
 from assistant.codecheck.detectors._torch_names import forward_returns, is_layer, layer_call, module_classes
 from assistant.codecheck.detectors._widths import KEEP_FEATURES, int_value, out_width, producing_layer
@@ -33,12 +33,14 @@ def check(code: Code) -> Iterator[Hit]:
             continue
         shown = f"{source_of(call.func)}({source_of(logits)}, {source_of(target)})"
         if width.value is not None and width.value > 0:
-            largest = largest_label(code, target, ignored)  # type: ignore[arg-type]
+            mapped = largest_mapped_label(code, target)
+            largest = largest_label(code, target, ignored) or mapped  # type: ignore[arg-type]
             if largest is not None and largest.value >= width.value:
+                fix = (f"the head needs {largest.value + 1} outputs, one per class of the map" if largest is mapped
+                       else _fix(largest.value, width.value, target))
                 yield Hit.at(code, call, f"{shown}: the logits come from {source_of(head)} (line {head.lineno}) with "
                              f"{width.shown()} classes, so targets must lie in 0..{width.value - 1}, but "
-                             f"{largest.said(target)}; {_fix(largest.value, width.value, target)}",
-                             {"target": str(largest.value)})
+                             f"{largest.said(target)}; {fix}", {"target": str(largest.value)})
             continue
         counted = max_of(code, width.node)
         if counted is not None and same_labels(code, counted, target):
@@ -61,7 +63,7 @@ def _ignored(code: Code, call: ast.Call) -> int | None | bool:
 def _head(code: Code, logits: ast.expr) -> ast.Call | None:
     """The Linear whose output the logits are: through an nn.Sequential, or a module class of the file
     whose forward returns only what one Linear attribute computes."""
-    found = producing_layer(code, logits, ("Linear",), KEEP_FEATURES)
+    found = producing_layer(code, logits, ("Linear",), KEEP_FEATURES) or _fragment_head(code, logits)
     if found is not None:
         return found
     value = code.reaching_value(logits) if isinstance(logits, ast.Name) else logits
@@ -77,6 +79,16 @@ def _head(code: Code, logits: ast.expr) -> ast.Call | None:
             return None
         heads.add(returned.func.attr)
     layer = code.attribute_value(cls, heads.pop()) if cls is not None and len(heads) == 1 else None
+    return layer if isinstance(layer, ast.Call) and is_layer(layer, "Linear") else None
+
+
+def _fragment_head(code: Code, logits: ast.expr) -> ast.Call | None:
+    """`self.classifier(h)` in lines pasted from a module's __init__ and forward together, outside
+    their class: the Linear that the same lines set `self.classifier` to, once."""
+    if not (isinstance(logits, ast.Call) and isinstance(logits.func, ast.Attribute) and len(logits.args) == 1
+            and dotted(logits.func.value) == "self" and code.enclosing_class(logits) is None):
+        return None
+    layer = code.value_of(code.scope_of(logits), f"self.{logits.func.attr}")
     return layer if isinstance(layer, ast.Call) and is_layer(layer, "Linear") else None
 
 
