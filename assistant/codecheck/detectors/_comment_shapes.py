@@ -48,3 +48,32 @@ def declared_dims(code: Code, use: ast.Name) -> list[str] | None:
 def _shapes(code: Code, line: int) -> list[tuple[str | None, list[str]]]:
     text = comments_by_line(code).get(line, "")
     return [(m["name"], [d.strip() for d in m["dims"].split(",")]) for m in _SHAPE.finditer(text)]
+
+
+_VECTOR = re.compile(r"(?:^|\s)[\[(]\s*(?P<size>\d+)\s*,?\s*[\])](?:\s|$)")
+_LAYER = re.compile(r"nn\.(?P<kind>[A-Z]\w*)\(")
+
+
+def declared_vector(code: Code, use: ast.Name) -> int | None:
+    """The size of a 1-D tensor that the comment on the line binding `use` declares (`# [2]`, `# (8,)`),
+    also where a tuple assignment binds it once (`history, target = rows[:-1], rows[-1:]  # history: [50]`)."""
+    bound = code.reaching_value(use)
+    line = bound.lineno if bound is not None else _unpacked_once(code, use)
+    found = _VECTOR.search(comments_by_line(code).get(line, "")) if line is not None else None
+    return int(found["size"]) if found else None
+
+
+def _unpacked_once(code: Code, use: ast.Name) -> int | None:
+    """The line of the one tuple assignment that binds the name in its scope, if that is its only binding."""
+    scope = code.scope_of(use)
+    if len(code.assigned(scope, use.id)) != 1:
+        return None
+    lines = [s.lineno for s in code.nodes_of(ast.Assign) if code.scope_of(s) is scope and any(
+        isinstance(t, ast.Tuple) and any(isinstance(e, ast.Name) and e.id == use.id for e in t.elts) for t in s.targets)]
+    return lines[0] if len(lines) == 1 else None
+
+
+def declared_layer_kind(code: Code, call: ast.Call) -> str | None:
+    """The torch.nn layer kind a comment on the call's line opens with (`out = self.gru(x)  # nn.GRU(2, 32)`)."""
+    found = _LAYER.match(comments_by_line(code).get(call.lineno, ""))
+    return found["kind"] if found else None
