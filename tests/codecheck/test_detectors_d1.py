@@ -5,6 +5,7 @@ where the layers after it need one."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterator
 
 import pytest
@@ -287,3 +288,66 @@ def test_an_rnn_given_other_features_than_its_input_size_fires(source, line):
 ])
 def test_matching_widths_or_widths_left_open_are_quiet(source):
     assert lines("rnn-input-size-disagrees", source) == []
+
+
+# ---- rnn-given-one-vector: an RNN called on a 1-D tensor ---------------------------------------------------
+
+ONE_STEP = """\
+import torch
+import torch.nn as nn
+cell = nn.LSTM(3, 8)
+step = torch.tensor([0.5, 1.0, -2.0])
+out, state = cell(step)
+"""
+
+STEP_DECLARED_IN_COMMENTS = """\
+for t in range(len(readings)):
+    reading = to_tensor(readings[t])   # [4]
+    out, hidden = self.encoder(reading, hidden)   # nn.RNN(4, 16)
+"""
+
+
+@pytest.mark.parametrize("source, line", [
+    (ONE_STEP, 5),
+    (ONE_STEP.replace("torch.tensor([0.5, 1.0, -2.0])", "torch.randn(3)"), 5),
+    (STEP_DECLARED_IN_COMMENTS, 3),
+])
+def test_an_rnn_given_a_vector_fires(source, line):
+    assert lines("rnn-given-one-vector", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    ONE_STEP.replace("torch.tensor([0.5, 1.0, -2.0])", "torch.tensor([[0.5, 1.0, -2.0]])"),
+    ONE_STEP.replace("torch.tensor([0.5, 1.0, -2.0])", "torch.randn(5, 3)"),
+    ONE_STEP.replace("nn.LSTM(3, 8)", "nn.Linear(3, 8)").replace("out, state = cell(step)", "out = cell(step)"),
+    STEP_DECLARED_IN_COMMENTS.replace("# [4]", "# [1, 4]"),
+    STEP_DECLARED_IN_COMMENTS.replace("# nn.RNN(4, 16)", "# nn.Linear(4, 16)"),
+    # the code's own layer wins over a comment
+    "class Enc(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+    "        self.encoder = nn.Linear(4, 16)\n    def run(self, readings, hidden):\n"
+    + textwrap.indent(STEP_DECLARED_IN_COMMENTS, " " * 8),
+])
+def test_a_batched_input_or_another_layer_is_quiet(source):
+    assert lines("rnn-given-one-vector", source) == []
+
+
+MODEL_OPENING_WITH_AN_RNN = """\
+import torch
+import torch.nn as nn
+class Forecaster(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(1, 32)
+        self.out = nn.Linear(32, 1)
+    def forward(self, series):
+        states, _ = self.lstm(series)
+        return self.out(states[-1])
+net = Forecaster()
+past, future = values[:-7], values[-7:]   # past: [93]
+guess = net(past)
+"""
+
+
+def test_a_model_whose_forward_opens_with_an_rnn_given_a_vector_fires():
+    assert lines("rnn-given-one-vector", MODEL_OPENING_WITH_AN_RNN) == [13]
+    assert lines("rnn-given-one-vector", MODEL_OPENING_WITH_AN_RNN.replace("past: [93]", "past: [93, 1]")) == []
