@@ -262,3 +262,29 @@ def test_labels_mapped_beyond_the_head_fire(source, line):
 ])
 def test_a_map_that_fits_the_head_or_another_head_is_quiet(source):
     assert lines("label-beyond-head", source) == []
+
+
+# ---- checkpoint-named-for-other-depth: a path that names another number of layers than the model's ----
+
+
+@pytest.mark.parametrize("source, line", [
+    ("import torch\nfrom model import Encoder\nenc = Encoder(dim=256, num_layers=4)\n"
+     "enc.load_state_dict(torch.load('checkpoints/encoder_8layers.pt'))\n", 4),
+    ("import argparse\nimport torch\nfrom nets import Tagger\nap = argparse.ArgumentParser()\n"
+     "ap.add_argument('--weights', default='runs/tagger-24-layer/best.pth')\nap.add_argument('--depth', type=int, default=12)\n"
+     "opts = ap.parse_args()\nnet = Tagger(depth=opts.depth)\nstate = torch.load(opts.weights, map_location='cpu')\n"
+     "net.load_state_dict(state)\n", 10),
+])
+def test_a_checkpoint_named_for_another_depth_fires(source, line):
+    assert lines("checkpoint-named-for-other-depth", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    "enc = Encoder(dim=256, num_layers=8)\nenc.load_state_dict(torch.load('checkpoints/encoder_8layers.pt'))\n",
+    "enc = Encoder(dim=256, num_layers=4)\nenc.load_state_dict(torch.load('ckpt/encoder_8layers.pt'), strict=False)\n",
+    "enc = Encoder(dim=256, num_layers=n)\nenc.load_state_dict(torch.load('checkpoints/encoder_8layers.pt'))\n",
+    "enc = Encoder(dim=256, num_layers=4)\nenc.load_state_dict(torch.load('checkpoints/encoder_epoch12.pt'))\n",
+    "enc = Encoder(num_layers=4)\nenc.load_state_dict(torch.load('ckpt/enc_2layer_to_4layer.pt'))\n",
+])
+def test_the_same_depth_a_non_strict_load_or_an_unknown_depth_is_quiet(source):
+    assert lines("checkpoint-named-for-other-depth", source) == []
