@@ -311,3 +311,56 @@ def test_a_torch_seeded_run_drawing_from_an_unseeded_generator_fires(source, lin
 ])
 def test_a_seeded_own_generator_getitem_or_unseeded_run_is_quiet(source):
     assert lines("only-torch-seeded", source) == []
+
+
+# ---- cuda-dataset-in-workers: a Dataset of CUDA tensors served by forked workers -----------------
+
+GPU_TABLE = '''\
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+dev = "cuda" if torch.cuda.is_available() else "cpu"
+
+class GpuTable(Dataset):
+    def __init__(self, rows):
+        self.rows = torch.as_tensor(rows).to(dev)
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __getitem__(self, i):
+        return self.rows[i]
+
+train_dl = DataLoader(GpuTable(table), batch_size=64, num_workers=2)
+'''
+
+CUDA_CALL = '''\
+class Clips(torch.utils.data.Dataset):
+    def __init__(self, clips, labels):
+        self.clips = clips.cuda()
+        self.labels = labels
+
+    def __getitem__(self, i):
+        return self.clips[i], self.labels[i]
+
+ds = Clips(all_clips, all_labels)
+loader = DataLoader(ds, batch_size=8, shuffle=True, num_workers=6, pin_memory=False)
+'''
+
+
+@pytest.mark.parametrize("source, line", [(GPU_TABLE, 16), (CUDA_CALL, 10)])
+def test_a_dataset_of_cuda_tensors_under_worker_processes_fires(source, line):
+    assert lines("cuda-dataset-in-workers", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    GPU_TABLE.replace("num_workers=2", "num_workers=0"),
+    GPU_TABLE.replace(".to(dev)", ""),  # kept on the CPU
+    GPU_TABLE.replace('dev = "cuda" if torch.cuda.is_available() else "cpu"', 'dev = "cpu"'),
+    GPU_TABLE.replace("num_workers=2", "num_workers=2, multiprocessing_context='spawn'"),
+    CUDA_CALL.replace("self.clips = clips.cuda()", "self.clips = clips"),
+    # workers given by a variable: their number is not known here
+    CUDA_CALL.replace("num_workers=6", "num_workers=args.workers"),
+])
+def test_cpu_datasets_no_workers_or_spawned_workers_are_quiet(source):
+    assert lines("cuda-dataset-in-workers", source) == []
