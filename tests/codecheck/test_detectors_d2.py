@@ -288,3 +288,34 @@ def test_a_checkpoint_named_for_another_depth_fires(source, line):
 ])
 def test_the_same_depth_a_non_strict_load_or_an_unknown_depth_is_quiet(source):
     assert lines("checkpoint-named-for-other-depth", source) == []
+
+
+# ---- object-in-weights-only-load: an attribute of a checkpoint item read after a default torch.load ----
+
+
+@pytest.mark.parametrize("source, line", [
+    ("import torch\nstate = torch.load('last.ckpt')\ncfg = state['config']\nmodel = build(cfg.arch, cfg.width)\n", 4),
+    ("import torch\nckpt = torch.load(path, map_location='cpu')\nprint('trained for', ckpt['hparams'].epochs)\n", 3),
+])
+def test_an_object_read_from_a_default_load_fires(source, line):
+    assert lines("object-in-weights-only-load", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    "import torch\nckpt = torch.load(path, weights_only=False)\nprint(ckpt['args'].lr)\n",
+    "import torch\nckpt = torch.load(path)\nprint(ckpt['model']['fc.weight'].shape, ckpt['epoch'])\n",
+    "import torch\nckpt = torch.load(path)\nlr = ckpt['optimizer']['param_groups'][0]['lr']\nw = ckpt['w'].float()\n",
+    "import argparse, torch\ntorch.serialization.add_safe_globals([argparse.Namespace])\nckpt = torch.load(path)\n"
+    "print(ckpt['args'].lr)\n",
+    "import torch\nckpt = torch.load(path)\nemb = ckpt['embedding'].T\nn = ckpt['embedding'].ndim\n",
+])
+def test_weights_tensors_or_an_explicit_load_are_quiet(source):
+    assert lines("object-in-weights-only-load", source) == []
+
+
+def test_a_load_of_a_file_the_code_saved_its_parsed_arguments_into_fires():
+    source = ("import argparse\nimport torch\nopts = argparse.ArgumentParser().parse_args()\n"
+              "torch.save({'weights': net.state_dict(), 'opts': opts}, 'run.pt')\nstate = torch.load('run.pt')\n")
+    assert lines("object-in-weights-only-load", source) == [5]
+    assert lines("object-in-weights-only-load", source.replace("torch.load('run.pt')",
+                                                              "torch.load('run.pt', weights_only=False)")) == []
