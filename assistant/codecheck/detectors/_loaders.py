@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 
-from assistant.codecheck._code import Code, argument
+from assistant.codecheck._code import Code, argument, constant, keyword
 
 LOADERS = ("torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader")
 TENSOR_DATASETS = ("torch.utils.data.TensorDataset", "torch.utils.data.dataset.TensorDataset")
@@ -66,3 +66,19 @@ def tensor_dataset_part(code: Code, name: ast.Name) -> ast.expr | None:
             return None
         return tensors[position]
     return None
+
+
+def forked_worker_datasets(code: Code) -> list[tuple[ast.Call, int, ast.ClassDef]]:
+    """(the DataLoader, its literal num_workers > 0, the Dataset class of the file it serves) for each
+    loader whose workers are forked: none where the code asks for the spawn or forkserver start method."""
+    if "spawn" in code.source or "forkserver" in code.source:
+        return []
+    classes = {c.name: c for c in code.classes}
+    found = []
+    for loader in (c for c in code.calls_of("DataLoader") if is_call_of(code, c, LOADERS)):
+        workers = constant(keyword(loader, "num_workers"))
+        dataset = loader_dataset(code, loader)
+        if isinstance(workers, int) and not isinstance(workers, bool) and workers > 0 and isinstance(
+                dataset, ast.Call) and isinstance(dataset.func, ast.Name) and dataset.func.id in classes:
+            found.append((loader, workers, classes[dataset.func.id]))
+    return found
