@@ -18,6 +18,8 @@ NOT_FOUND_YET = {
     "numpy-non-cpu-tensor": "the broken example's weights are on the meta device (built under with torch.device('meta')); "
                             "the detector sees .cuda() and .to('cuda') moves",
     "numpy-object-array": "the broken example is a ragged nested list; the detector sees object-dtype NumPy arrays",
+    "dataloader-worker-exited-unexpectedly": "the broken example crashes a worker with a native read of address 0; "
+                                             "the detector sees an HDF5 or LMDB handle shared by forked workers",
     "cuda-reinit-forked-subprocess": "the broken example forks a multiprocessing Pool whose function makes CUDA "
                                      "tensors; the detector sees a Dataset of CUDA tensors under DataLoader workers",
     "reproducibility-seeding": "the broken example trains twice in one process without reseeding torch; the "

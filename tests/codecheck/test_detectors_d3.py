@@ -364,3 +364,61 @@ def test_a_dataset_of_cuda_tensors_under_worker_processes_fires(source, line):
 ])
 def test_cpu_datasets_no_workers_or_spawned_workers_are_quiet(source):
     assert lines("cuda-dataset-in-workers", source) == []
+
+
+# ---- hdf5-handle-in-forked-workers: one HDF5 / LMDB handle opened in __init__, read by workers ------
+
+VOLUMES = '''\
+import h5py
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+class Volumes(Dataset):
+    def __init__(self, path):
+        self.path = path
+        self.file = h5py.File(path, "r")
+
+    def __len__(self):
+        return len(self.file["x"])
+
+    def __getitem__(self, i):
+        return torch.from_numpy(self.file["x"][i])
+
+dl = DataLoader(Volumes("vol.h5"), batch_size=4, num_workers=8)
+'''
+
+LMDB_PAGES = '''\
+import lmdb
+
+class Pages(torch.utils.data.Dataset):
+    def __init__(self, root):
+        self.env = lmdb.open(root, readonly=True, lock=False)
+
+    def __getitem__(self, i):
+        with self.env.begin() as txn:
+            return txn.get(str(i).encode())
+
+pages = Pages("pages.lmdb")
+loader = DataLoader(pages, batch_size=16, num_workers=4, shuffle=True)
+'''
+
+
+@pytest.mark.parametrize("source, line", [(VOLUMES, 16), (LMDB_PAGES, 12)])
+def test_a_handle_opened_in_init_and_read_by_forked_workers_fires(source, line):
+    assert lines("hdf5-handle-in-forked-workers", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    VOLUMES.replace("num_workers=8", "num_workers=0"),
+    # opened lazily, once per worker
+    VOLUMES.replace('        self.file = h5py.File(path, "r")\n', "        self.file = None\n").replace(
+        '        return torch.from_numpy(self.file["x"][i])',
+        '        if self.file is None:\n            self.file = h5py.File(self.path, "r")\n'
+        '        return torch.from_numpy(self.file["x"][i])'),
+    VOLUMES.replace("num_workers=8", "num_workers=8, worker_init_fn=reopen"),
+    VOLUMES.replace("    def __len__", "    def __getstate__(self):\n        return {'path': self.path}\n\n"
+                    "    def __len__"),
+    LMDB_PAGES.replace("shuffle=True", "shuffle=True, multiprocessing_context='spawn'"),
+])
+def test_lazily_opened_reopened_or_spawned_handles_are_quiet(source):
+    assert lines("hdf5-handle-in-forked-workers", source) == []

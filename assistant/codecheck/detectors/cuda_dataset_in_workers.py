@@ -12,28 +12,19 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from assistant.codecheck._code import Code, argument, constant, keyword, source_of
+from assistant.codecheck._code import Code, argument, constant, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
-from assistant.codecheck.detectors._loaders import is_call_of, loader_dataset
+from assistant.codecheck.detectors._loaders import forked_worker_datasets
 
 name = "cuda-dataset-in-workers"
-LOADERS = ("torch.utils.data.DataLoader", "torch.utils.data.dataloader.DataLoader")
 
 
 @needs_calls("DataLoader")
 def check(code: Code) -> Iterator[Hit]:
-    if "spawn" in code.source or "forkserver" in code.source:
-        return
-    for loader in (c for c in code.calls_of("DataLoader") if is_call_of(code, c, LOADERS)):
-        workers = constant(keyword(loader, "num_workers"))
-        dataset = loader_dataset(code, loader)
-        if not (isinstance(workers, int) and workers > 0 and isinstance(dataset, ast.Call)
-                and isinstance(dataset.func, ast.Name)):
-            continue
-        cls = next((c for c in code.classes if c.name == dataset.func.id), None)
-        moved = _cuda_attribute(code, cls) if cls is not None else None
+    for loader, workers, cls in forked_worker_datasets(code):
+        moved = _cuda_attribute(code, cls)
         if moved is not None:
-            yield Hit.at(code, loader, f"{cls.name} keeps CUDA tensors ({source_of(moved)}), and this DataLoader "  # type: ignore[union-attr]
+            yield Hit.at(code, loader, f"{cls.name} keeps CUDA tensors ({source_of(moved)}), and this DataLoader "
                          f"starts {workers} worker processes: forked from a parent that has initialised CUDA, each "
                          "worker must use CUDA again to index them and fails with 'Cannot re-initialize CUDA in "
                          "forked subprocess'; keep the dataset's tensors on the CPU and move each batch in the "
