@@ -1,0 +1,121 @@
+"""A loss written as a NumPy function of the predictions (`np.mean(np.log(np.cosh(pred - target)))`)
+needs `pred.detach().numpy()` to be called at all, and `torch.tensor(...)` of its result is a new
+tensor with no graph: `backward()` fails with `element 0 of tensors does not require grad`. The
+entry's fix is to compute the loss with torch ops from the differentiable outputs. Where the NumPy
+function is written in the file and uses only element-wise NumPy functions that torch has under
+the same name and meaning (log, exp, cosh, abs, mean, sum, ...), and arithmetic, the recipe writes
+those calls as torch's, and the loss line calls the function on the prediction itself (the detach
+and `.numpy()` dropped) and on the other operands as tensors (`torch.as_tensor(y)`), without the
+`torch.tensor(...)` around it. A function that is also called elsewhere, or that uses anything
+else, is left alone: another caller may pass arrays, and other NumPy code needs its own port.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+import libcst.matchers as m
+
+from assistant.repair.recipes import Problem, needs_failing_line
+from assistant.repair.recipes._edit import Edits, Script, dotted, expr, import_name, kind_of, positional
+from assistant.repair.recipes._loss_path import assignments_on_path, backward_calls
+
+name = "port-loss-to-torch"
+_NEW_TENSOR = ("torch.tensor", "torch.as_tensor", "torch.from_numpy")
+_NUMPY = ("np", "numpy")
+# one-argument NumPy functions whose torch namesake computes the same over the whole array
+_SAME_IN_TORCH = ("abs", "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "square", "sin", "cos", "tanh",
+                  "sinh", "cosh", "mean", "sum")
+_TO_NUMPY = ("detach", "cpu", "numpy")
+_ARITHMETIC_PARTS = (cst.Name, cst.Integer, cst.Float, cst.BinaryOperation, cst.UnaryOperation, cst.Call)
+
+
+@needs_failing_line
+def match(problem: Problem) -> tuple[cst.Call, cst.FunctionDef] | None:
+    """(the `torch.tensor(f(...))` on the loss's path, the NumPy function `f` defined here)."""
+    script = problem.script
+    if import_name(script, "torch") != "torch":
+        return None
+    for backward in backward_calls(script, problem.facts.user_lines):
+        tensor = backward.func.value
+        for assign in assignments_on_path(script, tensor, backward):
+            for wrapped in m.findall(assign.value, m.Call()):
+                if (function := _numpy_loss(script, wrapped)) is not None:
+                    return wrapped, function
+    return None
+
+
+def apply(problem: Problem, found: tuple[cst.Call, cst.FunctionDef]) -> Edits:
+    wrapped, function = found
+    script, edits = problem.script, problem.edits()
+    for call in m.findall(function, m.Call()):
+        edits.replace(call.func, expr(f"torch.{call.func.attr.value}"))
+    loss = positional(wrapped)[0].value
+    arguments = [arg.with_changes(value=_as_tensor(script, arg.value)) for arg in loss.args]
+    edits.replace(wrapped, loss.with_changes(args=arguments))
+    return edits
+
+
+def _numpy_loss(script: Script, wrapped: cst.Call) -> cst.FunctionDef | None:
+    """The function `f` of `torch.tensor(f(pred.detach().numpy(), ...))` when it is defined once
+    here, called only there, and computes with portable NumPy calls alone."""
+    if dotted(wrapped.func) not in _NEW_TENSOR or len(wrapped.args) != 1 or wrapped.args[0].keyword is not None:
+        return None
+    loss = wrapped.args[0].value
+    if not isinstance(loss, cst.Call) or not isinstance(loss.func, cst.Name) or any(a.keyword or a.star for a in loss.args):
+        return None
+    if not any(_detached(arg.value) is not None for arg in loss.args):
+        return None
+    functions = [node for node in script.nodes(cst.FunctionDef) if node.name.value == loss.func.value]
+    calls = [call for call in script.calls() if kind_of(call) == loss.func.value and isinstance(call.func, cst.Name)]
+    if len(functions) != 1 or calls != [loss] or not _portable(functions[0]):
+        return None
+    return functions[0]
+
+
+def _portable(function: cst.FunctionDef) -> bool:
+    """Only assignments and a return, computed from names, numbers, arithmetic and portable NumPy
+    calls (at least one): nothing whose NumPy and torch meanings differ (`.size`, `.T`, indexing)."""
+    body = function.body.body
+    small = [line for statement in body if isinstance(statement, cst.SimpleStatementLine) for line in statement.body]
+    if len(small) != len(body) or not isinstance(small[-1], cst.Return) or not all(
+            isinstance(line, (cst.Assign, cst.Return)) for line in small):
+        return False
+    calls = [node for node in _descendants(function.body) if isinstance(node, cst.Call)]
+    numpy_names = {call.func.value for call in calls if isinstance(call.func, cst.Attribute)}
+    expressions = [node for node in _descendants(function.body) if isinstance(node, cst.BaseExpression)
+                   and node not in numpy_names and not _is_numpy_function(node, calls)]
+    return bool(calls) and all(_portable_call(call) for call in calls) and all(
+        isinstance(node, _ARITHMETIC_PARTS) for node in expressions)
+
+
+def _is_numpy_function(node: cst.BaseExpression, calls: list[cst.Call]) -> bool:
+    return any(call.func is node or call.func.attr is node for call in calls if isinstance(call.func, cst.Attribute))
+
+
+def _portable_call(call: cst.Call) -> bool:
+    func = call.func
+    return (isinstance(func, cst.Attribute) and dotted(func.value) in _NUMPY and func.attr.value in _SAME_IN_TORCH
+            and len(call.args) == 1 and call.args[0].keyword is None and not call.args[0].star)
+
+
+def _descendants(node: cst.CSTNode) -> list[cst.CSTNode]:
+    found = []
+    for child in node.children:
+        found += [child, *_descendants(child)]
+    return found
+
+
+def _detached(value: cst.BaseExpression) -> cst.BaseExpression | None:
+    """`pred` of `pred.detach().numpy()` (also with `.cpu()`), else None."""
+    chain = []
+    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and not value.args:
+        chain.append(value.func.attr.value)
+        value = value.func.value
+    return value if chain and chain[0] == "numpy" and set(chain) <= set(_TO_NUMPY) else None
+
+
+def _as_tensor(script: Script, value: cst.BaseExpression) -> cst.BaseExpression:
+    """The prediction itself for a detached copy, else the operand as a tensor."""
+    if (prediction := _detached(value)) is not None:
+        return prediction
+    return expr(f"torch.as_tensor({script.code(value)})")
