@@ -319,3 +319,28 @@ def test_a_load_of_a_file_the_code_saved_its_parsed_arguments_into_fires():
     assert lines("object-in-weights-only-load", source) == [5]
     assert lines("object-in-weights-only-load", source.replace("torch.load('run.pt')",
                                                               "torch.load('run.pt', weights_only=False)")) == []
+
+
+# ---- imagenet-weights-into-other-head: a 1000-class checkpoint into a model with another head ---------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("import torch, timm\nnet = timm.create_model('resnet50', num_classes=5)\n"
+     "net.load_state_dict(torch.load('weights/resnet50_imagenet1k.pth'), strict=False)\n", 3),
+    ("import torch\nfrom torchvision.models import resnet18\nN_CLASSES = 37\nmodel = resnet18(num_classes=N_CLASSES)\n"
+     "state = torch.load('/data/ckpt/ImageNet_resnet18.pt', map_location='cpu')\nmodel.load_state_dict(state)\n", 6),
+])
+def test_imagenet_weights_into_a_model_with_another_head_fire(source, line):
+    assert lines("imagenet-weights-into-other-head", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    "net = timm.create_model('resnet50', num_classes=1000)\nnet.load_state_dict(torch.load('resnet50_imagenet.pth'))\n",
+    "net = timm.create_model('resnet50', num_classes=5)\nsd = torch.load('resnet50_imagenet.pth')\n"
+    "sd.pop('fc.weight'); sd.pop('fc.bias')\nnet.load_state_dict(sd, strict=False)\n",
+    "net = timm.create_model('resnet50', num_classes=5)\nsd = torch.load('resnet50_imagenet.pth')\n"
+    "sd = {k: v for k, v in sd.items() if not k.startswith('fc.')}\nnet.load_state_dict(sd, strict=False)\n",
+    "net = timm.create_model('resnet50', num_classes=5)\nnet.load_state_dict(torch.load('resnet50_flowers5.pth'))\n",
+])
+def test_a_matching_head_a_filtered_state_dict_or_other_weights_are_quiet(source):
+    assert lines("imagenet-weights-into-other-head", source) == []
