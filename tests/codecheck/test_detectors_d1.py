@@ -351,3 +351,17 @@ guess = net(past)
 def test_a_model_whose_forward_opens_with_an_rnn_given_a_vector_fires():
     assert lines("rnn-given-one-vector", MODEL_OPENING_WITH_AN_RNN) == [13]
     assert lines("rnn-given-one-vector", MODEL_OPENING_WITH_AN_RNN.replace("past: [93]", "past: [93, 1]")) == []
+
+
+# ---- the abstract run: a declared result the code hands to numpy is an ndarray ----------------------------
+
+
+def test_a_declared_array_goes_through_numpy_and_from_numpy(run):
+    from assistant.repair.abstract_run import run_abstractly
+
+    cell = ("frame = cv2.imread(path).mean(axis=2)   # (240, 320)\n"
+            "x = torch.from_numpy(np.sqrt(frame)).float()\n"
+            "y = torch.nn.Conv2d(1, 8, 3)(x)\n")
+    raised = run_abstractly(cell, run).raised
+    assert raised.line == 3 and "but got input of size: [240, 320]" in raised.message
+    assert run_abstractly(cell.replace("(x)", "(x[None, None])"), run).raised is None
