@@ -18,6 +18,8 @@ NOT_FOUND_YET = {
     "numpy-non-cpu-tensor": "the broken example's weights are on the meta device (built under with torch.device('meta')); "
                             "the detector sees .cuda() and .to('cuda') moves",
     "numpy-object-array": "the broken example is a ragged nested list; the detector sees object-dtype NumPy arrays",
+    "ddp-module-device-ids": "the broken example replaces a layer of a wrapped DataParallel model on the CPU; the "
+                             "detector sees a DDP model moved to the default GPU while device_ids names a rank",
     "dataloader-worker-exited-unexpectedly": "the broken example crashes a worker with a native read of address 0; "
                                              "the detector sees an HDF5 or LMDB handle shared by forked workers",
     "cuda-reinit-forked-subprocess": "the broken example forks a multiprocessing Pool whose function makes CUDA "

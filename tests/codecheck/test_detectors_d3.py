@@ -422,3 +422,39 @@ def test_a_handle_opened_in_init_and_read_by_forked_workers_fires(source, line):
 ])
 def test_lazily_opened_reopened_or_spawned_handles_are_quiet(source):
     assert lines("hdf5-handle-in-forked-workers", source) == []
+
+
+# ---- ddp-model-on-default-gpu: a bare .cuda() model given device_ids=[rank] -----------------------
+
+RANKED = '''\
+import os
+import torch
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
+
+def setup(net):
+    rank = int(os.environ["LOCAL_RANK"])
+    dist.init_process_group("nccl")
+    net = net.cuda()
+    return DistributedDataParallel(net, device_ids=[rank], output_device=rank)
+'''
+
+
+@pytest.mark.parametrize("source, line", [
+    (RANKED, 10),
+    ("gpu = args.local_rank\nencoder = Encoder().to('cuda')\nencoder = DDP(encoder, device_ids=[gpu])\n", 3),
+])
+def test_a_default_gpu_model_given_a_rank_device_fires(source, line):
+    assert lines("ddp-model-on-default-gpu", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    RANKED.replace('    dist.init_process_group("nccl")\n', '    dist.init_process_group("nccl")\n'
+                   "    torch.cuda.set_device(rank)\n"),
+    RANKED.replace("net = net.cuda()", "net = net.cuda(rank)"),
+    RANKED.replace("net = net.cuda()", "net = net.to(rank)"),
+    RANKED.replace("device_ids=[rank], output_device=rank", "device_ids=[0]"),
+    "os.environ['CUDA_VISIBLE_DEVICES'] = str(rank)\nmodel = Net().cuda()\nmodel = DDP(model, device_ids=[rank])\n",
+])
+def test_a_selected_or_explicit_gpu_is_quiet(source):
+    assert lines("ddp-model-on-default-gpu", source) == []
