@@ -410,3 +410,68 @@ def test_a_state_rebuilt_per_batch_takes_the_batch_of_the_loop_variable(sandbox)
     assert "    h = torch.zeros(1, xb.size(0), 6)\n" in patched
     every_sample = "assert torch.allclose(torch.cat(seen), gru(xs)[0][:, -1])\n"
     sandbox.assert_clean(patched + "\nwith torch.no_grad():\n    " + every_sample)
+
+
+OPTIONAL_STATE = '''\
+import torch
+from torch import nn
+
+torch.manual_seed(0)
+
+
+class Encoder(nn.Module):
+    def __init__(self, features=5, hidden=12, layers=3):
+        super().__init__()
+        self.lstm = nn.LSTM(features, hidden, num_layers=layers, batch_first=True)
+
+    def forward(self, x, state=None):
+        if state is None:
+            size = (x.size(0), self.lstm.num_layers, self.lstm.hidden_size)
+            state = (torch.zeros(*size), torch.zeros(*size))
+        out, state = self.lstm(x, state)
+        return out, state
+
+
+encoder = Encoder()
+x = torch.randn(6, 9, 5)
+out, state = encoder(x)
+'''
+
+OPTIONAL_GRU_STATE = '''\
+import torch
+import torch.nn as nn
+
+
+class Decoder(nn.Module):
+    def __init__(self, vocab=30, width=10, hidden=14):
+        super().__init__()
+        self.hidden = hidden
+        self.emb = nn.Embedding(vocab, width)
+        self.gru = nn.GRU(width, hidden, num_layers=2)
+        self.out = nn.Linear(hidden, vocab)
+
+    def forward(self, tokens, h=None):
+        if h is None:
+            h = torch.zeros(tokens.size(1), 2, self.hidden)
+        y, h = self.gru(self.emb(tokens), h)
+        return self.out(y), h
+
+
+decoder = Decoder()
+tokens = torch.randint(0, 30, (7, 4))
+h = None
+for step in range(2):
+    logits, h = decoder(tokens, h)
+    h = h.detach()
+'''
+
+
+def test_the_none_default_of_an_optional_state_is_fixed(sandbox):
+    patched = patch(recipe, OPTIONAL_GRU_STATE, sandbox.facts(OPTIONAL_GRU_STATE, "RuntimeError"))
+    assert "            h = torch.zeros(2, tokens.size(1), self.hidden)\n" in patched
+    sandbox.assert_clean(patched + "\nassert h.shape == (2, 4, 14)\n")
+
+
+def test_a_state_size_bound_to_a_name_is_left_alone(sandbox):
+    """The sizes are a tuple built on another line: no constructor of three sizes to correct."""
+    assert not applies(recipe, OPTIONAL_STATE, sandbox.facts(OPTIONAL_STATE, "RuntimeError"))

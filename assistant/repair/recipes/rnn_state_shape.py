@@ -1,9 +1,9 @@
 """An RNN's initial state is always (num_layers * num_directions, batch, hidden), whatever
 `batch_first` says. The message gives the shape the layer expected for this input and the shape
 it got, so the recipe follows the state passed on the failing line (through names, the caller's
-arguments and helpers such as `init_hidden`) back to the `torch.zeros(...)` (or randn, ones,
-empty) that built it and corrects that constructor's sizes: a state built batch-first gets its
-first two sizes swapped; any other wrong axis is computed from the layer and the input,
+arguments, helpers such as `init_hidden` and the `if h is None: h = ...` default of an optional
+state parameter) back to the `torch.zeros(...)` (or randn, ones, empty) that built it and
+corrects that constructor's sizes: a state built batch-first gets its first two sizes swapped; any other wrong axis is computed from the layer and the input,
 `rnn.num_layers`, `x.size(0)`, `rnn.hidden_size`, as the entry's fix does; a 2-D state for a
 batched input gets the layer axis in front. A helper that builds the state from a batch size it
 is given (`init_hidden(BATCH)`, `zero_state(layers, x.size(0), hidden)`) gets the input's batch
@@ -154,8 +154,32 @@ def _constructors(script: Script, value: cst.BaseExpression, role: str, lines: t
     if (name := dotted(value)) is None:
         return []
     bound = assignment(script, name, value)
-    source = bound[1] if bound is not None else passed(script, name, value, lines)
+    source = bound[1] if bound is not None else (_default_when_none(script, name, value)
+                                                 or passed(script, name, value, lines))
     return _constructors(script, source, role, lines, depth + 1) if source is not None else []
+
+
+def _default_when_none(script: Script, name: str, user: cst.CSTNode) -> cst.BaseExpression | None:
+    """The state an optional parameter gets when the caller passes none: the value of `h = ...`
+    in `if h is None:` before its use in the same function (`forward(self, x, h=None)`), which is
+    the state the first batch runs with."""
+    function, line = script.function_of(user), script.span(user)[0]
+    if function is None or name not in parameters(function):
+        return None
+    for test in script.nodes(cst.If):
+        if script.function_of(test) is function and script.span(test)[1] < line and _is_none_test(test.test, name):
+            values = [small.value for statement in test.body.body if isinstance(statement, cst.SimpleStatementLine)
+                      for small in statement.body if isinstance(small, cst.Assign) and len(small.targets) == 1
+                      and dotted(small.targets[0].target) == name]
+            if len(values) == 1:
+                return values[0]
+    return None
+
+
+def _is_none_test(test: cst.BaseExpression, name: str) -> bool:
+    """`name is None`."""
+    return (isinstance(test, cst.Comparison) and dotted(test.left) == name and len(test.comparisons) == 1
+            and isinstance(test.comparisons[0].operator, cst.Is) and dotted(test.comparisons[0].comparator) == "None")
 
 
 def _each_tensor_of(value: cst.BaseExpression) -> cst.BaseExpression | None:
