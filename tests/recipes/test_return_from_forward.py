@@ -222,3 +222,57 @@ def test_evaluation_returns_the_main_output_of_a_training_only_aux_head(sandbox)
     patched = patch(recipe, AUX_HEAD_ONLY_IN_TRAINING, facts)
     assert "            return out, side_out\n        return out\n" in patched
     sandbox.assert_clean(patched)
+
+
+EARLY_EXIT_OF_THE_SAME_OUTPUT = '''\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+torch.manual_seed(0)
+
+
+class Refiner(nn.Module):
+    def __init__(self, width=6, refine=True):
+        super().__init__()
+        self.base = nn.Linear(width, 3)
+        self.refine = nn.Linear(3, 3) if refine else None
+
+    def forward(self, x):
+        scores = self.base(x)
+        if self.refine is None:
+            return scores
+        scores = scores + self.refine(torch.tanh(scores))
+
+
+x, y = torch.randn(10, 6), torch.randint(0, 3, (10,))
+model = Refiner()
+loss = F.cross_entropy(model(x), y)
+loss.backward()
+'''
+
+WHAT_THE_REFINED_PATH_COMPUTES = '''
+with torch.no_grad():
+    base = model.base(x)
+    assert torch.allclose(model(x), base + model.refine(torch.tanh(base)))
+'''
+
+
+def test_returns_the_output_the_early_return_names(sandbox):
+    patched = patch(recipe, EARLY_EXIT_OF_THE_SAME_OUTPUT, sandbox.facts(EARLY_EXIT_OF_THE_SAME_OUTPUT, "TypeError"))
+    assert "        scores = scores + self.refine(torch.tanh(scores))\n        return scores\n" in patched
+    sandbox.assert_clean(patched + WHAT_THE_REFINED_PATH_COMPUTES)
+
+
+def test_returns_the_main_output_an_early_tuple_names():
+    source = ('import torch.nn as nn\nclass M(nn.Module):\n    def forward(self, x):\n        y = self.body(x)\n'
+              '        if self.aux is not None:\n            return y, self.aux(x)\n        y = y.softmax(-1)\n')
+    message = "argument 'input' (position 1) must be Tensor, not NoneType"
+    assert "        y = y.softmax(-1)\n        return y\n" in patch(recipe, source, Facts("TypeError", message))
+
+
+def test_no_match_when_the_early_return_gives_another_value():
+    source = ('import torch.nn as nn\nclass M(nn.Module):\n    def forward(self, x):\n        h = self.body(x)\n'
+              '        if self.features_only:\n            return h\n        logits = self.head(h)\n')
+    message = "argument 'input' (position 1) must be Tensor, not NoneType"
+    assert not applies(recipe, source, Facts("TypeError", message))

@@ -15,8 +15,11 @@ there the value that path computed last:
   ones (`return logits, self.aux_head(mid)`, the GoogLeNet/Inception layout) gets, after the
   `if`, the return of the main output alone, the first of the tuple, when it was bound before
   the `if`: auxiliary heads are a training-time loss term, evaluation uses the main head.
-Anything else (a path past an early return, a path ending in another statement, two names a loop
-updates) is left alone: what that path should return is a decision about the model.
+- a last line past early returns that all return the name it binds (`return logits` under `if
+  self.skip:`, or `return logits, self.aux(h)`) returns that name: the early returns say which
+  value is the output.
+Anything else (a path past other early returns, a path ending in another statement, two names a
+loop updates) is left alone: what that path should return is a decision about the model.
 """
 
 from __future__ import annotations
@@ -82,7 +85,8 @@ def _block_ending(script: Script, body: Sequence[cst.BaseStatement], bound: set[
     if not results:
         return None
     last, anchor = body[results[-1]], body[-1]
-    if any(m.findall(statement, m.Return()) for statement in body[:results[-1]]):
+    early = [found for statement in body[:results[-1]] for found in m.findall(statement, m.Return())]
+    if early and not (top and _returns_what_last_binds(early, last)):
         return None  # an early return: what the path past it should return is the model's decision
     before = bound | _names_bound(body[:results[-1]])
     if isinstance(last, cst.SimpleStatementLine):
@@ -157,6 +161,18 @@ def _main_output(script: Script, last: cst.If, before: set[str]) -> list[_Return
     if not isinstance(main, cst.Name) or main.value not in before or main.value in _names_bound(block, nested=True):
         return None
     return [_Return(anchor=last, value=main.value)]
+
+
+def _returns_what_last_binds(early: Sequence[cst.Return], last: cst.BaseStatement) -> bool:
+    """Whether every early return gives the name the last line binds (`return logits`), or that
+    name first with auxiliary outputs (`return logits, self.aux(h)`): the early returns say which
+    value is the forward's output, so the path that falls off returns it too."""
+    target = _single_target(last.body[-1]) if isinstance(last, cst.SimpleStatementLine) else None
+    if target is None or "." in target:
+        return False
+    mains = [found.value.elements[0].value if isinstance(found.value, cst.Tuple) and found.value.elements
+             else found.value for found in early]
+    return all(isinstance(main, cst.Name) and main.value == target for main in mains)
 
 
 def _loop_ending(loop: cst.For | cst.While, before: set[str]) -> list[_Return] | None:
