@@ -133,12 +133,16 @@ def test_in_place_method_on_a_uint8_image_in_a_helper(sandbox):
     sandbox.assert_clean(patched)
 
 
-def test_no_match_for_a_parameter_stepped_by_an_optimizer():
+def _saved_tensor_overwritten(shape: str, op: str, line: int) -> Facts:
     message = ("one of the variables needed for gradient computation has been modified by an inplace "
-               "operation: [torch.FloatTensor [4, 2]], which is output 0 of AsStridedBackward0, is at "
+               f"operation: [torch.FloatTensor {shape}], which is output 0 of {op}, is at "
                "version 2; expected version 1 instead")
+    return Facts("RuntimeError", message, line=line, lines=(line,))
+
+
+def test_no_match_for_a_parameter_stepped_by_an_optimizer():
     source = "import torch\nw = torch.ones(4, 2)\nh = torch.sigmoid(w)\nh += 1\nloss.backward()\n"
-    assert not applies(recipe, source, Facts("RuntimeError", message, line=5, lines=(5,)))
+    assert not applies(recipe, source, _saved_tensor_overwritten("[4, 2]", "AsStridedBackward0", 5))
 
 
 TANH_THEN_INPLACE_DROPOUT = '''\
@@ -233,3 +237,69 @@ def test_zeroes_the_diagonal_of_a_copy_of_the_softmax(sandbox):
     patched = patch(recipe, ZEROED_DIAGONAL, sandbox.facts(ZEROED_DIAGONAL, "RuntimeError"))
     assert "att = att.clone()\natt.fill_diagonal_(0.0)" in patched
     sandbox.assert_clean(patched + DIAGONAL_MEANT)
+
+
+ATTENTION_WITH_INPLACE_DROPOUT = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+
+
+class Pooling(nn.Module):
+    def __init__(self, dim=8):
+        super().__init__()
+        self.score = nn.Linear(dim, 1)
+        self.dropout = nn.Dropout(p=0.25, inplace=True)
+
+    def forward(self, x):
+        weights = self.dropout(torch.softmax(self.score(x), dim=1))
+        return (weights * x).sum(dim=1)
+
+
+pool = Pooling()
+x = torch.randn(3, 5, 8)
+torch.manual_seed(1)
+pooled = pool(x)
+pooled.pow(2).sum().backward()
+'''
+
+# the same dropout draw applied by hand to the softmax the layer was handed
+POOLING_MEANT = '''
+torch.manual_seed(1)
+weights = nn.functional.dropout(torch.softmax(pool.score(x), dim=1), p=0.25, training=True)
+assert torch.allclose(pooled, (weights * x).sum(dim=1))
+assert pool.score.weight.grad is not None
+'''
+
+FUNCTIONAL_INPLACE_ON_TANH = '''\
+import torch
+import torch.nn.functional as F
+
+torch.manual_seed(0)
+w = torch.randn(4, 4, requires_grad=True)
+x = torch.randn(6, 4)
+h = F.relu(torch.tanh(x @ w), inplace=True)
+h.sum().backward()
+assert torch.allclose(w.grad, torch.autograd.functional.vjp(lambda v: torch.relu(torch.tanh(x @ v)).sum(), w)[1])
+'''
+
+
+def test_drops_inplace_from_a_dropout_handed_the_softmax_directly(sandbox):
+    patched = patch(recipe, ATTENTION_WITH_INPLACE_DROPOUT,
+                    sandbox.facts(ATTENTION_WITH_INPLACE_DROPOUT, "RuntimeError"))
+    assert "self.dropout = nn.Dropout(p=0.25)\n" in patched
+    assert "weights = self.dropout(torch.softmax(self.score(x), dim=1))" in patched
+    sandbox.assert_clean(patched + POOLING_MEANT)
+
+
+def test_drops_inplace_from_a_functional_relu_on_tanh(sandbox):
+    patched = patch(recipe, FUNCTIONAL_INPLACE_ON_TANH, sandbox.facts(FUNCTIONAL_INPLACE_ON_TANH, "RuntimeError"))
+    assert "h = F.relu(torch.tanh(x @ w))\n" in patched
+    sandbox.assert_clean(patched)
+
+
+def test_no_match_for_an_inplace_layer_handed_an_unrelated_output():
+    source = ("import torch\nimport torch.nn as nn\nact = nn.ReLU(inplace=True)\nx = torch.randn(4, 4)\n"
+              "h = act(x @ x)\ng = torch.exp(h)\ng.sum().backward()\n")
+    assert not applies(recipe, source, _saved_tensor_overwritten("[4, 4]", "SigmoidBackward0", 7))

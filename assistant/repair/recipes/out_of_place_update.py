@@ -48,7 +48,10 @@ def match(problem: Problem) -> list[cst.CSTNode] | None:
         if on_line := [write for write in _writes(script) if script.covers(write, line)]:
             return on_line
     op = _op_name(problem.facts.values.get("op", ""))
-    return _writes_to_output_of(script, op) or _inplace_layers_after(script, op) or None if op else None
+    if not op:
+        return None
+    return (_writes_to_output_of(script, op) or _inplace_layers_after(script, op)
+            or _inplace_calls_on_output_of(script, op) or None)
 
 
 def apply(problem: Problem, writes: list[cst.CSTNode]) -> Edits:
@@ -132,6 +135,18 @@ def _inplace_layers_after(script: Script, op: str) -> list[cst.CSTNode]:
         found += [layer for before, layer in zip(layers, layers[1:])
                   if isinstance(before, cst.Call) and kind_of(before).lower() == op
                   and isinstance(layer, cst.Call) and _inplace_keyword(layer)]
+    return found
+
+
+def _inplace_calls_on_output_of(script: Script, op: str) -> list[cst.CSTNode]:
+    """Layers built with `inplace=True` (and such function calls) that are handed the op's output
+    directly, `self.drop(torch.sigmoid(gate))`: they overwrite it before it is ever named."""
+    found: list[cst.CSTNode] = []
+    for write in (node for node in _writes(script) if isinstance(node, cst.Call)):
+        layers = [name for name, built in script.bindings.items() if built is write]
+        calls = [write, *(call for call in script.calls() if callee(call) in layers)]
+        if any(positional(call) and _produced_by(script, positional(call)[0].value, op) for call in calls):
+            found.append(write)
     return found
 
 
