@@ -102,3 +102,55 @@ def test_a_defined_function_shadowed_inside_a_function_is_left_alone():
     facts = Facts("TypeError", "'Tensor' object is not callable", line=6, lines=(6,))
     code = ("def score(x):\n    return x.sum()\n\n\ndef run(xs):\n    score = score(xs)\n    return score\n")
     assert not applies(recipe, code, facts)
+
+
+CRITERION_AS_PARAMETER = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+
+
+def evaluate(net, batches, criterion):
+    net.eval()
+    losses = []
+    with torch.no_grad():
+        for inputs, labels in batches:
+            criterion = criterion(net(inputs), labels)
+            losses.append(criterion.item())
+    return sum(losses) / len(losses), criterion
+
+
+net = nn.Linear(5, 3)
+batches = [(torch.randn(4, 5), torch.randint(0, 3, (4,))) for _ in range(3)]
+mean_loss, last = evaluate(net, batches, criterion=nn.CrossEntropyLoss())
+'''
+
+# every batch's loss under the criterion that was passed, and the last one returned
+SAME_LOSSES = '''
+expected = [nn.functional.cross_entropy(net(x), y).item() for x, y in batches]
+assert abs(mean_loss - sum(expected) / 3) < 1e-6 and abs(last.item() - expected[-1]) < 1e-6
+'''
+
+
+def test_the_result_of_a_criterion_parameter_is_renamed(sandbox):
+    patched = patch(recipe, CRITERION_AS_PARAMETER, sandbox.facts(CRITERION_AS_PARAMETER, "TypeError"))
+    assert "def evaluate(net, batches, criterion):" in patched
+    assert ("            criterion_value = criterion(net(inputs), labels)\n"
+            "            losses.append(criterion_value.item())\n") in patched
+    assert "    return sum(losses) / len(losses), criterion_value\n" in patched
+    sandbox.assert_clean(patched + SAME_LOSSES)
+
+
+def test_a_parameter_read_uncalled_before_its_shadowing_is_left_alone():
+    facts = Facts("TypeError", "'Tensor' object is not callable", line=4, lines=(4,))
+    code = ("def run(xs, score):\n    for x in xs:\n        print(score)\n        score = score(x)\n"
+            "    return score\n")
+    assert not applies(recipe, code, facts)
+
+
+def test_a_parameter_rebound_elsewhere_in_the_function_is_left_alone():
+    facts = Facts("TypeError", "'Tensor' object is not callable", line=4, lines=(4,))
+    code = ("def run(xs, score=None):\n    score = score or len\n    for x in xs:\n        score = score(x)\n"
+            "    return score\n")
+    assert not applies(recipe, code, facts)

@@ -4,7 +4,8 @@ is to keep the function and its result under different names. The recipe renames
 (its definition and every call of it) and keeps the result's name, which the rest of the code
 reads (`loss.backward()`); it gives up when the callable is also used some other way (passed to
 a function). A callable written with `def` keeps its name (other code calls it by that name): there
-the result is renamed, in the assignment and where the same scope reads it afterwards. `x.shape(0)`,
+the result is renamed, in the assignment and where the same scope reads it afterwards, and so it
+is for a callable handed in as a parameter (`def run_epoch(model, loader, loss)`). `x.shape(0)`,
 the other cause the entry names, becomes `x.shape[0]`.
 """
 
@@ -31,6 +32,9 @@ def match(problem: Problem) -> tuple[list[cst.CSTNode], str] | None:
     for assign in script.nodes(cst.Assign):
         target = dotted(assign.targets[0].target) if len(assign.targets) == 1 else None
         if target and "." not in target and isinstance(assign.value, cst.Call) and callee(assign.value) == target:
+            if _is_parameter(script, target, assign):
+                results = _uses_as_parameter_result(script, target, assign)
+                return (results, _result_name(script, target)) if results is not None else None
             uses = _uses_as_callable(script, target, assign)
             if uses is not None:
                 return uses, _new_name(script, target)
@@ -90,6 +94,38 @@ def _uses_as_result(script: Script, name: str, shadowing: cst.Assign) -> list[cs
     reads = [node for node in same_scope if node is not target and node not in called
              and script.span(node)[0] >= start and not _is_bound(script, node)]
     return [target, *reads]
+
+
+def _is_parameter(script: Script, name: str, shadowing: cst.Assign) -> bool:
+    """The callable came in as a parameter of the function that assigns it its own result."""
+    scope = script.function_of(shadowing)
+    return scope is not None and any(param.name.value == name for param in _parameters(scope))
+
+
+def _parameters(function: cst.FunctionDef) -> list[cst.Param]:
+    params = function.params
+    starred = [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+    return [*params.posonly_params, *params.params, *params.kwonly_params, *starred]
+
+
+def _uses_as_parameter_result(script: Script, name: str, shadowing: cst.Assign) -> list[cst.Name] | None:
+    """The Name nodes of the result when the callable is a parameter (`def run(model, loss): ...
+    loss = loss(out, y)`): the target and the later reads that do not call it, in that function.
+    The parameter keeps its name, which callers may pass by keyword. None when the function binds
+    the name some other way too, or reads it uncalled before the assignment (a loop would then
+    read the result of the last batch where the code before it meant the callable)."""
+    scope = script.function_of(shadowing)
+    target = shadowing.targets[0].target
+    parameter = next(param.name for param in _parameters(scope) if param.name.value == name)
+    same_scope = [node for node in script.nodes(cst.Name) if node.value == name and node is not parameter
+                  and node is not target and script.function_of(node) is scope]
+    if any(_is_bound(script, node) for node in same_scope):
+        return None
+    called = {call.func for call in script.calls() if call.func in same_scope}
+    start = script.span(shadowing)[0]
+    if any(script.span(node)[0] < start for node in same_scope if node not in called):
+        return None
+    return [target, *(node for node in same_scope if node not in called and script.span(node)[0] >= start)]
 
 
 def _is_bound(script: Script, node: cst.Name) -> bool:
