@@ -18,6 +18,8 @@ NOT_FOUND_YET = {
     "numpy-non-cpu-tensor": "the broken example's weights are on the meta device (built under with torch.device('meta')); "
                             "the detector sees .cuda() and .to('cuda') moves",
     "numpy-object-array": "the broken example is a ragged nested list; the detector sees object-dtype NumPy arrays",
+    "bool-mask-shape-mismatch": "the broken example's [N, 1] mask is a Linear head's output, not a keepdim "
+                                "reduction of the tensor it indexes, which is what the detector sees",
     "ddp-module-device-ids": "the broken example replaces a layer of a wrapped DataParallel model on the CPU; the "
                              "detector sees a DDP model moved to the default GPU while device_ids names a rank",
     "dataloader-worker-exited-unexpectedly": "the broken example crashes a worker with a native read of address 0; "

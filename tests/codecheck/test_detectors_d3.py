@@ -458,3 +458,30 @@ def test_a_default_gpu_model_given_a_rank_device_fires(source, line):
 ])
 def test_a_selected_or_explicit_gpu_is_quiet(source):
     assert lines("ddp-model-on-default-gpu", source) == []
+
+
+# ---- keepdim-mask-as-index: a mask that kept its reduced dim, used alone as an index ----------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("valid = boxes.abs().sum(dim=-1, keepdim=True) != 0\nboxes = boxes[valid]\n", 2),
+    ("def keep_rows(scores, thresh):\n    hit = scores.amax(1, keepdim=True) > thresh\n    return scores[hit], hit\n", 3),
+    ("tagged = 0 < labels.any(dim=1, keepdim=True)\nprint(labels[tagged].shape)\n", 2),
+])
+def test_a_keepdim_reduction_mask_used_as_an_index_fires(source, line):
+    assert lines("keepdim-mask-as-index", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    "valid = boxes.abs().sum(dim=-1) != 0\nboxes = boxes[valid]\n",  # no keepdim: a [N] mask of rows
+    # another tensor, which may have size 1 on that dim ([N, 1] targets)
+    "tagged = feats.norm(dim=1, keepdim=True) > 0\ntargets = targets[tagged]\n",
+    # keepdim for broadcasting, not indexing
+    "big = scores.amax(1, keepdim=True) > 0.5\nscores = scores * big\n",
+    "hit = scores.amax(1, keepdim=True) > 0.5\nscores = scores[hit.squeeze(1)]\n",
+    "hit = scores.amax(1, keepdim=True) > 0.5\nscores = torch.where(hit, scores, 0.0)\n",
+    # assigned through the mask (torch.where-like use elsewhere), or a mask rebound in a branch
+    "m = x.sum(1, keepdim=True) > 0\nif flat:\n    m = m.squeeze(1)\ny = x[m]\n",
+])
+def test_masks_without_keepdim_or_used_otherwise_are_quiet(source):
+    assert lines("keepdim-mask-as-index", source) == []
