@@ -241,3 +241,110 @@ def test_activations_a_forward_files_into_a_list_keep_their_gradients(sandbox):
              "expected = torch.autograd.grad(again[:, 1].sum(), net.feature_maps)\n"
              "assert len(grads) == 2 and all(torch.allclose(g, e) for g, e in zip(grads, expected))\n")
     sandbox.assert_clean(patched + meant, without_warning="not a leaf Tensor")
+
+
+INPUT_FROM_A_PREPARING_HELPER = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+net = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 1))
+
+
+def standardise(features):
+    leaf = features.clone().requires_grad_(True)
+    return (leaf - leaf.mean(0)) / 2.0
+
+
+def attributions(rows):
+    inputs = standardise(rows)
+    net(inputs).sum().backward()
+    return inputs.grad
+
+
+rows = torch.randn(5, 4)
+scores = attributions(rows)
+'''
+
+GRADIENT_OF_THE_STANDARDISED_INPUT = '''
+prepared = standardise(rows)
+expected, = torch.autograd.grad(net(prepared).sum(), prepared)
+assert torch.allclose(scores, expected)
+'''
+
+
+def test_a_tensor_a_helper_computes_from_a_leaf_keeps_its_gradient(sandbox):
+    """`.requires_grad_(True)` inside the helper makes the leaf; what the caller reads is its result."""
+    source = INPUT_FROM_A_PREPARING_HELPER
+    patched = patch(recipe, source, sandbox.warning_facts(source, "UserWarning"))
+    assert "    inputs = standardise(rows)\n    inputs.retain_grad()\n" in patched
+    sandbox.assert_clean(patched + GRADIENT_OF_THE_STANDARDISED_INPUT, without_warning="not a leaf")
+
+
+def test_a_leaf_flagged_with_requires_grad_true_then_scaled_is_made_after_the_scaling(sandbox):
+    source = ('import torch\nw = torch.randn(3).requires_grad_(True) * 0.1\n(w * 2).sum().backward()\n'
+              'print(w.grad)\n')
+    patched = patch(recipe, source, sandbox.warning_facts(source, "UserWarning"))
+    assert "w = (torch.randn(3) * 0.1).requires_grad_()\n" in patched
+    sandbox.assert_clean(patched + "assert torch.equal(w.grad, torch.full((3,), 2.0))\n", without_warning="not a leaf")
+
+
+def test_no_retained_gradient_for_what_a_helper_builds_from_data():
+    source = ('import torch\ndef load(n):\n    return torch.ones(n) / n\nt = load(3)\nprint(t.grad)\n')
+    message = "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed."
+    assert not applies(recipe, source, Facts("UserWarning", message, line=5, lines=(5,)))
+
+
+HAND_WRITTEN_REGRESSOR = '''\
+import torch
+
+torch.manual_seed(0)
+
+
+class Regressor:
+    def __init__(self, n_in, width):
+        self.first = torch.randn(n_in, width, requires_grad=True) / n_in ** 0.5
+        self.bias = torch.zeros(width, requires_grad=True)
+        self.last = torch.randn(width, 1, requires_grad=True) * 0.1
+
+    def weights(self):
+        return (self.first, self.bias, self.last)
+
+    def predict(self, x):
+        return torch.tanh(x @ self.first + self.bias) @ self.last
+
+
+xs = torch.randn(64, 3)
+ys = xs.sum(1, keepdim=True)
+model = Regressor(3, 16)
+opt = torch.optim.SGD(model.weights(), lr=0.05)
+for _ in range(30):
+    loss = (model.predict(xs) - ys).pow(2).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+'''
+
+# Every tensor the optimizer updates is a leaf now, starting from the values the constructor drew.
+ALL_LEAVES_TRAINED = '''
+assert all(t.is_leaf and t.grad is not None for t in model.weights())
+torch.manual_seed(0)
+start = torch.randn(3, 16) / 3 ** 0.5
+assert not torch.allclose(model.first.detach(), start) and (model.first.detach() - start).abs().max() < 1
+'''
+
+
+def test_the_tensors_a_hand_written_models_own_method_lists_become_leaves(sandbox):
+    patched = patch(recipe, HAND_WRITTEN_REGRESSOR, sandbox.facts(HAND_WRITTEN_REGRESSOR, "ValueError"))
+    assert "        self.first = (torch.randn(n_in, width) / n_in ** 0.5).requires_grad_()\n" in patched
+    assert "        self.last = (torch.randn(width, 1) * 0.1).requires_grad_()\n" in patched
+    assert "        self.bias = torch.zeros(width, requires_grad=True)\n" in patched
+    sandbox.assert_clean(patched + ALL_LEAVES_TRAINED)
+
+
+def test_an_nn_module_s_parameters_are_not_read_as_a_list_of_attributes():
+    source = ("import torch\nimport torch.nn as nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+              "        super().__init__()\n        self.w = nn.Parameter(torch.randn(3) * 0.1)\n\n\n"
+              "net = Net()\nopt = torch.optim.SGD(net.parameters(), lr=0.1)\n")
+    facts = Facts("ValueError", "can't optimize a non-leaf Tensor", line=12, lines=(12,))
+    assert not applies(recipe, source, facts)

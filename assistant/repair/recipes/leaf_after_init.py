@@ -4,7 +4,8 @@ optimizer refuses to update anything else. Both entries give the same fix: compu
 values first and make that tensor the leaf, `(torch.randn(3) * 0.01).requires_grad_()`. The
 recipe rewrites the definition of each such tensor the failing line uses (the optimizer's
 parameters, the tensor whose `.grad` is read), followed into the helper that made it
-(`w, b = init_params()`) and through a loop over tensors (`for p in (w, b): p.grad`), also over
+(`w, b = init_params()`), into the `self.` attributes a hand-written model class's own
+`parameters()` method lists, and through a loop over tensors (`for p in (w, b): p.grad`), also over
 a list built by a comprehension (`params = [torch.randn(n, requires_grad=True) / n for n in dims]`).
 
 A tensor whose `.grad` is read but that is an intermediate result by design (an activation,
@@ -44,6 +45,8 @@ def match(problem: Problem) -> list[Fix] | None:
         names = [name for call in optimizers for name in _parameters(call)]
         found = [(value, "leaf", name) for name in names
                  if (value := _origin(script, name, optimizers[0])) is not None and _scaled_leaf(value)]
+        found += [(value, "leaf", name) for call in optimizers for name, value in _listed_by_method(script, call)
+                  if _scaled_leaf(value)]
         return found or None
     return _grad_read_fixes(script) or None
 
@@ -84,6 +87,30 @@ def _parameters(call: cst.Call) -> list[str]:
     params = positional(call)[0].value
     names = [dotted(node) for node in m.findall(params, m.Name() | m.Attribute())]
     return [name for name in names if name is not None and "." not in name]
+
+
+def _listed_by_method(script: Script, optimizer: cst.Call) -> list[tuple[str, cst.BaseExpression]]:
+    """(`self.W1`, its value in `__init__`) for each attribute that a method of a hand-written
+    model class of the file returns in a list when the optimizer is given that method's result
+    (`Adam(net.parameters())` with `def parameters(self): return [self.W1, self.b1]`)."""
+    given = positional(optimizer)[0].value
+    if not isinstance(given, cst.Call) or not isinstance(given.func, cst.Attribute) or given.args:
+        return []
+    built = script.bindings.get(dotted(given.func.value) or "")
+    classes = [node for node in script.nodes(cst.ClassDef) if built is not None and node.name.value == kind_of(built)]
+    methods = [node for node in (classes[0].body.body if len(classes) == 1 else ())
+               if isinstance(node, cst.FunctionDef) and node.name.value == given.func.attr.value]
+    returns = [node.value for node in m.findall(methods[0], m.Return())] if len(methods) == 1 else []
+    if len(returns) != 1 or not isinstance(returns[0], (cst.List, cst.Tuple)):
+        return []
+    found = []
+    for element in returns[0].elements:
+        attribute = dotted(element.value) or ""
+        assigned = [node.value for node in m.findall(classes[0], m.Assign()) if isinstance(node, cst.Assign)
+                    and any(dotted(target.target) == attribute for target in node.targets)]
+        if attribute.startswith("self.") and len(assigned) == 1:
+            found.append((attribute, assigned[0]))
+    return found
 
 
 def _grad_reads(script: Script) -> list[cst.Attribute]:
@@ -247,12 +274,15 @@ def _creates_leaf(node: cst.CSTNode) -> bool:
     flag = keyword(node, "requires_grad")
     if flag is not None:
         return isinstance(flag.value, cst.Name) and flag.value.value == "True"
-    return isinstance(node.func, cst.Attribute) and node.func.attr.value == "requires_grad_" and not node.args
+    if not isinstance(node.func, cst.Attribute) or node.func.attr.value != "requires_grad_":
+        return False
+    return not node.args or (len(node.args) == 1 and isinstance(flag := node.args[0].value, cst.Name)
+                             and flag.value == "True")
 
 
 def _tracked(script: Script, value: cst.BaseExpression, depth: int = 0) -> bool:
     """A result autograd tracks: a model's (or a layer's) output, or computed from one or from a
-    tensor that requires grad (followed through the names it uses)."""
+    tensor that requires grad (followed through the names it uses and the helpers it calls)."""
     if depth > _MAX_DEPTH or not isinstance(value, (cst.Call, cst.BinaryOperation, cst.Subscript)):
         return False
     calls = [call for call in m.findall(value, m.Call()) if isinstance(call, cst.Call)]
@@ -260,6 +290,8 @@ def _tracked(script: Script, value: cst.BaseExpression, depth: int = 0) -> bool:
         return True
     if any(_creates_leaf(call) for call in m.findall(value, m.Call())):
         return True
+    if any(_tracked(script, result, depth + 1) for call in calls for result in returned(script, call)):
+        return True  # a helper of this file that computes it (`x = preprocess(raw)`)
     names = {dotted(node) for node in m.findall(value, m.Name())} - {None}
     return any((bound := assignment(script, name, value)) is not None and _tracked(script, bound[1], depth + 1)
                for name in names)
