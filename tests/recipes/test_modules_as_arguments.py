@@ -117,3 +117,57 @@ def test_a_function_picked_by_name_becomes_the_module_of_that_name(sandbox):
     assert '\nACTIVATION_MODULES = {  # the module computing each activation function\n' in patched
     assert '    "tanh": nn.Tanh,\n' in patched and '    "gelu": nn.GELU,\n' in patched
     sandbox.assert_clean(patched + SAME_NETWORK)
+
+
+TABLE_OF_FUNCTIONS = '''\
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+NONLINEARITY = {"silu": F.silu, "sigmoid": torch.sigmoid}
+
+
+class Tower(nn.Module):
+    def __init__(self, widths, nonlinearity="silu"):
+        super().__init__()
+        blocks = []
+        for n_in, n_out in zip(widths, widths[1:]):
+            blocks += [nn.Linear(n_in, n_out), NONLINEARITY[nonlinearity]]
+        self.body = nn.Sequential(*blocks)
+
+    def forward(self, x):
+        return self.body(x)
+
+
+torch.manual_seed(0)
+tower = Tower([4, 8, 2])
+x = torch.randn(3, 4)
+out = tower(x)
+'''
+
+# SiLU after each linear layer, as the table meant
+SAME_TOWER = '''
+assert isinstance(tower.body[1], nn.SiLU) and isinstance(tower.body[3], nn.SiLU) and len(tower.body) == 4
+assert torch.allclose(out, F.silu(tower.body[2](F.silu(tower.body[0](x)))))
+'''
+
+
+def test_a_table_of_functions_becomes_a_table_of_module_classes(sandbox):
+    patched = patch(recipe, TABLE_OF_FUNCTIONS, sandbox.facts(TABLE_OF_FUNCTIONS, "TypeError"))
+    assert 'NONLINEARITY = {"silu": nn.SiLU, "sigmoid": nn.Sigmoid}\n' in patched
+    assert "            blocks += [nn.Linear(n_in, n_out), NONLINEARITY[nonlinearity]()]\n" in patched
+    sandbox.assert_clean(patched + SAME_TOWER)
+
+
+def test_a_table_also_called_as_a_function_is_left_alone():
+    facts = Facts("TypeError", "torch._C._nn.gelu is not a Module subclass", line=4, lines=(4,))
+    code = ('import torch.nn.functional as F\nACT = {"gelu": F.gelu}\ny = ACT["gelu"](x)\n'
+            'net = nn.Sequential(nn.Linear(2, 2), ACT["gelu"])\n')
+    assert not applies(recipe, code, facts)
+
+
+def test_a_table_holding_a_function_without_a_module_is_left_alone():
+    facts = Facts("TypeError", "torch._C._nn.gelu is not a Module subclass", line=3, lines=(3,))
+    code = ('import torch.nn.functional as F\nACT = {"gelu": F.gelu, "square": torch.square}\n'
+            'net = nn.Sequential(nn.Linear(2, 2), ACT["gelu"])\n')
+    assert not applies(recipe, code, facts)

@@ -3,7 +3,9 @@ Module subclass`: a Python list of layers passed as one argument (`Sequential(la
 a layer class not instantiated (`nn.ReLU`: call it), and a plain function (`F.relu`: use its module
 version, `nn.ReLU()`, which computes the same). The message names which one it is. A function
 picked by name (`act = getattr(F, cfg["activation"])`) becomes the module of that name, picked the
-same way from a table of the activations that have one.
+same way from a table of the activations that have one. A table the user wrote of such functions
+(`{"gelu": F.gelu}`), looked up and handed on as a layer, becomes a table of the module classes
+whose lookups are called.
 """
 
 from __future__ import annotations
@@ -40,7 +42,10 @@ def match(problem: Problem) -> tuple[str, list[cst.CSTNode]] | None:
             return "function", uses
         picked = list(dict.fromkeys(found for node in _uncalled(script) if isinstance(node, cst.Name)
                                     for found in definitions(script, node) if _picked_by_name(found)))
-        return ("named", picked) if picked and TABLE not in {n.value for n in script.nodes(cst.Name)} else None
+        if picked:
+            return ("named", picked) if TABLE not in {n.value for n in script.nodes(cst.Name)} else None
+        table = _table_of_functions(script, last)
+        return ("table", table) if table else None
     if last[:1].isupper() and refused.startswith("torch.nn.modules."):
         uses = [node for node in _uncalled(script) if dotted(node) in (f"nn.{last}", f"torch.nn.{last}")]
         return ("class", uses) if uses else None
@@ -59,8 +64,10 @@ def apply(problem: Problem, found: tuple[str, list[cst.CSTNode]]) -> Edits:
             edits.replace(node, expr(f"{TABLE}[{script.code(positional(node)[1].value)}]()"))
         elif kind == "sequence":
             edits.replace(node, _unpacked(node))
-        elif kind == "class":
+        elif kind == "class" or kind == "table" and isinstance(node, cst.Subscript):
             edits.replace(node, expr(f"{script.code(node)}()"))
+        elif kind == "table":
+            edits.replace(node, expr(f"{script.nn}.{MODULE_OF[_function_name(node) or '']}"))
         else:
             edits.replace(node, expr(f"{script.nn}.{MODULE_OF[_function_name(node) or '']}()"))
     return edits
@@ -98,6 +105,38 @@ def _uncalled(script: Script) -> list[cst.BaseExpression]:
                 or isinstance(parent, cst.Param) and parent.default is node):
             found.append(node)
     return found
+
+
+def _table_of_functions(script: Script, function: str) -> list[cst.CSTNode]:
+    """A dict literal of activation functions (`{"gelu": F.gelu, ...}`, holding this one) whose
+    every read is a lookup handed on uncalled: its values (to become the module classes) and those
+    lookups (to build the module). A table also called as a function, or read any other way, is
+    left alone: its values must stay functions there."""
+    for assign in script.nodes(cst.Assign):
+        table = assign.value
+        if len(assign.targets) != 1 or not isinstance(assign.targets[0].target, cst.Name) \
+                or not isinstance(table, cst.Dict):
+            continue
+        values = [element.value for element in table.elements if isinstance(element, cst.DictElement)]
+        functions = [_function_name(value) for value in values]
+        if len(values) != len(table.elements) or None in functions or function not in functions:
+            continue
+        lookups = _lookups_handed_on(script, assign.targets[0].target)
+        if lookups:
+            return [*values, *lookups]
+    return []
+
+
+def _lookups_handed_on(script: Script, table: cst.Name) -> list[cst.Subscript]:
+    """Every `table[key]` given as an argument or list item, or [] if the name is bound again or
+    read in any other way."""
+    reads = [node for node in script.nodes(cst.Name) if node.value == table.value and node is not table]
+    lookups = [script.parents.get(node) for node in reads]
+    if not all(isinstance(lookup, cst.Subscript) and lookup.value is read for lookup, read in zip(lookups, reads)):
+        return []
+    handed_on = [lookup for lookup in lookups
+                 if isinstance(script.parents.get(lookup), (cst.Arg, cst.Element))]
+    return handed_on if len(handed_on) == len(lookups) else []
 
 
 def _picked_by_name(node: cst.BaseExpression) -> bool:
