@@ -50,3 +50,41 @@ def test_only_a_slot_meant_for_the_whole_value_is_cropped():
     assert not applies(recipe, "import torch\nout[i, 2:2 + len(s)] = s\n", longer(2)), "an offset slot"
     assert not applies(recipe, "import torch\nout[i, :n] = s\n", longer(2)), "the code chose another length"
     assert not applies(recipe, "import torch\nout[idx_list, :len(s)] = s\n".replace("idx_list", "ids[0:2]"), longer(2))
+
+
+CAPPED_WAVEFORMS = '''\
+import torch
+
+MAX_SAMPLES = 12
+torch.manual_seed(0)
+waves = [torch.randn(n, 2) for n in (7, 12, 15, 9)]
+
+
+def pad_waves(batch):
+    out = torch.zeros(len(batch), MAX_SAMPLES, 2)
+    for row, wave in enumerate(batch):
+        length = min(wave.size(0), MAX_SAMPLES)
+        out[row, :length] = wave
+    return out
+
+
+padded = pad_waves(waves)
+'''
+
+CAPPED_WAVES_KEPT = '''
+assert torch.equal(padded[2], waves[2][:MAX_SAMPLES])
+assert torch.equal(padded[0, :7], waves[0]) and not padded[0, 7:].any()
+'''
+
+
+def test_a_slot_ending_at_the_capped_length_gets_the_value_cropped_to_it(sandbox):
+    patched = patch(recipe, CAPPED_WAVEFORMS, sandbox.facts(CAPPED_WAVEFORMS, "RuntimeError"))
+    assert "        out[row, :length] = wave[:length]\n" in patched
+    sandbox.assert_clean(patched + CAPPED_WAVES_KEPT)
+
+
+def test_only_a_length_capped_with_min_is_the_slot_end():
+    capped = "import torch\nfor i, s in enumerate(seqs):\n    n = min(len(s), 16)\n    out[i, :n] = s\n"
+    assert applies(recipe, capped, longer(4))
+    assert not applies(recipe, capped.replace("min(", "max("), longer(4)), "a length that is not capped"
+    assert not applies(recipe, capped.replace("len(s)", "len(t)"), longer(4)), "another sequence's length"

@@ -5,7 +5,9 @@ the code pads and truncates to, so the entry's fix, crop the value to the slot, 
 `out[i, :len(s)] = s[:out.size(1)]`: shorter values are unchanged, longer ones keep their first
 positions (the `lengths` such code records are usually capped the same way). Taken only where the
 slice is meant to take the whole value (its end is the value's own length, `len(s)`, `s.size(0)`)
-and starts at 0, and the other indices are plain positions, so that the buffer axis is known.
+and starts at 0, and the other indices are plain positions, so that the buffer axis is known. A
+slice that already ends at the value's length capped by the width (`n = min(len(s), max_len)`,
+`out[i, :n] = s`) gets the value cropped to that end, `s[:n]`.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from __future__ import annotations
 import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_failing_line
-from assistant.repair.recipes._edit import Edits, Script, expr, parse_shape
+from assistant.repair.recipes._definitions import assignment
+from assistant.repair.recipes._edit import Edits, Script, dotted, expr, parse_shape
 
 name = "crop-to-slot"
 
@@ -37,13 +40,12 @@ def match(problem: Problem) -> tuple[cst.BaseExpression, str] | None:
     if len(assigns) != 1:
         return None
     slot, value = assigns[0].targets[0].target, assigns[0].value
-    axis = _buffer_axis(script, slot, value, dim)
-    if axis is None:
+    if (end := _slot_end(script, slot, value, dim)) is None:
         return None
-    buffer, value_code = script.code(slot.value), script.code(value)
+    value_code = script.code(value)
     if not isinstance(value, (cst.Name, cst.Attribute, cst.Subscript, cst.Call)):
         value_code = f"({value_code})"
-    return value, f"{value_code}[{':, ' * dim}:{buffer}.size({axis})]"
+    return value, f"{value_code}[{':, ' * dim}:{end}]"
 
 
 def apply(problem: Problem, found: tuple[cst.BaseExpression, str]) -> Edits:
@@ -53,9 +55,11 @@ def apply(problem: Problem, found: tuple[cst.BaseExpression, str]) -> Edits:
     return edits
 
 
-def _buffer_axis(script: Script, slot: cst.Subscript, value: cst.BaseExpression, dim: int) -> int | None:
-    """The buffer axis the value's axis `dim` is written along: the dim-th slice of the subscript,
-    when every index before it is a plain position, it starts at 0 and ends at the value's length."""
+def _slot_end(script: Script, slot: cst.Subscript, value: cst.BaseExpression, dim: int) -> str | None:
+    """Where the cropped value ends: the buffer's size along the axis the value's axis `dim` is
+    written along (the dim-th slice of the subscript, when every index before it is a plain
+    position, it starts at 0 and ends at the value's length), or the slice's own end when that is
+    the value's length capped (`n = min(len(s), max_len)`: `s[:n]` fills exactly the slice)."""
     kept = -1
     for axis, element in enumerate(slot.slice):
         index = element.slice
@@ -65,10 +69,22 @@ def _buffer_axis(script: Script, slot: cst.Subscript, value: cst.BaseExpression,
             continue
         kept += 1
         if kept == dim:
-            starts_at_zero = index.lower is None or script.code(index.lower) == "0"
-            return axis if starts_at_zero and index.step is None and index.upper is not None and _length_of(
-                script, index.upper, value, dim) else None
+            if index.lower is not None and script.code(index.lower) != "0" or index.step or index.upper is None:
+                return None
+            if _length_of(script, index.upper, value, dim):
+                return f"{script.code(slot.value)}.size({axis})"
+            return script.code(index.upper) if _capped_length(script, index.upper, value, dim) else None
     return None
+
+
+def _capped_length(script: Script, bound: cst.BaseExpression, value: cst.BaseExpression, dim: int) -> bool:
+    """The bound is a name given the value's own length capped by another: `n = min(len(s), limit)`."""
+    given = assignment(script, bound.value, bound) if isinstance(bound, cst.Name) else None
+    call = given[1] if given is not None else None
+    if not isinstance(call, cst.Call) or dotted(call.func) != "min" or len(call.args) != 2 \
+            or any(arg.keyword or arg.star for arg in call.args):
+        return False
+    return any(_length_of(script, arg.value, value, dim) for arg in call.args)
 
 
 def _length_of(script: Script, bound: cst.BaseExpression, value: cst.BaseExpression, dim: int) -> bool:
