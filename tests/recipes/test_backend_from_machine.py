@@ -161,3 +161,73 @@ def test_a_default_the_callers_override_is_left_alone():
     facts = Facts("RuntimeError", "Distributed package doesn't have NCCL built in")
     code = SETUP_WITH_DEFAULT.replace("setup_group(0, 1)", 'setup_group(0, 1, "gloo")')
     assert not applies(recipe, code, facts)
+
+
+CONFIG_HANDED_TO_SETUP = '''\
+import os
+import tempfile
+
+import torch
+import torch.distributed as dist
+
+RUN = {"world": 1, "backend": "nccl"}
+
+
+def start(conf, rank):
+    store = os.path.join(tempfile.mkdtemp(), "store")
+    dist.init_process_group(backend=conf["backend"], init_method=f"file://{store}",
+                            rank=rank, world_size=conf["world"])
+
+
+start(RUN, 0)
+counts = torch.tensor([3.0, 4.0])
+dist.all_reduce(counts)
+'''
+
+
+def test_the_backend_of_a_config_handed_to_the_setup_function_is_chosen_from_the_machine():
+    patched = patch(recipe, CONFIG_HANDED_TO_SETUP,
+                    distributed_sandbox.facts(CONFIG_HANDED_TO_SETUP, "RuntimeError"))
+    assert f'RUN = {{"world": 1, "backend": {CHOSEN}}}' in patched
+    assert 'backend=conf["backend"]' in patched
+    distributed_sandbox.assert_clean(patched + GROUP_SUMS)
+
+
+CONFIG_CLASS_HANDED_TO_SETUP = '''\
+import os
+import tempfile
+
+import torch
+import torch.distributed as dist
+
+
+class Config:
+    backend = "nccl"
+    world = 1
+
+
+def start(conf):
+    store = os.path.join(tempfile.mkdtemp(), "store")
+    dist.init_process_group(conf.backend, init_method=f"file://{store}", rank=0, world_size=conf.world)
+
+
+start(Config())
+counts = torch.tensor([3.0, 4.0])
+dist.all_reduce(counts)
+'''
+
+
+def test_the_backend_of_a_config_class_is_chosen_from_the_machine():
+    patched = patch(recipe, CONFIG_CLASS_HANDED_TO_SETUP,
+                    distributed_sandbox.facts(CONFIG_CLASS_HANDED_TO_SETUP, "RuntimeError"))
+    assert f"    backend = {CHOSEN}\n" in patched
+    distributed_sandbox.assert_clean(patched + GROUP_SUMS)
+
+
+def test_a_backend_setting_read_at_run_time_is_left_alone():
+    facts = Facts("RuntimeError", "Distributed package doesn't have NCCL built in")
+    code = ('import json\nimport torch.distributed as dist\n\n\ndef start(conf):\n'
+            '    dist.init_process_group(conf["backend"])\n\n\nstart(json.load(open("run.json")))\n')
+    assert not applies(recipe, code, facts)
+    chosen = code.replace('json.load(open("run.json"))', '{"backend": "gloo"}')
+    assert not applies(recipe, chosen, facts)

@@ -3,7 +3,7 @@ macOS or any CPU-only build a process group hard-coded to "nccl" cannot start, w
 everywhere. The documented fix chooses the backend from what the machine offers, so the same
 script keeps NCCL on the GPU servers it was written for. The recipe writes that choice where the
 backend name is written: in the `init_process_group` call, in the constant it passes (a name, or a
-key of a config dict written in the file), as the default of the setup function's parameter that
+key of a config dict written in the file, also one handed to the setup function as a parameter), as the default of the setup function's parameter that
 passes it, or as the default of a `--backend` option.
 """
 
@@ -14,6 +14,7 @@ import libcst as cst
 from assistant.repair.recipes import Problem, needs_calls
 from assistant.repair.recipes._edit import (Edits, Script, dotted, expr, imported_modules, keyword, kind_of,
                                             positional, statement)
+from assistant.repair.recipes._values import settings
 
 name = "backend-from-machine"
 CHOSEN = '"nccl" if torch.cuda.is_available() and torch.distributed.is_nccl_available() else "gloo"'
@@ -25,7 +26,7 @@ def match(problem: Problem) -> list[cst.BaseExpression] | None:
     """The "nccl" literals that name the process group's backend."""
     script = problem.script
     found = [literal for call in script.constructors(["init_process_group"])
-             if (literal := _nccl_literal(script, _backend_argument(call), call)) is not None]
+             for literal in _nccl_literals(script, _backend_argument(call), call)]
     found += [default for call in script.constructors(["add_argument"]) if (default := _option_default(call))]
     return list(dict.fromkeys(found)) or None
 
@@ -45,6 +46,20 @@ def _backend_argument(call: cst.Call) -> cst.BaseExpression | None:
         return given.value
     first = positional(call)[:1]
     return first[0].value if first else None
+
+
+def _nccl_literals(script: Script, backend: cst.BaseExpression | None, at: cst.Call) -> list[cst.BaseExpression]:
+    """The "nccl" literal the backend argument names (see _nccl_literal), else, for a config
+    read through a parameter (`cfg["backend"]` with `cfg` passed a module-level dict, `cfg.backend`
+    of a config class), every "nccl" the setting may hold, when it holds nothing but literals."""
+    if (literal := _nccl_literal(script, backend, at)) is not None:
+        return [literal]
+    if not isinstance(backend, (cst.Subscript, cst.Attribute)):
+        return []
+    held = settings(script, backend)
+    if not held or not all(isinstance(value, cst.SimpleString) for value in held):
+        return []
+    return [value for value in held if _is_nccl(value)]
 
 
 def _nccl_literal(script: Script, backend: cst.BaseExpression | None, at: cst.Call) -> cst.BaseExpression | None:
