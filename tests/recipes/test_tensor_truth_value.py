@@ -473,3 +473,49 @@ def test_the_best_loss_so_far_is_kept_as_the_mean_loss(sandbox):
                "assert abs(nn.functional.cross_entropy(model(x), y).item() - best_loss) < 1e-5\n")
     patched = assert_computes(sandbox, KEEP_THE_BEST_EPOCH, "    if epoch_loss.mean().item() < best_loss:\n", meaning)
     assert "        best_loss = epoch_loss.mean().item()\n" in patched
+
+
+STOP_WHEN_NO_LONGER_IMPROVING = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(4)
+x = torch.randn(30, 3)
+y = x.sum(1, keepdim=True)
+model = nn.Linear(3, 1)
+opt = torch.optim.Adam(model.parameters(), lr=0.05)
+errors = nn.L1Loss(reduction="none")
+TOLERANCE = 1e-3
+lowest, waited, seen = float("inf"), 0, []
+
+
+def evaluate():
+    with torch.no_grad():
+        return errors(model(x), y)
+
+
+for epoch in range(20):
+    opt.zero_grad()
+    errors(model(x), y).mean().backward()
+    opt.step()
+    val_loss = evaluate()
+    seen.append(val_loss.mean().item())
+    if val_loss < lowest - TOLERANCE:
+        lowest, waited = val_loss, 0
+    else:
+        waited += 1
+'''
+
+
+def test_a_best_loss_with_a_margin_of_improvement_is_kept_as_the_mean_loss(sandbox):
+    meaning = "assert isinstance(lowest, float) and abs(lowest - min(seen)) < 1e-6\n"
+    patched = assert_computes(sandbox, STOP_WHEN_NO_LONGER_IMPROVING,
+                              "    if val_loss.mean().item() < lowest - TOLERANCE:\n", meaning)
+    assert "        lowest, waited = val_loss.mean().item(), 0\n" in patched
+
+
+def test_no_best_loss_when_the_margin_uses_the_loss_itself():
+    source = ("import torch\nfor step in range(3):\n    val_loss = f()\n    if val_loss < best - val_loss.std():\n"
+              "        best = val_loss\n")
+    message = "Boolean value of Tensor with more than one value is ambiguous"
+    assert not applies(recipe, source, Facts("RuntimeError", message, line=4, lines=(4,)))

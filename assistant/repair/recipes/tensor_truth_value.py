@@ -22,7 +22,8 @@ the recipe writes it where the code itself says so, and nowhere else:
   `.any()`;
 - `if val_loss < best: best = val_loss` (also `best, bad = val_loss, 0`) keeps the best loss so
   far, one number, so a loss with one value per sample is meant as its mean, as the built-in
-  losses reduce by default: `val_loss.mean().item()` in the test and in what becomes the best.
+  losses reduce by default: `val_loss.mean().item()` in the test and in what becomes the best;
+  also when the test asks for a margin of improvement (`val_loss < best - min_delta`).
 
 An `if` or `while` on a comparison that means "all of them" or "any of them" is not rewritten:
 which one is meant is not in the code.
@@ -286,8 +287,9 @@ def _best_loss_values(script: Script, node: cst.If) -> list[cst.Name]:
     if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1 \
             or not isinstance(test.comparisons[0].operator, _BELOW + _ABOVE):
         return []
-    loss, best = test.left, dotted(test.comparisons[0].comparator)
-    if not isinstance(loss, cst.Name) or "loss" not in loss.value.lower() or best is None:
+    loss, best = test.left, _best_compared(test.comparisons[0].comparator)
+    if not isinstance(loss, cst.Name) or "loss" not in loss.value.lower() or best is None \
+            or loss.value in _names(test.comparisons[0].comparator):
         return []
     stored = []
     for assign in m.findall(node.body, m.Assign()):
@@ -299,6 +301,14 @@ def _best_loss_values(script: Script, node: cst.If) -> list[cst.Name]:
             stored += [value for name, value in pairs if dotted(name) == best
                        and isinstance(value, cst.Name) and value.value == loss.value]
     return [loss, *stored] if stored else []
+
+
+def _best_compared(comparator: cst.BaseExpression) -> str | None:
+    """The best so far in `best`, or with a margin of improvement: `best - min_delta`,
+    `best * (1 - rel)`."""
+    if isinstance(comparator, cst.BinaryOperation) and isinstance(comparator.operator, (cst.Subtract, cst.Multiply)):
+        comparator = comparator.left
+    return dotted(comparator)
 
 
 def _elementwise_choices(script: Script) -> list[cst.IfExp]:
