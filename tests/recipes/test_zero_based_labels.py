@@ -123,3 +123,60 @@ def test_float_labels_refused_by_one_hot_are_not_renumbered(sandbox):
     facts = sandbox.facts(FLOAT_GRADES, "RuntimeError")
     assert "index tensor" in facts.message
     assert not applies(recipe, FLOAT_GRADES, facts)
+
+
+GRADES_FROM_TEXT = '''\
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, TensorDataset
+
+torch.manual_seed(0)
+LINES = [f"{v:.3f};{1 + int(v > 0) + int(v > 1)}" for v in torch.randn(120).tolist()]   # grade 1..3
+
+
+def parse(lines):
+    values, grades = [], []
+    for line in lines:
+        value, grade = line.split(";")
+        values.append([float(value)])
+        grades.append(int(grade))
+    return torch.tensor(values), torch.tensor(grades)
+
+
+def train():
+    inputs, grades = parse(LINES)
+    loader = DataLoader(TensorDataset(inputs, grades), batch_size=40)
+    model = nn.Sequential(nn.Linear(1, 16), nn.ReLU(), nn.Linear(16, 3))
+    opt = torch.optim.Adam(model.parameters(), lr=0.05)
+    for epoch in range(60):
+        for xb, yb in loader:
+            loss = nn.functional.cross_entropy(model(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    accuracy = (model(inputs).argmax(1) == grades).float().mean().item()
+    return grades, accuracy
+
+
+grades, accuracy = train()
+'''
+
+# the accuracy compares against the same 0-based grades the loss trained on
+GRADES_MEANT = '''
+assert grades.min() == 0 and grades.max() == 2
+assert accuracy > 0.9, accuracy
+'''
+
+
+def test_labels_a_metric_also_reads_are_shifted_where_the_helper_makes_them(sandbox):
+    patched = patch(recipe, GRADES_FROM_TEXT, sandbox.facts(GRADES_FROM_TEXT, "IndexError"))
+    assert "    return torch.tensor(values), torch.tensor(grades) - 1\n" in patched
+    assert "yb = yb - 1" not in patched
+    sandbox.assert_clean(patched + GRADES_MEANT)
+
+
+def test_labels_a_metric_also_reads_are_shifted_at_their_assignment(sandbox):
+    source = RATINGS_LOADER + "accuracy = (model(features).argmax(1) == ratings).float().mean()\n"
+    patched = patch(recipe, source, sandbox.facts(source, "IndexError"))
+    assert "ratings = (torch.bucketize(features[:, 0], torch.tensor([-0.5, 0.5])) + 1) - 1" in patched
+    sandbox.assert_clean(patched + "assert accuracy > 0.9 and ratings.max() == 2\n")

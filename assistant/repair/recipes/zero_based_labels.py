@@ -2,8 +2,9 @@
 the loss says `Target C is out of bounds`, `one_hot` that class values must be smaller than
 num_classes. The entry's fix is to make the labels 0-based with `labels - 1`. The recipe shifts
 them where they are made, so that the loss, the metrics and everything else see the same labels:
-at the assignment that built them, at the top of the loop that unpacks them from a DataLoader, or
-else at the call. A label below 0, or the void value 255, is not a numbering problem (see
+at the assignment that built them, where the labels of the dataset a DataLoader loop reads were
+made (their assignment, or what the helper returning them returns), at the top of the loop that
+unpacks them from a DataLoader, or else at the call. A label below 0, or the void value 255, is not a numbering problem (see
 ignore-label); a run with 0 among the labels fails again and proves nothing.
 """
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_failing_line
-from assistant.repair.recipes._definitions import assignment, loop_binding
+from assistant.repair.recipes._definitions import assignment, loop_binding, loop_source, returned
 from assistant.repair.recipes._edit import Edits, Script, dotted, expr, keyword, kind_of, positional, statement
 from assistant.repair.recipes._losses import loss_calls, target
 
@@ -73,8 +74,51 @@ def _shift(script: Script, label: cst.BaseExpression) -> Shift:
     if (bound := assignment(script, name, label)) is not None and isinstance(bound[0], cst.Assign):
         return Shift(bound[1])
     if (loop := loop_binding(script, name, label)) is not None and "." not in name:
-        return Shift(loop, rebind=name)
+        made = _dataset_labels(script, name, loop)
+        return Shift(made) if made is not None else Shift(loop, rebind=name)
     return Shift(label)
+
+
+def _dataset_labels(script: Script, name: str, loop: cst.For) -> cst.BaseExpression | None:
+    """Where the labels a loader's batches come from were made, when the code reads them apart
+    from the loader too (a metric, a check): the value assigned to the name given to
+    `TensorDataset(x, y)`, or the element of the tuple that the helper it was unpacked from
+    returns (`x, y = load_table(fh)` with `return xs, torch.tensor(ys)`). Labels read only
+    through the loader are left to the loop."""
+    source = loop_source(script, name, loop)
+    made = script.parents.get(source) if source is not None else None
+    if isinstance(made, cst.Assign) and made.value is source and len(made.targets) == 1:
+        labels = dotted(made.targets[0].target)  # followed to its assignment already
+        return source if labels and "." not in labels and _read_apart_from(script, labels, made) else None
+    labels = dotted(source) if source is not None else None
+    if labels is None or "." in labels or not _read_apart_from(script, labels, source):
+        return None
+    unpacking = [node for node in script.nodes(cst.Assign) if len(node.targets) == 1
+                 and isinstance(node.targets[0].target, cst.Tuple) and isinstance(node.value, cst.Call)
+                 and script.function_of(node) is script.function_of(source)
+                 and script.span(node)[0] < script.span(source)[0]
+                 and labels in [dotted(element.value) for element in node.targets[0].target.elements]]
+    if not unpacking:
+        return None
+    names = [dotted(element.value) for element in unpacking[-1].targets[0].target.elements]
+    values = returned(script, unpacking[-1].value)
+    if len(values) != 1 or not isinstance(values[0], cst.Tuple) or len(values[0].elements) != len(names):
+        return None
+    return values[0].elements[names.index(labels)].value
+
+
+def _read_apart_from(script: Script, labels: str, where: cst.CSTNode) -> bool:
+    """The name is read in this function other than to build a dataset of it."""
+    scope = script.function_of(where)
+    for node in script.nodes(cst.Name):
+        parent = script.parents.get(node)
+        if node.value != labels or script.function_of(node) is not scope \
+                or isinstance(parent, (cst.AssignTarget, cst.Element, cst.Param)):
+            continue
+        call = script.parents.get(parent) if isinstance(parent, cst.Arg) else None
+        if not (isinstance(call, cst.Call) and kind_of(call) == "TensorDataset"):
+            return True
+    return False
 
 
 def _drawn_from_zero(node: cst.CSTNode) -> bool:
