@@ -3,6 +3,12 @@
 one pixel short of its skip tensor. The entry's simplest fix resizes the smaller tensor to the
 other's spatial size with `F.interpolate(..., size=other.shape[2:])` right in the concatenation;
 the skip tensor, and every channel of both, stay as they were.
+
+When the smaller tensor is itself an upsampling by a factor (`F.interpolate(x, scale_factor=2)`,
+in the cat or as the one return of a helper the cat calls with the skip tensor as an argument:
+`self.up(b, skip)`), resizing it a second time would interpolate twice; the factor is replaced by
+the skip's size there (`size=skip.shape[2:]`), so the one interpolation, in its own mode, lands
+on the right size.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from assistant.repair.recipes import Facts, Problem, needs_calls, needs_failing_line
+from assistant.repair.recipes._definitions import parameters, returned
 from assistant.repair.recipes._edit import Edits, Script, constants, evaluate, expr, keyword, kind_of, positional
 
 name = "resize-before-cat"
@@ -41,10 +48,40 @@ def match(problem: Problem) -> Found | None:
 
 def apply(problem: Problem, found: Found) -> Edits:
     script, edits = problem.script, problem.edits()
+    if (upsampling := _upsampling_by_factor(script, found)) is not None:
+        factor, size_of = upsampling
+        edits.replace(factor, factor.with_changes(keyword=cst.Name("size"), value=expr(f"{size_of}.shape[2:]")))
+        return edits
     smaller, larger = script.code(found.smaller), script.code(found.larger)
     resized = f"{_functional(script)}.interpolate({smaller}, size={larger}.shape[2:])"
     edits.replace(found.smaller, expr(resized))
     return edits
+
+
+def _upsampling_by_factor(script: Script, found: Found) -> tuple[cst.Arg, str] | None:
+    """(the `scale_factor=` argument of the interpolate call that makes the smaller tensor, the name of the
+    larger tensor where that call is): the call itself in the cat, or the one return of a helper
+    of the file that the cat calls with the larger tensor, which it takes as a parameter."""
+    smaller = found.smaller
+    if not isinstance(smaller, cst.Call):
+        return None
+    if _by_factor(smaller):
+        return keyword(smaller, "scale_factor"), script.code(found.larger)
+    results = returned(script, smaller)
+    helper = script.function_of(results[0]) if len(results) == 1 else None
+    if helper is None or not isinstance(results[0], cst.Call) or not _by_factor(results[0]):
+        return None
+    given = [script.code(arg.value) for arg in positional(smaller)]
+    names = parameters(helper)
+    if given.count(script.code(found.larger)) != 1 or len(given) > len(names):
+        return None
+    return keyword(results[0], "scale_factor"), names[given.index(script.code(found.larger))]
+
+
+def _by_factor(call: cst.Call) -> bool:
+    """`F.interpolate(x, scale_factor=2, ...)`: an upsampling whose output size follows its input's."""
+    return kind_of(call) == "interpolate" and keyword(call, "scale_factor") is not None and keyword(call, "size") is None \
+        and len(positional(call)) == 1
 
 
 def _sizes(facts: Facts) -> tuple[int, int] | None:
