@@ -1,4 +1,5 @@
 from tests.recipes.kbfix import applies, patch
+from assistant.repair.recipes import Facts
 from assistant.repair.recipes import unpack_rnn_output as recipe
 
 CLASSIFIER = '''\
@@ -119,3 +120,10 @@ def test_a_call_inside_the_failing_expression_takes_the_output(sandbox):
 
 def test_no_match_for_a_layer_inside_sequential(sandbox):
     assert not applies(recipe, SEQUENTIAL, sandbox.facts(SEQUENTIAL, "TypeError"))
+
+
+def test_a_name_holding_a_subscript_on_the_failing_line_is_no_rnn_result():
+    facts = Facts("TypeError", "linear(): argument 'input' (position 1) must be Tensor, not tuple", line=6, lines=(6,))
+    code = ("import torch.nn as nn\nrnn = nn.GRU(4, 4)\nhead = nn.Linear(4, 2)\nout = rnn(x)\n"
+            "last = out[-1]\ny = head(last)\n")
+    assert not applies(recipe, code, facts)

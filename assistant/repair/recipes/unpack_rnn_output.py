@@ -38,8 +38,9 @@ def apply(problem: Problem, rewrites: list[tuple[cst.CSTNode, cst.BaseExpression
     return edits
 
 
-def _is_rnn_call(script: Script, call: cst.Call) -> bool:
-    name = callee(call)
+def _is_rnn_call(script: Script, call: cst.BaseExpression) -> bool:
+    """The value is a call of an RNN built in this file (a name may hold a subscript or a number)."""
+    name = callee(call) if isinstance(call, cst.Call) else None
     return name is not None and script.built_from(name, RNNS) is not None
 
 
