@@ -1,0 +1,122 @@
+"""Detectors for entries that declared none (e1): each fires on its situation written in several
+shapes, and stays quiet on the correct look-alikes."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.codecheck.lines import lines
+
+# ---- backward-gradient-count: a custom Function's backward returns too few or too many values ----
+
+GRAD_REVERSE = """
+import torch
+
+class GradReverse(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, alpha):
+        ctx.alpha = alpha
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return {ret}
+"""
+
+QUANTISER_MODULE = """
+import torch
+import torch.nn as nn
+from torch.autograd import Function
+
+class RoundSTE(Function):
+    @staticmethod
+    def forward(ctx, x, bits, signed):
+        scale = 2 ** bits - 1
+        return torch.round(x * scale) / scale
+
+    @staticmethod
+    def backward(ctx, grad):
+        g = grad.clone()
+        return {ret}
+
+class Quant(nn.Module):
+    def forward(self, x):
+        return RoundSTE.apply(x, 4, True)
+"""
+
+TRAINING_LOOP = """
+import torch
+import torch.nn as nn
+
+class Clip(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, lo, hi=1.0):
+        ctx.save_for_backward(x)
+        ctx.lo, ctx.hi = lo, hi
+        return x.clamp(lo, hi)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, = ctx.saved_tensors
+        inside = (x >= ctx.lo) & (x <= ctx.hi)
+        if not ctx.needs_input_grad[0]:
+            return {ret}
+        return {ret}
+
+model = nn.Linear(4, 4)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+for step in range(3):
+    out = Clip.apply(model(torch.randn(8, 4)), -0.5, 0.5)
+    out.sum().backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize("source, line", [
+    (GRAD_REVERSE.format(ret="-ctx.alpha * grad_output"), 12),
+    (GRAD_REVERSE.format(ret="grad_output.neg() * ctx.alpha, None, grad_output"), 12),
+    (QUANTISER_MODULE.format(ret="g"), 15),
+    (QUANTISER_MODULE.format(ret="g, None"), 15),
+    (TRAINING_LOOP.format(ret="grad_out * inside"), 17),
+])
+def test_a_backward_with_another_number_of_values_than_inputs_fires(source, line):
+    assert lines("backward-gradient-count", source)[:1] == [line]
+
+
+@pytest.mark.parametrize("source", [
+    GRAD_REVERSE.format(ret="-ctx.alpha * grad_output, None"),
+    QUANTISER_MODULE.format(ret="g, None, None"),
+    TRAINING_LOOP.format(ret="grad_out * inside, None, None"),
+    # surplus Nones are dropped by autograd
+    GRAD_REVERSE.format(ret="-ctx.alpha * grad_output, None, None").replace("x, alpha", "x, alpha, eps"),
+    # a helper's result or a tuple built elsewhere: the count is not in the code
+    GRAD_REVERSE.format(ret="helper(ctx, grad_output)"),
+    GRAD_REVERSE.format(ret="(*grads, None)"),
+    # forward(*inputs) takes any number
+    GRAD_REVERSE.format(ret="grad_output").replace("forward(ctx, x, alpha)", "forward(ctx, *inputs)"),
+    # a plain class with forward/backward that is no autograd Function
+    GRAD_REVERSE.format(ret="grad_output").replace("torch.autograd.Function", "object"),
+])
+def test_one_gradient_per_input_or_an_unknown_count_is_quiet(source):
+    assert lines("backward-gradient-count", source) == []
+
+
+def test_setup_context_style_counts_every_forward_argument():
+    source = """
+    import torch
+
+    class Scale(torch.autograd.Function):
+        @staticmethod
+        def forward(x, factor):
+            return x * factor
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.factor = inputs[1]
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * ctx.factor{extra}
+    """
+    assert lines("backward-gradient-count", source.format(extra="")) == [15]
+    assert lines("backward-gradient-count", source.format(extra=", None")) == []
