@@ -120,3 +120,73 @@ def test_setup_context_style_counts_every_forward_argument():
     """
     assert lines("backward-gradient-count", source.format(extra="")) == [15]
     assert lines("backward-gradient-count", source.format(extra=", None")) == []
+
+
+# ---- sqrt-of-self-distance: sqrt of a tensor's squared distances to itself, 0 on the diagonal ----
+
+CONTRASTIVE_SCRIPT = """
+import torch
+
+emb = torch.randn(16, 32, requires_grad=True)
+labels = torch.randint(0, 4, (16,))
+diff = emb.unsqueeze(1) - emb.unsqueeze(0)
+dist = {dist}
+same = labels[:, None] == labels[None, :]
+loss = (dist * same).mean() - (dist * ~same).clamp(max=1.0).mean()
+loss.backward()
+"""
+
+TRIPLET_MODULE = """
+import torch
+import torch.nn as nn
+
+class Embedder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Linear(10, 8)
+
+    def forward(self, x):
+        return self.net(x)
+
+def pairwise(z):
+    sq = ((z[:, None, :] - z[None, :, :]) ** 2).sum(dim=2)
+    return {root}
+
+model = Embedder()
+opt = torch.optim.Adam(model.parameters())
+for batch in loader:
+    d = pairwise(model(batch))
+    loss = d.mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize("source, line", [
+    (CONTRASTIVE_SCRIPT.format(dist="diff.pow(2).sum(-1).sqrt()"), 7),
+    (CONTRASTIVE_SCRIPT.format(dist="torch.sqrt((diff * diff).sum(dim=-1))"), 7),
+    (CONTRASTIVE_SCRIPT.format(dist="diff.square().sum(2) ** 0.5"), 7),
+    (TRIPLET_MODULE.format(root="sq.sqrt()"), 15),
+    (TRIPLET_MODULE.format(root="torch.pow(sq, 0.5)"), 15),
+])
+def test_sqrt_of_self_distances_of_a_tensor_with_gradient_fires(source, line):
+    assert lines("sqrt-of-self-distance", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    CONTRASTIVE_SCRIPT.format(dist="(diff.pow(2).sum(-1) + 1e-12).sqrt()"),
+    CONTRASTIVE_SCRIPT.format(dist="diff.pow(2).sum(-1).clamp_min(1e-12).sqrt()"),
+    CONTRASTIVE_SCRIPT.format(dist="diff.pow(2).sum(-1)"),
+    CONTRASTIVE_SCRIPT.format(dist="torch.cdist(emb, emb)"),
+    # distances between two different tensors have no forced zero
+    CONTRASTIVE_SCRIPT.format(dist="diff.pow(2).sum(-1).sqrt()").replace(
+        "emb.unsqueeze(1) - emb.unsqueeze(0)", "emb.unsqueeze(1) - centers.unsqueeze(0)"),
+    # data points without gradient, or under no_grad, get no backward through the sqrt
+    CONTRASTIVE_SCRIPT.format(dist="diff.pow(2).sum(-1).sqrt()").replace("requires_grad=True", "requires_grad=False"),
+    TRIPLET_MODULE.format(root="sq.sqrt()").replace("d = pairwise(model(batch))", "d = pairwise(batch)"),
+    TRIPLET_MODULE.format(root="sq.sqrt()").replace("    d = pairwise", "    with torch.no_grad():\n        d = pairwise")
+    .replace("    sq = ", "    with torch.no_grad():\n        sq = ").replace("    return sq", "        return sq"),
+])
+def test_an_eps_another_tensor_or_no_gradient_is_quiet(source):
+    assert lines("sqrt-of-self-distance", source) == []
