@@ -59,3 +59,46 @@ def test_a_tensor_sharing_a_read_only_array_fires(source, line):
 ])
 def test_a_copied_writable_or_unknown_array_is_quiet(source):
     assert lines("from-numpy-read-only", source) == []
+
+
+# ---- first-of-filtered: [0] of a thresholded selection with no empty check ----------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    # a fragment: the best detection of each image
+    ("for out in outputs:\n    keep = out['scores'] > 0.5\n    boxes = out['boxes'][keep]\n"
+     "    best.append(boxes[0])\n", 4),
+    # a module: the last position above a threshold, inline
+    ("import torch\nimport torch.nn as nn\n\nclass Decoder(nn.Module):\n    def forward(self, logits):\n"
+     "        probs = logits.sigmoid()\n        return torch.arange(len(probs))[probs >= self.threshold][-1]\n", 7),
+    # an evaluation loop: the first sample of class c in a batch
+    ("for images, labels in loader:\n    for c in range(10):\n"
+     "        example = images[(labels == c) & (images.mean((1, 2, 3)) > 0)][0]\n        grid.append(example)\n", 3),
+    ("import numpy as np\nids = np.arange(100)\nfirst_bad = ids[losses > 5.0][0]\nprint(first_bad)\n", 3),
+])
+def test_one_element_of_an_unchecked_filtered_tensor_fires(source, line):
+    assert lines("first-of-filtered", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    # the empty case handled in its usual spellings
+    "keep = scores > 0.5\nif keep.any():\n    top = boxes[keep][0]\n",
+    "keep = scores > 0.5\nboxes = boxes[keep]\nif len(boxes) == 0:\n    return None\nreturn boxes[0]\n",
+    "boxes = boxes[scores > 0.5]\ntop = boxes[0] if boxes.numel() else None\n",
+    "kept = x[x > 0]\nassert kept.shape[0] > 0\nfirst = kept[0]\n",
+    "try:\n    top = boxes[scores > 0.5][0]\nexcept IndexError:\n    top = None\n",
+    # never empty: the maximum is always attained
+    "best = torch.arange(len(scores))[scores == scores.max()][0]\n",
+    # a slice of the selection, or an index that is not a threshold mask
+    "top = boxes[scores > 0.5][:1]\n",
+    "top = boxes[order][0]\n",
+    "top = boxes[idx][0]\n",
+    "row = table[3][0]\n",
+])
+def test_a_checked_selection_or_a_non_mask_index_is_quiet(source):
+    assert lines("first-of-filtered", source) == []
+
+
+def test_a_size_inside_the_selection_itself_is_no_check():
+    source = "positions = torch.arange(len(probs))[probs > 0.5]\nfirst = positions[0]\n"
+    assert lines("first-of-filtered", source) == [2]
