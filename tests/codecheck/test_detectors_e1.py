@@ -190,3 +190,69 @@ def test_sqrt_of_self_distances_of_a_tensor_with_gradient_fires(source, line):
 ])
 def test_an_eps_another_tensor_or_no_gradient_is_quiet(source):
     assert lines("sqrt-of-self-distance", source) == []
+
+
+# ---- inference-tensor-into-training: a tensor made under inference_mode fed to a trained model ----
+
+LINEAR_PROBE = """
+import torch
+import torch.nn as nn
+
+backbone = nn.Sequential(nn.Linear(20, 32), nn.ReLU()).eval()
+head = nn.Linear(32, 5)
+opt = torch.optim.SGD(head.parameters(), lr=0.1)
+images, labels = torch.randn(64, 20), torch.randint(0, 5, (64,))
+with {mode}:
+    features = backbone(images)
+{between}
+for epoch in range(3):
+    loss = nn.functional.cross_entropy(head(features), labels)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+CACHED_BY_FUNCTION = """
+import torch
+import torch.nn as nn
+
+encoder = nn.Linear(16, 16)
+decoder = nn.Linear(16, 16)
+optimizer = torch.optim.Adam(decoder.parameters())
+
+@{mode}
+def encode(batch):
+    return encoder(batch)
+
+def train_step(batch):
+    codes = encode(batch)
+    recon = decoder(codes)
+    loss = (recon - batch).pow(2).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+"""
+
+
+@pytest.mark.parametrize("source, line", [
+    (LINEAR_PROBE.format(mode="torch.inference_mode()", between=""), 13),
+    (LINEAR_PROBE.format(mode="torch.inference_mode()", between="print(features.shape)"), 13),
+    (CACHED_BY_FUNCTION.format(mode="torch.inference_mode()"), 15),
+])
+def test_an_inference_tensor_fed_to_a_trained_model_fires(source, line):
+    assert lines("inference-tensor-into-training", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    LINEAR_PROBE.format(mode="torch.no_grad()", between=""),
+    LINEAR_PROBE.format(mode="torch.inference_mode()", between="features = features.clone()"),
+    LINEAR_PROBE.format(mode="torch.inference_mode()", between="features = torch.cat([features])"),
+    CACHED_BY_FUNCTION.format(mode="torch.no_grad()"),
+    # the model fed the cached tensor is not trained: evaluation only
+    LINEAR_PROBE.format(mode="torch.inference_mode()", between="").replace("head.parameters()", "backbone.parameters()"),
+    # used only inside the block
+    "import torch\nmodel = torch.nn.Linear(2, 2)\nopt = torch.optim.SGD(model.parameters(), 0.1)\n"
+    "with torch.inference_mode():\n    x = torch.randn(3, 2)\n    y = model(x)\nmodel(torch.randn(3, 2)).sum().backward()\n",
+])
+def test_no_grad_a_clone_or_an_untrained_model_is_quiet(source):
+    assert lines("inference-tensor-into-training", source) == []
