@@ -126,6 +126,31 @@ class Code:
         return self.source.splitlines()
 
     @cached_property
+    def comments(self) -> dict[int, str]:
+        """The comment on each line, without its `#`. A `#` starts one unless a string literal of the
+        tree spans it; reading those spans is ten times faster than tokenizing a 2,000-line file,
+        which cost `kb lint` more than all its detectors together."""
+        marked = {number: line for number, line in enumerate(self.lines, 1) if "#" in line}
+        if not marked:
+            return {}
+        quoted: dict[int, list[tuple[int, float]]] = defaultdict(list)  # byte spans of strings on each line
+        for node in (*self.nodes_of(ast.Constant), *self.nodes_of(ast.JoinedStr)):
+            if isinstance(node, ast.JoinedStr) or isinstance(node.value, (str, bytes)):
+                last = node.end_lineno or node.lineno
+                for number in (n for n in range(node.lineno, last + 1) if n in marked):
+                    quoted[number].append((node.col_offset if number == node.lineno else 0,
+                                           node.end_col_offset if number == last else float("inf")))
+        found = {}
+        for number, line in marked.items():
+            encoded, spans = line.encode("utf-8"), quoted.get(number, ())
+            start = encoded.find(b"#")
+            while start >= 0 and any(a <= start < b for a, b in spans):
+                start = encoded.find(b"#", start + 1)
+            if start >= 0:
+                found[number] = encoded[start + 1:].decode("utf-8", "replace").strip()
+        return found
+
+    @cached_property
     def _index(self) -> tuple[tuple[ast.AST, ...], dict[ast.AST, ast.AST], dict[ast.AST, Scope], dict[type, list[ast.AST]]]:
         """Every node (depth first), each node's parent, each node's scope and the nodes of each
         class, from one walk of the tree: detectors ask for nodes of a kind, not walk the tree again.

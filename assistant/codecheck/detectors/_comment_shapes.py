@@ -1,4 +1,4 @@
-"""What pasted code's comments say about its values: the comment on each line, and the shape a
+"""What pasted code's comments (`Code.comments`) say about its values: the shape a
 comment declares for a name (`def forward(self, feats):  # feats: [B, frames, 40]`, or
 `x = load(path)  # [B, T, 40]` on the line that binds it). Fragments and modules cut out of their
 program often say there what the data is; a detector may hold the code's sizes against it."""
@@ -6,28 +6,11 @@ program often say there what the data is; a detector may hold the code's sizes a
 from __future__ import annotations
 
 import ast
-import io
 import re
-import tokenize
 
 from assistant.codecheck._code import Code
 
 _SHAPE = re.compile(r"(?:(?P<name>[A-Za-z_]\w*)\s*:\s*)?[\[(](?P<dims>[^\[\]()]+,[^\[\]()]+)[\])]")
-
-
-def comments_by_line(code: Code) -> dict[int, str]:
-    """The comment on each line of the file, without its `#` (tokenized: a `#` in a string is no comment)."""
-    key = "comments by line"
-    if key not in code.memo:
-        found: dict[int, str] = {}
-        try:
-            for token in tokenize.generate_tokens(io.StringIO(code.source).readline):
-                if token.type == tokenize.COMMENT:
-                    found[token.start[0]] = token.string.lstrip("#").strip()
-        except (tokenize.TokenError, SyntaxError):
-            pass
-        code.memo[key] = found
-    return code.memo[key]  # type: ignore[return-value]
 
 
 def declared_dims(code: Code, use: ast.Name) -> list[str] | None:
@@ -46,7 +29,7 @@ def declared_dims(code: Code, use: ast.Name) -> list[str] | None:
 
 
 def _shapes(code: Code, line: int) -> list[tuple[str | None, list[str]]]:
-    text = comments_by_line(code).get(line, "")
+    text = code.comments.get(line, "")
     return [(m["name"], [d.strip() for d in m["dims"].split(",")]) for m in _SHAPE.finditer(text)]
 
 
@@ -59,7 +42,7 @@ def declared_vector(code: Code, use: ast.Name) -> int | None:
     also where a tuple assignment binds it once (`history, target = rows[:-1], rows[-1:]  # history: [50]`)."""
     bound = code.reaching_value(use)
     line = bound.lineno if bound is not None else _unpacked_once(code, use)
-    found = _VECTOR.search(comments_by_line(code).get(line, "")) if line is not None else None
+    found = _VECTOR.search(code.comments.get(line, "")) if line is not None else None
     return int(found["size"]) if found else None
 
 
@@ -75,5 +58,5 @@ def _unpacked_once(code: Code, use: ast.Name) -> int | None:
 
 def declared_layer_kind(code: Code, call: ast.Call) -> str | None:
     """The torch.nn layer kind a comment on the call's line opens with (`out = self.gru(x)  # nn.GRU(2, 32)`)."""
-    found = _LAYER.match(comments_by_line(code).get(call.lineno, ""))
+    found = _LAYER.match(code.comments.get(call.lineno, ""))
     return found["kind"] if found else None

@@ -9,14 +9,12 @@ a comment that mentions a dtype in passing ("converted from uint8 below") is no 
 from __future__ import annotations
 
 import ast
-import io
 import re
-import tokenize
 
 from assistant.codecheck._code import Code
 from assistant.codecheck.detectors._tensor_dtypes import CONVERTING, DTYPE_NAMES, KEEPING, LEGACY
 
-_DECLARED = re.compile(r"#\s*(?:(?P<name>\w+)\s*:\s*)?(?:torch\.)?(?P<dtype>\w+)\b")
+_DECLARED = re.compile(r"(?:(?P<name>\w+)\s*:\s*)?(?:torch\.)?(?P<dtype>\w+)\b")
 # `Tensor` says nothing of the dtype a comment means
 _KEEPING = frozenset(KEEPING) - {"sum", "cumsum", "max", "min"}  # an integer sum is int64, whatever it sums
 _NAMED = {**DTYPE_NAMES, **{legacy: dtype for legacy, dtype in LEGACY.items() if legacy != "Tensor"}}
@@ -61,21 +59,7 @@ def _comment_dtype(code: Code, first: int, last: int | None, about: str, named: 
     """The dtype a comment on these lines opens with, when it is about `about`: it says so (`t:
     LongTensor`), or, unless `named` is asked for, it names nothing else."""
     for line in range(first, (last or first) + 1):
-        match = _DECLARED.match(comments_by_line(code).get(line, ""))
+        match = _DECLARED.match(code.comments.get(line, ""))
         if match and (match["name"] == about or (match["name"] is None and not named)):
             return _NAMED.get(match["dtype"])
     return None
-
-
-def comments_by_line(code: Code) -> dict[int, str]:
-    """The comment on each line of the file (tokenized, so a `#` inside a string is no comment)."""
-    if "comments" not in code.memo:
-        found: dict[int, str] = {}
-        try:
-            for token in tokenize.generate_tokens(io.StringIO(code.source).readline):
-                if token.type == tokenize.COMMENT:
-                    found[token.start[0]] = token.string
-        except (tokenize.TokenError, SyntaxError):
-            pass
-        code.memo["comments"] = found
-    return code.memo["comments"]  # type: ignore[return-value]

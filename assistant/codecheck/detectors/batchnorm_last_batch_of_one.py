@@ -12,7 +12,6 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, argument, dotted, keyword
 from assistant.codecheck.detectors import Hit, needs_calls
-from assistant.codecheck.detectors._comment_shapes import comments_by_line
 from assistant.codecheck.detectors._known_sizes import sizes_of
 from assistant.codecheck.detectors._loaders import TENSOR_DATASETS, batch_targets, is_call_of, loader_call
 from assistant.codecheck.detectors._modes import calls_in_training_mode
@@ -68,5 +67,5 @@ def _stated_count(code: Code, spelled: str) -> int | None:
     said = re.compile(rf"\b{named}\s*(?:has|holds|contains|:|=|is|of)\s*(?P<rows>\d[\d,_]*)\s+{_UNITS}\b"
                       rf"|\blen\({named}\)\s*(?:==|=|is)\s*(?P<length>\d[\d,_]*)\b")
     counts = {int((m["rows"] or m["length"]).replace(",", "").replace("_", ""))
-              for text in comments_by_line(code).values() for m in said.finditer(text)}
+              for text in code.comments.values() for m in said.finditer(text)}
     return counts.pop() if len(counts) == 1 else None

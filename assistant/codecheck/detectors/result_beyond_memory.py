@@ -19,7 +19,6 @@ from math import prod
 
 from assistant.codecheck._code import Code, source_of
 from assistant.codecheck.detectors import Hit, precondition
-from assistant.codecheck.detectors._declared_dtypes import comments_by_line
 from assistant.codecheck.detectors._factory_shapes import factory_sizes
 from assistant.codecheck.detectors._known_sizes import sizes_of
 from assistant.codecheck.detectors._widths import held_layer, in_width, out_width
@@ -29,7 +28,7 @@ LIMIT = 1 << 38  # elements: 1 TiB as float32, more than the RAM of any one mach
 ELEMENTWISE = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
 KEEPING_METHODS = ("float", "double", "detach", "cpu", "contiguous", "clone", "abs", "exp", "sigmoid", "tanh", "relu")
 KEEPING_FUNCTIONS = ("torch.nn.functional.normalize", "torch.abs", "torch.sigmoid", "torch.tanh", "torch.relu")
-_SHAPE = re.compile(r"#\s*(?:(?P<name>\w+)\s*:\s*)?[\[(]\s*(?P<dims>\d[\d_]*(?:\s*,\s*\d[\d_]*)*)\s*,?\s*[\])]")
+_SHAPE = re.compile(r"(?:(?P<name>\w+)\s*:\s*)?[\[(]\s*(?P<dims>\d[\d_]*(?:\s*,\s*\d[\d_]*)*)\s*,?\s*[\])]")
 
 
 @precondition(lambda code: "cuda" not in code.source and "device" not in code.source)
@@ -112,7 +111,7 @@ def _declared(code: Code, bound: ast.expr, about: str) -> tuple[int, ...] | None
     or alone on the line above it, naming the same name or none."""
     if not hasattr(bound, "lineno"):
         return None  # a value the parser made, not one of the file's lines
-    comments = comments_by_line(code)
+    comments = code.comments
     lines = list(range(bound.lineno, (getattr(bound, "end_lineno", None) or bound.lineno) + 1))
     above = bound.lineno - 1
     if above >= 1 and code.lines[above - 1].lstrip().startswith("#"):
