@@ -94,9 +94,10 @@ SignalAttention()(torch.randn(8, 1, 100))
 def test_projects_the_query_in_front_of_the_attention(sandbox):
     patched = patch(recipe, TEXT_CLASSIFIER, sandbox.facts(TEXT_CLASSIFIER, "AssertionError"))
     assert ("        self.attn = nn.MultiheadAttention(d_model, heads, batch_first=True)\n"
-            "        self.attn_proj = nn.Linear(48, d_model)\n") in patched
+            "        self.attn_proj = nn.Linear(emb_dim, d_model)\n") in patched
     assert "        x = self.attn_proj(x)\n        out, _ = self.attn(x, x, x)\n" in patched
     sandbox.assert_clean(patched + MEANT)
+    sandbox.assert_clean(patched.replace("default=48", "default=40"))  # the width the Embedding spells
 
 
 def test_wraps_a_query_that_is_an_expression(sandbox):

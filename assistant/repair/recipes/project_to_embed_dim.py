@@ -18,6 +18,7 @@ import libcst as cst
 
 from assistant.repair.recipes import Facts, Problem, needs_calls, needs_failing_line
 from assistant.repair.recipes._attention import ATTENTION, conv_or_sequential_feeding, query_argument, stacked_layer
+from assistant.repair.recipes._definitions import assignment
 from assistant.repair.recipes._edit import (
     Edits, Script, callee, expr, free_name, keyword, kind_of, positional, statement,
 )
@@ -35,7 +36,7 @@ class Found:
     layer: str  # what it calls, `self.attn`
     built: cst.SimpleStatementLine  # the statement that builds the attention layer
     width: str  # the constructor's embed_dim as the user wrote it (`d_model`), or the number
-    features: int  # the query's actual width, from the message
+    features: str  # the query's actual width: the producing layer's spelling of it, or the number
     query: cst.Arg  # the input to project: the query, or the src/tgt of nn.Transformer that is off
 
 
@@ -57,7 +58,8 @@ def match(problem: Problem) -> Found | None:
             if found is None:
                 return None
             (embed_dim, features), query = found
-            return Found(call, layer, holder, _width(script, built, embed_dim), features, query)
+            width = _width(script, built, embed_dim)
+            return Found(call, layer, holder, width, _features(script, query.value, holder, features), query)
     return None
 
 
@@ -144,6 +146,23 @@ def _produced_width(script: Script, value: cst.BaseExpression) -> int | None:
         return None
     given = keyword(built, _PRODUCERS[kind_of(built)]) or (positional(built)[1:2] or [None])[0]
     return integer(script, given.value) if given is not None else None
+
+
+def _features(script: Script, query: cst.BaseExpression, holder: cst.SimpleStatementLine, features: int) -> str:
+    """The query's width as the layer that produced it spells it (`emb_dim` of `nn.Embedding(vocab,
+    emb_dim)` for `x = self.embed(tokens)`), when that layer is built in the same function as the
+    attention, so the projection follows later changes of it; else the number from the message."""
+    if isinstance(query, cst.Name) and (bound := assignment(script, query.value, query)) is not None:
+        query = bound[1]
+    layer = callee(query) if isinstance(query, cst.Call) else None
+    built = script.built_from(layer, _PRODUCERS) if layer else None
+    if built is None or script.function_of(built) is not script.function_of(holder):
+        return str(features)
+    given = keyword(built, _PRODUCERS[kind_of(built)]) or (positional(built)[1:2] or [None])[0]
+    if given is None or not isinstance(given.value, (cst.Name, cst.Attribute)) \
+            or integer(script, given.value) not in (None, features):
+        return str(features)
+    return script.code(given.value)
 
 
 def _width(script: Script, built: cst.Call, embed_dim: int) -> str:
