@@ -34,6 +34,9 @@ NOT_FOUND_YET = {
                                    "(B, T, C) tell from [N, C, L]; the detector sees the norm feed a batch_first RNN",
     "expand-size-mismatch": "the broken example expands a [B] vector to (B, T), sizes held in a tuple unpacking; "
                             "the detector sees a sequence cut to N items assigned into a slot N wide",
+    "pin-memory-no-accelerator-warning": "the broken example falls back to the CPU only when CUDA is missing, so on a "
+                                         "GPU its pin_memory=True is right; the detector sees programs whose only "
+                                         "device is the CPU",
 }
 
 

@@ -102,3 +102,36 @@ def test_a_checked_selection_or_a_non_mask_index_is_quiet(source):
 def test_a_size_inside_the_selection_itself_is_no_check():
     source = "positions = torch.arange(len(probs))[probs > 0.5]\nfirst = positions[0]\n"
     assert lines("first-of-filtered", source) == [2]
+
+
+# ---- pinned-loader-on-cpu-only: pin_memory=True where the only device is the CPU -----------------
+
+
+@pytest.mark.parametrize("source, line", [
+    # a smoke-test script pinned to the CPU
+    ("import torch\nfrom torch.utils.data import DataLoader\n\ndevice = torch.device('cpu')  # laptop, no GPU\n"
+     "loader = DataLoader(ds, batch_size=64, pin_memory=True, num_workers=2)\nmodel = Net().to(device)\n"
+     "for xb, yb in loader:\n    loss = F.mse_loss(model(xb.to(device)), yb.to(device))\n", 5),
+    # a config-style module
+    ("from torch.utils.data import DataLoader\n\nDEVICE = 'cpu'\n\ndef make_loaders(train, val):\n"
+     "    kw = dict(batch_size=32)\n    return (DataLoader(train, shuffle=True, pin_memory=True, **kw),\n"
+     "            DataLoader(val, pin_memory=True, **kw))\n", 7),
+])
+def test_a_pinned_loader_in_a_cpu_only_program_fires(source, line):
+    assert lines("pinned-loader-on-cpu-only", source)[:1] == [line]
+
+
+@pytest.mark.parametrize("source", [
+    # a GPU is named, even as a fallback
+    "device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')\n"
+    "loader = DataLoader(ds, batch_size=64, pin_memory=True)\n",
+    "device = 'cpu'\nloader = DataLoader(ds, pin_memory=True)\nmodel = model.cuda()\n",
+    "device = 'cpu'\nif args.gpu:\n    device = 'cuda:0'\nloader = DataLoader(ds, pin_memory=True)\n",
+    "device = torch.device('cpu')\nloader = DataLoader(ds, pin_memory=torch.backends.mps.is_available())\n",
+    # no device named at all: a fragment of a program that may well use a GPU
+    "loader = DataLoader(ds, batch_size=64, pin_memory=True)\nfor xb, yb in loader:\n    step(xb, yb)\n",
+    # not pinned
+    "device = torch.device('cpu')\nloader = DataLoader(ds, batch_size=64, pin_memory=False)\n",
+])
+def test_a_program_that_may_use_a_gpu_or_does_not_pin_is_quiet(source):
+    assert lines("pinned-loader-on-cpu-only", source) == []
