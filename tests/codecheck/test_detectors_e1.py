@@ -256,3 +256,97 @@ def test_an_inference_tensor_fed_to_a_trained_model_fires(source, line):
 ])
 def test_no_grad_a_clone_or_an_untrained_model_is_quiet(source):
     assert lines("inference-tensor-into-training", source) == []
+
+
+# ---- reentrant-checkpoint-on-frozen-output: reentrant checkpoint fed only a frozen layer's output ----
+
+FROZEN_EMBEDDING_ENCODER = """
+import torch
+import torch.nn as nn
+from torch.utils.checkpoint import checkpoint
+
+class Encoder(nn.Module):
+    def __init__(self, vectors):
+        super().__init__()
+        self.embed = {embed}
+        self.blocks = nn.ModuleList(nn.Linear(16, 16) for _ in range(4))
+        {freeze}
+
+    def forward(self, ids):
+        h = self.embed(ids)
+        for block in self.blocks:
+            h = checkpoint(block, h{reentrant})
+        return h
+"""
+
+LORA_WRAPPER = """
+import torch
+import torch.nn as nn
+
+class LoRAStack(nn.Module):
+    def __init__(self, base):
+        super().__init__()
+        self.tok = base.tok
+        self.layers = base.layers
+        for p in self.parameters():
+            p.requires_grad = False
+        self.adapters = nn.ModuleList(nn.Linear(64, 64) for _ in self.layers)
+
+    def forward(self, input_ids):
+        x = self.tok(input_ids)
+        return torch.utils.checkpoint.checkpoint(self.run_layers, x, use_reentrant=True)
+"""
+
+FROZEN_FROM_OUTSIDE = """
+import torch
+import torch.nn as nn
+from torch.utils.checkpoint import checkpoint
+
+class Tagger(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(100, 32)
+        self.body = nn.Sequential(nn.Linear(32, 32), nn.GELU())
+        self.out = nn.Linear(32, 5)
+
+    def forward(self, ids):
+        return self.out(checkpoint(self.body, self.emb(ids), use_reentrant=True))
+
+model = Tagger()
+model.emb.weight.requires_grad = False
+opt = torch.optim.AdamW(p for p in model.parameters() if p.requires_grad)
+"""
+
+
+@pytest.mark.parametrize("source, line", [
+    (FROZEN_EMBEDDING_ENCODER.format(embed="nn.Embedding(100, 16)", freeze="self.embed.requires_grad_(False)",
+                                     reentrant=", use_reentrant=True"), 16),
+    (FROZEN_EMBEDDING_ENCODER.format(embed="nn.Embedding.from_pretrained(vectors)", freeze="",
+                                     reentrant=""), 16),
+    (FROZEN_EMBEDDING_ENCODER.format(embed="nn.Embedding(100, 16)",
+                                     freeze="for w in self.embed.parameters(): w.requires_grad_(False)",
+                                     reentrant=", use_reentrant=True"), 16),
+    (LORA_WRAPPER, 16),
+    (FROZEN_FROM_OUTSIDE, 14),
+])
+def test_reentrant_checkpoint_of_a_frozen_layers_output_fires(source, line):
+    assert lines("reentrant-checkpoint-on-frozen-output", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    FROZEN_EMBEDDING_ENCODER.format(embed="nn.Embedding(100, 16)", freeze="self.embed.requires_grad_(False)",
+                                    reentrant=", use_reentrant=False"),
+    FROZEN_EMBEDDING_ENCODER.format(embed="nn.Embedding(100, 16)", freeze="", reentrant=", use_reentrant=True"),
+    FROZEN_EMBEDDING_ENCODER.format(embed="nn.Embedding.from_pretrained(vectors, freeze=False)", freeze="",
+                                    reentrant=", use_reentrant=True"),
+    # frozen, then unfrozen again
+    FROZEN_EMBEDDING_ENCODER.format(embed="nn.Embedding(100, 16)",
+                                    freeze="self.embed.requires_grad_(False)\n        self.embed.requires_grad_()",
+                                    reentrant=", use_reentrant=True"),
+    # self.parameters() frozen before the layer is set: the layer itself stays trainable
+    LORA_WRAPPER.replace("        self.tok = base.tok\n", "").replace(
+        "        self.adapters", "        self.tok = nn.Embedding(10, 64)\n        self.adapters"),
+    FROZEN_FROM_OUTSIDE.replace("model.emb.weight.requires_grad = False", "model.out.weight.requires_grad = False"),
+])
+def test_use_reentrant_false_or_a_trainable_input_is_quiet(source):
+    assert lines("reentrant-checkpoint-on-frozen-output", source) == []
