@@ -1,0 +1,90 @@
+"""How many dimensions a tensor expression certainly has, for the detectors of dims and permutes
+that do not fit it: a factory with literal sizes, a literal list, a grayscale image decode, one row
+of any of these, followed through names, rank-keeping methods and plain Linear stacks."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from assistant.codecheck._code import Code, constant, dotted, kind_of
+from assistant.codecheck.detectors._factory_shapes import factory_sizes
+from assistant.codecheck.detectors._torch_names import is_layer
+
+# methods whose result has the rank of the tensor they are called on
+RANK_KEEPING = ("float", "double", "half", "long", "int", "bool", "to", "cpu", "cuda", "div", "mul", "add", "sub",
+                "clone", "detach", "contiguous", "abs", "exp", "log", "sigmoid", "relu", "tanh", "clamp", "pow",
+                "sqrt", "softmax", "log_softmax", "div_", "mul_", "sub_", "add_", "numpy", "astype", "copy")
+LINEAR_STACK = ("Linear", "ReLU", "LeakyReLU", "GELU", "SiLU", "ELU", "Tanh", "Sigmoid", "Dropout", "Identity",
+                "Softmax", "LogSoftmax", "PReLU", "SELU", "Mish", "ReLU6")
+CONVERSIONS = ("torch.from_numpy", "torch.as_tensor", "torch.tensor", "numpy.array", "numpy.asarray")
+MODEL_MOVES = ("to", "cuda", "cpu", "eval", "train", "float", "double")
+GRAY = ("L", "1", "I", "F", "I;16")
+
+
+@dataclass(frozen=True)
+class Rank:
+    dims: int
+    why: str  # what made it known, in the user's words
+
+
+def rank_of(code: Code, value: ast.expr | None, depth: int = 0) -> Rank | None:
+    """The certain rank of `value`, or None when the code does not show it."""
+    if value is None or depth > 12:
+        return None
+    if isinstance(value, ast.Name):
+        return rank_of(code, code.reaching_value(value), depth + 1)
+    if isinstance(value, ast.BinOp) and isinstance(constant(value.right), (int, float)):
+        return rank_of(code, value.left, depth + 1)
+    if isinstance(value, ast.Subscript):
+        inner = rank_of(code, value.value, depth + 1)
+        return Rank(inner.dims - 1, f"a row of {inner.why}") if (
+            inner is not None and inner.dims > 1 and type(constant(value.slice)) is int) else None
+    return _call_rank(code, value, depth) if isinstance(value, ast.Call) else None
+
+
+def _call_rank(code: Code, call: ast.Call, depth: int) -> Rank | None:
+    if (sizes := factory_sizes(call)) is not None:
+        return Rank(len(sizes), f"{dotted(call.func)}({', '.join(map(str, sizes))})")
+    if (gray := _grayscale_decode(code, call)) is not None:
+        return Rank(2, gray)
+    function = code.resolved(call.func)
+    if function in CONVERSIONS and len(call.args) == 1:
+        if isinstance(call.args[0], ast.List) and call.args[0].elts and all(
+                isinstance(constant(e), (int, float)) for e in call.args[0].elts):
+            return Rank(1, f"a list of {len(call.args[0].elts)} numbers")
+        return rank_of(code, call.args[0], depth + 1)
+    if function is None and isinstance(call.func, ast.Attribute):
+        if call.func.attr in RANK_KEEPING:
+            return rank_of(code, call.func.value, depth + 1)
+        if call.func.attr == "unsqueeze" and (inner := rank_of(code, call.func.value, depth + 1)) is not None:
+            return Rank(inner.dims + 1, f"{inner.why} unsqueezed")
+    if len(call.args) == 1 and not call.keywords and _linear_stack(code, call.func):
+        inner = rank_of(code, call.args[0], depth + 1)
+        return Rank(inner.dims, f"the output of Linear layers given {inner.why}") if inner is not None else None
+    return None
+
+
+def _grayscale_decode(code: Code, call: ast.Call) -> str | None:
+    """`np.array(Image.open(p).convert("L"))`, `cv2.imread(p, cv2.IMREAD_GRAYSCALE)`: a 2-D image."""
+    function = code.resolved(call.func) or dotted(call.func)
+    if function == "cv2.imread" and len(call.args) == 2 and (
+            dotted(call.args[1]) == "cv2.IMREAD_GRAYSCALE" or constant(call.args[1]) == 0):
+        return "a grayscale cv2.imread"
+    if function in ("numpy.array", "numpy.asarray") and call.args:
+        image = call.args[0]
+        if isinstance(image, ast.Name):
+            image = code.reaching_value(image)  # type: ignore[assignment]
+        if isinstance(image, ast.Call) and kind_of(image) == "convert" and image.args and constant(image.args[0]) in GRAY:
+            return f"an image converted to mode {constant(image.args[0])!r}"
+    return None
+
+
+def _linear_stack(code: Code, model: ast.expr) -> bool:
+    """`model` is bound to an nn.Sequential of Linear layers and activations: it keeps the input's rank."""
+    built = code.reaching_value(model) if isinstance(model, ast.Name) else None
+    while isinstance(built, ast.Call) and kind_of(built) in MODEL_MOVES and isinstance(built.func, ast.Attribute):
+        built = built.func.value
+    if not (isinstance(built, ast.Call) and is_layer(built, "Sequential") and built.args):
+        return False
+    return all(isinstance(layer, ast.Call) and is_layer(layer, *LINEAR_STACK) for layer in built.args)
