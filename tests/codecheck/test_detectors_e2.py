@@ -135,3 +135,63 @@ def test_a_pinned_loader_in_a_cpu_only_program_fires(source, line):
 ])
 def test_a_program_that_may_use_a_gpu_or_does_not_pin_is_quiet(source):
     assert lines("pinned-loader-on-cpu-only", source) == []
+
+
+# ---- dim-beyond-rank: a literal dim the tensor does not have ------------------------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    # inference on one sample through an MLP: its output has no batch axis
+    ("import torch\nimport torch.nn as nn\nmodel = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 4))\n"
+     "x = torch.randn(8)\nwith torch.no_grad():\n    probs = F.softmax(model(x), dim=1)\n", 6),
+    # a row of a table taken as a sample, moved first
+    ("import torch\nnet = nn.Sequential(nn.Linear(5, 3)).to(device)\nfeatures = torch.rand(100, 5)\n"
+     "sample = features[0].to(device)\npred = net(sample).argmax(1).item()\n", 5),
+    # plain reductions
+    ("import torch\nscores = torch.zeros(4, 5)\ntotal = scores.sum(dim=2)\n", 3),
+    ("import torch\nw = torch.tensor([0.2, 0.3, 0.5])\nn = w.size(1)\n", 3),
+    ("import torch\nimg = torch.rand(3, 32, 32)\nflat = torch.flatten(img, 3)\n", 3),
+])
+def test_a_dim_beyond_the_known_rank_fires(source, line):
+    assert lines("dim-beyond-rank", source)[:1] == [line]
+
+
+@pytest.mark.parametrize("source", [
+    "import torch\nmodel = nn.Sequential(nn.Linear(8, 4))\nx = torch.randn(8)\nprobs = model(x.unsqueeze(0)).softmax(dim=1)\n",
+    "import torch\nmodel = nn.Sequential(nn.Linear(8, 4))\nx = torch.randn(8)\nprobs = model(x).softmax(dim=-1)\n",
+    "import torch\nscores = torch.zeros(4, 5)\ntotal = scores.sum(dim=1)\nlast = scores.softmax(-2)\n",
+    # a model that may reshape: its output rank is not known
+    "x = torch.randn(784)\nlogits = model(x)\npred = logits.argmax(dim=1)\n",
+    "x = torch.randn(1, 784)\nprobs = F.softmax(x, dim=1)\n",
+    # a name bound twice is unknown
+    "x = torch.randn(8)\nif batched:\n    x = x.unsqueeze(0)\ny = x.softmax(1)\n",
+])
+def test_a_dim_within_the_rank_or_an_unknown_rank_is_quiet(source):
+    assert lines("dim-beyond-rank", source) == []
+
+
+# ---- permute-beyond-rank: a permute of another length than the known rank -----------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    ("import numpy as np\nimport torch\nfrom PIL import Image\n\ndef load(path):\n"
+     "    gray = np.array(Image.open(path).convert('L'))\n    return torch.from_numpy(gray).float().permute(2, 0, 1)\n", 7),
+    ("import cv2\nimport torch\n\nclass Masks(Dataset):\n    def __getitem__(self, i):\n"
+     "        m = cv2.imread(self.paths[i], cv2.IMREAD_GRAYSCALE)\n        t = torch.from_numpy(m) / 255.0\n"
+     "        return t.permute(2, 0, 1)\n", 8),
+    ("import torch\nframe = torch.rand(64, 64, 3)\nbatch = frame.permute(0, 3, 1, 2)\n", 3),
+    ("import torch\nx = torch.randn(2, 3, 4)\ny = torch.permute(x, (1, 0))\n", 3),
+])
+def test_a_permute_of_another_length_than_the_rank_fires(source, line):
+    assert lines("permute-beyond-rank", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    "gray = np.array(Image.open(p).convert('L'))\nt = torch.from_numpy(gray).unsqueeze(-1).permute(2, 0, 1)\n",
+    "rgb = np.array(Image.open(p).convert('RGB'))\nt = torch.from_numpy(rgb).permute(2, 0, 1)\n",
+    "img = np.array(Image.open(p))\nt = torch.from_numpy(img).permute(2, 0, 1)\n",
+    "frame = torch.rand(64, 64, 3)\nbatch = frame.unsqueeze(0).permute(0, 3, 1, 2)\n",
+    "x = torch.randn(2, 3, 4)\ny = x.permute(*order)\n",
+])
+def test_a_permute_that_fits_or_an_unknown_rank_is_quiet(source):
+    assert lines("permute-beyond-rank", source) == []
