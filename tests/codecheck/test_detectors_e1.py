@@ -350,3 +350,48 @@ def test_reentrant_checkpoint_of_a_frozen_layers_output_fires(source, line):
 ])
 def test_use_reentrant_false_or_a_trainable_input_is_quiet(source):
     assert lines("reentrant-checkpoint-on-frozen-output", source) == []
+
+
+# ---- gather-index-of-other-rank: gather with an index of another number of dimensions ----
+
+DQN_UPDATE = """
+import torch
+import torch.nn as nn
+
+q_net = nn.Sequential(nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 4))
+states = torch.randn(32, 8)
+actions = {actions}
+q_values = q_net(states)
+q_taken = {gather}
+loss = nn.functional.smooth_l1_loss(q_taken, torch.randn(32))
+loss.backward()
+"""
+
+COMMENTED_FRAGMENT = """
+logp = model(tokens).log_softmax(-1)      # [B, T, V]
+picked = torch.gather(logp, 2, targets)   # targets from the batch
+"""
+
+
+@pytest.mark.parametrize("source, line", [
+    (DQN_UPDATE.format(actions="torch.randint(0, 4, (32,))", gather="q_values.gather(1, actions)"), 9),
+    (DQN_UPDATE.format(actions="torch.randint(4, size=(32,))", gather="torch.gather(q_values, 1, actions)"), 9),
+    (DQN_UPDATE.format(actions="torch.randint(0, 4, (32, 1, 1))", gather="q_values.gather(1, actions)"), 9),
+    ("q = critic(obs)               # [B, n_actions]\na = batch['action'].long()   # [64]\n"
+     "q_a = q.gather(1, a)\n", 3),
+    ("logp = model(tokens).log_softmax(-1)  # [B, T, V]\ntargets = tgt.view(-1)\nbad = logp.gather(2, targets)\n", 3),
+])
+def test_an_index_of_another_rank_fires(source, line):
+    assert lines("gather-index-of-other-rank", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    DQN_UPDATE.format(actions="torch.randint(0, 4, (32,))", gather="q_values.gather(1, actions.unsqueeze(1)).squeeze(1)"),
+    DQN_UPDATE.format(actions="torch.randint(0, 4, (32, 1))", gather="q_values.gather(1, actions)"),
+    DQN_UPDATE.format(actions="torch.randint(0, 4, (32,))", gather="q_values.gather(1, actions.view(-1, 1))"),
+    # a size held in one name: the rank is not in the code
+    DQN_UPDATE.format(actions="torch.zeros(shape).long()", gather="q_values.gather(1, actions)"),
+    COMMENTED_FRAGMENT,
+])
+def test_an_index_of_the_same_or_an_unknown_rank_is_quiet(source):
+    assert lines("gather-index-of-other-rank", source) == []
