@@ -18,6 +18,9 @@ RANK_KEEPING = ("float", "double", "half", "long", "int", "bool", "to", "cpu", "
 LINEAR_STACK = ("Linear", "ReLU", "LeakyReLU", "GELU", "SiLU", "ELU", "Tanh", "Sigmoid", "Dropout", "Identity",
                 "Softmax", "LogSoftmax", "PReLU", "SELU", "Mish", "ReLU6")
 CONVERSIONS = ("torch.from_numpy", "torch.as_tensor", "torch.tensor", "numpy.array", "numpy.asarray")
+ELEMENTWISE = ("torch.sigmoid", "torch.relu", "torch.tanh", "torch.exp", "torch.softmax", "torch.log_softmax",
+               "torch.nn.functional.sigmoid", "torch.nn.functional.relu", "torch.nn.functional.softmax",
+               "torch.nn.functional.log_softmax")
 MODEL_MOVES = ("to", "cuda", "cpu", "eval", "train", "float", "double")
 GRAY = ("L", "1", "I", "F", "I;16")
 
@@ -49,6 +52,10 @@ def _call_rank(code: Code, call: ast.Call, depth: int) -> Rank | None:
     if (gray := _grayscale_decode(code, call)) is not None:
         return Rank(2, gray)
     function = code.resolved(call.func)
+    if function in ELEMENTWISE and call.args:
+        return rank_of(code, call.args[0], depth + 1)
+    if kind_of(call) == "squeeze" and not call.args and (single := _one_wide_output(code, call)) is not None:
+        return Rank(1, single)
     if function in CONVERSIONS and len(call.args) == 1:
         if isinstance(call.args[0], ast.List) and call.args[0].elts and all(
                 isinstance(constant(e), (int, float)) for e in call.args[0].elts):
@@ -59,7 +66,7 @@ def _call_rank(code: Code, call: ast.Call, depth: int) -> Rank | None:
             return rank_of(code, call.func.value, depth + 1)
         if call.func.attr == "unsqueeze" and (inner := rank_of(code, call.func.value, depth + 1)) is not None:
             return Rank(inner.dims + 1, f"{inner.why} unsqueezed")
-    if len(call.args) == 1 and not call.keywords and _linear_stack(code, call.func):
+    if len(call.args) == 1 and not call.keywords and _linear_stack(code, call.func) is not None:
         inner = rank_of(code, call.args[0], depth + 1)
         return Rank(inner.dims, f"the output of Linear layers given {inner.why}") if inner is not None else None
     return None
@@ -80,11 +87,29 @@ def _grayscale_decode(code: Code, call: ast.Call) -> str | None:
     return None
 
 
-def _linear_stack(code: Code, model: ast.expr) -> bool:
-    """`model` is bound to an nn.Sequential of Linear layers and activations: it keeps the input's rank."""
+def _one_wide_output(code: Code, squeeze: ast.Call) -> str | None:
+    """A bare `.squeeze()` of a Linear stack's [N, 1] output for a [N, F] factory batch (N > 1): [N]."""
+    value = squeeze.func.value  # type: ignore[attr-defined]
+    while isinstance(value, ast.Call) and code.resolved(value.func) in ELEMENTWISE and value.args:
+        value = value.args[0]
+    if isinstance(value, ast.Name):
+        value = code.reaching_value(value)  # type: ignore[assignment]
+    if not (isinstance(value, ast.Call) and len(value.args) == 1 and (stack := _linear_stack(code, value.func))):
+        return None
+    last = stack.args[-1] if is_layer(stack.args[-1], "Linear") else None
+    width = constant(last.args[1]) if last is not None and len(last.args) > 1 else None
+    batch = value.args[0]
+    sizes = factory_sizes(code.reaching_value(batch) if isinstance(batch, ast.Name) else batch)
+    if width == 1 and sizes is not None and len(sizes) == 2 and sizes[0] != 1:
+        return f"the squeezed [{sizes[0]}, 1] output of a one-unit Linear head"
+    return None
+
+
+def _linear_stack(code: Code, model: ast.expr) -> ast.Call | None:
+    """The nn.Sequential of Linear layers and activations `model` is bound to: it keeps the input's rank."""
     built = code.reaching_value(model) if isinstance(model, ast.Name) else None
     while isinstance(built, ast.Call) and kind_of(built) in MODEL_MOVES and isinstance(built.func, ast.Attribute):
         built = built.func.value
     if not (isinstance(built, ast.Call) and is_layer(built, "Sequential") and built.args):
-        return False
-    return all(isinstance(layer, ast.Call) and is_layer(layer, *LINEAR_STACK) for layer in built.args)
+        return None
+    return built if all(is_layer(layer, *LINEAR_STACK) for layer in built.args) else None
