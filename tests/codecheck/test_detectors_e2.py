@@ -195,3 +195,29 @@ def test_a_permute_of_another_length_than_the_rank_fires(source, line):
 ])
 def test_a_permute_that_fits_or_an_unknown_rank_is_quiet(source):
     assert lines("permute-beyond-rank", source) == []
+
+
+# ---- more-indices-than-rank: more comma-separated indices than the known rank -------------------
+
+
+@pytest.mark.parametrize("source, line", [
+    # the positive-class column of a squeezed one-unit head
+    ("import torch\nimport torch.nn as nn\nhead = nn.Sequential(nn.Linear(10, 8), nn.ReLU(), nn.Linear(8, 1))\n"
+     "batch = torch.randn(64, 10)\nprobs = torch.sigmoid(head(batch)).squeeze()\npos = probs[:, 1]\n", 6),
+    # one row of a table indexed as if it were still a table
+    ("import torch\ntable = torch.rand(50, 4)\nrow = table[7]\nfirst = row[0, 0]\n", 4),
+    ("import torch\nw = torch.tensor([1.0, 2.0, 3.0])\nprint(w[:, None][0, 0], w[0, 1])\n", 3),
+])
+def test_more_indices_than_the_known_rank_fire(source, line):
+    assert lines("more-indices-than-rank", source)[-1:] == [line]
+
+
+@pytest.mark.parametrize("source", [
+    "head = nn.Sequential(nn.Linear(10, 2))\nbatch = torch.randn(64, 10)\nprobs = torch.softmax(head(batch), 1)\npos = probs[:, 1]\n",
+    "head = nn.Sequential(nn.Linear(10, 1))\nbatch = torch.randn(64, 10)\nprobs = torch.sigmoid(head(batch)).squeeze(1)\npos = probs[:, 0]\n",
+    "head = nn.Sequential(nn.Linear(10, 1))\nbatch = torch.randn(1, 10)\nprobs = head(batch).squeeze()\n",
+    "table = torch.rand(50, 4)\nfirst = table[7, 0]\nlast = table[..., -1]\nup = table[:, None, 0]\n",
+    "probs = torch.sigmoid(model(x)).squeeze()\npos = probs[:, 1]\n",
+])
+def test_indices_within_the_rank_or_an_unknown_rank_are_quiet(source):
+    assert lines("more-indices-than-rank", source) == []
