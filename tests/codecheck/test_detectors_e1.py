@@ -395,3 +395,42 @@ def test_an_index_of_another_rank_fires(source, line):
 ])
 def test_an_index_of_the_same_or_an_unknown_rank_is_quiet(source):
     assert lines("gather-index-of-other-rank", source) == []
+
+
+# ---- element-mask-given-reduction: x[element mask] = a reduction of x along one dim ----
+
+IMPUTE_SCRIPT = """
+import torch
+
+features = torch.randn(16, 5)
+missing = {mask}
+fill = {fill}
+features[missing] = fill
+"""
+
+
+@pytest.mark.parametrize("source, line", [
+    (IMPUTE_SCRIPT.format(mask="features.isnan()", fill="features.nanmean(dim=0)"), 7),
+    (IMPUTE_SCRIPT.format(mask="torch.isnan(features)", fill="torch.nanmean(features, 0)"), 7),
+    (IMPUTE_SCRIPT.format(mask="features < 0", fill="features.median(dim=0).values"), 7),
+    (IMPUTE_SCRIPT.format(mask="~torch.isfinite(features)", fill="features.mean(-1)"), 7),
+    # the rank is not in the code, but a reduction along dim 1 needs two dims
+    ("def clean(x):\n    bad = x.isinf()\n    x[bad] = x.amax(dim=1)\n    return x\n", 3),
+])
+def test_an_element_mask_given_a_per_column_reduction_fires(source, line):
+    assert lines("element-mask-given-reduction", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    IMPUTE_SCRIPT.format(mask="features.isnan()", fill="features.nanmean()"),
+    IMPUTE_SCRIPT.format(mask="features.isnan()", fill="features.nanmean(dim=0).expand_as(features)[missing]"),
+    IMPUTE_SCRIPT.format(mask="features.isnan()", fill="0.0"),
+    IMPUTE_SCRIPT.format(mask="features.isnan().any(1)", fill="features.nanmean(dim=0)"),
+    IMPUTE_SCRIPT.format(mask="other.isnan()", fill="features.nanmean(dim=0)"),
+    # a 1-D series: the reduction along dim 0 is one number
+    IMPUTE_SCRIPT.format(mask="features.isnan()", fill="features.nanmean(dim=0)").replace("randn(16, 5)", "randn(16)"),
+    # rank unknown and dim 0: maybe 1-D
+    "def clean(x):\n    x[x.isnan()] = x.nanmean(0)\n    return x\n",
+])
+def test_a_scalar_a_masked_fill_a_row_mask_or_a_1d_tensor_is_quiet(source):
+    assert lines("element-mask-given-reduction", source) == []
