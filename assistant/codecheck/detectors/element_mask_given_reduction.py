@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, argument, constant, dotted, keyword, source_of
 from assistant.codecheck.detectors import Hit
-from assistant.codecheck.detectors._declared_ranks import rank
+from assistant.codecheck.detectors._ranks import rank_of
 
 name = "element-mask-given-reduction"
 ELEMENT_TESTS = ("isnan", "isinf", "isfinite", "isneginf", "isposinf")
@@ -29,7 +29,7 @@ def check(code: Code) -> Iterator[Hit]:
         if reduced is None or reduced[0] != tensor:
             continue
         dim = reduced[1]
-        if not (isinstance(dim, int) and dim >= 1 or (rank(code, target.value) or 0) >= 2):
+        if not (isinstance(dim, int) and dim >= 1 or ((known := rank_of(code, target.value, comments=True)) is not None and known.dims >= 2)):
             continue
         yield Hit.at(code, statement, f"{source_of(statement).strip()}: the mask selects single elements of {tensor} "
                      f"(a flat [mask.sum()] result), and {source_of(statement.value)} is reduced along dim {dim}, one "

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, argument, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
-from assistant.codecheck.detectors._declared_ranks import rank
+from assistant.codecheck.detectors._ranks import Rank, rank_of
 
 name = "gather-index-of-other-rank"
 
@@ -29,9 +29,13 @@ def check(code: Code) -> Iterator[Hit]:
             continue
         if source is None or index is None:
             continue
-        source_rank, index_rank = rank(code, source), rank(code, index)
+        source_rank, index_rank = (_dims(rank_of(code, value, comments=True)) for value in (source, index))
         if source_rank and index_rank and source_rank != index_rank:
             fix = f"{source_of(index)}.unsqueeze(-1)" if index_rank + 1 == source_rank else "an index of its rank"
             yield Hit.at(code, call, f"{source_of(call)}: {source_of(source)} has {source_rank} dimensions but the "
                          f"index {source_of(index)} has {index_rank}; gather needs an index of the same rank "
                          f"({fix}, then squeeze the result)")
+
+
+def _dims(rank: Rank | None) -> int | None:
+    return rank.dims if rank is not None else None
