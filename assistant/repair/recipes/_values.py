@@ -166,7 +166,7 @@ def _field(script: Script, source: cst.BaseExpression, field: str) -> cst.BaseEx
 
 def _class_attribute(node: cst.ClassDef, field: str) -> cst.BaseExpression | None:
     for line in node.body.body:
-        for small in getattr(line, "body", ()):
+        for small in line.body if isinstance(line, cst.SimpleStatementLine) else ():  # a method is no field
             if isinstance(small, cst.AnnAssign) and dotted(small.target) == field:
                 return small.value
             if isinstance(small, cst.Assign) and any(dotted(t.target) == field for t in small.targets):
