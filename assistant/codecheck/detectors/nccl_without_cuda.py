@@ -4,7 +4,6 @@ where it is built in it cannot reduce the script's CPU tensors either; such a sc
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Iterator
 

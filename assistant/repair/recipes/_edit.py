@@ -98,7 +98,12 @@ def without_keywords(call: cst.Call, names: Iterable[str]) -> cst.Call:
     """The call without these keyword arguments; the last argument left takes the removed last
     one's comma, so that a call spread over several lines keeps its layout."""
     dropped = set(names)
-    kept = [arg for arg in call.args if arg.keyword is None or arg.keyword.value not in dropped]
+    return without_arguments(call, [arg for arg in call.args if arg.keyword is not None and arg.keyword.value in dropped])
+
+
+def without_arguments(call: cst.Call, dropped: Sequence[cst.Arg]) -> cst.Call:
+    """The call without these arguments, the last one left taking the removed last one's comma."""
+    kept = [arg for arg in call.args if arg not in dropped]
     if kept and kept[-1] is not call.args[-1]:
         kept[-1] = kept[-1].with_changes(comma=call.args[-1].comma)
     return call.with_changes(args=kept)

@@ -15,7 +15,7 @@ import libcst.matchers as m
 
 from assistant.repair.recipes import Problem, needs_failing_line
 from assistant.repair.recipes._definitions import parameters
-from assistant.repair.recipes._edit import Edits, Script, callee, dotted, kind_of, positional
+from assistant.repair.recipes._edit import Edits, Script, dotted, kind_of, positional, without_arguments
 from assistant.repair.recipes._losses import argument, loss_calls, target
 from assistant.repair.recipes._values import definitions
 
@@ -53,10 +53,8 @@ def _module_calls(script: Script, lines: list[int]) -> list[cst.Call]:
 
 def apply(problem: Problem, found: tuple[cst.Call, list[cst.Arg]]) -> Edits:
     call, dropped = found
-    args = [arg for arg in call.args if arg not in dropped]
-    args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
     edits = problem.edits()
-    edits.replace(call, call.with_changes(args=args))
+    edits.replace(call, without_arguments(call, dropped))
     return edits
 
 

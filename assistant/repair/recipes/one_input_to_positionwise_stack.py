@@ -20,7 +20,7 @@ import libcst.matchers as m
 
 from assistant.repair.recipes import Problem, needs_calls, needs_failing_line
 from assistant.repair.recipes._definitions import parameters
-from assistant.repair.recipes._edit import Edits, Script, callee, kind_of, positional
+from assistant.repair.recipes._edit import Edits, Script, callee, kind_of, positional, without_arguments
 
 name = "one-input-to-positionwise-stack"
 _POSITIONWISE = frozenset({
@@ -52,10 +52,8 @@ def match(problem: Problem) -> tuple[cst.Call, list[cst.Arg]] | None:
 
 def apply(problem: Problem, found: tuple[cst.Call, list[cst.Arg]]) -> Edits:
     call, dropped = found
-    kept = [arg for arg in call.args if arg not in dropped]
-    kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
     edits = problem.edits()
-    edits.replace(call, call.with_changes(args=kept))
+    edits.replace(call, without_arguments(call, dropped))
     return edits
 
 
