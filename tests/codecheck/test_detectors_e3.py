@@ -1,0 +1,60 @@
+"""Detectors for entries that declared none: bce-target-size-mismatch, cross-entropy-sequence-target,
+autocast-uncovered-op-dtype. Each fires on its situation written in several ways and stays quiet on
+the correct look-alikes."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.codecheck.lines import lines
+
+# ---- bce-target-size-mismatch: [N, 1] prediction against a flat [N] target, or the reverse -------
+
+BCE_FIRES = [
+    # a fragment whose comments say what the loader gives and how the net ends
+    ("crit = nn.BCEWithLogitsLoss()\nfor feats, label in train_dl:   # label: [B]\n"
+     "    out = clf(feats)            # clf ends in nn.Linear(64, 1)\n    loss = crit(out, label)\n", 4),
+    # a module-built model ending in Linear(h, 1), a flat factory target
+    ("import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n\n"
+     "class Scorer(nn.Module):\n    def __init__(self, d):\n        super().__init__()\n"
+     "        self.body = nn.Linear(d, 16)\n        self.head = nn.Linear(16, 1)\n\n"
+     "    def forward(self, x):\n        return self.head(torch.relu(self.body(x)))\n\n"
+     "scorer = Scorer(8)\nbatch = torch.randn(32, 8)\nclicked = torch.randint(0, 2, (32,)).float()\n"
+     "p = torch.sigmoid(scorer(batch))\nloss = F.binary_cross_entropy(p, clicked)\n", 18),
+    # the reverse: a squeezed prediction against a label column
+    ("import torch\nimport torch.nn as nn\nnet = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))\n"
+     "x = torch.randn(10, 4)\ntarget = (x[:, 0] > 0).float().unsqueeze(1)\n"
+     "pred = net(x).squeeze(1)\nloss = nn.BCEWithLogitsLoss()(pred, target)\n", 7),
+    # a training loop with a shape comment on the prediction
+    ("criterion = nn.BCELoss()\nfor step in range(100):\n    probs = model(inputs).sigmoid()   # [B, 1]\n"
+     "    labels = torch.zeros(64)\n    loss = criterion(probs, labels)\n    loss.backward()\n", 5),
+]
+
+
+@pytest.mark.parametrize("source, line", BCE_FIRES)
+def test_a_column_prediction_against_a_flat_bce_target_fires(source, line):
+    assert lines("bce-target-size-mismatch", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    # squeezed prediction against a flat target
+    ("import torch\nimport torch.nn as nn\nnet = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))\n"
+     "x = torch.randn(10, 4)\ny = (x[:, 0] > 0).float()\nloss = nn.BCEWithLogitsLoss()(net(x).squeeze(1), y)\n"),
+    # a column against a column
+    ("import torch\nimport torch.nn as nn\nnet = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))\n"
+     "x = torch.randn(10, 4)\ny = (x[:, 0] > 0).float().unsqueeze(1)\nloss = nn.BCEWithLogitsLoss()(net(x), y)\n"),
+    # a multi-label head against a multi-hot target
+    ("import torch\nimport torch.nn as nn\nnet = nn.Linear(4, 5)\nx = torch.randn(10, 4)\n"
+     "y = torch.zeros(10, 5)\nloss = nn.BCEWithLogitsLoss()(net(x), y)\n"),
+    # a comment that tells a change of shape, the code squeezing
+    ("crit = nn.BCEWithLogitsLoss()\nfor xb, yb in loader:   # yb: [B]\n"
+     "    logits = net(xb).view(-1)   # [B, 1] -> [B]\n    loss = crit(logits, yb)\n"),
+    # one sample: Linear(k, 1) on a vector gives [1], as the target
+    ("import torch\nimport torch.nn as nn\nhead = nn.Linear(3, 1)\nv = torch.randn(3)\n"
+     "loss = nn.BCEWithLogitsLoss()(head(v), torch.ones(1))\n"),
+    # MSE is another detector's business
+    ("import torch\nimport torch.nn as nn\nnet = nn.Linear(4, 1)\nx = torch.randn(10, 4)\n"
+     "loss = nn.MSELoss()(net(x), torch.randn(10))\n"),
+])
+def test_bce_with_matching_shapes_is_quiet(source):
+    assert lines("bce-target-size-mismatch", source) == []
