@@ -58,3 +58,45 @@ def test_a_column_prediction_against_a_flat_bce_target_fires(source, line):
 ])
 def test_bce_with_matching_shapes_is_quiet(source):
     assert lines("bce-target-size-mismatch", source) == []
+
+
+# ---- cross-entropy-sequence-target: [N, S, C] logits with [N, S] targets, classes not moved ------
+
+CE_FIRES = [
+    # a fragment whose comments give both shapes
+    ("scores = decoder(h)        # scores: [B, T, vocab]\nloss = F.cross_entropy(scores, gold)   # gold: [B, T]\n", 2),
+    # factories
+    ("import torch\nimport torch.nn.functional as F\nB, T, K = 4, 30, 9\nlogits = torch.randn(B, T, K, requires_grad=True)\n"
+     "frames = torch.randint(0, K, (B, T))\nF.cross_entropy(logits, frames).backward()\n", 6),
+    # a module whose forward says what it returns, in a training loop
+    ("import torch.nn as nn\n\nclass FrameClassifier(nn.Module):\n    def __init__(self, d, k):\n"
+     "        super().__init__()\n        self.rnn = nn.GRU(d, 64, batch_first=True)\n        self.fc = nn.Linear(64, k)\n\n"
+     "    def forward(self, x):\n        h, _ = self.rnn(x)\n        return self.fc(h)   # (batch, frames, k)\n\n"
+     "net = FrameClassifier(40, 6)\nloss_fn = nn.CrossEntropyLoss()\nfor feats, labels in loader:   # labels: (batch, frames)\n"
+     "    out = net(feats)\n    loss = loss_fn(out, labels.long())\n    loss.backward()\n", 17),
+]
+
+
+@pytest.mark.parametrize("source, line", CE_FIRES)
+def test_per_token_logits_with_classes_last_fire(source, line):
+    assert lines("cross-entropy-sequence-target", source) == [line]
+
+
+@pytest.mark.parametrize("source", [
+    # classes moved to dim 1, or both flattened
+    ("scores = decoder(h)        # scores: [B, T, vocab]\nloss = F.cross_entropy(scores.transpose(1, 2), gold)   # gold: [B, T]\n"),
+    ("scores = decoder(h)        # scores: [B, T, vocab]\n"
+     "loss = F.cross_entropy(scores.reshape(-1, scores.size(-1)), gold.reshape(-1))   # gold: [B, T]\n"),
+    # a Conv1d head: classes already at dim 1
+    ("out = self.conv_head(x)   # out: [B, n_classes, T]\nloss = F.cross_entropy(out, y)   # y: [B, T]\n"),
+    # image segmentation [N, C, H, W] with [N, H, W]
+    ("import torch\nimport torch.nn.functional as F\nlogits = torch.randn(2, 5, 8, 8)\n"
+     "mask = torch.randint(0, 5, (2, 8, 8))\nloss = F.cross_entropy(logits, mask)\n"),
+    # a language model with the shift, flattened
+    ("import torch\nimport torch.nn.functional as F\nlogits = torch.randn(2, 16, 100)\ntokens = torch.randint(0, 100, (2, 16))\n"
+     "loss = F.cross_entropy(logits[:, :-1].reshape(-1, 100), tokens[:, 1:].reshape(-1))\n"),
+    # a comment that tells a change of layout
+    ("out = head(h)   # [B, T, C] -> [B, C, T]\nloss = F.cross_entropy(out, y)   # y: [B, T]\n"),
+])
+def test_logits_with_classes_at_dim_one_are_quiet(source):
+    assert lines("cross-entropy-sequence-target", source) == []
