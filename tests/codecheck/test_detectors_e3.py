@@ -31,12 +31,8 @@ BCE_FIRES = [
 ]
 
 
-@pytest.mark.parametrize("source, line", BCE_FIRES)
-def test_a_column_prediction_against_a_flat_bce_target_fires(source, line):
-    assert lines("bce-target-size-mismatch", source) == [line]
 
-
-@pytest.mark.parametrize("source", [
+BCE_QUIET = [
     # squeezed prediction against a flat target
     ("import torch\nimport torch.nn as nn\nnet = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))\n"
      "x = torch.randn(10, 4)\ny = (x[:, 0] > 0).float()\nloss = nn.BCEWithLogitsLoss()(net(x).squeeze(1), y)\n"),
@@ -55,9 +51,7 @@ def test_a_column_prediction_against_a_flat_bce_target_fires(source, line):
     # MSE is another detector's business
     ("import torch\nimport torch.nn as nn\nnet = nn.Linear(4, 1)\nx = torch.randn(10, 4)\n"
      "loss = nn.MSELoss()(net(x), torch.randn(10))\n"),
-])
-def test_bce_with_matching_shapes_is_quiet(source):
-    assert lines("bce-target-size-mismatch", source) == []
+]
 
 
 # ---- cross-entropy-sequence-target: [N, S, C] logits with [N, S] targets, classes not moved ------
@@ -77,12 +71,8 @@ CE_FIRES = [
 ]
 
 
-@pytest.mark.parametrize("source, line", CE_FIRES)
-def test_per_token_logits_with_classes_last_fire(source, line):
-    assert lines("cross-entropy-sequence-target", source) == [line]
 
-
-@pytest.mark.parametrize("source", [
+CE_QUIET = [
     # classes moved to dim 1, or both flattened
     ("scores = decoder(h)        # scores: [B, T, vocab]\nloss = F.cross_entropy(scores.transpose(1, 2), gold)   # gold: [B, T]\n"),
     ("scores = decoder(h)        # scores: [B, T, vocab]\n"
@@ -97,6 +87,67 @@ def test_per_token_logits_with_classes_last_fire(source, line):
      "loss = F.cross_entropy(logits[:, :-1].reshape(-1, 100), tokens[:, 1:].reshape(-1))\n"),
     # a comment that tells a change of layout
     ("out = head(h)   # [B, T, C] -> [B, C, T]\nloss = F.cross_entropy(out, y)   # y: [B, T]\n"),
-])
-def test_logits_with_classes_at_dim_one_are_quiet(source):
-    assert lines("cross-entropy-sequence-target", source) == []
+]
+
+
+# ---- autocast-uncovered-op-dtype: a low-precision output written into a float32 buffer ----------
+
+AUTOCAST_FIRES = [
+    # a pasted method: graph readout summed into a float32 buffer with index_add_
+    ("def readout(self, h, graph_of_node, num_graphs):\n    with torch.autocast(\"cuda\", dtype=torch.float16):\n"
+     "        pooled = torch.zeros(num_graphs, h.size(1), device=h.device)\n"
+     "        pooled.index_add_(0, graph_of_node, self.score(h))\n    return pooled\n", 4),
+    # a module called under autocast, writing through a mask its caller builds
+    ("import torch\nimport torch.nn as nn\n\nclass Refiner(nn.Module):\n    def __init__(self, d):\n"
+     "        super().__init__()\n        self.fix = nn.Sequential(nn.Linear(d, d), nn.GELU(), nn.Linear(d, d))\n\n"
+     "    def forward(self, boxes, bad):\n        out = torch.empty(boxes.shape, device=boxes.device)\n"
+     "        out[~bad] = boxes[~bad]\n        out[bad] = self.fix(boxes[bad])\n        return out\n\n"
+     "ref = Refiner(4)\nboxes = torch.randn(20, 4)\nbad = boxes[:, 0] < 0\n"
+     "with torch.autocast(device_type=\"cpu\", dtype=torch.bfloat16):\n    y = ref(boxes, bad)\n", 12),
+    # a training loop: a memory bank filled by a mask from the encoder's output
+    ("import torch\nimport torch.nn as nn\nencoder = nn.Linear(128, 64)\nbank = torch.zeros(256, 64)\n"
+     "for feats, labels in loader:\n    with torch.autocast(device_type=\"cuda\"):\n        emb = encoder(feats)\n"
+     "        keep = labels == 1\n        bank[keep] = emb[keep]\n", 9),
+]
+
+
+
+AUTOCAST_QUIET = [
+    # the buffer follows the output's dtype
+    ("def readout(self, h, idx, n):\n    with torch.autocast(\"cuda\", dtype=torch.float16):\n        s = self.score(h)\n"
+     "        pooled = torch.zeros(n, s.size(1), dtype=s.dtype, device=h.device)\n        pooled.index_add_(0, idx, s)\n"
+     "    return pooled\n"),
+    ("def readout(self, h, idx, n):\n    with torch.autocast(\"cuda\"):\n        s = self.score(h)\n"
+     "        pooled = s.new_zeros(n, s.size(1))\n        pooled.index_add_(0, idx, s)\n    return pooled\n"),
+    # the value cast at the write
+    ("def readout(self, h, idx, n):\n    with torch.autocast(\"cuda\"):\n        pooled = torch.zeros(n, 8)\n"
+     "        pooled.index_add_(0, idx, self.score(h).float())\n    return pooled\n"),
+    # slice and integer writes cast
+    ("import torch\nimport torch.nn as nn\nproj = nn.Linear(8, 8)\nx = torch.randn(4, 8)\n"
+     "with torch.autocast(\"cpu\", dtype=torch.bfloat16):\n    out = torch.zeros(6, 8)\n    out[0:4] = proj(x)\n"
+     "    for i in range(4):\n        out[i] = proj(x[i])\n"),
+    # autocast switched off, or none at all
+    ("import torch\nimport torch.nn as nn\nproj = nn.Linear(8, 8)\nx = torch.randn(4, 8)\nm = x[:, 0] > 0\n"
+     "with torch.autocast(\"cpu\", enabled=False):\n    out = torch.zeros(4, 8)\n    out[m] = proj(x[m])\n"),
+    ("import torch\nimport torch.nn as nn\nproj = nn.Linear(8, 8)\nx = torch.randn(4, 8)\nm = x[:, 0] > 0\n"
+     "out = torch.zeros(4, 8)\nout[m] = proj(x[m])\n"),
+    # a stack that ends in LayerNorm gives float32 under autocast
+    ("import torch\nimport torch.nn as nn\nblock = nn.Sequential(nn.Linear(8, 8), nn.LayerNorm(8))\nx = torch.randn(4, 8)\n"
+     "m = x[:, 0] > 0\nwith torch.autocast(\"cpu\", dtype=torch.bfloat16):\n    out = torch.zeros(4, 8)\n    out[m] = block(x[m])\n"),
+]
+
+
+DETECTED = {"bce-target-size-mismatch": (BCE_FIRES, BCE_QUIET), "cross-entropy-sequence-target": (CE_FIRES, CE_QUIET),
+            "autocast-uncovered-op-dtype": (AUTOCAST_FIRES, AUTOCAST_QUIET)}
+
+
+@pytest.mark.parametrize("detector, source, line", [
+    (detector, source, line) for detector, (fires, _) in DETECTED.items() for source, line in fires])
+def test_the_situation_fires_where_it_is(detector, source, line):
+    assert lines(detector, source) == [line]
+
+
+@pytest.mark.parametrize("detector, source", [
+    (detector, source) for detector, (_, quiet) in DETECTED.items() for source in quiet])
+def test_the_correct_look_alike_is_quiet(detector, source):
+    assert lines(detector, source) == []
