@@ -67,7 +67,9 @@ CE_FIRES = [
      "        super().__init__()\n        self.rnn = nn.GRU(d, 64, batch_first=True)\n        self.fc = nn.Linear(64, k)\n\n"
      "    def forward(self, x):\n        h, _ = self.rnn(x)\n        return self.fc(h)   # (batch, frames, k)\n\n"
      "net = FrameClassifier(40, 6)\nloss_fn = nn.CrossEntropyLoss()\nfor feats, labels in loader:   # labels: (batch, frames)\n"
-     "    out = net(feats)\n    loss = loss_fn(out, labels.long())\n    loss.backward()\n", 17),
+     "    out = net(feats)\n    loss = loss_fn(out, labels.long())\n    loss.backward()\n", 17),    # nll_loss on per-token log-probabilities
+    ("import torch\nimport torch.nn.functional as F\nlogp = F.log_softmax(torch.randn(2, 7, 5), dim=-1)\n"
+     "y = torch.randint(0, 5, (2, 7))\nloss = F.nll_loss(logp, y)\n", 5),
 ]
 
 

@@ -1,4 +1,4 @@
-"""cross_entropy on per-token logits [N, S, C] with per-token targets [N, S]: the loss reads dim 1
+"""cross_entropy (or nll_loss) on per-token logits [N, S, C] with per-token targets [N, S]: the loss reads dim 1
 as the classes, so it takes S for the classes and expects targets [N, C] ("Expected target size
 [N, C], got [N, S]"), or, when S == C, trains on positions as classes. Fires only where the code or
 its comments give both shapes and the target's two dims are the logits' first two, which shows the
@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from assistant.codecheck._code import Code, argument, constant, kind_of, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
 from assistant.codecheck.detectors._losses import loss_calls
+from assistant.codecheck.detectors._ranks import ELEMENTWISE
 from assistant.codecheck.detectors._torch_names import layer_call, module_classes
 from assistant.codecheck.detectors._worded_shapes import returned_dims, stated_dims
 
@@ -20,9 +21,9 @@ SHAPE_KEEPING = ("float", "double", "half", "long", "int", "to", "cpu", "cuda", 
 SIZED = ("randn", "rand", "zeros", "ones", "empty")
 
 
-@needs_calls("CrossEntropyLoss", "cross_entropy")
+@needs_calls("CrossEntropyLoss", "cross_entropy", "NLLLoss", "nll_loss")
 def check(code: Code) -> Iterator[Hit]:
-    for call in loss_calls(code, "CrossEntropyLoss"):
+    for call in loss_calls(code, "CrossEntropyLoss", "NLLLoss"):
         logits, target = (call.args[0] if call.args else None), argument(call, 1, "target")
         if logits is None or target is None:
             continue
@@ -38,12 +39,16 @@ def check(code: Code) -> Iterator[Hit]:
 
 def dims_of(code: Code, value: ast.expr, depth: int = 0) -> list[str] | None:
     """The dims (as written) of `value`: a factory's sizes, what a module's forward returns by its
-    comment, or what a comment states for a name; through shape-keeping calls."""
+    comment, or what a comment states for a name; through shape-keeping calls and element-wise functions."""
     if depth > 8:
         return None
-    while isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and code.resolved(value.func) is None and (
-            value.func.attr in SHAPE_KEEPING):
-        value = value.func.value
+    while isinstance(value, ast.Call):
+        if isinstance(value.func, ast.Attribute) and code.resolved(value.func) is None and value.func.attr in SHAPE_KEEPING:
+            value = value.func.value
+        elif code.resolved(value.func) in ELEMENTWISE and value.args:
+            value = value.args[0]  # F.log_softmax(x, dim=-1) keeps x's shape
+        else:
+            break
     if isinstance(value, ast.Name):
         bound = code.reaching_value(value)
         if bound is not None and (shown := dims_of(code, bound, depth + 1)) is not None:
