@@ -15,7 +15,7 @@ from assistant.codecheck.detectors import Hit, needs_calls
 from assistant.codecheck.detectors._signatures import built_module
 from assistant.codecheck.detectors._torch_names import is_layer, layer_call, module_classes
 from assistant.codecheck.detectors._unpacked import known_value
-from assistant.codecheck.detectors._worded_shapes import stated_dims
+from assistant.codecheck.detectors._comment_shapes import stated_dims
 from assistant.codecheck.detectors.autocast_output_outside_autocast import _low_autocast
 
 name = "autocast-uncovered-op-dtype"

@@ -14,7 +14,7 @@ from assistant.codecheck.detectors import Hit, needs_calls
 from assistant.codecheck.detectors._factory_shapes import factory_sizes
 from assistant.codecheck.detectors._losses import loss_calls
 from assistant.codecheck.detectors._ranks import ELEMENTWISE, RANK_KEEPING, rank_of
-from assistant.codecheck.detectors._worded_shapes import stated_dims
+from assistant.codecheck.detectors._comment_shapes import stated_dims
 from assistant.codecheck.detectors.column_prediction_vs_flat_target import _column_model, _flat
 
 name = "bce-target-size-mismatch"

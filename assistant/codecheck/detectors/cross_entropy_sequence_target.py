@@ -14,7 +14,7 @@ from assistant.codecheck.detectors import Hit, needs_calls
 from assistant.codecheck.detectors._losses import loss_calls
 from assistant.codecheck.detectors._ranks import ELEMENTWISE
 from assistant.codecheck.detectors._torch_names import layer_call, module_classes
-from assistant.codecheck.detectors._worded_shapes import returned_dims, stated_dims
+from assistant.codecheck.detectors._comment_shapes import returned_dims, stated_dims
 
 name = "cross-entropy-sequence-target"
 SHAPE_KEEPING = ("float", "double", "half", "long", "int", "to", "cpu", "cuda", "contiguous", "detach", "clone")
