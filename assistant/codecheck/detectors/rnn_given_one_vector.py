@@ -11,7 +11,7 @@ import ast
 from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, constant, kind_of, source_of
-from assistant.codecheck.detectors import Hit
+from assistant.codecheck.detectors import Hit, precondition
 from assistant.codecheck.detectors._comment_shapes import declared_layer_kind, declared_vector
 from assistant.codecheck.detectors._factory_shapes import factory_sizes
 from assistant.codecheck.detectors._torch_names import is_torch_function, layer_call
@@ -21,6 +21,7 @@ name = "rnn-given-one-vector"
 RECURRENT = ("LSTM", "GRU", "RNN")
 
 
+@precondition(lambda code: any(kind in code.source for kind in RECURRENT))  # in code or in a comment naming it
 def check(code: Code) -> Iterator[Hit]:
     for call in code.calls:
         given = call.args[0] if call.args else None
