@@ -8,6 +8,7 @@ a call or an expression spells. Everything is computed lazily and at most once p
 from __future__ import annotations
 
 import ast
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from functools import cached_property, wraps
@@ -201,6 +202,57 @@ class Code:
     @cached_property
     def _position(self) -> dict[ast.AST, int]:
         return {node: index for index, node in enumerate(self.nodes)}
+
+    def descendants(self, node: ast.AST, *classes: type) -> list[ast.AST]:
+        """The nodes of these classes inside `node` (itself included) that `ast.walk(node)` yields, in
+        the order of `nodes`, read from the index: a subtree is one run of `nodes`, so this costs what
+        it finds where a walk costs the whole subtree (detectors ask it of every function and
+        statement). Operators and ctx markers, shared objects rather than places in the tree, and nodes
+        the tree does not hold (built by a detector) are walked for instead."""
+        start = self._position.get(node)
+        if start is None or any(issubclass(kind, _SHARED_NODES) or issubclass(shared, kind)
+                                for kind in classes for shared in _SHARED_NODES):
+            return [found for found in ast.walk(node) if isinstance(found, classes)]
+        by_type, positions = self._index[3], self._positions_by_type
+        kinds, end = [kind for kind in by_type if issubclass(kind, classes)], self._subtree_ends[start]
+        found = [n for kind in kinds
+                 for n in by_type[kind][bisect_left(positions[kind], start):bisect_right(positions[kind], end)]]
+        if len(kinds) > 1:
+            found.sort(key=self._position.__getitem__)
+        return found
+
+    @cached_property
+    def _subtree_ends(self) -> list[int]:
+        """The position in `nodes` of the last node inside each node's subtree (depth first, so the
+        subtree is the run from the node to there)."""
+        nodes, parents, position = self.nodes, self.parents, self._position
+        ends = list(range(len(nodes)))
+        for index in range(len(nodes) - 1, 0, -1):
+            node = nodes[index]
+            if not isinstance(node, _SHARED_NODES):  # its parent entry names only one of the places it stands
+                parent = position[parents[node]]
+                if ends[index] > ends[parent]:
+                    ends[parent] = ends[index]
+        return ends
+
+    @cached_property
+    def _positions_by_type(self) -> dict[type, list[int]]:
+        position = self._position
+        return {kind: [position[node] for node in found] for kind, found in self._index[3].items()}
+
+    def calls_on(self, name: str) -> list[ast.Call]:
+        """The method calls (`model.half()`, `self.model.to(x)`) whose receiver's dotted name starts
+        with this name (`model`, `self`), in the order of `calls`; "" for receivers that are no dotted
+        name (`f(x).to(y)`): detectors ask what a model is cast or moved with, for every model."""
+        return self._calls_by_receiver.get(name, [])
+
+    @cached_property
+    def _calls_by_receiver(self) -> dict[str, list[ast.Call]]:
+        found: dict[str, list[ast.Call]] = defaultdict(list)
+        for call in self.calls:
+            if isinstance(call.func, ast.Attribute):
+                found[(dotted(call.func.value) or "").split(".")[0]].append(call)
+        return found
 
     @cached_property
     def calls(self) -> tuple[ast.Call, ...]:
@@ -423,6 +475,7 @@ class Code:
 CONVENTIONAL_IMPORTS = {"torch": "torch", "nn": "torch.nn", "F": "torch.nn.functional", "np": "numpy",
                         "optim": "torch.optim"}
 _UNKNOWN = ast.Constant(value=NotImplemented)
+_SHARED_NODES = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)  # one object at many places
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # each node class's fields that may hold nodes
 _DEFINITION = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _BINDING = (ast.Assign, ast.AnnAssign, ast.For, ast.AsyncFor, ast.comprehension, ast.With, ast.AsyncWith, ast.NamedExpr)
