@@ -7,6 +7,7 @@ the hashed bag-of-words embedder (error signatures decide these matches); the on
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -18,7 +19,7 @@ from assistant.repair import harness, recipes
 from assistant.interface.cli import app
 from assistant.answering.engine import Engine
 from assistant.repair.fix import MAX_ROUNDS, fix_source
-from assistant.sandbox import run_source
+from assistant.sandbox import RaisedError, SandboxResult, WarmSandbox, run_source
 
 from tests.fakes import FakeEmbedder
 
@@ -312,6 +313,48 @@ def test_a_gloo_script_runs_its_process_group_and_its_fix_is_proven(engine):
     report = fix_source(ONE_RANK_DDP, engine=engine)
     assert report.error.type == "RuntimeError" and "view size is not compatible" in report.error.message
     assert report.verified and "batch.reshape(-1)" in report.patched
+    assert report.after.runs == 2 and report.to_json()["after"]["runs"] == 2  # a process group: run twice
+
+
+class TeardownAbortOnRun:
+    """A warm sandbox whose n-th run is a rank aborted by SIGABRT at teardown, as torch's gloo does now and then."""
+
+    def __init__(self, sandbox: WarmSandbox, aborted_run: int) -> None:
+        self.sandbox, self.aborted_run, self.runs = sandbox, aborted_run, 0
+
+    def run_source(self, source: str, **options) -> SandboxResult:
+        self.runs += 1
+        result = self.sandbox.run_source(source, **options)
+        if self.runs != self.aborted_run:
+            return result
+        aborted = RaisedError("SIGABRT", "killed by SIGABRT (Aborted)", "", None)
+        return dataclasses.replace(result, status="error", error=aborted, detail="")
+
+
+def test_a_patch_to_a_program_that_starts_processes_must_run_clean_twice(engine):
+    """Run 1 is the original, run 2 the patch (clean), run 3 the same patch again (aborted): not verified."""
+    with WarmSandbox() as warm:
+        flaky = TeardownAbortOnRun(warm, aborted_run=3)
+        report = fix_source(ONE_RANK_DDP, engine=engine, sandbox=flaky)
+    assert flaky.runs == 3 and report.patched is not None and "batch.reshape(-1)" in report.patched
+    assert not report.verified and report.verdict == "patched-unverified"
+    assert report.after.runs == 2 and report.after.error.type == "SIGABRT"
+
+
+ONE_PROCESS_VIEW = """\
+import torch
+
+batch = torch.randn(6, 8).t()
+flat = batch.view(-1)
+print(flat.shape)
+"""
+
+
+def test_a_single_process_patch_runs_once(engine):
+    with WarmSandbox() as warm:
+        counted = TeardownAbortOnRun(warm, aborted_run=0)
+        report = fix_source(ONE_PROCESS_VIEW, engine=engine, sandbox=counted)
+    assert report.verified and report.after.runs == 1 and counted.runs == 2
 
 
 LAUNCHED_WITH_NEW_SPELLING = """\

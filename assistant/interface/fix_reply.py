@@ -25,6 +25,7 @@ class RunView:
     error: ErrorReport | None
     duration_s: float
     detail: str
+    runs: int = 1
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def _run(run: dict[str, Any] | None, fields: dict[str, Any] | None) -> RunView |
         return None
     fields = fields or {}
     return RunView(run["status"], _error(fields.get("error"), run["error"]), float(run["duration_s"]),
-                   str(fields.get("detail", "")))
+                   str(fields.get("detail", "")), int(run.get("runs", 1)))
 
 
 def _error(whole: dict[str, Any] | None, shown: dict[str, Any] | None) -> ErrorReport | None:

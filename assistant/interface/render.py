@@ -234,9 +234,10 @@ def _fix_outcome(report) -> None:
         return
     if original is not None:
         out.print(line(("original run: ", "dim"), f"{_what_the_original_did(report)} ({original.duration_s:.1f} s)"))
-    took = f"({after.duration_s:.1f} s)"
+    took = f"({after.duration_s:.1f} s)" if after.runs == 1 else f"({after.duration_s:.1f} s, on its second run)"
     if report.verdict == "verified":
-        out.print(line(("Verified:", "bold green"), f" the patched code runs clean {took}."))
+        twice = " twice, as a program that starts processes must" if after.runs > 1 else ""
+        out.print(line(("Verified:", "bold green"), f" the patched code runs clean{twice} {took}."))
     elif after.status == "ok" and not after.cures(report.error):
         out.print(line(("Not fixed:", "bold red"), f" the patched code still prints the warning {took}."))
     elif after.status == "ok":

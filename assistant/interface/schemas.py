@@ -24,6 +24,8 @@ _RUN = {
         "status": {"type": "string", "description": "ok | error | timeout | limit"},
         "error": {"oneOf": [_ERROR, {"type": "null"}]},
         "duration_s": {"type": "number", "minimum": 0},
+        "runs": {"type": "integer", "minimum": 1, "description": "2 when the code starts processes: it ran clean "
+                 "once and this is its second run, which a verified patch must pass too"},
     },
 }
 

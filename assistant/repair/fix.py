@@ -8,7 +8,8 @@
 4. Run each patched version in the sandbox and keep the first that runs clean.
 
 `verified` means exactly: the original code was run and raised the matched error, and the patched
-code was run and finished without any error within the sandbox limits. An error only pasted (not
+code was run and finished without any error within the sandbox limits (twice in a row when it starts
+processes, whose teardown can fail now and then). An error only pasted (not
 reproduced by running the original), a timeout or a patch not run is never verified.
 With `iterate`, a patched run that fails with a *new* error, or a proven patch whose run still emits
 a warning an entry explains, starts another round on the patched code, at most MAX_ROUNDS rounds.
@@ -29,6 +30,7 @@ from assistant.answering.error_model import ErrorReport, Frame, from_raised, wit
 from assistant.answering.query import QueryError, parse_query
 from assistant.environment.missing import missing_package, missing_package_note
 from assistant.repair import harness, recipes
+from assistant.repair.process_starts import starts_processes
 from assistant.repair.recipes import Facts
 from assistant.sandbox import RecordedWarning, SandboxLimits, SandboxResult, Status, WarmSandbox, run_source
 
@@ -63,6 +65,7 @@ class RunOutcome:
     duration_s: float = 0.0
     detail: str = ""
     interpreter: Mapping[str, str | None] = field(default_factory=dict)  # python, version, torch: what ran it
+    runs: int = 1  # 2: the code starts processes, ran clean once, and this is its second run
 
     def cures(self, problem: ErrorReport) -> bool:
         """Finished within the limits without any error, and without the warning if that was the problem."""
@@ -73,7 +76,7 @@ class RunOutcome:
 
     def to_json(self) -> dict[str, Any]:
         return {"status": self.status, "error": self.error.to_json() if self.error else None,
-                "duration_s": round(self.duration_s, 3)}
+                "duration_s": round(self.duration_s, 3), "runs": self.runs}
 
 
 @dataclass(frozen=True)
@@ -339,12 +342,21 @@ def _try_recipes(number: int, source: str, facts: Facts, fixes: list[tuple[str, 
         if patched is None or patched in seen:
             continue
         seen.add(patched)
-        after = runner.run(patched) if verify else None
+        after = _proving_run(runner, patched, errors) if verify else None
         verified = reproduced and after is not None and all(after.cures(error) for error in errors)
         tried.append(Attempt(number, candidate.recipe.name, patched, verified, after, entry_id))
         if not verify:
             break
     return tried
+
+
+def _proving_run(runner: _Runner, patched: str, errors: tuple[ErrorReport, ...]) -> RunOutcome:
+    """The patched code's run; a program that starts processes runs again once it came out clean,
+    and its outcome is the second run's (assistant.repair.process_starts says why)."""
+    after = runner.run(patched)
+    if not all(after.cures(error) for error in errors) or not starts_processes(patched):
+        return after
+    return replace(runner.run(patched), runs=2)
 
 
 def _choose(tried: list[Attempt], error: ErrorReport) -> Attempt:
