@@ -122,6 +122,12 @@ class Code:
         self.memo: dict[object, object] = {}  # detector helpers' results for this file, by their own keys
         self._bound_to: dict[tuple[str, ...], frozenset[str]] = {}
 
+    @_per_file
+    def mentions(self, text: str) -> bool:
+        """`text in self.source`, searched once per file: helpers that ask it on every value they
+        follow (dtype_of, tens of thousands of characters each time) ask the same few words."""
+        return text in self.source
+
     @cached_property
     def lines(self) -> list[str]:
         return self.source.splitlines()

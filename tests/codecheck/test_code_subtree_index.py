@@ -1,6 +1,7 @@
-"""Code.descendants answers what `ast.walk` finds inside a node from the file's node index, and
-Code.calls_on the method calls on one receiver: detectors ask these of every function, statement
-and model, so they must find exactly what the walk or the loop over every call found."""
+"""Code.descendants answers what `ast.walk` finds inside a node from the file's node index,
+Code.calls_on the method calls on one receiver and Code.mentions a word of the source: detectors ask
+these of every function, statement, model and value, so they must find exactly what the walk, the
+loop over every call or the search of the source found."""
 
 import ast
 
@@ -85,3 +86,9 @@ def test_calls_on_matches_a_loop_over_every_call() -> None:
         expected = [c for c in code.calls
                     if isinstance(c.func, ast.Attribute) and (dotted(c.func.value) or "").split(".")[0] == name]
         assert code.calls_on(name) == expected
+
+
+def test_mentions_is_a_search_of_the_source_asked_once() -> None:
+    code = Code("torch.set_default_dtype(torch.float64)  # inplace\n")
+    assert code.mentions("set_default_dtype") and code.mentions("inplace") and code.mentions("(torch.")
+    assert not code.mentions("spawn") and not Code("").mentions("x")
