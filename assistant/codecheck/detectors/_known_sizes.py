@@ -55,7 +55,7 @@ def sizes_of(code: Code, value: ast.expr | None, depth: int = 0) -> list[int] | 
                 and (dataset_part := tensor_dataset_part(code, value)) is not None:  # the batches of a TensorDataset
             whole = sizes_of(code, dataset_part, depth + 1)
             return [-1, *whole[1:]] if whole else None
-        if "next(iter(" in code.source or "split(" in code.source or "chunk(" in code.source:
+        if code.mentions("next(iter(") or code.mentions("split(") or code.mentions("chunk("):
             return input_sizes(code, value)  # a split loop's chunks, a notebook's next(iter(loader))
         return None
     if isinstance(value, ast.Compare):

@@ -50,6 +50,19 @@ def mismatch_hits(code: Code, layers: tuple[str, ...], weights: str) -> Iterator
 
 
 def first_layer(code: Code, call: ast.Call) -> str | None:
+    """The kind of the first layer that `call`'s model applies to its input (`Linear`, `Conv2d`), or
+    of the layer it calls; once per call and file, as the Linear and the conv dtype detectors both
+    ask it of every one-argument call."""
+    memo = code.memo.setdefault(_FIRST_LAYERS, {})
+    if call not in memo:  # type: ignore[operator]
+        memo[call] = _first_layer(code, call)  # type: ignore[index]
+    return memo[call]  # type: ignore[index]
+
+
+_FIRST_LAYERS = ("_model_inputs", "first layers")
+
+
+def _first_layer(code: Code, call: ast.Call) -> str | None:
     kind = layer_kind(code, call.func)
     built = layer_call(code, call.func)
     if isinstance(built, ast.Call) and isinstance(built.func, ast.Name) and built.func.id in module_classes(code):
@@ -78,13 +91,11 @@ def _forward_first_layer(code: Code, cls: ast.ClassDef | None) -> str | None:
 def _cast_anywhere(code: Code, model: str) -> bool:
     """`model.double()`, `model.half()`, `model.to(torch.float64)` or `model.to(some_dtype)` anywhere:
     then its parameters may not be float32."""
-    root = model.split(".")[0]
-    for call in code.calls:
-        if not isinstance(call.func, ast.Attribute) or (dotted(call.func.value) or "").split(".")[0] != root:
-            continue
-        if call.func.attr in CASTS:
+    for call in code.calls_on(model.split(".")[0]):
+        method = call.func.attr  # type: ignore[attr-defined]  # calls_on holds method calls only
+        if method in CASTS:
             return True
-        if call.func.attr == "to" and (keyword(call, "dtype") is not None or not all(_is_device(a) for a in call.args)):
+        if method == "to" and (keyword(call, "dtype") is not None or not all(_is_device(a) for a in call.args)):
             return True
     return False
 

@@ -129,7 +129,7 @@ def _set_after_move(code: Code, body: list[ast.stmt], start: int) -> list[tuple[
         if (move := _model_move(code, statement)) is not None:
             moves[move[0]] = move[1]
             continue
-        for rebound in {n.id for n in ast.walk(statement) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}:
+        for rebound in {n.id for n in code.descendants(statement, ast.Name) if isinstance(n.ctx, ast.Store)}:
             moves.pop(rebound, None)  # a new model under the old name: not known to be moved
         replaced = _layer_replacement(statement)
         if replaced is None or replaced[0] not in moves:

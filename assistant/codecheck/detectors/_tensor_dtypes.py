@@ -39,7 +39,7 @@ LEGACY = {"Tensor": "torch.float32", "FloatTensor": "torch.float32", "DoubleTens
 
 def dtype_of(code: Code, value: ast.expr | None, depth: int = 0) -> str | None:
     """`torch.float64`, `torch.int64`, ... for the tensor `value` computes, or None."""
-    if value is None or depth > 12 or "set_default_dtype" in code.source:
+    if value is None or depth > 12 or code.mentions("set_default_dtype"):
         return None
     if isinstance(value, ast.Name):
         return dtype_of(code, _name_value(code, value, depth), depth + 1)

@@ -415,7 +415,7 @@ def _forward_first_call(code: Code, class_name: str) -> ast.expr | None:
     found = None
     if forward is not None and len(forward.args.args) == 2 and not forward.args.vararg and not forward.args.kwonlyargs:
         given = forward.args.args[1].arg
-        uses = [n for n in ast.walk(forward) if isinstance(n, ast.Name) and n.id == given]
+        uses = [n for n in code.descendants(forward, ast.Name) if n.id == given]
         first = min((n for n in uses if isinstance(n.ctx, ast.Load)), key=lambda n: (n.lineno, n.col_offset), default=None)
         used = code.parents.get(first) if first is not None else None
         if isinstance(used, ast.Call) and len(used.args) == 1 and used.args[0] is first and not used.keywords \
