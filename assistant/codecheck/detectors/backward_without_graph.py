@@ -145,7 +145,7 @@ def _frozen_model(code: Code, call: ast.Call, backward: ast.Call) -> ast.stmt | 
     model.parameters(): p.requires_grad = False`, `model.requires_grad_(False)`), when nothing in the
     file turns grad back on and no layer is put into the model after it."""
     model = dotted(call.func)
-    if model is None or "." in model or "requires_grad" not in code.source:
+    if model is None or "." in model or not code.mentions("requires_grad"):
         return None
     freezes = [s for s in _freezing_statements(code) if _freezes(s, model) and s.lineno < backward.lineno]
     if not freezes or _turns_grad_on(code):

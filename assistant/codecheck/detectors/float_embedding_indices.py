@@ -64,8 +64,8 @@ def _embeds_forward_input(code: Code, cls: ast.ClassDef) -> bool:
     if forward is None or len(forward.args.args) < 2:
         return False
     ids = forward.args.args[1].arg
-    return any(isinstance(n, ast.Call) and len(n.args) == 1 and isinstance(n.args[0], ast.Name) and n.args[0].id == ids
-               and layer_kind(code, n.func) in ("Embedding", "EmbeddingBag") for n in ast.walk(forward))
+    return any(len(n.args) == 1 and isinstance(n.args[0], ast.Name) and n.args[0].id == ids
+               and layer_kind(code, n.func) in ("Embedding", "EmbeddingBag") for n in code.descendants(forward, ast.Call))
 
 
 def _float_dtype(code: Code, value: ast.expr) -> str | None:

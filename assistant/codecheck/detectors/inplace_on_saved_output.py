@@ -21,12 +21,10 @@ NOT_INPLACE = ("requires_grad_", "retain_grad", "share_memory_", "register_hook"
 
 
 def check(code: Code) -> Iterator[Hit]:
-    if "inplace" in code.source:
+    if code.mentions("inplace"):
         yield from _inplace_after_saving_layer(code)
     for scope, names in _saved_outputs(code).items():
-        for node in ast.walk(scope):
-            if not isinstance(node, (ast.AugAssign, ast.Assign, ast.Call)):
-                continue
+        for node in code.descendants(scope, ast.AugAssign, ast.Assign, ast.Call):
             written = _written_in_place(code, node)
             if written is None or written.id not in names or without_grad(code, node):
                 continue
@@ -83,7 +81,7 @@ def _written_in_place(code: Code, node: ast.AST) -> ast.Name | None:
             and not node.func.attr.startswith("_") and node.func.attr not in NOT_INPLACE:
         return node.func.value
     first = node.args[0] if node.args and isinstance(node.args[0], ast.Name) else None
-    if first is None or "inplace" not in code.source:
+    if first is None or not code.mentions("inplace"):
         return None
     if (dotted(node.func) or "").rpartition(".")[0] in FUNCTIONAL and constant(keyword(node, "inplace")) is True:
         return first

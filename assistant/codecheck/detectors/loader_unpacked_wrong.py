@@ -63,7 +63,7 @@ def _class_sample(code: Code, cls: ast.ClassDef) -> tuple[int, bool] | None:
     getitem = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__getitem__"), None)
     if getitem is None:
         return None
-    returns = [r.value for r in ast.walk(getitem) if isinstance(r, ast.Return)]
+    returns = [r.value for r in code.descendants(getitem, ast.Return)]
     shapes = {_items(built(code, r)) if r is not None else None for r in returns}
     return shapes.pop() if len(shapes) == 1 else None
 

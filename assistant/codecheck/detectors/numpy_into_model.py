@@ -57,7 +57,7 @@ def _converts_inputs(code: Code, call: ast.Call) -> bool:
         return True
     key = ("converts inputs", cls)
     if key not in code.memo:
-        code.memo[key] = any(isinstance(n, ast.Call) and kind_of(n) in CONVERTING for n in ast.walk(cls))
+        code.memo[key] = any(kind_of(n) in CONVERTING for n in code.descendants(cls, ast.Call))
     return code.memo[key]  # type: ignore[return-value]
 
 

@@ -76,8 +76,8 @@ def _reads_a_save(code: Code, value: ast.expr, saves: list[ast.Call]) -> bool:
 def _trains_after(code: Code, load: ast.Call) -> bool:
     """An optimizer step after the load: `opt.step()` itself, or a call of a function of the file
     that steps one (`train(model, opt, ...)`)."""
-    stepping = {f.name for f in code.functions if any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
-                                                      and n.func.attr == "step" for n in ast.walk(f))}
+    stepping = {f.name for f in code.functions if any(isinstance(n.func, ast.Attribute) and n.func.attr == "step"
+                                                      for n in code.descendants(f, ast.Call))}
     for call in code.calls:
         if call.lineno <= load.lineno or code.scope_of(call) is not code.scope_of(load):
             continue

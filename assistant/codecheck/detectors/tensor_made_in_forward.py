@@ -37,8 +37,8 @@ def check(code: Code) -> Iterator[Hit]:
 
 
 def _made_without_device(code: Code, forward: ast.FunctionDef) -> Iterator[ast.Call]:
-    moved_names = {dotted(n.func.value) for n in ast.walk(forward) if isinstance(n, ast.Call)
-                   and isinstance(n.func, ast.Attribute) and n.func.attr in FOLLOWS}
+    moved_names = {dotted(n.func.value) for n in code.descendants(forward, ast.Call)
+                   if isinstance(n.func, ast.Attribute) and n.func.attr in FOLLOWS}
     for node in ast.walk(forward):
         if not (isinstance(node, ast.Call) and (code.resolved(node.func) or "") in {f"torch.{f}" for f in FACTORIES}):
             continue
