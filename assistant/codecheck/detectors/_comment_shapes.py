@@ -118,16 +118,10 @@ def _never_bound(code: Code, name: str) -> bool:
     """The file never binds `name`: no assignment, loop target, parameter, import or definition."""
     key = "names the file binds"
     if key not in code.memo:
-        bound: set[str] = set()
-        for node in code.nodes:
-            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-                bound.add(node.id)
-            elif isinstance(node, ast.arg):
-                bound.add(node.arg)
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                bound.add(node.name)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                bound.update(a.asname or a.name.split(".")[0] for a in node.names)
+        bound = {n.id for n in code.nodes_of(ast.Name) if not isinstance(n.ctx, ast.Load)}  # from the type index
+        bound.update(a.arg for a in code.nodes_of(ast.arg))
+        bound.update(d.name for d in code.nodes_of(ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        bound.update(a.asname or a.name.split(".")[0] for i in code.nodes_of(ast.Import, ast.ImportFrom) for a in i.names)
         code.memo[key] = bound
     return name not in code.memo[key]  # type: ignore[operator]
 
