@@ -21,7 +21,7 @@ DIM_FIRST = ("softmax", "log_softmax", "argmax", "argmin", "sum", "mean", "max",
 
 
 def check(code: Code) -> Iterator[Hit]:
-    for call in code.calls:
+    for call in code.calls_of(*DIM_FIRST):  # every spelling _tensor_and_dim reads ends in one of them
         found = _tensor_and_dim(call)
         if found is None:
             continue

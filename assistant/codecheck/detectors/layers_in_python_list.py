@@ -25,8 +25,8 @@ def check(code: Code) -> Iterator[Hit]:
 
 
 def _plain_containers(code: Code, init: ast.FunctionDef, modules: dict[str, ast.ClassDef]) -> Iterator[Hit]:
-    for node in ast.walk(init):
-        if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+    for node in code.descendants(init, ast.Assign):
+        if len(node.targets) != 1:
             continue
         target = dotted(node.targets[0]) or ""
         if not (target.startswith("self.") and target.count(".") == 1):

@@ -20,7 +20,7 @@ def check(code: Code) -> Iterator[Hit]:
         init = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)
         if init is None:
             continue
-        parent_init = _first_parent_init(init, cls)
+        parent_init = _first_parent_init(code, init, cls)
         if parent_init is None:
             yield Hit.at(code, init, f"{cls.name}.__init__ never calls super().__init__(): nn.Module sets up "
                          "its layers and parameters there, so assigning or calling them fails")
@@ -32,10 +32,10 @@ def check(code: Code) -> Iterator[Hit]:
                          f"super().__init__() (line {parent_init.lineno}): move the super call to the top")
 
 
-def _first_parent_init(init: ast.FunctionDef, cls: ast.ClassDef) -> ast.Call | None:
+def _first_parent_init(code: Code, init: ast.FunctionDef, cls: ast.ClassDef) -> ast.Call | None:
     """`super().__init__(...)`, `super(Cls, self).__init__(...)` or `Base.__init__(self, ...)`."""
     bases = {dotted(b) for b in cls.bases}
-    calls = [n for n in ast.walk(init) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+    calls = [n for n in code.descendants(init, ast.Call) if isinstance(n.func, ast.Attribute)
              and n.func.attr == "__init__"]
     for call in sorted(calls, key=lambda c: (c.lineno, c.col_offset)):
         owner = call.func.value  # type: ignore[attr-defined]
