@@ -12,6 +12,7 @@ from assistant.repair.recipes import Problem, needs_calls, needs_failing_line
 from assistant.repair.recipes._edit import (
     Edits, Script, callee, constants, dotted, evaluate, keyword, kind_of, positional,
 )
+from assistant.repair.recipes._values import integer
 
 name = "divisible-heads"
 # the layers that build attention, with their width and head-count parameter names
@@ -54,9 +55,17 @@ def _argument(call: cst.Call, word: str, position: int) -> cst.Arg | None:
 
 def _value(script: Script, node: cst.BaseExpression, env: dict[str, int]) -> int | None:
     """The integer a size expression has: a constant, or a parameter every caller passes the same
-    constant for (`SensorEncoder(6, args.d_model)` gives `d_model` in `__init__`)."""
-    if (value := evaluate(node, env)) is not None or not isinstance(node, cst.Name):
+    constant for (`SensorEncoder(6, args.d_model)` gives `d_model` in `__init__`), else what the
+    general follower reads (config dicts, config classes: `cfg["heads"]`, `Config().heads`)."""
+    if (value := evaluate(node, env)) is not None:
         return value
+    passed = _passed_by_callers(script, node, env) if isinstance(node, cst.Name) else None
+    return passed if passed is not None else integer(script, node)
+
+
+def _passed_by_callers(script: Script, node: cst.Name, env: dict[str, int]) -> int | None:
+    """The one integer every call of the enclosing function (its class, for `__init__`) passes
+    for the parameter `node` names."""
     function = script.function_of(node)
     params = [param.name.value for param in function.params.params] if function is not None else []
     if node.value not in params:
@@ -67,10 +76,15 @@ def _value(script: Script, node: cst.BaseExpression, env: dict[str, int]) -> int
         called = owner.name.value if owner is not None else called
     offset = 1 if params[:1] == ["self"] else 0
     index = params.index(node.value) - offset
-    passed = {evaluate(arg.value, env) if arg is not None else None
+    passed = {_given(script, arg.value, env) if arg is not None else None
               for call in script.calls() if callee(call) == called
               for arg in [_argument(call, node.value, index)]}
     return passed.pop() if len(passed) == 1 else None
+
+
+def _given(script: Script, node: cst.BaseExpression, env: dict[str, int]) -> int | None:
+    value = evaluate(node, env)
+    return value if value is not None else integer(script, node)
 
 
 def _argparse_defaults(script: Script) -> dict[str, int]:
@@ -86,6 +100,24 @@ def _argparse_defaults(script: Script) -> dict[str, int]:
         names = [dest.value.evaluated_value] if dest is not None and isinstance(dest.value, cst.SimpleString) else [
             flag.lstrip("-").replace("-", "_") for flag in flags if flag.startswith("--")][:1]
         defaults.update({name: int(default.value.evaluated_value) for name in names})
+    parsing = {"parse_args", "parse_known_args"} | _functions_returning_parsed(script)
     namespaces = {dotted(target.target) for node in script.nodes(cst.Assign) if isinstance(node.value, cst.Call)
-                  and kind_of(node.value) in ("parse_args", "parse_known_args") for target in node.targets}
+                  and kind_of(node.value) in parsing for target in node.targets}
     return {f"{space}.{name}": value for space in namespaces if space for name, value in defaults.items()}
+
+
+def _functions_returning_parsed(script: Script) -> set[str]:
+    """The functions of the file that hand back the parsed namespace (`def get_args(): ...
+    return parser.parse_args()`, or a name bound to it), so `args = get_args()` holds the defaults."""
+    found = set()
+    for function in script.nodes(cst.FunctionDef):
+        parsed = {dotted(target.target) for node in script.nodes(cst.Assign) if script.function_of(node) is function
+                  and isinstance(node.value, cst.Call) and kind_of(node.value) in ("parse_args", "parse_known_args")
+                  for target in node.targets}
+        for node in script.nodes(cst.Return):
+            value = node.value
+            if script.function_of(node) is function and value is not None and (
+                    isinstance(value, cst.Call) and kind_of(value) in ("parse_args", "parse_known_args")
+                    or dotted(value) in parsed - {None}):
+                found.add(function.name.value)
+    return found
