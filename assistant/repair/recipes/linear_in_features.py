@@ -13,8 +13,8 @@ from __future__ import annotations
 import libcst as cst
 
 from assistant.repair.recipes import Facts, Problem, flatten_before_head, needs_calls
-from assistant.repair.recipes._edit import Edits, Script, callee, positional
-from assistant.repair.recipes._layers import argument, failed_layer, with_spelled_size
+from assistant.repair.recipes._edit import Edits, Script, callee, kind_of, positional
+from assistant.repair.recipes._layers import argument, failed_layer, layer_sizes, with_spelled_size
 from assistant.repair.recipes._values import integer
 
 name = "linear-in-features"
@@ -30,7 +30,8 @@ def match(problem: Problem) -> tuple[cst.Call, cst.Arg, int] | None:
     rows = problem.facts.values.get("rows", "")
     if rows.isdigit() and _batch_hard_coded(problem.script, int(rows)):
         return None
-    layer = failed_layer(problem.script, problem.facts.user_lines, ("Linear",), _SIZES, (in_features, out_features))
+    layer = failed_layer(problem.script, problem.facts.user_lines, ("Linear",), _SIZES, (in_features, out_features)) \
+        or _inside_stack_at_failure(problem, in_features, out_features)
     found = argument(layer, 0, "in_features") if layer is not None else None
     if found is None or _fed_a_feature_map(problem, layer):
         return None
@@ -48,6 +49,28 @@ def _sizes(facts: Facts) -> tuple[int, int, int] | None:
         return int(facts.values["got"]), int(facts.values["expected"]), int(facts.values["out"])
     except (KeyError, ValueError):
         return None
+
+
+def _inside_stack_at_failure(problem: Problem, in_features: int, out_features: int) -> cst.Call | None:
+    """The one Linear of an `nn.Sequential` called on a failing line (`self.classifier(...)`,
+    `model(x)`) whose out_features is the message's and whose in_features is unknown or the
+    message's: the stack's head, when its in_features comes from arithmetic the file cannot follow."""
+    script = problem.script
+    stacks = [script.bindings.get(callee(call) or "") for line in problem.facts.user_lines for call in script.calls_on(line)]
+    layers = {layer for stack in stacks if stack is not None and kind_of(stack) == "Sequential"
+              for layer in _stacked(stack) if kind_of(layer) == "Linear"}
+    fitting = [layer for layer in layers if layer_sizes(script, layer, _SIZES) in
+               ((None, out_features), (in_features, out_features))]
+    return fitting[0] if len(fitting) == 1 else None
+
+
+def _stacked(stack: cst.Call) -> list[cst.Call]:
+    """The layers an `nn.Sequential(...)` call lists, nested stacks opened."""
+    found = []
+    for arg in positional(stack):
+        if isinstance(arg.value, cst.Call):
+            found += _stacked(arg.value) if kind_of(arg.value) == "Sequential" else [arg.value]
+    return found
 
 
 def _fed_a_feature_map(problem: Problem, layer: cst.Call) -> bool:
