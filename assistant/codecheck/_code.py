@@ -365,11 +365,11 @@ class Code:
         anything but a plain assignment may have bound it in between: then the value is not known."""
         statement = self._statement_of(use)
         while statement is not None:
-            body = self._body_holding(statement)
-            if statement not in body:  # a `case` of a match statement: a branch, so not known
+            if (place := self._places.get(statement)) is None:  # a `case` of a match statement: a branch, so not known
                 return None
-            for previous in reversed(body[: body.index(statement)]):
-                if (found := self._binding(previous, use.id)) is not None:
+            body, index, bound_inside = place[0], place[1], self._bound_inside
+            for previous in reversed(body[:index]):
+                if use.id in bound_inside.get(previous, ()) and (found := self._binding(previous, use.id)) is not None:
                     return found if isinstance(found, ast.expr) and found is not _UNKNOWN else None
             parent = self.parents.get(statement)
             if parent is None or isinstance(parent, SCOPES):
@@ -397,12 +397,23 @@ class Code:
         return node  # type: ignore[return-value]
 
     def _body_holding(self, statement: ast.AST) -> list[ast.stmt]:
-        parent = self.parents.get(statement)
-        for field in ("body", "orelse", "finalbody", "handlers"):
-            body = getattr(parent, field, None)
-            if isinstance(body, list) and statement in body:
-                return body
-        return []
+        place = self._places.get(statement)
+        return place[0] if place is not None else []
+
+    @cached_property
+    def _places(self) -> dict[ast.AST, tuple[list[ast.stmt], int]]:
+        """The statement list holding each statement (its parent's body, orelse, finalbody or
+        handlers) and its index there, from one pass: reaching_value asked `statement in body` and
+        `body.index(statement)` of module bodies hundreds of statements long, for every use."""
+        found: dict[ast.AST, tuple[list[ast.stmt], int]] = {}
+        for kind, parents in self._index[3].items():
+            fields = [f for f in ("body", "orelse", "finalbody", "handlers") if f in kind._fields]
+            for parent in parents if fields else ():
+                for field in fields:
+                    if isinstance(body := getattr(parent, field, None), list):
+                        for index, statement in enumerate(body):
+                            found.setdefault(statement, (body, index))
+        return found
 
     @_per_file
     def _binding(self, statement: ast.stmt, name: str) -> ast.expr | bool | None:

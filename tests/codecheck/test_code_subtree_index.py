@@ -92,3 +92,22 @@ def test_mentions_is_a_search_of_the_source_asked_once() -> None:
     code = Code("torch.set_default_dtype(torch.float64)  # inplace\n")
     assert code.mentions("set_default_dtype") and code.mentions("inplace") and code.mentions("(torch.")
     assert not code.mentions("spawn") and not Code("").mentions("x")
+
+
+def _value_seen(source: str, line: int) -> str | None:
+    """What reaching_value gives the last read of `x` on this line."""
+    code = Code(source)
+    use = [n for n in code.nodes_of(ast.Name) if n.id == "x" and isinstance(n.ctx, ast.Load) and n.lineno == line][-1]
+    value = code.reaching_value(use)
+    return ast.unparse(value) if value is not None else None
+
+
+def test_reaching_value_reads_statement_places_from_the_index() -> None:
+    assert _value_seen("x = 1\ny = 2\nz = 3\nprint(x)\n", 4) == "1"
+    assert _value_seen("x = 1\nif c:\n    x = 2\nprint(x)\n", 4) is None  # a branch may have bound it
+    assert _value_seen("x = 1\nif c:\n    pass\nelse:\n    y = x\n", 5) == "1"
+    assert _value_seen("x = 1\nwith open(p) as f:\n    x = 2\nprint(x)\n", 4) == "2"  # a with body always runs
+    assert _value_seen("x = 1\ntry:\n    pass\nexcept E:\n    x = 2\nexcept F:\n    print(x)\n", 7) == "1"
+    assert _value_seen("x = 1\nfor i in r:\n    print(x)\n    x = 2\n", 3) is None  # the next iteration sees 2
+    assert _value_seen("x = 1\nmatch v:\n    case 1:\n        print(x)\n", 4) is None  # a case is a branch
+    assert _value_seen("def f():\n    y = 0\n    return x\nx = 5\n", 3) == "5"  # a module-level name
