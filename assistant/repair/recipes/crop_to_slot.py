@@ -16,7 +16,8 @@ import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_failing_line
 from assistant.repair.recipes._definitions import assignment
-from assistant.repair.recipes._edit import Edits, Script, dotted, expr, parse_shape
+from assistant.repair.recipes._edit import Edits, Script, dotted, expr
+from assistant.repair.recipes._slot_assignment import mismatched_axis, slice_along
 
 name = "crop-to-slot"
 
@@ -24,15 +25,10 @@ name = "crop-to-slot"
 @needs_failing_line
 def match(problem: Problem) -> tuple[cst.BaseExpression, str] | None:
     """The value assigned into the slot on the failing line, and its cropped spelling."""
-    source, target = (parse_shape(problem.facts.values.get(key)) for key in ("source", "target"))
-    try:
-        dim = int(problem.facts.values["dim"])
-    except (KeyError, ValueError):
+    if (shapes := mismatched_axis(problem)) is None:
         return None
-    if source is None or target is None or len(source) != len(target) or not 0 <= dim < len(source):
-        return None
-    others = [(have, want) for axis, (have, want) in enumerate(zip(source, target)) if axis != dim]
-    if source[dim] <= target[dim] or any(have not in (1, want) for have, want in others):
+    source, target, dim = shapes
+    if source[dim] <= target[dim]:
         return None
     script, line = problem.script, problem.facts.user_lines[-1]
     assigns = [node for node in script.nodes(cst.Assign) if script.covers(node, line) and len(node.targets) == 1
@@ -60,21 +56,14 @@ def _slot_end(script: Script, slot: cst.Subscript, value: cst.BaseExpression, di
     written along (the dim-th slice of the subscript, when every index before it is a plain
     position, it starts at 0 and ends at the value's length), or the slice's own end when that is
     the value's length capped (`n = min(len(s), max_len)`: `s[:n]` fills exactly the slice)."""
-    kept = -1
-    for axis, element in enumerate(slot.slice):
-        index = element.slice
-        if isinstance(index, cst.Index):
-            if not isinstance(index.value, (cst.Name, cst.Integer, cst.Attribute)):
-                return None  # a tensor or list index keeps axes of its own
-            continue
-        kept += 1
-        if kept == dim:
-            if index.lower is not None and script.code(index.lower) != "0" or index.step or index.upper is None:
-                return None
-            if _length_of(script, index.upper, value, dim):
-                return f"{script.code(slot.value)}.size({axis})"
-            return script.code(index.upper) if _capped_length(script, index.upper, value, dim) else None
-    return None
+    if (along := slice_along(slot, dim)) is None:
+        return None
+    axis, index = along
+    if index.lower is not None and script.code(index.lower) != "0" or index.step or index.upper is None:
+        return None
+    if _length_of(script, index.upper, value, dim):
+        return f"{script.code(slot.value)}.size({axis})"
+    return script.code(index.upper) if _capped_length(script, index.upper, value, dim) else None
 
 
 def _capped_length(script: Script, bound: cst.BaseExpression, value: cst.BaseExpression, dim: int) -> bool:
