@@ -10,22 +10,17 @@ import ast
 from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, argument, constant, dotted, source_of
-from assistant.codecheck.detectors import Hit, needs_calls, precondition
+from assistant.codecheck.detectors import Hit, needs_calls
 from assistant.codecheck.detectors._leaves import grad_tensor
 from assistant.codecheck.detectors._torch_names import model_of, without_grad
 
 name = "sqrt-of-self-distance"
 
 
-def _takes_a_root(code: Code) -> bool:
-    """Some `sqrt`/`pow` call or `**` in the file: every spelling _sqrt_operand reads is one of them."""
-    return not code.call_kinds.isdisjoint(("sqrt", "pow")) or any(isinstance(b.op, ast.Pow) for b in code.nodes_of(ast.BinOp))
-
-
 @needs_calls("backward", "grad")
-@precondition(_takes_a_root)
 def check(code: Code) -> Iterator[Hit]:
-    for node in code.nodes_of(ast.Call, ast.BinOp):
+    roots = [*code.calls_of("sqrt", "pow"), *(b for b in code.nodes_of(ast.BinOp) if isinstance(b.op, ast.Pow))]
+    for node in sorted(roots, key=lambda n: (n.lineno, n.col_offset)):  # every spelling _sqrt_operand reads
         operand = _sqrt_operand(code, node)
         base = _self_distance(code, operand) if operand is not None else None
         if base is not None and not without_grad(code, node) and _carries_grad(code, base):
