@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from assistant.repair.recipes._definitions import assignment, parameters
+from assistant.repair.recipes._definitions import assignment, parameters, returned
 from assistant.repair.recipes._edit import Script, dotted, keyword, kind_of, positional
 
 MAX_DEPTH = 8
@@ -202,3 +202,18 @@ def _destination(call: cst.Call) -> str | None:
     long = [option for option in options if option.startswith("--")]
     chosen = long[0] if long else (options[0] if options else None)
     return chosen.lstrip("-").replace("-", "_") if chosen else None
+
+
+def field_of_parsing_helper(script: Script, node: cst.BaseExpression) -> cst.BaseExpression | None:
+    """The `default=` behind `args.image_size` when `args = parse_args()` calls a helper of this
+    file that returns `parser.parse_args(...)`: `integer` and `settings` read argparse only when
+    the name holds the parse_args call itself."""
+    if not isinstance(node, cst.Attribute):
+        return None
+    for value in definitions(script, node.value):
+        results = returned(script, value) if isinstance(value, cst.Call) else []
+        for result in results:
+            if isinstance(result, cst.Call) and kind_of(result) in ("parse_args", "parse_known_args") \
+                    and isinstance(result.func, cst.Attribute):
+                return _argparse_default(script, result, node.attr.value)
+    return None
