@@ -7,6 +7,11 @@ unambiguous repair at the call:
   the mask really was (S, batch).
 - (batch, S, 1) or (batch, 1, S) (or a 4-D (batch, 1, 1, S)) with singleton axes: `.flatten(1)`
   gives (batch, S) from every such layout and a wrong width (rejected again) from anything else.
+
+When the attention is batch-first and the (S, batch) mask was made by transposing a (batch, S)
+one (`(ids == PAD).t()` in a collate_fn, `mask.transpose(0, 1)` before the call), the transposition
+is what is wrong: it is dropped where it was made, so every other user of the mask (the pooling
+that reads it next to the batch-first output) gets the (batch, S) layout too.
 """
 
 from __future__ import annotations
@@ -15,26 +20,34 @@ import libcst as cst
 
 from assistant.repair.recipes import Facts, Problem, needs_calls, needs_failing_line
 from assistant.repair.recipes._attention import ATTENTION, attention_calls, padding_argument
-from assistant.repair.recipes._edit import Edits
+from assistant.repair.recipes._edit import Edits, Script, keyword, positional
+from assistant.repair.recipes._origins import origin
 
 name = "padding-mask-layout"
 
 
 @needs_calls(*ATTENTION)
 @needs_failing_line
-def match(problem: Problem) -> tuple[cst.Arg, str] | None:
-    """The failing call's one padding mask argument, and the method that gives it (batch, S)."""
+def match(problem: Problem) -> tuple[cst.BaseExpression, cst.BaseExpression] | None:
+    """(what to replace, its replacement): the transposition that made the mask, by its operand;
+    else the failing call's one padding mask argument, by the method that gives it (batch, S)."""
     if (method := _method(problem.facts)) is None:
         return None
-    calls = attention_calls(problem.script, problem.facts.user_lines)
-    masks = [found for call, built in calls if (found := padding_argument(call, built)) is not None]
-    return (masks[0][1], method) if len(masks) == 1 and not _rearranged(masks[0][1].value) else None
+    script = problem.script
+    calls = attention_calls(script, problem.facts.user_lines)
+    masks = [(built, found) for call, built in calls if (found := padding_argument(call, built)) is not None]
+    if len(masks) != 1 or _rearranged(masks[0][1][1].value):
+        return None
+    built, (_, mask) = masks[0]
+    made = origin(script, mask.value, problem.facts.user_lines) if method == "t()" and _batch_first(script, built) else None
+    if made is not None and (operand := _transposed(made)) is not None:
+        return made, operand
+    return mask.value, script.with_method(mask.value, method)
 
 
-def apply(problem: Problem, found: tuple[cst.Arg, str]) -> Edits:
-    mask, method = found
+def apply(problem: Problem, found: tuple[cst.BaseExpression, cst.BaseExpression]) -> Edits:
     edits = problem.edits()
-    edits.call_method(mask.value, method)
+    edits.replace(*found)
     return edits
 
 
@@ -54,3 +67,26 @@ def _rearranged(mask: cst.BaseExpression) -> bool:
         return mask.attr.value in ("T", "mT")
     return (isinstance(mask, cst.Call) and isinstance(mask.func, cst.Attribute)
             and mask.func.attr.value in ("t", "transpose", "permute", "flatten"))
+
+
+def _batch_first(script: Script, built: cst.Call) -> bool:
+    """The attention (or the layer a Transformer stack repeats) is built with `batch_first=True`."""
+    layer = script.bindings.get(script.code(positional(built)[0].value)) if positional(built) else None
+    flags = [keyword(call, "batch_first") for call in (built, layer) if call is not None]
+    return any(flag is not None and isinstance(flag.value, cst.Name) and flag.value.value == "True" for flag in flags)
+
+
+def _transposed(made: cst.BaseExpression) -> cst.BaseExpression | None:
+    """The operand of a 2-D transposition: `x.t()`, `x.T`, `x.transpose(0, 1)`, `x.permute(1, 0)`."""
+    if isinstance(made, cst.Attribute) and made.attr.value == "T":
+        return made.value
+    if not isinstance(made, cst.Call) or not isinstance(made.func, cst.Attribute):
+        return None
+    method, args = made.func.attr.value, [_literal(arg.value) for arg in made.args]
+    if (method, args) in (("t", []), ("transpose", [0, 1]), ("transpose", [1, 0]), ("permute", [1, 0])):
+        return made.func.value
+    return None
+
+
+def _literal(node: cst.BaseExpression) -> int | None:
+    return int(node.evaluated_value) if isinstance(node, cst.Integer) else None
