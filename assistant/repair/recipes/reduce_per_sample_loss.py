@@ -1,7 +1,9 @@
 """`backward()`, `.item()`, `float()`/`int()` and a format spec (`f"{loss:.4f}"`) need one number, and a loss built with `reduction='none'` (or a
 hand-written error such as `(pred - y) ** 2`, or `-(y * p.log()).sum(dim=1)` reduced over the
 classes only, `-logp.gather(1, y[:, None])` of log-probabilities, or a `reduction='none'` loss
-averaged over the features only with `.mean(dim=1)`) holds one per sample. When the value is such a per-sample loss, the reduction that was meant is the one the built-in losses apply by
+averaged over the features only with `.mean(dim=1)`; the difference may be held by a name,
+`err = pred - y`, and the value read out of a metrics dict by its key, `evaluate(...)["mse"]`)
+holds one per sample. When the value is such a per-sample loss, the reduction that was meant is the one the built-in losses apply by
 default, the mean; when the per-sample losses are multiplied by weights or a mask, it is the
 weighted mean `(loss * w).sum() / w.sum()`, which is what the entry's fix writes. The reduction
 goes where the loss is defined (`loss = ...`), so that the backward, the logging and everything
@@ -130,16 +132,18 @@ def _per_sample(script: Script, value: cst.BaseExpression, depth: int) -> bool:
     if depth > _MAX_DEPTH:
         return False
     if isinstance(value, cst.Call):
-        return (_unreduced_loss(script, value) or _elementwise_error(value) or _reduced_per_row(value)
+        return (_unreduced_loss(script, value) or _elementwise_error(script, value) or _reduced_per_row(value)
                 or _reshaped(script, value, depth) or _reduced_over_dim(script, value, depth)
                 or _picked_log_probabilities(script, value)
                 or any(_per_sample(script, result, depth + 1) for result in returned(script, value)))
     if isinstance(value, cst.BinaryOperation):
-        if isinstance(value.operator, cst.Power) and _is_difference(value.left):
+        if isinstance(value.operator, cst.Power) and _holds_difference(script, value.left):
             return True
         return _per_sample(script, value.left, depth + 1) or _per_sample(script, value.right, depth + 1)
     if isinstance(value, cst.UnaryOperation):
         return _per_sample(script, value.expression, depth + 1)
+    if isinstance(value, cst.Subscript):
+        return any(_per_sample(script, entry, depth + 1) for entry in _dict_entries(script, value))
     if (name := dotted(value)) is not None and (bound := assignment(script, name, value)) is not None:
         return _per_sample(script, bound[1], depth + 1)
     return False
@@ -194,13 +198,13 @@ def _reduction_none(script: Script, call: cst.Call) -> bool:
         for value in settings(script, reduction.value))
 
 
-def _elementwise_error(call: cst.Call) -> bool:
+def _elementwise_error(script: Script, call: cst.Call) -> bool:
     """`(a - b).abs()`, `(a - b).pow(2)`, `torch.abs(a - b)`, `torch.square(a - b)`."""
     if not isinstance(call.func, cst.Attribute) or call.func.attr.value not in _ELEMENTWISE:
         return False
     operand = call.func.value if dotted(call.func.value) not in ("torch", "F") else (positional(call) or [None])[0]
     operand = operand.value if isinstance(operand, cst.Arg) else operand
-    return operand is not None and _is_difference(operand)
+    return operand is not None and _holds_difference(script, operand)
 
 
 def _reduced_per_row(call: cst.Call) -> bool:
@@ -218,6 +222,31 @@ def _reduced_per_row(call: cst.Call) -> bool:
 def _called_name(call: cst.Call) -> str:
     """`log_softmax` for `F.log_softmax(...)` and for `model(x).log_softmax(...)` alike."""
     return call.func.attr.value if isinstance(call.func, cst.Attribute) else kind_of(call)
+
+
+def _holds_difference(script: Script, node: cst.BaseExpression) -> bool:
+    """`a - b`, or a name bound to one (`err = pred - y`, then `err ** 2`, `err.abs()`)."""
+    name = dotted(node)
+    bound = assignment(script, name, node) if name is not None else None
+    return _is_difference(bound[1] if bound is not None else node)
+
+
+def _dict_entries(script: Script, read: cst.Subscript) -> list[cst.BaseExpression]:
+    """What `metrics["mse"]` reads: the value under that key of the dict literal the name is
+    bound to, or of the dict literals a helper defined here returns (`metrics = evaluate(...)`,
+    `evaluate(...)["mse"]`)."""
+    index = read.slice[0].slice if len(read.slice) == 1 else None
+    key = index.value if isinstance(index, cst.Index) else None
+    if not isinstance(key, cst.SimpleString):
+        return []
+    made = read.value
+    if (name := dotted(made)) is not None:
+        bound = assignment(script, name, read)
+        made = bound[1] if bound is not None else None
+    dicts = returned(script, made) if isinstance(made, cst.Call) else [made]
+    return [element.value for made in dicts if isinstance(made, cst.Dict) for element in made.elements
+            if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString)
+            and element.key.evaluated_value == key.evaluated_value]
 
 
 def _is_difference(node: cst.BaseExpression) -> bool:
