@@ -112,7 +112,18 @@ def may_hold(code: Code, node: ast.AST, *kinds: str) -> bool:
 
 def layer_call(code: Code, node: ast.AST) -> ast.expr | None:
     """The expression that built what `node` (`self.fc`, `fc`, `model.fc`) holds, when it is bound exactly
-    once: in the class for `self.x`, in the function (else the module) for a name."""
+    once: in the class for `self.x`, in the function (else the module) for a name. Worked out once per
+    node and file: detectors ask it of the same callables about four times each."""
+    known: dict[ast.AST, ast.expr | None] = code.memo.setdefault(_LAYER_CALLS, {})  # type: ignore[assignment]
+    if node not in known:
+        known[node] = _layer_call(code, node)
+    return known[node]
+
+
+_LAYER_CALLS = ("_torch_names", "layer calls")
+
+
+def _layer_call(code: Code, node: ast.AST) -> ast.expr | None:
     name = dotted(node)
     if name is None:
         return None
