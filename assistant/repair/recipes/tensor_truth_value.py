@@ -22,7 +22,8 @@ the recipe writes it where the code itself says so, and nowhere else:
   `.any()`;
 - `if val_loss < best: best = val_loss` (also `best, bad = val_loss, 0`) keeps the best loss so
   far, one number, so a loss with one value per sample is meant as its mean, as the built-in
-  losses reduce by default: `val_loss.mean().item()` in the test and in what becomes the best;
+  losses reduce by default: `val_loss.mean().item()` in the test and in what becomes the best
+  (also kept as `float(val_loss)` or `val_loss.item()`);
   also when the test asks for a margin of improvement (`val_loss < best - min_delta`).
 
 An `if` or `while` on a comparison that means "all of them" or "any of them" is not rewritten:
@@ -92,8 +93,9 @@ def _rewrite(script: Script, edits: Edits, kind: str, node: cst.CSTNode) -> None
     elif kind == "reduce":
         edits.call_method(node, f"{_reduction(node)}()")
     elif kind == "best":
-        for loss in _best_loss_values(script, node):
-            edits.replace(loss, cst.parse_expression(f"{loss.value}.mean().item()"))
+        loss, *kept = _best_loss_values(script, node)
+        for place in (loss, *kept):
+            edits.replace(place, cst.parse_expression(f"{loss.value}.mean().item()"))
     elif kind == "tolerance":
         within = _is_abs_difference(script, node.left) == isinstance(node.comparisons[0].operator, _BELOW)
         edits.call_method(node, "all()" if within else "any()")
@@ -281,7 +283,7 @@ def _best_loss_updates(script: Script) -> list[cst.If]:
     return [node for node in script.nodes(cst.If) if _best_loss_values(script, node)]
 
 
-def _best_loss_values(script: Script, node: cst.If) -> list[cst.Name]:
+def _best_loss_values(script: Script, node: cst.If) -> list[cst.BaseExpression]:
     """The loss in the test and where the block assigns it to the best, [] when not so."""
     test = node.test
     if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1 \
@@ -298,9 +300,22 @@ def _best_loss_values(script: Script, node: cst.If) -> list[cst.Name]:
             if isinstance(target.target, cst.Tuple) and isinstance(assign.value, cst.Tuple) \
                     and len(target.target.elements) == len(assign.value.elements):
                 pairs = [(t.value, v.value) for t, v in zip(target.target.elements, assign.value.elements)]
-            stored += [value for name, value in pairs if dotted(name) == best
-                       and isinstance(value, cst.Name) and value.value == loss.value]
+            stored += [kept for name, value in pairs if dotted(name) == best
+                       and (kept := _kept_loss(value, loss.value)) is not None]
     return [loss, *stored] if stored else []
+
+
+def _kept_loss(value: cst.BaseExpression, loss: str) -> cst.BaseExpression | None:
+    """What the block keeps as the best when it is the loss, also as a Python number:
+    `val_loss`, `float(val_loss)`, `val_loss.item()` (all become the mean as a number)."""
+    kept = value
+    if isinstance(kept, cst.Call) and isinstance(kept.func, cst.Name) and kept.func.value == "float" \
+            and len(kept.args) == 1:
+        kept = kept.args[0].value
+    elif isinstance(kept, cst.Call) and isinstance(kept.func, cst.Attribute) and kept.func.attr.value == "item" \
+            and not kept.args:
+        kept = kept.func.value
+    return value if isinstance(kept, cst.Name) and kept.value == loss else None
 
 
 def _best_compared(comparator: cst.BaseExpression) -> str | None:
