@@ -2,9 +2,10 @@
 value's length. The situation in other shapes than a collate loop over token ids:
 - a module-level width (`MAX_LEN`) and a `torch.full` buffer of a pad id;
 - 2-D frames written along the time axis of a `[B, T, F]` buffer;
-- fewer columns written into a column slot of a `new_zeros` buffer (the shorter axis is dim 1);
+- one row's columns written into a `new_zeros` buffer along dim 1 (`grid[r, :, :W] = patch`);
 - a buffer kept on an object (`self.cache`) and filled in a method.
-Look-alikes left alone: an `empty` buffer, an offset slot, a list of rows as the index, a value
+Look-alikes left alone: a whole-buffer slot (`out[:, :WIDTH] = y`: a narrower y may be a wrong
+width made upstream), an `empty` buffer, an offset slot, a list of rows as the index, a value
 that is a call (measured twice), and a value longer than the slot (crop-to-slot's case).
 """
 
@@ -75,32 +76,34 @@ def test_frames_are_written_along_the_time_axis_of_a_three_dim_buffer(sandbox):
     sandbox.assert_clean(patched + FRAMES_KEPT)
 
 
-COLUMNS_INTO_WIDER_SLOT = '''\
+ROW_COLUMNS = '''\
 import torch
 
 torch.manual_seed(2)
 WIDTH = 8
-scores = torch.randn(5, 3)
+patches = [torch.randn(2, w) for w in (5, 8, 3)]
 
 
-def widen(x):
-    out = x.new_zeros(x.size(0), WIDTH)
-    out[:, :WIDTH] = x
-    return out
+def tile(patches):
+    grid = patches[0].new_zeros(len(patches), 2, WIDTH)
+    for r, patch in enumerate(patches):
+        grid[r, :, :WIDTH] = patch
+    return grid
 
 
-wide = widen(scores)
+grid = tile(patches)
 '''
 
 COLUMNS_KEPT = '''
-assert wide.shape == (5, WIDTH)
-assert torch.equal(wide[:, :3], scores) and not wide[:, 3:].any()
+assert grid.shape == (3, 2, WIDTH)
+for r, patch in enumerate(patches):
+    assert torch.equal(grid[r, :, :patch.size(1)], patch) and not grid[r, :, patch.size(1):].any()
 '''
 
 
-def test_fewer_columns_end_the_column_slot_at_the_value_width(sandbox):
-    patched = patch(recipe, COLUMNS_INTO_WIDER_SLOT, sandbox.facts(COLUMNS_INTO_WIDER_SLOT, "RuntimeError"))
-    assert "    out[:, :x.size(1)] = x\n" in patched
+def test_one_rows_columns_end_the_column_slot_at_the_value_width(sandbox):
+    patched = patch(recipe, ROW_COLUMNS, sandbox.facts(ROW_COLUMNS, "RuntimeError"))
+    assert "        grid[r, :, :patch.size(1)] = patch\n" in patched
     sandbox.assert_clean(patched + COLUMNS_KEPT)
 
 
@@ -148,6 +151,7 @@ def test_only_a_filled_buffer_and_a_slot_from_zero_get_the_value_length():
     assert not applies(recipe, code.replace("out[i,", "out[rows[0:2],"), shorter(3)), "a tensor index"
     assert not applies(recipe, code.replace("= s\n", "= f(s)\n"), shorter(3)), "a value computed on the line"
     assert not applies(recipe, "import torch\nout[i, :9] = s\n", shorter(2)), "a buffer made elsewhere"
+    assert not applies(recipe, code.replace("out[i, :9]", "out[:9]"), shorter(3)), "the whole buffer, no row"
 
 
 def test_a_longer_value_or_one_that_broadcasts_is_not_this_case():

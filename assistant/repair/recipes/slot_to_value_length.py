@@ -3,10 +3,11 @@
 fewer columns) fails: torch cannot stretch the shorter value to the slot. The entry's fix makes
 both sides agree by ending the slot at the value's own length, `padded[i, :len(ids)] = ids`: the
 value's positions are written as before and the rest of the row keeps the buffer's fill value,
-which is what padding means. Taken only where that holds: the buffer is made by a fill factory
-(`torch.zeros`, `torch.full`, `new_zeros`, ...; an `empty` buffer would keep garbage there), the
-slot starts at 0, every index before it is a plain position (so the value's axis is the slot's
-axis), and the value is a name or attribute that can be measured twice. A value longer than the
+which is what padding means. Taken only where that holds: the slot is one row of the buffer
+(`out[i, ...]`, rows of different lengths written one by one), the buffer is made by a fill
+factory (`torch.zeros`, `torch.full`, `new_zeros`, ...; an `empty` buffer would keep garbage
+there), the slot starts at 0, every index before it is a plain position (so the value's axis is
+the slot's axis), and the value is a name or attribute that can be measured twice. A value longer than the
 slot is crop-to-slot's case.
 """
 
@@ -71,8 +72,11 @@ def _filled_buffer(script: Script, buffer: cst.BaseExpression, user: cst.CSTNode
 
 
 def _slot_end(script: Script, slot: cst.Subscript, dim: int) -> cst.BaseExpression | None:
-    """The end of the slot's slice along the value's axis dim, when it starts at 0 with no step."""
-    if (along := slice_along(slot, dim)) is None:
+    """The end of the slot's slice along the value's axis dim, when it starts at 0 with no step
+    and the slot is one row of the buffer (a plain position comes before the slice: `out[i, :n]`).
+    A whole-buffer slot (`out[:, :WIDTH] = y`) is refused: one value narrower than a fixed width
+    may as well be a wrong width made upstream, which zero columns would hide."""
+    if (along := slice_along(slot, dim)) is None or along[0] == dim:
         return None
     index = along[1]
     starts_at_zero = index.lower is None or script.code(index.lower) == "0"
