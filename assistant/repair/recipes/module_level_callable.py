@@ -50,7 +50,7 @@ def match(problem: Problem) -> list[Lift] | None:
         return None
     found = [node for node in script.nodes((cst.Lambda, cst.FunctionDef, cst.ClassDef))
              if _function_of(script, node) is function
-             and (_handed_over(script, node) or _named_then_handed_over(script, node)
+             and (_handed_over(script, node) or _named_then_handed_over(script, node) or _returned(script, node)
                   if local == "<lambda>" else _is_def(node, local))]
     lifts = [_lift(script, node) for node in found]
     return lifts if lifts and all(lift is not None for lift in lifts) else None
@@ -176,6 +176,13 @@ def _named_then_handed_over(script: Script, node: cst.CSTNode) -> bool:
     return any(isinstance(use, cst.Name) and _handed_over(script, use) for use in uses)
 
 
+def _returned(script: Script, node: cst.CSTNode) -> bool:
+    """A lambda a factory returns (`def build_transform(mean, std): return lambda img: ...`): the
+    caller keeps it (`Images(transform=build_transform(0.5, 0.2))`), and the message names the
+    factory; what it reads of the factory's parameters is bound with functools.partial."""
+    return isinstance(node, cst.Lambda) and isinstance(script.parents.get(node), cst.Return)
+
+
 def _is_def(node: cst.CSTNode, local: str) -> bool:
     return isinstance(node, (cst.FunctionDef, cst.ClassDef)) and node.name.value == local
 
@@ -203,6 +210,8 @@ def _suggested_name(script: Script, node: cst.Lambda) -> str:
     if isinstance(parent, cst.Assign) and (target := dotted(parent.targets[0].target)):
         attribute = target.rsplit(".", 1)[-1]
         return attribute if attribute.endswith("fn") else f"{attribute}_fn"
+    if isinstance(parent, cst.Return) and (factory := _function_of(script, node)) is not None:
+        return f"{factory.name.value.removeprefix('build_').removeprefix('make_')}_fn"
     return "worker_fn"
 
 
