@@ -8,7 +8,9 @@ The saved optimizer may be built by a factory function of the script (its parame
 with the factory's arguments) and saved by a helper that gets it as an argument. The saved
 parameters are only taken when they belong to the model being resumed (the same name, a part of
 it, or a module it was built from): the optimizer of another model (an old, smaller architecture
-before fine-tuning) would load but train the wrong weights.
+before fine-tuning) would load but train the wrong weights. A resumed model that is another
+instance built the same way and loads the saved weights first (`ft_model = Net()`, then
+`ft_model.load_state_dict(...)`) gets the saved parameters read on it (`ft_model.parameters()`).
 
 When the loading optimizer is built by the same factory call as the saved one, but with a config
 name rebound in between (`cfg` with a longer no-decay list, so other groups), and the checkpoint
@@ -100,7 +102,31 @@ def _saved_parameters(script: Script, loading: cst.Call, load: cst.Call) -> cst.
     if len(found) != 1:
         return None
     saved = next(iter(found.values()))
-    return saved if _same_model(script, saved, positional(loading)[0].value, load) else None
+    loading_params = positional(loading)[0].value
+    if _same_model(script, saved, loading_params, load):
+        return saved
+    twin = _twin_model(script, saved, loading_params, load)
+    return saved.visit(_Substituted({twin[0]: cst.Name(twin[1])})) if twin is not None else None
+
+
+def _twin_model(script: Script, saved: cst.BaseExpression, loading: cst.BaseExpression,
+                load: cst.Call) -> tuple[str, str] | None:
+    """(the saved model's name, the resumed model's: `ft` for `ft.head.parameters()`) when the
+    resumed model is another instance built the same way (`ft_model = Net()` beside `model = Net()`) that loads weights before the
+    optimizer state: the saved parameters read on the resumed model are then the same ones. An
+    instance built otherwise (an older, smaller architecture) is another model."""
+    saved_roots, loading_roots = _model_roots(saved), _model_roots(resolved(script, loading))
+    if len(saved_roots) != 1 or len(loading_roots) != 1:
+        return None
+    saved_root, loading_root = (root.partition(".")[0] for root in (saved_roots.pop(), loading_roots.pop()))
+    saved_built, loading_built = assigned_before(script, saved_root, load), assigned_before(script, loading_root, load)
+    if saved_built is None or loading_built is None or saved_built is loading_built \
+            or script.code(saved_built) != script.code(loading_built):
+        return None
+    loads_weights = any(kind_of(call) == "load_state_dict" and isinstance(call.func, cst.Attribute)
+                        and dotted(call.func.value) == loading_root and script.span(call)[0] < script.span(load)[0]
+                        for call in script.calls())
+    return (saved_root, loading_root) if loads_weights else None
 
 
 def _constructions(script: Script, owner: str, use: cst.CSTNode,
@@ -200,10 +226,11 @@ def _unrelated(script: Script, saved_root: str, loading_root: str, load: cst.Cal
     beside `model = ...`), neither of them built from or a part of the other."""
     if saved_root == loading_root or loading_root.startswith(saved_root + ".") or saved_root.startswith(loading_root + "."):
         return False
-    saved_built, loading_built = assigned_before(script, saved_root, load), assigned_before(script, loading_root, load)
-    if saved_built is None or loading_built is None:
+    saved_model, loading_model = saved_root.partition(".")[0], loading_root.partition(".")[0]  # `new` of `new.head`
+    saved_built, loading_built = assigned_before(script, saved_model, load), assigned_before(script, loading_model, load)
+    if saved_built is None or loading_built is None or saved_model == loading_model:
         return False
-    return not (_mentions(loading_built, saved_root) or _mentions(saved_built, loading_root))
+    return not (_mentions(loading_built, saved_model) or _mentions(saved_built, loading_model))
 
 
 def _mentions(node: cst.CSTNode, wanted: str) -> bool:
