@@ -2,7 +2,9 @@
 first call has none to give (`model(x)` at the start of a sequence). PyTorch's RNN, GRU and LSTM
 already take `None` for "start from zeros", so when the missing arguments are only handed on as
 that state, giving them the default `None` is the documented fix: the first call starts from
-zeros, later calls pass the state they got back, exactly as the RNN layer itself behaves.
+zeros, later calls pass the state they got back, exactly as the RNN layer itself behaves. A call
+whose caller already carries a state for it (see _carried_state) is left to pass-carried-state:
+a None default there would restart the sequence at every step.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import re
 import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_failing_line
+from assistant.repair.recipes._carried_state import carried_state
 from assistant.repair.recipes._edit import Edits, Script, callee, keyword, kind_of, positional
 
 name = "optional-rnn-state"
@@ -28,7 +31,8 @@ def match(problem: Problem) -> list[cst.Param] | None:
     for line in reversed(problem.facts.user_lines):
         for call in script.calls_on(line):
             if (forward := _forward_of(script, call, named_class)) is not None \
-                    and (missing := _missing(script, call, forward)) and _named_by_message(problem, missing):
+                    and (missing := _missing(script, call, forward)) and _named_by_message(problem, missing) \
+                    and not any(carried_state(script, call, forward, param.name.value) for param in missing):
                 return missing
     return None
 
