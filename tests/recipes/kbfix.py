@@ -77,3 +77,10 @@ class Sandbox:
         assert result.status == "ok", result.error.traceback if result.error else result.detail
         if without_warning:
             assert not any(without_warning in w.message for w in result.warnings)
+
+
+def facts_on_line(source: str, text: str, error_type: str, message: str) -> Facts:
+    """The facts of an error raised on the first line of `source` that holds `text`, for tests
+    that ask whether a recipe applies to code that must not run (look-alikes, refusals)."""
+    line = next(number for number, code in enumerate(source.splitlines(), 1) if text in code)
+    return Facts(error_type, message, line=line, lines=(line,))
