@@ -9,7 +9,7 @@ both numbers are set away from the constructor. Shapes of it covered here:
 Left alone: the same programs with sizes that divide, and a helper namespace the file cannot read.
 """
 
-from tests.recipes.kbfix import applies, patch
+from tests.recipes.kbfix import applies, facts_on_line, patch
 from assistant.repair.recipes import Facts
 from assistant.repair.recipes import divisible_heads as recipe
 
@@ -95,20 +95,18 @@ def test_config_class_attributes(sandbox):
     sandbox.assert_clean(patched + "assert out.shape == (4, 6, 60) and layer.self_attn.num_heads == 6\n")
 
 
-def _line_of(source: str, text: str) -> int:
-    return next(number for number, line in enumerate(source.splitlines(), 1) if text in line)
+def _facts(source: str, text: str) -> Facts:
+    return facts_on_line(source, text, FACTS.error_type, FACTS.message)
 
 
 def test_sizes_that_divide_are_left_alone():
     for source, text in ((HELPER_NAMESPACE.replace("default=90", "default=92"), "MultiheadAttention("),
                          (CONFIG_DICT.replace('"d_model": 42', '"d_model": 44'), "TransformerEncoderLayer("),
                          (CONFIG_CLASS.replace("d_model = 60", "d_model = 64"), "TransformerEncoderLayer(")):
-        line = _line_of(source, text)
-        assert not applies(recipe, source, Facts(FACTS.error_type, FACTS.message, line=line, lines=(line,)))
+        assert not applies(recipe, source, _facts(source, text))
 
 
 def test_a_namespace_the_file_does_not_build_is_left_alone():
     source = HELPER_NAMESPACE.replace("    options = parser.parse_args([])\n    return options\n",
                                       "    return load_options_from_disk()\n")
-    line = _line_of(source, "MultiheadAttention(")
-    assert not applies(recipe, source, Facts(FACTS.error_type, FACTS.message, line=line, lines=(line,)))
+    assert not applies(recipe, source, _facts(source, "MultiheadAttention("))

@@ -10,7 +10,7 @@ Left alone: a stack whose layers all take the inputs (loop-over-blocks' case), a
 layer takes one input (the extra input is not for it).
 """
 
-from tests.recipes.kbfix import applies, patch
+from tests.recipes.kbfix import applies, facts_on_line, patch
 from assistant.repair.recipes import Facts
 from assistant.repair.recipes import inputs_to_first_layer as recipe
 
@@ -102,9 +102,7 @@ def test_two_classes_of_the_file(sandbox):
 
 
 def _facts(source: str, text: str) -> Facts:
-    line = next(number for number, code in enumerate(source.splitlines(), 1) if text in code)
-    return Facts("TypeError", "Sequential.forward() takes 2 positional arguments but 3 were given", line=line,
-                 lines=(line,))
+    return facts_on_line(source, text, "TypeError", "Sequential.forward() takes 2 positional arguments but 3 were given")
 
 
 def test_a_stack_of_blocks_that_all_take_the_inputs_is_left_alone():

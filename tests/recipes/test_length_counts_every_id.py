@@ -12,7 +12,7 @@ Left alone: a length that already counts the unknown id (the error is elsewhere)
 attribute that is no id, and a `__len__` whose value the file does not spell as a length.
 """
 
-from tests.recipes.kbfix import applies, patch
+from tests.recipes.kbfix import applies, facts_on_line, patch
 from assistant.repair.recipes import Facts
 from assistant.repair.recipes import length_counts_every_id as recipe
 
@@ -137,8 +137,7 @@ def test_two_specials_counted_from_the_words(sandbox):
 
 
 def _facts(source: str, text: str) -> Facts:
-    line = next(number for number, code in enumerate(source.splitlines(), 1) if text in code)
-    return Facts("IndexError", "index out of range in self", line=line, lines=(line,))
+    return facts_on_line(source, text, "IndexError", "index out of range in self")
 
 
 def test_a_length_that_counts_the_unknown_id_is_left_alone():

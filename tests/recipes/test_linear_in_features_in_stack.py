@@ -11,7 +11,7 @@ Left alone: two Linears of the stack that both could be the one, and a message w
 no layer of the called stack.
 """
 
-from tests.recipes.kbfix import applies, patch
+from tests.recipes.kbfix import applies, facts_on_line, patch
 from assistant.repair.recipes import Facts
 from assistant.repair.recipes import linear_in_features as recipe
 
@@ -101,8 +101,7 @@ def test_linear_of_a_nested_stack(sandbox):
 
 
 def _facts(source: str, message: str) -> Facts:
-    line = next(number for number, text in enumerate(source.splitlines(), 1) if "out = model(" in text)
-    return Facts("RuntimeError", message, line=line, lines=(line,))
+    return facts_on_line(source, "out = model(", "RuntimeError", message)
 
 
 def test_two_layers_that_could_be_the_one_are_left_alone():

@@ -12,7 +12,7 @@ Shapes:
 Left alone: a resumed model built with other sizes, and one that never loads the saved weights.
 """
 
-from tests.recipes.kbfix import applies, patch
+from tests.recipes.kbfix import applies, facts_on_line, patch
 from assistant.repair.recipes import Facts
 from assistant.repair.recipes import optimizer_as_saved as recipe
 
@@ -152,9 +152,8 @@ def test_the_loading_optimizer_over_a_part_of_the_resumed_model(sandbox):
 
 
 def _facts(source: str) -> Facts:
-    line = next(number for number, text in enumerate(source.splitlines(), 1) if "opt2.load_state_dict" in text)
-    return Facts("ValueError", "loaded state dict contains a parameter group that doesn't match the size of "
-                 "optimizer's group", line=line, lines=(line,))
+    return facts_on_line(source, "opt2.load_state_dict", "ValueError", "loaded state dict contains a parameter group that doesn't match the size of "
+                 "optimizer's group")
 
 
 def test_a_resumed_model_of_other_sizes_is_left_alone():

@@ -10,8 +10,7 @@ value. The loss meant is the mean, as built-in losses reduce by default. Shapes:
 Left alone: a block that keeps something else than the compared loss.
 """
 
-from tests.recipes.kbfix import applies, patch
-from assistant.repair.recipes import Facts
+from tests.recipes.kbfix import applies, facts_on_line, patch
 from assistant.repair.recipes import tensor_truth_value as recipe
 
 STOPPER = '''\
@@ -122,7 +121,6 @@ def test_kept_by_float_with_a_margin(sandbox):
 
 def test_a_block_that_keeps_another_value_is_left_alone():
     source = MARGIN.replace("best, since = float(val_loss), 0", "best, since = float(epoch), 0")
-    line = next(number for number, text in enumerate(source.splitlines(), 1) if "if val_loss < best" in text)
-    facts = Facts("RuntimeError", "Boolean value of Tensor with more than one value is ambiguous", line=line,
-                  lines=(line,))
+    facts = facts_on_line(source, "if val_loss < best", "RuntimeError",
+                          "Boolean value of Tensor with more than one value is ambiguous")
     assert not applies(recipe, source, facts)
