@@ -47,10 +47,21 @@ _LAYER = re.compile(r"nn\.(?P<kind>[A-Z]\w*)\(")
 def declared_vector(code: Code, use: ast.Name) -> int | None:
     """The size of a 1-D tensor that the comment on the line binding `use` declares (`# [2]`, `# (8,)`),
     also where a tuple assignment binds it once (`history, target = rows[:-1], rows[-1:]  # history: [50]`)."""
-    bound = code.reaching_value(use)
-    line = bound.lineno if bound is not None else _unpacked_once(code, use)
-    found = _VECTOR.search(code.comments.get(line, "")) if line is not None else None
-    return int(found["size"]) if found else None
+    declared = _declared_vectors(code)
+    if not declared:  # most files: no comment declares a vector, so no binding needs finding
+        return None
+    line = getattr(code.reaching_value(use), "lineno", None)  # None also for the unknown value of a tuple binding
+    if line is None:
+        line = _unpacked_once(code, use)
+    return declared.get(line) if line is not None else None
+
+
+def _declared_vectors(code: Code) -> dict[int, int]:
+    """The size each comment declaring a 1-D tensor (`# [2]`) says, by its line; read once per file."""
+    if (found := code.memo.get("declared vectors")) is None:
+        found = code.memo["declared vectors"] = {
+            line: int(match["size"]) for line, text in code.comments.items() if (match := _VECTOR.search(text))}
+    return found  # type: ignore[return-value]
 
 
 def _unpacked_once(code: Code, use: ast.Name) -> int | None:
