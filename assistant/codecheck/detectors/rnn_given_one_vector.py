@@ -25,12 +25,13 @@ RECURRENT = ("LSTM", "GRU", "RNN")
 def check(code: Code) -> Iterator[Hit]:
     for call in code.calls:
         given = call.args[0] if call.args else None
-        if not isinstance(given, ast.Name) or not isinstance(call.func, (ast.Name, ast.Attribute)):
+        if not isinstance(given, ast.Name) or not isinstance(call.func, (ast.Name, ast.Attribute)) \
+                or (size := _vector_size(code, given)) is None:  # few inputs are known vectors: asked before the layer
             continue
         layer = held_layer(code, call.func, RECURRENT) or first_layer_of(code, call, RECURRENT)  # or a model's first
         kind = kind_of(layer) if layer is not None else (
             declared_layer_kind(code, call) if layer_call(code, call.func) is None else None)  # the code's own layer wins
-        if kind not in RECURRENT or (size := _vector_size(code, given)) is None:
+        if kind not in RECURRENT:
             continue
         yield Hit.at(code, call, f"{source_of(call)}: {given.id} is a 1-D tensor of {size} values, but {kind} "
                      f"takes [seq_len, {size}] (unbatched) or [seq_len, batch, {size}]: add the missing axes "
