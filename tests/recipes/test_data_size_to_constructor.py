@@ -2,7 +2,8 @@
 its default, and the script's data has another size. Other shapes of the same situation than the
 dev script's (argparse image size of a CNN): a config dict at module level and a 1-D conv over a
 sequence length; argparse parsed in place, the size parameter given positionally elsewhere and the
-layer inside nn.Sequential; the width read inline from `self.` in the reshape. Look-alikes it must
+layer inside nn.Sequential; the width read inline from `self.` in the reshape; a model built in a
+helper that reads only some entries of the config dict it is handed. Look-alikes it must
 leave alone: a hard-coded batch whose parameter sizes no layer (a value that happens to fit the
 count is no reason), two script values that both fit, and data whose size no script value gives."""
 
@@ -88,6 +89,42 @@ def test_an_argparse_size_reaches_a_layer_inside_sequential(sandbox):
     patched = patch(recipe, ARGPARSE_SEQUENTIAL, sandbox.facts(ARGPARSE_SEQUENTIAL, "RuntimeError"))
     assert "    model = PatchNet(args.classes, side=args.side)\n" in patched
     sandbox.assert_clean(patched + "assert logits.shape == (12, 5)\n")
+
+
+HELPER_BUILT = '''\
+import torch
+import torch.nn as nn
+
+CONFIG = {"n_mels": 20, "classes": 4, "frames": 64, "hop": 10}
+
+
+class AudioNet(nn.Module):
+    def __init__(self, n_mels, classes, frames=100):
+        super().__init__()
+        self.conv = nn.Conv1d(n_mels, 8, 3, padding=1)
+        self.pool = nn.MaxPool1d(4)
+        self.width = 8 * (frames // 4)
+        self.fc = nn.Linear(self.width, classes)
+
+    def forward(self, spec):
+        h = self.pool(torch.relu(self.conv(spec)))
+        return self.fc(h.reshape(len(h), self.width))
+
+
+def build_model(cfg):
+    return AudioNet(cfg["n_mels"], cfg["classes"])
+
+
+torch.manual_seed(2)
+model = build_model(CONFIG)
+scores = model(torch.randn(5, CONFIG["n_mels"], CONFIG["frames"]))
+'''
+
+
+def test_a_helper_gets_the_config_entry_it_did_not_read(sandbox):
+    patched = patch(recipe, HELPER_BUILT, sandbox.facts(HELPER_BUILT, "RuntimeError"))
+    assert '    return AudioNet(cfg["n_mels"], cfg["classes"], frames=cfg["frames"])\n' in patched
+    sandbox.assert_clean(patched + "assert scores.shape == (5, 4) and model.fc.in_features == 128\n")
 
 
 HARD_CODED_BATCH = '''\

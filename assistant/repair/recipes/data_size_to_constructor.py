@@ -23,7 +23,7 @@ import libcst as cst
 from assistant.repair.recipes import Problem, needs_failing_line
 from assistant.repair.recipes._definitions import assignment, parameters
 from assistant.repair.recipes._edit import Edits, Script, dotted, keyword, kind_of, parse_shape, positional, with_keyword
-from assistant.repair.recipes._values import field_of_parsing_helper, integer
+from assistant.repair.recipes._values import definitions, field_of_parsing_helper, integer
 from assistant.repair.recipes.integer_layer_size import SIZED
 
 name = "data-size-to-constructor"
@@ -132,14 +132,36 @@ def _visible_values(script: Script, construction: cst.Call) -> Iterator[tuple[st
     through a helper (`args = parse_args()`) counts as well."""
     scope = script.function_of(construction)
     for node in script.nodes((cst.Name, cst.Attribute, cst.Subscript)):
-        if script.function_of(node) is not scope or _is_called(script, node) or _inside(script, node, construction):
+        if script.function_of(node) is not scope or _is_called(script, node):
             continue
         root = _root_name(node)
         if root is None or isinstance(script.parents.get(node), cst.Attribute | cst.Subscript):
             continue
         if (scope is not None and root in parameters(scope)) or assignment(script, root, construction) is not None:
-            if (number := _number(script, node)) is not None:
+            if not _inside(script, node, construction) and (number := _number(script, node)) is not None:
                 yield script.code(node), number
+            yield from _fields_of(script, node)
+
+
+def _fields_of(script: Script, node: cst.BaseExpression) -> Iterator[tuple[str, int]]:
+    """The other integer entries of the config a read such as `cfg["classes"]` or `cfg.classes`
+    comes from (a dict literal, or keyword arguments of `SimpleNamespace(...)`/`dict(...)`): a
+    model built in a helper (`build(cfg)`) reads only some of them there."""
+    holder = node.value if isinstance(node, (cst.Subscript, cst.Attribute)) else None
+    if not isinstance(holder, cst.Name):
+        return
+    for source in definitions(script, holder):
+        if isinstance(source, cst.Dict) and isinstance(node, cst.Subscript):
+            entries = [(e.key.evaluated_value, e.value) for e in source.elements
+                       if isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString)]
+            spelled = [(f'{holder.value}["{key}"]', value) for key, value in entries]
+        elif isinstance(source, cst.Call) and isinstance(node, cst.Attribute):
+            spelled = [(f"{holder.value}.{arg.keyword.value}", arg.value) for arg in source.args if arg.keyword is not None]
+        else:
+            continue
+        for code, value in spelled:
+            if (number := integer(script, value)) is not None:
+                yield code, number
 
 
 def _number(script: Script, node: cst.BaseExpression) -> int | None:
