@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property, wraps
 from typing import TypeVar
 
@@ -296,6 +296,28 @@ class Code:
             return self._calls_by_kind.get(kinds[0], [])
         found = [call for kind in kinds for call in self._calls_by_kind.get(kind, [])]
         return sorted(found, key=lambda call: (call.lineno, call.col_offset))
+
+    def calls_spelled(self, *names: str | None) -> list[ast.Call]:
+        """The calls whose callee (`dotted(call.func)`) is one of these names, None standing for calls
+        of anything else, in the order of `calls`: detectors that look for the calls of the names bound
+        to some layer or loss need not test every call of the file."""
+        by_callee = self._calls_by_callee
+        if len(names) == 1:
+            return by_callee.get(names[0], [])
+        return self.in_file_order(call for name in set(names) for call in by_callee.get(name, ()))
+
+    @cached_property
+    def _calls_by_callee(self) -> dict[str | None, list[ast.Call]]:
+        found: dict[str | None, list[ast.Call]] = defaultdict(list)
+        for call, spelled in zip(self.calls, self.callees):
+            found[spelled].append(call)
+        return found
+
+    def in_file_order(self, nodes: Iterable[ast.AST]) -> list[ast.AST]:
+        """These nodes of the tree, each once, in the order of `nodes` (what a walk would meet first):
+        for merging what several indexes hold without changing the order a detector reports in."""
+        position = self._position
+        return sorted({id(node): node for node in nodes}.values(), key=position.__getitem__)
 
     @cached_property
     def attributes(self) -> frozenset[str]:
