@@ -40,7 +40,8 @@ def loss_calls(code: Code, *kinds: str) -> list[ast.Call]:
     functional = code.calls_of(*(FUNCTIONAL[kind] for kind in kinds))
     instances = code.bound_to(*kinds)
     built_here = instances or not code.call_kinds.isdisjoint(kinds)  # else no instance exists to be called
-    called = [c for c, spelled in zip(code.calls, code.callees) if spelled in instances or isinstance(c.func, ast.Call)
-              ] if built_here else []
+    called = code.in_file_order([*code.calls_spelled(*instances),  # a name bound to a loss, or a loss built inline
+                                 *(c for c in code.calls_spelled(None) if isinstance(c.func, ast.Call))]
+                                ) if built_here else []
     found = [c for c in {id(c): c for c in [*functional, *called]}.values() if loss_kind(code, c) in kinds]
     return sorted(found, key=lambda c: (c.lineno, c.col_offset))

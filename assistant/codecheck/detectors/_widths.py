@@ -270,7 +270,8 @@ def _sequential_links(code: Code, producers: tuple[str, ...], consumers: tuple[s
 def _call_links(code: Code, producers: tuple[str, ...], consumers: tuple[str, ...],
                 keeping: tuple[str, ...]) -> Iterator[Link]:
     held = code.bound_to(*consumers, "Sequential")
-    for call, spelled in zip(code.calls, code.callees):
+    for call in _calls_of_held(code, held):
+        spelled = dotted(call.func)
         if spelled is None or len(call.args) != 1 or call.keywords or (
                 spelled not in held and f"self.{spelled.rpartition('.')[2]}" not in held):
             continue
@@ -280,6 +281,13 @@ def _call_links(code: Code, producers: tuple[str, ...], consumers: tuple[str, ..
         producer = producing_layer(code, call.args[0], producers, keeping)
         if producer is not None:
             yield Link(producer, consumer, call, f"{source_of(call.func)} ({source_of(consumer)}, line {consumer.lineno})")
+
+
+def _calls_of_held(code: Code, held: frozenset[str]) -> list[ast.Call]:
+    """The calls that may call one of these names (`fc`, `self.fc`): spelled so, or any call ending
+    in the attribute of a `self.` one (`model.fc(x)` when the class binds `self.fc`), in file order."""
+    attributes = [name.removeprefix("self.") for name in held if name.startswith("self.") and name.count(".") == 1]
+    return code.in_file_order([*code.calls_spelled(*held), *(c for a in attributes for c in code.calls_of(a))])
 
 
 def held_layer(code: Code, node: ast.expr, kinds: tuple[str, ...]) -> ast.Call | None:
