@@ -83,16 +83,15 @@ def _rank_keeping_model(code: Code, built: ast.Call) -> str | None:
     a BatchNorm1d: judged once per model, however many calls run it."""
     name = dotted(built.func) or ""
     if kind_of(built) == "Sequential" and name.rpartition(".")[0] in ("", *LAYERS):
-        return "an nn.Sequential" if _only_rank_keeping(built) else None
+        return "an nn.Sequential" if _only_rank_keeping(code, built) else None
     cls = module_classes(code).get(name)
     forward = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "forward"), None) if cls else None
-    if forward is None or any(isinstance(n, ast.Subscript) or (isinstance(n, ast.Call) and kind_of(n) in _RESHAPES)
-                              for n in ast.walk(forward)):
+    if forward is None or any(isinstance(n, ast.Subscript) or kind_of(n) in _RESHAPES
+                              for n in code.descendants(forward, ast.Subscript, ast.Call)):
         return None
-    return name if _only_rank_keeping(cls) else None  # type: ignore[arg-type]
+    return name if _only_rank_keeping(code, cls) else None  # type: ignore[arg-type]
 
 
-def _only_rank_keeping(holder: ast.AST) -> bool:
-    layers = [kind_of(n) for n in ast.walk(holder) if isinstance(n, ast.Call)
-              and (dotted(n.func) or "").rpartition(".")[0] in LAYERS]
+def _only_rank_keeping(code: Code, holder: ast.AST) -> bool:
+    layers = [kind_of(n) for n in code.descendants(holder, ast.Call) if (dotted(n.func) or "").rpartition(".")[0] in LAYERS]
     return "BatchNorm1d" in layers and all(kind in RANK_KEEPING for kind in layers)

@@ -17,6 +17,7 @@ name = "tensor-made-in-forward"
 FACTORIES = ("arange", "zeros", "ones", "randn", "rand", "empty", "full", "eye", "tensor", "linspace", "randint",
              "FloatTensor", "LongTensor")
 FOLLOWS = ("to", "cuda", "type_as", "register_buffer")
+TORCH_FACTORIES = frozenset(f"torch.{factory}" for factory in FACTORIES)
 
 
 @needs_calls("to", "cuda")
@@ -39,8 +40,8 @@ def check(code: Code) -> Iterator[Hit]:
 def _made_without_device(code: Code, forward: ast.FunctionDef) -> Iterator[ast.Call]:
     moved_names = {dotted(n.func.value) for n in code.descendants(forward, ast.Call)
                    if isinstance(n.func, ast.Attribute) and n.func.attr in FOLLOWS}
-    for node in ast.walk(forward):
-        if not (isinstance(node, ast.Call) and (code.resolved(node.func) or "") in {f"torch.{f}" for f in FACTORIES}):
+    for node in code.descendants(forward, ast.Call):
+        if (code.resolved(node.func) or "") not in TORCH_FACTORIES:
             continue
         if any(k.arg == "device" for k in node.keywords) or has_star_arguments(node) or _zero_dim(node):
             continue
