@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from assistant.codecheck._code import Code, argument, dotted, source_of
+from assistant.codecheck._code import Code, argument, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
 from assistant.codecheck.detectors._torch_names import is_functional, is_layer, layer_call, layer_kind
 
@@ -17,12 +17,12 @@ SHAPE_KEEPING = ("Dropout", "ReLU", "GELU", "Tanh", "Identity")
 @needs_calls("BatchNorm1d")
 def check(code: Code) -> Iterator[Hit]:
     batchnorms = code.bound_to("BatchNorm1d")
-    for call in code.calls:
-        if len(call.args) == 1 and dotted(call.func) in batchnorms and layer_kind(code, call.func) == "BatchNorm1d":
+    for call in code.calls_spelled(*batchnorms):
+        if len(call.args) == 1 and layer_kind(code, call.func) == "BatchNorm1d":
             source = _embedding_call(code, call.args[0])
             if source is not None:
                 yield _hit(code, call, layer_call(code, call.func), source)
-    for call in code.calls:
+    for call in code.calls_of("Sequential"):
         if is_layer(call, "Sequential"):
             yield from _in_sequential(code, call)
 

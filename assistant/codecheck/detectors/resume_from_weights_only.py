@@ -17,8 +17,8 @@ name = "resume-from-weights-only"
 
 @precondition(lambda code: "load_state_dict" in code.attributes and "step" in code.call_kinds)
 def check(code: Code) -> Iterator[Hit]:
-    optimizers = [c for c in code.calls if (code.resolved(c.func) or "").startswith("torch.optim.")]
-    if not optimizers or _restores_an_optimizer(code):
+    builds_optimizer = any((code.resolved(c.func) or "").startswith("torch.optim.") for c in code.calls)
+    if not builds_optimizer or _restores_an_optimizer(code):
         return
     saves = [s for s in calls_to(code, "torch.save") if s.args and _model_weights(s.args[0])]
     for load in code.calls_of("load_state_dict"):
