@@ -210,10 +210,23 @@ def field_of_parsing_helper(script: Script, node: cst.BaseExpression) -> cst.Bas
     the name holds the parse_args call itself."""
     if not isinstance(node, cst.Attribute):
         return None
-    for value in definitions(script, node.value):
-        results = returned(script, value) if isinstance(value, cst.Call) else []
-        for result in results:
-            if isinstance(result, cst.Call) and kind_of(result) in ("parse_args", "parse_known_args") \
-                    and isinstance(result.func, cst.Attribute):
-                return _argparse_default(script, result, node.attr.value)
-    return None
+    return dict(parsed_fields(script, node.value)).get(node.attr.value)
+
+
+def parsed_fields(script: Script, node: cst.BaseExpression) -> list[tuple[str, cst.BaseExpression | None]]:
+    """(destination, default) of every `add_argument` on the parser whose parse_args result a name
+    such as `args` holds (the call itself, or a helper of this file returning it): for recipes that
+    look for a value among the script's options when the code at hand reads only some of them."""
+    parsed = _parsed_arguments(script, node)
+    if parsed is None or not isinstance(parsed.func, cst.Attribute):
+        returned_calls = [result for value in definitions(script, node) if isinstance(value, cst.Call)
+                          for result in returned(script, value) if isinstance(result, cst.Call)]
+        parsed = next((call for call in returned_calls if kind_of(call) in ("parse_args", "parse_known_args")
+                       and isinstance(call.func, cst.Attribute)), None)
+    if parsed is None:
+        return []
+    parser = dotted(parsed.func.value)
+    options = [call for call in script.calls() if kind_of(call) == "add_argument"
+               and isinstance(call.func, cst.Attribute) and dotted(call.func.value) == parser]
+    return [(dest, given.value if (given := keyword(call, "default")) is not None else None)
+            for call in options if (dest := _destination(call)) is not None]
