@@ -127,6 +127,14 @@ def test_a_helper_gets_the_config_entry_it_did_not_read(sandbox):
     sandbox.assert_clean(patched + "assert scores.shape == (5, 4) and model.fc.in_features == 128\n")
 
 
+def test_a_helper_handed_the_parsed_options_gets_the_one_it_did_not_read(sandbox):
+    handed = ARGPARSE_SEQUENTIAL.replace("def main():", "def build(opts):\n    return PatchNet(opts.classes)\n\n\ndef main():")
+    handed = handed.replace("    model = PatchNet(args.classes)\n", "    model = build(args)\n")
+    patched = patch(recipe, handed, sandbox.facts(handed, "RuntimeError"))
+    assert "    return PatchNet(opts.classes, side=opts.side)\n" in patched
+    sandbox.assert_clean(patched + "assert logits.shape == (12, 5)\n")
+
+
 HARD_CODED_BATCH = '''\
 import argparse
 import torch

@@ -23,7 +23,7 @@ import libcst as cst
 from assistant.repair.recipes import Problem, needs_failing_line
 from assistant.repair.recipes._definitions import assignment, parameters
 from assistant.repair.recipes._edit import Edits, Script, dotted, keyword, kind_of, parse_shape, positional, with_keyword
-from assistant.repair.recipes._values import definitions, field_of_parsing_helper, integer
+from assistant.repair.recipes._values import definitions, field_of_parsing_helper, integer, parsed_fields
 from assistant.repair.recipes.integer_layer_size import SIZED
 
 name = "data-size-to-constructor"
@@ -145,7 +145,7 @@ def _visible_values(script: Script, construction: cst.Call) -> Iterator[tuple[st
 
 def _fields_of(script: Script, node: cst.BaseExpression) -> Iterator[tuple[str, int]]:
     """The other integer entries of the config a read such as `cfg["classes"]` or `cfg.classes`
-    comes from (a dict literal, or keyword arguments of `SimpleNamespace(...)`/`dict(...)`): a
+    comes from (a dict literal, argparse options, keyword arguments of `SimpleNamespace(...)`): a
     model built in a helper (`build(cfg)`) reads only some of them there."""
     holder = node.value if isinstance(node, (cst.Subscript, cst.Attribute)) else None
     if not isinstance(holder, cst.Name):
@@ -155,6 +155,8 @@ def _fields_of(script: Script, node: cst.BaseExpression) -> Iterator[tuple[str, 
             entries = [(e.key.evaluated_value, e.value) for e in source.elements
                        if isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString)]
             spelled = [(f'{holder.value}["{key}"]', value) for key, value in entries]
+        elif isinstance(source, cst.Call) and isinstance(node, cst.Attribute) and (options := parsed_fields(script, holder)):
+            spelled = [(f"{holder.value}.{dest}", default) for dest, default in options if default is not None]
         elif isinstance(source, cst.Call) and isinstance(node, cst.Attribute):
             spelled = [(f"{holder.value}.{arg.keyword.value}", arg.value) for arg in source.args if arg.keyword is not None]
         else:
