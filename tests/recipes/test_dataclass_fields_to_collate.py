@@ -2,7 +2,7 @@
 Other shapes of the situation than the dev script's (a dict field read from a list filled by
 append): a record built in `__getitem__`, held in a local name and returned as a tuple element
 (no `asdict` imported yet); the whole sample a frozen `@dataclasses.dataclass` kept in a list
-comprehension. Look-alikes it must leave alone: a dataclass with an optional field, a plain class
+comprehension; a dict sample bound to a name before it is returned. Look-alikes it must leave alone: a dataclass with an optional field, a plain class
 whose instances collate cannot batch either, and a message about None in a file with a dataclass."""
 
 from tests.recipes.kbfix import applies, patch
@@ -96,6 +96,16 @@ def test_a_whole_sample_record_is_batched_field_by_field(sandbox):
     patched = patch(recipe, WHOLE_SAMPLE_RECORD, sandbox.facts(WHOLE_SAMPLE_RECORD, "TypeError"))
     assert "        return dataclasses.asdict(self.items[k])\n" in patched
     sandbox.assert_clean(patched + "assert batch['features'].shape == (8, 4) and batch['label'].tolist() == [0, 1] * 4\n")
+
+
+def test_a_sample_dict_bound_to_a_name_gets_its_record_converted(sandbox):
+    named = TUPLE_WITH_RECORD.replace("        return self.x[i], self.y[i], origin\n",
+                                      "        sample = {\"x\": self.x[i], \"y\": self.y[i], \"origin\": origin}\n        return sample\n")
+    named = named.replace("for x, y, origin in DataLoader(readings, batch_size=10):\n",
+                          "for batch in DataLoader(readings, batch_size=10):\n    x, y, origin = batch[\"x\"], batch[\"y\"], batch[\"origin\"]\n")
+    patched = patch(recipe, named, sandbox.facts(named, "TypeError"))
+    assert '"origin": dataclasses.asdict(origin)}' in patched
+    sandbox.assert_clean(patched + WEIGHTED_AS_MEANT)
 
 
 def test_a_record_with_an_optional_field_is_left_alone(sandbox):

@@ -1,7 +1,8 @@
 """default_collate batches tensors, numbers, strings and dicts/lists/tuples of them, field by field;
 a dataclass instance in a sample is none of those, so the first batch fails with `found <class
 '...Info'>`. The entry's fix returns the record in a form collate recurses into: where the
-Dataset's `__getitem__` returns the instance (the whole sample, a dict value or a tuple element),
+Dataset's `__getitem__` returns the instance (the whole sample, a dict value or a tuple element,
+also of a literal first bound to a name),
 `dataclasses.asdict(...)` turns it into a dict, and the batch holds one tensor per field.
 
 The recipe follows what `__getitem__` returns to the class the message names: a call of it, or a
@@ -34,7 +35,7 @@ def match(problem: Problem) -> list[cst.BaseExpression] | None:
         return None
     getitems = [node for node in script.nodes(cst.FunctionDef) if node.name.value == "__getitem__"]
     held = [part for getitem in getitems for value in returned(script, getitem) if value is not None
-            for part in _parts(value) if _holds_instance(script, part, record, _DEPTH)]
+            for part in _parts(_literal_behind(script, value)) if _holds_instance(script, part, record, _DEPTH)]
     return held or None
 
 
@@ -64,6 +65,13 @@ def _collatable_dataclass(script: Script, class_name: str) -> str | None:
 def _is_dataclass_decorator(decorator: cst.BaseExpression) -> bool:
     spelled = dotted(decorator.func if isinstance(decorator, cst.Call) else decorator)
     return spelled in ("dataclass", "dataclasses.dataclass")
+
+
+def _literal_behind(script: Script, value: cst.BaseExpression) -> cst.BaseExpression:
+    """A returned name's dict or tuple literal (`sample = {...}; return sample`), else the value."""
+    name = dotted(value)
+    bound = assignment(script, name, value) if name else None
+    return bound[1] if bound is not None and isinstance(bound[1], (cst.Dict, cst.Tuple)) else value
 
 
 def _parts(value: cst.BaseExpression) -> list[cst.BaseExpression]:
