@@ -68,7 +68,7 @@ def module_calls(code: Code) -> list[ast.Call]:
     move of one (`model = Net().to(device)`): a cheap filter before a call's module is followed."""
     if "module calls" not in code.memo:
         held = code.bound_to(*ONE_INPUT, *file_modules(code), *SAME_MODULE)
-        code.memo["module calls"] = [c for c, spelled in zip(code.calls, code.callees) if spelled in held] if held else []
+        code.memo["module calls"] = code.calls_spelled(*held)
     return code.memo["module calls"]  # type: ignore[return-value]
 
 

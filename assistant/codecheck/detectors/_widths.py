@@ -270,7 +270,7 @@ def _sequential_links(code: Code, producers: tuple[str, ...], consumers: tuple[s
 def _call_links(code: Code, producers: tuple[str, ...], consumers: tuple[str, ...],
                 keeping: tuple[str, ...]) -> Iterator[Link]:
     held = code.bound_to(*consumers, "Sequential")
-    for call in _calls_of_held(code, held):
+    for call in calls_of_held(code, held):
         spelled = dotted(call.func)
         if spelled is None or len(call.args) != 1 or call.keywords or (
                 spelled not in held and f"self.{spelled.rpartition('.')[2]}" not in held):
@@ -283,7 +283,7 @@ def _call_links(code: Code, producers: tuple[str, ...], consumers: tuple[str, ..
             yield Link(producer, consumer, call, f"{source_of(call.func)} ({source_of(consumer)}, line {consumer.lineno})")
 
 
-def _calls_of_held(code: Code, held: frozenset[str]) -> list[ast.Call]:
+def calls_of_held(code: Code, held: frozenset[str]) -> list[ast.Call]:
     """The calls that may call one of these names (`fc`, `self.fc`): spelled so, or any call ending
     in the attribute of a `self.` one (`model.fc(x)` when the class binds `self.fc`), in file order."""
     attributes = [name.removeprefix("self.") for name in held if name.startswith("self.") and name.count(".") == 1]
@@ -608,8 +608,8 @@ def model_inputs(code: Code, kinds: tuple[str, ...]) -> Iterator[tuple[ast.Call,
     an nn.Sequential or a module class of the file whose first layer is of these kinds, on a tensor whose
     sizes the code shows (`input_sizes`)."""
     models = code.bound_to("Sequential", *kinds, *file_modules(code), *MODULE_MOVES)
-    for call, spelled in zip(code.calls, code.callees):
-        if spelled not in models or len(call.args) != 1 or call.keywords:
+    for call in code.calls_spelled(*models):
+        if len(call.args) != 1 or call.keywords:
             continue
         sizes = input_sizes(code, call.args[0])
         first = first_layer_of(code, call, kinds) if sizes else None

@@ -24,8 +24,8 @@ _RESHAPES = ("view", "reshape", "unsqueeze", "flatten", "stack", "cat", "expand"
 @needs_calls("BatchNorm1d")
 def check(code: Code) -> Iterator[Hit]:
     models = code.bound_to("Sequential", *module_classes(code))
-    for call, callee in zip(code.calls, code.callees):
-        if len(call.args) != 1 or call.keywords or callee not in models:
+    for call in code.calls_spelled(*models):
+        if len(call.args) != 1 or call.keywords:
             continue
         model = _mlp_with_batchnorm(code, call.func)  # judged once per model, before following the input
         if model is None or (size := _one_vector(code, call.args[0])) is None:

@@ -8,9 +8,10 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from assistant.codecheck._code import Code, kind_of, source_of
+from assistant.codecheck._code import Code, dotted, kind_of, source_of
 from assistant.codecheck.detectors import Hit, needs_calls
 from assistant.codecheck.detectors._torch_names import is_functional, is_layer, is_torch_function, layer_call, may_hold
+from assistant.codecheck.detectors._widths import calls_of_held
 
 name = "feature-map-into-linear"
 FEATURE_MAPS = ("Conv2d", "Conv3d", "ConvTranspose2d", "ConvTranspose3d", "MaxPool2d", "MaxPool3d", "AvgPool2d",
@@ -32,7 +33,8 @@ def check(code: Code) -> Iterator[Hit]:
         if is_layer(sequential, "Sequential"):
             yield from _in_sequential(code, sequential)
     heads = code.bound_to(*LINEARS, "Sequential")  # the names (and self.<attribute>s) that can hold a Linear
-    for call, spelled in zip(code.calls, code.callees):
+    for call in calls_of_held(code, heads):
+        spelled = dotted(call.func)
         if spelled is None or not call.args or (
                 spelled not in heads and f"self.{spelled.rpartition('.')[2]}" not in heads):
             continue  # `model.fc(x)` holds what `self.fc` was set to in model's class

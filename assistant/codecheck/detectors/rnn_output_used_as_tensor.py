@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from assistant.codecheck._code import Code, dotted, kind_of, source_of
 from assistant.codecheck.detectors import Hit, precondition
 from assistant.codecheck.detectors._torch_names import is_functional, is_layer, is_torch_function, layer_call
-from assistant.codecheck.detectors._widths import held_layer
+from assistant.codecheck.detectors._widths import calls_of_held, held_layer
 
 name = "rnn-output-used-as-tensor"
 RECURRENT = ("LSTM", "GRU", "RNN", "LSTMCell")
@@ -36,7 +36,8 @@ def check(code: Code) -> Iterator[Hit]:
         if is_layer(sequential, "Sequential"):
             yield from _in_sequential(code, sequential)
     held = code.bound_to(*RECURRENT)
-    for call, spelled in zip(code.calls, code.callees):
+    for call in calls_of_held(code, held):
+        spelled = dotted(call.func)
         if spelled is None or (spelled not in held and f"self.{spelled.rpartition('.')[2]}" not in held):
             continue
         layer = held_layer(code, call.func, RECURRENT)

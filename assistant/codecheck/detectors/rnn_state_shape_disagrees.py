@@ -16,7 +16,7 @@ from assistant.codecheck.detectors._known_sizes import sizes_of
 from assistant.codecheck.detectors._labels import same_tensor
 from assistant.codecheck.detectors._torch_names import is_torch_function
 from assistant.codecheck.detectors._unpacked import known_value
-from assistant.codecheck.detectors._widths import held_layer, input_sizes, int_value
+from assistant.codecheck.detectors._widths import calls_of_held, held_layer, input_sizes, int_value
 
 name = "rnn-state-shape-disagrees"
 RECURRENT = ("LSTM", "GRU", "RNN")
@@ -47,7 +47,8 @@ class Layer:
 @needs_calls(*RECURRENT)
 def check(code: Code) -> Iterator[Hit]:
     held = code.bound_to(*RECURRENT)
-    for call, spelled in zip(code.calls, code.callees):
+    for call in calls_of_held(code, held):
+        spelled = dotted(call.func)
         if spelled is None or (spelled not in held and f"self.{spelled.rpartition('.')[2]}" not in held) \
                 or has_star_arguments(call):
             continue
