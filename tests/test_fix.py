@@ -341,6 +341,32 @@ def test_a_patch_to_a_program_that_starts_processes_must_run_clean_twice(engine)
     assert report.after.runs == 2 and report.after.error.type == "SIGABRT"
 
 
+CHILD_STILL_FAILS = """\
+import multiprocessing as mp
+import torch
+
+
+def summarise(flat):
+    print(flat.view(4, -1).t().view(-1).sum())   # the child's own view of a transposed tensor
+
+
+if __name__ == "__main__":
+    batch = torch.randn(6, 8).t()
+    flat = batch.view(-1)
+    worker = mp.get_context("fork").Process(target=summarise, args=(flat,))
+    worker.start()
+    worker.join()                                 # its exit code is never looked at
+"""
+
+
+def test_a_patched_run_whose_child_process_crashed_is_not_verified(engine):
+    """The main process ends with status 0 after the patch, but its child printed a traceback."""
+    report = fix_source(CHILD_STILL_FAILS, engine=engine)
+    assert report.reproduced and report.patched is not None and "batch.reshape(-1)" in report.patched
+    assert report.after.status == "ok" and report.after.crash.startswith("RuntimeError: view size is not compatible")
+    assert not report.verified and report.to_json()["after"]["crash"] == report.after.crash
+
+
 ONE_PROCESS_VIEW = """\
 import torch
 

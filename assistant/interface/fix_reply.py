@@ -26,6 +26,7 @@ class RunView:
     duration_s: float
     detail: str
     runs: int = 1
+    crash: str = ""
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ def _run(run: dict[str, Any] | None, fields: dict[str, Any] | None) -> RunView |
         return None
     fields = fields or {}
     return RunView(run["status"], _error(fields.get("error"), run["error"]), float(run["duration_s"]),
-                   str(fields.get("detail", "")), int(run.get("runs", 1)))
+                   str(fields.get("detail", "")), int(run.get("runs", 1)), str(run.get("crash", "")))
 
 
 def _error(whole: dict[str, Any] | None, shown: dict[str, Any] | None) -> ErrorReport | None:

@@ -238,6 +238,9 @@ def _fix_outcome(report) -> None:
     if report.verdict == "verified":
         twice = " twice, as a program that starts processes must" if after.runs > 1 else ""
         out.print(line(("Verified:", "bold green"), f" the patched code runs clean{twice} {took}."))
+    elif after.status == "ok" and after.crash:
+        out.print(line(("Not verified:", "bold red"), f" the patched code ended well {took}, but one of its processes "
+                       "crashed: ", after.crash), soft_wrap=True)
     elif after.status == "ok" and not after.cures(report.error):
         out.print(line(("Not fixed:", "bold red"), f" the patched code still prints the warning {took}."))
     elif after.status == "ok":

@@ -26,6 +26,8 @@ _RUN = {
         "duration_s": {"type": "number", "minimum": 0},
         "runs": {"type": "integer", "minimum": 1, "description": "2 when the code starts processes: it ran clean "
                  "once and this is its second run, which a verified patch must pass too"},
+        "crash": {"type": "string", "description": "a crash that a process of the run printed (an exception's "
+                  "last line, a native abort) although the main process ended with status 0; \"\" when none"},
     },
 }
 

@@ -9,7 +9,7 @@
 
 `verified` means exactly: the original code was run and raised the matched error, and the patched
 code was run and finished without any error within the sandbox limits (twice in a row when it starts
-processes, whose teardown can fail now and then). An error only pasted (not
+processes, whose teardown can fail now and then), and printed no crash of any of its processes. An error only pasted (not
 reproduced by running the original), a timeout or a patch not run is never verified.
 With `iterate`, a patched run that fails with a *new* error, or a proven patch whose run still emits
 a warning an entry explains, starts another round on the patched code, at most MAX_ROUNDS rounds.
@@ -30,6 +30,7 @@ from assistant.answering.error_model import ErrorReport, Frame, from_raised, wit
 from assistant.answering.query import QueryError, parse_query
 from assistant.environment.missing import missing_package, missing_package_note
 from assistant.repair import harness, recipes
+from assistant.repair.printed_crash import crash_in
 from assistant.repair.process_starts import starts_processes
 from assistant.repair.recipes import Facts
 from assistant.sandbox import RecordedWarning, SandboxLimits, SandboxResult, Status, WarmSandbox, run_source
@@ -66,17 +67,19 @@ class RunOutcome:
     detail: str = ""
     interpreter: Mapping[str, str | None] = field(default_factory=dict)  # python, version, torch: what ran it
     runs: int = 1  # 2: the code starts processes, ran clean once, and this is its second run
+    crash: str = ""  # a crash the run printed although its main process ended well (printed_crash)
 
     def cures(self, problem: ErrorReport) -> bool:
-        """Finished within the limits without any error, and without the warning if that was the problem."""
-        if self.status != "ok" or self.error is not None:
+        """Finished within the limits without any error and without a crash printed by any of its
+        processes, and without the warning if that was the problem."""
+        if self.status != "ok" or self.error is not None or self.crash:
             return False
         return not problem.warning or not any((w.type, w.message) == (problem.type, problem.message)
                                               for w in self.warnings)
 
     def to_json(self) -> dict[str, Any]:
         return {"status": self.status, "error": self.error.to_json() if self.error else None,
-                "duration_s": round(self.duration_s, 3), "runs": self.runs}
+                "duration_s": round(self.duration_s, 3), "runs": self.runs, "crash": self.crash}
 
 
 @dataclass(frozen=True)
@@ -383,7 +386,8 @@ def _outcome(result: SandboxResult, filename: str) -> RunOutcome:
     raised = result.error if result.status == "error" else None
     error = with_usage_reason(from_raised(raised), result.stderr) if raised else None
     return RunOutcome(result.status, error, warning_reports(result.warnings, filename), result.duration_s,
-                      result.detail, dict(result.interpreter))
+                      result.detail, dict(result.interpreter),
+                      crash=crash_in(result.stderr) if result.status == "ok" else "")
 
 
 def warning_reports(warnings: Iterable[RecordedWarning], filename: str) -> tuple[ErrorReport, ...]:
