@@ -21,7 +21,7 @@ _DISTRIBUTED = ("torch.distributed", "dist", "torch.distributed.distributed_c10d
 
 @needs_calls(*COLLECTIVES)
 def check(code: Code) -> Iterator[Hit]:
-    branches = [n for n in code.nodes if isinstance(n, ast.If) and _tests_rank(n.test)]
+    branches = [n for n in code.nodes_of(ast.If) if _tests_rank(n.test)]
     taken = {id(branch): _collectives(code, branch.body) for branch in branches}
     for branch in branches:
         other = {kind_of(c) for c in _collectives(code, branch.orelse)}

@@ -20,8 +20,8 @@ def check(code: Code) -> Iterator[Hit]:
     if not code.calls_of("backward"):
         return
     trained = {dotted(call.func.value) for call in code.calls_of("parameters") if isinstance(call.func, ast.Attribute)}
-    for call in code.calls:
-        if dotted(call.func) not in trained or without_grad(code, call) or model_of(code, call) is None:
+    for call in code.calls_spelled(*trained):  # None among them stands for calls of no dotted name, as before
+        if without_grad(code, call) or model_of(code, call) is None:
             continue
         for passed in call.args:
             value = code.reaching_value(passed) if isinstance(passed, ast.Name) else None
