@@ -45,5 +45,4 @@ def _used_elsewhere(code: Code, loaded: ast.expr, call: ast.Call) -> bool:
     """The loaded name is read anywhere but in this load_state_dict: it may be filtered first."""
     if not isinstance(loaded, ast.Name):
         return False
-    return any(isinstance(n, ast.Name) and n.id == loaded.id and isinstance(n.ctx, ast.Load) and n is not loaded
-               for n in code.nodes)
+    return any(n.id == loaded.id and isinstance(n.ctx, ast.Load) and n is not loaded for n in code.nodes_of(ast.Name))

@@ -45,7 +45,7 @@ def _cpu_device(code: Code) -> str | None:
 def _names_an_accelerator(code: Code) -> bool:
     """Any name, attribute or string of the file that speaks of a GPU or another accelerator
     (comments do not count: "# CI box, no GPU" is what they say here)."""
-    for node in code.nodes:
+    for node in (*code.nodes_of(ast.Name), *code.nodes_of(ast.Attribute), *code.nodes_of(ast.Constant)):
         text = (node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute)
                 else node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None)
         if text is not None and ACCELERATOR_WORDS.search(text):

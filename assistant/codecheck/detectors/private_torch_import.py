@@ -31,8 +31,8 @@ def check(code: Code) -> Iterator[Hit]:
     if "from torch." not in code.source:
         return
     gone = _gone()
-    for node in code.nodes:
-        if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("torch.") \
+    for node in code.nodes_of(ast.ImportFrom):
+        if node.level == 0 and (node.module or "").startswith("torch.") \
                 and not import_has_fallback(code, node):
             for alias in node.names:
                 if (node.module, alias.name) in gone:

@@ -99,7 +99,7 @@ def _postpones_annotations(tree: ast.Module) -> bool:
 
 
 def _first_use(code: Code, missing: str, postponed: bool) -> ast.Name | None:
-    uses = [n for n in code.nodes if isinstance(n, ast.Name) and n.id == missing and isinstance(n.ctx, ast.Load)]
+    uses = [n for n in code.nodes_of(ast.Name) if n.id == missing and isinstance(n.ctx, ast.Load)]
     if postponed:
         uses = [u for u in uses if not _in_annotation(code, u)]
     return min(uses, key=lambda u: (u.lineno, u.col_offset), default=None)

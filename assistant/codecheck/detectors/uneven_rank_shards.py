@@ -19,8 +19,8 @@ _RANK_NAMES = ("rank", "local_rank", "global_rank")
 
 @precondition(lambda code: "DistributedDataParallel" in code.source and "rank" in code.source)
 def check(code: Code) -> Iterator[Hit]:
-    for node in code.nodes:
-        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
+    for node in code.nodes_of(ast.Subscript):
+        if isinstance(node.slice, ast.Slice):
             shard = node.slice
             ranks = _constant_int(code, shard.step) if shard.step is not None else None
             if shard.upper is not None or not _is_rank(shard.lower) or not ranks or ranks < 2:
