@@ -25,14 +25,34 @@ def declared_dims(code: Code, use: ast.Name) -> list[str] | None:
     line of the function whose parameter it is (`feats: [B, T, 40]`, the name said), or on the line
     of the assignment that binds it just above (its first shape)."""
     scope = code.scope_of(use)
-    if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) and use.id in {
-            a.arg for a in [*scope.args.posonlyargs, *scope.args.args]} and not code.assigned(scope, use.id):
-        header = range(scope.lineno, (scope.body[0].lineno if scope.body else scope.lineno))
-        return next((dims for line in header for name, dims in _shapes(code, line) if name == use.id), None)
+    if _is_parameter(code, scope, use.id):
+        return next((dims for line in _header_lines(code, scope) for name, dims in _shapes(code, line)
+                     if name == use.id), None)
     bound = code.reaching_value(use)
     if bound is None:
         return None
-    return next((dims for name, dims in _shapes(code, bound.lineno) if name in (None, use.id)), None)
+    return next((dims for line in _value_lines(bound) for name, dims in _shapes(code, line)
+                 if name in (None, use.id)), None)
+
+
+def _is_parameter(code: Code, scope: ast.AST, name: str) -> bool:
+    """`name` is a positional parameter of the function `scope`, never rebound in its body."""
+    return isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) and name in {
+        a.arg for a in [*scope.args.posonlyargs, *scope.args.args]} and not code.assigned(scope, name)
+
+
+def _header_lines(code: Code, scope: ast.FunctionDef | ast.AsyncFunctionDef) -> range:
+    """The lines of a `def`'s header, where its parameters' comments sit; the line of the first body
+    statement too when the body starts on the header's last line (`def f(x): return x  # x: [B, T]`)."""
+    first = scope.body[0]
+    shares_line = code.lines[first.lineno - 1][:first.col_offset].strip() != ""
+    return range(scope.lineno, first.lineno + 1 if shares_line else max(first.lineno, scope.lineno + 1))
+
+
+def _value_lines(value: ast.expr) -> list[int]:
+    """The first and last lines of a bound value: a comment after a call split over lines sits on its
+    last; the lines between comment the call's arguments (`a,  # [B, 64]`), not the value."""
+    return sorted({value.lineno, value.end_lineno or value.lineno})
 
 
 def _shapes(code: Code, line: int) -> list[tuple[str | None, list[str]]]:
@@ -111,9 +131,8 @@ def returned_dims(code: Code, cls: ast.ClassDef | None) -> list[str] | None:
 
 def _binding_lines(code: Code, use: ast.Name) -> list[int]:
     scope = code.scope_of(use)
-    if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) and use.id in {
-            a.arg for a in [*scope.args.posonlyargs, *scope.args.args]} and not code.assigned(scope, use.id):
-        return list(range(scope.lineno, scope.body[0].lineno if scope.body else scope.lineno + 1))
+    if _is_parameter(code, scope, use.id):
+        return list(_header_lines(code, scope))
     if (bound := code.reaching_value(use)) is not None:
         return list(range(bound.lineno, (bound.end_lineno or bound.lineno) + 1))
     loops = [a for a in code.ancestors(use) if isinstance(a, (ast.For, ast.AsyncFor)) and use.id in _names_of(a.target)]
