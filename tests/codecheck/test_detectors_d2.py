@@ -170,6 +170,7 @@ def test_unused_parameters_allowed_or_a_loop_that_runs_every_layer_is_quiet(exit
      "    out[row, :L] = kept\n", 5),
     ("def pad(frames, width):\n    buf = torch.full((frames.shape[0], width), -1.0)\n"
      "    clip = frames[:, :width].float()\n    buf[:, :width] = clip\n    return buf\n", 4),
+    ("for row, seq in enumerate(seqs):\n    k = min(len(other), width)\n    buf[row, :k] = seq[:k]\n", 3),
 ])
 def test_a_sequence_cut_to_the_slot_width_assigned_into_the_slot_fires(source, line):
     assert lines("truncated-into-fixed-slot", source) == [line]
@@ -181,6 +182,8 @@ def test_a_sequence_cut_to_the_slot_width_assigned_into_the_slot_fires(source, l
     "for i, sample in enumerate(batch):\n    seq = F.pad(x[:n], (0, n - len(x[:n])))\n    ids[i, :n] = seq\n",
     "window = signal[:, :256]\nframes[:, :256] = window * hann\n",
     "head = feats[:, :k]\nout[:, :m] = head\n",
+    "for row, seq in enumerate(seqs):\n    k = min(len(seq), width)\n    buf[row, :k] = torch.as_tensor(seq[:k])\n",
+    "for row, seq in enumerate(seqs):\n    k = len(seq)\n    buf[row, :k] = seq[:k]\n",
 ])
 def test_a_slot_as_long_as_the_value_or_a_padded_value_is_quiet(source):
     assert lines("truncated-into-fixed-slot", source) == []

@@ -25,8 +25,9 @@ def check(code: Code) -> Iterator[Hit]:
             continue
         widths = {ast.dump(bound) for bound in _upper_bounds(slot)}
         cut = _cut(code, node.value)
-        if cut is not None and any(ast.dump(bound) in widths for bound in _upper_bounds(cut)):
-            width = source_of(next(b for b in _upper_bounds(cut) if ast.dump(b) in widths))
+        shared = [bound for bound in _upper_bounds(cut) if ast.dump(bound) in widths] if cut is not None else []
+        if shared and not _within_length(code, shared[0], cut):  # type: ignore[arg-type]
+            width = source_of(shared[0])
             yield Hit.at(code, node, f"{source_of(slot)} = {source_of(node.value)}: the value is cut to at most {width} "
                          f"items ({source_of(cut)}, line {cut.lineno}), so a shorter one cannot fill the slot {width} "
                          f"wide and torch raises 'The expanded size of the tensor must match the existing size'; "
@@ -39,6 +40,28 @@ def _upper_bounds(subscript: ast.Subscript) -> list[ast.expr]:
     return [part.upper for part in parts if isinstance(part, ast.Slice) and part.upper is not None and part.step is None
             and (part.lower is None or (isinstance(part.lower, ast.Constant) and part.lower.value == 0))
             and not (isinstance(part.upper, ast.Constant) and part.upper.value in (1, -1))]
+
+
+def _within_length(code: Code, bound: ast.expr, cut: ast.Subscript) -> bool:
+    """The width is at most the sequence's own length (`n = min(len(s), max_len)`, `len(s)`): then
+    `s[:n]` has exactly n items and fills the slot n wide, however short `s` is. (`len` measures the
+    first axis only, so a cut of another axis, `frames[:, :n]`, is not judged this way.)"""
+    if isinstance(cut.slice, ast.Tuple):
+        return False
+    sequence = cut.value
+    if isinstance(bound, ast.Name) and (value := code.reaching_value(bound)) is not None:
+        bound = value
+    measured = ast.dump(sequence)
+    if isinstance(bound, ast.Call) and isinstance(bound.func, ast.Name) and bound.func.id == "min":
+        return any(_length_of(part) == measured for part in bound.args)
+    return _length_of(bound) == measured
+
+
+def _length_of(node: ast.expr) -> str | None:
+    """The dumped sequence that `len(s)` measures, else None."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len" and len(node.args) == 1:
+        return ast.dump(node.args[0])
+    return None
 
 
 def _cut(code: Code, value: ast.expr) -> ast.Subscript | None:
