@@ -1153,10 +1153,21 @@ pretrained = Classifier(mlp_head=True)
 model = Classifier()
 model.load_state_dict(torch.load("other_run.pt"))
 """,
+    HEADS + """\
+small = Classifier(num_classes=5)
+torch.save(small.state_dict(), "small.pt")
+large = Classifier(num_classes=8)
+weights = torch.load("small.pt")
+fresh = large.head.weight.detach().clone()
+fresh[:5] = weights["head.weight"]
+weights["head.weight"] = fresh
+weights.pop("head.bias")
+large.load_state_dict(weights, strict=False)
+""",
 ])
 def test_weights_loaded_into_the_same_config_are_quiet(source):
     """The same arguments; a dict filtered to the matching shapes; a checkpoint this code did not save
-    from the other instance."""
+    from the other instance; a loaded dict whose resized tensors the code puts in place itself."""
     assert lines("checkpoint-from-other-sizes", source) == []
     assert lines("checkpoint-from-other-layers", source) == []
 

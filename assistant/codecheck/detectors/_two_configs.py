@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from assistant.codecheck._code import Code, dotted, keyword, source_of
+from assistant.codecheck.detectors._checkpoints import changed_in_place
 from assistant.codecheck.detectors._torch_names import module_classes
 
 
@@ -68,7 +69,11 @@ def _state_dict_of(value: ast.expr) -> str | None:
 
 def _loaded(code: Code, given: ast.expr, saved: set[str | None]) -> set[str | None]:
     """Whose weights the load gets, unchanged: `trained.state_dict()` (or a name bound to it), or the
-    `torch.load(...)` of a file this code saved from those instances. A filtered dict is not judged."""
+    `torch.load(...)` of a file this code saved from those instances. A filtered dict is not judged, nor
+    one the code edits in place before loading (`state["embed.weight"] = grown`, `sd.pop(k)`): a resize of
+    the changed layer is the fix itself."""
+    if isinstance(given, ast.Name) and changed_in_place(code, given.id):
+        return set()
     value = code.reaching_value(given) if isinstance(given, ast.Name) else given
     if value is None:
         return set()
