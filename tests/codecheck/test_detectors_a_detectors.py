@@ -1151,6 +1151,23 @@ def test_frozen_layers_with_batchnorm_left_in_train_mode_fire():
                 self.norm = torch.nn.BatchNorm2d(3)
     """
     assert lines("frozen-batchnorm-in-train-mode", cell) == [2]
+    evaluated = """\
+        import torch
+        from torch import nn
+
+        def run(batches):
+            net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.Flatten(), nn.LazyLinear(2))
+            for p in net[0].parameters():
+                p.requires_grad = False
+            stem = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4))
+            stem.requires_grad_(False)
+            sgd = torch.optim.SGD(net.parameters(), lr=0.1)
+            for x, y in batches:
+                nn.functional.cross_entropy(net(x), y).backward()
+                sgd.step()
+            torch.save(stem.state_dict(), "stem.pt")
+    """
+    assert lines("frozen-batchnorm-in-train-mode", evaluated) == [9]
 
 
 def test_frozen_layers_in_eval_mode_or_without_batchnorm_are_quiet():
@@ -1186,6 +1203,21 @@ def test_frozen_layers_in_eval_mode_or_without_batchnorm_are_quiet():
         opt.step()
     """
     assert lines("frozen-batchnorm-in-train-mode", not_frozen) == []
+    never_evaluated = """\
+        import torch
+        from torch import nn
+
+        def run(batches):
+            stem = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU())
+            net = nn.Sequential(stem, nn.Flatten(), nn.LazyLinear(2))
+            stem.requires_grad_(False)
+            sgd = torch.optim.SGD(net.parameters(), lr=0.1)
+            for x, y in batches:
+                nn.functional.cross_entropy(net(x), y).backward()
+                sgd.step()
+            return net[2].weight
+    """
+    assert lines("frozen-batchnorm-in-train-mode", never_evaluated) == []
 
 
 # autocast-output-outside-autocast

@@ -5,6 +5,7 @@ is taken for what the name says. Only the conventional spellings count."""
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 
 from assistant.codecheck._code import CONVENTIONAL_IMPORTS, Code
@@ -40,3 +41,15 @@ def notebook_cell(code: Code) -> bool:
     if isinstance(last, ast.Expr) and isinstance(last.value, (ast.Name, ast.Attribute, ast.Subscript)):
         return True
     return any(line.startswith("# In[") for line in code.lines)
+
+
+def whole_program(code: Code) -> bool:
+    """Code that defines or imports every name it reads (builtins aside): a program pasted whole, not a
+    fragment of one, so what it never does (evaluate, save) it really never does."""
+    if "whole program" not in code.memo:
+        known = set(vars(builtins)) | {alias.asname or alias.name.split(".")[0]
+                                       for node in code.nodes_of(ast.Import, ast.ImportFrom) for alias in node.names}
+        code.memo["whole program"] = not any(
+            isinstance(node.ctx, ast.Load) and node.id not in known and free(code, node)
+            for node in code.nodes_of(ast.Name))
+    return code.memo["whole program"]  # type: ignore[return-value]

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, constant, dotted, kind_of
 from assistant.codecheck.detectors import Hit, needs_calls
+from assistant.codecheck.detectors._calls import calls_to
+from assistant.codecheck.detectors._fragments import whole_program
 from assistant.codecheck.detectors._torch_names import layer_call, module_classes
 
 name = "frozen-batchnorm-in-train-mode"
@@ -23,7 +25,8 @@ def check(code: Code) -> Iterator[Hit]:
         return
     for statement, frozen in _freezes(code):
         norm = _batch_norm_in(code, frozen)
-        if norm is None or _put_in_eval_mode(code, dotted(frozen) or "") or _handles_norms_itself(code):
+        if norm is None or _put_in_eval_mode(code, dotted(frozen) or "") or _handles_norms_itself(code) \
+                or _statistics_never_read(code, statement):
             continue
         spelled = dotted(frozen)
         yield Hit.at(code, statement, f"{spelled}'s parameters are frozen, but it holds {kind_of(norm)} (line "
@@ -74,6 +77,24 @@ def _put_in_eval_mode(code: Code, spelled: str) -> bool:
     return any(isinstance(c.func, ast.Attribute) and dotted(c.func.value) == spelled
                and (c.func.attr == "eval" or (c.func.attr == "train" and [constant(a) for a in c.args] == [False]))
                for c in code.calls_of("eval", "train"))
+
+
+def _statistics_never_read(code: Code, freeze: ast.stmt) -> bool:
+    """A whole program that never puts anything in eval mode, and after the freeze neither saves nor
+    looks at buffers (`running_mean`, `state_dict()`), never uses the running statistics (train mode
+    normalizes with each batch's own): their drift changes nothing it computes or keeps. A fragment's
+    evaluation and saving may be in the part not pasted."""
+    if not whole_program(code) or code.calls_of("eval") \
+            or any(constant(a) is False for c in code.calls_of("train") for a in c.args):
+        return False
+    after = freeze.end_lineno or freeze.lineno
+    reads = [*code.calls_of(*_BUFFER_READS), *calls_to(code, "torch.save"),
+             *(n for n in code.nodes_of(ast.Attribute) if n.attr in _STATISTICS)]
+    return not any(node.lineno > after for node in reads)
+
+
+_BUFFER_READS = ("state_dict", "buffers", "named_buffers")
+_STATISTICS = ("running_mean", "running_var", "num_batches_tracked")
 
 
 def _handles_norms_itself(code: Code) -> bool:
