@@ -374,6 +374,16 @@ t = torch.ones(3)
 dist.all_reduce(t)
 print(t / dist.get_world_size())
 """, 5, ["dist.all_reduce()", "needs the default process group"]),
+    ("""\
+import torch
+from torch.utils.data import DataLoader, DistributedSampler
+from datasets_local import make_test_dataset
+from nets import TinyNet
+
+test_set = make_test_dataset()
+loader = DataLoader(test_set, batch_size=32, sampler=DistributedSampler(test_set))
+net = TinyNet()
+""", 7, ["DistributedSampler(test_set) without num_replicas and rank"]),
 ])
 def test_distributed_call_without_process_group_is_found(source, line, words):
     assert_found("distributed-without-process-group", source, line, words)
@@ -411,6 +421,14 @@ import torch.distributed as dist
 from utils import setup_distributed
 
 setup_distributed()
+print(dist.get_rank())
+""",
+    """\
+import torch.distributed as dist
+from helpers import prepare, build_model
+
+prepare()
+model = build_model()
 print(dist.get_rank())
 """,
     """\

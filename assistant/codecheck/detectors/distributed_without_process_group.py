@@ -3,13 +3,16 @@ default process group for something (`dist.get_rank()`, `dist.barrier()`, `dist.
 `DistributedDataParallel(model)`, a `DistributedSampler` without rank and world size) while nothing
 in the file ever creates it: "Default process group has not been initialized".
 
-Only files whose imports are the standard library and well-known packages count: a helper imported
-from the user's own modules (`from utils import init_distributed_mode`) may initialise the group,
-and a library file that only defines functions is initialised by whoever calls it."""
+Only files whose imports are the standard library and well-known packages count, and names taken
+from the user's own modules whose names say they build data or models (`from data import
+build_val_dataset`): a helper like `from utils import init_distributed_mode` (or a whole module,
+`import utils`) may initialise the group, and a library file that only defines functions is
+initialised by whoever calls it."""
 
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from collections.abc import Iterator
 
@@ -26,7 +29,7 @@ NEEDS_GROUP = frozenset({"get_rank", "get_world_size", "barrier", "monitored_bar
                          "scatter_object_list", "all_to_all", "all_to_all_single", "new_group", "get_backend",
                          "destroy_process_group"})
 WRAPPERS = ("torch.nn.parallel.DistributedDataParallel", "torch.nn.parallel.distributed.DistributedDataParallel")
-SAMPLER = "torch.utils.data.distributed.DistributedSampler"
+SAMPLERS = ("torch.utils.data.distributed.DistributedSampler", "torch.utils.data.DistributedSampler")
 KNOWN_PACKAGES = frozenset({"torch", "torchvision", "torchaudio", "torchtext", "numpy", "pandas", "scipy", "sklearn",
                             "matplotlib", "tqdm", "PIL", "yaml", "einops", "typing_extensions"})
 
@@ -56,12 +59,27 @@ def _whole_script_of_known_imports(code: Code) -> bool:
         if isinstance(node, ast.ImportFrom):
             if node.level or not node.module:
                 return False
+            if node.module.split(".")[0] not in KNOWN_PACKAGES | sys.stdlib_module_names \
+                    and not _builders_only(node):
+                return False
             modules.append(node.module)
         else:
             modules.extend(alias.name for alias in node.names)
-    roots = {module.split(".")[0] for module in modules}
-    known = roots <= KNOWN_PACKAGES | sys.stdlib_module_names
-    return known and any(module.startswith("torch.distributed") or module == "torch" for module in modules)
+            if any(alias.name.split(".")[0] not in KNOWN_PACKAGES | sys.stdlib_module_names for alias in node.names):
+                return False
+    return any(module.startswith("torch.distributed") or module == "torch" for module in modules)
+
+
+_BUILDER = re.compile(r"^(build|make|create|get|load|read)_?(\w*_)?(model|net|dataset|data|loader|dataloader|"
+                      r"transforms?|tokenizer|config|args)s?$|^[A-Z]\w*(Net|Model|Dataset)$", re.I)
+_SETUP = re.compile(r"dist|init|setup|launch|parallel|ddp|rank|world|group|env", re.I)
+
+
+def _builders_only(node: ast.ImportFrom) -> bool:
+    """`from data import build_val_dataset, MyNet`: names of the user's own modules that build data or
+    models, which do not set up the process group; anything else (`init_distributed_mode`) may."""
+    return all(alias.name != "*" and _BUILDER.search(alias.name) and not _SETUP.search(alias.name)
+               for alias in node.names) and not _SETUP.search(node.module or "")
 
 
 def _needs_group(code: Code, call: ast.Call) -> str | None:
@@ -72,7 +90,7 @@ def _needs_group(code: Code, call: ast.Call) -> str | None:
         return f"{source_of(call.func)}()"
     if resolved in WRAPPERS:
         return f"{source_of(call.func)}(...)"
-    if resolved == SAMPLER and argument(call, 1, "num_replicas") is None and argument(call, 2, "rank") is None \
+    if resolved in SAMPLERS and argument(call, 1, "num_replicas") is None and argument(call, 2, "rank") is None \
             and not any(k.arg is None for k in call.keywords):
         return f"{source_of(call.func)}({source_of(call.args[0]) if call.args else '...'}) without num_replicas and rank"
     return None
