@@ -437,6 +437,15 @@ def test_in_place_writes_into_saved_outputs_fire():
         body = torch.nn.Sequential(nn.Conv2d(3, 8, 3), nn.Tanh(), nn.Dropout(0.1, inplace=True))
     """
     assert lines("inplace-on-saved-output", sequential) == [1, 2]
+    fragment = """\
+        weights = F.softmax(energy / 8.0, dim=-1)
+        weights[:, :, -1] = 0.0
+        out = weights @ keys
+        attn = energy.sigmoid()
+        attn.masked_fill_(pad, 0)
+        mixed = torch.einsum("bqk,bkd->bqd", attn.transpose(1, 2), keys)
+    """
+    assert lines("inplace-on-saved-output", fragment) == [2, 5]
 
 
 def test_out_of_place_updates_and_values_without_weights_are_quiet():
@@ -464,6 +473,15 @@ def test_out_of_place_updates_and_values_without_weights_are_quiet():
                 return h + out + m + t + e
     """
     assert lines("inplace-on-saved-output", source) == []
+    predictions = """\
+        probs = torch.softmax(logits, dim=-1)
+        probs[:, 0] = 0
+        label = probs.argmax(-1)
+        scores = torch.sigmoid(x)
+        scores *= 2
+        print(scores.sum())
+    """
+    assert lines("inplace-on-saved-output", predictions) == []
     preprocessing = """\
         x = torch.exp(torch.randn(4, 3))
         x /= x.sum()

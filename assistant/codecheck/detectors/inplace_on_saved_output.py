@@ -8,8 +8,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from assistant.codecheck._code import Code, constant, dotted, keyword, kind_of, source_of
+from assistant.codecheck._code import CONVENTIONAL_IMPORTS, Code, constant, dotted, keyword, kind_of, source_of
 from assistant.codecheck.detectors import Hit
+from assistant.codecheck.detectors._fragments import free
 from assistant.codecheck.detectors._torch_names import (FUNCTIONAL, WEIGHTED_LAYERS, is_functional, is_layer,
                                                        layer_call, layer_kind, module_classes, without_grad)
 
@@ -29,7 +30,7 @@ def check(code: Code) -> Iterator[Hit]:
             if written is None or written.id not in names or without_grad(code, node):
                 continue
             op = _saving_op(code, code.reaching_value(written))
-            if op is not None and _depends_on_weights(code, op):
+            if op is not None and (_depends_on_weights(code, op) or _fragment_feeding_math(code, op, written, node)):
                 yield Hit.at(code, node, f"{source_of(node).splitlines()[0]} writes in place into {written.id}, the "
                              f"output of {_op_name(code, op)} (line {op.lineno}), which autograd saved for backward: "
                              f"write {written.id} = ... out of place instead", {"tensor": written.id})
@@ -118,6 +119,34 @@ def _depends_on_weights(code: Code, op: ast.Call) -> bool:
         if isinstance(node, ast.Attribute) and _is_parameter(code, node):
             return True
     return False
+
+
+def _fragment_feeding_math(code: Code, op: ast.Call, written: ast.Name, write: ast.AST) -> bool:
+    """A fragment's op over a tensor made elsewhere (`probs = torch.softmax(scores, -1)`, `scores`
+    bound nowhere in the paste) whose written output then goes on into a product (`torch.bmm(probs, v)`,
+    `probs @ v`): a result carried on into the model's math is one its gradients flow back through,
+    unlike a post-processed prediction (`probs.argmax()`)."""
+    operand = op.args[0] if op.args else op.func.value if isinstance(op.func, ast.Attribute) else None
+    names = [n for n in ast.walk(operand) if isinstance(n, ast.Name) and n.id not in CONVENTIONAL_IMPORTS] \
+        if operand is not None else []
+    if not names or not all(free(code, n) for n in names):
+        return False
+    after = getattr(write, "end_lineno", None) or write.lineno  # type: ignore[attr-defined]
+    for use in code.descendants(code.scope_of(write), ast.Name):
+        if use.id != written.id or use.lineno <= after or not isinstance(use.ctx, ast.Load):
+            continue
+        holder, parent = use, code.parents.get(use)
+        while isinstance(parent, ast.Attribute) and parent.attr in _RESHAPING \
+                and isinstance(call := code.parents.get(parent), ast.Call) and call.func is parent:
+            holder, parent = call, code.parents.get(call)  # probs.unsqueeze(1): the same values, reshaped
+        if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.MatMult) or \
+                isinstance(parent, ast.Call) and kind_of(parent) in _PRODUCTS and holder in parent.args:
+            return True
+    return False
+
+
+_RESHAPING = ("unsqueeze", "squeeze", "transpose", "view", "reshape", "permute", "contiguous", "flatten")
+_PRODUCTS = ("bmm", "matmul", "mm", "einsum", "baddbmm", "mv")
 
 
 def _is_parameter(code: Code, node: ast.Attribute) -> bool:
