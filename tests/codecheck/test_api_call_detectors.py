@@ -100,10 +100,12 @@ CASES = {
         "d = crit(logits, torch.randint(0, 2, (8, 1)).to(torch.float32))\n"),
     "float-op-on-integer-tensor": (
         "import torch\nimages = torch.randint(0, 256, (4, 3, 8, 8), dtype=torch.uint8)\nm = images.mean(dim=(0, 2, 3))\n"
-        "s = torch.arange(10).std()\n", [3, 4],
+        "s = torch.arange(10).std()\nhits = torch.as_tensor(table['visits'].to_numpy())   # int32 per row\n"
+        "print(hits.var())\n", [3, 4, 6],
         "import torch\nimages = torch.randint(0, 256, (4, 3, 8, 8), dtype=torch.uint8)\nm = images.float().mean()\n"
         "s = torch.arange(10.0).std()\nv = torch.arange(10).mean(dtype=torch.float32)\nimport numpy as np\n"
-        "a = np.arange(10).mean()\n"),
+        "a = np.arange(10).mean()\nhits = torch.as_tensor(table['visits'].to_numpy())   # float32 per row\n"
+        "print(hits.var())\n"),
     "backward-on-number": (
         "loss = crit(model(x), y).item()\nloss.backward()\ntotal = float(loss)\ntotal.backward()\n", [2, 4],
         "loss = crit(model(x), y)\nloss.backward()\nrunning = loss.item()\n"),
