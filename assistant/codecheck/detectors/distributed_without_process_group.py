@@ -18,6 +18,7 @@ from collections.abc import Iterator
 
 from assistant.codecheck._code import Code, argument, source_of
 from assistant.codecheck.detectors import Hit, precondition
+from assistant.codecheck.detectors._imports import KNOWN_PACKAGES
 
 name = "distributed-without-process-group"
 # what creates the group, or tests for one: their names anywhere in the file leave it alone
@@ -30,8 +31,6 @@ NEEDS_GROUP = frozenset({"get_rank", "get_world_size", "barrier", "monitored_bar
                          "destroy_process_group"})
 WRAPPERS = ("torch.nn.parallel.DistributedDataParallel", "torch.nn.parallel.distributed.DistributedDataParallel")
 SAMPLERS = ("torch.utils.data.distributed.DistributedSampler", "torch.utils.data.DistributedSampler")
-KNOWN_PACKAGES = frozenset({"torch", "torchvision", "torchaudio", "torchtext", "numpy", "pandas", "scipy", "sklearn",
-                            "matplotlib", "tqdm", "PIL", "yaml", "einops", "typing_extensions"})
 
 
 @precondition(lambda code: "istributed" in code.source and not any(w in code.source for w in INITIALISING))
