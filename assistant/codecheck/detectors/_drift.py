@@ -43,6 +43,21 @@ class Removed:
         return self.symbol.split("(", 1)[0].rpartition(".")[0].rpartition(".")[0]
 
 
+_ADDED_ROW = re.compile(r'^- \{symbol: "?(?P<symbol>torch\.[\w.]+)"?, kind: added, version: "?(?P<version>[\d.]+)"?,', re.M)
+
+
+@cache
+def added_rows(table: Path = TABLE) -> dict[str, tuple[int, ...]]:
+    """The torch names the table says were added, with the first release that has them (`torch.compile`:
+    (2, 0)); torchvision's rows and keyword rows are left out."""
+    return {row["symbol"]: release(row["version"]) for row in _ADDED_ROW.finditer(table.read_text(encoding="utf-8"))}
+
+
+def release(version: str) -> tuple[int, ...]:
+    """`2.0` as (2, 0), `1.12.1+cu113` as (1, 12, 1): comparable releases."""
+    return tuple(int(part) for part in re.findall(r"\d+", version.split("+")[0])[:3])
+
+
 @cache
 def removed_rows(table: Path = TABLE) -> tuple[Removed, ...]:
     rows = []
