@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from assistant.codecheck._code import Code, constant, dotted, kind_of
 from assistant.codecheck.detectors import Hit, needs_calls
 from assistant.codecheck.detectors._calls import calls_to
+from assistant.codecheck.detectors._freezing import turns_off_grad
 from assistant.codecheck.detectors._fragments import whole_program
 from assistant.codecheck.detectors._torch_names import layer_call, module_classes
 
@@ -49,15 +50,7 @@ def _freezes(code: Code) -> Iterator[tuple[ast.stmt, ast.expr]]:
 
 
 def _turns_off_grad(body: list[ast.stmt], parameter: str) -> bool:
-    for statement in body:
-        if isinstance(statement, ast.Assign) and [dotted(t) for t in statement.targets] == [f"{parameter}.requires_grad"] \
-                and constant(statement.value) is False:
-            return True
-        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call) \
-                and dotted(statement.value.func) == f"{parameter}.requires_grad_" \
-                and [constant(a) for a in statement.value.args] == [False]:
-            return True
-    return False
+    return any(turns_off_grad(statement, parameter) for statement in body)
 
 
 def _batch_norm_in(code: Code, frozen: ast.expr) -> ast.Call | None:
