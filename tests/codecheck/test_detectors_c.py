@@ -953,6 +953,20 @@ for i in range(10):
 net = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.BatchNorm1d(8), torch.nn.Linear(8, 2))
 out = net(torch.tensor([0.2, 1.5, -0.3]))
 """, 3),
+    ("""\
+class Rows(Dataset):
+    def __init__(self, frame):
+        self.frame = frame
+        self.norm = nn.BatchNorm1d(6)
+
+    def __getitem__(self, pos):
+        values = self.frame.iloc[pos].to_numpy().astype("float32")
+        return self.norm(torch.as_tensor(values))
+""", 8),
+    ("""\
+sample = torch.tensor(table.iloc[k].values, dtype=torch.float32)
+h = self.bn0(sample)          # nn.BatchNorm1d(16)
+""", 2),
 ])
 def test_one_vector_through_a_batchnorm_mlp_fires(source, line):
     assert lines("batchnorm-mlp-given-one-vector", source) == [line]
@@ -982,6 +996,12 @@ out = net(torch.randn(12))
 mlp = nn.Sequential(nn.Linear(4, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Linear(32, 1))
 features = torch.randn(500, 4)
 out = mlp(features[idx])
+""",
+    """\
+batch = torch.tensor(table.iloc[rows].values, dtype=torch.float32)
+h = self.bn0(batch)          # nn.BatchNorm1d(16)
+one = torch.tensor(table.iloc[k].values, dtype=torch.float32)
+h = self.bn0(one.unsqueeze(0))          # nn.BatchNorm1d(16)
 """,
 ])
 def test_a_batch_or_a_model_that_adds_the_batch_axis_is_quiet(source):
