@@ -1162,6 +1162,18 @@ head = torch.nn.Linear(16, 1)
 logits = head(features).view(-1)
 loss = torch.nn.BCELoss()(logits, labels)
 """, 3),
+    ("""\
+class Critic(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 1))
+
+    def forward(self, x):
+        return self.layers(x)
+
+critic = Critic()
+bce = nn.BCELoss()
+""", 10),
 ])
 def test_raw_logits_into_bce_fire(source, line):
     assert lines("logits-into-bce", source) == [line]
@@ -1179,6 +1191,23 @@ loss = nn.BCELoss()(torch.sigmoid(model(x)), y)
     """\
 model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
 loss = nn.BCEWithLogitsLoss()(model(x), y)
+""",
+    """\
+class Critic(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 1))
+
+    def forward(self, x):
+        return torch.sigmoid(self.layers(x))
+
+critic = Critic()
+bce = nn.BCELoss()
+""",
+    """\
+gen = nn.Sequential(nn.Linear(8, 64), nn.Tanh())
+disc = nn.Sequential(nn.Linear(64, 1))
+bce = nn.BCELoss()
 """,
 ])
 def test_probabilities_into_bce_or_logits_into_bce_with_logits_are_quiet(source):
