@@ -766,6 +766,11 @@ conv = torch.nn.Conv1d(2, 4, 3)
 signal = torch.randn(8, 2, 50).to(torch.float16)
 y = conv(signal)
 """, 3),
+    ("""\
+stack = np.load("scans.npy") / 255.0
+conv = nn.Conv2d(1, 4, 3)
+y = conv(torch.from_numpy(stack[:8]).unsqueeze(1))
+""", 3),
 ])
 def test_a_float64_half_or_uint8_input_into_conv_fires(source, line):
     assert lines("input-dtype-into-conv", source) == [line]
@@ -780,6 +785,11 @@ logits = model(pixels)
     """\
 conv = nn.Conv2d(3, 8, 3).half()
 y = conv(torch.randn(1, 3, 8, 8).half())
+""",
+    """\
+stack = np.load("scans.npy").astype(np.float32) / 255.0
+conv = nn.Conv2d(1, 4, 3)
+y = conv(torch.from_numpy(stack[:8]).unsqueeze(1))
 """,
     """\
 conv = nn.Conv2d(3, 8, 3)

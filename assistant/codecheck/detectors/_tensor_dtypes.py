@@ -211,10 +211,31 @@ def _literal_dtype(node: ast.expr) -> str | None:
     return "torch.float32" if any(isinstance(v, float) for v in values) else "torch.int64"
 
 
+PIXEL_READERS = ("numpy.load", "numpy.array", "numpy.asarray", "cv2.imread", "imageio.imread", "imageio.v3.imread")
+
+
+def _read_pixels(code: Code, array: ast.expr) -> bool:
+    """Pixels as read from a file or an image, in their stored dtype (`np.load(path)`, `cv2.imread(path)`,
+    `np.array(Image.open(path))`): divided by 255 they are integers, as no one divides floats so."""
+    for _ in range(4):
+        if isinstance(array, ast.Name) and (bound := code.reaching_value(array)) is not None:
+            array = bound
+        elif isinstance(array, ast.Subscript):
+            array = array.value
+        else:
+            break
+    return isinstance(array, ast.Call) and code.resolved(array.func) in PIXEL_READERS and keyword(array, "dtype") is None
+
+
 def _numpy_dtype(code: Code, array: ast.expr) -> str | None:
     """torch.from_numpy of an array NumPy made in float64, its default (`np.random.rand(4, 3)`)."""
     if isinstance(array, ast.Name):
         array = code.reaching_value(array)  # type: ignore[assignment]
+    if isinstance(array, ast.Subscript):  # imgs[:16]: a slice keeps the dtype
+        return _numpy_dtype(code, array.value)
+    if isinstance(array, ast.BinOp) and isinstance(array.op, ast.Div) and constant(array.right) in (255, 255.0) \
+            and _read_pixels(code, array.left):
+        return "torch.float64"  # uint8 pixels / 255: NumPy's true division makes float64
     if isinstance(array, ast.BinOp):  # np.random.rand(2, 5) * 10: float64 still
         sides = [s for s in (array.left, array.right) if not isinstance(constant(s), (int, float))]
         return _numpy_dtype(code, sides[0]) if len(sides) == 1 else None
