@@ -37,6 +37,8 @@ NOT_FOUND_YET = {
     "pin-memory-no-accelerator-warning": "the broken example falls back to the CPU only when CUDA is missing, so on a "
                                          "GPU its pin_memory=True is right; the detector sees programs whose only "
                                          "device is the CPU",
+    "stack-unequal-size": "the broken example's token sequences get random lengths from torch.randint in __init__; "
+                          "the detector sees audio clips read at their own length in __getitem__",
     "permute-dims-mismatch": "the broken example's one grayscale image is an item of a list the dataset fills in "
                              "__init__; the detector sees ranks the code shows for certain (grayscale decodes, "
                              "factories with literal sizes)",
