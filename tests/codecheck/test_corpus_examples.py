@@ -39,6 +39,9 @@ NOT_FOUND_YET = {
                                          "device is the CPU",
     "stack-unequal-size": "the broken example's token sequences get random lengths from torch.randint in __init__; "
                           "the detector sees audio clips read at their own length in __getitem__",
+    "torch-load-cuda-checkpoint-on-cpu": "the broken example writes the GPU tags itself with a storage tagger "
+                                         "that names 'cuda:0'; the detector sees code that uses no CUDA loading a "
+                                         "checkpoint its comments say a GPU saved",
     "permute-dims-mismatch": "the broken example's one grayscale image is an item of a list the dataset fills in "
                              "__init__; the detector sees ranks the code shows for certain (grayscale decodes, "
                              "factories with literal sizes)",
