@@ -57,3 +57,43 @@ def test_attention_widened_to_the_features_its_readers_expect(sandbox):
 def test_not_when_the_other_layers_are_at_the_attention_width(sandbox):
     assert not applies(recipe, MODEL_AT_EMBED_DIM, sandbox.facts(MODEL_AT_EMBED_DIM, "AssertionError"))
 
+
+
+OPTIONS_FROM_A_HELPER = '''\
+import argparse
+import torch
+import torch.nn as nn
+
+
+def get_options(argv):
+    parser = argparse.ArgumentParser(description="frame tagger")
+    parser.add_argument("--n-mels", type=int, default=40)
+    parser.add_argument("--attn-dim", type=int, default=32)
+    parser.add_argument("--n-heads", type=int, default=4)
+    return parser.parse_args(argv)
+
+
+class FrameTagger(nn.Module):
+    def __init__(self, opts, tags=3):
+        super().__init__()
+        self.mix = nn.MultiheadAttention(opts.attn_dim, opts.n_heads)
+        self.norm = nn.LayerNorm(opts.n_mels)
+        self.tag = nn.Linear(opts.n_mels, tags)
+
+    def forward(self, frames):                  # [time, batch, n_mels]
+        mixed, _ = self.mix(frames, frames, frames)
+        return self.tag(self.norm(frames + mixed))
+
+
+torch.manual_seed(0)
+opts = get_options([])
+tagger = FrameTagger(opts)
+tags = tagger(torch.randn(25, 2, opts.n_mels))
+'''
+
+
+def test_sizes_read_from_options_a_helper_parses(sandbox):
+    facts = sandbox.facts(OPTIONS_FROM_A_HELPER, "AssertionError")
+    patched = patch(recipe, OPTIONS_FROM_A_HELPER, facts)
+    assert "self.mix = nn.MultiheadAttention(opts.n_mels, opts.n_heads)" in patched
+    sandbox.assert_clean(patched + "\nassert tags.shape == (25, 2, 3) and tagger.mix.embed_dim == opts.n_mels\n")

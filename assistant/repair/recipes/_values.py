@@ -175,11 +175,21 @@ def _class_attribute(node: cst.ClassDef, field: str) -> cst.BaseExpression | Non
 
 
 def _parsed_arguments(script: Script, node: cst.BaseExpression) -> cst.Call | None:
-    """The `parser.parse_args(...)` call a name such as `args` holds."""
+    """The `parser.parse_args(...)` call a name such as `args` holds: the call itself, or the one
+    a helper of this file returns (`cfg = parse_args([])` with `return p.parse_args(argv)`), the
+    usual way a script keeps its options together."""
     for value in definitions(script, node):
-        if isinstance(value, cst.Call) and kind_of(value) in ("parse_args", "parse_known_args"):
+        if _is_parsing(value):
             return value
+        if isinstance(value, cst.Call) and (made := [result for result in returned(script, value) if _is_parsing(result)]):
+            return made[0]
     return None
+
+
+def _is_parsing(value: cst.BaseExpression | None) -> bool:
+    """`parser.parse_args(...)` (or parse_known_args) on a parser object."""
+    return isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
+        and kind_of(value) in ("parse_args", "parse_known_args")
 
 
 def _argparse_default(script: Script, parsed: cst.Call, dest: str) -> cst.BaseExpression | None:
