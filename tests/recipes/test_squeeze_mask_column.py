@@ -53,3 +53,42 @@ def test_a_mask_from_another_batch_is_left_alone():
                                  "tensor [8, 4] at index 1", line=1)
     assert applies(recipe, "kept = boxes[keep]\n", column)
     assert not applies(recipe, "kept = boxes[keep], labels[keep]\n", column)
+
+
+KNOWN_LABELS = '''\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+torch.manual_seed(0)
+features = torch.randn(60, 6)
+grades = (features[:, :3].sum(1, keepdim=True) > 0).long() + (features[:, 3:].sum(1, keepdim=True) > 0).long()
+grades[::4] = -1                               # ungraded rows, labels kept as a [N, 1] column
+model = nn.Linear(6, 3)
+opt = torch.optim.SGD(model.parameters(), lr=0.5)
+
+
+def graded_loss(scores, labels):
+    graded = labels != -1
+    return F.cross_entropy(scores[graded], labels[graded])
+
+
+for _ in range(40):
+    loss = graded_loss(model(features), grades)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+'''
+
+KNOWN_MEANT = '''
+graded = grades[:, 0] != -1
+expected = F.cross_entropy(model(features)[graded], grades[graded][:, 0])
+assert torch.allclose(graded_loss(model(features), grades), expected, atol=1e-6)
+'''
+
+
+def test_of_two_indexings_only_the_one_the_mask_was_not_built_from_is_squeezed(sandbox):
+    facts = sandbox.facts(KNOWN_LABELS, "IndexError")
+    patched = patch(recipe, KNOWN_LABELS, facts)
+    assert "F.cross_entropy(scores[graded.squeeze(-1)], labels[graded])" in patched
+    sandbox.assert_clean(patched + KNOWN_MEANT)
