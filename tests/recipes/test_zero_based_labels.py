@@ -180,3 +180,51 @@ def test_labels_a_metric_also_reads_are_shifted_at_their_assignment(sandbox):
     patched = patch(recipe, source, sandbox.facts(source, "IndexError"))
     assert "ratings = (torch.bucketize(features[:, 0], torch.tensor([-0.5, 0.5])) + 1) - 1" in patched
     sandbox.assert_clean(patched + "assert accuracy > 0.9 and ratings.max() == 2\n")
+
+
+SURVEY_DATASET = '''\
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, Dataset
+
+torch.manual_seed(0)
+answers = torch.randn(90, 4)
+scores = answers.argmax(1) + 1                 # survey grades 1..4
+
+
+class Survey(Dataset):
+    def __init__(self, answers, scores):
+        self.answers, self.scores = answers, scores
+
+    def __len__(self):
+        return len(self.scores)
+
+    def __getitem__(self, index):
+        return self.answers[index], self.scores[index]
+
+
+train, held_out = Survey(answers[:70], scores[:70]), Survey(answers[70:], scores[70:])
+model = nn.Linear(4, 4)
+opt = torch.optim.Adam(model.parameters(), lr=0.05)
+criterion = nn.CrossEntropyLoss()
+for epoch in range(20):
+    for batch, grade in DataLoader(train, batch_size=10, shuffle=True):
+        loss = criterion(model(batch), grade)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+inputs = torch.stack([held_out[i][0] for i in range(len(held_out))])
+truth = torch.stack([held_out[i][1] for i in range(len(held_out))])
+accuracy = (model(inputs).argmax(1) == truth).float().mean().item()
+'''
+
+SURVEY_MEANT = '''
+assert truth.min() == 0 and accuracy > 0.6, accuracy
+'''
+
+
+def test_labels_of_a_dataset_class_are_shifted_in_its_getitem(sandbox):
+    facts = sandbox.facts(SURVEY_DATASET, "IndexError")
+    patched = patch(recipe, SURVEY_DATASET, facts)
+    assert "return self.answers[index], self.scores[index] - 1" in patched
+    sandbox.assert_clean(patched + SURVEY_MEANT)

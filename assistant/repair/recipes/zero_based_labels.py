@@ -3,7 +3,8 @@ the loss says `Target C is out of bounds`, `one_hot` that class values must be s
 num_classes. The entry's fix is to make the labels 0-based with `labels - 1`. The recipe shifts
 them where they are made, so that the loss, the metrics and everything else see the same labels:
 at the assignment that built them, where the labels of the dataset a DataLoader loop reads were
-made (their assignment, or what the helper returning them returns), at the top of the loop that
+made (their assignment, what the helper returning them returns, or the label a Dataset's
+`__getitem__` returns), at the top of the loop that
 unpacks them from a DataLoader, or else at the call. A label below 0, or the void value 255, is not a numbering problem (see
 ignore-label); a run with 0 among the labels fails again and proves nothing.
 """
@@ -15,7 +16,9 @@ from dataclasses import dataclass
 import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_failing_line
-from assistant.repair.recipes._definitions import assignment, loop_binding, loop_source, returned
+from assistant.repair.recipes._datasets import getitem_of_loader
+from assistant.repair.recipes._datasets import returned as returned_by
+from assistant.repair.recipes._definitions import _position, assignment, loop_binding, loop_source, resolved, returned
 from assistant.repair.recipes._edit import Edits, Script, dotted, expr, keyword, kind_of, positional, statement
 from assistant.repair.recipes._losses import loss_calls, target
 
@@ -74,7 +77,7 @@ def _shift(script: Script, label: cst.BaseExpression) -> Shift:
     if (bound := assignment(script, name, label)) is not None and isinstance(bound[0], cst.Assign):
         return Shift(bound[1])
     if (loop := loop_binding(script, name, label)) is not None and "." not in name:
-        made = _dataset_labels(script, name, loop)
+        made = _dataset_labels(script, name, loop) or _sample_label(script, name, loop)
         return Shift(made) if made is not None else Shift(loop, rebind=name)
     return Shift(label)
 
@@ -105,6 +108,22 @@ def _dataset_labels(script: Script, name: str, loop: cst.For) -> cst.BaseExpress
     if len(values) != 1 or not isinstance(values[0], cst.Tuple) or len(values[0].elements) != len(names):
         return None
     return values[0].elements[names.index(labels)].value
+
+
+def _sample_label(script: Script, name: str, loop: cst.For) -> cst.BaseExpression | None:
+    """The label element of the tuple a Dataset class's `__getitem__` returns, when the loop
+    unpacks the batches of a DataLoader over it: the labels are made there, and every reader of
+    the dataset (the loader, an evaluation indexing `test[i]`) sees them shifted alike."""
+    position = _position(loop.target, name)
+    loader = resolved(script, loop.iter)
+    if not position or len(position) != 1 or not (isinstance(loader, cst.Call) and kind_of(loader) == "DataLoader"):
+        return None
+    getitem = getitem_of_loader(script, loader)
+    values = returned_by(script, getitem) if getitem is not None else []
+    if len(values) != 1 or not isinstance(values[0], cst.Tuple) or not isinstance(loop.target, cst.Tuple) \
+            or len(values[0].elements) != len(loop.target.elements):
+        return None
+    return values[0].elements[position[0]].value
 
 
 def _read_apart_from(script: Script, labels: str, where: cst.CSTNode) -> bool:
