@@ -475,3 +475,39 @@ def test_the_none_default_of_an_optional_state_is_fixed(sandbox):
 def test_a_state_size_bound_to_a_name_is_left_alone(sandbox):
     """The sizes are a tuple built on another line: no constructor of three sizes to correct."""
     assert not applies(recipe, OPTIONAL_STATE, sandbox.facts(OPTIONAL_STATE, "RuntimeError"))
+
+
+SHAPE_NAMED_BEFORE = '''\
+import torch
+import torch.nn as nn
+
+
+class SensorEncoder(nn.Module):
+    def __init__(self, channels=6, hidden=20, depth=3):
+        super().__init__()
+        self.depth, self.hidden = depth, hidden
+        self.gru = nn.GRU(channels, hidden, num_layers=depth, batch_first=True)
+        self.score = nn.Linear(hidden, 1)
+
+    def begin_state(self, batch):
+        size = (batch, self.depth, self.hidden)    # batch first, like the input
+        return torch.zeros(size)
+
+    def forward(self, readings, state):
+        out, state = self.gru(readings, state)
+        return self.score(out[:, -1]), state
+
+
+torch.manual_seed(0)
+encoder = SensorEncoder()
+windows = torch.randn(5, 30, 6)
+state = encoder.begin_state(5)
+scores, state = encoder(windows, state)
+'''
+
+
+def test_a_shape_named_before_the_constructor_is_reordered_where_it_is_written(sandbox):
+    facts = sandbox.facts(SHAPE_NAMED_BEFORE, "RuntimeError")
+    patched = patch(recipe, SHAPE_NAMED_BEFORE, facts)
+    assert "size = (self.depth, batch, self.hidden)    # batch first, like the input" in patched
+    sandbox.assert_clean(patched + "\nassert scores.shape == (5, 1) and state.shape == (3, 5, 20)\n")

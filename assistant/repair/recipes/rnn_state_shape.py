@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from assistant.repair.recipes import Problem, needs_calls
-from assistant.repair.recipes._definitions import MAX_DEPTH, assignment, loop_binding, parameters, passed, returned
+from assistant.repair.recipes._definitions import MAX_DEPTH, assignment, loop_binding, parameters, passed, resolved, returned
 from assistant.repair.recipes._edit import Edits, Script, callee, dotted, expr, keyword, kind_of, parse_shape, positional
 from assistant.repair.recipes._values import integer
 
@@ -52,7 +52,7 @@ def match(problem: Problem) -> dict[cst.CSTNode, cst.CSTNode] | None:
         return None
     constructors = _state_constructors(script, failing, problem.facts.user_lines)
     first = next((call for role, call in constructors if role == "h"), None)
-    if first is None or _sizes(first, 2 if lacks_layers else 3) is None:
+    if first is None or _sizes(script, first, 2 if lacks_layers else 3) is None:
         return None
     same = [(role, call) for role, call in constructors if _same_sizes(script, call, first)]
     rewrites: dict[cst.CSTNode, cst.CSTNode] = {}
@@ -85,7 +85,7 @@ def _cell_match(problem: Problem, axis: int) -> dict[cst.CSTNode, cst.CSTNode] |
     if (failing := _rnn_call(script, lines, CELLS)) is None:
         return None
     constructors = [call for _, call in _state_constructors(script, failing, lines)]
-    if not constructors or any(_sizes(call, 2) is None or not _same_sizes(script, call, constructors[0])
+    if not constructors or any(_sizes(script, call, 2) is None or not _same_sizes(script, call, constructors[0])
                                for call in constructors):
         return None
     rewrites: dict[cst.CSTNode, cst.CSTNode] = {}
@@ -93,7 +93,7 @@ def _cell_match(problem: Problem, axis: int) -> dict[cst.CSTNode, cst.CSTNode] |
         new = _cell_batch(script, failing, call) if axis == 0 else _cell_hidden(script, failing, call)
         if new is None:
             return None
-        rewrites[_sizes(call, 2)[axis]] = expr(new)
+        rewrites[_sizes(script, call, 2)[axis]] = expr(new)
     return rewrites
 
 
@@ -195,11 +195,14 @@ def _each_tensor_of(value: cst.BaseExpression) -> cst.BaseExpression | None:
     return loop.iter if same and isinstance(loop.target, cst.Name) and not loop.ifs else None
 
 
-def _sizes(call: cst.Call, count: int = 3) -> list[cst.BaseExpression] | None:
-    """The sizes of `torch.zeros(a, b, c)` or `torch.zeros((a, b, c), ...)`, if there are `count`."""
+def _sizes(script: Script, call: cst.Call, count: int = 3) -> list[cst.BaseExpression] | None:
+    """The sizes of `torch.zeros(a, b, c)`, `torch.zeros((a, b, c), ...)` or `torch.zeros(shape)`
+    with `shape = (a, b, c)` assigned before (one shape for h0 and c0), if there are `count`."""
     args = positional(call)
-    if len(args) == 1 and isinstance(args[0].value, (cst.Tuple, cst.List)):
-        sizes = [element.value for element in args[0].value.elements]
+    shape = resolved(script, args[0].value) if len(args) == 1 and isinstance(args[0].value, cst.Name) \
+        else args[0].value if len(args) == 1 else None
+    if isinstance(shape, (cst.Tuple, cst.List)):
+        sizes = [element.value for element in shape.elements]
     else:
         sizes = [arg.value for arg in args]
     return sizes if len(sizes) == count else None
@@ -224,7 +227,7 @@ def _with_layers(script: Script, failing: StateCall, call: cst.Call) -> dict[cst
 def _corrected(script: Script, failing: StateCall, call: cst.Call, role: str, expected: tuple[int, ...],
                got: tuple[int, ...]) -> dict[cst.BaseExpression, cst.BaseExpression] | None:
     """New values for the wrong sizes of one constructor, or None when one cannot be written."""
-    sizes = _sizes(call)
+    sizes = _sizes(script, call)
     if got == (expected[1], expected[0], expected[2]):  # built batch-first: (batch, layers, hidden)
         return {sizes[0]: sizes[1], sizes[1]: sizes[0]}
     rewrites = {}
