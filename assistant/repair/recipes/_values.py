@@ -73,19 +73,26 @@ def settings(script: Script, node: cst.BaseExpression, depth: int = 0) -> list[c
     cfg["ctx"]` holding "spawn") wherever the script spells it; empty when unknown."""
     if depth > MAX_DEPTH:
         return []
-    if isinstance(node, cst.Subscript):
-        found = [_item(script, node, source) for source in definitions(script, node.value, depth + 1)]
-    elif isinstance(node, cst.Attribute) and (parsed := _parsed_arguments(script, node.value)) is not None:
-        found = [_argparse_default(script, parsed, node.attr.value)]
-    elif isinstance(node, cst.Attribute) and not (dotted(node) or "self.").startswith("self."):
-        found = [_field(script, source, node.attr.value) for source in definitions(script, node.value, depth + 1)]
-    elif isinstance(node, (cst.Name, cst.Attribute)):
-        found = definitions(script, node, depth + 1)
-    elif isinstance(node, cst.IfExp):  # `"spawn" if os.name != "nt" else None`: either may run
+    found = _one_step_back(script, node, depth)
+    if found is None and isinstance(node, cst.IfExp):  # `"spawn" if os.name != "nt" else None`: either may run
         found = [node.body, node.orelse]
-    else:
+    elif found is None:
         return [node]
     return [setting for value in found if value is not None for setting in settings(script, value, depth + 1)]
+
+
+def _one_step_back(script: Script, node: cst.BaseExpression, depth: int) -> list[cst.BaseExpression | None] | None:
+    """What a config read (`cfg["ctx"]`, `cfg.ctx`), a parsed option (`args.ctx`) or a name
+    stands for, one definition back; None for any other expression."""
+    if isinstance(node, cst.Subscript):
+        return [_item(script, node, source) for source in definitions(script, node.value, depth + 1)]
+    if isinstance(node, cst.Attribute) and (parsed := _parsed_arguments(script, node.value)) is not None:
+        return [_argparse_default(script, parsed, node.attr.value)]
+    if isinstance(node, cst.Attribute) and not (dotted(node) or "self.").startswith("self."):
+        return [_field(script, source, node.attr.value) for source in definitions(script, node.value, depth + 1)]
+    if isinstance(node, (cst.Name, cst.Attribute)):
+        return definitions(script, node, depth + 1)
+    return None
 
 
 def _followed(script: Script, value: cst.BaseExpression, depth: int) -> list[cst.BaseExpression]:
@@ -240,3 +247,18 @@ def parsed_fields(script: Script, node: cst.BaseExpression) -> list[tuple[str, c
                and isinstance(call.func, cst.Attribute) and dotted(call.func.value) == parser]
     return [(dest, given.value if (given := keyword(call, "default")) is not None else None)
             for call in options if (dest := _destination(call)) is not None]
+
+
+def literal(script: Script, node: cst.BaseExpression, depth: int = 0) -> cst.Integer | None:
+    """The one integer literal a size is written as, followed as `integer` follows it (names,
+    parameters to what their calls pass or their default, config dicts and classes, argparse
+    defaults): where a recipe that must change a size rewrites it, so that every reader of the
+    setting sees the new value. None when the size is computed or comes from several places."""
+    if depth > MAX_DEPTH:
+        return None
+    if isinstance(node, cst.Integer):
+        return node
+    if (found := _one_step_back(script, node, depth)) is None:
+        return None
+    literals = {literal(script, value, depth + 1) if value is not None else None for value in found}
+    return literals.pop() if len(literals) == 1 else None
