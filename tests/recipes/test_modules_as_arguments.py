@@ -74,9 +74,107 @@ def test_an_uninstantiated_layer_class_is_called():
         "net = nn.Sequential(nn.Linear(2, 2), nn.ReLU())\n")
 
 
-def test_a_lambda_has_no_module_version():
-    facts = Facts("TypeError", "__main__.<lambda> is not a Module subclass", line=1, lines=(1,))
-    assert not applies(recipe, "net = nn.Sequential(nn.Linear(2, 2), lambda x: x * 2)\n", facts)
+LAMBDA_IN_LAYERS = '''\
+import torch
+import torch.nn as nn
+
+
+def conv_classifier(channels, classes, size):
+    layers = [nn.Conv2d(1, channels, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]
+    layers.append(lambda t: t.flatten(1))
+    layers.append(nn.Linear(channels * (size // 2) ** 2, classes))
+    return nn.Sequential(*layers)
+
+
+torch.manual_seed(0)
+net = conv_classifier(4, 3, 8)
+images = torch.randn(5, 1, 8, 8)
+scores = net(images)
+'''
+
+# The lambda runs where it stood: pooled maps flattened into the classifier.
+SAME_LAMBDA = '''
+assert scores.shape == (5, 3) and len(net) == 5
+expected = net[4](net[2](net[1](net[0](images))).flatten(1))
+assert torch.allclose(scores, expected)
+'''
+
+
+def test_a_lambda_is_wrapped_in_a_module_calling_it(sandbox):
+    patched = patch(recipe, LAMBDA_IN_LAYERS, sandbox.facts(LAMBDA_IN_LAYERS, "TypeError"))
+    assert "    layers.append(Lambda(lambda t: t.flatten(1)))\n" in patched
+    assert "class Lambda(nn.Module):\n" in patched
+    sandbox.assert_clean(patched + SAME_LAMBDA)
+
+
+FUNCTION_OF_THE_FILE = '''\
+import torch
+from torch import nn
+
+
+def standardise(x, eps=1e-5):
+    return (x - x.mean(dim=1, keepdim=True)) / (x.std(dim=1, keepdim=True) + eps)
+
+
+def squash(x, scale):
+    return torch.tanh(x / scale)
+
+
+torch.manual_seed(0)
+encoder = nn.Sequential(nn.Linear(10, 6), standardise, nn.Linear(6, 2))
+readings = torch.randn(7, 10)
+codes = encoder(readings)
+'''
+
+
+def test_a_function_of_the_file_is_wrapped_where_it_is_a_layer(sandbox):
+    patched = patch(recipe, FUNCTION_OF_THE_FILE, sandbox.facts(FUNCTION_OF_THE_FILE, "TypeError"))
+    assert "encoder = nn.Sequential(nn.Linear(10, 6), Lambda(standardise), nn.Linear(6, 2))\n" in patched
+    sandbox.assert_clean(patched + "assert torch.allclose(codes, encoder[2](standardise(encoder[0](readings))))\n")
+
+
+def test_a_function_needing_two_inputs_is_left_alone():
+    facts = Facts("TypeError", "__main__.squash is not a Module subclass", line=1, lines=(1,))
+    code = FUNCTION_OF_THE_FILE.replace("standardise, nn.Linear", "squash, nn.Linear")
+    assert not applies(recipe, code, facts)
+
+
+BLOCKS = '''\
+import torch
+import torch.nn as nn
+from torch.nn import GELU, LayerNorm, Linear, Sequential
+
+
+class MixerBlock(nn.Module):
+    def __init__(self, width=16, expansion=2):
+        super().__init__()
+        self.norm = LayerNorm(width)
+        self.mlp = Sequential(Linear(width, width * expansion), GELU, Linear(width * expansion, width))
+
+    def forward(self, x):
+        return x + self.mlp(self.norm(x))
+
+
+torch.manual_seed(0)
+tokens = torch.randn(3, 5, 16)
+stack = Sequential(MixerBlock(), MixerBlock)
+mixed = stack(tokens)
+'''
+
+
+def test_classes_imported_by_name_and_classes_of_the_file_are_called(sandbox):
+    patched = patch(recipe, BLOCKS, sandbox.facts(BLOCKS, "TypeError"))
+    assert "Sequential(Linear(width, width * expansion), GELU(), Linear(width * expansion, width))" in patched
+    second = patch(recipe, patched, sandbox.facts(patched, "TypeError"))
+    assert "stack = Sequential(MixerBlock(), MixerBlock())\n" in second
+    sandbox.assert_clean(second + "assert mixed.shape == (3, 5, 16) and isinstance(stack[1].mlp[1], nn.GELU)\n"
+                                  "assert torch.allclose(mixed, stack[1](stack[0](tokens)))\n")
+
+
+def test_a_class_of_the_file_that_needs_arguments_is_left_alone():
+    facts = Facts("TypeError", "__main__.MixerBlock is not a Module subclass", line=1, lines=(1,))
+    code = BLOCKS.replace("def __init__(self, width=16, expansion=2)", "def __init__(self, width, expansion=2)")
+    assert not applies(recipe, code, facts)
 
 
 MLP_FROM_SETTINGS = '''\
