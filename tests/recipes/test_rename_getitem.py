@@ -91,3 +91,52 @@ def test_classes_that_are_not_map_datasets_are_left_alone():
               "    def __iter__(self):\n        yield 1\n    def _get_item(self, i):\n        return i\n")
     assert not applies(recipe, plain, facts)
     assert not applies(recipe, stream, facts)
+
+
+SPECTRA = '''\
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+
+class Spectra(Dataset):
+    """Absorbance spectra with their concentration, read from an in-memory table."""
+
+    def __init__(self, n=20, bands=12):
+        rng = np.random.default_rng(3)
+        self.concentration = rng.uniform(0.1, 1.0, size=n).astype(np.float32)
+        self.spectra = np.outer(self.concentration, np.linspace(1.0, 2.0, bands)).astype(np.float32)
+
+    def __len__(self):
+        return len(self.spectra)
+
+    def __getitme__(self, index):
+        return torch.from_numpy(self.spectra[index]), torch.tensor(self.concentration[index])
+
+
+torch.manual_seed(0)
+model = torch.nn.Linear(12, 1)
+optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+for epoch in range(30):
+    for spectrum, target in DataLoader(Spectra(), batch_size=5):
+        loss = torch.nn.functional.mse_loss(model(spectrum).squeeze(1), target)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+'''
+
+
+def test_a_mistyped_item_method_is_renamed(sandbox):
+    patched = patch(recipe, SPECTRA, sandbox.facts(SPECTRA, "NotImplementedError"))
+    assert "    def __getitem__(self, index):\n" in patched and "__getitme__" not in patched
+    sandbox.assert_clean(patched + "assert spectrum.shape == (5, 12) and loss.item() < 0.05\n")
+
+
+def test_other_protocol_methods_a_letter_away_are_not_renamed():
+    facts = Facts("NotImplementedError", "Subclasses of Dataset should implement __getitem__.")
+    setter = ("from torch.utils.data import Dataset\nclass Table(Dataset):\n"
+              "    def __setitem__(self, i, value):\n        self.rows[i] = value\n")
+    batched = ("from torch.utils.data import Dataset\nclass Table(Dataset):\n"
+               "    def __getitems__(self, indices):\n        return [self.rows[i] for i in indices]\n")
+    assert not applies(recipe, setter, facts)
+    assert not applies(recipe, batched, facts)
