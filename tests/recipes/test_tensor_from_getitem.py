@@ -106,3 +106,60 @@ def test_a_tuple_sample_used_whole_is_not_turned_into_one_tensor():
     facts = Facts("AttributeError", "'list' object has no attribute 'to'", line=5, lines=(5,))
     assert not applies(recipe, code, facts)
     assert applies(recipe, code.replace("return self.x[i], self.y[i]", "return self.x[i]"), facts)
+
+
+RECORDS = '''\
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+
+WEATHER = [[0.1 * ((i * 3 + j) % 7) for j in range(5)] for i in range(16)]
+
+
+class Stations(Dataset):
+    """One reading per station and hour, as the JSON export gives it."""
+
+    def __init__(self, readings):
+        self.readings = readings
+
+    def __len__(self):
+        return len(self.readings)
+
+    def __getitem__(self, idx):
+        sample = {"readings": self.readings[idx], "rain": float(sum(self.readings[idx]) > 1.5)}
+        return sample
+
+
+def fit(model, loader, device="cpu"):
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    shapes = []
+    for batch in loader:
+        inputs = batch["readings"]
+        logits = model(inputs.to(device)).squeeze(1)
+        loss = nn.functional.binary_cross_entropy_with_logits(logits, batch["rain"].float())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        shapes.append(tuple(inputs.shape))
+    return shapes
+
+
+torch.manual_seed(0)
+shapes = fit(nn.Linear(5, 1), DataLoader(Stations(WEATHER), batch_size=4))
+'''
+
+
+def test_a_dict_field_read_by_key_becomes_a_tensor(sandbox):
+    patched = patch(recipe, RECORDS, sandbox.facts(RECORDS, "AttributeError"))
+    assert 'sample = {"readings": torch.tensor(self.readings[idx]), "rain"' in patched
+    sandbox.assert_clean(patched + "assert shapes == [(4, 5)] * 4\n")
+
+
+PAIRS = RECORDS.replace('''        sample = {"readings": self.readings[idx], "rain": float(sum(self.readings[idx]) > 1.5)}
+        return sample''', '''        return self.readings[idx], float(sum(self.readings[idx]) > 1.5)''').replace('''        inputs = batch["readings"]''', '''        inputs, rain = batch''').replace('batch["rain"].float()', "rain.float()")
+
+
+def test_a_tuple_field_unpacked_in_the_loop_body_becomes_a_tensor(sandbox):
+    patched = patch(recipe, PAIRS, sandbox.facts(PAIRS, "AttributeError"))
+    assert "        return torch.tensor(self.readings[idx]), float(sum(self.readings[idx]) > 1.5)\n" in patched
+    sandbox.assert_clean(patched + "assert shapes == [(4, 5)] * 4\n")
