@@ -142,3 +142,33 @@ def test_a_dict_sample_gives_each_name_its_field_or_the_whole_batch(sandbox):
         "    expected = ((head(masked_mean(data.signal, data.valid).unsqueeze(1)).squeeze(1) - data.target) ** 2).mean()\n"
         "assert abs(mse - expected.item()) < 1e-5, (mse, expected)\n")
     sandbox.assert_clean(with_reference)
+
+
+FLAT_ENUMERATE = '''\
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+torch.manual_seed(0)
+hours = torch.linspace(0, 6.28, 48).unsqueeze(1)
+load = torch.sin(hours) + 0.05 * torch.randn(48, 1)
+loader = DataLoader(TensorDataset(hours, load), batch_size=12)
+
+model = nn.Sequential(nn.Linear(1, 16), nn.Tanh(), nn.Linear(16, 1))
+optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+logged = []
+for epoch in range(40):
+    for step, features, target in enumerate(loader):
+        loss = nn.functional.mse_loss(model(features), target)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if step == 0:
+            logged.append(loss.item())
+'''
+
+
+def test_enumerate_pairs_unpacked_flat_get_the_sample_grouped(sandbox):
+    patched = patch(recipe, FLAT_ENUMERATE, sandbox.facts(FLAT_ENUMERATE, "ValueError"))
+    assert "    for step, (features, target) in enumerate(loader):\n" in patched
+    sandbox.assert_clean(patched + "assert step == 3 and len(logged) == 40 and logged[-1] < logged[0] / 4\n")

@@ -1,7 +1,10 @@
 """A DataLoader batch has the structure of one sample: as many fields as `__getitem__` returns. A
 loop that unpacks another number fails on the first batch. When the dataset's returns show the
 number of fields, the loop target is made to fit: extra trailing fields are taken by `*_` (the
-names keep their positions), and a loop that also unpacks a step counter gets `enumerate`.
+names keep their positions), and a loop that also unpacks a step counter gets `enumerate`. A loop
+that has `enumerate` but unpacks its pairs flat (`for step, x, y in enumerate(loader)`: "expected
+3, got 2") gets the sample's names grouped, `step, (x, y)`, when the sample has that many fields
+(or its count is not in the code: the pair enumerate yields fits no other way).
 
 A dataset whose `__getitem__` returns a dict (`{"input_ids": ..., "labels": ...}`) gives batches
 that are dicts of stacked fields, and unpacking one iterates its keys. The loop then takes the
@@ -34,6 +37,8 @@ def match(problem: Problem) -> tuple[cst.For, str | list[str | None]] | None:
         return None
     script, line = problem.script, problem.facts.user_lines[-1]
     for loop in script.nodes(cst.For):
+        if (script.covers(loop.target, line) or script.covers(loop.iter, line)) and _flat_enumerate(script, loop, *counts):
+            return loop, "group"
         if (script.covers(loop.target, line) or script.covers(loop.iter, line)) and not _enumerated(loop):
             if fix := _fix(loop.target, _fields(script, loop.iter), *counts):
                 return loop, fix
@@ -54,7 +59,10 @@ def apply(problem: Problem, found: tuple[cst.For, str | list[str | None]]) -> Ed
         edits.insert_before(loop.body.body[0], statement(f"{names} = {values}\n"))
         return edits
     elements = list(loop.target.elements) if isinstance(loop.target, cst.Tuple) else []
-    if fix == "star":
+    if fix == "group":
+        rest = ", ".join(script.code(element.value) for element in elements[1:])
+        edits.replace(loop.target, expr(f"{script.code(elements[0].value)}, ({rest})"))
+    elif fix == "star":
         spaced = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
         starred = [*elements[:-1], elements[-1].with_changes(comma=spaced), cst.StarredElement(cst.Name("_"))]
         edits.replace(loop.target, loop.target.with_changes(elements=starred))
@@ -73,6 +81,15 @@ def _counts(values: Mapping[str, str]) -> tuple[int, int | None] | None:
         return int(values["expected"]), int(values["got"]) if "got" in values else None
     except (KeyError, ValueError):
         return None
+
+
+def _flat_enumerate(script: Script, loop: cst.For, expected: int, got: int | None) -> bool:
+    """`for step, x, y in enumerate(loader)`: enumerate's (step, sample) pairs unpacked flat."""
+    if got != 2 or expected < 3 or _plain_names(loop.target) != expected or not isinstance(loop.iter, cst.Call) \
+            or callee(loop.iter) != "enumerate" or len(loop.iter.args) < 1 or loop.iter.args[0].keyword is not None:
+        return False
+    fields = _fields(script, loop.iter.args[0].value)
+    return fields is None or fields == expected - 1
 
 
 def _enumerated(loop: cst.For) -> bool:
