@@ -519,3 +519,34 @@ def test_no_best_loss_when_the_margin_uses_the_loss_itself():
               "        best = val_loss\n")
     message = "Boolean value of Tensor with more than one value is ambiguous"
     assert not applies(recipe, source, Facts("RuntimeError", message, line=4, lines=(4,)))
+
+
+SQUARED_ERRORS_KEPT = '''\
+import torch
+from torch import nn
+
+torch.manual_seed(0)
+area = torch.rand(64, 3)
+price = area @ torch.tensor([[2.0], [-1.0], [0.5]]) + 0.3
+train_x, train_y, val_x, val_y = area[:48], price[:48], area[48:], price[48:]
+
+model = nn.Linear(3, 1)
+optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+best, best_epoch = float("inf"), -1
+for epoch in range(60):
+    loss = nn.functional.mse_loss(model(train_x), train_y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    with torch.no_grad():
+        errors = (model(val_x) - val_y) ** 2
+    if errors < best:
+        best, best_epoch = errors, epoch
+'''
+
+
+def test_a_per_sample_error_kept_as_the_best_is_its_mean(sandbox):
+    patched = patch(recipe, SQUARED_ERRORS_KEPT, sandbox.facts(SQUARED_ERRORS_KEPT, "RuntimeError"))
+    assert "    if errors.mean().item() < best:\n        best, best_epoch = errors.mean().item(), epoch\n" in patched
+    sandbox.assert_clean(patched + "assert isinstance(best, float) and best_epoch > 0\n"
+                                   "assert best == min(best, nn.functional.mse_loss(model(val_x), val_y).item())\n")

@@ -126,6 +126,12 @@ def _reduced(script: Script, value: cst.BaseExpression) -> str:
     return script.code(script.with_method(value, "mean()"))
 
 
+def per_sample(script: Script, value: cst.BaseExpression) -> bool:
+    """Whether the value is a loss with one value per sample (see `_per_sample`): for recipes
+    that must tell a per-sample loss from other tensors wherever it is named."""
+    return _per_sample(script, value, 0)
+
+
 def _per_sample(script: Script, value: cst.BaseExpression, depth: int) -> bool:
     """A loss with `reduction='none'`, an elementwise error (`(a - b) ** 2`, `(a - b).abs()`),
     arithmetic on one or a reshape of one, followed through the names it is assigned to."""

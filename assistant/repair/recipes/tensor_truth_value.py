@@ -24,7 +24,9 @@ the recipe writes it where the code itself says so, and nowhere else:
   far, one number, so a loss with one value per sample is meant as its mean, as the built-in
   losses reduce by default: `val_loss.mean().item()` in the test and in what becomes the best
   (also kept as `float(val_loss)` or `val_loss.item()`);
-  also when the test asks for a margin of improvement (`val_loss < best - min_delta`).
+  also when the test asks for a margin of improvement (`val_loss < best - min_delta`), and for a
+  name that says nothing but holds a per-sample loss (`err = (model(x) - y) ** 2`, a
+  `reduction="none"` criterion's result).
 
 An `if` or `while` on a comparison that means "all of them" or "any of them" is not rewritten:
 which one is meant is not in the code.
@@ -38,6 +40,7 @@ import libcst.matchers as m
 from assistant.repair.recipes import Problem, needs_failing_line
 from assistant.repair.recipes._definitions import assignment
 from assistant.repair.recipes._edit import Edits, Script, dotted, imported_modules, positional
+from assistant.repair.recipes.reduce_per_sample_loss import per_sample
 
 name = "tensor-truth-value"
 _ELEMENTWISE = {"max": "torch.maximum", "min": "torch.minimum"}
@@ -290,8 +293,9 @@ def _best_loss_values(script: Script, node: cst.If) -> list[cst.BaseExpression]:
             or not isinstance(test.comparisons[0].operator, _BELOW + _ABOVE):
         return []
     loss, best = test.left, _best_compared(test.comparisons[0].comparator)
-    if not isinstance(loss, cst.Name) or "loss" not in loss.value.lower() or best is None \
-            or loss.value in _names(test.comparisons[0].comparator):
+    if not isinstance(loss, cst.Name) or best is None or loss.value in _names(test.comparisons[0].comparator):
+        return []
+    if "loss" not in loss.value.lower() and not per_sample(script, loss):  # `val = (pred - y) ** 2` is one too
         return []
     stored = []
     for assign in m.findall(node.body, m.Assign()):
