@@ -276,3 +276,48 @@ def test_no_match_when_the_early_return_gives_another_value():
               '        if self.features_only:\n            return h\n        logits = self.head(h)\n')
     message = "argument 'input' (position 1) must be Tensor, not NoneType"
     assert not applies(recipe, source, Facts("TypeError", message))
+
+
+TRAINING_BRANCH = '''\
+import torch
+import torch.nn as nn
+
+
+class TemperatureHead(nn.Module):
+    """Scores for a batch of embeddings; noise on the features while training only."""
+
+    def __init__(self, dim=8, classes=3, noise=0.1):
+        super().__init__()
+        self.proj = nn.Linear(dim, dim)
+        self.scores = nn.Linear(dim, classes)
+        self.noise = noise
+
+    def forward(self, features):
+        hidden = torch.relu(self.proj(features))
+        if self.training:
+            hidden = hidden + self.noise * torch.randn_like(hidden)
+            return self.scores(hidden)
+        hidden = self.scores(hidden)
+
+
+torch.manual_seed(0)
+head = TemperatureHead()
+embeddings = torch.randn(6, 8)
+train_scores = head(embeddings)
+head.eval()
+with torch.no_grad():
+    predicted = head(embeddings).argmax(dim=1)
+'''
+
+
+def test_the_path_past_an_early_return_returns_what_it_computed_the_same_way(sandbox):
+    patched = patch(recipe, TRAINING_BRANCH, sandbox.facts(TRAINING_BRANCH, "AttributeError"))
+    assert "        hidden = self.scores(hidden)\n        return hidden\n" in patched
+    sandbox.assert_clean(patched + "expected = head.scores(torch.relu(head.proj(embeddings))).argmax(dim=1)\n"
+                                   "assert train_scores.shape == (6, 3) and torch.equal(predicted, expected)\n")
+
+
+def test_a_path_past_an_early_return_of_another_value_is_left_alone():
+    other = TRAINING_BRANCH.replace("            return self.scores(hidden)\n", "            return self.proj(hidden)\n")
+    facts = Facts("AttributeError", "'NoneType' object has no attribute 'argmax'", line=28, lines=(28,))
+    assert not applies(recipe, other, facts)

@@ -16,8 +16,9 @@ there the value that path computed last:
   `if`, the return of the main output alone, the first of the tuple, when it was bound before
   the `if`: auxiliary heads are a training-time loss term, evaluation uses the main head.
 - a last line past early returns that all return the name it binds (`return logits` under `if
-  self.skip:`, or `return logits, self.aux(h)`) returns that name: the early returns say which
-  value is the output.
+  self.skip:`, or `return logits, self.aux(h)`), or the very expression it assigns (`return
+  self.head(x)` under `if self.training:`, then `x = self.head(x)`), returns that name: the early
+  returns say which value is the output.
 Anything else (a path past other early returns, a path ending in another statement, two names a
 loop updates) is left alone: what that path should return is a decision about the model.
 """
@@ -172,7 +173,13 @@ def _returns_what_last_binds(early: Sequence[cst.Return], last: cst.BaseStatemen
         return False
     mains = [found.value.elements[0].value if isinstance(found.value, cst.Tuple) and found.value.elements
              else found.value for found in early]
-    return all(isinstance(main, cst.Name) and main.value == target for main in mains)
+    assigned = _code(last.body[-1].value) if isinstance(last.body[-1], (cst.Assign, cst.AnnAssign)) else None
+    return all(isinstance(main, cst.Name) and main.value == target
+               or main is not None and assigned is not None and _code(main) == assigned for main in mains)
+
+
+def _code(node: cst.CSTNode | None) -> str | None:
+    return cst.Module([]).code_for_node(node).strip() if node is not None else None
 
 
 def _loop_ending(loop: cst.For | cst.While, before: set[str]) -> list[_Return] | None:
