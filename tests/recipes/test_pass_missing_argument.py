@@ -96,3 +96,47 @@ def test_a_caller_without_that_parameter_is_left_alone():
 
 def test_the_facts_above_aim_at_the_call():
     assert applies(recipe, CROSS_ATTENTION, _MISSING_MEMORY)
+
+
+EVALUATION_LOOP = '''\
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+
+class LengthAwareRegressor(nn.Module):
+    """Mean of the valid steps of each padded series, then a linear read-out."""
+
+    def __init__(self, features=3):
+        super().__init__()
+        self.readout = nn.Linear(features, 1)
+
+    def forward(self, series, lengths):
+        valid = torch.arange(series.shape[1])[None, :] < lengths[:, None]
+        pooled = (series * valid[..., None]).sum(1) / lengths[:, None]
+        return self.readout(pooled).squeeze(1)
+
+
+torch.manual_seed(0)
+series = torch.randn(20, 6, 3)
+steps = torch.randint(2, 7, (20,))
+targets = torch.randn(20)
+model = LengthAwareRegressor()
+errors = []
+with torch.no_grad():
+    for batch_series, lengths, batch_targets in DataLoader(TensorDataset(series, steps, targets), batch_size=5):
+        predictions = model(batch_series)
+        errors.append((predictions - batch_targets).abs())
+'''
+
+
+def test_the_name_the_loop_unpacks_and_never_reads_is_passed(sandbox):
+    patched = patch(recipe, EVALUATION_LOOP, sandbox.facts(EVALUATION_LOOP, "TypeError"))
+    assert "        predictions = model(batch_series, lengths)\n" in patched
+    sandbox.assert_clean(patched + "assert torch.allclose(torch.cat(errors), (model(series, steps) - targets).abs())\n")
+
+
+def test_a_loop_name_of_another_spelling_is_not_guessed():
+    facts = Facts("TypeError", "LengthAwareRegressor.forward() missing 1 required positional argument: 'lengths'",
+                  line=27, lines=(27,))
+    assert not applies(recipe, EVALUATION_LOOP.replace(" lengths, batch_targets", " step_counts, batch_targets"), facts)

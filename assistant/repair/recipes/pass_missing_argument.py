@@ -2,7 +2,8 @@
 inside `def encode(self, ids, mask)`: the caller was handed the very input the module needs and
 never passed it on. The entry's fix is to call the module with the arguments its forward
 declares; here that is passing the caller's own parameter of that name, which it otherwise never
-reads. It goes where forward declares it: as the next positional argument when the call gives
+reads, or the name of the loop around the call that unpacks it from each batch and never reads
+it (`for ids, mask, labels in loader: logits = model(ids)`). It goes where forward declares it: as the next positional argument when the call gives
 exactly the ones before it, else by keyword. A caller without such an unused parameter is left
 alone: what else to pass is the user's decision.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import re
 
 import libcst as cst
+import libcst.matchers as m
 
 from assistant.repair.recipes import Problem, needs_failing_line
 from assistant.repair.recipes._edit import Edits, Script, callee, kind_of, positional, with_keyword
@@ -31,7 +33,8 @@ def match(problem: Problem) -> tuple[cst.Call, str, bool] | None:
     for line in reversed(problem.facts.user_lines):
         for call in script.calls_on(line):
             forward = _forward_of(script, call, module_class)
-            if forward is None or not _unused_parameter_of_caller(script, call, argument):
+            if forward is None or not (_unused_parameter_of_caller(script, call, argument)
+                                       or _unused_loop_name(script, call, argument)):
                 continue
             declared = [param.name.value for param in forward.params.params[1:]]
             if argument not in declared or any(arg.keyword is not None and arg.keyword.value == argument
@@ -77,3 +80,18 @@ def _unused_parameter_of_caller(script: Script, call: cst.Call, argument: str) -
     reads = [node for node in script.nodes(cst.Name) if node.value == argument
              and caller in script.ancestors(node) and not isinstance(script.parents.get(node), cst.Param)]
     return not reads
+
+
+def _unused_loop_name(script: Script, call: cst.Call, argument: str) -> bool:
+    """A `for` loop around the call binds that name in its target and its body reads it nowhere."""
+    for loop in (node for node in script.ancestors(call) if isinstance(node, cst.For)):
+        if argument in {name.value for name in m.findall(loop.target, m.Name())}:
+            reads = [node for node in m.findall(loop.body, m.Name()) if isinstance(node, cst.Name)
+                     and node.value == argument and not _is_attribute_name(script, node)]
+            return not reads
+    return False
+
+
+def _is_attribute_name(script: Script, node: cst.Name) -> bool:
+    parent = script.parents.get(node)
+    return isinstance(parent, cst.Attribute) and parent.attr is node
