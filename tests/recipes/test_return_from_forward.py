@@ -321,3 +321,43 @@ def test_a_path_past_an_early_return_of_another_value_is_left_alone():
     other = TRAINING_BRANCH.replace("            return self.scores(hidden)\n", "            return self.proj(hidden)\n")
     facts = Facts("AttributeError", "'NoneType' object has no attribute 'argmax'", line=28, lines=(28,))
     assert not applies(recipe, other, facts)
+
+
+FEATURE_FLAG = '''\
+import torch
+import torch.nn as nn
+
+
+class TokenTagger(nn.Module):
+    def __init__(self, vocab=40, dim=12, tags=5):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, dim)
+        self.mix = nn.GRU(dim, dim, batch_first=True)
+        self.tag = nn.Linear(dim, tags)
+
+    def forward(self, tokens, features_only=False):
+        states, _ = self.mix(self.embed(tokens))
+        if features_only:
+            return states
+        tag_scores = self.tag(states)
+
+
+torch.manual_seed(0)
+tagger = TokenTagger()
+tokens = torch.randint(0, 40, (3, 7))
+features = tagger(tokens, features_only=True)
+loss = nn.functional.cross_entropy(tagger(tokens).reshape(-1, 5), torch.randint(0, 5, (21,)))
+'''
+
+
+def test_the_default_path_past_a_flag_for_another_output_returns_what_it_computed(sandbox):
+    patched = patch(recipe, FEATURE_FLAG, sandbox.facts(FEATURE_FLAG, "AttributeError"))
+    assert "        tag_scores = self.tag(states)\n        return tag_scores\n" in patched
+    sandbox.assert_clean(patched + "assert features.shape == (3, 7, 12) and torch.isfinite(loss)\n"
+                                   "assert torch.allclose(tagger(tokens), tagger.tag(features))\n")
+
+
+def test_an_early_return_under_a_test_of_the_data_is_not_a_flag():
+    data_test = FEATURE_FLAG.replace("        if features_only:\n", "        if tokens.shape[1] > 5:\n")
+    facts = Facts("AttributeError", "'NoneType' object has no attribute 'reshape'", line=23, lines=(23,))
+    assert not applies(recipe, data_test, facts)

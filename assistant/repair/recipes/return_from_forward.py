@@ -18,7 +18,10 @@ there the value that path computed last:
 - a last line past early returns that all return the name it binds (`return logits` under `if
   self.skip:`, or `return logits, self.aux(h)`), or the very expression it assigns (`return
   self.head(x)` under `if self.training:`, then `x = self.head(x)`), returns that name: the early
-  returns say which value is the output.
+  returns say which value is the output;
+- a last line past early returns that each end an `if` on a flag of forward with a default
+  (`if return_embedding: return emb`, `def forward(self, x, return_embedding=False)`) returns the
+  name it binds: the flag asks for another output, and the path past it is the default one.
 Anything else (a path past other early returns, a path ending in another statement, two names a
 loop updates) is left alone: what that path should return is a decision about the model.
 """
@@ -87,7 +90,7 @@ def _block_ending(script: Script, body: Sequence[cst.BaseStatement], bound: set[
         return None
     last, anchor = body[results[-1]], body[-1]
     early = [found for statement in body[:results[-1]] for found in m.findall(statement, m.Return())]
-    if early and not (top and _returns_what_last_binds(early, last)):
+    if early and not (top and (_returns_what_last_binds(early, last) or _flag_outputs(script, body, early, last))):
         return None  # an early return: what the path past it should return is the model's decision
     before = bound | _names_bound(body[:results[-1]])
     if isinstance(last, cst.SimpleStatementLine):
@@ -176,6 +179,28 @@ def _returns_what_last_binds(early: Sequence[cst.Return], last: cst.BaseStatemen
     assigned = _code(last.body[-1].value) if isinstance(last.body[-1], (cst.Assign, cst.AnnAssign)) else None
     return all(isinstance(main, cst.Name) and main.value == target
                or main is not None and assigned is not None and _code(main) == assigned for main in mains)
+
+
+def _flag_outputs(script: Script, body: Sequence[cst.BaseStatement], early: Sequence[cst.Return],
+                  last: cst.BaseStatement) -> bool:
+    """Whether every early return ends an `if` of this block testing a defaulted flag parameter of
+    forward (`if return_features:`, `if not self_only:`), and the last line binds one name."""
+    target = _single_target(last.body[-1]) if isinstance(last, cst.SimpleStatementLine) else None
+    forward = script.function_of(last)
+    if target is None or "." in target or forward is None:
+        return False
+    flags = {param.name.value for param in (*forward.params.params, *forward.params.kwonly_params)
+             if isinstance(param.default, cst.Name) and param.default.value in ("False", "True", "None")}
+    tests = [statement for statement in body if isinstance(statement, cst.If) and statement.orelse is None]
+    ending = {id(line.body[-1]) for test in tests if _tested_flag(test.test) in flags
+              for line in test.body.body[-1:] if isinstance(line, cst.SimpleStatementLine)}
+    return all(id(found) in ending for found in early)
+
+
+def _tested_flag(test: cst.BaseExpression) -> str | None:
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test = test.expression
+    return test.value if isinstance(test, cst.Name) else None
 
 
 def _code(node: cst.CSTNode | None) -> str | None:
