@@ -155,6 +155,10 @@ class MixerBlock(nn.Module):
         return x + self.mlp(self.norm(x))
 
 
+def count_blocks(model):
+    return sum(isinstance(module, (MixerBlock, GELU)) for module in model.modules())
+
+
 torch.manual_seed(0)
 tokens = torch.randn(3, 5, 16)
 stack = Sequential(MixerBlock(), MixerBlock)
@@ -168,7 +172,7 @@ def test_classes_imported_by_name_and_classes_of_the_file_are_called(sandbox):
     second = patch(recipe, patched, sandbox.facts(patched, "TypeError"))
     assert "stack = Sequential(MixerBlock(), MixerBlock())\n" in second
     sandbox.assert_clean(second + "assert mixed.shape == (3, 5, 16) and isinstance(stack[1].mlp[1], nn.GELU)\n"
-                                  "assert torch.allclose(mixed, stack[1](stack[0](tokens)))\n")
+                                  "assert torch.allclose(mixed, stack[1](stack[0](tokens))) and count_blocks(stack) == 4\n")
 
 
 def test_a_class_of_the_file_that_needs_arguments_is_left_alone():

@@ -68,7 +68,7 @@ def match(problem: Problem) -> tuple[str, list[cst.CSTNode]] | None:
         table = _table_of_functions(script, last)
         return ("table", table) if table else None
     if last[:1].isupper() and refused.startswith("torch.nn.modules."):
-        uses = [node for node in _uncalled(script) if _spells_nn_class(script, node, last)]
+        uses = [node for node in _uncalled(script) if _spells_nn_class(script, node, last) and not _type_test(script, node)]
         return ("class", uses) if uses else None
     if refused.startswith("__main__."):
         return _of_this_file(script, last)
@@ -81,7 +81,8 @@ def _of_this_file(script: Script, last: str) -> tuple[str, list[cst.CSTNode]] | 
     if last == "<lambda>":
         lambdas = [node for node in script.nodes(cst.Lambda) if _registered(script, node) and _one_input(node.params)]
         return ("wrap", lambdas) if lambdas else None
-    uses = [node for node in _uncalled(script) if isinstance(node, cst.Name) and node.value == last]
+    uses = [node for node in _uncalled(script) if isinstance(node, cst.Name) and node.value == last
+            and not _type_test(script, node)]
     classes = [node for node in script.nodes(cst.ClassDef) if node.name.value == last and script.function_of(node) is None]
     if len(classes) == 1 and _module_class(script, classes[0]) and _built_without_arguments(classes[0]):
         return ("class", uses) if uses else None
@@ -130,6 +131,15 @@ def _one_input(params: cst.Parameters) -> bool:
     positional_params = [*params.posonly_params, *params.params]
     return (len(positional_params) >= 1 and all(p.default is not None for p in positional_params[1:])
             and all(p.default is not None for p in params.kwonly_params) and positional_params[0].default is None)
+
+
+def _type_test(script: Script, node: cst.CSTNode) -> bool:
+    """`isinstance(m, nn.Linear)`, `issubclass(cls, Block)`: the class itself is meant there."""
+    parent = script.parents.get(node)
+    call = script.parents.get(parent) if isinstance(parent, (cst.Arg, cst.Element)) else None
+    if isinstance(call, (cst.Tuple, cst.List)):  # isinstance(m, (nn.Linear, nn.Conv2d))
+        call = script.parents.get(script.parents.get(call))
+    return isinstance(call, cst.Call) and dotted(call.func) in ("isinstance", "issubclass")
 
 
 def _registered(script: Script, node: cst.CSTNode) -> bool:
