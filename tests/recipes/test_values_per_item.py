@@ -57,3 +57,43 @@ def test_no_match_when_another_caller_wants_the_one_number():
     source = ("import torch\ndef total(n):\n    return torch.bincount(n).sum()\n"
               "print(total(ids))\nvalues = total(ids)\nfor v in values:\n    print(v)\n")
     assert not applies(recipe, source, iterated_scalar(6))
+
+
+ERROR_PER_REGION = '''\
+import torch
+from torch import nn
+
+REGIONS = ["north", "south", "east"]
+
+
+def region_errors(model, features, region, target):
+    """Summed absolute error and number of houses per region, for one batch."""
+    member = torch.eye(len(REGIONS))[region]
+    error = (model(features).squeeze(1) - target).abs()
+    return (error[:, None] * member).sum(), member.sum(dim=0)
+
+
+torch.manual_seed(0)
+model = nn.Linear(4, 1)
+total_error, houses = 0.0, 0.0
+with torch.no_grad():
+    for _ in range(3):
+        features, region, target = torch.randn(10, 4), torch.randint(0, 3, (10,)), torch.randn(10)
+        batch_error, batch_houses = region_errors(model, features, region, target)
+        total_error += batch_error
+        houses += batch_houses
+report = {name: (e / n).item() for name, e, n in zip(REGIONS, total_error, houses)}
+'''
+
+
+def test_a_full_reduction_beside_its_per_class_twin_keeps_the_twin_s_axis(sandbox):
+    patched = patch(recipe, ERROR_PER_REGION, sandbox.facts(ERROR_PER_REGION, "TypeError"))
+    assert "    return (error[:, None] * member).sum(dim=0), member.sum(dim=0)\n" in patched
+    sandbox.assert_clean(patched + "assert sorted(report) == sorted(REGIONS) and houses.sum().item() == 30\n"
+                                   "assert all(value > 0 for value in report.values())\n")
+
+
+def test_a_full_reduction_beside_a_twin_of_another_tensor_is_left_alone():
+    facts = Facts("TypeError", "iteration over a 0-d tensor", line=23, lines=(23,))
+    other = ERROR_PER_REGION.replace("member.sum(dim=0)\n", "torch.ones_like(member).sum(dim=0)\n")
+    assert not applies(recipe, other, facts)
