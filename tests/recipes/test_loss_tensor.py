@@ -135,3 +135,77 @@ def test_a_total_summed_from_numbers_sums_the_loss_tensors(sandbox):
              "assert torch.allclose(encoder.weight.grad, grads[0]) and torch.allclose(decoder.weight.grad, grads[1])\n"
              "assert isinstance(curve[0], float) and abs(curve[0] - again.item()) < 1e-6\n")
     sandbox.assert_clean(patched + meant)
+
+
+LOSS_SECOND = '''\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+torch.manual_seed(0)
+
+
+class Tagger(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Linear(6, 4)
+
+    def forward(self, x, labels):
+        logits = self.proj(x)
+        nll = F.cross_entropy(logits, labels)
+        return logits, nll
+
+
+tagger = Tagger()
+x, labels = torch.randn(12, 6), torch.randint(0, 4, (12,))
+out = tagger(x, labels)
+out.backward()
+'''
+
+# What went backward is the model's loss, not its logits.
+NLL_WENT_BACKWARD = '''
+assert out.dim() == 0 and torch.allclose(out, F.cross_entropy(tagger.proj(x), labels))
+assert tagger.proj.weight.grad is not None
+'''
+
+
+def test_a_tuple_with_the_loss_second_is_unpacked_at_its_place(sandbox):
+    patched = patch(recipe, LOSS_SECOND, sandbox.facts(LOSS_SECOND, "AttributeError"))
+    assert "_, out = tagger(x, labels)\n" in patched
+    sandbox.assert_clean(patched + NLL_WENT_BACKWARD)
+
+
+FILLED_DICT = '''\
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+
+
+class Objective(nn.Module):
+    def forward(self, pred, target):
+        terms = {"mae": (pred - target).abs().mean().item()}
+        terms["loss"] = ((pred - target) ** 2).mean()
+        return terms
+
+
+head = nn.Linear(3, 1)
+objective = Objective()
+x, y = torch.randn(10, 3), torch.randn(10, 1)
+objective(head(x), y).backward()
+assert head.weight.grad is not None and head.weight.grad.abs().sum() > 0
+'''
+
+
+def test_a_call_that_went_backward_reads_the_loss_of_the_dict_it_fills(sandbox):
+    patched = patch(recipe, FILLED_DICT, sandbox.facts(FILLED_DICT, "AttributeError"))
+    assert 'objective(head(x), y)["loss"].backward()\n' in patched
+    sandbox.assert_clean(patched)
+
+
+def test_no_match_when_two_elements_look_like_losses():
+    code = ('import torch\n\ndef split(a, b):\n    return a.sum(), b.sum()\n\n'
+            'def losses(p, q):\n    loss_a = p.sum()\n    loss_b = q.sum()\n    return loss_a, loss_b\n\n'
+            'pair = losses(x, y)\npair.backward()\n')
+    facts = Facts("AttributeError", "'tuple' object has no attribute 'backward'", line=12, lines=(12,))
+    assert not applies(recipe, code, facts)
