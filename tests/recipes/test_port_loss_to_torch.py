@@ -1,4 +1,5 @@
 from tests.recipes.kbfix import applies, patch
+from assistant.repair.recipes import Facts
 from assistant.repair.recipes import port_loss_to_torch as recipe
 
 HUBER_LIKE_NUMPY_LOSS = '''\
@@ -137,3 +138,49 @@ assert w.grad is not None
 
 def test_correct_code_runs_without_an_error(sandbox):
     sandbox.assert_clean(TORCH_LOSS)
+
+
+INLINE_LOSS = '''\
+import numpy as np
+import torch
+import torch.nn as nn
+
+torch.manual_seed(0)
+regressor = nn.Sequential(nn.Linear(2, 6), nn.Tanh(), nn.Linear(6, 1))
+opt = torch.optim.SGD(regressor.parameters(), lr=0.1)
+inputs = torch.randn(50, 2)
+targets = inputs[:, :1] * 2 - inputs[:, 1:]
+errors = []
+for step in range(40):
+    out = regressor(inputs)
+    residual = out.detach().numpy() - targets.numpy()
+    loss = torch.tensor(np.mean(np.abs(residual)) + 0.5 * np.mean(residual ** 2))
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    errors.append(loss.item())
+assert errors[-1] < errors[0]
+'''
+
+# The loss is computed from the regressor's output with torch ops, the same numbers as the NumPy one.
+SAME_LOSS = '''
+residual_np = regressor(inputs).detach().numpy() - targets.numpy()
+expected = np.mean(np.abs(residual_np)) + 0.5 * np.mean(residual_np ** 2)
+assert abs(float(regressor(inputs).sub(targets).abs().mean() + 0.5 * regressor(inputs).sub(targets).pow(2).mean()) - expected) < 1e-5
+assert loss.grad_fn is not None
+'''
+
+
+def test_an_inline_numpy_loss_is_computed_with_torch_along_the_loss_path(sandbox):
+    patched = patch(recipe, INLINE_LOSS, sandbox.facts(INLINE_LOSS, "RuntimeError"))
+    assert "    residual = out - targets\n" in patched
+    assert "    loss = torch.mean(torch.abs(residual)) + 0.5 * torch.mean(residual ** 2)\n" in patched
+    sandbox.assert_clean(patched + SAME_LOSS)
+
+
+def test_no_inline_port_when_the_array_is_used_elsewhere():
+    code = INLINE_LOSS.replace("    errors.append(loss.item())\n", "    errors.append(loss.item())\n    print(np.max(residual))\n")
+    line = code.splitlines().index("    loss.backward()") + 1
+    facts = Facts("RuntimeError", "element 0 of tensors does not require grad and does not have a grad_fn",
+                  line=line, lines=(line,))
+    assert not applies(recipe, code, facts)

@@ -8,6 +8,11 @@ those calls as torch's, and the loss line calls the function on the prediction i
 and `.numpy()` dropped) and on the other operands as tensors (`torch.as_tensor(y)`), without the
 `torch.tensor(...)` around it. A function that is also called elsewhere, or that uses anything
 else, is left alone: another caller may pass arrays, and other NumPy code needs its own port.
+
+The same loss written inline (`diff = pred.detach().numpy() - y.numpy()`, then
+`loss = torch.tensor(np.mean(diff ** 2))`) is ported the same way along the loss's path: the
+`.detach().numpy()` steps dropped, the NumPy calls written as torch's, the `torch.tensor(...)`
+removed. The arrays it goes through must be used nowhere else, since they become tensors.
 """
 
 from __future__ import annotations
@@ -29,24 +34,36 @@ _TO_NUMPY = ("detach", "cpu", "numpy")
 _ARITHMETIC_PARTS = (cst.Name, cst.Integer, cst.Float, cst.BinaryOperation, cst.UnaryOperation, cst.Call)
 
 
+Inline = tuple[cst.Call, list[cst.Assign]]  # the torch.tensor(...) of an inline NumPy loss, the arrays' assignments
+
+
 @needs_failing_line
-def match(problem: Problem) -> tuple[cst.Call, cst.FunctionDef] | None:
-    """(the `torch.tensor(f(...))` on the loss's path, the NumPy function `f` defined here)."""
+def match(problem: Problem) -> tuple[cst.Call, cst.FunctionDef] | Inline | None:
+    """(the `torch.tensor(f(...))` on the loss's path, the NumPy function `f` defined here), or
+    (the `torch.tensor(<NumPy expression>)` there, the assignments of the arrays it reads)."""
     script = problem.script
     if import_name(script, "torch") != "torch":
         return None
     for backward in backward_calls(script, problem.facts.user_lines):
         tensor = backward.func.value
-        for assign in assignments_on_path(script, tensor, backward):
+        path = assignments_on_path(script, tensor, backward)
+        for assign in path:
             for wrapped in m.findall(assign.value, m.Call()):
                 if (function := _numpy_loss(script, wrapped)) is not None:
                     return wrapped, function
+                if isinstance(wrapped, cst.Call) and (arrays := _inline_loss(script, wrapped, path)) is not None:
+                    return wrapped, arrays
     return None
 
 
-def apply(problem: Problem, found: tuple[cst.Call, cst.FunctionDef]) -> Edits:
+def apply(problem: Problem, found: tuple[cst.Call, cst.FunctionDef] | Inline) -> Edits:
     wrapped, function = found
     script, edits = problem.script, problem.edits()
+    if isinstance(function, list):
+        for assign in function:
+            edits.replace(assign.value, assign.value.visit(_ToTorch()))
+        edits.replace(wrapped, positional(wrapped)[0].value.visit(_ToTorch()))
+        return edits
     for call in m.findall(function, m.Call()):
         edits.replace(call.func, expr(f"torch.{call.func.attr.value}"))
     loss = positional(wrapped)[0].value
@@ -119,3 +136,55 @@ def _as_tensor(script: Script, value: cst.BaseExpression) -> cst.BaseExpression:
     if (prediction := _detached(value)) is not None:
         return prediction
     return expr(f"torch.as_tensor({script.code(value)})")
+
+
+def _inline_loss(script: Script, wrapped: cst.Call, path: list[cst.Assign]) -> list[cst.Assign] | None:
+    """The assignments of the arrays `torch.tensor(<expression>)` computes from, when the
+    expression and they use only arithmetic, portable NumPy calls and `.detach().numpy()` of
+    tensors (one at least), and nothing else reads those arrays."""
+    if dotted(wrapped.func) not in _NEW_TENSOR or len(wrapped.args) != 1 or wrapped.args[0].keyword is not None:
+        return None
+    values: list[cst.BaseExpression] = [wrapped.args[0].value]
+    arrays: list[cst.Assign] = []
+    for assign in path:
+        target = assign.targets[0].target if len(assign.targets) == 1 else None
+        if isinstance(target, cst.Name) and any(target.value in _read_names(value) for value in values) \
+                and _numpy_side(assign.value):
+            arrays.append(assign)
+            values.append(assign.value)
+    if not all(_numpy_side(value) or isinstance(value, cst.Name) for value in values):
+        return None
+    if not any(_detached(node) is not None for value in values for node in [value, *_descendants(value)]):
+        return None
+    names = {assign.targets[0].target.value for assign in arrays}
+    region = [node for part in (*arrays, wrapped) for node in _descendants(part)]
+    readers = [node for node in script.nodes(cst.Name) if node.value in names and node not in region]
+    return arrays if not readers else None
+
+
+def _numpy_side(value: cst.BaseExpression) -> bool:
+    """Arithmetic over names, numbers, portable NumPy calls and tensors read out with `.numpy()`."""
+    if _detached(value) is not None:
+        return True
+    if isinstance(value, cst.Call):
+        return _portable_call(value) and _numpy_side(value.args[0].value)
+    if isinstance(value, cst.BinaryOperation):
+        return _numpy_side(value.left) and _numpy_side(value.right)
+    if isinstance(value, cst.UnaryOperation):
+        return _numpy_side(value.expression)
+    return isinstance(value, (cst.Name, cst.Integer, cst.Float))
+
+
+def _read_names(value: cst.BaseExpression) -> set[str]:
+    return {node.value for node in [value, *_descendants(value)] if isinstance(node, cst.Name)}
+
+
+class _ToTorch(cst.CSTTransformer):
+    """`t.detach().numpy()` -> `t`, `np.mean(x)` -> `torch.mean(x)`."""
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        if (tensor := _detached(updated_node)) is not None:
+            return tensor
+        if _portable_call(original_node) and isinstance(updated_node.func, cst.Attribute):
+            return updated_node.with_changes(func=expr(f"torch.{updated_node.func.attr.value}"))
+        return updated_node
