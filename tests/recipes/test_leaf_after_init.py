@@ -350,3 +350,60 @@ def test_an_nn_module_s_parameters_are_not_read_as_a_list_of_attributes():
               "net = Net()\nopt = torch.optim.SGD(net.parameters(), lr=0.1)\n")
     facts = Facts("ValueError", "can't optimize a non-leaf Tensor", line=12, lines=(12,))
     assert not applies(recipe, source, facts)
+
+
+APPENDED_LAYERS = '''\
+import torch
+
+torch.manual_seed(0)
+widths = [3, 5, 1]
+layers = []
+for fan_in, fan_out in zip(widths, widths[1:]):
+    layers.append(torch.randn(fan_in, fan_out, requires_grad=True) / fan_in ** 0.5)
+opt = torch.optim.SGD(layers, lr=0.05)
+x = torch.randn(16, 3)
+target = x.sum(1, keepdim=True)
+before = [w.detach().clone() for w in layers]
+for _ in range(5):
+    out = x
+    for w in layers:
+        out = torch.tanh(out @ w) if w is not layers[-1] else out @ w
+    loss = (out - target).pow(2).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+assert all(w.is_leaf and not torch.equal(w, b) for w, b in zip(layers, before))
+'''
+
+
+def test_tensors_appended_to_the_optimizers_list_become_leaves_after_scaling(sandbox):
+    patched = patch(recipe, APPENDED_LAYERS, sandbox.facts(APPENDED_LAYERS, "ValueError"))
+    assert "    layers.append((torch.randn(fan_in, fan_out) / fan_in ** 0.5).requires_grad_())\n" in patched
+    sandbox.assert_clean(patched)
+
+
+DICT_OF_TENSORS = '''\
+import torch
+
+torch.manual_seed(0)
+theta = {
+    "slope": torch.randn(2, 1, requires_grad=True) * 0.1,
+    "offset": torch.zeros(1, requires_grad=True),
+}
+opt = torch.optim.Adam(theta.values(), lr=0.1)
+x = torch.randn(30, 2)
+y = x @ torch.tensor([[2.0], [-1.0]]) + 0.5
+for _ in range(200):
+    loss = ((x @ theta["slope"] + theta["offset"] - y) ** 2).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+assert loss.item() < 0.05 and theta["slope"].is_leaf
+'''
+
+
+def test_the_values_of_a_dict_given_to_the_optimizer_become_leaves(sandbox):
+    patched = patch(recipe, DICT_OF_TENSORS, sandbox.facts(DICT_OF_TENSORS, "ValueError"))
+    assert '    "slope": (torch.randn(2, 1) * 0.1).requires_grad_(),\n' in patched
+    assert '    "offset": torch.zeros(1, requires_grad=True),\n' in patched
+    sandbox.assert_clean(patched)

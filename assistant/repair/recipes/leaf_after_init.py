@@ -47,6 +47,8 @@ def match(problem: Problem) -> list[Fix] | None:
                  if (value := _origin(script, name, optimizers[0])) is not None and _scaled_leaf(value)]
         found += [(value, "leaf", name) for call in optimizers for name, value in _listed_by_method(script, call)
                   if _scaled_leaf(value)]
+        found += [(value, "leaf", name) for name in names for value in _collected(script, name, optimizers[0])
+                  if _scaled_leaf(value) and all(value is not seen for seen, _, _ in found)]
         return found or None
     return _grad_read_fixes(script) or None
 
@@ -111,6 +113,24 @@ def _listed_by_method(script: Script, optimizer: cst.Call) -> list[tuple[str, cs
         if attribute.startswith("self.") and len(assigned) == 1:
             found.append((attribute, assigned[0]))
     return found
+
+
+def _collected(script: Script, name: str, user: cst.CSTNode) -> list[cst.BaseExpression]:
+    """The tensors a collection handed to the optimizer holds: the elements of a list, tuple or
+    dict literal (a name among them followed to its value), or what `name.append(...)` adds to a
+    list started empty (`weights = []`, then `weights.append(torch.randn(...) * s)` in a loop)."""
+    origin = _origin(script, name, user)
+    if isinstance(origin, (cst.List, cst.Tuple)) and not origin.elements:
+        return [call.args[0].value for call in script.calls() if isinstance(call.func, cst.Attribute)
+                and call.func.attr.value == "append" and dotted(call.func.value) == name and len(call.args) == 1
+                and script.span(call)[0] < script.span(user)[0]]
+    if isinstance(origin, cst.Dict):
+        values = [element.value for element in origin.elements if isinstance(element, cst.DictElement)]
+    elif isinstance(origin, (cst.List, cst.Tuple)):
+        values = [element.value for element in origin.elements if not isinstance(element, cst.StarredElement)]
+    else:
+        return []
+    return [(_origin(script, dotted(value), value) or value) if dotted(value) else value for value in values]
 
 
 def _grad_reads(script: Script) -> list[cst.Attribute]:
@@ -262,8 +282,11 @@ def _instance_attribute(script: Script, name: str) -> tuple[str, cst.BaseExpress
 
 
 def _scaled_leaf(value: cst.BaseExpression) -> bool:
-    """An operation on a tensor created with `requires_grad=True` (or `.requires_grad_()`)."""
+    """An operation on a tensor created with `requires_grad=True` (or `.requires_grad_()`); a
+    collection of tensors is none (its elements may be: `_collected`)."""
     if _creates_leaf(value) or (isinstance(value, cst.Call) and dotted(value.func) in _LEAF_WRAPPERS):
+        return False
+    if isinstance(value, (cst.List, cst.Tuple, cst.Dict, cst.Set)):
         return False
     return any(_creates_leaf(call) for call in m.findall(value, m.Call()))
 
