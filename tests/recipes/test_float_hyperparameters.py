@@ -171,3 +171,22 @@ def test_no_match_for_a_loop_variable_or_an_option_with_a_type():
             'args = p.parse_args([])\nfor rate in rates:\n    opt = torch.optim.SGD(params, lr=rate, momentum=args.lr)\n')
     facts = Facts("TypeError", "'<' not supported between instances of 'str' and 'float'", line=7, lines=(7,))
     assert not applies(recipe, code, facts)
+
+
+SPREAD_SCRIPT = '''\
+import torch
+import torch.nn as nn
+
+CONFIG = {"model": {"width": 8}, "optimizer": {"lr": "3e-3", "weight_decay": "1e-4", "amsgrad": True}}
+
+net = nn.Linear(CONFIG["model"]["width"], 2)
+opt = torch.optim.AdamW(net.parameters(), **CONFIG["optimizer"])
+group = opt.param_groups[0]
+assert group["lr"] == 3e-3 and group["weight_decay"] == 1e-4 and group["amsgrad"]
+'''
+
+
+def test_the_numbers_of_a_config_dict_spread_into_the_optimizer_are_written_as_numbers(sandbox):
+    patched = patch(recipe, SPREAD_SCRIPT, sandbox.facts(SPREAD_SCRIPT, "TypeError"))
+    assert 'CONFIG = {"model": {"width": 8}, "optimizer": {"lr": 3e-3, "weight_decay": 1e-4, "amsgrad": True}}\n' in patched
+    sandbox.assert_clean(patched)

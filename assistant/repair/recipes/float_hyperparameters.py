@@ -44,7 +44,8 @@ def match(problem: Problem) -> list[Site] | None:
     script = problem.script
     for line in reversed(problem.facts.user_lines):
         for call in (call for call in script.calls_on(line) if _is_optimizer(call)):
-            sites = {id(node): (kind, node) for value in _hyperparameters(call) for kind, node in _sites(script, value, 0)}
+            values = _hyperparameters(call) + _spread(script, call)
+            sites = {id(node): (kind, node) for value in values for kind, node in _sites(script, value, 0)}
             if sites:
                 return list(sites.values())
     return None
@@ -73,6 +74,21 @@ def _hyperparameters(call: cst.Call) -> list[cst.BaseExpression]:
     values = [arg.value for arg in positional(call)[1:]]
     values += [arg.value for arg in call.args if arg.keyword is not None and arg.keyword.value in _NUMERIC]
     return [element.value for value in values for element in (value.elements if isinstance(value, cst.Tuple) else [cst.Element(value)])]
+
+
+def _spread(script: Script, call: cst.Call) -> list[cst.BaseExpression]:
+    """The numeric values of a config dict spread into the call (`**cfg["optim"]`, `**opt_kwargs`)
+    when the code writes that dict."""
+    found = []
+    for arg in (arg for arg in call.args if arg.star == "**"):
+        given = arg.value
+        sources = ([_item(script, given, source) for source in definitions(script, given.value)]
+                   if isinstance(given, cst.Subscript) else definitions(script, given))
+        for source in (source for source in sources if isinstance(source, cst.Dict)):
+            found += [element.value for element in source.elements if isinstance(element, cst.DictElement)
+                      and isinstance(element.key, cst.SimpleString) and element.key.evaluated_value in _NUMERIC]
+    return [element.value for value in found
+            for element in (value.elements if isinstance(value, cst.Tuple) else [cst.Element(value)])]
 
 
 def _sites(script: Script, value: cst.BaseExpression, depth: int) -> list[Site]:
